@@ -1,0 +1,15 @@
+//! Schema migrations shared by SQLite and PostgreSQL: one list, applied in order at start-up
+//! (`tingjian migrate` or `tingjian serve`).
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261129_000001_collect;
+
+pub struct Migrator;
+
+#[sea_orm_migration::async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261129_000001_collect::Migration)]
+    }
+}

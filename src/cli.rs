@@ -1,0 +1,233 @@
+//! The command line: `serve`, `migrate`, `workspace`, `key`, `import`. Each subcommand builds
+//! `Settings` from flags and the environment and calls library functions.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::{Offset, TimeZone, Utc};
+use clap::{Args, Parser, Subcommand};
+use serde_json::json;
+
+use crate::config::Settings;
+use crate::domain::{Scope, Scopes};
+use crate::startup::{open_store, Application};
+
+#[derive(Parser)]
+#[command(
+    name = "tingjian",
+    version,
+    about = "听见 Tingjian: hears users. Collects and understands feedback."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct GlobalArgs {
+    /// Directory for the embedded SQLite database (and mail files).
+    #[arg(
+        long,
+        env = "TINGJIAN_DATA_DIR",
+        default_value = "./data",
+        global = true
+    )]
+    data_dir: PathBuf,
+    /// `postgres://user@host/db` to use PostgreSQL instead of the SQLite file.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP service.
+    Serve(ServeArgs),
+    /// Create or upgrade the database schema, then exit.
+    Migrate,
+    /// Manage workspaces.
+    #[command(subcommand)]
+    Workspace(WorkspaceCommand),
+    /// Manage API keys.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Import feedback from files.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "TINGJIAN_BIND", default_value = "127.0.0.1:8080")]
+    bind: String,
+    /// Public base URL (for links in snippets), e.g. https://feedback.example.com
+    #[arg(long, env = "TINGJIAN_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Trust the first X-Forwarded-For address (only behind your own proxy).
+    #[arg(long, env = "TINGJIAN_TRUST_PROXY")]
+    trust_proxy: bool,
+    /// Survey submissions allowed per client address per minute.
+    #[arg(long, env = "TINGJIAN_SURVEY_RATE", default_value_t = 30)]
+    survey_rate: u32,
+    /// Do not poll social feeds in this process.
+    #[arg(long, env = "TINGJIAN_NO_POLLER")]
+    no_poller: bool,
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "TINGJIAN_WORKERS", default_value_t = 0)]
+    workers: usize,
+}
+
+#[derive(Subcommand)]
+enum WorkspaceCommand {
+    /// Create a workspace and its first admin key; prints one JSON object.
+    Create {
+        name: String,
+        /// IANA time zone for periods and dates.
+        #[arg(long, default_value = "Asia/Shanghai")]
+        timezone: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// Create an API key; prints one JSON object with the key (shown once).
+    Create {
+        #[arg(long)]
+        workspace: String,
+        #[arg(long, default_value = "cli")]
+        name: String,
+        /// Comma-separated: ingest, read, admin.
+        #[arg(long, default_value = "ingest,read")]
+        scopes: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Import a CSV export: `--map text=评论内容 --map attr.city=城市`.
+    Csv {
+        file: PathBuf,
+        #[arg(long)]
+        workspace: String,
+        /// Column mapping, repeatable: text=…, external_id=…, author=…, occurred_at=…,
+        /// nps=…, csat=…, ces=…, rating=…, respondent_id=…, attr.KEY=….
+        #[arg(long = "map", required = true)]
+        map: Vec<String>,
+        /// Name of this import source (re-importing under the same name skips known rows).
+        #[arg(long, default_value = "csv")]
+        source: String,
+    },
+}
+
+impl GlobalArgs {
+    fn settings(&self) -> Settings {
+        let mut s = Settings::new(self.data_dir.clone());
+        s.database_url = self.database_url.clone().filter(|u| !u.trim().is_empty());
+        s
+    }
+}
+
+pub async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    crate::telemetry::init();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut settings = cli.global.settings();
+    match cli.command {
+        Command::Serve(args) => {
+            settings.bind = args.bind;
+            settings.public_url = args.public_url;
+            settings.trust_proxy = args.trust_proxy;
+            settings.survey_rate_per_minute = args.survey_rate;
+            settings.run_poller = !args.no_poller;
+            settings.workers = args.workers;
+            let app = Application::build(settings).await?;
+            tracing::info!(port = app.port(), "listening");
+            app.run_until_stopped().await?;
+        }
+        Command::Migrate => {
+            open_store(&settings).await?;
+            eprintln!("database is up to date");
+        }
+        Command::Workspace(WorkspaceCommand::Create { name, timezone }) => {
+            let name = name.trim();
+            anyhow::ensure!(
+                !name.is_empty() && name.chars().count() <= 100,
+                "the name must be 1 to 100 characters"
+            );
+            anyhow::ensure!(
+                timezone.parse::<chrono_tz::Tz>().is_ok(),
+                "unknown time zone {timezone:?} (use an IANA name such as Asia/Shanghai)"
+            );
+            let store = open_store(&settings).await?;
+            let ws = store.create_workspace(name, &timezone).await?;
+            let (_, key) = store
+                .create_key(&ws.id, "admin (created with the workspace)", &Scopes::all())
+                .await?;
+            println!("{}", json!({"workspace_id": ws.id, "api_key": key}));
+        }
+        Command::Key(KeyCommand::Create {
+            workspace,
+            name,
+            scopes,
+        }) => {
+            let parsed: Option<Vec<Scope>> = scopes.split(',').map(Scope::parse).collect();
+            let scopes = parsed.filter(|s| !s.is_empty()).ok_or_else(|| {
+                anyhow::anyhow!("scopes are a comma-separated list of ingest, read, admin")
+            })?;
+            let store = open_store(&settings).await?;
+            anyhow::ensure!(
+                store.workspace(&workspace).await?.is_some(),
+                "no workspace {workspace}"
+            );
+            let (key, plaintext) = store
+                .create_key(&workspace, &name, &Scopes::new(scopes))
+                .await?;
+            println!(
+                "{}",
+                json!({"id": key.id, "api_key": plaintext, "scopes": key.scopes.split(',').collect::<Vec<_>>()})
+            );
+        }
+        Command::Import(ImportCommand::Csv {
+            file,
+            workspace,
+            map,
+            source,
+        }) => {
+            let store = open_store(&settings).await?;
+            let ws = store
+                .workspace(&workspace)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no workspace {workspace}"))?;
+            let mapping = crate::collect::import::ColumnMapping::parse(&map)
+                .map_err(|e| anyhow::anyhow!("{}: {}", e.field, e.message))?;
+            let bytes = std::fs::read(&file)?;
+            let tz: chrono_tz::Tz = ws.timezone.parse().unwrap_or(chrono_tz::Asia::Shanghai);
+            let now = Utc::now();
+            let offset = tz.offset_from_utc_datetime(&now.naive_utc()).fix();
+            let report = crate::collect::import::parse_csv(&bytes, &mapping, &source, offset, now)
+                .map_err(|e| anyhow::anyhow!("{}: {}", e.field, e.message))?;
+            let mut done = crate::store::Ingested::default();
+            for chunk in report.accepted.chunks(5_000) {
+                let d = store.ingest(&ws.id, chunk).await?;
+                done.stored += d.stored;
+                done.duplicates += d.duplicates;
+            }
+            println!(
+                "{}",
+                json!({"accepted": report.accepted.len(), "stored": done.stored, "duplicates": done.duplicates, "rejected": report.rejected})
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,57 @@
+//! Typed settings, built from the command line and the environment and passed in (no globals),
+//! so a test can build the app with its own.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Largest request body accepted, in bytes.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Address to listen on, `127.0.0.1:8080` by default; port 0 picks a free one.
+    pub bind: String,
+    /// Where the SQLite file (and later mail files) live when no `DATABASE_URL` is set.
+    pub data_dir: PathBuf,
+    /// `postgres://…` or `sqlite://…`; `None` means the SQLite file in `data_dir`.
+    pub database_url: Option<String>,
+    /// Base URL the service is reached at from outside, for links in snippets and pages.
+    pub public_url: Option<String>,
+    /// Use the first `X-Forwarded-For` address as the client address (behind a trusted proxy).
+    pub trust_proxy: bool,
+    /// Survey submissions allowed per client address per minute.
+    pub survey_rate_per_minute: u32,
+    /// Run the social-feed poller in this process.
+    pub run_poller: bool,
+    /// How often the poller looks for due feeds.
+    pub poll_tick: Duration,
+    /// Worker threads for the HTTP server (0: one per core).
+    pub workers: usize,
+}
+
+impl Settings {
+    pub fn new(data_dir: PathBuf) -> Self {
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            data_dir,
+            database_url: None,
+            public_url: None,
+            trust_proxy: false,
+            survey_rate_per_minute: 30,
+            run_poller: true,
+            poll_tick: Duration::from_secs(15),
+            workers: 0,
+        }
+    }
+
+    /// The database to open: `DATABASE_URL` if set, else `DATA_DIR/tingjian.db`.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) if !url.trim().is_empty() => url.clone(),
+            _ => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("tingjian.db").display()
+            ),
+        }
+    }
+}

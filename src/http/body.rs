@@ -1,0 +1,84 @@
+//! Reading request bodies within the limit, and parsing JSON with clear errors.
+
+use actix_web::{web, HttpMessage, HttpRequest};
+use futures_util::StreamExt;
+use serde_json::Value;
+
+use super::ApiError;
+
+/// Reads the whole body, refusing (413) past `limit` bytes without reading further.
+pub async fn read_body(mut payload: web::Payload, limit: usize) -> Result<web::Bytes, ApiError> {
+    let mut buf = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| match e {
+            actix_web::error::PayloadError::Overflow => ApiError::PayloadTooLarge(limit),
+            other => ApiError::BadRequest(format!("could not read the body: {other}")),
+        })?;
+        if buf.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge(limit));
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf.freeze())
+}
+
+/// Is this request's content type JSON (`application/json` or `…+json`)?
+pub fn is_json(req: &HttpRequest) -> bool {
+    let mime = req.content_type();
+    mime == "application/json" || mime.ends_with("+json")
+}
+
+/// Parses a JSON body: 415 for another content type, 400 for bad UTF-8 or bad JSON.
+pub fn parse_json(req: &HttpRequest, body: &[u8]) -> Result<Value, ApiError> {
+    if !is_json(req) {
+        return Err(ApiError::UnsupportedMediaType("application/json"));
+    }
+    json_from_bytes(body)
+}
+
+pub fn json_from_bytes(body: &[u8]) -> Result<Value, ApiError> {
+    let text = std::str::from_utf8(body).map_err(|_| ApiError::InvalidUtf8)?;
+    serde_json::from_str(text).map_err(|e| ApiError::InvalidJson(e.to_string()))
+}
+
+/// Reads and parses a JSON body into `T`; a field of the wrong type or shape is a 422 that
+/// names the field by JSON Pointer.
+pub async fn json_body<T: serde::de::DeserializeOwned>(
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> Result<T, ApiError> {
+    let body = read_body(payload, crate::config::MAX_BODY_BYTES).await?;
+    let value = parse_json(req, &body)?;
+    from_value(value)
+}
+
+pub fn from_value<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let field = pointer(e.path());
+        ApiError::field(field, e.into_inner().to_string())
+    })
+}
+
+/// serde_path_to_error's path as a JSON Pointer (`/items/3/text`).
+fn pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    for seg in path.iter() {
+        match seg {
+            Segment::Seq { index } => out.push_str(&format!("/{index}")),
+            Segment::Map { key } => {
+                out.push('/');
+                out.push_str(&key.replace('~', "~0").replace('/', "~1"));
+            }
+            Segment::Enum { variant } => {
+                out.push('/');
+                out.push_str(variant);
+            }
+            Segment::Unknown => {}
+        }
+    }
+    if out.is_empty() {
+        out.push('/');
+    }
+    out
+}

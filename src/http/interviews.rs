@@ -1,0 +1,261 @@
+//! `POST /api/v1/interviews`: a transcript (JSON or a multipart file upload) whose respondent
+//! turns become feedback items; interviewer turns are kept with the interview as context.
+
+use actix_multipart::Multipart;
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
+use chrono::{DateTime, Duration, Utc};
+use futures_util::StreamExt;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+
+use super::body::{from_value, is_json, json_from_bytes};
+use super::{read_body, ApiError, Auth, State};
+use crate::collect::interview::{self, Role, TranscriptFormat, Turn};
+use crate::config::MAX_BODY_BYTES;
+use crate::domain::{
+    parse_attributes, Channel, FeedbackText, NewFeedback, Scope, Scores, MAX_TEXT_CHARS,
+};
+use crate::store::NewInterview;
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Interviewee {
+    id: Option<String>,
+    #[serde(default)]
+    attributes: Value,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateInterview {
+    title: String,
+    format: Option<String>,
+    transcript: String,
+    #[serde(default)]
+    interviewee: Option<Interviewee>,
+    #[serde(default)]
+    interviewer_names: Vec<String>,
+    /// When the interview took place; turn offsets are added to it.
+    occurred_at: Option<DateTime<Utc>>,
+    /// The caller's id for this interview: uploading it again stores nothing new.
+    external_id: Option<String>,
+}
+
+/// Reads a multipart upload: the transcript in `file`, the other fields as text.
+async fn from_multipart(
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> Result<CreateInterview, ApiError> {
+    let mut parts = Multipart::new(req.headers(), payload);
+    let mut fields: Map<String, Value> = Map::new();
+    let mut total = 0usize;
+    let mut file_format = None;
+    while let Some(field) = parts.next().await {
+        let mut field =
+            field.map_err(|e| ApiError::BadRequest(format!("invalid multipart body: {e}")))?;
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "file" {
+            let filename = field
+                .content_disposition()
+                .and_then(|d| d.get_filename())
+                .unwrap_or_default()
+                .to_lowercase();
+            file_format = [(".srt", "srt"), (".vtt", "vtt"), (".txt", "text")]
+                .iter()
+                .find(|(ext, _)| filename.ends_with(ext))
+                .map(|(_, f)| *f);
+        }
+        let mut buf = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk =
+                chunk.map_err(|e| ApiError::BadRequest(format!("invalid multipart body: {e}")))?;
+            total += chunk.len();
+            if total > MAX_BODY_BYTES {
+                return Err(ApiError::PayloadTooLarge(MAX_BODY_BYTES));
+            }
+            buf.extend_from_slice(&chunk);
+        }
+        let text = String::from_utf8(buf).map_err(|_| ApiError::InvalidUtf8)?;
+        let key = match name.as_str() {
+            "file" => "transcript".to_owned(),
+            _ => name,
+        };
+        let value = match key.as_str() {
+            "attributes" => json_from_bytes(text.as_bytes())?,
+            "interviewer_names" => json!(text
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()),
+            _ => Value::String(text),
+        };
+        fields.insert(key, value);
+    }
+    let interviewee_id = fields.remove("interviewee_id");
+    let attributes = fields.remove("attributes");
+    if interviewee_id.is_some() || attributes.is_some() {
+        fields.insert(
+            "interviewee".into(),
+            json!({"id": interviewee_id, "attributes": attributes}),
+        );
+    }
+    if !fields.contains_key("format") {
+        if let Some(f) = file_format {
+            fields.insert("format".into(), json!(f));
+        }
+    }
+    from_value(Value::Object(fields))
+}
+
+/// Splits text longer than one feedback item allows, on character boundaries.
+fn pieces(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    chars
+        .chunks(MAX_TEXT_CHARS)
+        .map(|c| c.iter().collect())
+        .collect()
+}
+
+fn to_feedback(
+    id: &str,
+    title: &str,
+    turns: &[Turn],
+    respondent: Option<&str>,
+    attributes: &Map<String, Value>,
+    start: DateTime<Utc>,
+) -> Vec<NewFeedback> {
+    let mut items = Vec::new();
+    let mut question: Option<&str> = None;
+    for turn in turns {
+        if turn.role == Role::Interviewer {
+            question = Some(&turn.text);
+            continue;
+        }
+        let occurred_at = start + Duration::milliseconds(turn.start_ms.unwrap_or(0) as i64);
+        let parts = pieces(&turn.text);
+        let many = parts.len() > 1;
+        for (p, part) in parts.into_iter().enumerate() {
+            let Ok(text) = FeedbackText::parse(&part) else {
+                continue;
+            };
+            let mut context = Map::new();
+            context.insert("interview_id".into(), json!(id));
+            context.insert("title".into(), json!(title));
+            context.insert("speaker".into(), json!(turn.speaker));
+            context.insert("turn".into(), json!(turn.index));
+            context.insert("start_ms".into(), json!(turn.start_ms));
+            context.insert("end_ms".into(), json!(turn.end_ms));
+            if let Some(q) = question {
+                context.insert(
+                    "question".into(),
+                    json!(q.chars().take(500).collect::<String>()),
+                );
+            }
+            items.push(NewFeedback {
+                channel: Channel::Interview,
+                source_key: format!("interview:{id}"),
+                source_id: None,
+                external_id: Some(if many {
+                    format!("{}.{p}", turn.index)
+                } else {
+                    turn.index.to_string()
+                }),
+                respondent_id: respondent.map(str::to_owned),
+                author: Some(turn.speaker.clone()),
+                text,
+                scores: Scores::default(),
+                attributes: attributes.clone(),
+                context,
+                occurred_at,
+            });
+        }
+    }
+    items
+}
+
+#[tracing::instrument(skip_all)]
+async fn create(
+    state: State,
+    auth: Auth,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let ws = auth.require(Scope::Ingest)?.to_owned();
+    let body: CreateInterview = if req.content_type() == "multipart/form-data" {
+        from_multipart(&req, payload).await?
+    } else if is_json(&req) {
+        let bytes = read_body(payload, MAX_BODY_BYTES).await?;
+        from_value(json_from_bytes(&bytes)?)?
+    } else {
+        return Err(ApiError::UnsupportedMediaType(
+            "application/json or multipart/form-data",
+        ));
+    };
+    let title = body.title.trim();
+    if title.is_empty() || title.chars().count() > 200 {
+        return Err(ApiError::field("/title", "must be 1 to 200 characters"));
+    }
+    let format = match body.format.as_deref() {
+        None => TranscriptFormat::Text,
+        Some(f) => TranscriptFormat::parse(f)
+            .ok_or_else(|| ApiError::field("/format", "must be text, srt or vtt"))?,
+    };
+    let interviewee = body.interviewee.unwrap_or_default();
+    if let Some(id) = &interviewee.id {
+        if id.is_empty() || id.chars().count() > 128 {
+            return Err(ApiError::field(
+                "/interviewee/id",
+                "must be 1 to 128 characters",
+            ));
+        }
+    }
+    let attributes = parse_attributes(&interviewee.attributes, "/interviewee/attributes")
+        .map_err(|e| ApiError::Validation(vec![e]))?;
+    let turns = interview::parse(format, &body.transcript, &body.interviewer_names)
+        .map_err(|e| ApiError::field("/transcript", e.to_string()))?;
+    let id = match &body.external_id {
+        Some(ext) if !ext.is_empty() && ext.len() <= 200 => {
+            let digest = Sha256::digest(format!("{ws}\u{0}{ext}").as_bytes());
+            format!(
+                "iv_{}",
+                digest
+                    .iter()
+                    .take(16)
+                    .map(|b| format!("{b:02x}"))
+                    .collect::<String>()
+            )
+        }
+        Some(_) => return Err(ApiError::field("/external_id", "must be 1 to 200 bytes")),
+        None => format!("iv_{}", crate::domain::new_id()),
+    };
+    let start = body.occurred_at.unwrap_or_else(Utc::now);
+    let items = to_feedback(
+        &id,
+        title,
+        &turns,
+        interviewee.id.as_deref(),
+        &attributes,
+        start,
+    );
+    let new = NewInterview {
+        id: id.clone(),
+        title: title.to_owned(),
+        format: format!("{format:?}").to_lowercase(),
+        interviewee_id: interviewee.id.clone(),
+        attributes: Value::Object(attributes),
+        turns: json!(turns),
+    };
+    match state.store.create_interview(&ws, new, &items).await? {
+        Some(done) => {
+            state.metrics.stored("interview", done.stored);
+            tracing::info!(workspace = %ws, interview = %id, turns = turns.len(), stored = done.stored, "interview stored");
+            Ok(HttpResponse::Created().json(json!({"id": id, "feedback_count": done.stored, "turns": turns.len(), "replayed": false})))
+        }
+        None => Ok(HttpResponse::Ok().json(json!({"id": id, "feedback_count": items.len(), "turns": turns.len(), "replayed": true}))),
+    }
+}
+
+pub(super) fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/interviews").route(web::post().to(create)));
+}

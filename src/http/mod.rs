@@ -1,0 +1,107 @@
+//! The HTTP edge: routes per module, the API-key extractor, body reading with limits, and
+//! problem+json for everything that goes wrong.
+
+mod auth;
+mod body;
+pub mod error;
+mod feedback;
+mod health;
+mod imports;
+mod interviews;
+mod keys;
+mod mentions;
+pub mod metrics;
+mod openapi;
+mod sources;
+mod surveys;
+mod webhooks;
+
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+use actix_web::{web, HttpRequest};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+pub use auth::Auth;
+pub use body::{from_value, json_body, parse_json, read_body};
+pub use error::ApiError;
+
+use crate::config::Settings;
+use crate::store::Store;
+
+/// What every handler can reach; built once per process and shared by all workers.
+pub struct AppState {
+    pub store: Store,
+    pub settings: Settings,
+    pub metrics: metrics::Metrics,
+    pub survey_limiter: DefaultKeyedRateLimiter<IpAddr>,
+    pub http_client: reqwest::Client,
+}
+
+impl AppState {
+    pub fn new(store: Store, settings: Settings) -> anyhow::Result<Arc<Self>> {
+        let per_minute = NonZeroU32::new(settings.survey_rate_per_minute.max(1))
+            .ok_or_else(|| anyhow::anyhow!("rate must be positive"))?;
+        let http_client = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(30))
+            .connect_timeout(std::time::Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::limited(5))
+            .build()?;
+        Ok(Arc::new(Self {
+            store,
+            settings,
+            metrics: metrics::Metrics::new()?,
+            survey_limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
+            http_client,
+        }))
+    }
+
+    /// The client's address for rate limiting: the peer, or the first `X-Forwarded-For`
+    /// hop when the service sits behind a trusted proxy.
+    pub fn client_ip(&self, req: &HttpRequest) -> Option<IpAddr> {
+        if self.settings.trust_proxy {
+            let forwarded = req
+                .headers()
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .and_then(|v| v.trim().parse().ok());
+            if forwarded.is_some() {
+                return forwarded;
+            }
+        }
+        req.peer_addr().map(|a| a.ip())
+    }
+
+    /// Base URL for links the service hands out (snippets, pages).
+    pub fn public_url(&self, req: &HttpRequest) -> String {
+        match &self.settings.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => {
+                let info = req.connection_info();
+                format!("{}://{}", info.scheme(), info.host())
+            }
+        }
+    }
+}
+
+pub type State = web::Data<AppState>;
+
+/// Mounts every route; the server and the tests call this.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.configure(health::routes)
+        .configure(openapi::routes)
+        .configure(surveys::public_routes)
+        .configure(webhooks::routes)
+        .service(
+            web::scope("/api/v1")
+                .configure(keys::routes)
+                .configure(surveys::routes)
+                .configure(sources::routes)
+                .configure(interviews::routes)
+                .configure(mentions::routes)
+                .configure(imports::routes)
+                .configure(feedback::routes),
+        );
+}

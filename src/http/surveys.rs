@@ -1,0 +1,480 @@
+//! Surveys: the admin API (`/api/v1/surveys`), the hosted page (`/s/{id}`), the embed script
+//! (`/embed.js`) and the public response endpoint, with per-survey CORS and a rate limit.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse, HttpResponseBuilder};
+use chrono::Utc;
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+
+use super::body::{is_json, json_from_bytes};
+use super::{json_body, read_body, ApiError, Auth, State};
+use crate::collect::survey::{
+    iframe_snippet, parse_submission_form, parse_submission_json, public_definition, render_closed,
+    render_page, render_thanks, script_snippet, Submission, SurveyDefinition, EMBED_JS,
+};
+use crate::config::MAX_BODY_BYTES;
+use crate::domain::{new_id, Channel, FeedbackText, NewFeedback, Scope, Scores};
+use crate::store::{NewSurveyResponse, Survey, SURVEY_STATUSES};
+
+fn definition(s: &Survey) -> Result<SurveyDefinition, ApiError> {
+    serde_json::from_value(s.questions.clone()).map_err(|e| {
+        ApiError::Internal(anyhow::anyhow!(
+            "stored survey {} does not parse: {e}",
+            s.id
+        ))
+    })
+}
+
+fn survey_json(state: &State, req: &HttpRequest, s: &Survey, def: &SurveyDefinition) -> Value {
+    let base = state.public_url(req);
+    let mut out = serde_json::to_value(def).unwrap_or_else(|_| json!({}));
+    out["id"] = json!(s.id);
+    out["status"] = json!(s.status);
+    out["created_at"] = json!(s.created_at);
+    out["updated_at"] = json!(s.updated_at);
+    out["links"] = json!({
+        "hosted": format!("{base}/s/{}", s.id),
+        "script": script_snippet(&base, &s.id),
+        "iframe": iframe_snippet(&base, &s.id),
+    });
+    out
+}
+
+async fn create(
+    state: State,
+    auth: Auth,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let ws = auth.require(Scope::Admin)?;
+    let body: Value = json_body(&req, payload).await?;
+    let def = SurveyDefinition::parse(&body).map_err(ApiError::Validation)?;
+    let stored = serde_json::to_value(&def).map_err(|e| ApiError::Internal(e.into()))?;
+    let s = state
+        .store
+        .create_survey(ws, &def.title, stored, json!(def.allowed_origins))
+        .await?;
+    tracing::info!(workspace = ws, survey = %s.id, "survey created");
+    Ok(HttpResponse::Created().json(survey_json(&state, &req, &s, &def)))
+}
+
+async fn list(state: State, auth: Auth, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let ws = auth.require(Scope::Read)?;
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string())
+        .map_err(|e| ApiError::BadRequest(format!("invalid query string: {e}")))?;
+    let mut status = None;
+    for (k, v) in &pairs {
+        match k.as_str() {
+            "status" if SURVEY_STATUSES.contains(&v.as_str()) => status = Some(v.as_str()),
+            "status" => {
+                return Err(ApiError::field(
+                    "status",
+                    "must be active, closed or archived",
+                ))
+            }
+            other => return Err(ApiError::field(other, "unknown parameter")),
+        }
+    }
+    let mut items = Vec::new();
+    for s in state.store.list_surveys(ws, status).await? {
+        items.push(survey_json(&state, &req, &s, &definition(&s)?));
+    }
+    Ok(HttpResponse::Ok().json(json!({"items": items})))
+}
+
+async fn find(state: &State, ws: &str, id: &str) -> Result<Survey, ApiError> {
+    state
+        .store
+        .survey(ws, id)
+        .await?
+        .ok_or(ApiError::NotFound("survey"))
+}
+
+async fn get(
+    state: State,
+    auth: Auth,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let ws = auth.require(Scope::Read)?;
+    let s = find(&state, ws, &path).await?;
+    let mut out = survey_json(&state, &req, &s, &definition(&s)?);
+    out["response_count"] = json!(state.store.survey_response_count(ws, &s.id).await?);
+    Ok(HttpResponse::Ok().json(out))
+}
+
+async fn patch(
+    state: State,
+    auth: Auth,
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let ws = auth.require(Scope::Admin)?;
+    let s = find(&state, ws, &path).await?;
+    let mut body: Value = json_body(&req, payload).await?;
+    let obj = body
+        .as_object_mut()
+        .ok_or_else(|| ApiError::field("/", "must be an object"))?;
+    let status = match obj.remove("status") {
+        None => None,
+        Some(Value::String(st)) if SURVEY_STATUSES.contains(&st.as_str()) => Some(st),
+        Some(_) => {
+            return Err(ApiError::field(
+                "/status",
+                "must be active, closed or archived",
+            ))
+        }
+    };
+    let def = definition(&s)?
+        .apply_patch(&body)
+        .map_err(ApiError::Validation)?;
+    let stored = serde_json::to_value(&def).map_err(|e| ApiError::Internal(e.into()))?;
+    let s = state
+        .store
+        .update_survey(
+            s,
+            def.title.clone(),
+            stored,
+            json!(def.allowed_origins),
+            status.as_deref(),
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(survey_json(&state, &req, &s, &def)))
+}
+
+async fn archive(
+    state: State,
+    auth: Auth,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let ws = auth.require(Scope::Admin)?;
+    let s = find(&state, ws, &path).await?;
+    let s = state.store.set_survey_status(s, "archived").await?;
+    Ok(HttpResponse::Ok().json(survey_json(&state, &req, &s, &definition(&s)?)))
+}
+
+// ---- public side -------------------------------------------------------------------------
+
+/// The `Origin` of a cross-origin request, if it is one. A request from our own host (the
+/// hosted page posting its form) is not cross-origin.
+fn cross_origin(req: &HttpRequest) -> Option<String> {
+    let origin = req
+        .headers()
+        .get(header::ORIGIN)?
+        .to_str()
+        .ok()?
+        .to_ascii_lowercase();
+    let host = req.connection_info().host().to_ascii_lowercase();
+    let own = origin.split_once("://").map(|(_, h)| h) == Some(host.as_str());
+    (!own).then_some(origin)
+}
+
+/// Adds CORS headers for an allowed origin.
+fn cors(res: &mut HttpResponseBuilder, origin: &Option<String>) {
+    res.insert_header((header::VARY, "Origin"));
+    if let Some(o) = origin {
+        if let Ok(v) = HeaderValue::from_str(o) {
+            res.insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, v));
+        }
+    }
+}
+
+fn check_origin(def: &SurveyDefinition, origin: &Option<String>) -> Result<(), ApiError> {
+    match origin {
+        Some(o) if !def.origin_allowed(o) => Err(ApiError::OriginNotAllowed),
+        _ => Ok(()),
+    }
+}
+
+async fn public_survey(state: &State, id: &str) -> Result<(Survey, SurveyDefinition), ApiError> {
+    let s = state
+        .store
+        .public_survey(id)
+        .await?
+        .filter(|s| s.status != "archived")
+        .ok_or(ApiError::NotFound("survey"))?;
+    let def = definition(&s)?;
+    Ok((s, def))
+}
+
+fn html(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .body(body)
+}
+
+async fn hosted_page(state: State, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let (s, def) = public_survey(&state, &path).await?;
+    if s.status != "active" {
+        return Ok(html(actix_web::http::StatusCode::OK, render_closed()));
+    }
+    Ok(html(
+        actix_web::http::StatusCode::OK,
+        render_page(&s.id, &def, &[], None),
+    ))
+}
+
+async fn definition_response(
+    state: State,
+    req: &HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let origin = cross_origin(req);
+    let (s, def) = public_survey(&state, &path).await?;
+    check_origin(&def, &origin)?;
+    if s.status != "active" {
+        return Err(ApiError::SurveyClosed);
+    }
+    let mut res = HttpResponse::Ok();
+    cors(&mut res, &origin);
+    res.insert_header((header::CACHE_CONTROL, "no-cache"));
+    Ok(res.json(public_definition(&s.id, &def)))
+}
+
+async fn preflight(
+    state: State,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let origin = cross_origin(&req);
+    let (_, def) = public_survey(&state, &path).await?;
+    check_origin(&def, &origin)?;
+    let mut res = HttpResponse::NoContent();
+    cors(&mut res, &origin);
+    res.insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, "GET, POST"))
+        .insert_header((header::ACCESS_CONTROL_ALLOW_HEADERS, "Content-Type"))
+        .insert_header((header::ACCESS_CONTROL_MAX_AGE, "600"));
+    Ok(res.finish())
+}
+
+/// The response id under which a submission is stored: the client's own id (so a retried
+/// submission is recognised), scoped to the survey, or a fresh one.
+fn response_id(survey_id: &str, client: Option<&str>) -> String {
+    match client {
+        Some(c) => {
+            let d = Sha256::digest(format!("{survey_id}\u{0}{c}").as_bytes());
+            format!(
+                "sr_{}",
+                d.iter()
+                    .take(16)
+                    .map(|b| format!("{b:02x}"))
+                    .collect::<String>()
+            )
+        }
+        None => format!("sr_{}", new_id()),
+    }
+}
+
+/// Public endpoints answer errors with CORS headers too, so the embed script can show them
+/// (they carry nothing private: the endpoint is unauthenticated and sends no credentials).
+fn with_cors(req: &HttpRequest, result: Result<HttpResponse, ApiError>) -> HttpResponse {
+    match result {
+        Ok(res) => res,
+        Err(e) => {
+            let mut res = actix_web::ResponseError::error_response(&e);
+            if let Some(Ok(v)) = cross_origin(req).map(|o| HeaderValue::from_str(&o)) {
+                res.headers_mut()
+                    .insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, v);
+                res.headers_mut()
+                    .insert(header::VARY, HeaderValue::from_static("Origin"));
+            }
+            res
+        }
+    }
+}
+
+async fn submit(
+    state: State,
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> HttpResponse {
+    let result = submit_response(state, &req, path, payload).await;
+    with_cors(&req, result)
+}
+
+async fn definition_json(state: State, req: HttpRequest, path: web::Path<String>) -> HttpResponse {
+    let result = definition_response(state, &req, path).await;
+    with_cors(&req, result)
+}
+
+#[tracing::instrument(skip_all, fields(survey = %path))]
+async fn submit_response(
+    state: State,
+    req: &HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let req = req.clone();
+    let origin = cross_origin(&req);
+    if let Some(ip) = state.client_ip(&req) {
+        if state.survey_limiter.check_key(&ip).is_err() {
+            return Err(ApiError::RateLimited);
+        }
+    }
+    let (s, def) = public_survey(&state, &path).await?;
+    check_origin(&def, &origin)?;
+    if s.status != "active" {
+        return Err(ApiError::SurveyClosed);
+    }
+    let as_form = req.content_type() == "application/x-www-form-urlencoded";
+    if !as_form && !is_json(&req) {
+        return Err(ApiError::UnsupportedMediaType(
+            "application/json or application/x-www-form-urlencoded",
+        ));
+    }
+    let body = read_body(payload, MAX_BODY_BYTES).await?;
+    let parsed = if as_form {
+        parse_submission_form(&def, &body)
+    } else {
+        parse_submission_json(&json_from_bytes(&body)?)
+    };
+    let submission = match parsed {
+        Ok(sub) => sub,
+        Err(errors) if as_form => {
+            return Ok(html(
+                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+                render_page(&s.id, &def, &errors, None),
+            ))
+        }
+        Err(errors) => return Err(ApiError::Validation(errors)),
+    };
+    let thanks = |status| {
+        if as_form {
+            html(status, render_thanks(&def))
+        } else {
+            let mut res = HttpResponse::build(status);
+            cors(&mut res, &origin);
+            res.json(json!({"status": "received"}))
+        }
+    };
+    if submission.honeypot_filled {
+        // Bots get the same answer as people, and nothing is stored.
+        tracing::info!("survey honeypot filled; response dropped");
+        return Ok(thanks(actix_web::http::StatusCode::CREATED));
+    }
+    let answers = match def.validate_answers(&submission.answers) {
+        Ok(a) => a,
+        Err(errors) if as_form => {
+            return Ok(html(
+                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+                render_page(&s.id, &def, &errors, Some(&submission)),
+            ))
+        }
+        Err(errors) => return Err(ApiError::Validation(errors)),
+    };
+    let rid = response_id(&s.id, submission.response_id.as_deref());
+    let items = response_feedback(&s, &def, &rid, &submission, &answers);
+    let new = NewSurveyResponse {
+        id: rid.clone(),
+        survey_id: s.id.clone(),
+        respondent_id: submission.respondent_id.clone(),
+        answers: Value::Object(answers.answers.clone()),
+        attributes: Value::Object(submission.attributes.clone()),
+        nps: answers.nps,
+        csat: answers.csat,
+        ces: answers.ces,
+    };
+    let fresh = state
+        .store
+        .record_survey_response(&s.workspace_id, new, &items)
+        .await?;
+    if fresh {
+        state.metrics.stored("survey", items.len() as u64);
+        tracing::info!(texts = items.len(), "survey response stored");
+    }
+    let status = if fresh {
+        actix_web::http::StatusCode::CREATED
+    } else {
+        actix_web::http::StatusCode::OK
+    };
+    if as_form {
+        return Ok(html(status, render_thanks(&def)));
+    }
+    let mut res = HttpResponse::build(status);
+    cors(&mut res, &origin);
+    Ok(res.json(json!({"response_id": rid, "feedback_count": items.len(), "replayed": !fresh})))
+}
+
+/// Each non-empty text answer becomes a feedback item carrying the response's scores.
+fn response_feedback(
+    s: &Survey,
+    def: &SurveyDefinition,
+    rid: &str,
+    sub: &Submission,
+    answers: &crate::collect::survey::ValidAnswers,
+) -> Vec<NewFeedback> {
+    let now = Utc::now();
+    answers
+        .texts
+        .iter()
+        .filter_map(|(qid, text)| {
+            let text = FeedbackText::parse(text).ok()?;
+            let question = def
+                .questions
+                .iter()
+                .find(|q| &q.id == qid)
+                .map(|q| q.title.clone());
+            let mut context = Map::new();
+            context.insert("survey_id".into(), json!(s.id));
+            context.insert("response_id".into(), json!(rid));
+            context.insert("question_id".into(), json!(qid));
+            context.insert("question".into(), json!(question));
+            Some(NewFeedback {
+                channel: Channel::Survey,
+                source_key: format!("survey:{}", s.id),
+                source_id: Some(s.id.clone()),
+                external_id: Some(format!("{rid}:{qid}")),
+                respondent_id: sub.respondent_id.clone(),
+                author: None,
+                text,
+                scores: Scores {
+                    nps: answers.nps,
+                    csat: answers.csat,
+                    ces: answers.ces,
+                },
+                attributes: sub.attributes.clone(),
+                context,
+                occurred_at: now,
+            })
+        })
+        .collect()
+}
+
+async fn embed_js() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
+        .body(EMBED_JS)
+}
+
+pub(super) fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/surveys")
+            .route(web::post().to(create))
+            .route(web::get().to(list)),
+    )
+    .service(
+        web::resource("/surveys/{id}")
+            .route(web::get().to(get))
+            .route(web::patch().to(patch)),
+    )
+    .service(web::resource("/surveys/{id}/archive").route(web::post().to(archive)));
+}
+
+pub(super) fn public_routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/embed.js").route(web::get().to(embed_js)))
+        .service(web::resource("/s/{id}").route(web::get().to(hosted_page)))
+        .service(web::resource("/s/{id}/definition.json").route(web::get().to(definition_json)))
+        .service(
+            web::resource("/s/{id}/responses")
+                .route(web::post().to(submit))
+                .route(web::method(actix_web::http::Method::OPTIONS).to(preflight)),
+        );
+}

@@ -1,0 +1,11 @@
+//! 听见 Tingjian: collects user feedback from surveys, webhooks, interviews and social feeds,
+//! stores it durably, and serves it to the team over a JSON API.
+
+pub mod cli;
+pub mod collect;
+pub mod config;
+pub mod domain;
+pub mod http;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

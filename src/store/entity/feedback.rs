@@ -1,0 +1,31 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "feedback")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    pub workspace_id: String,
+    pub channel: String,
+    pub source_key: String,
+    pub source_id: Option<String>,
+    pub external_id: Option<String>,
+    pub respondent_id: Option<String>,
+    pub author: Option<String>,
+    #[sea_orm(column_type = "Text")]
+    pub text: String,
+    pub nps: Option<i16>,
+    pub csat: Option<i16>,
+    pub ces: Option<i16>,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub attributes: Json,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub context: Json,
+    pub occurred_at: DateTimeUtc,
+    pub received_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

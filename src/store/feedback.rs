@@ -1,0 +1,411 @@
+//! Feedback items: stored in one transaction per request (all or nothing), deduplicated by
+//! `(workspace, source_key, external_id)`, listed with filters and a cursor.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, Func, LikeExpr, OnConflict};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use serde_json::Value;
+
+use super::entity::{feedback, interview, survey_response, webhook_delivery};
+use super::{is_unique_violation, now, Store, StoreResult};
+use crate::domain::{new_id, Channel, NewFeedback};
+
+pub use feedback::Model as Feedback;
+
+/// Rows per INSERT statement: well under SQLite's 32,766 bound parameters.
+const INSERT_CHUNK: usize = 500;
+
+/// What an ingest did: items newly stored, and items that were already there (retries).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Ingested {
+    pub stored: u64,
+    pub duplicates: u64,
+}
+
+/// A webhook delivery is either new, or a redelivery of one already taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    New(Ingested),
+    Replay { stored: u64 },
+}
+
+pub struct NewSurveyResponse {
+    pub id: String,
+    pub survey_id: String,
+    pub respondent_id: Option<String>,
+    pub answers: Value,
+    pub attributes: Value,
+    pub nps: Option<i16>,
+    pub csat: Option<i16>,
+    pub ces: Option<i16>,
+}
+
+pub struct NewInterview {
+    pub id: String,
+    pub title: String,
+    pub format: String,
+    pub interviewee_id: Option<String>,
+    pub attributes: Value,
+    pub turns: Value,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct FeedbackFilter {
+    pub channel: Option<Channel>,
+    /// A source id (`src_…`, a survey id) or a full source key (`mentions:weibo`).
+    pub source: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub attributes: Vec<(String, String)>,
+    pub text_contains: Option<String>,
+    pub respondent_id: Option<String>,
+    /// Items strictly older than this id (ids sort by creation time).
+    pub cursor: Option<String>,
+    pub limit: u64,
+}
+
+#[derive(Debug, Default, Clone, Copy, serde::Serialize)]
+pub struct Erased {
+    pub feedback: u64,
+    pub survey_responses: u64,
+    pub interviews: u64,
+}
+
+fn active_model(
+    workspace_id: &str,
+    item: &NewFeedback,
+    received_at: DateTime<Utc>,
+) -> feedback::ActiveModel {
+    feedback::ActiveModel {
+        id: Set(format!("fb_{}", new_id())),
+        workspace_id: Set(workspace_id.to_owned()),
+        channel: Set(item.channel.as_str().to_owned()),
+        source_key: Set(item.source_key.clone()),
+        source_id: Set(item.source_id.clone()),
+        external_id: Set(item.external_id.clone()),
+        respondent_id: Set(item.respondent_id.clone()),
+        author: Set(item.author.clone()),
+        text: Set(item.text.as_str().to_owned()),
+        nps: Set(item.scores.nps),
+        csat: Set(item.scores.csat),
+        ces: Set(item.scores.ces),
+        attributes: Set(Value::Object(item.attributes.clone())),
+        context: Set(Value::Object(item.context.clone())),
+        occurred_at: Set(item.occurred_at),
+        received_at: Set(received_at),
+    }
+}
+
+/// Inserts items inside the caller's transaction, skipping those already stored.
+async fn insert_items<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: &str,
+    items: &[NewFeedback],
+) -> StoreResult<Ingested> {
+    let received_at = now();
+    let mut stored = 0;
+    for chunk in items.chunks(INSERT_CHUNK) {
+        let models = chunk
+            .iter()
+            .map(|i| active_model(workspace_id, i, received_at));
+        stored += feedback::Entity::insert_many(models)
+            .on_conflict(
+                OnConflict::columns([
+                    feedback::Column::WorkspaceId,
+                    feedback::Column::SourceKey,
+                    feedback::Column::ExternalId,
+                ])
+                .do_nothing()
+                .to_owned(),
+            )
+            .exec_without_returning(conn)
+            .await?;
+    }
+    Ok(Ingested {
+        stored,
+        duplicates: items.len() as u64 - stored,
+    })
+}
+
+impl Store {
+    /// Stores a batch all or nothing; returns once it is committed.
+    pub async fn ingest(&self, workspace_id: &str, items: &[NewFeedback]) -> StoreResult<Ingested> {
+        if items.is_empty() {
+            return Ok(Ingested::default());
+        }
+        let txn = self.db.begin().await?;
+        let done = insert_items(&txn, workspace_id, items).await?;
+        txn.commit().await?;
+        Ok(done)
+    }
+
+    /// Stores a signed webhook delivery once: the delivery id is recorded in the same
+    /// transaction as its items, so a redelivery (even a concurrent one) stores nothing.
+    pub async fn ingest_webhook(
+        &self,
+        workspace_id: &str,
+        source_id: &str,
+        webhook_id: &str,
+        items: &[NewFeedback],
+    ) -> StoreResult<Delivery> {
+        let txn = self.db.begin().await?;
+        let marker = webhook_delivery::ActiveModel {
+            source_id: Set(source_id.to_owned()),
+            webhook_id: Set(webhook_id.to_owned()),
+            stored: Set(0),
+            received_at: Set(now()),
+        };
+        let claimed = webhook_delivery::Entity::insert(marker)
+            .on_conflict(
+                OnConflict::columns([
+                    webhook_delivery::Column::SourceId,
+                    webhook_delivery::Column::WebhookId,
+                ])
+                .do_nothing()
+                .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await?;
+        if claimed == 0 {
+            txn.rollback().await?;
+            let earlier =
+                webhook_delivery::Entity::find_by_id((source_id.to_owned(), webhook_id.to_owned()))
+                    .one(&self.db)
+                    .await?;
+            return Ok(Delivery::Replay {
+                stored: earlier.map_or(0, |d| d.stored as u64),
+            });
+        }
+        let done = insert_items(&txn, workspace_id, items).await?;
+        webhook_delivery::Entity::update_many()
+            .col_expr(
+                webhook_delivery::Column::Stored,
+                Expr::value(done.stored as i32),
+            )
+            .filter(webhook_delivery::Column::SourceId.eq(source_id))
+            .filter(webhook_delivery::Column::WebhookId.eq(webhook_id))
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok(Delivery::New(done))
+    }
+
+    /// Stores a survey response and its text answers together. A response id seen before
+    /// (a retried submission) stores nothing and returns `false`.
+    pub async fn record_survey_response(
+        &self,
+        workspace_id: &str,
+        response: NewSurveyResponse,
+        items: &[NewFeedback],
+    ) -> StoreResult<bool> {
+        let txn = self.db.begin().await?;
+        let row = survey_response::ActiveModel {
+            id: Set(response.id),
+            workspace_id: Set(workspace_id.to_owned()),
+            survey_id: Set(response.survey_id),
+            respondent_id: Set(response.respondent_id),
+            answers: Set(response.answers),
+            attributes: Set(response.attributes),
+            nps: Set(response.nps),
+            csat: Set(response.csat),
+            ces: Set(response.ces),
+            received_at: Set(now()),
+        };
+        match row.insert(&txn).await {
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => {
+                txn.rollback().await?;
+                return Ok(false);
+            }
+            Err(e) => return Err(e.into()),
+        }
+        insert_items(&txn, workspace_id, items).await?;
+        txn.commit().await?;
+        Ok(true)
+    }
+
+    pub async fn survey_response_count(
+        &self,
+        workspace_id: &str,
+        survey_id: &str,
+    ) -> StoreResult<u64> {
+        use sea_orm::PaginatorTrait;
+        Ok(survey_response::Entity::find()
+            .filter(survey_response::Column::WorkspaceId.eq(workspace_id))
+            .filter(survey_response::Column::SurveyId.eq(survey_id))
+            .count(&self.db)
+            .await?)
+    }
+
+    /// Stores an interview (every turn, as context) and its respondent turns as feedback.
+    /// `None` when an interview with this id is already stored (a retried upload).
+    pub async fn create_interview(
+        &self,
+        workspace_id: &str,
+        new: NewInterview,
+        items: &[NewFeedback],
+    ) -> StoreResult<Option<Ingested>> {
+        let txn = self.db.begin().await?;
+        let inserted = interview::ActiveModel {
+            id: Set(new.id),
+            workspace_id: Set(workspace_id.to_owned()),
+            title: Set(new.title),
+            format: Set(new.format),
+            interviewee_id: Set(new.interviewee_id),
+            attributes: Set(new.attributes),
+            turns: Set(new.turns),
+            created_at: Set(now()),
+        }
+        .insert(&txn)
+        .await;
+        match inserted {
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => {
+                txn.rollback().await?;
+                return Ok(None);
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let done = insert_items(&txn, workspace_id, items).await?;
+        txn.commit().await?;
+        Ok(Some(done))
+    }
+
+    pub async fn feedback(&self, workspace_id: &str, id: &str) -> StoreResult<Option<Feedback>> {
+        Ok(feedback::Entity::find_by_id(id.to_owned())
+            .filter(feedback::Column::WorkspaceId.eq(workspace_id))
+            .one(&self.db)
+            .await?)
+    }
+
+    /// One page of feedback, newest first, and the cursor of the next page if there is one.
+    pub async fn list_feedback(
+        &self,
+        workspace_id: &str,
+        filter: &FeedbackFilter,
+    ) -> StoreResult<(Vec<Feedback>, Option<String>)> {
+        let backend = self.backend();
+        let mut q = feedback::Entity::find().filter(feedback::Column::WorkspaceId.eq(workspace_id));
+        if let Some(channel) = filter.channel {
+            q = q.filter(feedback::Column::Channel.eq(channel.as_str()));
+        }
+        if let Some(source) = &filter.source {
+            q = q.filter(
+                feedback::Column::SourceId
+                    .eq(source.as_str())
+                    .or(feedback::Column::SourceKey.eq(source.as_str()))
+                    .or(feedback::Column::SourceKey.eq(format!("survey:{source}"))),
+            );
+        }
+        if let Some(from) = filter.from {
+            q = q.filter(feedback::Column::OccurredAt.gte(from));
+        }
+        if let Some(to) = filter.to {
+            q = q.filter(feedback::Column::OccurredAt.lt(to));
+        }
+        if let Some(r) = &filter.respondent_id {
+            q = q.filter(feedback::Column::RespondentId.eq(r.as_str()));
+        }
+        for (key, value) in &filter.attributes {
+            q = q.filter(attribute_equals(backend, key, value));
+        }
+        if let Some(needle) = &filter.text_contains {
+            let pattern = format!("%{}%", escape_like(&needle.to_lowercase()));
+            q = q.filter(
+                Expr::expr(Func::lower(Expr::col(feedback::Column::Text)))
+                    .like(LikeExpr::new(pattern).escape('\\')),
+            );
+        }
+        if let Some(cursor) = &filter.cursor {
+            q = q.filter(feedback::Column::Id.lt(cursor.as_str()));
+        }
+        let mut rows = q
+            .order_by_desc(feedback::Column::Id)
+            .limit(filter.limit + 1)
+            .all(&self.db)
+            .await?;
+        let next = if rows.len() as u64 > filter.limit {
+            rows.truncate(filter.limit as usize);
+            rows.last().map(|r| r.id.clone())
+        } else {
+            None
+        };
+        Ok((rows, next))
+    }
+
+    pub async fn delete_feedback(&self, workspace_id: &str, id: &str) -> StoreResult<bool> {
+        let res = feedback::Entity::delete_many()
+            .filter(feedback::Column::WorkspaceId.eq(workspace_id))
+            .filter(feedback::Column::Id.eq(id))
+            .exec(&self.db)
+            .await?;
+        Ok(res.rows_affected > 0)
+    }
+
+    /// Erases everything stored of one respondent: feedback, survey responses, interviews.
+    pub async fn erase_respondent(
+        &self,
+        workspace_id: &str,
+        respondent_id: &str,
+    ) -> StoreResult<Erased> {
+        let txn = self.db.begin().await?;
+        let feedback = feedback::Entity::delete_many()
+            .filter(feedback::Column::WorkspaceId.eq(workspace_id))
+            .filter(feedback::Column::RespondentId.eq(respondent_id))
+            .exec(&txn)
+            .await?
+            .rows_affected;
+        let survey_responses = survey_response::Entity::delete_many()
+            .filter(survey_response::Column::WorkspaceId.eq(workspace_id))
+            .filter(survey_response::Column::RespondentId.eq(respondent_id))
+            .exec(&txn)
+            .await?
+            .rows_affected;
+        let interviews = interview::Entity::find()
+            .filter(interview::Column::WorkspaceId.eq(workspace_id))
+            .filter(interview::Column::IntervieweeId.eq(respondent_id))
+            .select_only()
+            .column(interview::Column::Id)
+            .into_tuple::<String>()
+            .all(&txn)
+            .await?;
+        for id in &interviews {
+            feedback::Entity::delete_many()
+                .filter(feedback::Column::WorkspaceId.eq(workspace_id))
+                .filter(feedback::Column::SourceKey.eq(format!("interview:{id}")))
+                .exec(&txn)
+                .await?;
+        }
+        interview::Entity::delete_many()
+            .filter(interview::Column::WorkspaceId.eq(workspace_id))
+            .filter(interview::Column::IntervieweeId.eq(respondent_id))
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok(Erased {
+            feedback,
+            survey_responses,
+            interviews: interviews.len() as u64,
+        })
+    }
+}
+
+/// `attributes[key] == value`, compared as text (numbers and booleans as they print).
+fn attribute_equals(backend: DbBackend, key: &str, value: &str) -> sea_orm::sea_query::SimpleExpr {
+    match backend {
+        DbBackend::Postgres => Expr::cust_with_values("(attributes ->> $1) = $2", [key, value]),
+        _ => Expr::cust_with_values(
+            "CAST(json_extract(attributes, ?) AS TEXT) = ?",
+            [format!("$.\"{}\"", key.replace('"', "")), value.to_owned()],
+        ),
+    }
+}
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}

@@ -1,0 +1,146 @@
+//! Sources: webhook endpoints (with their signing secrets) and polled social feeds.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use serde_json::Value;
+
+use super::entity::source;
+use super::{now, Store, StoreResult};
+use crate::domain::new_id;
+
+pub use source::Model as Source;
+
+/// How long a rotated-out webhook secret stays valid.
+pub const SECRET_GRACE: Duration = Duration::hours(24);
+
+pub struct NewSource {
+    pub kind: &'static str,
+    pub name: String,
+    pub settings: Value,
+    pub secret: Option<String>,
+    pub next_poll_at: Option<DateTime<Utc>>,
+}
+
+impl Store {
+    pub async fn create_source(&self, workspace_id: &str, new: NewSource) -> StoreResult<Source> {
+        let model = source::ActiveModel {
+            id: Set(format!("src_{}", new_id())),
+            workspace_id: Set(workspace_id.to_owned()),
+            kind: Set(new.kind.to_owned()),
+            name: Set(new.name),
+            settings: Set(new.settings),
+            secret: Set(new.secret),
+            previous_secret: Set(None),
+            previous_secret_expires_at: Set(None),
+            next_poll_at: Set(new.next_poll_at),
+            poll_state: Set(Value::Object(Default::default())),
+            created_at: Set(now()),
+            archived_at: Set(None),
+        };
+        Ok(model.insert(&self.db).await?)
+    }
+
+    /// A source of this workspace (archived ones included).
+    pub async fn source(&self, workspace_id: &str, id: &str) -> StoreResult<Option<Source>> {
+        Ok(source::Entity::find_by_id(id.to_owned())
+            .filter(source::Column::WorkspaceId.eq(workspace_id))
+            .one(&self.db)
+            .await?)
+    }
+
+    /// A live source by id alone, for the unauthenticated webhook endpoint (the signature is
+    /// the authentication there).
+    pub async fn live_source(&self, id: &str) -> StoreResult<Option<Source>> {
+        Ok(source::Entity::find_by_id(id.to_owned())
+            .filter(source::Column::ArchivedAt.is_null())
+            .one(&self.db)
+            .await?)
+    }
+
+    pub async fn list_sources(&self, workspace_id: &str) -> StoreResult<Vec<Source>> {
+        Ok(source::Entity::find()
+            .filter(source::Column::WorkspaceId.eq(workspace_id))
+            .order_by_asc(source::Column::Id)
+            .all(&self.db)
+            .await?)
+    }
+
+    /// Replaces the signing secret; the old one stays valid for [`SECRET_GRACE`].
+    pub async fn rotate_secret(&self, src: Source, new_secret: String) -> StoreResult<Source> {
+        let old = src.secret.clone();
+        let mut active = src.into_active_model();
+        active.previous_secret = Set(old);
+        active.previous_secret_expires_at = Set(Some(now() + SECRET_GRACE));
+        active.secret = Set(Some(new_secret));
+        Ok(active.update(&self.db).await?)
+    }
+
+    pub async fn update_source(
+        &self,
+        src: Source,
+        name: Option<String>,
+        settings: Option<Value>,
+        next_poll_at: Option<DateTime<Utc>>,
+    ) -> StoreResult<Source> {
+        let mut active = src.into_active_model();
+        if let Some(name) = name {
+            active.name = Set(name);
+        }
+        if let Some(settings) = settings {
+            active.settings = Set(settings);
+        }
+        if next_poll_at.is_some() {
+            active.next_poll_at = Set(next_poll_at);
+        }
+        Ok(active.update(&self.db).await?)
+    }
+
+    pub async fn archive_source(&self, src: Source) -> StoreResult<Source> {
+        let mut active = src.into_active_model();
+        active.archived_at = Set(Some(now()));
+        active.next_poll_at = Set(None);
+        Ok(active.update(&self.db).await?)
+    }
+
+    /// Claims the feed that is most overdue, pushing its next poll `interval` ahead. The
+    /// claim is a compare-and-set on `next_poll_at`, so of several replicas only one wins.
+    pub async fn claim_due_feed(&self, at: DateTime<Utc>) -> StoreResult<Option<Source>> {
+        let due = source::Entity::find()
+            .filter(source::Column::Kind.eq("feed"))
+            .filter(source::Column::ArchivedAt.is_null())
+            .filter(source::Column::NextPollAt.lte(at))
+            .order_by_asc(source::Column::NextPollAt)
+            .limit(1)
+            .one(&self.db)
+            .await?;
+        let Some(src) = due else { return Ok(None) };
+        let interval = src
+            .settings
+            .get("interval_secs")
+            .and_then(Value::as_i64)
+            .unwrap_or(900);
+        let res = source::Entity::update_many()
+            .col_expr(
+                source::Column::NextPollAt,
+                Expr::value(at + Duration::seconds(interval)),
+            )
+            .filter(source::Column::Id.eq(src.id.clone()))
+            .filter(source::Column::NextPollAt.eq(src.next_poll_at))
+            .exec(&self.db)
+            .await?;
+        Ok((res.rows_affected == 1).then_some(src))
+    }
+
+    pub async fn save_poll_state(&self, source_id: &str, state: Value) -> StoreResult<()> {
+        source::Entity::update_many()
+            .col_expr(source::Column::PollState, Expr::value(state))
+            .filter(source::Column::Id.eq(source_id))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,225 @@
+//! The feedback API: filters, cursor pagination, one item, deletion, respondent erasure, and
+//! bad input that changes nothing.
+
+use serde_json::{json, Value};
+
+use crate::both_backends;
+use crate::helpers::{assert_problem, TestApp};
+
+both_backends!(
+    filters_and_pagination,
+    delete_and_erase_respondent,
+    bad_input_is_refused_cleanly
+);
+
+async fn seed(app: &TestApp) -> String {
+    let res = app
+        .post_json(
+            "/api/v1/sources",
+            &json!({"kind": "webhook", "name": "seed"}),
+        )
+        .await;
+    let src: Value = res.json().await.unwrap();
+    let src_id = src["id"].as_str().unwrap().to_owned();
+    let mut items = Vec::new();
+    for i in 0..120 {
+        let (city, plan) = if i % 3 == 0 {
+            ("杭州", "pro")
+        } else {
+            ("北京", "free")
+        };
+        items.push(json!({
+            "text": if i % 10 == 0 { format!("支付失败 #{i}") } else { format!("界面不错 #{i}") },
+            "external_id": format!("x{i}"),
+            "respondent_id": format!("u{}", i % 7),
+            "occurred_at": format!("2026-11-{:02}T12:00:00+08:00", 1 + i % 28),
+            "attributes": {"city": city, "plan": plan, "version": 3}
+        }));
+    }
+    // Stored directly through the store to keep the seed short; the webhook path has its own tests.
+    let parsed = tingjian::collect::webhook::parse_delivery(
+        &json!({"items": items}),
+        None,
+        &src_id,
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    app.state
+        .store
+        .ingest(&app.workspace_id, &parsed)
+        .await
+        .unwrap();
+    src_id
+}
+
+async fn filters_and_pagination(app: TestApp) {
+    let src = seed(&app).await;
+    let all = app.all_feedback("").await;
+    assert_eq!(all.len(), 120);
+    let ids: Vec<&str> = all.iter().map(|f| f["id"].as_str().unwrap()).collect();
+    let mut sorted = ids.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(ids, sorted, "newest first, no item twice");
+    sorted.dedup();
+    assert_eq!(sorted.len(), 120);
+
+    let page: Value = app
+        .get("/api/v1/feedback?limit=50")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["items"].as_array().unwrap().len(), 50);
+    assert!(page["next_cursor"].is_string());
+
+    assert_eq!(
+        app.all_feedback("attr.city=%E6%9D%AD%E5%B7%9E").await.len(),
+        40
+    );
+    assert_eq!(
+        app.all_feedback("attr.city=%E6%9D%AD%E5%B7%9E&attr.plan=pro")
+            .await
+            .len(),
+        40
+    );
+    assert_eq!(app.all_feedback("attr.version=3").await.len(), 120);
+    assert_eq!(app.all_feedback("q=%E6%94%AF%E4%BB%98").await.len(), 12);
+    assert_eq!(app.all_feedback("channel=webhook").await.len(), 120);
+    assert_eq!(app.all_feedback("channel=survey").await.len(), 0);
+    assert_eq!(app.all_feedback(&format!("source={src}")).await.len(), 120);
+    assert_eq!(app.all_feedback("respondent_id=u0").await.len(), 18);
+    // Dates are midnight in the workspace's zone (Asia/Shanghai); `to` is exclusive.
+    let first_week = app.all_feedback("from=2026-11-01&to=2026-11-08").await;
+    assert!(first_week
+        .iter()
+        .all(|f| f["occurred_at"].as_str().unwrap() < "2026-11-08"));
+    assert_eq!(first_week.len(), 35);
+    assert_eq!(
+        app.all_feedback("from=2026-11-01T04:00:00Z&to=2026-11-01T05:00:00Z")
+            .await
+            .len(),
+        5
+    );
+}
+
+async fn delete_and_erase_respondent(app: TestApp) {
+    seed(&app).await;
+    let all = app.all_feedback("").await;
+    let id = all[0]["id"].as_str().unwrap();
+    assert_eq!(
+        app.get(&format!("/api/v1/feedback/{id}")).await.status(),
+        200
+    );
+    assert_eq!(
+        app.delete(&format!("/api/v1/feedback/{id}")).await.status(),
+        204
+    );
+    assert_problem(
+        app.get(&format!("/api/v1/feedback/{id}")).await,
+        404,
+        "not_found",
+    )
+    .await;
+    assert_problem(
+        app.delete(&format!("/api/v1/feedback/{id}")).await,
+        404,
+        "not_found",
+    )
+    .await;
+
+    let before = app.all_feedback("respondent_id=u3").await.len();
+    assert!(before > 0);
+    let res = app.delete("/api/v1/respondents/u3").await;
+    assert_eq!(res.status(), 200);
+    let out: Value = res.json().await.unwrap();
+    assert_eq!(out["erased"]["feedback"].as_u64().unwrap() as usize, before);
+    assert!(app.all_feedback("respondent_id=u3").await.is_empty());
+    assert_eq!(app.all_feedback("").await.len(), 119 - before);
+}
+
+async fn bad_input_is_refused_cleanly(app: TestApp) {
+    let bad_queries = [
+        "limit=0",
+        "limit=201",
+        "limit=abc",
+        "channel=fax",
+        "from=yesterday",
+        "colour=red",
+    ];
+    for q in bad_queries {
+        let res = app.get(&format!("/api/v1/feedback?{q}")).await;
+        assert_eq!(res.status(), 422, "{q}");
+    }
+    // Invalid JSON, wrong content type, invalid UTF-8, wrong types, oversized body.
+    let res = app
+        .client
+        .post(app.url("/api/v1/mentions"))
+        .bearer_auth(&app.api_key)
+        .header("content-type", "application/json")
+        .body("{\"items\": [")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 400, "invalid_json").await;
+    let res = app
+        .client
+        .post(app.url("/api/v1/mentions"))
+        .bearer_auth(&app.api_key)
+        .header("content-type", "text/plain")
+        .body("hello")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 415, "unsupported_media_type").await;
+    let res = app
+        .client
+        .post(app.url("/api/v1/mentions"))
+        .bearer_auth(&app.api_key)
+        .header("content-type", "application/json")
+        .body(vec![b'"', 0xff, 0xfe, b'"'])
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 400, "invalid_utf8").await;
+    let res = app
+        .post_json("/api/v1/mentions", &json!({"items": "many"}))
+        .await;
+    assert_problem(res, 422, "validation_failed").await;
+    let res = app
+        .post_json(
+            "/api/v1/mentions",
+            &json!({"items": [{"platform": "weibo", "text": "字".repeat(10_001)}]}),
+        )
+        .await;
+    let body = assert_problem(res, 422, "validation_failed").await;
+    assert_eq!(body["errors"][0]["field"], "/items/0/text");
+    let huge = "x".repeat(1024 * 1024 + 1);
+    let res = app
+        .client
+        .post(app.url("/api/v1/mentions"))
+        .bearer_auth(&app.api_key)
+        .header("content-type", "application/json")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 413, "payload_too_large").await;
+    let res = app
+        .post_json(
+            "/api/v1/sources",
+            &json!({"kind": "carrier-pigeon", "name": "x"}),
+        )
+        .await;
+    assert_problem(res, 422, "validation_failed").await;
+    let res = app
+        .post_json("/api/v1/sources", &json!({"kind": "webhook", "name": 5}))
+        .await;
+    let body = assert_problem(res, 422, "validation_failed").await;
+    assert_eq!(body["errors"][0]["field"], "/name");
+    assert!(
+        app.all_feedback("").await.is_empty(),
+        "nothing was stored by any of it"
+    );
+    let sources: Value = app.get("/api/v1/sources").await.json().await.unwrap();
+    assert!(sources["items"].as_array().unwrap().is_empty());
+}

@@ -1,0 +1,285 @@
+//! Spawns the real application on a random port against a fresh database: a SQLite file in a
+//! temporary directory, or a PostgreSQL database created for the test and dropped after it.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::Value;
+use tingjian::config::Settings;
+use tingjian::domain::Scopes;
+use tingjian::http::AppState;
+use tingjian::startup::Application;
+
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub workspace_id: String,
+    /// An admin key of the workspace.
+    pub api_key: String,
+    pub state: Arc<AppState>,
+    pub database_url: String,
+    pub data_dir: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+    pg_database: Option<String>,
+}
+
+fn pg_admin_url() -> String {
+    std::env::var("TINGJIAN_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+static WARNED: AtomicBool = AtomicBool::new(false);
+
+/// Written straight to stderr (not through the test harness's capture) so a skip is seen.
+fn shout(msg: &str) {
+    if !WARNED.swap(true, Ordering::SeqCst) {
+        let _ = writeln!(std::io::stderr(), "\n!!! {msg}\n");
+    }
+}
+
+/// A fresh PostgreSQL database, or `None` (and a loud notice) when PostgreSQL is not there.
+/// Under `CI=true` a missing PostgreSQL fails the test instead.
+async fn fresh_pg_database() -> Option<(String, String)> {
+    let admin_url = pg_admin_url();
+    let admin = match Database::connect(&admin_url).await {
+        Ok(db) => db,
+        Err(e) => {
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!(
+                    "PostgreSQL is required under CI=true but {admin_url} is not answering: {e}"
+                );
+            }
+            shout(&format!("SKIPPING PostgreSQL tests: {admin_url} is not answering ({e}). Set TINGJIAN_TEST_PG or start PostgreSQL to run them."));
+            return None;
+        }
+    };
+    let name = format!("tj_test_{}", uuid::Uuid::new_v4().simple());
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create the test database");
+    let _ = admin.close().await;
+    let base = admin_url
+        .rsplit_once('/')
+        .map(|(b, _)| b.to_owned())
+        .unwrap_or(admin_url);
+    Some((format!("{base}/{name}"), name))
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Option<Self> {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> Option<Self> {
+        tingjian::telemetry::init();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut settings = Settings::new(dir.path().join("data"));
+        settings.bind = "127.0.0.1:0".into();
+        settings.run_poller = false;
+        settings.workers = 1;
+        let mut pg_database = None;
+        if let Backend::Postgres = backend {
+            let (url, name) = fresh_pg_database().await?;
+            settings.database_url = Some(url);
+            pg_database = Some(name);
+        }
+        tweak(&mut settings);
+        let database_url = settings.database_url();
+        let data_dir = settings.data_dir.clone();
+        let app = Application::build(settings).await.expect("build the app");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let state = app.state();
+        tokio::spawn(app.run_until_stopped());
+        let ws = state
+            .store
+            .create_workspace("测试团队", "Asia/Shanghai")
+            .await
+            .expect("workspace");
+        let (_, api_key) = state
+            .store
+            .create_key(&ws.id, "test admin", &Scopes::all())
+            .await
+            .expect("key");
+        Some(Self {
+            address,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            workspace_id: ws.id,
+            api_key,
+            state,
+            database_url,
+            data_dir,
+            _dir: dir,
+            pg_database,
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// A second workspace with its own admin key, for tenant-wall tests.
+    pub async fn other_workspace(&self) -> (String, String) {
+        let ws = self
+            .state
+            .store
+            .create_workspace("别的团队", "Asia/Shanghai")
+            .await
+            .expect("workspace");
+        let (_, key) = self
+            .state
+            .store
+            .create_key(&ws.id, "other", &Scopes::all())
+            .await
+            .expect("key");
+        (ws.id, key)
+    }
+
+    pub async fn key_with(&self, scopes: &str) -> String {
+        let (_, key) = self
+            .state
+            .store
+            .create_key(&self.workspace_id, "scoped", &Scopes::from_stored(scopes))
+            .await
+            .expect("key");
+        key
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(&self.api_key)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(&self.api_key)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn patch_json(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .patch(self.url(path))
+            .bearer_auth(&self.api_key)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn delete(&self, path: &str) -> reqwest::Response {
+        self.client
+            .delete(self.url(path))
+            .bearer_auth(&self.api_key)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// All feedback of the workspace (following cursors), oldest last.
+    pub async fn all_feedback(&self, query: &str) -> Vec<Value> {
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut q = format!(
+                "/api/v1/feedback?limit=200{}{}",
+                if query.is_empty() { "" } else { "&" },
+                query
+            );
+            if let Some(c) = &cursor {
+                q.push_str(&format!("&cursor={c}"));
+            }
+            let res = self.get(&q).await;
+            assert_eq!(res.status(), 200, "list feedback {q}");
+            let body: Value = res.json().await.expect("json");
+            out.extend(body["items"].as_array().expect("items").iter().cloned());
+            match body["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => return out,
+            }
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let Some(name) = self.pg_database.take() else {
+            return;
+        };
+        // Drop runs outside async; use a private runtime on a plain thread.
+        let admin_url = pg_admin_url();
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async {
+                if let Ok(db) = Database::connect(&admin_url).await {
+                    let _ = db
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
+                    let _ = db.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// Asserts a problem+json answer with this status and code; returns the body.
+pub async fn assert_problem(res: reqwest::Response, status: u16, code: &str) -> Value {
+    assert_eq!(res.status().as_u16(), status, "status");
+    let ct = res
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap_or("").to_owned())
+        .unwrap_or_default();
+    assert!(
+        ct.starts_with("application/problem+json"),
+        "content type was {ct}"
+    );
+    let body: Value = res.json().await.expect("problem body");
+    assert_eq!(body["code"], code, "problem {body}");
+    assert_eq!(body["status"], status);
+    body
+}
+
+/// Runs each named test on SQLite and on PostgreSQL: `name::sqlite`, `name::postgres`.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            use $crate::helpers::{Backend, TestApp};
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                if let Some(app) = TestApp::spawn(Backend::Sqlite).await {
+                    super::$name(app).await;
+                }
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(app) = TestApp::spawn(Backend::Postgres).await {
+                    super::$name(app).await;
+                }
+            }
+        }
+    )*};
+}

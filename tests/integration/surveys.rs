@@ -1,0 +1,364 @@
+//! Surveys: definitions, the hosted page, the embed script, responses (JSON and form posts),
+//! CORS by allowed origin, honeypot, rate limit, idempotent retries.
+
+use serde_json::{json, Value};
+
+use crate::both_backends;
+use crate::helpers::{assert_problem, Backend, TestApp};
+
+both_backends!(
+    survey_lifecycle,
+    responses_are_validated_and_stored,
+    hosted_form_posts_work_without_javascript,
+    cors_follows_allowed_origins
+);
+
+pub fn nps_survey() -> Value {
+    json!({
+        "title": "听见满意度调查",
+        "questions": [
+            {"id": "q1", "type": "nps", "title": "您有多大可能向朋友推荐我们？", "required": true},
+            {"id": "q2", "type": "text", "title": "最需要改进的是什么？", "show_if": {"question": "q1", "max": 6}},
+            {"id": "q3", "type": "multi_choice", "title": "您常用哪些功能？", "options": ["下单", "客服", "优惠券"]},
+            {"id": "q4", "type": "csat", "title": "对客服满意吗？"},
+            {"id": "q5", "type": "text", "title": "还有什么想说的？"}
+        ],
+        "allowed_origins": ["https://shop.example"]
+    })
+}
+
+pub async fn create_survey(app: &TestApp, def: &Value) -> String {
+    let res = app.post_json("/api/v1/surveys", def).await;
+    assert_eq!(res.status(), 201, "create survey");
+    let body: Value = res.json().await.unwrap();
+    body["id"].as_str().unwrap().to_owned()
+}
+
+async fn survey_lifecycle(app: TestApp) {
+    let id = create_survey(&app, &nps_survey()).await;
+    let got: Value = app
+        .get(&format!("/api/v1/surveys/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(got["title"], "听见满意度调查");
+    assert_eq!(got["status"], "active");
+    assert!(got["links"]["script"]
+        .as_str()
+        .unwrap()
+        .contains(&format!("data-survey=\"{id}\"")));
+    assert!(got["links"]["iframe"]
+        .as_str()
+        .unwrap()
+        .contains(&format!("/s/{id}")));
+    let res = app
+        .patch_json(
+            &format!("/api/v1/surveys/{id}"),
+            &json!({"title": "新标题", "status": "closed"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let got: Value = res.json().await.unwrap();
+    assert_eq!(
+        (got["title"].as_str(), got["status"].as_str()),
+        (Some("新标题"), Some("closed"))
+    );
+    assert_eq!(
+        got["questions"].as_array().unwrap().len(),
+        5,
+        "a patch keeps what it does not name"
+    );
+    let res = app
+        .client
+        .post(app.url(&format!("/s/{id}/responses")))
+        .json(&json!({"answers": {"q1": 9}}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 409, "survey_closed").await;
+    let list: Value = app.get("/api/v1/surveys").await.json().await.unwrap();
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        app.post_json(&format!("/api/v1/surveys/{id}/archive"), &json!({}))
+            .await
+            .status(),
+        200
+    );
+    let list: Value = app.get("/api/v1/surveys").await.json().await.unwrap();
+    assert!(list["items"].as_array().unwrap().is_empty());
+    let list: Value = app
+        .get("/api/v1/surveys?status=archived")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    assert_problem(
+        app.client
+            .get(app.url(&format!("/s/{id}")))
+            .send()
+            .await
+            .unwrap(),
+        404,
+        "not_found",
+    )
+    .await;
+
+    // Invalid definitions name the field.
+    let mut bad = nps_survey();
+    bad["questions"][2]["options"] = json!([]);
+    let body = assert_problem(
+        app.post_json("/api/v1/surveys", &bad).await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(body["errors"][0]["field"], "/questions/2/options");
+    let mut bad = nps_survey();
+    bad["questions"][1]["show_if"] = json!({"question": "q5", "equals": "x"});
+    assert_problem(
+        app.post_json("/api/v1/surveys", &bad).await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_problem(app.get("/api/v1/surveys/sv_nope").await, 404, "not_found").await;
+}
+
+async fn responses_are_validated_and_stored(app: TestApp) {
+    let id = create_survey(&app, &nps_survey()).await;
+    let url = app.url(&format!("/s/{id}/responses"));
+    let good = json!({"answers": {"q1": 3, "q2": "结账页面太卡了", "q3": ["下单", "客服"], "q4": 2, "q5": "希望有夜间模式"},
+        "respondent": {"id": "u-1", "attributes": {"plan": "pro", "city": "杭州"}}, "response_id": "resp-0001"});
+    let res = app.client.post(&url).json(&good).send().await.unwrap();
+    assert_eq!(res.status(), 201);
+    let out: Value = res.json().await.unwrap();
+    assert_eq!(out["feedback_count"], 2);
+    // A retried submission with the same response id stores nothing new.
+    let res = app.client.post(&url).json(&good).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let items = app.all_feedback(&format!("source={id}")).await;
+    assert_eq!(items.len(), 2);
+    assert!(items.iter().all(|i| i["scores"]["nps"] == 3
+        && i["scores"]["csat"] == 2
+        && i["attributes"]["city"] == "杭州"
+        && i["channel"] == "survey"));
+    assert!(items
+        .iter()
+        .any(|i| i["text"] == "结账页面太卡了" && i["context"]["question_id"] == "q2"));
+    // Scores only: stored as a response, no feedback text.
+    let res = app
+        .client
+        .post(&url)
+        .json(&json!({"answers": {"q1": 10}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let got: Value = app
+        .get(&format!("/api/v1/surveys/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(got["response_count"], 2);
+
+    for (answers, field) in [
+        (json!({"q2": "x"}), "/answers/q1"),
+        (json!({"q1": 11}), "/answers/q1"),
+        (json!({"q1": 9, "q2": "hidden when q1 > 6"}), "/answers/q2"),
+        (json!({"q1": 2, "q3": ["飞行"]}), "/answers/q3"),
+        (json!({"q1": 2, "q9": 1}), "/answers/q9"),
+    ] {
+        let res = app
+            .client
+            .post(&url)
+            .json(&json!({"answers": answers}))
+            .send()
+            .await
+            .unwrap();
+        let body = assert_problem(res, 422, "validation_failed").await;
+        assert_eq!(body["errors"][0]["field"], field, "{answers}");
+    }
+    // The honeypot: answered like a success, nothing stored.
+    let res = app
+        .client
+        .post(&url)
+        .json(&json!({"answers": {"q1": 0, "q5": "spam"}, "website": "http://spam"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success());
+    assert_eq!(app.all_feedback("").await.len(), 2);
+    assert_problem(
+        app.client
+            .post(app.url("/s/sv_nope/responses"))
+            .json(&good)
+            .send()
+            .await
+            .unwrap(),
+        404,
+        "not_found",
+    )
+    .await;
+    assert_problem(
+        app.client
+            .post(&url)
+            .header("content-type", "text/plain")
+            .body("q1=9")
+            .send()
+            .await
+            .unwrap(),
+        415,
+        "unsupported_media_type",
+    )
+    .await;
+}
+
+async fn hosted_form_posts_work_without_javascript(app: TestApp) {
+    let id = create_survey(&app, &nps_survey()).await;
+    let page = app
+        .client
+        .get(app.url(&format!("/s/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("听见满意度调查")
+            && html.contains(&format!("action=\"/s/{id}/responses\""))
+            && html.contains("name=\"q1\"")
+    );
+    let res = app
+        .client
+        .post(app.url(&format!("/s/{id}/responses")))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("q1=4&q2=%E5%8A%A0%E8%BD%BD%E5%A4%AA%E6%85%A2&q3=%E4%B8%8B%E5%8D%95&q3=%E4%BC%98%E6%83%A0%E5%88%B8&website=")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    assert!(res.text().await.unwrap().contains("<html"));
+    let items = app.all_feedback("channel=survey").await;
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["text"], "加载太慢");
+    // A bad form post shows the page again with the error, and stores nothing.
+    let res = app
+        .client
+        .post(app.url(&format!("/s/{id}/responses")))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("q1=&q5=hi")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("name=\"q1\""));
+    assert_eq!(app.all_feedback("").await.len(), 1);
+    let js = app.client.get(app.url("/embed.js")).send().await.unwrap();
+    assert_eq!(js.status(), 200);
+    assert!(js.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/javascript"));
+}
+
+async fn cors_follows_allowed_origins(app: TestApp) {
+    let id = create_survey(&app, &nps_survey()).await;
+    let url = app.url(&format!("/s/{id}/responses"));
+    let res = app
+        .client
+        .request(reqwest::Method::OPTIONS, &url)
+        .header("Origin", "https://shop.example")
+        .header("Access-Control-Request-Method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    assert_eq!(
+        res.headers()["access-control-allow-origin"],
+        "https://shop.example"
+    );
+    let res = app
+        .client
+        .post(&url)
+        .header("Origin", "https://shop.example")
+        .json(&json!({"answers": {"q1": 8}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    assert_eq!(
+        res.headers()["access-control-allow-origin"],
+        "https://shop.example"
+    );
+    let res = app
+        .client
+        .get(app.url(&format!("/s/{id}/definition.json")))
+        .header("Origin", "https://shop.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let def: Value = res.json().await.unwrap();
+    assert_eq!(def["questions"].as_array().unwrap().len(), 5);
+    assert!(def.get("allowed_origins").is_none());
+    let res = app
+        .client
+        .post(&url)
+        .header("Origin", "https://evil.example")
+        .json(&json!({"answers": {"q1": 8}}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 403, "origin_not_allowed").await;
+    let res = app
+        .client
+        .get(app.url(&format!("/s/{id}/definition.json")))
+        .header("Origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let got: Value = app
+        .get(&format!("/api/v1/surveys/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(got["response_count"], 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn submissions_are_rate_limited_per_address() {
+    let Some(app) = TestApp::spawn_with(Backend::Sqlite, |s| s.survey_rate_per_minute = 3).await
+    else {
+        return;
+    };
+    let id = create_survey(&app, &nps_survey()).await;
+    let url = app.url(&format!("/s/{id}/responses"));
+    for _ in 0..3 {
+        let res = app
+            .client
+            .post(&url)
+            .json(&json!({"answers": {"q1": 9}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+    }
+    let res = app
+        .client
+        .post(&url)
+        .json(&json!({"answers": {"q1": 9}}))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.headers().contains_key("retry-after"));
+    assert_problem(res, 429, "rate_limited").await;
+}
