@@ -569,9 +569,7 @@ fn parse_cell_score(raw: &str, lo: i16, hi: i16) -> Result<Option<i16>, String> 
     let value = if v.chars().all(|c| c == '★' || c == '☆') {
         Value::from(v.chars().filter(|&c| c == '★').count() as u64)
     } else {
-        let number = v
-            .trim_end_matches(|c: char| c == '分' || c == '星')
-            .trim_end();
+        let number = v.trim_end_matches(['分', '星']).trim_end();
         Value::String(number.to_owned())
     };
     parse_score(&value, lo, hi)

@@ -150,7 +150,7 @@ fn entry_from_model(e: feed_rs::model::Entry) -> FeedEntry {
 /// Weibo/Douyin feeds (RSSHub) use the first characters of the post as its title; repeating it
 /// before the body would double the text the analysts read.
 fn title_repeats_body(title: &str, body: &str) -> bool {
-    let t = title.trim_end_matches(|c: char| matches!(c, '…' | '.' | ' '));
+    let t = title.trim_end_matches(['…', '.', ' ']);
     !t.is_empty() && body.starts_with(t)
 }
 
@@ -338,7 +338,7 @@ fn find_tag_end(bytes: &[u8], from: usize) -> Option<usize> {
 /// lines are trimmed and empty lines dropped.
 fn collapse_whitespace(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for line in s.split(|c: char| c == '\n' || c == '\r') {
+    for line in s.split(['\n', '\r']) {
         let mut first = true;
         for word in line.split_whitespace() {
             if first {
@@ -472,10 +472,7 @@ fn url_host(url: &str) -> Option<String> {
     let rest = lower
         .strip_prefix("https://")
         .or_else(|| lower.strip_prefix("http://"))?;
-    let authority = rest
-        .split(|c: char| matches!(c, '/' | '?' | '#' | '\\'))
-        .next()
-        .unwrap_or("");
+    let authority = rest.split(['/', '?', '#', '\\']).next().unwrap_or("");
     let host_port = authority.rsplit('@').next().unwrap_or("");
     let host = if let Some(v6) = host_port.strip_prefix('[') {
         v6.split(']').next().unwrap_or("")

@@ -227,7 +227,7 @@ pub fn parse_delivery(
         },
     };
     if raw_items.is_empty() {
-        return Err(vec![FieldError::new(format!("{prefix}"), "no items")]);
+        return Err(vec![FieldError::new(prefix, "no items")]);
     }
     if raw_items.len() > MAX_ITEMS {
         return Err(vec![FieldError::new(

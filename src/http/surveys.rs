@@ -2,6 +2,7 @@
 //! (`/embed.js`) and the public response endpoint, with per-survey CORS and a rate limit.
 
 use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse, HttpResponseBuilder};
 use chrono::Utc;
 use serde_json::{json, Map, Value};
@@ -10,8 +11,9 @@ use sha2::{Digest, Sha256};
 use super::body::{is_json, json_from_bytes};
 use super::{json_body, read_body, ApiError, Auth, State};
 use crate::collect::survey::{
-    iframe_snippet, parse_submission_form, parse_submission_json, public_definition, render_closed,
-    render_page, render_thanks, script_snippet, Submission, SurveyDefinition, EMBED_JS,
+    iframe_snippet, page_csp, parse_submission_form, parse_submission_json, public_definition,
+    render_closed, render_page, render_thanks, script_snippet, Submission, SurveyDefinition,
+    EMBED_JS,
 };
 use crate::config::MAX_BODY_BYTES;
 use crate::domain::{new_id, Channel, FeedbackText, NewFeedback, Scope, Scores};
@@ -200,7 +202,7 @@ async fn public_survey(state: &State, id: &str) -> Result<(Survey, SurveyDefinit
     Ok((s, def))
 }
 
-fn html(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
+fn html(status: StatusCode, body: String) -> HttpResponse {
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -211,12 +213,24 @@ fn html(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
 async fn hosted_page(state: State, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let (s, def) = public_survey(&state, &path).await?;
     if s.status != "active" {
-        return Ok(html(actix_web::http::StatusCode::OK, render_closed()));
+        return Ok(html(StatusCode::OK, render_closed()));
     }
-    Ok(html(
-        actix_web::http::StatusCode::OK,
+    Ok(survey_page(
+        StatusCode::OK,
         render_page(&s.id, &def, &[], None),
+        &def,
     ))
+}
+
+/// A page of this survey, with its Content-Security-Policy: `frame-ancestors` follows the
+/// allowed origins, so the iframe embed works there and nowhere else.
+fn survey_page(status: StatusCode, body: String, def: &SurveyDefinition) -> HttpResponse {
+    let mut res = html(status, body);
+    if let Ok(csp) = HeaderValue::from_str(&page_csp(def)) {
+        res.headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
+    res
 }
 
 async fn definition_response(
@@ -337,33 +351,36 @@ async fn submit_response(
     let submission = match parsed {
         Ok(sub) => sub,
         Err(errors) if as_form => {
-            return Ok(html(
-                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+            return Ok(survey_page(
+                StatusCode::UNPROCESSABLE_ENTITY,
                 render_page(&s.id, &def, &errors, None),
+                &def,
             ))
         }
         Err(errors) => return Err(ApiError::Validation(errors)),
     };
-    let thanks = |status| {
+    // What a person sees after submitting: the thank-you page, or JSON for the embed script.
+    let received = |status, body: Value| {
         if as_form {
-            html(status, render_thanks(&def))
+            survey_page(status, render_thanks(&def), &def)
         } else {
             let mut res = HttpResponse::build(status);
             cors(&mut res, &origin);
-            res.json(json!({"status": "received"}))
+            res.json(body)
         }
     };
     if submission.honeypot_filled {
         // Bots get the same answer as people, and nothing is stored.
         tracing::info!("survey honeypot filled; response dropped");
-        return Ok(thanks(actix_web::http::StatusCode::CREATED));
+        return Ok(received(StatusCode::CREATED, json!({"status": "received"})));
     }
     let answers = match def.validate_answers(&submission.answers) {
         Ok(a) => a,
         Err(errors) if as_form => {
-            return Ok(html(
-                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+            return Ok(survey_page(
+                StatusCode::UNPROCESSABLE_ENTITY,
                 render_page(&s.id, &def, &errors, Some(&submission)),
+                &def,
             ))
         }
         Err(errors) => return Err(ApiError::Validation(errors)),
@@ -389,16 +406,14 @@ async fn submit_response(
         tracing::info!(texts = items.len(), "survey response stored");
     }
     let status = if fresh {
-        actix_web::http::StatusCode::CREATED
+        StatusCode::CREATED
     } else {
-        actix_web::http::StatusCode::OK
+        StatusCode::OK
     };
-    if as_form {
-        return Ok(html(status, render_thanks(&def)));
-    }
-    let mut res = HttpResponse::build(status);
-    cors(&mut res, &origin);
-    Ok(res.json(json!({"response_id": rid, "feedback_count": items.len(), "replayed": !fresh})))
+    Ok(received(
+        status,
+        json!({"response_id": rid, "feedback_count": items.len(), "replayed": !fresh}),
+    ))
 }
 
 /// Each non-empty text answer becomes a feedback item carrying the response's scores.

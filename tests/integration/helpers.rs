@@ -36,12 +36,20 @@ fn pg_admin_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
-static WARNED: AtomicBool = AtomicBool::new(false);
+static WARNED_PG: AtomicBool = AtomicBool::new(false);
 
-/// Written straight to stderr (not through the test harness's capture) so a skip is seen.
-fn shout(msg: &str) {
-    if !WARNED.swap(true, Ordering::SeqCst) {
-        let _ = writeln!(std::io::stderr(), "\n!!! {msg}\n");
+pub fn under_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
+/// A test that cannot run here: under `CI=true` that is a failure; elsewhere the test passes
+/// and says so loudly, straight to stderr (past the harness's capture), once per `flag`.
+pub fn skip_or_fail(flag: &AtomicBool, msg: &str) {
+    if under_ci() {
+        panic!("required under CI=true: {msg}");
+    }
+    if !flag.swap(true, Ordering::SeqCst) {
+        let _ = writeln!(std::io::stderr(), "\n!!! SKIPPING: {msg}\n");
     }
 }
 
@@ -52,12 +60,10 @@ async fn fresh_pg_database() -> Option<(String, String)> {
     let admin = match Database::connect(&admin_url).await {
         Ok(db) => db,
         Err(e) => {
-            if std::env::var("CI").is_ok_and(|v| v == "true") {
-                panic!(
-                    "PostgreSQL is required under CI=true but {admin_url} is not answering: {e}"
-                );
-            }
-            shout(&format!("SKIPPING PostgreSQL tests: {admin_url} is not answering ({e}). Set TINGJIAN_TEST_PG or start PostgreSQL to run them."));
+            skip_or_fail(
+                &WARNED_PG,
+                &format!("PostgreSQL tests: {admin_url} is not answering ({e}); start PostgreSQL or set TINGJIAN_TEST_PG"),
+            );
             return None;
         }
     };

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod basics;
+mod browser;
 mod cli;
 mod feedback;
 mod imports;

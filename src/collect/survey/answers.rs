@@ -123,14 +123,7 @@ impl SurveyDefinition {
 
         for q in &self.questions {
             let field = format!("/answers/{}", ptr_escape(&q.id));
-            let visibility = match &q.show_if {
-                None => Visibility::Shown,
-                Some(cond) => match slots.get(cond.question.as_str()) {
-                    Some(Slot::Answered(v)) if cond.is_met(v) => Visibility::Shown,
-                    Some(Slot::Invalid) => Visibility::Unknown,
-                    _ => Visibility::Hidden,
-                },
-            };
+            let visibility = visibility(q, &slots);
             let raw = given.get(&q.id).filter(|v| !is_blank(v));
             let slot = match (visibility, raw) {
                 (Visibility::Hidden, Some(_)) => {
@@ -198,6 +191,43 @@ impl SurveyDefinition {
         } else {
             Err(errors)
         }
+    }
+}
+
+impl SurveyDefinition {
+    /// Ids of the questions that `answers` hide through `show_if` (directly or because the
+    /// question they depend on is itself hidden).
+    pub fn hidden_questions(&self, answers: &Map<String, Value>) -> Vec<&str> {
+        let mut slots: HashMap<&str, Slot> = HashMap::new();
+        let mut hidden = Vec::new();
+        for q in &self.questions {
+            let raw = answers.get(&q.id).filter(|v| !is_blank(v));
+            let slot = match (visibility(q, &slots), raw) {
+                (Visibility::Hidden, _) => {
+                    hidden.push(q.id.as_str());
+                    Slot::Hidden
+                }
+                (_, None) => Slot::Unanswered,
+                (_, Some(v)) => match normalize_answer(q, v, self.language) {
+                    Ok(n) => Slot::Answered(n),
+                    Err(_) => Slot::Invalid,
+                },
+            };
+            slots.insert(q.id.as_str(), slot);
+        }
+        hidden
+    }
+}
+
+/// Whether a question shows, given what happened to the questions before it.
+fn visibility(q: &Question, slots: &HashMap<&str, Slot>) -> Visibility {
+    match &q.show_if {
+        None => Visibility::Shown,
+        Some(cond) => match slots.get(cond.question.as_str()) {
+            Some(Slot::Answered(v)) if cond.is_met(v) => Visibility::Shown,
+            Some(Slot::Invalid) => Visibility::Unknown,
+            _ => Visibility::Hidden,
+        },
     }
 }
 
@@ -445,7 +475,8 @@ fn respondent_id(s: &str) -> Result<Option<String>, String> {
 /// Reads an `application/x-www-form-urlencoded` post from the hosted page. Question ids
 /// are field names (repeated for multi_choice); `_respondent_id`, `_response_id`,
 /// `_attr_<key>` and the honeypot `website` are special; other `_…` names are ignored.
-/// Other unknown names are kept as answers, so validation reports them.
+/// Other unknown names are kept as answers, so validation reports them. Answers to
+/// questions hidden by `show_if` are dropped (see the comment at the end).
 pub fn parse_submission_form(
     def: &SurveyDefinition,
     body: &[u8],
@@ -522,6 +553,11 @@ pub fn parse_submission_form(
     match parse_attributes(&Value::Object(attributes), "/respondent/attributes") {
         Ok(a) => sub.attributes = a,
         Err(e) => errors.push(e),
+    }
+    // The no-JS page shows every question and a chosen radio cannot be unchosen there, so
+    // answers to questions the other answers hide are dropped rather than rejected.
+    for id in def.hidden_questions(&answers) {
+        answers.remove(id);
     }
     sub.answers = Value::Object(answers);
     if errors.is_empty() {
@@ -890,6 +926,13 @@ mod tests {
         let twice = parse_submission_form(&s, b"nps=9&nps=8").expect("parsed");
         assert_eq!(twice.answers["nps"], json!(["9", "8"]));
         assert!(s.validate_answers(&twice.answers).is_err());
+        // Answers to hidden questions are dropped from form posts (nps 9 hides "why").
+        let hidden =
+            parse_submission_form(&s, "nps=9&why=%E5%A5%BD&more=x".as_bytes()).expect("parsed");
+        assert!(hidden.answers.get("why").is_none());
+        assert!(hidden.answers.get("more").is_none());
+        assert!(s.validate_answers(&hidden.answers).is_ok());
+        assert_eq!(s.hidden_questions(&Map::new()), vec!["why", "more"]);
         // Unknown names reach validation and are reported there.
         let unknown = parse_submission_form(&s, b"nps=9&bogus=1").expect("parsed");
         assert_eq!(

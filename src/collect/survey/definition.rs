@@ -322,7 +322,7 @@ impl SurveyDefinition {
             return !origin.trim().is_empty();
         }
         match normalize_origin(origin) {
-            Ok(o) if o != "*" => self.allowed_origins.iter().any(|a| *a == o),
+            Ok(o) if o != "*" => self.allowed_origins.contains(&o),
             _ => false,
         }
     }
@@ -371,7 +371,7 @@ pub fn normalize_origin(raw: &str) -> Result<String, &'static str> {
     if rest.is_empty() {
         return Err("must name a host");
     }
-    if rest.contains(|c: char| matches!(c, '/' | '?' | '#' | '@' | '\\' | ' ')) {
+    if rest.contains(['/', '?', '#', '@', '\\', ' ']) {
         return Err("must be scheme://host[:port] with no path, query, fragment or user");
     }
     let (host, port) = if let Some(inner_and_rest) = rest.strip_prefix('[') {
@@ -686,16 +686,15 @@ fn parse_question(
         if kind.is_choice() {
             let n = options.as_ref().map_or(0, Vec::len);
             // Only complain about the count when the options themselves parsed.
-            if options.is_some() || !is_set(obj.get("options")) {
-                if !(MIN_OPTIONS..=MAX_OPTIONS).contains(&n) {
-                    errors.push(FieldError::new(
-                        format!("{at}/options"),
-                        format!(
-                            "a {} question needs {MIN_OPTIONS} to {MAX_OPTIONS} options",
-                            kind.as_str()
-                        ),
-                    ));
-                }
+            let parsed = options.is_some() || !is_set(obj.get("options"));
+            if parsed && !(MIN_OPTIONS..=MAX_OPTIONS).contains(&n) {
+                errors.push(FieldError::new(
+                    format!("{at}/options"),
+                    format!(
+                        "a {} question needs {MIN_OPTIONS} to {MAX_OPTIONS} options",
+                        kind.as_str()
+                    ),
+                ));
             }
         } else if options.as_ref().is_some_and(|o| !o.is_empty()) {
             errors.push(FieldError::new(

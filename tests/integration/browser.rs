@@ -1,0 +1,145 @@
+//! A real browser (Debian's Chromium, driven by playwright-core from Node) loads a host page
+//! on one origin that embeds a survey from the service on another with `embed.js`, fills it in,
+//! submits it, and the response is found stored.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::AtomicBool;
+
+use actix_web::{web, App, HttpResponse, HttpServer};
+use serde_json::{json, Value};
+
+use crate::both_backends;
+use crate::helpers::{skip_or_fail, TestApp};
+use crate::surveys::create_survey;
+
+both_backends!(embedded_survey_is_filled_in_a_real_browser);
+
+static WARNED: AtomicBool = AtomicBool::new(false);
+
+fn browser_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser")
+}
+
+/// Chromium, Node and playwright-core, installing the last with npm if it is missing.
+fn browser_ready() -> bool {
+    let chromium = std::env::var("CHROMIUM_PATH").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    if !Path::new(&chromium).exists() {
+        skip_or_fail(&WARNED, &format!("browser test: no Chromium at {chromium} (apt-get install chromium, or set CHROMIUM_PATH)"));
+        return false;
+    }
+    if Command::new("node").arg("--version").output().is_err() {
+        skip_or_fail(&WARNED, "browser test: Node.js is not installed");
+        return false;
+    }
+    let dir = browser_dir();
+    if !dir.join("node_modules/playwright-core").exists() {
+        let installed = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+            .current_dir(&dir)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !installed {
+            skip_or_fail(&WARNED, "browser test: `npm ci` in tests/browser failed");
+            return false;
+        }
+    }
+    true
+}
+
+/// Serves the host page (another origin than the service's) on an already bound listener.
+fn serve_host_page(listener: std::net::TcpListener, app_address: &str, survey_id: &str) {
+    let page = format!(
+        r#"<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>某商城</title>
+<style>button, legend, label {{ color: rgb(255, 0, 0) !important; font-size: 40px; }} p {{ font-family: monospace; }}</style></head>
+<body><p id="host-text">商城首页：欢迎光临</p>
+<script src="{app_address}/embed.js" data-survey="{survey_id}" data-respondent-id="u-browser" data-attr-plan="pro" async></script>
+</body></html>"#
+    );
+    let server = HttpServer::new(move || {
+        let page = page.clone();
+        App::new()
+            .route("/favicon.ico", web::get().to(HttpResponse::NoContent))
+            .route(
+                "/",
+                web::get().to(move || {
+                    let page = page.clone();
+                    async move {
+                        HttpResponse::Ok()
+                            .content_type("text/html; charset=utf-8")
+                            .body(page)
+                    }
+                }),
+            )
+    })
+    .workers(1)
+    .listen(listener)
+    .expect("serve the host page");
+    tokio::spawn(server.run());
+}
+
+async fn embedded_survey_is_filled_in_a_real_browser(app: TestApp) {
+    if !browser_ready() {
+        return;
+    }
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind the host page");
+    let host = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let mut def = crate::surveys::nps_survey();
+    def["allowed_origins"] = json!([host]);
+    let survey_id = create_survey(&app, &def).await;
+    serve_host_page(listener, &app.address, &survey_id);
+
+    let script = browser_dir().join("embed.mjs");
+    // Kept for a person to look at: target/tmp/embed-<port>.png
+    let screenshot = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "embed-{}.png",
+        app.address.rsplit(':').next().unwrap_or("x")
+    ));
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .arg(script)
+            .arg(&host)
+            .env("SCREENSHOT", screenshot)
+            .output()
+            .expect("run node")
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let report: Value = stdout
+        .lines()
+        .rev()
+        .find_map(|l| serde_json::from_str(l).ok())
+        .unwrap_or_else(|| {
+            panic!(
+                "no report from the browser: {stdout} {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+    assert_eq!(report["ok"], true, "{report}");
+    assert_eq!(
+        report["problems"],
+        json!([]),
+        "no script errors on the page"
+    );
+    assert_ne!(
+        report["surveyButtonColor"], "rgb(255, 0, 0)",
+        "host styles leaked into the survey"
+    );
+    assert!(
+        report["hostParagraphFont"]
+            .as_str()
+            .unwrap()
+            .contains("monospace"),
+        "survey styles leaked into the host"
+    );
+    assert!(report["thanks"].as_str().unwrap().trim().len() > 1);
+
+    let items = app.all_feedback("channel=survey").await;
+    assert_eq!(items.len(), 1, "one text answer, stored once");
+    let f = &items[0];
+    assert_eq!(f["text"], "结账页面太卡了，付款按钮点了没反应");
+    assert_eq!(f["scores"]["nps"], 3);
+    assert_eq!(f["respondent_id"], "u-browser");
+    assert_eq!(f["attributes"]["plan"], "pro");
+}
