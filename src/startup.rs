@@ -82,6 +82,7 @@ fn serve(listener: TcpListener, state: Arc<AppState>) -> anyhow::Result<Server> 
                     }),
             )
             .wrap(from_fn(http::metrics::track))
+            .wrap(from_fn(http::refuse_nul_in_uri))
             .configure(http::routes)
     })
     .shutdown_timeout(30)

@@ -52,6 +52,9 @@ impl FeedbackText {
         if t.is_empty() {
             return Err("text must not be empty");
         }
+        if t.contains('\0') {
+            return Err("text must not contain NUL characters");
+        }
         if t.chars().count() > MAX_TEXT_CHARS {
             return Err("text is longer than 10000 characters");
         }

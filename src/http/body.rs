@@ -19,7 +19,22 @@ pub async fn read_body(mut payload: web::Payload, limit: usize) -> Result<web::B
         }
         buf.extend_from_slice(&chunk);
     }
+    reject_nul(&buf)?;
     Ok(buf.freeze())
+}
+
+/// NUL characters are refused everywhere: PostgreSQL cannot store them in text, and no
+/// feedback needs them. Raw bytes and JSON escapes are checked here; form bodies and URIs
+/// also for `%00` (see `reject_percent_nul`).
+pub fn reject_nul(bytes: &[u8]) -> Result<(), ApiError> {
+    let has_nul =
+        bytes.contains(&0) || bytes.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000"));
+    if has_nul {
+        return Err(ApiError::BadRequest(
+            "NUL characters are not accepted".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Is this request's content type JSON (`application/json` or `…+json`)?
@@ -81,4 +96,13 @@ fn pointer(path: &serde_path_to_error::Path) -> String {
         out.push('/');
     }
     out
+}
+
+pub fn reject_percent_nul(bytes: &[u8]) -> Result<(), ApiError> {
+    if bytes.windows(3).any(|w| w == b"%00") {
+        return Err(ApiError::BadRequest(
+            "NUL characters are not accepted".into(),
+        ));
+    }
+    Ok(())
 }

@@ -76,6 +76,7 @@ async fn from_multipart(
             }
             buf.extend_from_slice(&chunk);
         }
+        super::body::reject_nul(&buf)?;
         let text = String::from_utf8(buf).map_err(|_| ApiError::InvalidUtf8)?;
         let key = match name.as_str() {
             "file" => "transcript".to_owned(),

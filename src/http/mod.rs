@@ -105,3 +105,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(feedback::routes),
         );
 }
+
+/// A `%00` anywhere in the path or query is refused before routing (see `body::reject_nul`).
+pub async fn refuse_nul_in_uri(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<
+    actix_web::dev::ServiceResponse<actix_web::body::EitherBody<impl actix_web::body::MessageBody>>,
+    actix_web::Error,
+> {
+    if let Err(e) = body::reject_percent_nul(req.uri().to_string().as_bytes()) {
+        let res = actix_web::ResponseError::error_response(&e);
+        return Ok(req.into_response(res).map_into_right_body());
+    }
+    Ok(next.call(req).await?.map_into_left_body())
+}

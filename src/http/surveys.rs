@@ -344,6 +344,7 @@ async fn submit_response(
     }
     let body = read_body(payload, MAX_BODY_BYTES).await?;
     let parsed = if as_form {
+        super::body::reject_percent_nul(&body)?;
         parse_submission_form(&def, &body)
     } else {
         parse_submission_json(&json_from_bytes(&body)?)

@@ -51,3 +51,108 @@ async fn openapi_and_docs_are_served(app: TestApp) {
         "the docs page must work offline"
     );
 }
+
+both_backends!(no_client_input_yields_a_server_error);
+
+/// Garbage of every kind at every endpoint: always a 4xx (or a 2xx), never a 5xx.
+async fn no_client_input_yields_a_server_error(app: TestApp) {
+    let deep = format!("{}1{}", "[".repeat(300), "]".repeat(300));
+    let bodies: Vec<(&str, Vec<u8>)> = vec![
+        ("application/json", b"".to_vec()),
+        ("application/json", b"null".to_vec()),
+        ("application/json", b"[]".to_vec()),
+        (
+            "application/json",
+            b"{\"items\": [null, 1, \"x\", {}]}".to_vec(),
+        ),
+        (
+            "application/json",
+            b"{\"text\": 1e999, \"title\": [], \"questions\": {}}".to_vec(),
+        ),
+        ("application/json", deep.into_bytes()),
+        ("application/json", vec![0xff, 0x00, 0xfe]),
+        (
+            "application/json",
+            br#"{"items": [{"platform": "weibo", "text": "a\u0000b"}], "title": "\u0000"}"#
+                .to_vec(),
+        ),
+        (
+            "application/x-www-form-urlencoded",
+            b"%zz=%&&==&q1=%E4".to_vec(),
+        ),
+        ("multipart/form-data; boundary=x", b"--x\r\nbroken".to_vec()),
+        (
+            "text/csv",
+            "\u{feff}a,b\n\"unterminated".as_bytes().to_vec(),
+        ),
+    ];
+    let survey: Value = app
+        .post_json("/api/v1/surveys", &serde_json::json!({"title": "t", "questions": [{"id": "q1", "type": "nps", "title": "x"}]}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let sid = survey["id"].as_str().unwrap();
+    let paths = [
+        "/api/v1/keys".to_owned(),
+        "/api/v1/surveys".into(),
+        format!("/api/v1/surveys/{sid}"),
+        format!("/s/{sid}/responses"),
+        "/api/v1/sources".into(),
+        "/api/v1/interviews".into(),
+        "/api/v1/mentions".into(),
+        "/api/v1/imports/csv?map=text%3Da".into(),
+        "/hooks/src_x".into(),
+        "/api/v1/feedback?cursor=%FF%FE&attr.%22%27=1&q=%25_%5C".into(),
+        "/api/v1/feedback/%00".into(),
+    ];
+    for path in &paths {
+        for method in [
+            reqwest::Method::POST,
+            reqwest::Method::PATCH,
+            reqwest::Method::GET,
+            reqwest::Method::DELETE,
+        ] {
+            for (ct, body) in &bodies {
+                let res = app
+                    .client
+                    .request(method.clone(), app.url(path))
+                    .bearer_auth(&app.api_key)
+                    .header("content-type", *ct)
+                    .body(body.clone())
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(
+                    res.status().as_u16() < 500,
+                    "{method} {path} ({ct}) answered {}",
+                    res.status()
+                );
+            }
+        }
+    }
+}
+
+both_backends!(default_store_is_a_wal_sqlite_file);
+
+async fn default_store_is_a_wal_sqlite_file(app: TestApp) {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let db = app.state.store.connection();
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return;
+    }
+    assert!(
+        app.data_dir.join("tingjian.db").exists(),
+        "the SQLite file lives in the data dir"
+    );
+    let row = db
+        .query_one(Statement::from_string(
+            DbBackend::Sqlite,
+            "PRAGMA journal_mode",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let mode: String = row.try_get_by_index(0).unwrap();
+    assert_eq!(mode, "wal");
+}
