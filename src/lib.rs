@@ -2,10 +2,13 @@
 //! stores it durably, and serves it to the team over a JSON API.
 
 pub mod cli;
+pub mod analysis;
 pub mod collect;
 pub mod config;
 pub mod domain;
 pub mod http;
+pub mod ingest;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod tools;

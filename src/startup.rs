@@ -10,6 +10,7 @@ use actix_web::http::StatusCode;
 use actix_web::middleware::{from_fn, ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{web, App, HttpServer, ResponseError};
 
+use crate::analysis::Analyzer;
 use crate::config::Settings;
 use crate::http::{self, ApiError, AppState};
 use crate::store::Store;
@@ -37,10 +38,16 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let analyzer = tokio::task::spawn_blocking(Analyzer::new).await?;
+        Self::build_with(settings, Arc::new(analyzer)).await
+    }
+
+    /// Builds with an analyzer made elsewhere (tests share one across many apps).
+    pub async fn build_with(settings: Settings, analyzer: Arc<Analyzer>) -> anyhow::Result<Self> {
         let store = open_store(&settings).await?;
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
-        let state = AppState::new(store, settings)?;
+        let state = AppState::new(store, settings, analyzer)?;
         let server = serve(listener, state.clone())?;
         if state.settings.run_poller {
             tokio::spawn(crate::collect::poller::run(state.clone()));

@@ -4,12 +4,16 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261129_000001_collect;
+mod m20261129_000002_analysis;
 
 pub struct Migrator;
 
 #[sea_orm_migration::async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261129_000001_collect::Migration)]
+        vec![
+            Box::new(m20261129_000001_collect::Migration),
+            Box::new(m20261129_000002_analysis::Migration),
+        ]
     }
 }

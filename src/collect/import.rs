@@ -547,6 +547,7 @@ fn convert_row(
         attributes,
         context,
         occurred_at,
+        analysis: None,
     })
 }
 

@@ -463,6 +463,7 @@ pub fn entry_to_feedback(
         attributes: Map::new(),
         context,
         occurred_at: e.published_at.unwrap_or(now),
+        analysis: None,
     })
 }
 
@@ -792,6 +793,7 @@ fn mention_to_feedback(m: Mention, text: FeedbackText, now: DateTime<Utc>) -> Ne
         attributes: Map::new(),
         context,
         occurred_at: m.published_at.unwrap_or(now),
+        analysis: None,
     }
 }
 

@@ -354,6 +354,7 @@ fn native_item(v: &Value, at: &str, now: DateTime<Utc>) -> Result<NewFeedback, F
         )?,
         context: Map::new(),
         occurred_at,
+        analysis: None,
     })
 }
 
@@ -431,6 +432,7 @@ fn mapped_item(
         attributes,
         context: Map::new(),
         occurred_at,
+        analysis: None,
     })
 }
 

@@ -176,4 +176,18 @@ pub struct NewFeedback {
     /// Channel-specific context: interview offsets and question, post URL and platform …
     pub context: Map<String, Value>,
     pub occurred_at: DateTime<Utc>,
+    /// Filled in by the ingest pipeline before the item is stored.
+    pub analysis: Option<FeedbackAnalysis>,
+}
+
+/// An item's analysis as stored: the label and score as columns (for filters and
+/// aggregation), pain points and keywords in their own tables, the whole result as JSON.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedbackAnalysis {
+    pub sentiment: String,
+    pub score: f64,
+    pub pain_points: Vec<String>,
+    pub keywords: Vec<String>,
+    pub json: Value,
+    pub version: String,
 }

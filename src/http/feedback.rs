@@ -33,6 +33,9 @@ pub fn feedback_json(f: &Feedback) -> Value {
         "context": f.context,
         "occurred_at": f.occurred_at,
         "received_at": f.received_at,
+        "sentiment": f.sentiment,
+        "analysis": f.analysis,
+        "corrected": f.corrected,
     })
 }
 
@@ -71,6 +74,16 @@ fn parse_filter(query: &str, tz: chrono_tz::Tz) -> Result<FeedbackFilter, ApiErr
             "to" => f.to = Some(parse_instant(&value, tz, "to")?),
             "q" | "text" => f.text_contains = Some(value).filter(|v| !v.trim().is_empty()),
             "respondent_id" => f.respondent_id = Some(value),
+            "sentiment" => {
+                f.sentiment = Some(
+                    crate::analysis::Label::parse(&value)
+                        .ok_or_else(|| ApiError::field("sentiment", "must be positive, negative, neutral or mixed"))?
+                        .as_str()
+                        .to_owned(),
+                )
+            }
+            "pain_point" => f.pain_point = Some(value),
+            "keyword" => f.keyword = Some(value),
             "cursor" => f.cursor = Some(value),
             "limit" => {
                 f.limit = value

@@ -52,17 +52,19 @@ async fn import_csv(
     let offset = tz.offset_from_utc_datetime(&now.naive_utc()).fix();
     let report = parse_csv(&body, &mapping, &source, offset, now)
         .map_err(|e| ApiError::Validation(vec![e]))?;
-    let done = state.store.ingest(ws, &report.accepted).await?;
+    let accepted = report.accepted.len();
+    let items = state.prepare(ws, report.accepted).await?;
+    let done = state.store.ingest(ws, &items).await?;
     state.metrics.stored("import", done.stored);
     tracing::info!(
         workspace = ws,
-        accepted = report.accepted.len(),
+        accepted = accepted,
         rejected = report.rejected.len(),
         stored = done.stored,
         "csv imported"
     );
     Ok(HttpResponse::Ok().json(json!({
-        "accepted": report.accepted.len(),
+        "accepted": accepted,
         "stored": done.stored,
         "duplicates": done.duplicates,
         "rejected": report.rejected,

@@ -169,6 +169,7 @@ fn to_feedback(
                 attributes: attributes.clone(),
                 context,
                 occurred_at,
+                analysis: None,
             });
         }
     }
@@ -239,6 +240,7 @@ async fn create(
         &attributes,
         start,
     );
+    let items = state.prepare(&ws, items).await?;
     let new = NewInterview {
         id: id.clone(),
         title: title.to_owned(),

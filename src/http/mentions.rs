@@ -19,6 +19,7 @@ async fn push(
     let body = read_body(payload, MAX_BODY_BYTES).await?;
     let value = parse_json(&req, &body)?;
     let items = parse_mentions(&value, Utc::now()).map_err(ApiError::Validation)?;
+    let items = state.prepare(ws, items).await?;
     let done = state.store.ingest(ws, &items).await?;
     state.metrics.stored("social", done.stored);
     Ok(HttpResponse::Ok().json(json!({"stored": done.stored, "duplicates": done.duplicates})))

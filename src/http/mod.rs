@@ -14,6 +14,7 @@ pub mod metrics;
 mod openapi;
 mod sources;
 mod surveys;
+mod understand;
 mod webhooks;
 
 use std::net::IpAddr;
@@ -33,6 +34,8 @@ use crate::store::Store;
 /// What every handler can reach; built once per process and shared by all workers.
 pub struct AppState {
     pub store: Store,
+    /// Redaction and analysis of everything ingested.
+    pub pipeline: crate::ingest::Pipeline,
     pub settings: Settings,
     pub metrics: metrics::Metrics,
     pub survey_limiter: DefaultKeyedRateLimiter<IpAddr>,
@@ -40,7 +43,7 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(store: Store, settings: Settings) -> anyhow::Result<Arc<Self>> {
+    pub fn new(store: Store, settings: Settings, analyzer: Arc<crate::analysis::Analyzer>) -> anyhow::Result<Arc<Self>> {
         let per_minute = NonZeroU32::new(settings.survey_rate_per_minute.max(1))
             .ok_or_else(|| anyhow::anyhow!("rate must be positive"))?;
         let http_client = reqwest::Client::builder()
@@ -50,6 +53,7 @@ impl AppState {
             .build()?;
         Ok(Arc::new(Self {
             store,
+            pipeline: crate::ingest::Pipeline::new(analyzer),
             settings,
             metrics: metrics::Metrics::new()?,
             survey_limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
@@ -84,6 +88,11 @@ impl AppState {
             }
         }
     }
+
+    /// Redacts and analyses items of a workspace before they are stored.
+    pub async fn prepare(&self, workspace_id: &str, items: Vec<crate::domain::NewFeedback>) -> Result<Vec<crate::domain::NewFeedback>, ApiError> {
+        Ok(self.pipeline.prepare(&self.store, workspace_id, items).await?)
+    }
 }
 
 pub type State = web::Data<AppState>;
@@ -102,7 +111,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(interviews::routes)
                 .configure(mentions::routes)
                 .configure(imports::routes)
-                .configure(feedback::routes),
+                .configure(feedback::routes)
+                .configure(understand::routes),
         );
 }
 

@@ -388,6 +388,7 @@ async fn submit_response(
     };
     let rid = response_id(&s.id, submission.response_id.as_deref());
     let items = response_feedback(&s, &def, &rid, &submission, &answers);
+    let items = state.prepare(&s.workspace_id, items).await?;
     let new = NewSurveyResponse {
         id: rid.clone(),
         survey_id: s.id.clone(),
@@ -457,6 +458,7 @@ fn response_feedback(
                 attributes: sub.attributes.clone(),
                 context,
                 occurred_at: now,
+                analysis: None,
             })
         })
         .collect()

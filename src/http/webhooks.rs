@@ -80,6 +80,7 @@ async fn deliver(
         .and_then(|m| serde_json::from_value(m.clone()).ok());
     let items =
         parse_delivery(&value, mapping.as_ref(), &src.id, now).map_err(ApiError::Validation)?;
+    let items = state.prepare(&src.workspace_id, items).await?;
     match state
         .store
         .ingest_webhook(&src.workspace_id, &src.id, msg_id, &items)

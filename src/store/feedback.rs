@@ -2,14 +2,15 @@
 //! `(workspace, source_key, external_id)`, listed with filters and a cursor.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, Func, LikeExpr, OnConflict};
+use sea_orm::sea_query::{Expr, Func, LikeExpr, OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryOrder, QuerySelect, Set, TransactionTrait, TryInsertResult,
 };
+use std::collections::HashSet;
 use serde_json::Value;
 
-use super::entity::{feedback, interview, survey_response, webhook_delivery};
+use super::entity::{feedback, feedback_keyword, feedback_pain_point, interview, survey_response, webhook_delivery};
 use super::{is_unique_violation, now, Store, StoreResult};
 use crate::domain::{new_id, Channel, NewFeedback};
 
@@ -62,6 +63,9 @@ pub struct FeedbackFilter {
     pub attributes: Vec<(String, String)>,
     pub text_contains: Option<String>,
     pub respondent_id: Option<String>,
+    pub sentiment: Option<String>,
+    pub pain_point: Option<String>,
+    pub keyword: Option<String>,
     /// Items strictly older than this id (ids sort by creation time).
     pub cursor: Option<String>,
     pub limit: u64,
@@ -74,13 +78,10 @@ pub struct Erased {
     pub interviews: u64,
 }
 
-fn active_model(
-    workspace_id: &str,
-    item: &NewFeedback,
-    received_at: DateTime<Utc>,
-) -> feedback::ActiveModel {
+fn active_model(id: String, workspace_id: &str, item: &NewFeedback, received_at: DateTime<Utc>) -> feedback::ActiveModel {
+    let a = item.analysis.as_ref();
     feedback::ActiveModel {
-        id: Set(format!("fb_{}", new_id())),
+        id: Set(id),
         workspace_id: Set(workspace_id.to_owned()),
         channel: Set(item.channel.as_str().to_owned()),
         source_key: Set(item.source_key.clone()),
@@ -96,10 +97,16 @@ fn active_model(
         context: Set(Value::Object(item.context.clone())),
         occurred_at: Set(item.occurred_at),
         received_at: Set(received_at),
+        sentiment: Set(a.map(|a| a.sentiment.clone())),
+        sentiment_score: Set(a.map(|a| a.score)),
+        analysis: Set(a.map(|a| a.json.clone())),
+        analyzer_version: Set(a.map(|a| a.version.clone())),
+        corrected: Set(false),
     }
 }
 
-/// Inserts items inside the caller's transaction, skipping those already stored.
+/// Inserts items inside the caller's transaction, skipping those already stored, and the
+/// pain-point and keyword rows of the ones that are new.
 async fn insert_items<C: ConnectionTrait>(
     conn: &C,
     workspace_id: &str,
@@ -108,10 +115,9 @@ async fn insert_items<C: ConnectionTrait>(
     let received_at = now();
     let mut stored = 0;
     for chunk in items.chunks(INSERT_CHUNK) {
-        let models = chunk
-            .iter()
-            .map(|i| active_model(workspace_id, i, received_at));
-        stored += feedback::Entity::insert_many(models)
+        let ids: Vec<String> = chunk.iter().map(|_| format!("fb_{}", new_id())).collect();
+        let models = chunk.iter().zip(&ids).map(|(i, id)| active_model(id.clone(), workspace_id, i, received_at));
+        let inserted = feedback::Entity::insert_many(models)
             .on_conflict(
                 OnConflict::columns([
                     feedback::Column::WorkspaceId,
@@ -121,13 +127,54 @@ async fn insert_items<C: ConnectionTrait>(
                 .do_nothing()
                 .to_owned(),
             )
-            .exec_without_returning(conn)
+            .do_nothing()
+            .exec_with_returning_keys(conn)
             .await?;
+        let keys: HashSet<String> = match inserted {
+            TryInsertResult::Inserted(keys) => keys.into_iter().collect(),
+            TryInsertResult::Conflicted | TryInsertResult::Empty => HashSet::new(),
+        };
+        stored += keys.len() as u64;
+        let new_items = chunk.iter().zip(&ids).filter(|(_, id)| keys.contains(*id));
+        let mut pains = Vec::new();
+        let mut words = Vec::new();
+        for (item, id) in new_items {
+            let Some(a) = &item.analysis else { continue };
+            pains.extend(a.pain_points.iter().map(|p| feedback_pain_point::ActiveModel {
+                feedback_id: Set(id.clone()),
+                category: Set(p.clone()),
+                workspace_id: Set(workspace_id.to_owned()),
+                occurred_at: Set(item.occurred_at),
+            }));
+            words.extend(a.keywords.iter().map(|k| feedback_keyword::ActiveModel {
+                feedback_id: Set(id.clone()),
+                keyword: Set(k.clone()),
+                workspace_id: Set(workspace_id.to_owned()),
+                occurred_at: Set(item.occurred_at),
+            }));
+        }
+        insert_rows(conn, pains).await?;
+        insert_rows(conn, words).await?;
     }
     Ok(Ingested {
         stored,
         duplicates: items.len() as u64 - stored,
     })
+}
+
+/// Inserts rows in statements of at most [`INSERT_CHUNK`] rows.
+async fn insert_rows<C, A>(conn: &C, rows: Vec<A>) -> StoreResult<()>
+where
+    C: ConnectionTrait,
+    A: sea_orm::ActiveModelTrait + Send,
+    <A::Entity as EntityTrait>::Model: sea_orm::IntoActiveModel<A>,
+{
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<A> = rows.by_ref().take(INSERT_CHUNK * 2).collect();
+        <A::Entity as EntityTrait>::insert_many(chunk).exec_without_returning(conn).await?;
+    }
+    Ok(())
 }
 
 impl Store {
@@ -317,6 +364,33 @@ impl Store {
             q = q.filter(
                 Expr::expr(Func::lower(Expr::col(feedback::Column::Text)))
                     .like(LikeExpr::new(pattern).escape('\\')),
+            );
+        }
+        if let Some(label) = &filter.sentiment {
+            q = q.filter(feedback::Column::Sentiment.eq(label.as_str()));
+        }
+        if let Some(category) = &filter.pain_point {
+            q = q.filter(
+                feedback::Column::Id.in_subquery(
+                    Query::select()
+                        .column(feedback_pain_point::Column::FeedbackId)
+                        .from(feedback_pain_point::Entity)
+                        .and_where(feedback_pain_point::Column::WorkspaceId.eq(workspace_id))
+                        .and_where(feedback_pain_point::Column::Category.eq(category.as_str()))
+                        .to_owned(),
+                ),
+            );
+        }
+        if let Some(word) = &filter.keyword {
+            q = q.filter(
+                feedback::Column::Id.in_subquery(
+                    Query::select()
+                        .column(feedback_keyword::Column::FeedbackId)
+                        .from(feedback_keyword::Entity)
+                        .and_where(feedback_keyword::Column::WorkspaceId.eq(workspace_id))
+                        .and_where(feedback_keyword::Column::Keyword.eq(word.as_str()))
+                        .to_owned(),
+                ),
             );
         }
         if let Some(cursor) = &filter.cursor {

@@ -6,12 +6,14 @@ mod feedback;
 mod keys;
 mod sources;
 mod surveys;
+mod understand;
 mod workspaces;
 
 pub use feedback::*;
 pub use keys::*;
 pub use sources::*;
 pub use surveys::*;
+pub use understand::*;
 pub use workspaces::*;
 
 use std::time::Duration;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::Value;
+use tingjian::analysis::Analyzer;
 use tingjian::config::Settings;
 use tingjian::domain::Scopes;
 use tingjian::http::AppState;
@@ -34,6 +35,12 @@ pub struct TestApp {
 fn pg_admin_url() -> String {
     std::env::var("TINGJIAN_TEST_PG")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// One analyzer for every app in this test process (building one takes a moment and 40 MB).
+pub fn analyzer() -> Arc<Analyzer> {
+    static ANALYZER: once_cell::sync::Lazy<Arc<Analyzer>> = once_cell::sync::Lazy::new(|| Arc::new(Analyzer::new()));
+    ANALYZER.clone()
 }
 
 static WARNED_PG: AtomicBool = AtomicBool::new(false);
@@ -101,7 +108,7 @@ impl TestApp {
         tweak(&mut settings);
         let database_url = settings.database_url();
         let data_dir = settings.data_dir.clone();
-        let app = Application::build(settings).await.expect("build the app");
+        let app = Application::build_with(settings, analyzer()).await.expect("build the app");
         let address = format!("http://127.0.0.1:{}", app.port());
         let state = app.state();
         tokio::spawn(app.run_until_stopped());

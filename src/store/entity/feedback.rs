@@ -23,6 +23,13 @@ pub struct Model {
     pub context: Json,
     pub occurred_at: DateTimeUtc,
     pub received_at: DateTimeUtc,
+    pub sentiment: Option<String>,
+    pub sentiment_score: Option<f64>,
+    #[sea_orm(column_type = "JsonBinary", nullable)]
+    pub analysis: Option<Json>,
+    pub analyzer_version: Option<String>,
+    /// A person corrected the labels: re-analysis leaves them alone.
+    pub corrected: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,8 +1,13 @@
 //! sea-orm entities, one module per table; only `store` uses them.
 
 pub mod api_key;
+pub mod dictionary_word;
 pub mod feedback;
+pub mod feedback_keyword;
+pub mod feedback_label;
+pub mod feedback_pain_point;
 pub mod interview;
+pub mod pain_point_category;
 pub mod source;
 pub mod survey;
 pub mod survey_response;

@@ -1,0 +1,171 @@
+//! Evaluation against a labelled set: accuracy, per-label precision/recall/F1, a confusion
+//! table, the positive-vs-negative accuracy, the three-class macro-F1 and pain-point micro-F1.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+
+use super::painpoint::DEFAULT_IDS;
+use super::{Analyzer, Label};
+
+/// One line of a labelled set (`corpus/eval/dev.jsonl`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Gold {
+    pub id: String,
+    pub text: String,
+    pub sentiment: Label,
+    #[serde(default)]
+    pub pain_points: Vec<String>,
+    #[serde(default)]
+    pub hard: bool,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Prf {
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+    pub support: usize,
+}
+
+fn prf(tp: usize, fp: usize, fn_: usize) -> Prf {
+    let precision = if tp + fp == 0 { 0.0 } else { tp as f64 / (tp + fp) as f64 };
+    let recall = if tp + fn_ == 0 { 0.0 } else { tp as f64 / (tp + fn_) as f64 };
+    let f1 = if precision + recall == 0.0 { 0.0 } else { 2.0 * precision * recall / (precision + recall) };
+    Prf { precision, recall, f1, support: tp + fn_ }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub items: usize,
+    pub accuracy: f64,
+    pub per_label: BTreeMap<String, Prf>,
+    /// confusion[gold][predicted]
+    pub confusion: BTreeMap<String, BTreeMap<String, usize>>,
+    /// Items labelled positive or negative: is the predicted label the same?
+    pub binary_accuracy: f64,
+    /// The same items, forced to a side by the sign of the score.
+    pub binary_accuracy_by_sign: f64,
+    /// Items labelled positive, negative or neutral: macro-F1 over those three labels.
+    pub three_class_macro_f1: f64,
+    pub pain_points: BTreeMap<String, Prf>,
+    pub pain_point_micro_f1: f64,
+    pub hard_accuracy: f64,
+    /// Ids of the items whose sentiment was wrong, for reading.
+    pub misses: Vec<String>,
+}
+
+pub fn evaluate(analyzer: &Analyzer, gold: &[Gold]) -> Report {
+    let texts: Vec<&str> = gold.iter().map(|g| g.text.as_str()).collect();
+    let results = analyzer.analyze_batch(&texts, &Default::default());
+    let mut confusion: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+    let mut correct = 0;
+    let (mut bin_n, mut bin_ok, mut bin_sign_ok) = (0, 0, 0);
+    let (mut hard_n, mut hard_ok) = (0, 0);
+    let mut pp: BTreeMap<&str, (usize, usize, usize)> = DEFAULT_IDS.iter().map(|id| (*id, (0, 0, 0))).collect();
+    let mut misses = Vec::new();
+    for (g, a) in gold.iter().zip(&results) {
+        let predicted = a.sentiment.label;
+        *confusion.entry(g.sentiment.as_str().into()).or_default().entry(predicted.as_str().into()).or_default() += 1;
+        let ok = predicted == g.sentiment;
+        correct += ok as usize;
+        if !ok {
+            misses.push(g.id.clone());
+        }
+        if g.hard {
+            hard_n += 1;
+            hard_ok += ok as usize;
+        }
+        if matches!(g.sentiment, Label::Positive | Label::Negative) {
+            bin_n += 1;
+            bin_ok += ok as usize;
+            let side = if a.sentiment.score > 0.0 { Label::Positive } else if a.sentiment.score < 0.0 { Label::Negative } else { Label::Neutral };
+            bin_sign_ok += (side == g.sentiment) as usize;
+        }
+        for (id, (tp, fp, fn_)) in pp.iter_mut() {
+            let want = g.pain_points.iter().any(|p| p == id);
+            let got = a.pain_points.iter().any(|p| p == id);
+            match (want, got) {
+                (true, true) => *tp += 1,
+                (false, true) => *fp += 1,
+                (true, false) => *fn_ += 1,
+                _ => {}
+            }
+        }
+    }
+    let count = |gold_l: Label, pred_l: Label| -> usize {
+        confusion.get(gold_l.as_str()).and_then(|r| r.get(pred_l.as_str())).copied().unwrap_or(0)
+    };
+    let mut per_label = BTreeMap::new();
+    for l in Label::ALL {
+        let tp = count(l, l);
+        let fp: usize = Label::ALL.iter().filter(|o| **o != l).map(|o| count(*o, l)).sum();
+        let fn_: usize = Label::ALL.iter().filter(|o| **o != l).map(|o| count(l, *o)).sum();
+        per_label.insert(l.as_str().to_owned(), prf(tp, fp, fn_));
+    }
+    // Three classes: items of gold positive/negative/neutral only.
+    let three = [Label::Positive, Label::Negative, Label::Neutral];
+    let macro_f1 = three
+        .iter()
+        .map(|l| {
+            let tp = count(*l, *l);
+            let fp: usize = three.iter().filter(|o| *o != l).map(|o| count(*o, *l)).sum();
+            let fn_: usize = Label::ALL.iter().filter(|o| *o != l).map(|o| count(*l, *o)).sum();
+            prf(tp, fp, fn_).f1
+        })
+        .sum::<f64>()
+        / 3.0;
+    let (mut tp_all, mut fp_all, mut fn_all) = (0, 0, 0);
+    let mut pain_points = BTreeMap::new();
+    for (id, (tp, fp, fn_)) in pp {
+        tp_all += tp;
+        fp_all += fp;
+        fn_all += fn_;
+        pain_points.insert(id.to_owned(), prf(tp, fp, fn_));
+    }
+    let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+    Report {
+        items: gold.len(),
+        accuracy: ratio(correct, gold.len()),
+        per_label,
+        confusion,
+        binary_accuracy: ratio(bin_ok, bin_n),
+        binary_accuracy_by_sign: ratio(bin_sign_ok, bin_n),
+        three_class_macro_f1: macro_f1,
+        pain_points,
+        pain_point_micro_f1: prf(tp_all, fp_all, fn_all).f1,
+        hard_accuracy: ratio(hard_ok, hard_n),
+        misses,
+    }
+}
+
+impl Report {
+    /// The report as a person reads it in a terminal.
+    pub fn to_text(&self) -> String {
+        let mut o = String::new();
+        let _ = writeln!(o, "items: {}", self.items);
+        let _ = writeln!(o, "sentiment accuracy (4 labels): {:.3}", self.accuracy);
+        let _ = writeln!(o, "positive vs negative accuracy: {:.3} (by sign of score: {:.3})", self.binary_accuracy, self.binary_accuracy_by_sign);
+        let _ = writeln!(o, "three-class macro-F1 (positive/negative/neutral): {:.3}", self.three_class_macro_f1);
+        let _ = writeln!(o, "hard items accuracy: {:.3}", self.hard_accuracy);
+        let _ = writeln!(o, "\n{:<10} {:>9} {:>9} {:>9} {:>8}", "label", "precision", "recall", "f1", "support");
+        for (l, p) in &self.per_label {
+            let _ = writeln!(o, "{:<10} {:>9.3} {:>9.3} {:>9.3} {:>8}", l, p.precision, p.recall, p.f1, p.support);
+        }
+        let labels = ["positive", "negative", "neutral", "mixed"];
+        let _ = writeln!(o, "\nconfusion (rows: gold, columns: predicted)");
+        let _ = writeln!(o, "{:<10} {:>9} {:>9} {:>9} {:>9}", "", labels[0], labels[1], labels[2], labels[3]);
+        for g in labels {
+            let row = self.confusion.get(g);
+            let cell = |p: &str| row.and_then(|r| r.get(p)).copied().unwrap_or(0);
+            let _ = writeln!(o, "{:<10} {:>9} {:>9} {:>9} {:>9}", g, cell(labels[0]), cell(labels[1]), cell(labels[2]), cell(labels[3]));
+        }
+        let _ = writeln!(o, "\npain points: micro-F1 {:.3}", self.pain_point_micro_f1);
+        let _ = writeln!(o, "{:<18} {:>9} {:>9} {:>9} {:>8}", "category", "precision", "recall", "f1", "support");
+        for (id, p) in &self.pain_points {
+            let _ = writeln!(o, "{:<18} {:>9.3} {:>9.3} {:>9.3} {:>8}", id, p.precision, p.recall, p.f1, p.support);
+        }
+        o
+    }
+}

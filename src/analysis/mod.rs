@@ -1,0 +1,217 @@
+//! Understand: the Chinese feedback analysis engine. A pure library (no I/O, no database):
+//! an [`Analyzer`] is built once (dictionaries, lexicons, trained model) and shared; it
+//! normalises, segments once, and lets every stage reuse the tokens: keywords, sentiment,
+//! pain points, aspect–opinion pairs.
+
+pub mod eval;
+pub mod keywords;
+pub mod lexicon;
+pub mod model;
+pub mod normalize;
+pub mod painpoint;
+pub mod pii;
+pub mod segment;
+pub mod sentiment;
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+
+pub use keywords::Keyword;
+pub use model::Model;
+pub use normalize::Language;
+pub use painpoint::{Aspect, CustomCategory, Taxonomy};
+pub use segment::UserDictionary;
+pub use sentiment::{Label, Sentiment};
+
+use keywords::Idf;
+use lexicon::Lexicon;
+use sentiment::{Scorer, WordWeights};
+
+/// Changes whenever the engine or its data change in a way that changes results: stored
+/// analyses carry it, and `tingjian reanalyze` brings older ones up to date.
+pub const ANALYZER_VERSION: &str = "2026.11.29-1";
+
+/// How many keywords an analysis reports.
+pub const KEYWORDS: usize = 5;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Analysis {
+    pub normalized: String,
+    pub tokens: Vec<String>,
+    pub keywords: Vec<Keyword>,
+    pub sentiment: Sentiment,
+    pub pain_points: Vec<String>,
+    pub aspects: Vec<Aspect>,
+    pub topics: Vec<String>,
+    pub language: Language,
+    pub version: &'static str,
+}
+
+/// What a workspace adds to the shared engine: its dictionary, its own categories, word
+/// weights learned from its corrections, and IDF from its own corpus.
+#[derive(Default)]
+pub struct WorkspaceContext {
+    pub dictionary: Option<UserDictionary>,
+    pub taxonomy: Option<Taxonomy>,
+    pub weights: HashMap<String, f32>,
+    pub idf: Option<CorpusIdf>,
+}
+
+/// IDF learned from a workspace's feedback.
+#[derive(Debug, Clone, Default)]
+pub struct CorpusIdf {
+    pub idf: HashMap<String, f32>,
+    pub unseen: f32,
+}
+
+impl Idf for CorpusIdf {
+    fn idf(&self, word: &str) -> Option<f32> {
+        self.idf.get(word).copied()
+    }
+    fn unseen(&self) -> f32 {
+        self.unseen
+    }
+}
+
+pub struct Analyzer {
+    segmenter: segment::Segmenter,
+    lexicon: Lexicon,
+    taxonomy: Taxonomy,
+    model: Model,
+    textrank: bool,
+}
+
+impl Analyzer {
+    /// Builds the engine with the shipped model (~150 ms: jieba's dictionary dominates).
+    pub fn new() -> Self {
+        Self::with_model(Model::shipped())
+    }
+
+    pub fn with_model(model: Model) -> Self {
+        Self {
+            segmenter: segment::Segmenter::new(),
+            lexicon: Lexicon::load(),
+            taxonomy: Taxonomy::default_taxonomy(),
+            model,
+            textrank: false,
+        }
+    }
+
+    /// Keywords by TextRank instead of TF-IDF.
+    pub fn use_textrank(mut self, on: bool) -> Self {
+        self.textrank = on;
+        self
+    }
+
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    pub fn lexicon(&self) -> &Lexicon {
+        &self.lexicon
+    }
+
+    pub fn taxonomy(&self) -> &Taxonomy {
+        &self.taxonomy
+    }
+
+    /// The workspace's taxonomy: the default one plus its categories.
+    pub fn taxonomy_with(&self, custom: &[CustomCategory]) -> Taxonomy {
+        Taxonomy::build(custom, |text| self.content_words(text).into_iter().collect())
+    }
+
+    /// Normalised tokens of a text (what training and corpus statistics count).
+    pub fn tokens(&self, text: &str, dictionary: Option<&UserDictionary>) -> Vec<String> {
+        let n = normalize::normalize(text);
+        self.segmenter.cut(&n.text, dictionary).into_iter().map(str::to_owned).collect()
+    }
+
+    /// Tokens worth counting as content (keyword candidates).
+    pub fn content_words(&self, text: &str) -> HashSet<String> {
+        self.tokens(text, None).into_iter().filter(|t| keywords::candidate(t, &self.lexicon)).collect()
+    }
+
+    pub fn analyze(&self, text: &str) -> Analysis {
+        self.analyze_with(text, &WorkspaceContext::default())
+    }
+
+    pub fn analyze_with(&self, text: &str, ctx: &WorkspaceContext) -> Analysis {
+        let n = normalize::normalize(text);
+        let tokens = self.segmenter.cut(&n.text, ctx.dictionary.as_ref());
+        let learned: Vec<&dyn WordWeights> = if ctx.weights.is_empty() {
+            vec![&self.model]
+        } else {
+            vec![&self.model, &ctx.weights]
+        };
+        let scorer = Scorer { lexicon: &self.lexicon, params: self.model.params };
+        let (sentiment, clauses) = scorer.score(&n.text, &tokens, &learned);
+        let taxonomy = ctx.taxonomy.as_ref().unwrap_or(&self.taxonomy);
+        let pain_points = taxonomy.detect(&n.text, &tokens, &clauses, &self.lexicon);
+        let aspects = taxonomy.aspects(&tokens, &clauses, &self.lexicon);
+        let keywords = if self.textrank {
+            keywords::textrank(&tokens, &self.lexicon, KEYWORDS)
+        } else {
+            let idf: &dyn Idf = match &ctx.idf {
+                Some(corpus) => corpus,
+                None => &self.model,
+            };
+            keywords::tfidf(&tokens, &self.lexicon, idf, KEYWORDS)
+        };
+        Analysis {
+            tokens: tokens.iter().map(|t| (*t).to_owned()).collect(),
+            normalized: n.text.clone(),
+            keywords,
+            sentiment,
+            pain_points,
+            aspects,
+            topics: n.topics,
+            language: n.language,
+            version: ANALYZER_VERSION,
+        }
+    }
+
+    /// The sentiment of an already normalised and cut text under other parameters: what
+    /// training searches over without cutting the text again.
+    pub fn sentiment_with(&self, normalized: &str, tokens: &[&str], params: sentiment::Params) -> Sentiment {
+        let scorer = Scorer { lexicon: &self.lexicon, params };
+        scorer.score(normalized, tokens, &[&self.model]).0
+    }
+
+    pub fn normalize_and_cut<'a>(&self, normalized: &'a str) -> Vec<&'a str> {
+        self.segmenter.cut(normalized, None)
+    }
+
+    /// Bare segmentation of a text, for the benchmark's baseline.
+    pub fn cut_only<'a>(&self, text: &'a str) -> Vec<&'a str> {
+        self.segmenter.cut(text, None)
+    }
+
+    /// Analyses many texts on all cores, results in input order.
+    pub fn analyze_batch(&self, texts: &[&str], ctx: &WorkspaceContext) -> Vec<Analysis> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if threads == 1 || texts.len() < 64 {
+            return texts.iter().map(|t| self.analyze_with(t, ctx)).collect();
+        }
+        let chunk = texts.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = texts
+                .chunks(chunk)
+                .map(|part| scope.spawn(move || part.iter().map(|t| self.analyze_with(t, ctx)).collect::<Vec<_>>()))
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        })
+    }
+}
+
+impl Default for Analyzer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,164 @@
+//! The trained part of the engine: word weights (log-odds of appearing in positive rather than
+//! negative feedback), IDF from a feedback corpus, and the sentiment thresholds, stored as one
+//! text file (`data/model.tsv`) that `tingjian train sentiment` writes.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
+
+use super::keywords::Idf;
+use super::sentiment::{Label, Params, WordWeights};
+
+pub const MODEL_TSV: &str = include_str!("data/model.tsv");
+
+#[derive(Debug, Clone, Default)]
+pub struct Model {
+    pub weights: HashMap<String, f32>,
+    pub idf: HashMap<String, f32>,
+    pub unseen_idf: f32,
+    pub params: Params,
+    /// Free-text lines on where the model came from (sources, licences, command).
+    pub provenance: Vec<String>,
+}
+
+impl WordWeights for Model {
+    fn weight(&self, word: &str) -> Option<f32> {
+        self.weights.get(word).copied()
+    }
+}
+
+impl Idf for Model {
+    fn idf(&self, word: &str) -> Option<f32> {
+        self.idf.get(word).copied()
+    }
+    fn unseen(&self) -> f32 {
+        self.unseen_idf
+    }
+}
+
+/// One labelled text for training or evaluation.
+#[derive(Debug, Clone)]
+pub struct Labelled {
+    pub text: String,
+    pub label: Label,
+}
+
+impl Model {
+    /// Parses the model file; unknown lines are skipped so older binaries read newer files.
+    pub fn parse(src: &str) -> Self {
+        let mut m = Model { unseen_idf: 8.0, ..Default::default() };
+        for line in src.lines() {
+            if let Some(note) = line.strip_prefix("# ") {
+                m.provenance.push(note.to_owned());
+                continue;
+            }
+            let mut cols = line.split('\t');
+            let (Some(kind), Some(key), Some(value)) = (cols.next(), cols.next(), cols.next()) else {
+                continue;
+            };
+            let Ok(v) = value.parse::<f32>() else { continue };
+            match kind {
+                "w" => {
+                    m.weights.insert(key.to_owned(), v);
+                }
+                "i" => {
+                    m.idf.insert(key.to_owned(), v);
+                }
+                "p" => match key {
+                    "model_scale" => m.params.model_scale = v,
+                    "positive_at" => m.params.positive_at = v,
+                    "negative_at" => m.params.negative_at = v,
+                    "mixed_at" => m.params.mixed_at = v,
+                    "unseen_idf" => m.unseen_idf = v,
+                    _ => {}
+                },
+                _ => {}
+            }
+        }
+        m
+    }
+
+    pub fn shipped() -> Self {
+        Self::parse(MODEL_TSV)
+    }
+
+    pub fn to_tsv(&self) -> String {
+        let mut out = String::new();
+        for p in &self.provenance {
+            let _ = writeln!(out, "# {p}");
+        }
+        let p = self.params;
+        for (k, v) in [
+            ("model_scale", p.model_scale),
+            ("positive_at", p.positive_at),
+            ("negative_at", p.negative_at),
+            ("mixed_at", p.mixed_at),
+            ("unseen_idf", self.unseen_idf),
+        ] {
+            let _ = writeln!(out, "p\t{k}\t{v}");
+        }
+        let mut weights: Vec<_> = self.weights.iter().collect();
+        weights.sort_by(|a, b| a.0.cmp(b.0));
+        for (w, v) in weights {
+            let _ = writeln!(out, "w\t{w}\t{v:.3}");
+        }
+        let mut idf: Vec<_> = self.idf.iter().collect();
+        idf.sort_by(|a, b| a.0.cmp(b.0));
+        for (w, v) in idf {
+            let _ = writeln!(out, "i\t{w}\t{v:.3}");
+        }
+        out
+    }
+}
+
+/// Word weights from labelled documents (tokens already cut): the smoothed log-ratio of a
+/// word's document frequency among positive and among negative texts. Words seen in fewer than
+/// `min_df` documents, or whose ratio is weak, are left out.
+pub fn word_weights(docs: &[(Vec<String>, Label)], min_df: usize) -> HashMap<String, f32> {
+    let mut pos: HashMap<&str, f32> = HashMap::new();
+    let mut neg: HashMap<&str, f32> = HashMap::new();
+    let (mut n_pos, mut n_neg) = (0.0f32, 0.0f32);
+    for (tokens, label) in docs {
+        let unique: HashSet<&str> = tokens.iter().map(String::as_str).collect();
+        let (counts, n) = match label {
+            Label::Positive => (&mut pos, &mut n_pos),
+            Label::Negative => (&mut neg, &mut n_neg),
+            _ => continue,
+        };
+        *n += 1.0;
+        for t in unique {
+            *counts.entry(t).or_default() += 1.0;
+        }
+    }
+    let words: HashSet<&str> = pos.keys().chain(neg.keys()).copied().collect();
+    words
+        .into_iter()
+        .filter_map(|w| {
+            let p = pos.get(w).copied().unwrap_or(0.0);
+            let n = neg.get(w).copied().unwrap_or(0.0);
+            if ((p + n) as usize) < min_df {
+                return None;
+            }
+            let ratio = ((p + 1.0) / (n_pos + 2.0)).ln() - ((n + 1.0) / (n_neg + 2.0)).ln();
+            (ratio.abs() >= 0.4).then(|| (w.to_owned(), ratio.clamp(-2.5, 2.5)))
+        })
+        .collect()
+}
+
+/// IDF over all documents: `ln(N / (1 + df)) + 1`, kept for words seen at least twice.
+pub fn inverse_document_frequency(docs: &[Vec<String>]) -> (HashMap<String, f32>, f32) {
+    let mut df: HashMap<&str, f32> = HashMap::new();
+    for tokens in docs {
+        let unique: HashSet<&str> = tokens.iter().map(String::as_str).collect();
+        for t in unique {
+            *df.entry(t).or_default() += 1.0;
+        }
+    }
+    let n = docs.len().max(1) as f32;
+    let idf = df
+        .into_iter()
+        .filter(|(_, d)| *d >= 2.0)
+        .map(|(w, d)| (w.to_owned(), (n / (1.0 + d)).ln() + 1.0))
+        .collect();
+    // A word never seen is rarer than any seen twice.
+    (idf, (n / 2.0).ln() + 1.0)
+}

@@ -1,0 +1,162 @@
+//! Normalisation: one canonical form of the text before segmentation. Full-width → half-width,
+//! traditional → simplified, Latin lower-cased, runs of a character folded to two, URLs and
+//! @mentions removed, `#话题#` taken out as topics, emoji kept (they carry sentiment).
+
+use once_cell::sync::Lazy;
+use regex::Regex;
+use serde::Serialize;
+
+static URL: Lazy<Regex> = Lazy::new(|| {
+    Regex::new(r"(?i)\b(?:https?://|www\.)[^\s\u3000，。！？、）)]+").expect("URL pattern is valid")
+});
+static MENTION: Lazy<Regex> =
+    Lazy::new(|| Regex::new(r"@[\p{Han}\p{L}\p{N}_\-]{1,30}").expect("mention pattern is valid"));
+static TOPIC: Lazy<Regex> =
+    Lazy::new(|| Regex::new(r"#([^#\n]{1,40})#").expect("topic pattern is valid"));
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    Zh,
+    En,
+    Mixed,
+}
+
+impl Language {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Language::Zh => "zh",
+            Language::En => "en",
+            Language::Mixed => "mixed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Normalized {
+    pub text: String,
+    pub topics: Vec<String>,
+    pub language: Language,
+}
+
+/// Normalises `raw` for analysis; the stored feedback text is never changed.
+pub fn normalize(raw: &str) -> Normalized {
+    let mut topics = Vec::new();
+    let cleaned = URL.replace_all(raw, " ");
+    let cleaned = MENTION.replace_all(&cleaned, " ");
+    for cap in TOPIC.captures_iter(&cleaned) {
+        let t = fold_chars(cap[1].trim());
+        if !t.is_empty() && !topics.contains(&t) {
+            topics.push(t);
+        }
+    }
+    // The topic's words stay in the text (they carry meaning); only the markers go.
+    let cleaned = TOPIC.replace_all(&cleaned, " $1 ");
+    let text = fold_chars(&cleaned);
+    let language = detect_language(&text);
+    Normalized { text, topics, language }
+}
+
+/// Width, case, script and repetition, in one pass over the characters.
+fn fold_chars(s: &str) -> String {
+    let simplified = fast2s::convert(s);
+    let mut out = String::with_capacity(simplified.len());
+    let mut last: Option<char> = None;
+    let mut run = 0;
+    let mut last_space = true;
+    for c in simplified.chars() {
+        let c = match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{3000}' | '\t' | '\r' | '\n' => ' ',
+            // Variation selectors and skin tones: ❤️ and ❤ are one emoji.
+            '\u{FE0E}' | '\u{FE0F}' | '\u{1F3FB}'..='\u{1F3FF}' | '\u{200B}'..='\u{200D}' => continue,
+            c => c,
+        };
+        let c = if c.is_ascii_uppercase() { c.to_ascii_lowercase() } else { c };
+        if c == ' ' {
+            if !last_space {
+                out.push(' ');
+            }
+            last_space = true;
+            last = Some(' ');
+            run = 1;
+            continue;
+        }
+        last_space = false;
+        if Some(c) == last {
+            run += 1;
+            // 哈哈哈哈 → 哈哈, !!!! → !!, 好好好好用 → 好好用. Digits keep their runs.
+            if run > 2 && !c.is_ascii_digit() {
+                continue;
+            }
+        } else {
+            run = 1;
+            last = Some(c);
+        }
+        out.push(c);
+    }
+    let trimmed = out.trim();
+    if trimmed.len() == out.len() {
+        out
+    } else {
+        trimmed.to_owned()
+    }
+}
+
+pub fn is_han(c: char) -> bool {
+    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{F900}'..='\u{FAFF}')
+}
+
+fn detect_language(text: &str) -> Language {
+    let (mut han, mut latin) = (0usize, 0usize);
+    for c in text.chars() {
+        if is_han(c) {
+            han += 1;
+        } else if c.is_ascii_alphabetic() {
+            latin += 1;
+        }
+    }
+    // Latin letters count by words, roughly: four letters weigh like one character.
+    let latin_weight = latin / 4;
+    if han == 0 && latin > 0 {
+        Language::En
+    } else if latin_weight * 4 > han {
+        Language::Mixed
+    } else {
+        Language::Zh
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_width_case_script_and_runs() {
+        let n = normalize("這個ＡＰＰ真的很難用！！！！哈哈哈哈哈");
+        assert_eq!(n.text, "这个app真的很难用!!哈哈");
+        assert_eq!(n.language, Language::Zh);
+    }
+
+    #[test]
+    fn removes_urls_and_mentions_keeps_topics() {
+        let n = normalize("@喵购官方 #双十一翻车# 付款失败 https://t.cn/abc 看这里");
+        assert_eq!(n.topics, vec!["双十一翻车"]);
+        assert!(!n.text.contains("t.cn") && !n.text.contains('@'));
+        assert!(n.text.contains("双十一翻车") && n.text.contains("付款失败"));
+    }
+
+    #[test]
+    fn emoji_are_kept_without_variation_selectors() {
+        let n = normalize("太好用了❤️👍🏻");
+        assert_eq!(n.text, "太好用了❤👍");
+    }
+
+    #[test]
+    fn language() {
+        assert_eq!(normalize("the app keeps crashing").language, Language::En);
+        assert_eq!(normalize("这个app太laggy了 every time").language, Language::Mixed);
+        assert_eq!(normalize("还行").language, Language::Zh);
+        assert_eq!(normalize("13800138000").language, Language::Zh);
+    }
+}

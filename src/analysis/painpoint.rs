@@ -1,0 +1,339 @@
+//! Pain points: the default taxonomy (`data/painpoints.tsv`) plus a workspace's own categories,
+//! matched clause by clause with the sentiment of each clause; aspect–opinion pairs
+//! (物流→慢, 客服→态度差); and grouping of complaints that fit no category into emerging
+//! clusters labelled by their top keywords.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use serde::{Deserialize, Serialize};
+
+use super::lexicon::Lexicon;
+use super::sentiment::ClauseView;
+
+const DEFAULT_TAXONOMY: &str = include_str!("data/painpoints.tsv");
+
+/// The twelve default categories, in a stable order.
+pub const DEFAULT_IDS: [&str; 12] = [
+    "crash", "slow", "login", "payment", "customer_service", "price", "ads", "ui", "bug",
+    "feature_request", "privacy", "delivery",
+];
+
+/// Said of a problem that is over: its triggers no longer count.
+const RESOLVED: [&str; 14] = [
+    "修好", "解决了", "好多了", "改善", "优化了", "不再", "没再", "再也没", "已经好了", "恢复了",
+    "修复了", "正常了", "没有再", "都好了",
+];
+/// Negations that, right before a trigger, deny the problem (不卡, 没有广告, 一点都不卡).
+const DENIALS: [&str; 16] = [
+    "不", "没", "没有", "无", "不会", "从不", "从没", "一点都不", "一点也不", "没怎么",
+    "不怎么", "并不", "并没有", "毫无", "零", "不算",
+];
+/// A request to fix something is not a feature request.
+const FIX_WORDS: [&str; 9] = ["修", "解决", "处理", "退款", "赔", "改回", "恢复", "尽快", "别再"];
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Category {
+    pub id: String,
+    pub name: String,
+    pub custom: bool,
+}
+
+/// A workspace's own category: matched by its keywords, and by likeness to its examples.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CustomCategory {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    #[serde(default)]
+    pub examples: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Aspect {
+    pub aspect: String,
+    pub opinion: String,
+    pub polarity: f32,
+}
+
+struct Trigger {
+    category: usize,
+    weak: bool,
+}
+
+pub struct Taxonomy {
+    pub categories: Vec<Category>,
+    triggers: Option<AhoCorasick>,
+    trigger_meta: Vec<Vec<Trigger>>,
+    aspects: Option<AhoCorasick>,
+    aspect_meta: Vec<Vec<usize>>,
+    /// Normalised content-token sets of custom categories' examples, by category index.
+    examples: Vec<(usize, HashSet<String>)>,
+}
+
+fn matcher(patterns: &[String]) -> Option<AhoCorasick> {
+    if patterns.is_empty() {
+        return None;
+    }
+    AhoCorasick::builder().match_kind(MatchKind::LeftmostLongest).build(patterns).ok()
+}
+
+impl Taxonomy {
+    pub fn default_taxonomy() -> Self {
+        Self::build(&[], |_| HashSet::new())
+    }
+
+    /// The default taxonomy plus custom categories; `tokens` turns an example sentence into
+    /// its content words (the analyzer's own segmentation).
+    pub fn build(custom: &[CustomCategory], tokens: impl Fn(&str) -> HashSet<String>) -> Self {
+        let mut categories = Vec::new();
+        let mut trigger_words: BTreeMap<String, Vec<Trigger>> = BTreeMap::new();
+        let mut aspect_words: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for line in DEFAULT_TAXONOMY.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+            let cols: Vec<&str> = line.split('\t').collect();
+            let idx = categories.len();
+            categories.push(Category { id: cols[0].to_owned(), name: cols.get(1).map_or_else(String::new, |s| (*s).to_owned()), custom: false });
+            for t in cols.get(2).unwrap_or(&"").split('|').filter(|t| !t.is_empty()) {
+                let (word, weak) = t.strip_prefix('~').map_or((t, false), |w| (w, true));
+                trigger_words.entry(word.to_owned()).or_default().push(Trigger { category: idx, weak });
+            }
+            for a in cols.get(3).unwrap_or(&"").split('|').filter(|a| !a.is_empty()) {
+                aspect_words.entry(a.to_owned()).or_default().push(idx);
+            }
+        }
+        let mut examples = Vec::new();
+        for c in custom {
+            let idx = categories.len();
+            categories.push(Category { id: c.id.clone(), name: c.name.clone(), custom: true });
+            for k in &c.keywords {
+                let k = super::normalize::normalize(k).text;
+                if !k.is_empty() {
+                    trigger_words.entry(k).or_default().push(Trigger { category: idx, weak: false });
+                }
+            }
+            for e in &c.examples {
+                let set = tokens(e);
+                if !set.is_empty() {
+                    examples.push((idx, set));
+                }
+            }
+        }
+        let trigger_list: Vec<String> = trigger_words.keys().cloned().collect();
+        let aspect_list: Vec<String> = aspect_words.keys().cloned().collect();
+        Self {
+            categories,
+            triggers: matcher(&trigger_list),
+            trigger_meta: trigger_words.into_values().collect(),
+            aspects: matcher(&aspect_list),
+            aspect_meta: aspect_words.into_values().collect(),
+            examples,
+        }
+    }
+
+    /// Category ids found in the text, in taxonomy order.
+    pub fn detect(&self, text: &str, tokens: &[&str], clauses: &[ClauseView], lexicon: &Lexicon) -> Vec<String> {
+        let mut found = vec![false; self.categories.len()];
+        for clause in clauses {
+            let Some(span) = text.get(clause.span.clone()) else { continue };
+            if clause.past || RESOLVED.iter().any(|r| span.contains(r)) {
+                continue;
+            }
+            let praise = clause.score >= 1.0;
+            let aspect_cats: Vec<usize> = self
+                .aspects
+                .as_ref()
+                .map(|m| m.find_iter(span).flat_map(|h| self.aspect_meta[h.pattern().as_usize()].iter().copied()).collect())
+                .unwrap_or_default();
+            let mut strong_in_clause = HashSet::new();
+            let mut weak_hits = Vec::new();
+            if let Some(m) = &self.triggers {
+                for hit in m.find_iter(span) {
+                    if denied(&span[..hit.start()]) {
+                        continue;
+                    }
+                    for t in &self.trigger_meta[hit.pattern().as_usize()] {
+                        let id = self.categories[t.category].id.as_str();
+                        if id == "feature_request" {
+                            if !FIX_WORDS.iter().any(|f| span[hit.end()..].contains(f)) {
+                                found[t.category] = true;
+                            }
+                            continue;
+                        }
+                        if praise {
+                            continue;
+                        }
+                        if t.weak {
+                            weak_hits.push(t.category);
+                        } else {
+                            strong_in_clause.insert(t.category);
+                        }
+                    }
+                }
+            }
+            for cat in weak_hits {
+                // A weak trigger yields to another category named in the clause.
+                let other_aspect = aspect_cats.iter().chain(strong_in_clause.iter()).any(|c| *c != cat);
+                if !other_aspect {
+                    strong_in_clause.insert(cat);
+                }
+            }
+            if strong_in_clause.is_empty() && clause.score <= -0.5 {
+                for cat in &aspect_cats {
+                    if self.categories[*cat].id != "feature_request" {
+                        found[*cat] = true;
+                    }
+                }
+            }
+            for cat in strong_in_clause {
+                found[cat] = true;
+            }
+        }
+        if !self.examples.is_empty() {
+            let words: HashSet<&str> = tokens.iter().copied().filter(|t| !lexicon.stopwords.contains(*t)).collect();
+            for (cat, example) in &self.examples {
+                let shared = example.iter().filter(|w| words.contains(w.as_str())).count();
+                let union = example.len() + words.len() - shared;
+                if union > 0 && shared as f32 / union as f32 >= 0.35 {
+                    found[*cat] = true;
+                }
+            }
+        }
+        self.categories.iter().zip(found).filter(|(_, f)| *f).map(|(c, _)| c.id.clone()).collect()
+    }
+
+    /// Aspect–opinion pairs: an aspect word followed, within a few tokens of its clause, by an
+    /// opinion word (物流 太 慢 → 物流/慢; 客服 态度 很 差 → 客服/态度差).
+    pub fn aspects(&self, tokens: &[&str], clauses: &[ClauseView], lexicon: &Lexicon) -> Vec<Aspect> {
+        let Some(m) = &self.aspects else { return Vec::new() };
+        let is_aspect = |t: &str| m.find(t).is_some_and(|h| h.start() == 0 && h.end() == t.len());
+        let mut out: Vec<Aspect> = Vec::new();
+        for clause in clauses {
+            let toks = &tokens[clause.tokens.clone()];
+            let mut i = 0;
+            while i < toks.len() {
+                if !is_aspect(toks[i]) {
+                    i += 1;
+                    continue;
+                }
+                let mut opinion = String::new();
+                let mut negated = false;
+                let mut polarity = 0.0;
+                let mut j = i + 1;
+                while j < toks.len() && j <= i + 4 {
+                    let t = toks[j];
+                    if let Some(w) = lexicon.sentiment.get(t) {
+                        polarity = if negated { -w * 0.8 } else { *w };
+                        opinion.push_str(t);
+                        break;
+                    }
+                    if lexicon.negation_strong.contains(t) || lexicon.negation_weak.contains(t) {
+                        negated = !negated;
+                        opinion.push_str(t);
+                    } else if is_aspect(t) && opinion.is_empty() {
+                        opinion.push_str(t);
+                    } else if !lexicon.degree.contains_key(t) && !lexicon.stopwords.contains(t) {
+                        break;
+                    }
+                    j += 1;
+                }
+                if polarity != 0.0 {
+                    let pair = Aspect { aspect: toks[i].to_owned(), opinion, polarity };
+                    if !out.iter().any(|a| a.aspect == pair.aspect && a.opinion == pair.opinion) {
+                        out.push(pair);
+                    }
+                    i = j + 1;
+                } else {
+                    i += 1;
+                }
+            }
+        }
+        out
+    }
+}
+
+fn denied(before: &str) -> bool {
+    let tail: String = before.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+    let tail = tail.trim_end();
+    DENIALS.iter().any(|d| tail.ends_with(d))
+}
+
+/// A group of complaints that fit no category, named by the keywords they share.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Cluster {
+    /// Stable across runs for the same keywords: `cluster:` and the label.
+    pub id: String,
+    pub label: String,
+    pub keywords: Vec<String>,
+    pub members: Vec<String>,
+}
+
+/// Groups uncategorised complaints by shared keywords: each keyword that at least
+/// `min_size` items share seeds a cluster (most shared first), an item joins the first
+/// cluster whose seed it has, and the label is the cluster's top three keywords.
+pub fn cluster_emerging(items: &[(String, Vec<String>)], min_size: usize) -> Vec<Cluster> {
+    let mut by_word: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, (_, words)) in items.iter().enumerate() {
+        let unique: HashSet<&str> = words.iter().map(String::as_str).collect();
+        for w in unique {
+            by_word.entry(w).or_default().push(i);
+        }
+    }
+    let mut seeds: Vec<(&str, Vec<usize>)> = by_word.into_iter().filter(|(_, v)| v.len() >= min_size).collect();
+    seeds.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(b.0)));
+    let mut taken = vec![false; items.len()];
+    let mut clusters = Vec::new();
+    for (seed, members) in seeds {
+        let free: Vec<usize> = members.into_iter().filter(|i| !taken[*i]).collect();
+        if free.len() < min_size {
+            continue;
+        }
+        let mut counts: HashMap<&str, usize> = HashMap::new();
+        for i in &free {
+            taken[*i] = true;
+            for w in &items[*i].1 {
+                *counts.entry(w.as_str()).or_default() += 1;
+            }
+        }
+        let mut top: Vec<(&str, usize)> = counts.into_iter().filter(|(_, c)| *c * 2 >= free.len() || *c >= 2).collect();
+        top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let mut keywords: Vec<String> = vec![seed.to_owned()];
+        keywords.extend(top.iter().map(|(w, _)| w.to_string()).filter(|w| w != seed).take(2));
+        let label = keywords.join("·");
+        clusters.push(Cluster {
+            id: format!("cluster:{label}"),
+            label,
+            keywords,
+            members: free.iter().map(|i| items[*i].0.clone()).collect(),
+        });
+    }
+    clusters
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_taxonomy_has_the_twelve_ids() {
+        let t = Taxonomy::default_taxonomy();
+        let ids: Vec<&str> = t.categories.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, DEFAULT_IDS);
+        assert!(t.categories.iter().all(|c| !c.name.is_empty()));
+    }
+
+    #[test]
+    fn clusters_group_by_shared_keywords() {
+        let items = vec![
+            ("a".to_owned(), vec!["夜间模式".to_owned(), "刺眼".to_owned()]),
+            ("b".to_owned(), vec!["夜间模式".to_owned(), "晚上".to_owned()]),
+            ("c".to_owned(), vec!["夜间模式".to_owned(), "刺眼".to_owned()]),
+            ("d".to_owned(), vec!["客服".to_owned()]),
+        ];
+        let c = cluster_emerging(&items, 2);
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].members, ["a", "b", "c"]);
+        assert_eq!(c[0].label, "夜间模式·刺眼");
+        assert_eq!(c[0].id, "cluster:夜间模式·刺眼");
+    }
+}

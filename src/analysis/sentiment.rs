@@ -1,0 +1,361 @@
+//! Sentiment: clause by clause, word weights from the hand-written lexicon (and, for words it
+//! lacks, the trained model) adjusted by negation and degree words; then rules where rules
+//! beat data: contrast (the clause after 但是 decides, a 虽然 clause is conceded), "then vs
+//! now" (以前…现在…), questions and feature requests as neutral, sarcasm cues, and clauses of
+//! both polarities without a contrast as mixed.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use serde::{Deserialize, Serialize};
+
+use super::lexicon::Lexicon;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Label {
+    Positive,
+    Negative,
+    Neutral,
+    Mixed,
+}
+
+impl Label {
+    pub const ALL: [Label; 4] = [Label::Positive, Label::Negative, Label::Neutral, Label::Mixed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Label::Positive => "positive",
+            Label::Negative => "negative",
+            Label::Neutral => "neutral",
+            Label::Mixed => "mixed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Label::ALL.into_iter().find(|l| l.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Sentiment {
+    pub label: Label,
+    /// From −1 (very negative) to 1 (very positive).
+    pub score: f32,
+    /// How sure the engine is of the label, 0 to 1.
+    pub confidence: f32,
+}
+
+/// The tunable part: how much the trained word weights count, and the label thresholds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Params {
+    /// Scale of the trained model's weights for words the lexicon lacks.
+    pub model_scale: f32,
+    pub positive_at: f32,
+    pub negative_at: f32,
+    /// Both polarities at least this strong (and no contrast) make a text mixed.
+    pub mixed_at: f32,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Self { model_scale: 0.35, positive_at: 0.6, negative_at: 0.5, mixed_at: 0.9 }
+    }
+}
+
+/// Words learned from data: the shipped model, or a workspace's corrections on top of it.
+pub trait WordWeights {
+    fn weight(&self, word: &str) -> Option<f32>;
+}
+
+impl WordWeights for HashMap<String, f32> {
+    fn weight(&self, word: &str) -> Option<f32> {
+        self.get(word).copied()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Marker {
+    None,
+    /// The clause opens with 但是/不过…: it carries the label.
+    After,
+    /// The clause is conceded (虽然/尽管…).
+    Concessive,
+    /// The clause talks about the past (以前/原来…).
+    Past,
+}
+
+/// A clause as other stages see it: its bytes in the text, its tokens, its weighted score,
+/// and whether it speaks of a past that a later clause says is over (以前老闪退，现在好了).
+#[derive(Debug, Clone)]
+pub struct ClauseView {
+    pub span: Range<usize>,
+    pub tokens: Range<usize>,
+    pub score: f32,
+    pub past: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Clause {
+    tokens: Range<usize>,
+    marker: Marker,
+    score: f32,
+    question: bool,
+}
+
+const CLAUSE_END: [&str; 12] = [",", "。", ".", "!", "?", ";", "~", "…", "…", ":", "\"", "、"];
+/// Prohibitives ask for something to stop; they do not negate a quality (希望不要再闪退).
+const PROHIBITIVE: [&str; 5] = ["不要", "别", "不想", "不让", "别再"];
+const PAST: [&str; 6] = ["以前", "之前", "原来", "过去", "刚开始", "一开始"];
+const NOW: [&str; 7] = ["现在", "后来", "终于", "目前", "如今", "更新后", "最近"];
+const OPEN_QUOTES: [char; 4] = ['“', '"', '「', '『'];
+const CLOSE_QUOTES: [char; 4] = ['”', '"', '」', '』'];
+
+/// Byte offset of a token inside the text it was cut from.
+fn offset(text: &str, token: &str) -> usize {
+    (token.as_ptr() as usize).saturating_sub(text.as_ptr() as usize)
+}
+
+pub struct Scorer<'a> {
+    pub lexicon: &'a Lexicon,
+    pub params: Params,
+}
+
+impl Scorer<'_> {
+    fn word_weight(&self, token: &str, learned: &[&dyn WordWeights]) -> f32 {
+        if let Some(w) = self.lexicon.sentiment.get(token) {
+            return *w;
+        }
+        // A negation glued to a word by the segmenter (不难, 没用过): judge the rest.
+        for neg in ["不", "没", "没有", "无"] {
+            if let Some(rest) = token.strip_prefix(neg) {
+                if let Some(w) = self.lexicon.sentiment.get(rest) {
+                    return if *w > 0.0 { -w * 0.9 } else { -w * 0.6 };
+                }
+            }
+        }
+        let mut learned_weight = None;
+        for source in learned {
+            if let Some(w) = source.weight(token) {
+                learned_weight = Some(learned_weight.unwrap_or(0.0) + w);
+            }
+        }
+        learned_weight.map_or(0.0, |w| w * self.params.model_scale)
+    }
+
+    fn split_clauses(&self, text: &str, tokens: &[&str]) -> Vec<Clause> {
+        let lex = self.lexicon;
+        let mut clauses = Vec::new();
+        let mut start = 0;
+        let mut marker = Marker::None;
+        let mut prev_end = 0;
+        let push = |clauses: &mut Vec<Clause>, range: Range<usize>, marker: Marker, question: bool| {
+            if !range.is_empty() {
+                clauses.push(Clause { tokens: range, marker, score: 0.0, question });
+            }
+        };
+        for (i, tok) in tokens.iter().enumerate() {
+            let at = offset(text, tok);
+            // A space between two CJK tokens separates clauses the way a comma does.
+            let gap = text.get(prev_end..at).unwrap_or("");
+            let spaced = !gap.is_empty()
+                && i > start
+                && !(tokens[i - 1].chars().last().is_some_and(|c| c.is_ascii_alphanumeric())
+                    && tok.chars().next().is_some_and(|c| c.is_ascii_alphanumeric()));
+            prev_end = at + tok.len();
+            if spaced {
+                push(&mut clauses, start..i, marker, false);
+                start = i;
+                marker = Marker::None;
+            }
+            if CLAUSE_END.contains(tok) || tok.chars().all(|c| "，。！？；~…!?.".contains(c)) {
+                let question = tok.contains('?') || tok.contains('？');
+                push(&mut clauses, start..i, marker, question);
+                start = i + 1;
+                marker = Marker::None;
+                continue;
+            }
+            let at_clause_start = i == start;
+            if lex.contrast_after.contains(*tok) {
+                // 就是 opening the very first clause is a filler (就是说…), not a "but".
+                let filler = matches!(*tok, "就是" | "只是") && clauses.is_empty();
+                if *tok == "却" && i > start {
+                    // 却 splits the clause it sits in: what follows carries the label.
+                    push(&mut clauses, start..i, marker, false);
+                    start = i;
+                    marker = Marker::After;
+                } else if at_clause_start && !filler {
+                    marker = Marker::After;
+                }
+            } else if lex.contrast_concessive.contains(*tok) {
+                marker = Marker::Concessive;
+            } else if PAST.contains(tok) && marker == Marker::None {
+                marker = Marker::Past;
+            }
+        }
+        push(&mut clauses, start..tokens.len(), marker, false);
+        clauses
+    }
+
+    fn score_clause(&self, tokens: &[&str], learned: &[&dyn WordWeights]) -> f32 {
+        let lex = self.lexicon;
+        let mut score = 0.0;
+        for (i, tok) in tokens.iter().enumerate() {
+            if lex.negation_strong.contains(*tok) || lex.negation_weak.contains(*tok) || lex.degree.contains_key(*tok) {
+                continue;
+            }
+            let base = self.word_weight(tok, learned);
+            if base == 0.0 {
+                continue;
+            }
+            let mut mult = 1.0;
+            let mut negations = 0;
+            let mut weak = false;
+            for j in (i.saturating_sub(3)..i).rev() {
+                let t = tokens[j];
+                if let Some(d) = lex.degree.get(t) {
+                    mult *= d;
+                } else if PROHIBITIVE.contains(&t) {
+                    break;
+                } else if lex.negation_weak.contains(t) {
+                    negations += 1;
+                    weak = true;
+                } else if lex.negation_strong.contains(t) {
+                    negations += 1;
+                } else if lex.sentiment.contains_key(t) {
+                    break;
+                }
+            }
+            let w = match negations {
+                0 => base,
+                n if n % 2 == 0 => base * 0.6,
+                _ if weak => -base * 0.5,
+                // 不好用 is a complaint; 不难用 is praise, but faint.
+                _ if base > 0.0 => -base * 0.9,
+                _ => -base * 0.6,
+            };
+            score += w * mult.min(2.5);
+        }
+        score
+    }
+
+    pub fn score(&self, text: &str, tokens: &[&str], learned: &[&dyn WordWeights]) -> (Sentiment, Vec<ClauseView>) {
+        let lex = self.lexicon;
+        let mut clauses = self.split_clauses(text, tokens);
+        let has_after = clauses.iter().any(|c| c.marker == Marker::After);
+        let has_concession = clauses.iter().any(|c| c.marker == Marker::Concessive);
+        let has_now = tokens.iter().any(|t| NOW.contains(t));
+        let last_after = clauses.iter().rposition(|c| c.marker == Marker::After);
+        let mut pos_mass = 0.0f32;
+        let mut neg_mass = 0.0f32;
+        let mut total = 0.0f32;
+        let mut strongest_negative = 0.0f32;
+        for (ci, clause) in clauses.iter_mut().enumerate() {
+            let toks = &tokens[clause.tokens.clone()];
+            let span = clause_text(text, toks);
+            let mut s = self.score_clause(toks, learned);
+            strongest_negative = strongest_negative.min(s);
+            let complaint_question = lex.complaint_questions.iter().any(|q| span.contains(q.as_str()));
+            if complaint_question {
+                s -= 1.2;
+            } else if clause.question && s.abs() < 2.0 {
+                s *= 0.3;
+            }
+            let request = lex.requests.iter().any(|r| span.contains(r.as_str()));
+            if request && s > -2.0 {
+                s *= 0.2;
+            }
+            let mut weight: f32 = 1.0;
+            if let Some(k) = last_after {
+                if ci < k {
+                    weight = 0.35;
+                }
+            }
+            match clause.marker {
+                Marker::Concessive => weight = weight.min(0.35),
+                Marker::Past if has_now => weight = weight.min(0.3),
+                _ => {}
+            }
+            clause.score = s * weight;
+            total += clause.score;
+            if clause.score > 0.0 {
+                pos_mass += clause.score;
+            } else {
+                neg_mass -= clause.score;
+            }
+        }
+        // Sarcasm: a cue, or praise in quotes, beside a complaint turns the praise around.
+        let negative_evidence = neg_mass > 0.5 || strongest_negative < -0.5;
+        let sarcastic = negative_evidence
+            && (lex.sarcasm.iter().any(|c| text.contains(c.as_str())) || quoted_praise(text, tokens, lex));
+        if sarcastic {
+            total = -neg_mass - pos_mass.min(2.0) - 0.5;
+            pos_mass = 0.0;
+        }
+        let p = self.params;
+        let contrast = has_after || has_concession || (has_now && clauses.iter().any(|c| c.marker == Marker::Past));
+        let label = if !contrast && !sarcastic && pos_mass >= p.mixed_at && neg_mass >= p.mixed_at {
+            Label::Mixed
+        } else if total >= p.positive_at {
+            Label::Positive
+        } else if total <= -p.negative_at {
+            Label::Negative
+        } else {
+            Label::Neutral
+        };
+        let score = (total / 2.5).tanh();
+        let confidence = match label {
+            Label::Mixed => (pos_mass.min(neg_mass) / pos_mass.max(neg_mass)).clamp(0.0, 1.0),
+            Label::Neutral => (1.0 - total.abs() / p.positive_at.max(p.negative_at)).clamp(0.2, 1.0),
+            _ => (total.abs() / 3.0).tanh().max(0.3),
+        };
+        let views = clauses
+            .iter()
+            .map(|c| {
+                let toks = &tokens[c.tokens.clone()];
+                let start = toks.first().map_or(0, |t| offset(text, t));
+                let end = toks.last().map_or(0, |t| offset(text, t) + t.len());
+                ClauseView { span: start..end, tokens: c.tokens.clone(), score: c.score, past: c.marker == Marker::Past && has_now }
+            })
+            .collect();
+        (Sentiment { label, score, confidence }, views)
+    }
+}
+
+fn clause_text<'a>(text: &'a str, toks: &[&str]) -> &'a str {
+    match (toks.first(), toks.last()) {
+        (Some(a), Some(b)) => {
+            let start = offset(text, a);
+            let end = offset(text, b) + b.len();
+            text.get(start..end).unwrap_or("")
+        }
+        _ => "",
+    }
+}
+
+/// A positive word inside quotation marks: 真是"太好用"了.
+fn quoted_praise(text: &str, tokens: &[&str], lex: &Lexicon) -> bool {
+    if !text.chars().any(|c| OPEN_QUOTES.contains(&c)) {
+        return false;
+    }
+    let mut inside = false;
+    let mut last_quote_end = 0;
+    for tok in tokens {
+        let at = offset(text, tok);
+        let before = text.get(last_quote_end..at).unwrap_or("");
+        for c in before.chars() {
+            if OPEN_QUOTES.contains(&c) && !inside {
+                inside = true;
+            } else if CLOSE_QUOTES.contains(&c) && inside {
+                inside = false;
+            }
+        }
+        if tok.chars().all(|c| OPEN_QUOTES.contains(&c) || CLOSE_QUOTES.contains(&c)) {
+            inside = !inside;
+        } else if inside && lex.sentiment.get(*tok).is_some_and(|w| *w > 0.5) {
+            return true;
+        }
+        last_quote_end = at + tok.len();
+    }
+    false
+}

@@ -1,0 +1,67 @@
+//! Golden samples: each line is a behaviour the engine must keep (see docs/analysis.md).
+
+use super::*;
+
+fn analyzer() -> &'static Analyzer {
+    static A: once_cell::sync::Lazy<Analyzer> = once_cell::sync::Lazy::new(Analyzer::new);
+    &A
+}
+
+fn label(text: &str) -> Label {
+    analyzer().analyze(text).sentiment.label
+}
+
+fn pains(text: &str) -> Vec<String> {
+    analyzer().analyze(text).pain_points
+}
+
+#[test]
+fn sentiment_rules() {
+    for (text, want) in [
+        ("太好用了，强烈推荐", Label::Positive),
+        ("打开就闪退，垃圾软件", Label::Negative),
+        ("并不难用", Label::Positive),
+        ("一点也不差", Label::Positive),
+        ("虽然便宜，但是质量太差", Label::Negative),
+        ("挺好用的，就是有点卡", Label::Negative),
+        ("真是\"太好用\"了，三天闪退五次", Label::Negative),
+        ("希望增加夜间模式", Label::Neutral),
+        ("会员怎么退款？", Label::Neutral),
+        ("界面好看，物流太慢", Label::Mixed),
+        ("以前老闪退，现在修好了", Label::Positive),
+        ("yyds！", Label::Positive),
+        ("拉胯😡", Label::Negative),
+    ] {
+        assert_eq!(label(text), want, "{text}");
+    }
+}
+
+#[test]
+fn pain_points_and_aspects() {
+    assert_eq!(pains("打开就闪退"), ["crash"]);
+    assert_eq!(pains("物流太慢了"), ["delivery"]);
+    assert_eq!(pains("客服态度很差"), ["customer_service"]);
+    assert!(pains("客服很耐心，点赞").is_empty());
+    assert!(pains("一点都不卡").is_empty());
+    assert_eq!(pains("希望增加夜间模式"), ["feature_request"]);
+    assert_eq!(pains("验证码一直收不到，登录不上"), ["login"]);
+    let a = analyzer().analyze("客服态度很差，物流也慢");
+    assert!(a.aspects.iter().any(|x| x.aspect == "客服" && x.opinion.contains('差')), "{:?}", a.aspects);
+    assert!(a.aspects.iter().any(|x| x.aspect == "物流" && x.opinion.contains('慢')), "{:?}", a.aspects);
+}
+
+#[test]
+fn keywords_skip_stop_words() {
+    let a = analyzer().analyze("就是感觉这个app的夜间模式太刺眼了，夜间模式能不能调暗一点");
+    assert_eq!(a.keywords[0].word, "夜间模式");
+    assert!(a.keywords.iter().all(|k| k.word != "就是" && k.word != "感觉" && k.word != "app"));
+}
+
+#[test]
+fn batch_keeps_order() {
+    let texts: Vec<String> = (0..200).map(|i| format!("第{i}次闪退")).collect();
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let out = analyzer().analyze_batch(&refs, &WorkspaceContext::default());
+    assert_eq!(out.len(), 200);
+    assert!(out[150].normalized.contains("150"));
+}

@@ -1,0 +1,17 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "feedback_pain_point")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub feedback_id: String,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub category: String,
+    pub workspace_id: String,
+    pub occurred_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
