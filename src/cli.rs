@@ -104,7 +104,8 @@ enum TrainCommand {
         /// Plain text, one negative text per line (repeatable).
         #[arg(long)]
         neg: Vec<PathBuf>,
-        /// JSON lines to tune the thresholds on (default: the --data files).
+        /// JSON lines to tune the thresholds on (default: every third line of the --data
+        /// files, which are then held out of the word weights).
         #[arg(long)]
         tune: Vec<PathBuf>,
         #[arg(long, default_value = "src/analysis/data/model.tsv")]

@@ -134,8 +134,18 @@ pub struct TrainArgs {
 pub fn train_sentiment(args: &TrainArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let mut docs: Vec<(String, Label)> = Vec::new();
+    // Without a --tune file, every third labelled line is held out of the word weights and
+    // used to tune the thresholds instead: thresholds tuned on the texts the weights were
+    // learned from would be far too eager.
+    let mut held_out: Vec<(String, Label)> = Vec::new();
     for p in &args.data {
-        docs.extend(read_labelled(p)?);
+        for (i, doc) in read_labelled(p)?.into_iter().enumerate() {
+            if args.tune.is_empty() && i % 3 == 2 {
+                held_out.push(doc);
+            } else {
+                docs.push(doc);
+            }
+        }
     }
     for p in &args.pos {
         docs.extend(read_lines(p, Label::Positive)?);
@@ -151,9 +161,8 @@ pub fn train_sentiment(args: &TrainArgs) -> anyhow::Result<()> {
     let (idf, unseen_idf) = inverse_document_frequency(&all_tokens);
     let mut model = Model { weights, idf, unseen_idf, params: Params::default(), provenance: Vec::new() };
 
-    let tune_paths = if args.tune.is_empty() { &args.data } else { &args.tune };
-    let mut tune: Vec<(String, Label)> = Vec::new();
-    for p in tune_paths {
+    let mut tune = held_out;
+    for p in &args.tune {
         tune.extend(read_labelled(p)?);
     }
     if !tune.is_empty() {

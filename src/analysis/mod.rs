@@ -32,6 +32,9 @@ use sentiment::{Scorer, WordWeights};
 /// analyses carry it, and `tingjian reanalyze` brings older ones up to date.
 pub const ANALYZER_VERSION: &str = "2026.11.29-1";
 
+/// How much naming a problem (a pain-point trigger) weighs as a complaint in its clause.
+const PROBLEM_WEIGHT: f32 = 1.0;
+
 /// How many keywords an analysis reports.
 pub const KEYWORDS: usize = 5;
 
@@ -145,8 +148,9 @@ impl Analyzer {
             vec![&self.model, &ctx.weights]
         };
         let scorer = Scorer { lexicon: &self.lexicon, params: self.model.params };
-        let (sentiment, clauses) = scorer.score(&n.text, &tokens, &learned);
         let taxonomy = ctx.taxonomy.as_ref().unwrap_or(&self.taxonomy);
+        let complaint = |span: &str| if taxonomy.names_problem(span) { -PROBLEM_WEIGHT } else { 0.0 };
+        let (sentiment, clauses) = scorer.score(&n.text, &tokens, &learned, &complaint);
         let pain_points = taxonomy.detect(&n.text, &tokens, &clauses, &self.lexicon);
         let aspects = taxonomy.aspects(&tokens, &clauses, &self.lexicon);
         let keywords = if self.textrank {
@@ -175,7 +179,8 @@ impl Analyzer {
     /// training searches over without cutting the text again.
     pub fn sentiment_with(&self, normalized: &str, tokens: &[&str], params: sentiment::Params) -> Sentiment {
         let scorer = Scorer { lexicon: &self.lexicon, params };
-        scorer.score(normalized, tokens, &[&self.model]).0
+        let complaint = |span: &str| if self.taxonomy.names_problem(span) { -PROBLEM_WEIGHT } else { 0.0 };
+        scorer.score(normalized, tokens, &[&self.model], &complaint).0
     }
 
     pub fn normalize_and_cut<'a>(&self, normalized: &'a str) -> Vec<&'a str> {

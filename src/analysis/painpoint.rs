@@ -131,6 +131,22 @@ impl Taxonomy {
         }
     }
 
+    /// Does this clause name a problem (a strong trigger, not denied, not fixed)? Used as
+    /// evidence of a complaint by the sentiment scorer.
+    pub fn names_problem(&self, span: &str) -> bool {
+        if RESOLVED.iter().any(|r| span.contains(r)) {
+            return false;
+        }
+        let Some(m) = &self.triggers else { return false };
+        m.find_iter(span).any(|hit| {
+            !denied(&span[..hit.start()])
+                && !denied_after(&span[hit.end()..])
+                && self.trigger_meta[hit.pattern().as_usize()]
+                    .iter()
+                    .any(|t| !t.weak && self.categories[t.category].id != "feature_request")
+        })
+    }
+
     /// Category ids found in the text, in taxonomy order.
     pub fn detect(&self, text: &str, tokens: &[&str], clauses: &[ClauseView], lexicon: &Lexicon) -> Vec<String> {
         let mut found = vec![false; self.categories.len()];
@@ -149,7 +165,7 @@ impl Taxonomy {
             let mut weak_hits = Vec::new();
             if let Some(m) = &self.triggers {
                 for hit in m.find_iter(span) {
-                    if denied(&span[..hit.start()]) {
+                    if denied(&span[..hit.start()]) || denied_after(&span[hit.end()..]) {
                         continue;
                     }
                     for t in &self.trigger_meta[hit.pattern().as_usize()] {
@@ -252,10 +268,21 @@ impl Taxonomy {
     }
 }
 
+/// Said right after a problem, these deny it (延迟都没有, 广告很少).
+const AFTER_DENIALS: [&str; 14] = [
+    "都没有", "也没有", "都没", "也没", "没有了", "全无", "为零", "都不", "少", "很少", "极少",
+    "不多", "不强制", "一次都没",
+];
+
 fn denied(before: &str) -> bool {
     let tail: String = before.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
     let tail = tail.trim_end();
     DENIALS.iter().any(|d| tail.ends_with(d))
+}
+
+fn denied_after(after: &str) -> bool {
+    let head = after.trim_start();
+    AFTER_DENIALS.iter().any(|d| head.starts_with(d))
 }
 
 /// A group of complaints that fit no category, named by the keywords they share.

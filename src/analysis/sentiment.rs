@@ -205,7 +205,7 @@ impl Scorer<'_> {
                 continue;
             }
             let base = self.word_weight(tok, learned);
-            if base == 0.0 {
+            if base == 0.0 || polite(tokens, i) {
                 continue;
             }
             let mut mult = 1.0;
@@ -239,13 +239,27 @@ impl Scorer<'_> {
         score
     }
 
-    pub fn score(&self, text: &str, tokens: &[&str], learned: &[&dyn WordWeights]) -> (Sentiment, Vec<ClauseView>) {
+    /// Scores a text. `complaint` gives extra (negative) evidence for a clause's text: the
+    /// pain-point triggers it names, which are complaints whatever words surround them.
+    pub fn score(
+        &self,
+        text: &str,
+        tokens: &[&str],
+        learned: &[&dyn WordWeights],
+        complaint: &dyn Fn(&str) -> f32,
+    ) -> (Sentiment, Vec<ClauseView>) {
         let lex = self.lexicon;
         let mut clauses = self.split_clauses(text, tokens);
         let has_after = clauses.iter().any(|c| c.marker == Marker::After);
         let has_concession = clauses.iter().any(|c| c.marker == Marker::Concessive);
         let has_now = tokens.iter().any(|t| NOW.contains(t));
         let last_after = clauses.iter().rposition(|c| c.marker == Marker::After);
+        // A text that opens with a request (建议增加离线编辑，出差时没法用) explains it
+        // afterwards; the explanation is not a complaint unless it is a strong one.
+        let opens_with_request = clauses.first().is_some_and(|c| {
+            let span = clause_text(text, &tokens[c.tokens.clone()]);
+            lex.requests.iter().any(|r| span.starts_with(r.as_str()))
+        });
         let mut pos_mass = 0.0f32;
         let mut neg_mass = 0.0f32;
         let mut total = 0.0f32;
@@ -253,16 +267,17 @@ impl Scorer<'_> {
         for (ci, clause) in clauses.iter_mut().enumerate() {
             let toks = &tokens[clause.tokens.clone()];
             let span = clause_text(text, toks);
-            let mut s = self.score_clause(toks, learned);
+            let mut s = self.score_clause(toks, learned) + complaint(span);
             strongest_negative = strongest_negative.min(s);
             let complaint_question = lex.complaint_questions.iter().any(|q| span.contains(q.as_str()));
+            let question = clause.question || is_question(span, lex);
             if complaint_question {
                 s -= 1.2;
-            } else if clause.question && s.abs() < 2.0 {
+            } else if question && s.abs() < 2.0 {
                 s *= 0.3;
             }
             let request = lex.requests.iter().any(|r| span.contains(r.as_str()));
-            if request && s > -2.0 {
+            if (request || opens_with_request) && s > -2.0 {
                 s *= 0.2;
             }
             let mut weight: f32 = 1.0;
@@ -320,6 +335,24 @@ impl Scorer<'_> {
             .collect();
         (Sentiment { label, score, confidence }, views)
     }
+}
+
+/// 麻烦 in 麻烦帮我查一下 is a polite "please", not "troublesome".
+fn polite(tokens: &[&str], i: usize) -> bool {
+    tokens[i] == "麻烦" && tokens.get(i + 1).is_some_and(|n| ["帮", "帮忙", "您", "你", "看", "查", "处理", "尽快", "问", "一下"].contains(n))
+}
+
+/// A question by its words, even without a question mark: 请问会员可以共用吗, 怎么退款.
+fn is_question(span: &str, lex: &Lexicon) -> bool {
+    let end = span.trim_end_matches(|c: char| c.is_ascii_punctuation() || c.is_whitespace());
+    lex.questions.iter().any(|q| {
+        if q.chars().count() == 1 {
+            // 吗/呢/么 ask only at the end of a clause.
+            end.ends_with(q.as_str())
+        } else {
+            span.contains(q.as_str())
+        }
+    })
 }
 
 fn clause_text<'a>(text: &'a str, toks: &[&str]) -> &'a str {
