@@ -60,6 +60,9 @@ enum Command {
         /// Keywords by TextRank instead of TF-IDF.
         #[arg(long)]
         textrank: bool,
+        /// Also print the normalised text and its tokens.
+        #[arg(long)]
+        tokens: bool,
     },
     /// Analyse stored feedback again after a model or dictionary change.
     Reanalyze {
@@ -288,9 +291,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 json!({"accepted": accepted, "stored": done.stored, "duplicates": done.duplicates, "rejected": report.rejected})
             );
         }
-        Command::Analyze { textrank } => {
+        Command::Analyze { textrank, tokens } => {
             let analyzer = crate::analysis::Analyzer::new().use_textrank(textrank);
-            crate::tools::analyze_stdin(&analyzer)?;
+            crate::tools::analyze_stdin(&analyzer, tokens)?;
         }
         Command::Reanalyze { workspace, all } => {
             let store = open_store(&settings).await?;

@@ -75,7 +75,9 @@ impl Pipeline {
             let cut = |t: &str| analyzer.tokens(t, dictionary.as_ref());
             // The workspace's corrections teach its own word weights, on top of the model.
             let labelled: Vec<(Vec<String>, Label)> = corrections.iter().map(|(t, l)| (cut(t), *l)).collect();
-            let weights = if labelled.is_empty() { HashMap::new() } else { word_weights(&labelled, 2) };
+            let lexicon = analyzer.lexicon();
+            let skip = |t: &str| lexicon.stopwords.contains(t);
+            let weights = if labelled.is_empty() { HashMap::new() } else { word_weights(&labelled, 2, &skip) };
             let idf = (!corpus.is_empty()).then(|| {
                 let docs: Vec<Vec<String>> = corpus.iter().map(|t| cut(t)).collect();
                 let (idf, unseen) = inverse_document_frequency(&docs);

@@ -34,7 +34,7 @@ fn round3(x: f32) -> f32 {
 
 /// `tingjian analyze`: reads `{"id", "text"}` lines, writes one result line per input line,
 /// in order. A line that cannot be read gets `{"id": …, "error": …}` and the rest go on.
-pub fn analyze_stdin(analyzer: &Analyzer) -> anyhow::Result<()> {
+pub fn analyze_stdin(analyzer: &Analyzer, with_tokens: bool) -> anyhow::Result<()> {
     let stdin = std::io::stdin();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -56,6 +56,12 @@ pub fn analyze_stdin(analyzer: &Analyzer) -> anyhow::Result<()> {
         for p in &parsed {
             let line = match p {
                 Ok((id, _)) => match results.next() {
+                    Some(a) if with_tokens => {
+                        let mut v = analysis_json(id, &a);
+                        v["normalized"] = json!(a.normalized);
+                        v["tokens"] = json!(a.tokens);
+                        v
+                    }
                     Some(a) => analysis_json(id, &a),
                     None => json!({"id": id, "error": "internal: result missing"}),
                 },
@@ -156,7 +162,10 @@ pub fn train_sentiment(args: &TrainArgs) -> anyhow::Result<()> {
     anyhow::ensure!(!docs.is_empty(), "no training data: give --data, --pos or --neg");
     let bare = Analyzer::with_model(Model { unseen_idf: 8.0, ..Default::default() });
     let cut: Vec<(Vec<String>, Label)> = docs.iter().map(|(t, l)| (bare.tokens(t, None), *l)).collect();
-    let weights = word_weights(&cut, 3);
+    // Function words and punctuation carry no sentiment of their own, whatever a corpus says.
+    let lexicon = bare.lexicon();
+    let skip = |t: &str| lexicon.stopwords.contains(t) || !t.chars().any(|c| c.is_alphabetic());
+    let weights = word_weights(&cut, 5, &skip);
     let all_tokens: Vec<Vec<String>> = cut.iter().map(|(t, _)| t.clone()).collect();
     let (idf, unseen_idf) = inverse_document_frequency(&all_tokens);
     let mut model = Model { weights, idf, unseen_idf, params: Params::default(), provenance: Vec::new() };

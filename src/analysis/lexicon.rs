@@ -76,7 +76,8 @@ impl Lexicon {
             stopwords: lines(STOPWORDS).map(|(_, l)| l.to_owned()).collect(),
             contrast_after: all_contrast(&["after"]),
             contrast_concessive: all_contrast(&["concessive"]),
-            sarcasm: lines(SARCASM).map(|(_, l)| l.to_owned()).collect(),
+            // Quote marks are read by the quoted-praise rule, not as cues on their own.
+            sarcasm: lines(SARCASM).filter(|(s, _)| *s != "quotes").map(|(_, l)| l.to_owned()).collect(),
             requests: lines(REQUESTS).map(|(_, l)| l.to_owned()).collect(),
             questions: lines(QUESTIONS)
                 .filter(|(s, _)| *s != "complaint")

@@ -113,7 +113,7 @@ impl Model {
 /// Word weights from labelled documents (tokens already cut): the smoothed log-ratio of a
 /// word's document frequency among positive and among negative texts. Words seen in fewer than
 /// `min_df` documents, or whose ratio is weak, are left out.
-pub fn word_weights(docs: &[(Vec<String>, Label)], min_df: usize) -> HashMap<String, f32> {
+pub fn word_weights(docs: &[(Vec<String>, Label)], min_df: usize, skip: &dyn Fn(&str) -> bool) -> HashMap<String, f32> {
     let mut pos: HashMap<&str, f32> = HashMap::new();
     let mut neg: HashMap<&str, f32> = HashMap::new();
     let (mut n_pos, mut n_neg) = (0.0f32, 0.0f32);
@@ -125,7 +125,7 @@ pub fn word_weights(docs: &[(Vec<String>, Label)], min_df: usize) -> HashMap<Str
             _ => continue,
         };
         *n += 1.0;
-        for t in unique {
+        for t in unique.into_iter().filter(|t| !skip(t)) {
             *counts.entry(t).or_default() += 1.0;
         }
     }
@@ -139,7 +139,7 @@ pub fn word_weights(docs: &[(Vec<String>, Label)], min_df: usize) -> HashMap<Str
                 return None;
             }
             let ratio = ((p + 1.0) / (n_pos + 2.0)).ln() - ((n + 1.0) / (n_neg + 2.0)).ln();
-            (ratio.abs() >= 0.4).then(|| (w.to_owned(), ratio.clamp(-2.5, 2.5)))
+            (ratio.abs() >= 0.5).then(|| (w.to_owned(), ratio.clamp(-2.5, 2.5)))
         })
         .collect()
 }

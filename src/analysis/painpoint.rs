@@ -25,9 +25,15 @@ const RESOLVED: [&str; 14] = [
     "修复了", "正常了", "没有再", "都好了",
 ];
 /// Negations that, right before a trigger, deny the problem (不卡, 没有广告, 一点都不卡).
-const DENIALS: [&str; 16] = [
+const DENIALS: [&str; 17] = [
     "不", "没", "没有", "无", "不会", "从不", "从没", "一点都不", "一点也不", "没怎么",
-    "不怎么", "并不", "并没有", "毫无", "零", "不算",
+    "不怎么", "并不", "并没有", "毫无", "零", "不算", "不是",
+];
+/// A clause about someone else's product, or about a fear that did not come true, reports no
+/// problem of this one (隔壁那家天天闪退; 原以为要等很久).
+const NOT_OURS: [&str; 14] = [
+    "隔壁", "别家", "别的app", "其他app", "某某", "竞品", "原以为", "以为", "本来担心", "还担心",
+    "担心会", "怕会", "原本以为", "之前用的",
 ];
 /// A request to fix something is not a feature request.
 const FIX_WORDS: [&str; 9] = ["修", "解决", "处理", "退款", "赔", "改回", "恢复", "尽快", "别再"];
@@ -134,7 +140,7 @@ impl Taxonomy {
     /// Does this clause name a problem (a strong trigger, not denied, not fixed)? Used as
     /// evidence of a complaint by the sentiment scorer.
     pub fn names_problem(&self, span: &str) -> bool {
-        if RESOLVED.iter().any(|r| span.contains(r)) {
+        if RESOLVED.iter().any(|r| span.contains(r)) || NOT_OURS.iter().any(|n| span.contains(n)) {
             return false;
         }
         let Some(m) = &self.triggers else { return false };
@@ -152,10 +158,10 @@ impl Taxonomy {
         let mut found = vec![false; self.categories.len()];
         for clause in clauses {
             let Some(span) = text.get(clause.span.clone()) else { continue };
-            if clause.past || RESOLVED.iter().any(|r| span.contains(r)) {
+            if clause.past || RESOLVED.iter().any(|r| span.contains(r)) || NOT_OURS.iter().any(|n| span.contains(n)) {
                 continue;
             }
-            let praise = clause.score >= 1.0;
+            let praise = clause.raw >= 1.0;
             let aspect_cats: Vec<usize> = self
                 .aspects
                 .as_ref()
@@ -194,7 +200,7 @@ impl Taxonomy {
                     strong_in_clause.insert(cat);
                 }
             }
-            if strong_in_clause.is_empty() && clause.score <= -0.5 {
+            if strong_in_clause.is_empty() && clause.raw <= -0.5 {
                 for cat in &aspect_cats {
                     if self.categories[*cat].id != "feature_request" {
                         found[*cat] = true;

@@ -91,7 +91,10 @@ enum Marker {
 pub struct ClauseView {
     pub span: Range<usize>,
     pub tokens: Range<usize>,
+    /// The clause's weight in the whole (a conceded clause counts less).
     pub score: f32,
+    /// The clause on its own, before contrast weighting.
+    pub raw: f32,
     pub past: bool,
 }
 
@@ -100,8 +103,26 @@ struct Clause {
     tokens: Range<usize>,
     marker: Marker,
     score: f32,
+    raw: f32,
     question: bool,
 }
+
+/// Negations that deny outright: what they negate is firmly the opposite.
+const EMPHATIC_NEGATIONS: [&str; 10] = ["一点都不", "一点也不", "完全不", "根本不", "从不", "从来不", "毫不", "绝不", "从来没", "从没"];
+
+/// Words saying a problem is over.
+const RESOLUTION: [&str; 10] = ["修复了", "修好了", "修好", "解决了", "已解决", "恢复正常", "正常了", "好多了", "改善了", "终于好了"];
+
+/// Degree words jieba keeps inside a token, with their weight.
+const DEGREE_PREFIXES: [(&str, f32); 12] = [
+    ("非常", 1.8), ("特别", 1.6), ("超级", 1.8), ("很", 1.3), ("太", 1.7), ("好", 1.3), ("超", 1.7),
+    ("挺", 1.1), ("真", 1.4), ("蛮", 1.1), ("巨", 1.8), ("有点", 0.6),
+];
+/// Replies that acknowledge and evaluate nothing (客服对话里的 好的/嗯嗯/知道了).
+const ACKNOWLEDGEMENTS: [&str; 14] = [
+    "好的", "好的谢谢", "好的,谢谢", "嗯嗯", "嗯", "知道了", "收到", "没有了", "没了", "无", "暂无",
+    "暂时没有", "ok", "谢谢",
+];
 
 const CLAUSE_END: [&str; 12] = [",", "。", ".", "!", "?", ";", "~", "…", "…", ":", "\"", "、"];
 /// Prohibitives ask for something to stop; they do not negate a quality (希望不要再闪退).
@@ -125,6 +146,21 @@ impl Scorer<'_> {
     fn word_weight(&self, token: &str, learned: &[&dyn WordWeights]) -> f32 {
         if let Some(w) = self.lexicon.sentiment.get(token) {
             return *w;
+        }
+        // Words the segmenter glued to a degree word or a particle (很稳, 丢过, 好用了):
+        // judge the core, scaled by the degree.
+        let core = token.trim_end_matches(['了', '的', '啊', '呀', '哦', '啦', '过', '得', '吧', '呢']);
+        if core != token {
+            if let Some(w) = self.lexicon.sentiment.get(core) {
+                return *w;
+            }
+        }
+        for (prefix, scale) in DEGREE_PREFIXES {
+            if let Some(rest) = core.strip_prefix(prefix) {
+                if let Some(w) = self.lexicon.sentiment.get(rest) {
+                    return w * scale;
+                }
+            }
         }
         // A negation glued to a word by the segmenter (不难, 没用过): judge the rest.
         for neg in ["不", "没", "没有", "无"] {
@@ -151,7 +187,7 @@ impl Scorer<'_> {
         let mut prev_end = 0;
         let push = |clauses: &mut Vec<Clause>, range: Range<usize>, marker: Marker, question: bool| {
             if !range.is_empty() {
-                clauses.push(Clause { tokens: range, marker, score: 0.0, question });
+                clauses.push(Clause { tokens: range, marker, score: 0.0, raw: 0.0, question });
             }
         };
         for (i, tok) in tokens.iter().enumerate() {
@@ -201,7 +237,13 @@ impl Scorer<'_> {
         let lex = self.lexicon;
         let mut score = 0.0;
         for (i, tok) in tokens.iter().enumerate() {
-            if lex.negation_strong.contains(*tok) || lex.negation_weak.contains(*tok) || lex.degree.contains_key(*tok) {
+            if lex.negation_strong.contains(*tok) || lex.negation_weak.contains(*tok) {
+                continue;
+            }
+            // A degree word only modifies: 好 in 好卡 is "very", but 物流好 is praise.
+            if lex.degree.contains_key(*tok)
+                && (!lex.sentiment.contains_key(*tok) || tokens.get(i + 1).is_some_and(|n| self.word_weight(n, learned) != 0.0))
+            {
                 continue;
             }
             let base = self.word_weight(tok, learned);
@@ -211,10 +253,17 @@ impl Scorer<'_> {
             let mut mult = 1.0;
             let mut negations = 0;
             let mut weak = false;
+            let mut emphatic = false;
             for j in (i.saturating_sub(3)..i).rev() {
                 let t = tokens[j];
                 if let Some(d) = lex.degree.get(t) {
-                    mult *= d;
+                    // A degree word before the negation stresses the negation (一点都不卡):
+                    // it does not scale the word.
+                    if negations == 0 {
+                        mult *= d;
+                    } else {
+                        emphatic = true;
+                    }
                 } else if PROHIBITIVE.contains(&t) {
                     break;
                 } else if lex.negation_weak.contains(t) {
@@ -222,6 +271,7 @@ impl Scorer<'_> {
                     weak = true;
                 } else if lex.negation_strong.contains(t) {
                     negations += 1;
+                    emphatic |= EMPHATIC_NEGATIONS.contains(&t);
                 } else if lex.sentiment.contains_key(t) {
                     break;
                 }
@@ -230,8 +280,9 @@ impl Scorer<'_> {
                 0 => base,
                 n if n % 2 == 0 => base * 0.6,
                 _ if weak => -base * 0.5,
-                // 不好用 is a complaint; 不难用 is praise, but faint.
+                // 不好用 is a complaint; 不难用 is praise, but faint unless stressed (一点都不卡).
                 _ if base > 0.0 => -base * 0.9,
+                _ if emphatic => -base * 0.9,
                 _ => -base * 0.6,
             };
             score += w * mult.min(2.5);
@@ -267,7 +318,16 @@ impl Scorer<'_> {
         for (ci, clause) in clauses.iter_mut().enumerate() {
             let toks = &tokens[clause.tokens.clone()];
             let span = clause_text(text, toks);
-            let mut s = self.score_clause(toks, learned) + complaint(span);
+            // A problem said to be fixed (修复了好多bug, 现在修好了) is good news.
+            let resolved = RESOLUTION.iter().any(|r| span.contains(r));
+            let ack = ACKNOWLEDGEMENTS.contains(&span.trim_end_matches(['!', '.', '~', '。']));
+            let mut s = if ack {
+                0.0
+            } else if resolved {
+                self.score_clause(toks, learned).abs().max(1.0)
+            } else {
+                self.score_clause(toks, learned) + complaint(span)
+            };
             strongest_negative = strongest_negative.min(s);
             let complaint_question = lex.complaint_questions.iter().any(|q| span.contains(q.as_str()));
             let question = clause.question || is_question(span, lex);
@@ -291,6 +351,7 @@ impl Scorer<'_> {
                 Marker::Past if has_now => weight = weight.min(0.3),
                 _ => {}
             }
+            clause.raw = s;
             clause.score = s * weight;
             total += clause.score;
             if clause.score > 0.0 {
@@ -309,7 +370,10 @@ impl Scorer<'_> {
         }
         let p = self.params;
         let contrast = has_after || has_concession || (has_now && clauses.iter().any(|c| c.marker == Marker::Past));
-        let label = if !contrast && !sarcastic && pos_mass >= p.mixed_at && neg_mass >= p.mixed_at {
+        // Mixed: a clause of clear praise and another of clear complaint, side by side.
+        let praised = clauses.iter().map(|c| c.score).fold(0.0f32, f32::max);
+        let blamed = clauses.iter().map(|c| -c.score).fold(0.0f32, f32::max);
+        let label = if !contrast && !sarcastic && praised >= p.mixed_at && blamed >= p.mixed_at {
             Label::Mixed
         } else if total >= p.positive_at {
             Label::Positive
@@ -330,7 +394,7 @@ impl Scorer<'_> {
                 let toks = &tokens[c.tokens.clone()];
                 let start = toks.first().map_or(0, |t| offset(text, t));
                 let end = toks.last().map_or(0, |t| offset(text, t) + t.len());
-                ClauseView { span: start..end, tokens: c.tokens.clone(), score: c.score, past: c.marker == Marker::Past && has_now }
+                ClauseView { span: start..end, tokens: c.tokens.clone(), score: c.score, raw: c.raw, past: c.marker == Marker::Past && has_now }
             })
             .collect();
         (Sentiment { label, score, confidence }, views)
@@ -346,6 +410,10 @@ fn polite(tokens: &[&str], i: usize) -> bool {
 fn is_question(span: &str, lex: &Lexicon) -> bool {
     let end = span.trim_end_matches(|c: char| c.is_ascii_punctuation() || c.is_whitespace());
     lex.questions.iter().any(|q| {
+        // 不怎么样 is a verdict, not a question.
+        if q.starts_with('怎') && span.contains(&format!("不{q}")) {
+            return false;
+        }
         if q.chars().count() == 1 {
             // 吗/呢/么 ask only at the end of a clause.
             end.ends_with(q.as_str())
