@@ -124,18 +124,50 @@ struct ServeArgs {
     /// Public base URL (for links in snippets), e.g. https://feedback.example.com
     #[arg(long, env = "TINGJIAN_PUBLIC_URL")]
     public_url: Option<String>,
-    /// Trust the first X-Forwarded-For address (only behind your own proxy).
-    #[arg(long, env = "TINGJIAN_TRUST_PROXY")]
+    /// Take the client address from the last X-Forwarded-For hop (only behind your own proxy).
+    #[arg(long, env = "TINGJIAN_TRUST_PROXY", value_parser = EnvBool)]
     trust_proxy: bool,
     /// Survey submissions allowed per client address per minute.
     #[arg(long, env = "TINGJIAN_SURVEY_RATE", default_value_t = 30)]
     survey_rate: u32,
     /// Do not poll social feeds in this process.
-    #[arg(long, env = "TINGJIAN_NO_POLLER")]
+    #[arg(long, env = "TINGJIAN_NO_POLLER", value_parser = EnvBool)]
     no_poller: bool,
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "TINGJIAN_WORKERS", default_value_t = 0)]
     workers: usize,
+}
+
+/// A boolean flag's value from the environment: what clap's `BoolishValueParser` accepts
+/// (`true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off`, `y`/`n`, `t`/`f`, any case), and an empty
+/// value as `false`, the way `VAR=` is usually meant.
+#[derive(Clone)]
+struct EnvBool;
+
+impl clap::builder::TypedValueParser for EnvBool {
+    type Value = bool;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<bool, clap::Error> {
+        if value.is_empty() {
+            return Ok(false);
+        }
+        clap::builder::BoolishValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            ["true", "false", "1", "0", "yes", "no", "on", "off"]
+                .into_iter()
+                .map(clap::builder::PossibleValue::new),
+        ))
+    }
 }
 
 #[derive(Subcommand)]
@@ -276,12 +308,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let offset = tz.offset_from_utc_datetime(&now.naive_utc()).fix();
             let report = crate::collect::import::parse_csv(&bytes, &mapping, &source, offset, now)
                 .map_err(|e| anyhow::anyhow!("{}: {}", e.field, e.message))?;
-            let pipeline = crate::ingest::Pipeline::new(std::sync::Arc::new(crate::analysis::Analyzer::new()));
+            let pipeline =
+                crate::ingest::Pipeline::new(std::sync::Arc::new(crate::analysis::Analyzer::new()));
             let accepted = report.accepted.len();
             let mut done = crate::store::Ingested::default();
             let mut items = report.accepted.into_iter().peekable();
             while items.peek().is_some() {
-                let chunk = pipeline.prepare(&store, &ws.id, items.by_ref().take(5_000).collect()).await?;
+                let chunk = pipeline
+                    .prepare(&store, &ws.id, items.by_ref().take(5_000).collect())
+                    .await?;
                 let d = store.ingest(&ws.id, &chunk).await?;
                 done.stored += d.stored;
                 done.duplicates += d.duplicates;
@@ -302,8 +337,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Eval { file, json } => {
             crate::tools::eval(&crate::analysis::Analyzer::new(), &file, json)?;
         }
-        Command::Train(TrainCommand::Sentiment { data, pos, neg, tune, out }) => {
-            crate::tools::train_sentiment(&crate::tools::TrainArgs { data, pos, neg, tune, out })?;
+        Command::Train(TrainCommand::Sentiment {
+            data,
+            pos,
+            neg,
+            tune,
+            out,
+        }) => {
+            crate::tools::train_sentiment(&crate::tools::TrainArgs {
+                data,
+                pos,
+                neg,
+                tune,
+                out,
+            })?;
         }
         Command::Bench { files, seconds } => {
             crate::tools::bench(&files, seconds)?;

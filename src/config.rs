@@ -17,7 +17,8 @@ pub struct Settings {
     pub database_url: Option<String>,
     /// Base URL the service is reached at from outside, for links in snippets and pages.
     pub public_url: Option<String>,
-    /// Use the first `X-Forwarded-For` address as the client address (behind a trusted proxy).
+    /// Use the last `X-Forwarded-For` address (the hop the trusted proxy appended) as the
+    /// client address.
     pub trust_proxy: bool,
     /// Survey submissions allowed per client address per minute.
     pub survey_rate_per_minute: u32,
@@ -25,6 +26,9 @@ pub struct Settings {
     pub run_poller: bool,
     /// How often the poller looks for due feeds.
     pub poll_tick: Duration,
+    /// How often in-memory state is tidied (the survey rate limiter forgets addresses whose
+    /// budget is full again); runs whether or not the poller does.
+    pub housekeeping_tick: Duration,
     /// Worker threads for the HTTP server (0: one per core).
     pub workers: usize,
 }
@@ -40,6 +44,7 @@ impl Settings {
             survey_rate_per_minute: 30,
             run_poller: true,
             poll_tick: Duration::from_secs(15),
+            housekeeping_tick: Duration::from_secs(60),
             workers: 0,
         }
     }

@@ -7,7 +7,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::analysis::model::{inverse_document_frequency, word_weights};
-use crate::analysis::{pii, Analysis, Analyzer, CorpusIdf, Label, UserDictionary, WorkspaceContext};
+use crate::analysis::{
+    pii, Analysis, Analyzer, CorpusIdf, Label, UserDictionary, WorkspaceContext,
+};
 use crate::domain::{FeedbackAnalysis, FeedbackText, NewFeedback};
 use crate::store::{Store, StoreError, StoreResult};
 use crate::tools::analysis_json;
@@ -33,7 +35,10 @@ pub struct Pipeline {
 
 impl Pipeline {
     pub fn new(analyzer: Arc<Analyzer>) -> Self {
-        Self { analyzer, profiles: Mutex::new(HashMap::new()) }
+        Self {
+            analyzer,
+            profiles: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Forget a workspace's profile (after its dictionary, categories or labels change).
@@ -59,7 +64,10 @@ impl Pipeline {
     }
 
     async fn load_profile(&self, store: &Store, workspace_id: &str) -> StoreResult<Profile> {
-        let ws = store.workspace(workspace_id).await?.ok_or(StoreError::NotFound("workspace"))?;
+        let ws = store
+            .workspace(workspace_id)
+            .await?
+            .ok_or(StoreError::NotFound("workspace"))?;
         let words = store.dictionary(workspace_id).await?;
         let categories = store.custom_categories(workspace_id).await?;
         let corrections = store.corrected_texts(workspace_id).await?;
@@ -74,24 +82,42 @@ impl Pipeline {
             let taxonomy = (!categories.is_empty()).then(|| analyzer.taxonomy_with(&categories));
             let cut = |t: &str| analyzer.tokens(t, dictionary.as_ref());
             // The workspace's corrections teach its own word weights, on top of the model.
-            let labelled: Vec<(Vec<String>, Label)> = corrections.iter().map(|(t, l)| (cut(t), *l)).collect();
+            let labelled: Vec<(Vec<String>, Label)> =
+                corrections.iter().map(|(t, l)| (cut(t), *l)).collect();
             let lexicon = analyzer.lexicon();
             let skip = |t: &str| lexicon.stopwords.contains(t);
-            let weights = if labelled.is_empty() { HashMap::new() } else { word_weights(&labelled, 2, &skip) };
+            let weights = if labelled.is_empty() {
+                Default::default()
+            } else {
+                word_weights(&labelled, 2, &skip)
+            };
             let idf = (!corpus.is_empty()).then(|| {
                 let docs: Vec<Vec<String>> = corpus.iter().map(|t| cut(t)).collect();
                 let (idf, unseen) = inverse_document_frequency(&docs);
                 CorpusIdf { idf, unseen }
             });
-            WorkspaceContext { dictionary, taxonomy, weights, idf }
+            WorkspaceContext {
+                dictionary,
+                taxonomy,
+                weights,
+                idf,
+            }
         })
         .await
         .map_err(|e| StoreError::Conflict(format!("profile task failed: {e}")))?;
-        Ok(Profile { redact_pii: ws.redact_pii, context })
+        Ok(Profile {
+            redact_pii: ws.redact_pii,
+            context,
+        })
     }
 
     /// Redacts and analyses items for a workspace, on the blocking pool.
-    pub async fn prepare(&self, store: &Store, workspace_id: &str, items: Vec<NewFeedback>) -> StoreResult<Vec<NewFeedback>> {
+    pub async fn prepare(
+        &self,
+        store: &Store,
+        workspace_id: &str,
+        items: Vec<NewFeedback>,
+    ) -> StoreResult<Vec<NewFeedback>> {
         if items.is_empty() {
             return Ok(items);
         }
@@ -103,7 +129,11 @@ impl Pipeline {
     }
 }
 
-pub fn prepare_items(analyzer: &Analyzer, profile: &Profile, mut items: Vec<NewFeedback>) -> Vec<NewFeedback> {
+pub fn prepare_items(
+    analyzer: &Analyzer,
+    profile: &Profile,
+    mut items: Vec<NewFeedback>,
+) -> Vec<NewFeedback> {
     if profile.redact_pii {
         for item in &mut items {
             if let std::borrow::Cow::Owned(clean) = pii::redact(item.text.as_str()) {

@@ -1,8 +1,8 @@
 //! 听见 Tingjian: collects user feedback from surveys, webhooks, interviews and social feeds,
 //! stores it durably, and serves it to the team over a JSON API.
 
-pub mod cli;
 pub mod analysis;
+pub mod cli;
 pub mod collect;
 pub mod config;
 pub mod domain;

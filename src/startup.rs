@@ -4,9 +4,9 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 
+use actix_web::body::{BodySize, MessageBody};
 use actix_web::dev::{Server, ServiceResponse};
 use actix_web::http::header::{HeaderValue, CONTENT_TYPE};
-use actix_web::http::StatusCode;
 use actix_web::middleware::{from_fn, ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{web, App, HttpServer, ResponseError};
 
@@ -52,6 +52,7 @@ impl Application {
         if state.settings.run_poller {
             tokio::spawn(crate::collect::poller::run(state.clone()));
         }
+        tokio::spawn(housekeeping(state.clone()));
         Ok(Self {
             port,
             server,
@@ -73,21 +74,26 @@ impl Application {
     }
 }
 
+/// Tidies in-memory state every `housekeeping_tick`, for as long as the process runs: the
+/// survey rate limiter drops addresses whose budget has refilled, so its memory follows the
+/// recent clients rather than every client ever seen.
+async fn housekeeping(state: Arc<AppState>) {
+    let mut tick = tokio::time::interval(state.settings.housekeeping_tick);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        state.survey_limiter.retain_recent();
+        state.survey_limiter.shrink_to_fit();
+    }
+}
+
 fn serve(listener: TcpListener, state: Arc<AppState>) -> anyhow::Result<Server> {
     let workers = state.settings.workers;
     let data = web::Data::from(state);
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
-            .wrap(
-                ErrorHandlers::new()
-                    .handler(StatusCode::METHOD_NOT_ALLOWED, |res| {
-                        as_problem(res, ApiError::MethodNotAllowed)
-                    })
-                    .handler(StatusCode::NOT_FOUND, |res| {
-                        as_problem(res, ApiError::RouteNotFound)
-                    }),
-            )
+            .wrap(problem_errors())
             .wrap(from_fn(http::metrics::track))
             .wrap(from_fn(http::refuse_nul_in_uri))
             .configure(http::routes)
@@ -100,20 +106,111 @@ fn serve(listener: TcpListener, state: Arc<AppState>) -> anyhow::Result<Server> 
     Ok(server.run())
 }
 
-/// actix answers an unknown path (404) or a known path with the wrong method (405) with an
-/// empty body; give those our problem+json. Our own errors already carry one.
-fn as_problem<B>(
+fn problem_errors<B: MessageBody + 'static>() -> ErrorHandlers<B> {
+    ErrorHandlers::new().default_handler_client(as_problem)
+}
+
+/// Every 4xx a client sees is problem+json. actix answers some requests itself before our
+/// handlers run, with an empty or plain-text body: an unknown path (404), a known path with
+/// another method (405), an extractor that fails. Those become problems with a code by status
+/// ([`ApiError::for_client_status`]). Answers our handlers built on purpose are kept as they
+/// are: problems, and pages with a body and no error attached (the hosted survey form shown
+/// again with its errors, 422; the survey-not-found page, 404).
+///
+/// Requests that actix-http cannot parse at all (raw non-ASCII bytes in the request line, a
+/// malformed header) never reach the application: the HTTP/1 dispatcher answers them with an
+/// empty 400 of its own, which no middleware can change.
+fn as_problem<B: MessageBody>(
     res: ServiceResponse<B>,
-    error: ApiError,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let already = res
+    let problem = res
         .headers()
         .get(CONTENT_TYPE)
         .is_some_and(|v| v == HeaderValue::from_static("application/problem+json"));
-    if already {
+    let deliberate = res.response().error().is_none()
+        && !matches!(
+            res.response().body().size(),
+            BodySize::None | BodySize::Sized(0)
+        );
+    if problem || deliberate {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
+    let error = ApiError::for_client_status(res.status());
     let (req, _) = res.into_parts();
     let res = ServiceResponse::new(req, error.error_response());
     Ok(ErrorHandlerResponse::Response(res.map_into_right_body()))
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::http::StatusCode;
+    use actix_web::{test, web, App, HttpResponse};
+    use serde_json::Value;
+
+    use super::problem_errors;
+    use crate::http::ApiError;
+
+    #[actix_web::test]
+    async fn client_errors_become_problems_unless_built_on_purpose() {
+        let app = test::init_service(
+            App::new()
+                .wrap(problem_errors())
+                .route(
+                    "/414",
+                    web::get().to(|| async { HttpResponse::UriTooLong().finish() }),
+                )
+                .route(
+                    "/400",
+                    web::get().to(|| async {
+                        Err::<HttpResponse, _>(actix_web::error::ErrorBadRequest("plain text"))
+                    }),
+                )
+                .route(
+                    "/413",
+                    web::get().to(|| async {
+                        Err::<HttpResponse, _>(actix_web::error::ErrorPayloadTooLarge("too big"))
+                    }),
+                )
+                .service(web::resource("/page").route(web::get().to(|| async {
+                    HttpResponse::UnprocessableEntity()
+                        .content_type("text/html")
+                        .body("<p>form</p>")
+                })))
+                .route(
+                    "/ours",
+                    web::get().to(|| async { Err::<HttpResponse, _>(ApiError::RateLimited) }),
+                ),
+        )
+        .await;
+        for (path, status, code) in [
+            ("/414", 414, "client_error"),
+            ("/400", 400, "bad_request"),
+            ("/413", 413, "payload_too_large"),
+            ("/ours", 429, "rate_limited"),
+            ("/nope", 404, "route_not_found"),
+        ] {
+            let res =
+                test::call_service(&app, test::TestRequest::get().uri(path).to_request()).await;
+            assert_eq!(res.status().as_u16(), status, "{path}");
+            assert_eq!(
+                res.headers().get("content-type").unwrap(),
+                "application/problem+json",
+                "{path}"
+            );
+            let body: Value = test::read_body_json(res).await;
+            assert_eq!(body["code"], code, "{path}");
+            assert_eq!(body["status"], status, "{path}");
+        }
+        let res =
+            test::call_service(&app, test::TestRequest::get().uri("/page").to_request()).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(res.headers().get("content-type").unwrap(), "text/html");
+        let res =
+            test::call_service(&app, test::TestRequest::post().uri("/page").to_request()).await;
+        assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(
+            res.headers().get("content-type").unwrap(),
+            "application/problem+json"
+        );
+    }
 }

@@ -18,13 +18,35 @@ impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         // SQLite adds one column per ALTER TABLE.
         for col in [
-            ColumnDef::new(Feedback::Sentiment).string().null().to_owned(),
-            ColumnDef::new(Feedback::SentimentScore).double().null().to_owned(),
-            ColumnDef::new(Feedback::Analysis).json_binary().null().to_owned(),
-            ColumnDef::new(Feedback::AnalyzerVersion).string().null().to_owned(),
-            ColumnDef::new(Feedback::Corrected).boolean().not_null().default(false).to_owned(),
+            ColumnDef::new(Feedback::Sentiment)
+                .string()
+                .null()
+                .to_owned(),
+            ColumnDef::new(Feedback::SentimentScore)
+                .double()
+                .null()
+                .to_owned(),
+            ColumnDef::new(Feedback::Analysis)
+                .json_binary()
+                .null()
+                .to_owned(),
+            ColumnDef::new(Feedback::AnalyzerVersion)
+                .string()
+                .null()
+                .to_owned(),
+            ColumnDef::new(Feedback::Corrected)
+                .boolean()
+                .not_null()
+                .default(false)
+                .to_owned(),
         ] {
-            m.alter_table(Table::alter().table(Feedback::Table).add_column(col).to_owned()).await?;
+            m.alter_table(
+                Table::alter()
+                    .table(Feedback::Table)
+                    .add_column(col)
+                    .to_owned(),
+            )
+            .await?;
         }
         m.create_index(
             Index::create()
@@ -53,7 +75,11 @@ impl MigrationTrait for Migration {
                 .col(string(FeedbackPainPoint::Category))
                 .col(string(FeedbackPainPoint::WorkspaceId))
                 .col(timestamp_with_time_zone(FeedbackPainPoint::OccurredAt))
-                .primary_key(Index::create().col(FeedbackPainPoint::FeedbackId).col(FeedbackPainPoint::Category))
+                .primary_key(
+                    Index::create()
+                        .col(FeedbackPainPoint::FeedbackId)
+                        .col(FeedbackPainPoint::Category),
+                )
                 .foreign_key(
                     ForeignKey::create()
                         .from(FeedbackPainPoint::Table, FeedbackPainPoint::FeedbackId)
@@ -81,7 +107,11 @@ impl MigrationTrait for Migration {
                 .col(string(FeedbackKeyword::Keyword))
                 .col(string(FeedbackKeyword::WorkspaceId))
                 .col(timestamp_with_time_zone(FeedbackKeyword::OccurredAt))
-                .primary_key(Index::create().col(FeedbackKeyword::FeedbackId).col(FeedbackKeyword::Keyword))
+                .primary_key(
+                    Index::create()
+                        .col(FeedbackKeyword::FeedbackId)
+                        .col(FeedbackKeyword::Keyword),
+                )
                 .foreign_key(
                     ForeignKey::create()
                         .from(FeedbackKeyword::Table, FeedbackKeyword::FeedbackId)
@@ -134,7 +164,11 @@ impl MigrationTrait for Migration {
                 .col(string(DictionaryWord::WorkspaceId))
                 .col(string(DictionaryWord::Word))
                 .col(timestamp_with_time_zone(DictionaryWord::CreatedAt))
-                .primary_key(Index::create().col(DictionaryWord::WorkspaceId).col(DictionaryWord::Word))
+                .primary_key(
+                    Index::create()
+                        .col(DictionaryWord::WorkspaceId)
+                        .col(DictionaryWord::Word),
+                )
                 .to_owned(),
         )
         .await?;
@@ -148,7 +182,11 @@ impl MigrationTrait for Migration {
                 .col(json_binary(PainPointCategory::Keywords))
                 .col(json_binary(PainPointCategory::Examples))
                 .col(timestamp_with_time_zone(PainPointCategory::CreatedAt))
-                .primary_key(Index::create().col(PainPointCategory::WorkspaceId).col(PainPointCategory::Id))
+                .primary_key(
+                    Index::create()
+                        .col(PainPointCategory::WorkspaceId)
+                        .col(PainPointCategory::Id),
+                )
                 .to_owned(),
         )
         .await?;
@@ -172,7 +210,13 @@ impl MigrationTrait for Migration {
             Feedback::AnalyzerVersion,
             Feedback::Corrected,
         ] {
-            m.alter_table(Table::alter().table(Feedback::Table).drop_column(c).to_owned()).await?;
+            m.alter_table(
+                Table::alter()
+                    .table(Feedback::Table)
+                    .drop_column(c)
+                    .to_owned(),
+            )
+            .await?;
         }
         Ok(())
     }

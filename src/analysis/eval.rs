@@ -30,10 +30,27 @@ pub struct Prf {
 }
 
 fn prf(tp: usize, fp: usize, fn_: usize) -> Prf {
-    let precision = if tp + fp == 0 { 0.0 } else { tp as f64 / (tp + fp) as f64 };
-    let recall = if tp + fn_ == 0 { 0.0 } else { tp as f64 / (tp + fn_) as f64 };
-    let f1 = if precision + recall == 0.0 { 0.0 } else { 2.0 * precision * recall / (precision + recall) };
-    Prf { precision, recall, f1, support: tp + fn_ }
+    let precision = if tp + fp == 0 {
+        0.0
+    } else {
+        tp as f64 / (tp + fp) as f64
+    };
+    let recall = if tp + fn_ == 0 {
+        0.0
+    } else {
+        tp as f64 / (tp + fn_) as f64
+    };
+    let f1 = if precision + recall == 0.0 {
+        0.0
+    } else {
+        2.0 * precision * recall / (precision + recall)
+    };
+    Prf {
+        precision,
+        recall,
+        f1,
+        support: tp + fn_,
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -63,11 +80,16 @@ pub fn evaluate(analyzer: &Analyzer, gold: &[Gold]) -> Report {
     let mut correct = 0;
     let (mut bin_n, mut bin_ok, mut bin_sign_ok) = (0, 0, 0);
     let (mut hard_n, mut hard_ok) = (0, 0);
-    let mut pp: BTreeMap<&str, (usize, usize, usize)> = DEFAULT_IDS.iter().map(|id| (*id, (0, 0, 0))).collect();
+    let mut pp: BTreeMap<&str, (usize, usize, usize)> =
+        DEFAULT_IDS.iter().map(|id| (*id, (0, 0, 0))).collect();
     let mut misses = Vec::new();
     for (g, a) in gold.iter().zip(&results) {
         let predicted = a.sentiment.label;
-        *confusion.entry(g.sentiment.as_str().into()).or_default().entry(predicted.as_str().into()).or_default() += 1;
+        *confusion
+            .entry(g.sentiment.as_str().into())
+            .or_default()
+            .entry(predicted.as_str().into())
+            .or_default() += 1;
         let ok = predicted == g.sentiment;
         correct += ok as usize;
         if !ok {
@@ -80,7 +102,13 @@ pub fn evaluate(analyzer: &Analyzer, gold: &[Gold]) -> Report {
         if matches!(g.sentiment, Label::Positive | Label::Negative) {
             bin_n += 1;
             bin_ok += ok as usize;
-            let side = if a.sentiment.score > 0.0 { Label::Positive } else if a.sentiment.score < 0.0 { Label::Negative } else { Label::Neutral };
+            let side = if a.sentiment.score > 0.0 {
+                Label::Positive
+            } else if a.sentiment.score < 0.0 {
+                Label::Negative
+            } else {
+                Label::Neutral
+            };
             bin_sign_ok += (side == g.sentiment) as usize;
         }
         for (id, (tp, fp, fn_)) in pp.iter_mut() {
@@ -95,13 +123,25 @@ pub fn evaluate(analyzer: &Analyzer, gold: &[Gold]) -> Report {
         }
     }
     let count = |gold_l: Label, pred_l: Label| -> usize {
-        confusion.get(gold_l.as_str()).and_then(|r| r.get(pred_l.as_str())).copied().unwrap_or(0)
+        confusion
+            .get(gold_l.as_str())
+            .and_then(|r| r.get(pred_l.as_str()))
+            .copied()
+            .unwrap_or(0)
     };
     let mut per_label = BTreeMap::new();
     for l in Label::ALL {
         let tp = count(l, l);
-        let fp: usize = Label::ALL.iter().filter(|o| **o != l).map(|o| count(*o, l)).sum();
-        let fn_: usize = Label::ALL.iter().filter(|o| **o != l).map(|o| count(l, *o)).sum();
+        let fp: usize = Label::ALL
+            .iter()
+            .filter(|o| **o != l)
+            .map(|o| count(*o, l))
+            .sum();
+        let fn_: usize = Label::ALL
+            .iter()
+            .filter(|o| **o != l)
+            .map(|o| count(l, *o))
+            .sum();
         per_label.insert(l.as_str().to_owned(), prf(tp, fp, fn_));
     }
     // Three classes: items of gold positive/negative/neutral only.
@@ -110,8 +150,16 @@ pub fn evaluate(analyzer: &Analyzer, gold: &[Gold]) -> Report {
         .iter()
         .map(|l| {
             let tp = count(*l, *l);
-            let fp: usize = three.iter().filter(|o| *o != l).map(|o| count(*o, *l)).sum();
-            let fn_: usize = Label::ALL.iter().filter(|o| *o != l).map(|o| count(*l, *o)).sum();
+            let fp: usize = three
+                .iter()
+                .filter(|o| *o != l)
+                .map(|o| count(*o, *l))
+                .sum();
+            let fn_: usize = Label::ALL
+                .iter()
+                .filter(|o| *o != l)
+                .map(|o| count(*l, *o))
+                .sum();
             prf(tp, fp, fn_).f1
         })
         .sum::<f64>()
@@ -146,25 +194,61 @@ impl Report {
         let mut o = String::new();
         let _ = writeln!(o, "items: {}", self.items);
         let _ = writeln!(o, "sentiment accuracy (4 labels): {:.3}", self.accuracy);
-        let _ = writeln!(o, "positive vs negative accuracy: {:.3} (by sign of score: {:.3})", self.binary_accuracy, self.binary_accuracy_by_sign);
-        let _ = writeln!(o, "three-class macro-F1 (positive/negative/neutral): {:.3}", self.three_class_macro_f1);
+        let _ = writeln!(
+            o,
+            "positive vs negative accuracy: {:.3} (by sign of score: {:.3})",
+            self.binary_accuracy, self.binary_accuracy_by_sign
+        );
+        let _ = writeln!(
+            o,
+            "three-class macro-F1 (positive/negative/neutral): {:.3}",
+            self.three_class_macro_f1
+        );
         let _ = writeln!(o, "hard items accuracy: {:.3}", self.hard_accuracy);
-        let _ = writeln!(o, "\n{:<10} {:>9} {:>9} {:>9} {:>8}", "label", "precision", "recall", "f1", "support");
+        let _ = writeln!(
+            o,
+            "\n{:<10} {:>9} {:>9} {:>9} {:>8}",
+            "label", "precision", "recall", "f1", "support"
+        );
         for (l, p) in &self.per_label {
-            let _ = writeln!(o, "{:<10} {:>9.3} {:>9.3} {:>9.3} {:>8}", l, p.precision, p.recall, p.f1, p.support);
+            let _ = writeln!(
+                o,
+                "{:<10} {:>9.3} {:>9.3} {:>9.3} {:>8}",
+                l, p.precision, p.recall, p.f1, p.support
+            );
         }
         let labels = ["positive", "negative", "neutral", "mixed"];
         let _ = writeln!(o, "\nconfusion (rows: gold, columns: predicted)");
-        let _ = writeln!(o, "{:<10} {:>9} {:>9} {:>9} {:>9}", "", labels[0], labels[1], labels[2], labels[3]);
+        let _ = writeln!(
+            o,
+            "{:<10} {:>9} {:>9} {:>9} {:>9}",
+            "", labels[0], labels[1], labels[2], labels[3]
+        );
         for g in labels {
             let row = self.confusion.get(g);
             let cell = |p: &str| row.and_then(|r| r.get(p)).copied().unwrap_or(0);
-            let _ = writeln!(o, "{:<10} {:>9} {:>9} {:>9} {:>9}", g, cell(labels[0]), cell(labels[1]), cell(labels[2]), cell(labels[3]));
+            let _ = writeln!(
+                o,
+                "{:<10} {:>9} {:>9} {:>9} {:>9}",
+                g,
+                cell(labels[0]),
+                cell(labels[1]),
+                cell(labels[2]),
+                cell(labels[3])
+            );
         }
         let _ = writeln!(o, "\npain points: micro-F1 {:.3}", self.pain_point_micro_f1);
-        let _ = writeln!(o, "{:<18} {:>9} {:>9} {:>9} {:>8}", "category", "precision", "recall", "f1", "support");
+        let _ = writeln!(
+            o,
+            "{:<18} {:>9} {:>9} {:>9} {:>8}",
+            "category", "precision", "recall", "f1", "support"
+        );
         for (id, p) in &self.pain_points {
-            let _ = writeln!(o, "{:<18} {:>9.3} {:>9.3} {:>9.3} {:>8}", id, p.precision, p.recall, p.f1, p.support);
+            let _ = writeln!(
+                o,
+                "{:<18} {:>9.3} {:>9.3} {:>9.3} {:>8}",
+                id, p.precision, p.recall, p.f1, p.support
+            );
         }
         o
     }

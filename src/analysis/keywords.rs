@@ -2,7 +2,7 @@
 //! from the workspace's own corpus when it has one, else the shipped feedback-corpus IDF; and
 //! TextRank as an option.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use serde::Serialize;
 
@@ -30,7 +30,8 @@ pub fn candidate(token: &str, lexicon: &Lexicon) -> bool {
     }
     let han = token.chars().filter(|c| is_han(*c)).count();
     let latin = token.chars().filter(|c| c.is_ascii_alphabetic()).count();
-    han >= 2 || (han == 0 && latin >= 3 && token.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+    han >= 2
+        || (han == 0 && latin >= 3 && token.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
 }
 
 fn round(x: f32) -> f32 {
@@ -38,7 +39,7 @@ fn round(x: f32) -> f32 {
 }
 
 pub fn tfidf(tokens: &[&str], lexicon: &Lexicon, idf: &dyn Idf, top: usize) -> Vec<Keyword> {
-    let mut tf: HashMap<&str, f32> = HashMap::new();
+    let mut tf: HashMap<&str, f32> = HashMap::default();
     let mut n = 0.0;
     for t in tokens {
         if candidate(t, lexicon) {
@@ -52,13 +53,23 @@ pub fn tfidf(tokens: &[&str], lexicon: &Lexicon, idf: &dyn Idf, top: usize) -> V
         .collect();
     scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
     scored.truncate(top);
-    scored.into_iter().map(|(w, s)| Keyword { word: w.to_owned(), weight: round(s) }).collect()
+    scored
+        .into_iter()
+        .map(|(w, s)| Keyword {
+            word: w.to_owned(),
+            weight: round(s),
+        })
+        .collect()
 }
 
 /// TextRank over co-occurrence within a window of five candidate tokens.
 pub fn textrank(tokens: &[&str], lexicon: &Lexicon, top: usize) -> Vec<Keyword> {
-    let words: Vec<&str> = tokens.iter().copied().filter(|t| candidate(t, lexicon)).collect();
-    let mut index: HashMap<&str, usize> = HashMap::new();
+    let words: Vec<&str> = tokens
+        .iter()
+        .copied()
+        .filter(|t| candidate(t, lexicon))
+        .collect();
+    let mut index: HashMap<&str, usize> = HashMap::default();
     for w in &words {
         let next = index.len();
         index.entry(w).or_insert(next);
@@ -67,7 +78,7 @@ pub fn textrank(tokens: &[&str], lexicon: &Lexicon, top: usize) -> Vec<Keyword> 
     if n == 0 {
         return Vec::new();
     }
-    let mut edges: Vec<HashMap<usize, f32>> = vec![HashMap::new(); n];
+    let mut edges: Vec<HashMap<usize, f32>> = vec![HashMap::default(); n];
     for (i, a) in words.iter().enumerate() {
         for b in words.iter().skip(i + 1).take(4) {
             let (ia, ib) = (index[a], index[b]);
@@ -92,5 +103,11 @@ pub fn textrank(tokens: &[&str], lexicon: &Lexicon, top: usize) -> Vec<Keyword> 
     let mut scored: Vec<(&str, f32)> = index.iter().map(|(w, i)| (*w, rank[*i] / max)).collect();
     scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
     scored.truncate(top);
-    scored.into_iter().map(|(w, s)| Keyword { word: w.to_owned(), weight: round(s) }).collect()
+    scored
+        .into_iter()
+        .map(|(w, s)| Keyword {
+            word: w.to_owned(),
+            weight: round(s),
+        })
+        .collect()
 }

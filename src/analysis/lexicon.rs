@@ -2,7 +2,9 @@
 //! negations, degree words, stop words, contrast markers, sarcasm cues, request and question
 //! markers. Compiled into the binary and parsed once.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+
+use aho_corasick::{AhoCorasick, Anchored, Input, MatchKind, StartKind};
 
 const SENTIMENT: &str = include_str!("data/sentiment.tsv");
 const NEGATIONS: &str = include_str!("data/negations.txt");
@@ -13,6 +15,44 @@ const SARCASM: &str = include_str!("data/sarcasm.txt");
 const REQUESTS: &str = include_str!("data/requests.txt");
 const QUESTIONS: &str = include_str!("data/questions.txt");
 
+/// A list of phrases searched in one pass (the lists are long; texts are searched often).
+pub struct Phrases {
+    pub list: Vec<String>,
+    matcher: Option<AhoCorasick>,
+}
+
+impl Phrases {
+    pub fn new(list: Vec<String>) -> Self {
+        let matcher = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .start_kind(StartKind::Both)
+            .build(&list)
+            .ok()
+            .filter(|_| !list.is_empty());
+        Self { list, matcher }
+    }
+
+    /// Does any phrase occur in `text`?
+    pub fn any_in(&self, text: &str) -> bool {
+        self.matcher.as_ref().is_some_and(|m| m.is_match(text))
+    }
+
+    /// Does `text` start with one of the phrases?
+    pub fn starts(&self, text: &str) -> bool {
+        self.matcher
+            .as_ref()
+            .is_some_and(|m| m.is_match(Input::new(text).anchored(Anchored::Yes)))
+    }
+
+    /// Is there a phrase in `text` for which `keep(offset, phrase)` holds?
+    pub fn any_where(&self, text: &str, keep: impl Fn(usize, &str) -> bool) -> bool {
+        self.matcher.as_ref().is_some_and(|m| {
+            m.find_iter(text)
+                .any(|h| keep(h.start(), &text[h.start()..h.end()]))
+        })
+    }
+}
+
 pub struct Lexicon {
     pub sentiment: HashMap<String, f32>,
     pub negation_strong: HashSet<String>,
@@ -21,11 +61,56 @@ pub struct Lexicon {
     pub stopwords: HashSet<String>,
     pub contrast_after: HashSet<String>,
     pub contrast_concessive: HashSet<String>,
-    pub sarcasm: Vec<String>,
-    pub requests: Vec<String>,
-    pub questions: Vec<String>,
-    pub complaint_questions: Vec<String>,
+    pub sarcasm: Phrases,
+    pub requests: Phrases,
+    /// Question words of two or more characters (怎么, 请问 …), matched anywhere.
+    pub questions: Phrases,
+    /// One-character question particles (吗, 呢 …), which ask only at the end of a clause.
+    pub question_particles: Vec<String>,
+    pub complaint_questions: Phrases,
+    /// Said of a problem that is over (修好了, 解决了, 不再): its complaint no longer counts.
+    pub resolution: Phrases,
+    /// A clause about someone else's product, or a fear that did not come true (隔壁那家…,
+    /// 原以为…), reports no problem of this one.
+    pub not_ours: Phrases,
 }
+
+const RESOLUTION: [&str; 18] = [
+    "修复了",
+    "修好了",
+    "修好",
+    "解决了",
+    "已解决",
+    "恢复正常",
+    "正常了",
+    "好多了",
+    "改善",
+    "终于好了",
+    "优化了",
+    "不再",
+    "没再",
+    "再也没",
+    "已经好了",
+    "恢复了",
+    "没有再",
+    "都好了",
+];
+const NOT_OURS: [&str; 14] = [
+    "隔壁",
+    "别家",
+    "别的app",
+    "其他app",
+    "某某",
+    "竞品",
+    "原以为",
+    "以为",
+    "本来担心",
+    "还担心",
+    "担心会",
+    "怕会",
+    "原本以为",
+    "之前用的",
+];
 
 /// Non-empty, non-comment lines, with the section (`# name` line) each falls under.
 fn lines(src: &str) -> impl Iterator<Item = (&str, &str)> {
@@ -67,7 +152,15 @@ impl Lexicon {
             .map(|(_, l)| l.to_owned())
             .filter(|w| !negation_weak.contains(w))
             .collect();
-        let all_contrast = |wanted: &[&str]| words_in(CONTRAST, wanted).into_iter().collect::<HashSet<_>>();
+        let question_words: Vec<String> = lines(QUESTIONS)
+            .filter(|(s, _)| *s != "complaint")
+            .map(|(_, l)| l.to_owned())
+            .collect();
+        let all_contrast = |wanted: &[&str]| {
+            words_in(CONTRAST, wanted)
+                .into_iter()
+                .collect::<HashSet<_>>()
+        };
         Self {
             sentiment: weighted(SENTIMENT),
             negation_strong,
@@ -77,13 +170,28 @@ impl Lexicon {
             contrast_after: all_contrast(&["after"]),
             contrast_concessive: all_contrast(&["concessive"]),
             // Quote marks are read by the quoted-praise rule, not as cues on their own.
-            sarcasm: lines(SARCASM).filter(|(s, _)| *s != "quotes").map(|(_, l)| l.to_owned()).collect(),
-            requests: lines(REQUESTS).map(|(_, l)| l.to_owned()).collect(),
-            questions: lines(QUESTIONS)
-                .filter(|(s, _)| *s != "complaint")
-                .map(|(_, l)| l.to_owned())
+            sarcasm: Phrases::new(
+                lines(SARCASM)
+                    .filter(|(s, _)| *s != "quotes")
+                    .map(|(_, l)| l.to_owned())
+                    .collect(),
+            ),
+            requests: Phrases::new(lines(REQUESTS).map(|(_, l)| l.to_owned()).collect()),
+            questions: Phrases::new(
+                question_words
+                    .iter()
+                    .filter(|q| q.chars().count() > 1)
+                    .cloned()
+                    .collect(),
+            ),
+            question_particles: question_words
+                .iter()
+                .filter(|q| q.chars().count() == 1)
+                .cloned()
                 .collect(),
-            complaint_questions: words_in(QUESTIONS, &["complaint"]),
+            complaint_questions: Phrases::new(words_in(QUESTIONS, &["complaint"])),
+            resolution: Phrases::new(RESOLUTION.iter().map(|s| (*s).to_owned()).collect()),
+            not_ours: Phrases::new(NOT_OURS.iter().map(|s| (*s).to_owned()).collect()),
         }
     }
 }

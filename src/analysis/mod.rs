@@ -13,7 +13,7 @@ pub mod pii;
 pub mod segment;
 pub mod sentiment;
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use serde::Serialize;
 
@@ -41,7 +41,6 @@ pub const KEYWORDS: usize = 5;
 #[derive(Debug, Clone, Serialize)]
 pub struct Analysis {
     pub normalized: String,
-    pub tokens: Vec<String>,
     pub keywords: Vec<Keyword>,
     pub sentiment: Sentiment,
     pub pain_points: Vec<String>,
@@ -121,18 +120,27 @@ impl Analyzer {
 
     /// The workspace's taxonomy: the default one plus its categories.
     pub fn taxonomy_with(&self, custom: &[CustomCategory]) -> Taxonomy {
-        Taxonomy::build(custom, |text| self.content_words(text).into_iter().collect())
+        Taxonomy::build(custom, |text| {
+            self.content_words(text).into_iter().collect()
+        })
     }
 
     /// Normalised tokens of a text (what training and corpus statistics count).
     pub fn tokens(&self, text: &str, dictionary: Option<&UserDictionary>) -> Vec<String> {
         let n = normalize::normalize(text);
-        self.segmenter.cut(&n.text, dictionary).into_iter().map(str::to_owned).collect()
+        self.segmenter
+            .cut(&n.text, dictionary)
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
     }
 
     /// Tokens worth counting as content (keyword candidates).
     pub fn content_words(&self, text: &str) -> HashSet<String> {
-        self.tokens(text, None).into_iter().filter(|t| keywords::candidate(t, &self.lexicon)).collect()
+        self.tokens(text, None)
+            .into_iter()
+            .filter(|t| keywords::candidate(t, &self.lexicon))
+            .collect()
     }
 
     pub fn analyze(&self, text: &str) -> Analysis {
@@ -147,11 +155,21 @@ impl Analyzer {
         } else {
             vec![&self.model, &ctx.weights]
         };
-        let scorer = Scorer { lexicon: &self.lexicon, params: self.model.params };
+        let scorer = Scorer {
+            lexicon: &self.lexicon,
+            params: self.model.params,
+        };
         let taxonomy = ctx.taxonomy.as_ref().unwrap_or(&self.taxonomy);
-        let complaint = |span: &str| if taxonomy.names_problem(span) { -PROBLEM_WEIGHT } else { 0.0 };
+        let complaint = |span: &str| {
+            if taxonomy.names_problem(span, &self.lexicon) {
+                -PROBLEM_WEIGHT
+            } else {
+                0.0
+            }
+        };
         let (sentiment, clauses) = scorer.score(&n.text, &tokens, &learned, &complaint);
-        let pain_points = taxonomy.detect(&n.text, &tokens, &clauses, &self.lexicon);
+        let complaint = matches!(sentiment.label, Label::Negative | Label::Mixed);
+        let pain_points = taxonomy.detect(&n.text, &tokens, &clauses, &self.lexicon, complaint);
         let aspects = taxonomy.aspects(&tokens, &clauses, &self.lexicon);
         let keywords = if self.textrank {
             keywords::textrank(&tokens, &self.lexicon, KEYWORDS)
@@ -163,7 +181,6 @@ impl Analyzer {
             keywords::tfidf(&tokens, &self.lexicon, idf, KEYWORDS)
         };
         Analysis {
-            tokens: tokens.iter().map(|t| (*t).to_owned()).collect(),
             normalized: n.text.clone(),
             keywords,
             sentiment,
@@ -177,10 +194,26 @@ impl Analyzer {
 
     /// The sentiment of an already normalised and cut text under other parameters: what
     /// training searches over without cutting the text again.
-    pub fn sentiment_with(&self, normalized: &str, tokens: &[&str], params: sentiment::Params) -> Sentiment {
-        let scorer = Scorer { lexicon: &self.lexicon, params };
-        let complaint = |span: &str| if self.taxonomy.names_problem(span) { -PROBLEM_WEIGHT } else { 0.0 };
-        scorer.score(normalized, tokens, &[&self.model], &complaint).0
+    pub fn sentiment_with(
+        &self,
+        normalized: &str,
+        tokens: &[&str],
+        params: sentiment::Params,
+    ) -> Sentiment {
+        let scorer = Scorer {
+            lexicon: &self.lexicon,
+            params,
+        };
+        let complaint = |span: &str| {
+            if self.taxonomy.names_problem(span, &self.lexicon) {
+                -PROBLEM_WEIGHT
+            } else {
+                0.0
+            }
+        };
+        scorer
+            .score(normalized, tokens, &[&self.model], &complaint)
+            .0
     }
 
     pub fn normalize_and_cut<'a>(&self, normalized: &'a str) -> Vec<&'a str> {
@@ -202,7 +235,13 @@ impl Analyzer {
         std::thread::scope(|scope| {
             let handles: Vec<_> = texts
                 .chunks(chunk)
-                .map(|part| scope.spawn(move || part.iter().map(|t| self.analyze_with(t, ctx)).collect::<Vec<_>>()))
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|t| self.analyze_with(t, ctx))
+                            .collect::<Vec<_>>()
+                    })
+                })
                 .collect();
             handles
                 .into_iter()

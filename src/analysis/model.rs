@@ -2,7 +2,7 @@
 //! negative feedback), IDF from a feedback corpus, and the sentiment thresholds, stored as one
 //! text file (`data/model.tsv`) that `tingjian train sentiment` writes.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::fmt::Write as _;
 
 use super::keywords::Idf;
@@ -45,17 +45,23 @@ pub struct Labelled {
 impl Model {
     /// Parses the model file; unknown lines are skipped so older binaries read newer files.
     pub fn parse(src: &str) -> Self {
-        let mut m = Model { unseen_idf: 8.0, ..Default::default() };
+        let mut m = Model {
+            unseen_idf: 8.0,
+            ..Default::default()
+        };
         for line in src.lines() {
             if let Some(note) = line.strip_prefix("# ") {
                 m.provenance.push(note.to_owned());
                 continue;
             }
             let mut cols = line.split('\t');
-            let (Some(kind), Some(key), Some(value)) = (cols.next(), cols.next(), cols.next()) else {
+            let (Some(kind), Some(key), Some(value)) = (cols.next(), cols.next(), cols.next())
+            else {
                 continue;
             };
-            let Ok(v) = value.parse::<f32>() else { continue };
+            let Ok(v) = value.parse::<f32>() else {
+                continue;
+            };
             match kind {
                 "w" => {
                     m.weights.insert(key.to_owned(), v);
@@ -113,9 +119,13 @@ impl Model {
 /// Word weights from labelled documents (tokens already cut): the smoothed log-ratio of a
 /// word's document frequency among positive and among negative texts. Words seen in fewer than
 /// `min_df` documents, or whose ratio is weak, are left out.
-pub fn word_weights(docs: &[(Vec<String>, Label)], min_df: usize, skip: &dyn Fn(&str) -> bool) -> HashMap<String, f32> {
-    let mut pos: HashMap<&str, f32> = HashMap::new();
-    let mut neg: HashMap<&str, f32> = HashMap::new();
+pub fn word_weights(
+    docs: &[(Vec<String>, Label)],
+    min_df: usize,
+    skip: &dyn Fn(&str) -> bool,
+) -> HashMap<String, f32> {
+    let mut pos: HashMap<&str, f32> = HashMap::default();
+    let mut neg: HashMap<&str, f32> = HashMap::default();
     let (mut n_pos, mut n_neg) = (0.0f32, 0.0f32);
     for (tokens, label) in docs {
         let unique: HashSet<&str> = tokens.iter().map(String::as_str).collect();
@@ -146,7 +156,7 @@ pub fn word_weights(docs: &[(Vec<String>, Label)], min_df: usize, skip: &dyn Fn(
 
 /// IDF over all documents: `ln(N / (1 + df)) + 1`, kept for words seen at least twice.
 pub fn inverse_document_frequency(docs: &[Vec<String>]) -> (HashMap<String, f32>, f32) {
-    let mut df: HashMap<&str, f32> = HashMap::new();
+    let mut df: HashMap<&str, f32> = HashMap::default();
     for tokens in docs {
         let unique: HashSet<&str> = tokens.iter().map(String::as_str).collect();
         for t in unique {

@@ -42,19 +42,38 @@ pub struct Normalized {
 /// Normalises `raw` for analysis; the stored feedback text is never changed.
 pub fn normalize(raw: &str) -> Normalized {
     let mut topics = Vec::new();
-    let cleaned = URL.replace_all(raw, " ");
-    let cleaned = MENTION.replace_all(&cleaned, " ");
-    for cap in TOPIC.captures_iter(&cleaned) {
-        let t = fold_chars(cap[1].trim());
-        if !t.is_empty() && !topics.contains(&t) {
-            topics.push(t);
-        }
+    // Cheap byte checks first: most feedback has no URL, mention or topic.
+    let lower_has = |needle: &str| {
+        raw.len() >= needle.len()
+            && raw
+                .as_bytes()
+                .windows(needle.len())
+                .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+    };
+    let mut cleaned = std::borrow::Cow::Borrowed(raw);
+    if lower_has("http") || lower_has("www.") {
+        cleaned = std::borrow::Cow::Owned(URL.replace_all(&cleaned, " ").into_owned());
     }
-    // The topic's words stay in the text (they carry meaning); only the markers go.
-    let cleaned = TOPIC.replace_all(&cleaned, " $1 ");
+    if cleaned.contains('@') || cleaned.contains('＠') {
+        cleaned = std::borrow::Cow::Owned(MENTION.replace_all(&cleaned, " ").into_owned());
+    }
+    if cleaned.contains('#') || cleaned.contains('＃') {
+        for cap in TOPIC.captures_iter(&cleaned) {
+            let t = fold_chars(cap[1].trim());
+            if !t.is_empty() && !topics.contains(&t) {
+                topics.push(t);
+            }
+        }
+        // The topic's words stay in the text (they carry meaning); only the markers go.
+        cleaned = std::borrow::Cow::Owned(TOPIC.replace_all(&cleaned, " $1 ").into_owned());
+    }
     let text = fold_chars(&cleaned);
     let language = detect_language(&text);
-    Normalized { text, topics, language }
+    Normalized {
+        text,
+        topics,
+        language,
+    }
 }
 
 /// Width, case, script and repetition, in one pass over the characters.
@@ -69,10 +88,16 @@ fn fold_chars(s: &str) -> String {
             '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
             '\u{3000}' | '\t' | '\r' | '\n' => ' ',
             // Variation selectors and skin tones: ❤️ and ❤ are one emoji.
-            '\u{FE0E}' | '\u{FE0F}' | '\u{1F3FB}'..='\u{1F3FF}' | '\u{200B}'..='\u{200D}' => continue,
+            '\u{FE0E}' | '\u{FE0F}' | '\u{1F3FB}'..='\u{1F3FF}' | '\u{200B}'..='\u{200D}' => {
+                continue
+            }
             c => c,
         };
-        let c = if c.is_ascii_uppercase() { c.to_ascii_lowercase() } else { c };
+        let c = if c.is_ascii_uppercase() {
+            c.to_ascii_lowercase()
+        } else {
+            c
+        };
         if c == ' ' {
             if !last_space {
                 out.push(' ');
@@ -155,7 +180,10 @@ mod tests {
     #[test]
     fn language() {
         assert_eq!(normalize("the app keeps crashing").language, Language::En);
-        assert_eq!(normalize("这个app太laggy了 every time").language, Language::Mixed);
+        assert_eq!(
+            normalize("这个app太laggy了 every time").language,
+            Language::Mixed
+        );
         assert_eq!(normalize("还行").language, Language::Zh);
         assert_eq!(normalize("13800138000").language, Language::Zh);
     }

@@ -3,7 +3,9 @@
 //! (物流→慢, 客服→态度差); and grouping of complaints that fit no category into emerging
 //! clusters labelled by their top keywords.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use aho_corasick::{AhoCorasick, MatchKind};
 use serde::{Deserialize, Serialize};
@@ -15,28 +17,44 @@ const DEFAULT_TAXONOMY: &str = include_str!("data/painpoints.tsv");
 
 /// The twelve default categories, in a stable order.
 pub const DEFAULT_IDS: [&str; 12] = [
-    "crash", "slow", "login", "payment", "customer_service", "price", "ads", "ui", "bug",
-    "feature_request", "privacy", "delivery",
+    "crash",
+    "slow",
+    "login",
+    "payment",
+    "customer_service",
+    "price",
+    "ads",
+    "ui",
+    "bug",
+    "feature_request",
+    "privacy",
+    "delivery",
 ];
 
-/// Said of a problem that is over: its triggers no longer count.
-const RESOLVED: [&str; 14] = [
-    "修好", "解决了", "好多了", "改善", "优化了", "不再", "没再", "再也没", "已经好了", "恢复了",
-    "修复了", "正常了", "没有再", "都好了",
-];
 /// Negations that, right before a trigger, deny the problem (不卡, 没有广告, 一点都不卡).
 const DENIALS: [&str; 17] = [
-    "不", "没", "没有", "无", "不会", "从不", "从没", "一点都不", "一点也不", "没怎么",
-    "不怎么", "并不", "并没有", "毫无", "零", "不算", "不是",
-];
-/// A clause about someone else's product, or about a fear that did not come true, reports no
-/// problem of this one (隔壁那家天天闪退; 原以为要等很久).
-const NOT_OURS: [&str; 14] = [
-    "隔壁", "别家", "别的app", "其他app", "某某", "竞品", "原以为", "以为", "本来担心", "还担心",
-    "担心会", "怕会", "原本以为", "之前用的",
+    "不",
+    "没",
+    "没有",
+    "无",
+    "不会",
+    "从不",
+    "从没",
+    "一点都不",
+    "一点也不",
+    "没怎么",
+    "不怎么",
+    "并不",
+    "并没有",
+    "毫无",
+    "零",
+    "不算",
+    "不是",
 ];
 /// A request to fix something is not a feature request.
-const FIX_WORDS: [&str; 9] = ["修", "解决", "处理", "退款", "赔", "改回", "恢复", "尽快", "别再"];
+const FIX_WORDS: [&str; 9] = [
+    "修", "解决", "处理", "退款", "赔", "改回", "恢复", "尽快", "别再",
+];
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Category {
@@ -74,6 +92,7 @@ pub struct Taxonomy {
     trigger_meta: Vec<Vec<Trigger>>,
     aspects: Option<AhoCorasick>,
     aspect_meta: Vec<Vec<usize>>,
+    aspect_words: HashSet<String>,
     /// Normalised content-token sets of custom categories' examples, by category index.
     examples: Vec<(usize, HashSet<String>)>,
 }
@@ -82,12 +101,15 @@ fn matcher(patterns: &[String]) -> Option<AhoCorasick> {
     if patterns.is_empty() {
         return None;
     }
-    AhoCorasick::builder().match_kind(MatchKind::LeftmostLongest).build(patterns).ok()
+    AhoCorasick::builder()
+        .match_kind(MatchKind::LeftmostLongest)
+        .build(patterns)
+        .ok()
 }
 
 impl Taxonomy {
     pub fn default_taxonomy() -> Self {
-        Self::build(&[], |_| HashSet::new())
+        Self::build(&[], |_| HashSet::default())
     }
 
     /// The default taxonomy plus custom categories; `tokens` turns an example sentence into
@@ -96,26 +118,56 @@ impl Taxonomy {
         let mut categories = Vec::new();
         let mut trigger_words: BTreeMap<String, Vec<Trigger>> = BTreeMap::new();
         let mut aspect_words: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-        for line in DEFAULT_TAXONOMY.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+        for line in DEFAULT_TAXONOMY
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        {
             let cols: Vec<&str> = line.split('\t').collect();
             let idx = categories.len();
-            categories.push(Category { id: cols[0].to_owned(), name: cols.get(1).map_or_else(String::new, |s| (*s).to_owned()), custom: false });
-            for t in cols.get(2).unwrap_or(&"").split('|').filter(|t| !t.is_empty()) {
+            categories.push(Category {
+                id: cols[0].to_owned(),
+                name: cols.get(1).map_or_else(String::new, |s| (*s).to_owned()),
+                custom: false,
+            });
+            for t in cols
+                .get(2)
+                .unwrap_or(&"")
+                .split('|')
+                .filter(|t| !t.is_empty())
+            {
                 let (word, weak) = t.strip_prefix('~').map_or((t, false), |w| (w, true));
-                trigger_words.entry(word.to_owned()).or_default().push(Trigger { category: idx, weak });
+                trigger_words
+                    .entry(word.to_owned())
+                    .or_default()
+                    .push(Trigger {
+                        category: idx,
+                        weak,
+                    });
             }
-            for a in cols.get(3).unwrap_or(&"").split('|').filter(|a| !a.is_empty()) {
+            for a in cols
+                .get(3)
+                .unwrap_or(&"")
+                .split('|')
+                .filter(|a| !a.is_empty())
+            {
                 aspect_words.entry(a.to_owned()).or_default().push(idx);
             }
         }
         let mut examples = Vec::new();
         for c in custom {
             let idx = categories.len();
-            categories.push(Category { id: c.id.clone(), name: c.name.clone(), custom: true });
+            categories.push(Category {
+                id: c.id.clone(),
+                name: c.name.clone(),
+                custom: true,
+            });
             for k in &c.keywords {
                 let k = super::normalize::normalize(k).text;
                 if !k.is_empty() {
-                    trigger_words.entry(k).or_default().push(Trigger { category: idx, weak: false });
+                    trigger_words.entry(k).or_default().push(Trigger {
+                        category: idx,
+                        weak: false,
+                    });
                 }
             }
             for e in &c.examples {
@@ -127,23 +179,27 @@ impl Taxonomy {
         }
         let trigger_list: Vec<String> = trigger_words.keys().cloned().collect();
         let aspect_list: Vec<String> = aspect_words.keys().cloned().collect();
+        let aspect_set: HashSet<String> = aspect_list.iter().cloned().collect();
         Self {
             categories,
             triggers: matcher(&trigger_list),
             trigger_meta: trigger_words.into_values().collect(),
             aspects: matcher(&aspect_list),
             aspect_meta: aspect_words.into_values().collect(),
+            aspect_words: aspect_set,
             examples,
         }
     }
 
     /// Does this clause name a problem (a strong trigger, not denied, not fixed)? Used as
     /// evidence of a complaint by the sentiment scorer.
-    pub fn names_problem(&self, span: &str) -> bool {
-        if RESOLVED.iter().any(|r| span.contains(r)) || NOT_OURS.iter().any(|n| span.contains(n)) {
+    pub fn names_problem(&self, span: &str, lexicon: &Lexicon) -> bool {
+        if lexicon.resolution.any_in(span) || lexicon.not_ours.any_in(span) {
             return false;
         }
-        let Some(m) = &self.triggers else { return false };
+        let Some(m) = &self.triggers else {
+            return false;
+        };
         m.find_iter(span).any(|hit| {
             !denied(&span[..hit.start()])
                 && !denied_after(&span[hit.end()..])
@@ -154,20 +210,33 @@ impl Taxonomy {
     }
 
     /// Category ids found in the text, in taxonomy order.
-    pub fn detect(&self, text: &str, tokens: &[&str], clauses: &[ClauseView], lexicon: &Lexicon) -> Vec<String> {
+    pub fn detect(
+        &self,
+        text: &str,
+        tokens: &[&str],
+        clauses: &[ClauseView],
+        lexicon: &Lexicon,
+        complaint: bool,
+    ) -> Vec<String> {
         let mut found = vec![false; self.categories.len()];
         for clause in clauses {
-            let Some(span) = text.get(clause.span.clone()) else { continue };
-            if clause.past || RESOLVED.iter().any(|r| span.contains(r)) || NOT_OURS.iter().any(|n| span.contains(n)) {
+            let Some(span) = text.get(clause.span.clone()) else {
+                continue;
+            };
+            if clause.past || lexicon.resolution.any_in(span) || lexicon.not_ours.any_in(span) {
                 continue;
             }
             let praise = clause.raw >= 1.0;
             let aspect_cats: Vec<usize> = self
                 .aspects
                 .as_ref()
-                .map(|m| m.find_iter(span).flat_map(|h| self.aspect_meta[h.pattern().as_usize()].iter().copied()).collect())
+                .map(|m| {
+                    m.find_iter(span)
+                        .flat_map(|h| self.aspect_meta[h.pattern().as_usize()].iter().copied())
+                        .collect()
+                })
                 .unwrap_or_default();
-            let mut strong_in_clause = HashSet::new();
+            let mut strong_in_clause = HashSet::default();
             let mut weak_hits = Vec::new();
             if let Some(m) = &self.triggers {
                 for hit in m.find_iter(span) {
@@ -195,7 +264,10 @@ impl Taxonomy {
             }
             for cat in weak_hits {
                 // A weak trigger yields to another category named in the clause.
-                let other_aspect = aspect_cats.iter().chain(strong_in_clause.iter()).any(|c| *c != cat);
+                let other_aspect = aspect_cats
+                    .iter()
+                    .chain(strong_in_clause.iter())
+                    .any(|c| *c != cat);
                 if !other_aspect {
                     strong_in_clause.insert(cat);
                 }
@@ -207,28 +279,55 @@ impl Taxonomy {
                     }
                 }
             }
+            // In a complaint, bringing customer service into it (找客服, 客服说…) reports it:
+            // nobody mentions them in a complaint when they helped.
+            if complaint && clause.raw < 0.3 && span.contains("客服") {
+                if let Some(cat) = self
+                    .categories
+                    .iter()
+                    .position(|c| c.id == "customer_service")
+                {
+                    found[cat] = true;
+                }
+            }
             for cat in strong_in_clause {
                 found[cat] = true;
             }
         }
         if !self.examples.is_empty() {
-            let words: HashSet<&str> = tokens.iter().copied().filter(|t| !lexicon.stopwords.contains(*t)).collect();
+            let words: HashSet<&str> = tokens
+                .iter()
+                .copied()
+                .filter(|t| !lexicon.stopwords.contains(*t))
+                .collect();
             for (cat, example) in &self.examples {
-                let shared = example.iter().filter(|w| words.contains(w.as_str())).count();
+                let shared = example
+                    .iter()
+                    .filter(|w| words.contains(w.as_str()))
+                    .count();
                 let union = example.len() + words.len() - shared;
                 if union > 0 && shared as f32 / union as f32 >= 0.35 {
                     found[*cat] = true;
                 }
             }
         }
-        self.categories.iter().zip(found).filter(|(_, f)| *f).map(|(c, _)| c.id.clone()).collect()
+        self.categories
+            .iter()
+            .zip(found)
+            .filter(|(_, f)| *f)
+            .map(|(c, _)| c.id.clone())
+            .collect()
     }
 
     /// Aspect–opinion pairs: an aspect word followed, within a few tokens of its clause, by an
     /// opinion word (物流 太 慢 → 物流/慢; 客服 态度 很 差 → 客服/态度差).
-    pub fn aspects(&self, tokens: &[&str], clauses: &[ClauseView], lexicon: &Lexicon) -> Vec<Aspect> {
-        let Some(m) = &self.aspects else { return Vec::new() };
-        let is_aspect = |t: &str| m.find(t).is_some_and(|h| h.start() == 0 && h.end() == t.len());
+    pub fn aspects(
+        &self,
+        tokens: &[&str],
+        clauses: &[ClauseView],
+        lexicon: &Lexicon,
+    ) -> Vec<Aspect> {
+        let is_aspect = |t: &str| self.aspect_words.contains(t);
         let mut out: Vec<Aspect> = Vec::new();
         for clause in clauses {
             let toks = &tokens[clause.tokens.clone()];
@@ -260,8 +359,15 @@ impl Taxonomy {
                     j += 1;
                 }
                 if polarity != 0.0 {
-                    let pair = Aspect { aspect: toks[i].to_owned(), opinion, polarity };
-                    if !out.iter().any(|a| a.aspect == pair.aspect && a.opinion == pair.opinion) {
+                    let pair = Aspect {
+                        aspect: toks[i].to_owned(),
+                        opinion,
+                        polarity,
+                    };
+                    if !out
+                        .iter()
+                        .any(|a| a.aspect == pair.aspect && a.opinion == pair.opinion)
+                    {
                         out.push(pair);
                     }
                     i = j + 1;
@@ -276,12 +382,31 @@ impl Taxonomy {
 
 /// Said right after a problem, these deny it (延迟都没有, 广告很少).
 const AFTER_DENIALS: [&str; 14] = [
-    "都没有", "也没有", "都没", "也没", "没有了", "全无", "为零", "都不", "少", "很少", "极少",
-    "不多", "不强制", "一次都没",
+    "都没有",
+    "也没有",
+    "都没",
+    "也没",
+    "没有了",
+    "全无",
+    "为零",
+    "都不",
+    "少",
+    "很少",
+    "极少",
+    "不多",
+    "不强制",
+    "一次都没",
 ];
 
 fn denied(before: &str) -> bool {
-    let tail: String = before.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+    let tail: String = before
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
     let tail = tail.trim_end();
     DENIALS.iter().any(|d| tail.ends_with(d))
 }
@@ -305,14 +430,17 @@ pub struct Cluster {
 /// `min_size` items share seeds a cluster (most shared first), an item joins the first
 /// cluster whose seed it has, and the label is the cluster's top three keywords.
 pub fn cluster_emerging(items: &[(String, Vec<String>)], min_size: usize) -> Vec<Cluster> {
-    let mut by_word: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_word: HashMap<&str, Vec<usize>> = HashMap::default();
     for (i, (_, words)) in items.iter().enumerate() {
         let unique: HashSet<&str> = words.iter().map(String::as_str).collect();
         for w in unique {
             by_word.entry(w).or_default().push(i);
         }
     }
-    let mut seeds: Vec<(&str, Vec<usize>)> = by_word.into_iter().filter(|(_, v)| v.len() >= min_size).collect();
+    let mut seeds: Vec<(&str, Vec<usize>)> = by_word
+        .into_iter()
+        .filter(|(_, v)| v.len() >= min_size)
+        .collect();
     seeds.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(b.0)));
     let mut taken = vec![false; items.len()];
     let mut clusters = Vec::new();
@@ -321,17 +449,25 @@ pub fn cluster_emerging(items: &[(String, Vec<String>)], min_size: usize) -> Vec
         if free.len() < min_size {
             continue;
         }
-        let mut counts: HashMap<&str, usize> = HashMap::new();
+        let mut counts: HashMap<&str, usize> = HashMap::default();
         for i in &free {
             taken[*i] = true;
             for w in &items[*i].1 {
                 *counts.entry(w.as_str()).or_default() += 1;
             }
         }
-        let mut top: Vec<(&str, usize)> = counts.into_iter().filter(|(_, c)| *c * 2 >= free.len() || *c >= 2).collect();
+        let mut top: Vec<(&str, usize)> = counts
+            .into_iter()
+            .filter(|(_, c)| *c * 2 >= free.len() || *c >= 2)
+            .collect();
         top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
         let mut keywords: Vec<String> = vec![seed.to_owned()];
-        keywords.extend(top.iter().map(|(w, _)| w.to_string()).filter(|w| w != seed).take(2));
+        keywords.extend(
+            top.iter()
+                .map(|(w, _)| w.to_string())
+                .filter(|w| w != seed)
+                .take(2),
+        );
         let label = keywords.join("·");
         clusters.push(Cluster {
             id: format!("cluster:{label}"),
@@ -358,9 +494,18 @@ mod tests {
     #[test]
     fn clusters_group_by_shared_keywords() {
         let items = vec![
-            ("a".to_owned(), vec!["夜间模式".to_owned(), "刺眼".to_owned()]),
-            ("b".to_owned(), vec!["夜间模式".to_owned(), "晚上".to_owned()]),
-            ("c".to_owned(), vec!["夜间模式".to_owned(), "刺眼".to_owned()]),
+            (
+                "a".to_owned(),
+                vec!["夜间模式".to_owned(), "刺眼".to_owned()],
+            ),
+            (
+                "b".to_owned(),
+                vec!["夜间模式".to_owned(), "晚上".to_owned()],
+            ),
+            (
+                "c".to_owned(),
+                vec!["夜间模式".to_owned(), "刺眼".to_owned()],
+            ),
             ("d".to_owned(), vec!["客服".to_owned()]),
         ];
         let c = cluster_emerging(&items, 2);

@@ -44,7 +44,9 @@ impl UserDictionary {
     }
 
     pub fn contains(&self, word: &str) -> bool {
-        self.words.binary_search_by(|w| w.as_str().cmp(word)).is_ok()
+        self.words
+            .binary_search_by(|w| w.as_str().cmp(word))
+            .is_ok()
     }
 }
 

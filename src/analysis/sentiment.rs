@@ -4,7 +4,7 @@
 //! now" (以前…现在…), questions and feature requests as neutral, sarcasm cues, and clauses of
 //! both polarities without a contrast as mixed.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
@@ -21,7 +21,12 @@ pub enum Label {
 }
 
 impl Label {
-    pub const ALL: [Label; 4] = [Label::Positive, Label::Negative, Label::Neutral, Label::Mixed];
+    pub const ALL: [Label; 4] = [
+        Label::Positive,
+        Label::Negative,
+        Label::Neutral,
+        Label::Mixed,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -59,7 +64,12 @@ pub struct Params {
 
 impl Default for Params {
     fn default() -> Self {
-        Self { model_scale: 0.35, positive_at: 0.6, negative_at: 0.5, mixed_at: 0.9 }
+        Self {
+            model_scale: 0.35,
+            positive_at: 0.6,
+            negative_at: 0.5,
+            mixed_at: 0.9,
+        }
     }
 }
 
@@ -108,23 +118,55 @@ struct Clause {
 }
 
 /// Negations that deny outright: what they negate is firmly the opposite.
-const EMPHATIC_NEGATIONS: [&str; 10] = ["一点都不", "一点也不", "完全不", "根本不", "从不", "从来不", "毫不", "绝不", "从来没", "从没"];
-
-/// Words saying a problem is over.
-const RESOLUTION: [&str; 10] = ["修复了", "修好了", "修好", "解决了", "已解决", "恢复正常", "正常了", "好多了", "改善了", "终于好了"];
+const EMPHATIC_NEGATIONS: [&str; 10] = [
+    "一点都不",
+    "一点也不",
+    "完全不",
+    "根本不",
+    "从不",
+    "从来不",
+    "毫不",
+    "绝不",
+    "从来没",
+    "从没",
+];
 
 /// Degree words jieba keeps inside a token, with their weight.
 const DEGREE_PREFIXES: [(&str, f32); 12] = [
-    ("非常", 1.8), ("特别", 1.6), ("超级", 1.8), ("很", 1.3), ("太", 1.7), ("好", 1.3), ("超", 1.7),
-    ("挺", 1.1), ("真", 1.4), ("蛮", 1.1), ("巨", 1.8), ("有点", 0.6),
+    ("非常", 1.8),
+    ("特别", 1.6),
+    ("超级", 1.8),
+    ("很", 1.3),
+    ("太", 1.7),
+    ("好", 1.3),
+    ("超", 1.7),
+    ("挺", 1.1),
+    ("真", 1.4),
+    ("蛮", 1.1),
+    ("巨", 1.8),
+    ("有点", 0.6),
 ];
 /// Replies that acknowledge and evaluate nothing (客服对话里的 好的/嗯嗯/知道了).
 const ACKNOWLEDGEMENTS: [&str; 14] = [
-    "好的", "好的谢谢", "好的,谢谢", "嗯嗯", "嗯", "知道了", "收到", "没有了", "没了", "无", "暂无",
-    "暂时没有", "ok", "谢谢",
+    "好的",
+    "好的谢谢",
+    "好的,谢谢",
+    "嗯嗯",
+    "嗯",
+    "知道了",
+    "收到",
+    "没有了",
+    "没了",
+    "无",
+    "暂无",
+    "暂时没有",
+    "ok",
+    "谢谢",
 ];
 
-const CLAUSE_END: [&str; 12] = [",", "。", ".", "!", "?", ";", "~", "…", "…", ":", "\"", "、"];
+const CLAUSE_END: [&str; 12] = [
+    ",", "。", ".", "!", "?", ";", "~", "…", "…", ":", "\"", "、",
+];
 /// Prohibitives ask for something to stop; they do not negate a quality (希望不要再闪退).
 const PROHIBITIVE: [&str; 5] = ["不要", "别", "不想", "不让", "别再"];
 const PAST: [&str; 6] = ["以前", "之前", "原来", "过去", "刚开始", "一开始"];
@@ -149,7 +191,8 @@ impl Scorer<'_> {
         }
         // Words the segmenter glued to a degree word or a particle (很稳, 丢过, 好用了):
         // judge the core, scaled by the degree.
-        let core = token.trim_end_matches(['了', '的', '啊', '呀', '哦', '啦', '过', '得', '吧', '呢']);
+        let core =
+            token.trim_end_matches(['了', '的', '啊', '呀', '哦', '啦', '过', '得', '吧', '呢']);
         if core != token {
             if let Some(w) = self.lexicon.sentiment.get(core) {
                 return *w;
@@ -185,26 +228,40 @@ impl Scorer<'_> {
         let mut start = 0;
         let mut marker = Marker::None;
         let mut prev_end = 0;
-        let push = |clauses: &mut Vec<Clause>, range: Range<usize>, marker: Marker, question: bool| {
-            if !range.is_empty() {
-                clauses.push(Clause { tokens: range, marker, score: 0.0, raw: 0.0, question });
-            }
-        };
+        let push =
+            |clauses: &mut Vec<Clause>, range: Range<usize>, marker: Marker, question: bool| {
+                if !range.is_empty() {
+                    clauses.push(Clause {
+                        tokens: range,
+                        marker,
+                        score: 0.0,
+                        raw: 0.0,
+                        question,
+                    });
+                }
+            };
         for (i, tok) in tokens.iter().enumerate() {
             let at = offset(text, tok);
             // A space between two CJK tokens separates clauses the way a comma does.
             let gap = text.get(prev_end..at).unwrap_or("");
             let spaced = !gap.is_empty()
                 && i > start
-                && !(tokens[i - 1].chars().last().is_some_and(|c| c.is_ascii_alphanumeric())
-                    && tok.chars().next().is_some_and(|c| c.is_ascii_alphanumeric()));
+                && !(tokens[i - 1]
+                    .chars()
+                    .last()
+                    .is_some_and(|c| c.is_ascii_alphanumeric())
+                    && tok
+                        .chars()
+                        .next()
+                        .is_some_and(|c| c.is_ascii_alphanumeric()));
             prev_end = at + tok.len();
             if spaced {
                 push(&mut clauses, start..i, marker, false);
                 start = i;
                 marker = Marker::None;
             }
-            if CLAUSE_END.contains(tok) || tok.chars().all(|c| "，。！？；~…!?.".contains(c)) {
+            if CLAUSE_END.contains(tok) || tok.chars().all(|c| "，。！？；~…!?.".contains(c))
+            {
                 let question = tok.contains('?') || tok.contains('？');
                 push(&mut clauses, start..i, marker, question);
                 start = i + 1;
@@ -242,7 +299,10 @@ impl Scorer<'_> {
             }
             // A degree word only modifies: 好 in 好卡 is "very", but 物流好 is praise.
             if lex.degree.contains_key(*tok)
-                && (!lex.sentiment.contains_key(*tok) || tokens.get(i + 1).is_some_and(|n| self.word_weight(n, learned) != 0.0))
+                && (!lex.sentiment.contains_key(*tok)
+                    || tokens
+                        .get(i + 1)
+                        .is_some_and(|n| self.word_weight(n, learned) != 0.0))
             {
                 continue;
             }
@@ -309,7 +369,7 @@ impl Scorer<'_> {
         // afterwards; the explanation is not a complaint unless it is a strong one.
         let opens_with_request = clauses.first().is_some_and(|c| {
             let span = clause_text(text, &tokens[c.tokens.clone()]);
-            lex.requests.iter().any(|r| span.starts_with(r.as_str()))
+            lex.requests.starts(span)
         });
         let mut pos_mass = 0.0f32;
         let mut neg_mass = 0.0f32;
@@ -319,24 +379,29 @@ impl Scorer<'_> {
             let toks = &tokens[clause.tokens.clone()];
             let span = clause_text(text, toks);
             // A problem said to be fixed (修复了好多bug, 现在修好了) is good news.
-            let resolved = RESOLUTION.iter().any(|r| span.contains(r));
+            let resolved = lex.resolution.any_in(span);
             let ack = ACKNOWLEDGEMENTS.contains(&span.trim_end_matches(['!', '.', '~', '。']));
+            let complaint_question = lex.complaint_questions.any_in(span);
+            let question = clause.question || is_question(span, lex);
+            let base = if ack {
+                0.0
+            } else {
+                self.score_clause(toks, learned)
+            };
             let mut s = if ack {
                 0.0
             } else if resolved {
-                self.score_clause(toks, learned).abs().max(1.0)
+                base.abs().max(2.0)
+            } else if complaint_question {
+                base + complaint(span) - 1.2
+            } else if question && base.abs() < 2.0 {
+                // A plain question (会员怎么退款？) names a topic; it does not complain.
+                base * 0.3
             } else {
-                self.score_clause(toks, learned) + complaint(span)
+                base + complaint(span)
             };
             strongest_negative = strongest_negative.min(s);
-            let complaint_question = lex.complaint_questions.iter().any(|q| span.contains(q.as_str()));
-            let question = clause.question || is_question(span, lex);
-            if complaint_question {
-                s -= 1.2;
-            } else if question && s.abs() < 2.0 {
-                s *= 0.3;
-            }
-            let request = lex.requests.iter().any(|r| span.contains(r.as_str()));
+            let request = lex.requests.any_in(span);
             if (request || opens_with_request) && s > -2.0 {
                 s *= 0.2;
             }
@@ -348,7 +413,7 @@ impl Scorer<'_> {
             }
             match clause.marker {
                 Marker::Concessive => weight = weight.min(0.35),
-                Marker::Past if has_now => weight = weight.min(0.3),
+                Marker::Past if has_now => weight = weight.min(0.2),
                 _ => {}
             }
             clause.raw = s;
@@ -362,64 +427,94 @@ impl Scorer<'_> {
         }
         // Sarcasm: a cue, or praise in quotes, beside a complaint turns the praise around.
         let negative_evidence = neg_mass > 0.5 || strongest_negative < -0.5;
-        let sarcastic = negative_evidence
-            && (lex.sarcasm.iter().any(|c| text.contains(c.as_str())) || quoted_praise(text, tokens, lex));
+        let sarcastic =
+            negative_evidence && (lex.sarcasm.any_in(text) || quoted_praise(text, tokens, lex));
         if sarcastic {
             total = -neg_mass - pos_mass.min(2.0) - 0.5;
             pos_mass = 0.0;
         }
         let p = self.params;
-        let contrast = has_after || has_concession || (has_now && clauses.iter().any(|c| c.marker == Marker::Past));
+        let contrast = has_after
+            || has_concession
+            || (has_now && clauses.iter().any(|c| c.marker == Marker::Past));
         // Mixed: a clause of clear praise and another of clear complaint, side by side.
         let praised = clauses.iter().map(|c| c.score).fold(0.0f32, f32::max);
         let blamed = clauses.iter().map(|c| -c.score).fold(0.0f32, f32::max);
-        let label = if !contrast && !sarcastic && praised >= p.mixed_at && blamed >= p.mixed_at {
-            Label::Mixed
-        } else if total >= p.positive_at {
-            Label::Positive
-        } else if total <= -p.negative_at {
-            Label::Negative
-        } else {
-            Label::Neutral
+        let (label, confidence) = {
+            {
+                let label =
+                    if !contrast && !sarcastic && praised >= p.mixed_at && blamed >= p.mixed_at {
+                        Label::Mixed
+                    } else if total >= p.positive_at {
+                        Label::Positive
+                    } else if total <= -p.negative_at {
+                        Label::Negative
+                    } else {
+                        Label::Neutral
+                    };
+                let confidence = match label {
+                    Label::Mixed => {
+                        (pos_mass.min(neg_mass) / pos_mass.max(neg_mass)).clamp(0.0, 1.0)
+                    }
+                    Label::Neutral => {
+                        (1.0 - total.abs() / p.positive_at.max(p.negative_at)).clamp(0.2, 1.0)
+                    }
+                    _ => (total.abs() / 3.0).tanh().max(0.3),
+                };
+                (label, confidence)
+            }
         };
         let score = (total / 2.5).tanh();
-        let confidence = match label {
-            Label::Mixed => (pos_mass.min(neg_mass) / pos_mass.max(neg_mass)).clamp(0.0, 1.0),
-            Label::Neutral => (1.0 - total.abs() / p.positive_at.max(p.negative_at)).clamp(0.2, 1.0),
-            _ => (total.abs() / 3.0).tanh().max(0.3),
-        };
         let views = clauses
             .iter()
             .map(|c| {
                 let toks = &tokens[c.tokens.clone()];
                 let start = toks.first().map_or(0, |t| offset(text, t));
                 let end = toks.last().map_or(0, |t| offset(text, t) + t.len());
-                ClauseView { span: start..end, tokens: c.tokens.clone(), score: c.score, raw: c.raw, past: c.marker == Marker::Past && has_now }
+                ClauseView {
+                    span: start..end,
+                    tokens: c.tokens.clone(),
+                    score: c.score,
+                    raw: c.raw,
+                    past: c.marker == Marker::Past && has_now,
+                }
             })
             .collect();
-        (Sentiment { label, score, confidence }, views)
+        (
+            Sentiment {
+                label,
+                score,
+                confidence,
+            },
+            views,
+        )
     }
 }
 
 /// 麻烦 in 麻烦帮我查一下 is a polite "please", not "troublesome".
 fn polite(tokens: &[&str], i: usize) -> bool {
-    tokens[i] == "麻烦" && tokens.get(i + 1).is_some_and(|n| ["帮", "帮忙", "您", "你", "看", "查", "处理", "尽快", "问", "一下"].contains(n))
+    tokens[i] == "麻烦"
+        && tokens.get(i + 1).is_some_and(|n| {
+            [
+                "帮", "帮忙", "您", "你", "看", "查", "处理", "尽快", "问", "一下",
+            ]
+            .contains(n)
+        })
 }
 
 /// A question by its words, even without a question mark: 请问会员可以共用吗, 怎么退款.
 fn is_question(span: &str, lex: &Lexicon) -> bool {
     let end = span.trim_end_matches(|c: char| c.is_ascii_punctuation() || c.is_whitespace());
-    lex.questions.iter().any(|q| {
-        // 不怎么样 is a verdict, not a question.
-        if q.starts_with('怎') && span.contains(&format!("不{q}")) {
-            return false;
-        }
-        if q.chars().count() == 1 {
-            // 吗/呢/么 ask only at the end of a clause.
-            end.ends_with(q.as_str())
-        } else {
-            span.contains(q.as_str())
-        }
+    if lex
+        .question_particles
+        .iter()
+        .any(|q| end.ends_with(q.as_str()))
+    {
+        return true;
+    }
+    // 不怎么样 is a verdict, not a question.
+    lex.questions.any_where(span, |at, q| {
+        !(q.starts_with('怎') && span[..at].ends_with('不'))
     })
 }
 
@@ -451,7 +546,10 @@ fn quoted_praise(text: &str, tokens: &[&str], lex: &Lexicon) -> bool {
                 inside = false;
             }
         }
-        if tok.chars().all(|c| OPEN_QUOTES.contains(&c) || CLOSE_QUOTES.contains(&c)) {
+        if tok
+            .chars()
+            .all(|c| OPEN_QUOTES.contains(&c) || CLOSE_QUOTES.contains(&c))
+        {
             inside = !inside;
         } else if inside && lex.sentiment.get(*tok).is_some_and(|w| *w > 0.5) {
             return true;

@@ -46,15 +46,30 @@ fn pain_points_and_aspects() {
     assert_eq!(pains("希望增加夜间模式"), ["feature_request"]);
     assert_eq!(pains("验证码一直收不到，登录不上"), ["login"]);
     let a = analyzer().analyze("客服态度很差，物流也慢");
-    assert!(a.aspects.iter().any(|x| x.aspect == "客服" && x.opinion.contains('差')), "{:?}", a.aspects);
-    assert!(a.aspects.iter().any(|x| x.aspect == "物流" && x.opinion.contains('慢')), "{:?}", a.aspects);
+    assert!(
+        a.aspects
+            .iter()
+            .any(|x| x.aspect == "客服" && x.opinion.contains('差')),
+        "{:?}",
+        a.aspects
+    );
+    assert!(
+        a.aspects
+            .iter()
+            .any(|x| x.aspect == "物流" && x.opinion.contains('慢')),
+        "{:?}",
+        a.aspects
+    );
 }
 
 #[test]
 fn keywords_skip_stop_words() {
     let a = analyzer().analyze("就是感觉这个app的夜间模式太刺眼了，夜间模式能不能调暗一点");
     assert_eq!(a.keywords[0].word, "夜间模式");
-    assert!(a.keywords.iter().all(|k| k.word != "就是" && k.word != "感觉" && k.word != "app"));
+    assert!(a
+        .keywords
+        .iter()
+        .all(|k| k.word != "就是" && k.word != "感觉" && k.word != "app"));
 }
 
 #[test]

@@ -305,9 +305,13 @@ fn decode_text(bytes: &[u8]) -> Result<Cow<'_, str>, FieldError> {
         }
     };
     // NUL does not occur in text exports; it means a binary file (or UTF-16 without a BOM).
+    // Checked here, after decoding, and not on the raw bytes: UTF-16 text is full of zero
+    // bytes. Both the HTTP import and `tingjian import csv` rely on this check, which also
+    // keeps NUL out of the database (PostgreSQL cannot store it in text).
     if decoded.contains('\0') {
         return Err(file_error(
-            "the file is not CSV text (UTF-8, GB18030/GBK or UTF-16 with BOM)",
+            "the file contains NUL characters, so it is not CSV text \
+             (UTF-8, GB18030/GBK or UTF-16 with BOM)",
         ));
     }
     Ok(decoded)

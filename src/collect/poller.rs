@@ -93,7 +93,10 @@ pub async fn poll_source(state: &AppState, src: &Source) -> Result<PollOutcome, 
         .filter(|e| social::mentions_keyword(&e.text, &keywords))
         .filter_map(|e| social::entry_to_feedback(&src.id, &src.name, e, now))
         .collect();
-    let items = state.pipeline.prepare(&state.store, &src.workspace_id, items).await?;
+    let items = state
+        .pipeline
+        .prepare(&state.store, &src.workspace_id, items)
+        .await?;
     let done = state.store.ingest(&src.workspace_id, &items).await?;
     state.metrics.feed_polls.with_label_values(&["ok"]).inc();
     state.metrics.stored("social", done.stored);
@@ -133,7 +136,6 @@ pub async fn run(state: Arc<AppState>) {
                 tracing::warn!(source = %src.id, error = %e, "feed poll failed");
             }
         }
-        state.survey_limiter.retain_recent();
         tokio::time::sleep(state.settings.poll_tick).await;
     }
 }

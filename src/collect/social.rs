@@ -44,13 +44,44 @@ pub enum FeedError {
     /// The server answered with a status other than 2xx or 304.
     #[error("the feed server answered HTTP {status}")]
     Http { status: u16 },
-    /// DNS, TLS, connection, timeout … The message never contains the URL, which may carry a token.
-    #[error("could not fetch the feed: {0}")]
-    Transport(String),
+    /// DNS, TLS, connection, timeout … The message never contains the URL, which may carry a
+    /// token. `kind` is a coarse category, `detail` the full chain of causes.
+    #[error("could not fetch the feed: {detail}")]
+    Transport { kind: TransportKind, detail: String },
     #[error("the feed is larger than {limit} bytes")]
     TooLarge { limit: usize },
     #[error("the feed could not be parsed: {0}")]
     Parse(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportKind {
+    Timeout,
+    /// DNS, TCP or TLS: no connection was made.
+    Connect,
+    /// The connection was made but broke off, or the request failed otherwise.
+    Other,
+}
+
+impl FeedError {
+    /// What went wrong, in words safe to hand to an API client: a category and the server's
+    /// status, never the causes' text. Those may name resolved addresses and ports of
+    /// internal hosts, which the detail saved in the poll state (readable by the workspace)
+    /// keeps, but an answer to a request need not echo.
+    pub fn summary(&self) -> String {
+        match self {
+            FeedError::Http { status } => format!("the server answered HTTP {status}"),
+            FeedError::Transport { kind, .. } => match kind {
+                TransportKind::Timeout => "the request timed out".to_owned(),
+                TransportKind::Connect => {
+                    "no connection could be made (DNS, TCP or TLS)".to_owned()
+                }
+                TransportKind::Other => "the connection failed".to_owned(),
+            },
+            FeedError::TooLarge { limit } => format!("the feed is larger than {limit} bytes"),
+            FeedError::Parse(_) => "the answer is not an RSS, Atom or JSON feed".to_owned(),
+        }
+    }
 }
 
 /// One feed entry, cleaned to plain text.
@@ -904,7 +935,17 @@ fn transport_error(e: reqwest::Error) -> FeedError {
         source = std::error::Error::source(s);
         depth += 1;
     }
-    FeedError::Transport(truncate_chars(&msg, 300))
+    let kind = if e.is_timeout() {
+        TransportKind::Timeout
+    } else if e.is_connect() {
+        TransportKind::Connect
+    } else {
+        TransportKind::Other
+    };
+    FeedError::Transport {
+        kind,
+        detail: truncate_chars(&msg, 300),
+    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,10 @@ use serde_json::Value;
 
 use super::ApiError;
 
-/// Reads the whole body, refusing (413) past `limit` bytes without reading further.
+/// Reads the whole body, refusing (413) past `limit` bytes without reading further. The bytes
+/// are returned as sent: NUL characters are refused by whatever reads them as text (the JSON
+/// and form parsers here; the CSV import after decoding, since UTF-16 text is full of zero
+/// bytes).
 pub async fn read_body(mut payload: web::Payload, limit: usize) -> Result<web::Bytes, ApiError> {
     let mut buf = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
@@ -19,13 +22,13 @@ pub async fn read_body(mut payload: web::Payload, limit: usize) -> Result<web::B
         }
         buf.extend_from_slice(&chunk);
     }
-    reject_nul(&buf)?;
     Ok(buf.freeze())
 }
 
 /// NUL characters are refused everywhere: PostgreSQL cannot store them in text, and no
-/// feedback needs them. Raw bytes and JSON escapes are checked here; form bodies and URIs
-/// also for `%00` (see `reject_percent_nul`).
+/// feedback needs them. Raw bytes and JSON escapes are checked here (JSON bodies, multipart
+/// parts); form bodies by [`reject_nul_in_form`], URIs by [`reject_percent_nul`], CSV files
+/// after decoding (`collect::import`).
 pub fn reject_nul(bytes: &[u8]) -> Result<(), ApiError> {
     let has_nul =
         bytes.contains(&0) || bytes.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000"));
@@ -52,6 +55,7 @@ pub fn parse_json(req: &HttpRequest, body: &[u8]) -> Result<Value, ApiError> {
 }
 
 pub fn json_from_bytes(body: &[u8]) -> Result<Value, ApiError> {
+    reject_nul(body)?;
     let text = std::str::from_utf8(body).map_err(|_| ApiError::InvalidUtf8)?;
     serde_json::from_str(text).map_err(|e| ApiError::InvalidJson(e.to_string()))
 }
@@ -105,4 +109,14 @@ pub fn reject_percent_nul(bytes: &[u8]) -> Result<(), ApiError> {
         ));
     }
     Ok(())
+}
+
+/// A form body: a raw NUL byte, or `%00` which decodes to one.
+pub fn reject_nul_in_form(bytes: &[u8]) -> Result<(), ApiError> {
+    if bytes.contains(&0) {
+        return Err(ApiError::BadRequest(
+            "NUL characters are not accepted".into(),
+        ));
+    }
+    reject_percent_nul(bytes)
 }

@@ -44,6 +44,14 @@ pub enum ApiError {
     RateLimited,
     #[error("the database is not reachable")]
     Unavailable,
+    /// A feed polled on request could not be fetched or read; the message names the feed's
+    /// host and what went wrong, never the URL or internal addresses.
+    #[error("{0}")]
+    FeedUnreachable(String),
+    /// A client error actix answered before our handlers ran, with a status that has no
+    /// code of its own.
+    #[error("{}", .0.canonical_reason().unwrap_or("the request cannot be served"))]
+    ClientError(StatusCode),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -69,11 +77,16 @@ impl ApiError {
             ApiError::Validation(_) => "validation_failed",
             ApiError::RateLimited => "rate_limited",
             ApiError::Unavailable => "unavailable",
+            ApiError::FeedUnreachable(_) => "feed_unreachable",
+            ApiError::ClientError(_) => "client_error",
             ApiError::Internal(_) => "internal",
         }
     }
 
     fn title(&self) -> &'static str {
+        if let ApiError::ClientError(status) = self {
+            return status.canonical_reason().unwrap_or("Client error");
+        }
         match self.status_code() {
             StatusCode::BAD_REQUEST => "Bad request",
             StatusCode::UNAUTHORIZED => "Unauthorized",
@@ -86,12 +99,30 @@ impl ApiError {
             StatusCode::UNPROCESSABLE_ENTITY => "Validation failed",
             StatusCode::TOO_MANY_REQUESTS => "Too many requests",
             StatusCode::SERVICE_UNAVAILABLE => "Service unavailable",
+            StatusCode::BAD_GATEWAY => "Bad gateway",
             _ => "Internal server error",
         }
     }
 
     pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
         ApiError::Validation(vec![FieldError::new(field, message)])
+    }
+
+    /// The problem for a 4xx that actix produced itself (no route, wrong method, an
+    /// extractor's error …), by status.
+    pub fn for_client_status(status: StatusCode) -> Self {
+        match status {
+            StatusCode::BAD_REQUEST => ApiError::BadRequest("the request is malformed".into()),
+            StatusCode::NOT_FOUND => ApiError::RouteNotFound,
+            StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed,
+            StatusCode::PAYLOAD_TOO_LARGE => {
+                ApiError::PayloadTooLarge(crate::config::MAX_BODY_BYTES)
+            }
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                ApiError::UnsupportedMediaType("documented for this endpoint")
+            }
+            other => ApiError::ClientError(other),
+        }
     }
 }
 
@@ -111,13 +142,18 @@ impl ResponseError for ApiError {
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::FeedUnreachable(_) => StatusCode::BAD_GATEWAY,
+            ApiError::ClientError(status) => *status,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
-        if status.is_server_error() {
+        if let ApiError::FeedUnreachable(_) = self {
+            // Someone else's server failed, not this one; the poller logged the cause.
+            tracing::warn!(code = self.code(), detail = %self, "manual feed poll failed");
+        } else if status.is_server_error() {
             tracing::error!(code = self.code(), error = ?anyhow_chain(self), "request failed");
         }
         let mut body = json!({

@@ -77,7 +77,12 @@ fn parse_filter(query: &str, tz: chrono_tz::Tz) -> Result<FeedbackFilter, ApiErr
             "sentiment" => {
                 f.sentiment = Some(
                     crate::analysis::Label::parse(&value)
-                        .ok_or_else(|| ApiError::field("sentiment", "must be positive, negative, neutral or mixed"))?
+                        .ok_or_else(|| {
+                            ApiError::field(
+                                "sentiment",
+                                "must be positive, negative, neutral or mixed",
+                            )
+                        })?
                         .as_str()
                         .to_owned(),
                 )

@@ -1,4 +1,5 @@
-//! Liveness (`/healthz`: the process answers) and readiness (`/readyz`: the database too).
+//! Liveness (`/healthz`: the process answers) and readiness (`/readyz`: the database too),
+//! for `GET` and `HEAD`.
 
 use actix_web::{web, HttpResponse};
 use serde_json::json;
@@ -18,7 +19,16 @@ async fn readyz(state: State) -> Result<HttpResponse, ApiError> {
 }
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/healthz").route(web::get().to(healthz)))
-        .service(web::resource("/readyz").route(web::get().to(readyz)))
-        .configure(super::metrics::routes);
+    // HEAD too: load balancers check with it. actix sends a HEAD answer's headers only.
+    cfg.service(
+        web::resource("/healthz")
+            .route(web::get().to(healthz))
+            .route(web::head().to(healthz)),
+    )
+    .service(
+        web::resource("/readyz")
+            .route(web::get().to(readyz))
+            .route(web::head().to(readyz)),
+    )
+    .configure(super::metrics::routes);
 }

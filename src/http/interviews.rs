@@ -118,13 +118,23 @@ fn pieces(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// When the interview began, which dates its turns.
+#[derive(Clone, Copy)]
+enum Start {
+    /// The upload's `occurred_at`: each turn is dated that plus its offset.
+    Given(DateTime<Utc>),
+    /// No `occurred_at`: every turn is dated the upload time. Adding offsets to it would date
+    /// turns in the future.
+    Unknown { uploaded_at: DateTime<Utc> },
+}
+
 fn to_feedback(
     id: &str,
     title: &str,
     turns: &[Turn],
     respondent: Option<&str>,
     attributes: &Map<String, Value>,
-    start: DateTime<Utc>,
+    start: Start,
 ) -> Vec<NewFeedback> {
     let mut items = Vec::new();
     let mut question: Option<&str> = None;
@@ -133,7 +143,10 @@ fn to_feedback(
             question = Some(&turn.text);
             continue;
         }
-        let occurred_at = start + Duration::milliseconds(turn.start_ms.unwrap_or(0) as i64);
+        let occurred_at = match start {
+            Start::Given(at) => at + Duration::milliseconds(turn.start_ms.unwrap_or(0) as i64),
+            Start::Unknown { uploaded_at } => uploaded_at,
+        };
         let parts = pieces(&turn.text);
         let many = parts.len() > 1;
         for (p, part) in parts.into_iter().enumerate() {
@@ -231,7 +244,12 @@ async fn create(
         Some(_) => return Err(ApiError::field("/external_id", "must be 1 to 200 bytes")),
         None => format!("iv_{}", crate::domain::new_id()),
     };
-    let start = body.occurred_at.unwrap_or_else(Utc::now);
+    let start = match body.occurred_at {
+        Some(at) => Start::Given(at),
+        None => Start::Unknown {
+            uploaded_at: Utc::now(),
+        },
+    };
     let items = to_feedback(
         &id,
         title,

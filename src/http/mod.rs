@@ -16,6 +16,7 @@ mod sources;
 mod surveys;
 mod understand;
 mod webhooks;
+mod workspace;
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -43,7 +44,11 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(store: Store, settings: Settings, analyzer: Arc<crate::analysis::Analyzer>) -> anyhow::Result<Arc<Self>> {
+    pub fn new(
+        store: Store,
+        settings: Settings,
+        analyzer: Arc<crate::analysis::Analyzer>,
+    ) -> anyhow::Result<Arc<Self>> {
         let per_minute = NonZeroU32::new(settings.survey_rate_per_minute.max(1))
             .ok_or_else(|| anyhow::anyhow!("rate must be positive"))?;
         let http_client = reqwest::Client::builder()
@@ -61,16 +66,19 @@ impl AppState {
         }))
     }
 
-    /// The client's address for rate limiting: the peer, or the first `X-Forwarded-For`
-    /// hop when the service sits behind a trusted proxy.
+    /// The client's address for rate limiting: the peer, or, when the service sits behind a
+    /// trusted proxy, the last `X-Forwarded-For` hop. That is the address the proxy itself
+    /// appended (or wrote); everything before it came from the client and can be anything.
     pub fn client_ip(&self, req: &HttpRequest) -> Option<IpAddr> {
         if self.settings.trust_proxy {
+            // Several header lines form one list, in order: the last line has the last hop.
             let forwarded = req
                 .headers()
-                .get("x-forwarded-for")
+                .get_all("x-forwarded-for")
+                .last()
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
-                .and_then(|v| v.trim().parse().ok());
+                .and_then(|v| v.rsplit(',').next())
+                .and_then(|v| parse_hop(v.trim()));
             if forwarded.is_some() {
                 return forwarded;
             }
@@ -90,9 +98,24 @@ impl AppState {
     }
 
     /// Redacts and analyses items of a workspace before they are stored.
-    pub async fn prepare(&self, workspace_id: &str, items: Vec<crate::domain::NewFeedback>) -> Result<Vec<crate::domain::NewFeedback>, ApiError> {
-        Ok(self.pipeline.prepare(&self.store, workspace_id, items).await?)
+    pub async fn prepare(
+        &self,
+        workspace_id: &str,
+        items: Vec<crate::domain::NewFeedback>,
+    ) -> Result<Vec<crate::domain::NewFeedback>, ApiError> {
+        Ok(self
+            .pipeline
+            .prepare(&self.store, workspace_id, items)
+            .await?)
     }
+}
+
+/// One `X-Forwarded-For` entry: an address, or an address with a port (`1.2.3.4:5678`,
+/// `[2001:db8::1]:443`), which some proxies write.
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    hop.parse()
+        .ok()
+        .or_else(|| hop.parse::<std::net::SocketAddr>().ok().map(|a| a.ip()))
 }
 
 pub type State = web::Data<AppState>;
@@ -112,7 +135,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(mentions::routes)
                 .configure(imports::routes)
                 .configure(feedback::routes)
-                .configure(understand::routes),
+                .configure(understand::routes)
+                .configure(workspace::routes),
         );
 }
 

@@ -313,15 +313,30 @@ async fn poll_now(
     if src.archived_at.is_some() {
         return Err(ApiError::Conflict("this source is archived".into()));
     }
+    // Like the poller's claim: the next background poll is one interval from now.
+    state.store.postpone_feed(&src, Utc::now()).await?;
     let outcome = poller::poll_source(&state, &src)
         .await
         .map_err(|e| match e {
             poller::PollError::Store(e) => ApiError::from(e),
-            poller::PollError::Feed(e) => {
-                ApiError::BadRequest(format!("the feed could not be read: {e}"))
-            }
+            poller::PollError::Feed(e) => ApiError::FeedUnreachable(format!(
+                "the feed at {} could not be read: {}",
+                feed_host(&src),
+                e.summary()
+            )),
         })?;
     Ok(HttpResponse::Ok().json(outcome))
+}
+
+/// The host of a feed's URL, to name it in an error without its path or query, which may
+/// carry a token.
+fn feed_host(src: &Source) -> String {
+    src.settings
+        .get("url")
+        .and_then(Value::as_str)
+        .and_then(|u| reqwest::Url::parse(u).ok())
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_else(|| "its URL".to_owned())
 }
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {

@@ -11,9 +11,9 @@ use sha2::{Digest, Sha256};
 use super::body::{is_json, json_from_bytes};
 use super::{json_body, read_body, ApiError, Auth, State};
 use crate::collect::survey::{
-    iframe_snippet, page_csp, parse_submission_form, parse_submission_json, public_definition,
-    render_closed, render_page, render_thanks, script_snippet, Submission, SurveyDefinition,
-    EMBED_JS,
+    iframe_snippet, is_valid_response_id, page_csp, parse_submission_form, parse_submission_json,
+    public_definition, render_closed, render_not_found, render_page, render_thanks, script_snippet,
+    Submission, SurveyDefinition, EMBED_JS, FORM_RESPONSE_ID, PLAIN_PAGE_CSP,
 };
 use crate::config::MAX_BODY_BYTES;
 use crate::domain::{new_id, Channel, FeedbackText, NewFeedback, Scope, Scores};
@@ -210,16 +210,104 @@ fn html(status: StatusCode, body: String) -> HttpResponse {
         .body(body)
 }
 
-async fn hosted_page(state: State, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let (s, def) = public_survey(&state, &path).await?;
+/// `GET /s/{id}`. The answer depends on `Accept` when the survey is not found (an HTML page
+/// for browsers, problem+json for API clients), so every answer here says `Vary: Accept`.
+async fn hosted_page(state: State, req: HttpRequest, path: web::Path<String>) -> HttpResponse {
+    let mut res = match hosted_page_response(&state, &req, &path).await {
+        Ok(res) => res,
+        Err(e) => actix_web::ResponseError::error_response(&e),
+    };
+    res.headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Accept"));
+    res
+}
+
+async fn hosted_page_response(
+    state: &State,
+    req: &HttpRequest,
+    id: &str,
+) -> Result<HttpResponse, ApiError> {
+    let (s, def) = match public_survey(state, id).await {
+        Ok(found) => found,
+        Err(ApiError::NotFound(_)) if prefers_html(req) => {
+            let mut res = html(StatusCode::NOT_FOUND, render_not_found());
+            res.headers_mut().insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(PLAIN_PAGE_CSP),
+            );
+            return Ok(res);
+        }
+        Err(e) => return Err(e),
+    };
     if s.status != "active" {
         return Ok(html(StatusCode::OK, render_closed()));
     }
+    // Each page view carries its own response id, so posting the same form twice (a double
+    // click, a reload after a lost answer) stores one response. The page is `no-store`, so
+    // no two people are served the same id.
+    let fresh = Submission {
+        response_id: Some(new_form_response_id()),
+        ..Default::default()
+    };
     Ok(survey_page(
         StatusCode::OK,
-        render_page(&s.id, &def, &[], None),
+        render_page(&s.id, &def, &[], Some(&fresh)),
         &def,
     ))
+}
+
+/// Does the request's `Accept` rank `text/html` above JSON? True for browsers navigating to
+/// a link; false for API clients, `*/*` alone, or no `Accept` at all.
+fn prefers_html(req: &HttpRequest) -> bool {
+    use actix_web::http::header::{Accept, Header, Quality};
+    let Ok(accept) = Accept::parse(req) else {
+        return false;
+    };
+    // The most specific media range that matches decides the quality (RFC 9110, 12.5.1).
+    let quality = |essence: &str| {
+        let ty = essence.split('/').next().unwrap_or_default();
+        let mut best: Option<(u8, Quality)> = None;
+        for item in accept.iter() {
+            let m = &item.item;
+            let specificity = if m.essence_str() == essence {
+                2
+            } else if m.type_() == ty && m.subtype() == actix_web::mime::STAR {
+                1
+            } else if m.type_() == actix_web::mime::STAR {
+                0
+            } else {
+                continue;
+            };
+            if best.is_none_or(|(s, _)| specificity > s) {
+                best = Some((specificity, item.quality));
+            }
+        }
+        best.map_or(Quality::ZERO, |(_, q)| q)
+    };
+    let html = quality("text/html");
+    let json = quality("application/problem+json").max(quality("application/json"));
+    html > Quality::ZERO && html > json
+}
+
+/// A response id for a hosted form: random (not time-ordered), so one respondent cannot
+/// guess another's and make their answer look like a replay.
+fn new_form_response_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// The response id a form post carried, if valid, else a new one: the form shown again after
+/// an error keeps the id of the form that was posted.
+fn posted_response_id(body: &[u8]) -> String {
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+        .ok()
+        .and_then(|pairs| {
+            pairs
+                .into_iter()
+                .find(|(k, _)| k == FORM_RESPONSE_ID)
+                .map(|(_, v)| v.trim().to_owned())
+        })
+        .filter(|v| is_valid_response_id(v))
+        .unwrap_or_else(new_form_response_id)
 }
 
 /// A page of this survey, with its Content-Security-Policy: `frame-ancestors` follows the
@@ -344,7 +432,7 @@ async fn submit_response(
     }
     let body = read_body(payload, MAX_BODY_BYTES).await?;
     let parsed = if as_form {
-        super::body::reject_percent_nul(&body)?;
+        super::body::reject_nul_in_form(&body)?;
         parse_submission_form(&def, &body)
     } else {
         parse_submission_json(&json_from_bytes(&body)?)
@@ -352,11 +440,15 @@ async fn submit_response(
     let submission = match parsed {
         Ok(sub) => sub,
         Err(errors) if as_form => {
+            let again = Submission {
+                response_id: Some(posted_response_id(&body)),
+                ..Default::default()
+            };
             return Ok(survey_page(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                render_page(&s.id, &def, &errors, None),
+                render_page(&s.id, &def, &errors, Some(&again)),
                 &def,
-            ))
+            ));
         }
         Err(errors) => return Err(ApiError::Validation(errors)),
     };
@@ -370,24 +462,34 @@ async fn submit_response(
             res.json(body)
         }
     };
-    if submission.honeypot_filled {
-        // Bots get the same answer as people, and nothing is stored.
-        tracing::info!("survey honeypot filled; response dropped");
-        return Ok(received(StatusCode::CREATED, json!({"status": "received"})));
-    }
     let answers = match def.validate_answers(&submission.answers) {
         Ok(a) => a,
         Err(errors) if as_form => {
+            // Shown again with the same response id (or a new one if the post had none), so
+            // the corrected form is still posted once however often it is sent.
+            let mut again = submission.clone();
+            if again.response_id.is_none() {
+                again.response_id = Some(new_form_response_id());
+            }
             return Ok(survey_page(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                render_page(&s.id, &def, &errors, Some(&submission)),
+                render_page(&s.id, &def, &errors, Some(&again)),
                 &def,
-            ))
+            ));
         }
         Err(errors) => return Err(ApiError::Validation(errors)),
     };
     let rid = response_id(&s.id, submission.response_id.as_deref());
     let items = response_feedback(&s, &def, &rid, &submission, &answers);
+    if submission.honeypot_filled {
+        // Bots get the same answer as people (validation errors included), and nothing is
+        // stored: the response id is what a real one would be, and the count is real too.
+        tracing::info!("survey honeypot filled; response dropped");
+        return Ok(received(
+            StatusCode::CREATED,
+            json!({"response_id": rid, "feedback_count": items.len(), "replayed": false}),
+        ));
+    }
     let items = state.prepare(&s.workspace_id, items).await?;
     let new = NewSurveyResponse {
         id: rid.clone(),

@@ -28,16 +28,27 @@ struct AnalyzeItem {
     text: String,
 }
 
-async fn analyze(state: State, auth: Auth, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, ApiError> {
+async fn analyze(
+    state: State,
+    auth: Auth,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
     let ws = auth.require(Scope::Read)?.to_owned();
     let body: AnalyzeRequest = json_body(&req, payload).await?;
     if body.items.is_empty() || body.items.len() > MAX_ANALYZE_ITEMS {
-        return Err(ApiError::field("/items", format!("1 to {MAX_ANALYZE_ITEMS} items")));
+        return Err(ApiError::field(
+            "/items",
+            format!("1 to {MAX_ANALYZE_ITEMS} items"),
+        ));
     }
     let mut errors = Vec::new();
     for (i, item) in body.items.iter().enumerate() {
         if item.text.chars().count() > MAX_TEXT_CHARS {
-            errors.push(crate::domain::FieldError::new(format!("/items/{i}/text"), "longer than 10000 characters"));
+            errors.push(crate::domain::FieldError::new(
+                format!("/items/{i}/text"),
+                "longer than 10000 characters",
+            ));
         }
     }
     if !errors.is_empty() {
@@ -48,7 +59,11 @@ async fn analyze(state: State, auth: Auth, req: HttpRequest, payload: web::Paylo
     let results = tokio::task::spawn_blocking(move || {
         let texts: Vec<&str> = body.items.iter().map(|i| i.text.as_str()).collect();
         let analyses = analyzer.analyze_batch(&texts, &profile.context);
-        body.items.iter().zip(&analyses).map(|(i, a)| analysis_json(&i.id, a)).collect::<Vec<_>>()
+        body.items
+            .iter()
+            .zip(&analyses)
+            .map(|(i, a)| analysis_json(&i.id, a))
+            .collect::<Vec<_>>()
     })
     .await
     .map_err(|e| ApiError::Internal(e.into()))?;
@@ -66,7 +81,12 @@ async fn dictionary(state: State, auth: Auth) -> Result<HttpResponse, ApiError> 
     Ok(HttpResponse::Ok().json(json!({"words": state.store.dictionary(ws).await?})))
 }
 
-async fn add_words(state: State, auth: Auth, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, ApiError> {
+async fn add_words(
+    state: State,
+    auth: Auth,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
     let ws = auth.require(Scope::Admin)?;
     let body: Words = json_body(&req, payload).await?;
     if body.words.is_empty() || body.words.len() > 1000 {
@@ -76,16 +96,26 @@ async fn add_words(state: State, auth: Auth, req: HttpRequest, payload: web::Pay
     for (i, w) in body.words.iter().enumerate() {
         let w = w.trim();
         if w.is_empty() || w.chars().count() > 30 || w.chars().any(char::is_whitespace) {
-            return Err(ApiError::field(format!("/words/{i}"), "1 to 30 characters, no spaces"));
+            return Err(ApiError::field(
+                format!("/words/{i}"),
+                "1 to 30 characters, no spaces",
+            ));
         }
         words.push(w.to_owned());
     }
     let added = state.store.add_dictionary_words(ws, &words).await?;
     state.pipeline.invalidate(ws);
-    Ok(HttpResponse::Ok().json(json!({"added": added, "words": state.store.dictionary(ws).await?})))
+    Ok(
+        HttpResponse::Ok()
+            .json(json!({"added": added, "words": state.store.dictionary(ws).await?})),
+    )
 }
 
-async fn delete_word(state: State, auth: Auth, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+async fn delete_word(
+    state: State,
+    auth: Auth,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let ws = auth.require(Scope::Admin)?;
     if !state.store.delete_dictionary_word(ws, &path).await? {
         return Err(ApiError::NotFound("word"));
@@ -96,7 +126,13 @@ async fn delete_word(state: State, auth: Auth, path: web::Path<String>) -> Resul
 
 async fn categories(state: State, auth: Auth) -> Result<HttpResponse, ApiError> {
     let ws = auth.require(Scope::Read)?;
-    let defaults = state.pipeline.analyzer.taxonomy().categories.iter().map(|c| json!({"id": c.id, "name": c.name, "custom": false}));
+    let defaults = state
+        .pipeline
+        .analyzer
+        .taxonomy()
+        .categories
+        .iter()
+        .map(|c| json!({"id": c.id, "name": c.name, "custom": false}));
     let custom = state.store.custom_categories(ws).await?;
     let items: Vec<Value> = defaults
         .chain(custom.iter().map(|c| json!({"id": c.id, "name": c.name, "custom": true, "keywords": c.keywords, "examples": c.examples})))
@@ -104,34 +140,70 @@ async fn categories(state: State, auth: Auth) -> Result<HttpResponse, ApiError> 
     Ok(HttpResponse::Ok().json(json!({"items": items})))
 }
 
-async fn create_category(state: State, auth: Auth, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, ApiError> {
+async fn create_category(
+    state: State,
+    auth: Auth,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
     let ws = auth.require(Scope::Admin)?;
     let c: CustomCategory = json_body(&req, payload).await?;
-    let valid_id = !c.id.is_empty() && c.id.len() <= 40 && c.id.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_');
+    let valid_id = !c.id.is_empty()
+        && c.id.len() <= 40
+        && c.id
+            .chars()
+            .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_');
     if !valid_id || c.id.starts_with("cluster") {
-        return Err(ApiError::field("/id", "1 to 40 of a-z, 0-9 and _ (not starting with cluster)"));
+        return Err(ApiError::field(
+            "/id",
+            "1 to 40 of a-z, 0-9 and _ (not starting with cluster)",
+        ));
     }
     if DEFAULT_IDS.contains(&c.id.as_str()) {
-        return Err(ApiError::Conflict(format!("{} is a default category", c.id)));
+        return Err(ApiError::Conflict(format!(
+            "{} is a default category",
+            c.id
+        )));
     }
     if c.name.trim().is_empty() || c.name.chars().count() > 50 {
         return Err(ApiError::field("/name", "1 to 50 characters"));
     }
     if c.keywords.is_empty() && c.examples.is_empty() {
-        return Err(ApiError::field("/keywords", "give keywords, example sentences, or both"));
+        return Err(ApiError::field(
+            "/keywords",
+            "give keywords, example sentences, or both",
+        ));
     }
-    if c.keywords.len() > 200 || c.keywords.iter().any(|k| k.trim().is_empty() || k.chars().count() > 30) {
-        return Err(ApiError::field("/keywords", "at most 200 keywords of 1 to 30 characters"));
+    if c.keywords.len() > 200
+        || c.keywords
+            .iter()
+            .any(|k| k.trim().is_empty() || k.chars().count() > 30)
+    {
+        return Err(ApiError::field(
+            "/keywords",
+            "at most 200 keywords of 1 to 30 characters",
+        ));
     }
-    if c.examples.len() > 50 || c.examples.iter().any(|e| e.trim().is_empty() || e.chars().count() > 500) {
-        return Err(ApiError::field("/examples", "at most 50 examples of 1 to 500 characters"));
+    if c.examples.len() > 50
+        || c.examples
+            .iter()
+            .any(|e| e.trim().is_empty() || e.chars().count() > 500)
+    {
+        return Err(ApiError::field(
+            "/examples",
+            "at most 50 examples of 1 to 500 characters",
+        ));
     }
     state.store.create_category(ws, &c).await?;
     state.pipeline.invalidate(ws);
     Ok(HttpResponse::Created().json(json!({"id": c.id, "name": c.name, "custom": true, "keywords": c.keywords, "examples": c.examples})))
 }
 
-async fn delete_category(state: State, auth: Auth, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+async fn delete_category(
+    state: State,
+    auth: Auth,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let ws = auth.require(Scope::Admin)?;
     if !state.store.delete_category(ws, &path).await? {
         return Err(ApiError::NotFound("category"));
@@ -147,7 +219,13 @@ struct Labels {
     pain_points: Option<Vec<String>>,
 }
 
-async fn set_labels(state: State, auth: Auth, req: HttpRequest, path: web::Path<String>, payload: web::Payload) -> Result<HttpResponse, ApiError> {
+async fn set_labels(
+    state: State,
+    auth: Auth,
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
     let ws = auth.require(Scope::Admin)?;
     let body: Labels = json_body(&req, payload).await?;
     if body.sentiment.is_none() && body.pain_points.is_none() {
@@ -156,8 +234,14 @@ async fn set_labels(state: State, auth: Auth, req: HttpRequest, path: web::Path<
     if let Some(pains) = &body.pain_points {
         let custom = state.store.custom_categories(ws).await?;
         for (i, p) in pains.iter().enumerate() {
-            if !DEFAULT_IDS.contains(&p.as_str()) && !custom.iter().any(|c| &c.id == p) && !p.starts_with("cluster:") {
-                return Err(ApiError::field(format!("/pain_points/{i}"), "not a category of this workspace"));
+            if !DEFAULT_IDS.contains(&p.as_str())
+                && !custom.iter().any(|c| &c.id == p)
+                && !p.starts_with("cluster:")
+            {
+                return Err(ApiError::field(
+                    format!("/pain_points/{i}"),
+                    "not a category of this workspace",
+                ));
             }
         }
     }
@@ -166,16 +250,29 @@ async fn set_labels(state: State, auth: Auth, req: HttpRequest, path: web::Path<
         p.sort();
         p.dedup();
     }
-    let updated = state.store.set_labels(ws, &path, body.sentiment, pains).await?;
+    let updated = state
+        .store
+        .set_labels(ws, &path, body.sentiment, pains)
+        .await?;
     state.pipeline.invalidate(ws);
     Ok(HttpResponse::Ok().json(super::feedback::feedback_json(&updated)))
 }
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/analyze").route(web::post().to(analyze)))
-        .service(web::resource("/dictionary").route(web::get().to(dictionary)).route(web::post().to(add_words)))
+        .service(
+            web::resource("/dictionary")
+                .route(web::get().to(dictionary))
+                .route(web::post().to(add_words)),
+        )
         .service(web::resource("/dictionary/{word}").route(web::delete().to(delete_word)))
-        .service(web::resource("/pain-point-categories").route(web::get().to(categories)).route(web::post().to(create_category)))
-        .service(web::resource("/pain-point-categories/{id}").route(web::delete().to(delete_category)))
+        .service(
+            web::resource("/pain-point-categories")
+                .route(web::get().to(categories))
+                .route(web::post().to(create_category)),
+        )
+        .service(
+            web::resource("/pain-point-categories/{id}").route(web::delete().to(delete_category)),
+        )
         .service(web::resource("/feedback/{id}/labels").route(web::put().to(set_labels)));
 }

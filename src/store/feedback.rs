@@ -7,10 +7,12 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set, TransactionTrait, TryInsertResult,
 };
-use std::collections::HashSet;
 use serde_json::Value;
+use std::collections::HashSet;
 
-use super::entity::{feedback, feedback_keyword, feedback_pain_point, interview, survey_response, webhook_delivery};
+use super::entity::{
+    feedback, feedback_keyword, feedback_pain_point, interview, survey_response, webhook_delivery,
+};
 use super::{is_unique_violation, now, Store, StoreResult};
 use crate::domain::{new_id, Channel, NewFeedback};
 
@@ -78,7 +80,12 @@ pub struct Erased {
     pub interviews: u64,
 }
 
-fn active_model(id: String, workspace_id: &str, item: &NewFeedback, received_at: DateTime<Utc>) -> feedback::ActiveModel {
+fn active_model(
+    id: String,
+    workspace_id: &str,
+    item: &NewFeedback,
+    received_at: DateTime<Utc>,
+) -> feedback::ActiveModel {
     let a = item.analysis.as_ref();
     feedback::ActiveModel {
         id: Set(id),
@@ -116,7 +123,10 @@ async fn insert_items<C: ConnectionTrait>(
     let mut stored = 0;
     for chunk in items.chunks(INSERT_CHUNK) {
         let ids: Vec<String> = chunk.iter().map(|_| format!("fb_{}", new_id())).collect();
-        let models = chunk.iter().zip(&ids).map(|(i, id)| active_model(id.clone(), workspace_id, i, received_at));
+        let models = chunk
+            .iter()
+            .zip(&ids)
+            .map(|(i, id)| active_model(id.clone(), workspace_id, i, received_at));
         let inserted = feedback::Entity::insert_many(models)
             .on_conflict(
                 OnConflict::columns([
@@ -140,12 +150,16 @@ async fn insert_items<C: ConnectionTrait>(
         let mut words = Vec::new();
         for (item, id) in new_items {
             let Some(a) = &item.analysis else { continue };
-            pains.extend(a.pain_points.iter().map(|p| feedback_pain_point::ActiveModel {
-                feedback_id: Set(id.clone()),
-                category: Set(p.clone()),
-                workspace_id: Set(workspace_id.to_owned()),
-                occurred_at: Set(item.occurred_at),
-            }));
+            pains.extend(
+                a.pain_points
+                    .iter()
+                    .map(|p| feedback_pain_point::ActiveModel {
+                        feedback_id: Set(id.clone()),
+                        category: Set(p.clone()),
+                        workspace_id: Set(workspace_id.to_owned()),
+                        occurred_at: Set(item.occurred_at),
+                    }),
+            );
             words.extend(a.keywords.iter().map(|k| feedback_keyword::ActiveModel {
                 feedback_id: Set(id.clone()),
                 keyword: Set(k.clone()),
@@ -172,7 +186,9 @@ where
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<A> = rows.by_ref().take(INSERT_CHUNK * 2).collect();
-        <A::Entity as EntityTrait>::insert_many(chunk).exec_without_returning(conn).await?;
+        <A::Entity as EntityTrait>::insert_many(chunk)
+            .exec_without_returning(conn)
+            .await?;
     }
     Ok(())
 }
@@ -467,14 +483,20 @@ impl Store {
     }
 }
 
-/// `attributes[key] == value`, compared as text (numbers and booleans as they print).
+/// `attributes[key] == value`, compared as text (numbers and booleans as they print), the
+/// same on both backends: PostgreSQL's `->>` gives `true`/`false` for booleans, while SQLite's
+/// `json_extract` gives `1`/`0`, so SQLite spells booleans out by their JSON type first.
 fn attribute_equals(backend: DbBackend, key: &str, value: &str) -> sea_orm::sea_query::SimpleExpr {
     match backend {
         DbBackend::Postgres => Expr::cust_with_values("(attributes ->> $1) = $2", [key, value]),
-        _ => Expr::cust_with_values(
-            "CAST(json_extract(attributes, ?) AS TEXT) = ?",
-            [format!("$.\"{}\"", key.replace('"', "")), value.to_owned()],
-        ),
+        _ => {
+            let path = format!("$.\"{}\"", key.replace('"', ""));
+            Expr::cust_with_values(
+                "(CASE json_type(attributes, ?) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' \
+                 ELSE CAST(json_extract(attributes, ?) AS TEXT) END) = ?",
+                [path.clone(), path, value.to_owned()],
+            )
+        }
     }
 }
 

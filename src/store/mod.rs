@@ -20,7 +20,15 @@ use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement,
+    TransactionTrait,
+};
+
+/// Key of the PostgreSQL advisory lock that serialises migrations between processes: the
+/// bytes of "tingjian" read as a big-endian integer, so it does not collide by accident with
+/// another application's lock on a shared server.
+const MIGRATION_LOCK_KEY: i64 = 0x7469_6e67_6a69_616e;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -63,10 +71,39 @@ impl Store {
         Ok(Self { db })
     }
 
-    /// Applies every pending migration; safe to run from several replicas at once on
-    /// PostgreSQL (sea-orm takes the migration table row by row), and at every start.
+    /// Applies every pending migration, at every start. On PostgreSQL, several processes
+    /// (replicas starting together, `tingjian migrate` beside them) take turns: each waits for
+    /// an advisory lock, so only the first applies what is pending and the others find nothing
+    /// left to do. Without it they race on `CREATE TABLE` and all but one fail.
     pub async fn migrate(&self) -> StoreResult<()> {
-        Migrator::up(&self.db, None).await?;
+        if self.backend() != DbBackend::Postgres {
+            // SQLite has no advisory locks, and sea-orm runs its migrations outside a
+            // transaction: two processes migrating a fresh file at the same moment could still
+            // race. One machine runs one service there, so that is left as it is.
+            Migrator::up(&self.db, None).await?;
+            return Ok(());
+        }
+        // `self.db` is a pool: two statements on it may run on two different connections, so
+        // a session-level `pg_advisory_lock` / `pg_advisory_unlock` pair could unlock on the
+        // wrong connection and leave the lock held by a pooled connection. A transaction
+        // pins one connection instead, and `pg_advisory_xact_lock` is released when that
+        // transaction ends: on the rollback below, when `lock` is dropped on an error or a
+        // cancelled future, or when the connection dies with the process. The transaction
+        // runs nothing but the lock. `Migrator::up` runs on another connection of the pool
+        // and commits its own transaction before the lock is released, so the next process
+        // to get the lock sees the migrations as applied. Being transaction-scoped, the lock
+        // also works behind PgBouncer in transaction mode (operations.md suggests it), where
+        // a session-level lock could be taken and released on different server connections.
+        let lock = self.db.begin().await?;
+        lock.execute(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock($1)",
+            [MIGRATION_LOCK_KEY.into()],
+        ))
+        .await?;
+        let applied = Migrator::up(&self.db, None).await;
+        lock.rollback().await?;
+        applied?;
         Ok(())
     }
 

@@ -118,21 +118,32 @@ impl Store {
             .one(&self.db)
             .await?;
         let Some(src) = due else { return Ok(None) };
-        let interval = src
-            .settings
-            .get("interval_secs")
-            .and_then(Value::as_i64)
-            .unwrap_or(900);
         let res = source::Entity::update_many()
             .col_expr(
                 source::Column::NextPollAt,
-                Expr::value(at + Duration::seconds(interval)),
+                Expr::value(at + feed_interval(&src)),
             )
             .filter(source::Column::Id.eq(src.id.clone()))
             .filter(source::Column::NextPollAt.eq(src.next_poll_at))
             .exec(&self.db)
             .await?;
         Ok((res.rows_affected == 1).then_some(src))
+    }
+
+    /// Pushes a live feed's next poll one interval past `at`, as a claim does, but
+    /// unconditionally: for a poll made by hand (`POST /api/v1/sources/{id}/poll`), so the
+    /// background poller does not fetch the feed again right after.
+    pub async fn postpone_feed(&self, src: &Source, at: DateTime<Utc>) -> StoreResult<()> {
+        source::Entity::update_many()
+            .col_expr(
+                source::Column::NextPollAt,
+                Expr::value(at + feed_interval(src)),
+            )
+            .filter(source::Column::Id.eq(src.id.clone()))
+            .filter(source::Column::ArchivedAt.is_null())
+            .exec(&self.db)
+            .await?;
+        Ok(())
     }
 
     pub async fn save_poll_state(&self, source_id: &str, state: Value) -> StoreResult<()> {
@@ -143,4 +154,14 @@ impl Store {
             .await?;
         Ok(())
     }
+}
+
+/// A feed's poll interval (`settings.interval_secs`, 900 s if missing).
+fn feed_interval(src: &Source) -> Duration {
+    Duration::seconds(
+        src.settings
+            .get("interval_secs")
+            .and_then(Value::as_i64)
+            .unwrap_or(900),
+    )
 }

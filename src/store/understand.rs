@@ -8,7 +8,10 @@ use sea_orm::{
 };
 use serde_json::{json, Value};
 
-use super::entity::{dictionary_word, feedback, feedback_keyword, feedback_label, feedback_pain_point, pain_point_category};
+use super::entity::{
+    dictionary_word, feedback, feedback_keyword, feedback_label, feedback_pain_point,
+    pain_point_category,
+};
 use super::{now, Store, StoreError, StoreResult};
 use crate::analysis::{CustomCategory, Label};
 use crate::domain::FeedbackAnalysis;
@@ -34,7 +37,11 @@ impl Store {
     }
 
     /// Adds words (already validated); words already there are kept as they are.
-    pub async fn add_dictionary_words(&self, workspace_id: &str, words: &[String]) -> StoreResult<u64> {
+    pub async fn add_dictionary_words(
+        &self,
+        workspace_id: &str,
+        words: &[String],
+    ) -> StoreResult<u64> {
         if words.is_empty() {
             return Ok(0);
         }
@@ -46,15 +53,22 @@ impl Store {
         });
         Ok(dictionary_word::Entity::insert_many(rows)
             .on_conflict(
-                OnConflict::columns([dictionary_word::Column::WorkspaceId, dictionary_word::Column::Word])
-                    .do_nothing()
-                    .to_owned(),
+                OnConflict::columns([
+                    dictionary_word::Column::WorkspaceId,
+                    dictionary_word::Column::Word,
+                ])
+                .do_nothing()
+                .to_owned(),
             )
             .exec_without_returning(&self.db)
             .await?)
     }
 
-    pub async fn delete_dictionary_word(&self, workspace_id: &str, word: &str) -> StoreResult<bool> {
+    pub async fn delete_dictionary_word(
+        &self,
+        workspace_id: &str,
+        word: &str,
+    ) -> StoreResult<bool> {
         let res = dictionary_word::Entity::delete_many()
             .filter(dictionary_word::Column::WorkspaceId.eq(workspace_id))
             .filter(dictionary_word::Column::Word.eq(word))
@@ -92,7 +106,10 @@ impl Store {
         };
         match row.insert(&self.db).await {
             Ok(_) => Ok(()),
-            Err(e) if super::is_unique_violation(&e) => Err(StoreError::Conflict(format!("a category with id {} exists", c.id))),
+            Err(e) if super::is_unique_violation(&e) => Err(StoreError::Conflict(format!(
+                "a category with id {} exists",
+                c.id
+            ))),
             Err(e) => Err(e.into()),
         }
     }
@@ -120,12 +137,21 @@ impl Store {
             .one(&txn)
             .await?
             .ok_or(StoreError::NotFound("feedback"))?;
-        let existing = feedback_label::Entity::find_by_id(feedback_id.to_owned()).one(&txn).await?;
-        let sentiment = sentiment.map(|l| l.as_str().to_owned()).or(existing.as_ref().and_then(|e| e.sentiment.clone()));
+        let existing = feedback_label::Entity::find_by_id(feedback_id.to_owned())
+            .one(&txn)
+            .await?;
+        let sentiment = sentiment
+            .map(|l| l.as_str().to_owned())
+            .or(existing.as_ref().and_then(|e| e.sentiment.clone()));
         let pains = pain_points.or_else(|| {
-            existing.as_ref().and_then(|e| e.pain_points.clone()).and_then(|v| serde_json::from_value(v).ok())
+            existing
+                .as_ref()
+                .and_then(|e| e.pain_points.clone())
+                .and_then(|v| serde_json::from_value(v).ok())
         });
-        feedback_label::Entity::delete_by_id(feedback_id.to_owned()).exec(&txn).await?;
+        feedback_label::Entity::delete_by_id(feedback_id.to_owned())
+            .exec(&txn)
+            .await?;
         feedback_label::ActiveModel {
             feedback_id: Set(feedback_id.to_owned()),
             workspace_id: Set(workspace_id.to_owned()),
@@ -156,7 +182,9 @@ impl Store {
                 })
                 .collect();
             if !rows.is_empty() {
-                feedback_pain_point::Entity::insert_many(rows).exec_without_returning(&txn).await?;
+                feedback_pain_point::Entity::insert_many(rows)
+                    .exec_without_returning(&txn)
+                    .await?;
             }
         }
         let mut active: feedback::ActiveModel = item.into();
@@ -192,7 +220,11 @@ impl Store {
                 .all(&self.db)
                 .await?;
             for (id, text) in texts {
-                let label = chunk.iter().find(|l| l.feedback_id == id).and_then(|l| l.sentiment.as_deref()).and_then(Label::parse);
+                let label = chunk
+                    .iter()
+                    .find(|l| l.feedback_id == id)
+                    .and_then(|l| l.sentiment.as_deref())
+                    .and_then(Label::parse);
                 if let Some(label) = label {
                     out.push((text, label));
                 }
@@ -233,7 +265,12 @@ impl Store {
     }
 
     /// How many items of a workspace lack an analysis of `version` (all of them if `all`).
-    pub async fn stale_count(&self, workspace_id: &str, version: &str, all: bool) -> StoreResult<u64> {
+    pub async fn stale_count(
+        &self,
+        workspace_id: &str,
+        version: &str,
+        all: bool,
+    ) -> StoreResult<u64> {
         Ok(feedback::Entity::find()
             .filter(stale_condition(workspace_id, version, all))
             .count(&self.db)
@@ -241,7 +278,14 @@ impl Store {
     }
 
     /// The next page of items to re-analyse, after `after` in id order.
-    pub async fn stale_items(&self, workspace_id: &str, version: &str, all: bool, after: Option<&str>, limit: u64) -> StoreResult<Vec<StaleItem>> {
+    pub async fn stale_items(
+        &self,
+        workspace_id: &str,
+        version: &str,
+        all: bool,
+        after: Option<&str>,
+        limit: u64,
+    ) -> StoreResult<Vec<StaleItem>> {
         let mut q = feedback::Entity::find().filter(stale_condition(workspace_id, version, all));
         if let Some(after) = after {
             q = q.filter(feedback::Column::Id.gt(after));
@@ -257,26 +301,51 @@ impl Store {
             .into_tuple()
             .all(&self.db)
             .await?;
-        Ok(rows.into_iter().map(|(id, text, corrected, occurred_at)| StaleItem { id, text, corrected, occurred_at }).collect())
+        Ok(rows
+            .into_iter()
+            .map(|(id, text, corrected, occurred_at)| StaleItem {
+                id,
+                text,
+                corrected,
+                occurred_at,
+            })
+            .collect())
     }
 
     /// Replaces the analysis of stored items in one transaction. A corrected item keeps the
     /// labels a person gave it; the rest of its analysis is refreshed.
-    pub async fn save_analyses(&self, workspace_id: &str, items: &[(StaleItem, FeedbackAnalysis)]) -> StoreResult<()> {
+    pub async fn save_analyses(
+        &self,
+        workspace_id: &str,
+        items: &[(StaleItem, FeedbackAnalysis)],
+    ) -> StoreResult<()> {
         let txn = self.db.begin().await?;
-        let ids: Vec<&str> = items.iter().filter(|(s, _)| !s.corrected).map(|(s, _)| s.id.as_str()).collect();
+        let ids: Vec<&str> = items
+            .iter()
+            .filter(|(s, _)| !s.corrected)
+            .map(|(s, _)| s.id.as_str())
+            .collect();
         let all_ids: Vec<&str> = items.iter().map(|(s, _)| s.id.as_str()).collect();
         if !ids.is_empty() {
-            feedback_pain_point::Entity::delete_many().filter(feedback_pain_point::Column::FeedbackId.is_in(ids)).exec(&txn).await?;
+            feedback_pain_point::Entity::delete_many()
+                .filter(feedback_pain_point::Column::FeedbackId.is_in(ids))
+                .exec(&txn)
+                .await?;
         }
         if !all_ids.is_empty() {
-            feedback_keyword::Entity::delete_many().filter(feedback_keyword::Column::FeedbackId.is_in(all_ids)).exec(&txn).await?;
+            feedback_keyword::Entity::delete_many()
+                .filter(feedback_keyword::Column::FeedbackId.is_in(all_ids))
+                .exec(&txn)
+                .await?;
         }
         let mut pains = Vec::new();
         let mut words = Vec::new();
         for (item, a) in items {
             let mut update = feedback::Entity::update_many()
-                .col_expr(feedback::Column::AnalyzerVersion, Expr::value(a.version.clone()))
+                .col_expr(
+                    feedback::Column::AnalyzerVersion,
+                    Expr::value(a.version.clone()),
+                )
                 .filter(feedback::Column::Id.eq(item.id.as_str()))
                 .filter(feedback::Column::WorkspaceId.eq(workspace_id));
             if item.corrected {
@@ -287,15 +356,22 @@ impl Store {
                 );
             } else {
                 update = update
-                    .col_expr(feedback::Column::Sentiment, Expr::value(a.sentiment.clone()))
+                    .col_expr(
+                        feedback::Column::Sentiment,
+                        Expr::value(a.sentiment.clone()),
+                    )
                     .col_expr(feedback::Column::SentimentScore, Expr::value(a.score))
                     .col_expr(feedback::Column::Analysis, Expr::value(a.json.clone()));
-                pains.extend(a.pain_points.iter().map(|p| feedback_pain_point::ActiveModel {
-                    feedback_id: Set(item.id.clone()),
-                    category: Set(p.clone()),
-                    workspace_id: Set(workspace_id.to_owned()),
-                    occurred_at: Set(item.occurred_at),
-                }));
+                pains.extend(
+                    a.pain_points
+                        .iter()
+                        .map(|p| feedback_pain_point::ActiveModel {
+                            feedback_id: Set(item.id.clone()),
+                            category: Set(p.clone()),
+                            workspace_id: Set(workspace_id.to_owned()),
+                            occurred_at: Set(item.occurred_at),
+                        }),
+                );
             }
             update.exec(&txn).await?;
             words.extend(a.keywords.iter().map(|k| feedback_keyword::ActiveModel {
@@ -306,18 +382,29 @@ impl Store {
             }));
         }
         for chunk in pains.chunks(1000) {
-            feedback_pain_point::Entity::insert_many(chunk.to_vec()).exec_without_returning(&txn).await?;
+            feedback_pain_point::Entity::insert_many(chunk.to_vec())
+                .exec_without_returning(&txn)
+                .await?;
         }
         for chunk in words.chunks(1000) {
-            feedback_keyword::Entity::insert_many(chunk.to_vec()).exec_without_returning(&txn).await?;
+            feedback_keyword::Entity::insert_many(chunk.to_vec())
+                .exec_without_returning(&txn)
+                .await?;
         }
         txn.commit().await?;
         Ok(())
     }
 }
 
-async fn merge_corrected(db: &sea_orm::DatabaseConnection, id: &str, mut fresh: Value) -> StoreResult<Value> {
-    if let Some(label) = feedback_label::Entity::find_by_id(id.to_owned()).one(db).await? {
+async fn merge_corrected(
+    db: &sea_orm::DatabaseConnection,
+    id: &str,
+    mut fresh: Value,
+) -> StoreResult<Value> {
+    if let Some(label) = feedback_label::Entity::find_by_id(id.to_owned())
+        .one(db)
+        .await?
+    {
         if let Some(s) = label.sentiment {
             fresh["sentiment"]["label"] = json!(s);
             fresh["sentiment"]["corrected"] = json!(true);

@@ -1,6 +1,6 @@
 //! Workspaces: the tenant wall. Every other table carries `workspace_id`.
 
-use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
 
 use super::entity::workspace;
 use super::{now, Store, StoreResult};
@@ -18,6 +18,30 @@ impl Store {
             created_at: Set(now()),
         };
         Ok(model.insert(&self.db).await?)
+    }
+
+    pub async fn update_workspace(
+        &self,
+        id: &str,
+        name: Option<&str>,
+        timezone: Option<&str>,
+        redact_pii: Option<bool>,
+    ) -> StoreResult<Workspace> {
+        let current = self
+            .workspace(id)
+            .await?
+            .ok_or(super::StoreError::NotFound("workspace"))?;
+        let mut active = current.into_active_model();
+        if let Some(n) = name {
+            active.name = Set(n.to_owned());
+        }
+        if let Some(tz) = timezone {
+            active.timezone = Set(tz.to_owned());
+        }
+        if let Some(r) = redact_pii {
+            active.redact_pii = Set(r);
+        }
+        Ok(active.update(&self.db).await?)
     }
 
     pub async fn workspace(&self, id: &str) -> StoreResult<Option<Workspace>> {

@@ -1,12 +1,14 @@
-//! The binary itself: `tingjian workspace create` and `tingjian import csv`, against the same
-//! database the service uses.
+//! The binary itself: `tingjian workspace create`, `tingjian import csv`, `tingjian migrate`
+//! and `tingjian serve`'s environment, against the same database the service uses.
 
-use std::process::Command;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
 
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::Value;
 
 use crate::both_backends;
-use crate::helpers::TestApp;
+use crate::helpers::{Backend, PgDatabase, TestApp};
 
 both_backends!(
     workspace_create_prints_a_working_key,
@@ -112,4 +114,149 @@ async fn csv_import_from_the_command_line(app: TestApp) {
         crash["occurred_at"].as_str().unwrap()[..19],
         *"2026-11-20T02:00:00"
     );
+}
+
+/// Replicas starting together on a fresh PostgreSQL database each run the migrations; they
+/// take turns (an advisory lock), so every one of them succeeds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_migrations_on_postgres_all_succeed() {
+    let Some(db) = PgDatabase::create().await else {
+        return;
+    };
+    let url = db.url.clone();
+    let outputs = tokio::task::spawn_blocking(move || {
+        // All four are started before any is waited for, so they race for the empty schema.
+        let children: Vec<_> = (0..4)
+            .map(|_| {
+                Command::new(env!("CARGO_BIN_EXE_tingjian"))
+                    .arg("migrate")
+                    .env("DATABASE_URL", &url)
+                    .env("RUST_LOG", "warn")
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .expect("start tingjian migrate")
+            })
+            .collect();
+        children
+            .into_iter()
+            .map(|c| c.wait_with_output().expect("tingjian migrate"))
+            .collect::<Vec<_>>()
+    })
+    .await
+    .unwrap();
+    for (i, out) in outputs.iter().enumerate() {
+        assert!(
+            out.status.success(),
+            "migration {i} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // The schema is complete, and each migration is recorded once.
+    let conn = sea_orm::Database::connect(&db.url).await.unwrap();
+    let rows = conn
+        .query_all(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT version FROM seaql_migrations",
+        ))
+        .await
+        .unwrap();
+    let mut versions: Vec<String> = rows
+        .iter()
+        .map(|r| r.try_get_by_index(0).unwrap())
+        .collect();
+    let applied = versions.len();
+    versions.dedup();
+    assert!(applied > 0);
+    assert_eq!(versions.len(), applied);
+    conn.execute_unprepared("SELECT count(*) FROM feedback")
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+}
+
+/// A `tingjian serve` started from `cmd`: its port (from its JSON log), killed on drop.
+struct Served {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `serve` on a free port, waits until it listens; `Err(stderr)` if it exits first.
+fn serve(mut cmd: Command) -> Result<Served, String> {
+    cmd.args(["serve", "--bind", "127.0.0.1:0", "--workers", "1"])
+        .env("TINGJIAN_LOG_FORMAT", "json")
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("start tingjian serve");
+    let stderr = child.stderr.take().unwrap();
+    let mut seen = String::new();
+    let mut lines = BufReader::new(stderr).lines();
+    while let Some(Ok(line)) = lines.next() {
+        seen.push_str(&line);
+        seen.push('\n');
+        let Ok(entry) = serde_json::from_str::<Value>(&line) else {
+            continue;
+        };
+        if entry["fields"]["message"] == "listening" {
+            let port = entry["fields"]["port"].as_u64().expect("port") as u16;
+            // Keep reading its log, so a full pipe never blocks the server.
+            std::thread::spawn(move || lines.for_each(drop));
+            return Ok(Served { child, port });
+        }
+    }
+    let _ = child.wait();
+    Err(seen)
+}
+
+async fn post_from(port: u16, survey: &str, forwarded_for: &str) -> u16 {
+    reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/s/{survey}/responses"))
+        .header("X-Forwarded-For", forwarded_for)
+        .json(&serde_json::json!({"answers": {"q1": 9}}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// `TINGJIAN_TRUST_PROXY` and `TINGJIAN_NO_POLLER` read booleans the way clap's boolish
+/// parser does (1/0, yes/no, on/off, true/false), and an empty value as false.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn boolean_environment_variables() {
+    let Some(app) = TestApp::spawn(Backend::Sqlite).await else {
+        return;
+    };
+    let survey = crate::surveys::create_survey(&app, &crate::surveys::nps_survey()).await;
+    let start = |trust: &str, no_poller: &str| {
+        let mut cmd = tingjian(&app);
+        cmd.env("TINGJIAN_TRUST_PROXY", trust)
+            .env("TINGJIAN_NO_POLLER", no_poller)
+            .env("TINGJIAN_SURVEY_RATE", "1");
+        tokio::task::spawn_blocking(move || serve(cmd))
+    };
+
+    // "on": the forwarded address is the client, so two clients get a budget each.
+    let trusting = start("on", "yes").await.unwrap().expect("serve starts");
+    assert_eq!(post_from(trusting.port, &survey, "203.0.113.1").await, 201);
+    assert_eq!(post_from(trusting.port, &survey, "203.0.113.2").await, 201);
+    drop(trusting);
+
+    // Empty: false. The header is ignored; both posts come from the one peer.
+    let plain = start("", "0").await.unwrap().expect("serve starts");
+    assert_eq!(post_from(plain.port, &survey, "203.0.113.1").await, 201);
+    assert_eq!(post_from(plain.port, &survey, "203.0.113.2").await, 429);
+    drop(plain);
+
+    let refused = start("maybe", "false").await.unwrap();
+    let stderr = refused.err().expect("an invalid boolean stops serve");
+    assert!(stderr.contains("invalid value 'maybe'"), "{stderr}");
 }

@@ -9,7 +9,8 @@ use crate::helpers::{assert_problem, TestApp};
 both_backends!(
     filters_and_pagination,
     delete_and_erase_respondent,
-    bad_input_is_refused_cleanly
+    bad_input_is_refused_cleanly,
+    attribute_filters_compare_booleans_alike
 );
 
 async fn seed(app: &TestApp) -> String {
@@ -222,4 +223,52 @@ async fn bad_input_is_refused_cleanly(app: TestApp) {
     );
     let sources: Value = app.get("/api/v1/sources").await.json().await.unwrap();
     assert!(sources["items"].as_array().unwrap().is_empty());
+}
+
+/// `attr.KEY=VALUE` compares the attribute as text, booleans included: `true` matches a JSON
+/// `true` (and the string "true") on both backends, and `1` does not.
+async fn attribute_filters_compare_booleans_alike(app: TestApp) {
+    let id = crate::surveys::create_survey(
+        &app,
+        &json!({"title": "会员调查", "questions": [{"id": "say", "type": "text", "title": "想说什么？"}]}),
+    )
+    .await;
+    for (text, attributes) in [
+        ("会员很好", json!({"vip": true, "level": 3})),
+        ("不是会员", json!({"vip": false, "level": 1.5})),
+        ("写成文字", json!({"vip": "true"})),
+        ("写成数字", json!({"vip": "1"})),
+    ] {
+        let res = app
+            .client
+            .post(app.url(&format!("/s/{id}/responses")))
+            .json(&json!({"answers": {"say": text}, "respondent": {"attributes": attributes}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+    }
+    let texts = |items: Vec<Value>| {
+        let mut t: Vec<String> = items
+            .iter()
+            .map(|i| i["text"].as_str().unwrap().to_owned())
+            .collect();
+        t.sort();
+        t
+    };
+    assert_eq!(
+        texts(app.all_feedback("attr.vip=true").await),
+        ["会员很好", "写成文字"]
+    );
+    assert_eq!(
+        texts(app.all_feedback("attr.vip=false").await),
+        ["不是会员"]
+    );
+    assert_eq!(texts(app.all_feedback("attr.vip=1").await), ["写成数字"]);
+    assert!(app.all_feedback("attr.vip=0").await.is_empty());
+    assert_eq!(texts(app.all_feedback("attr.level=3").await), ["会员很好"]);
+    assert_eq!(
+        texts(app.all_feedback("attr.level=1.5").await),
+        ["不是会员"]
+    );
 }

@@ -39,7 +39,8 @@ fn pg_admin_url() -> String {
 
 /// One analyzer for every app in this test process (building one takes a moment and 40 MB).
 pub fn analyzer() -> Arc<Analyzer> {
-    static ANALYZER: once_cell::sync::Lazy<Arc<Analyzer>> = once_cell::sync::Lazy::new(|| Arc::new(Analyzer::new()));
+    static ANALYZER: once_cell::sync::Lazy<Arc<Analyzer>> =
+        once_cell::sync::Lazy::new(|| Arc::new(Analyzer::new()));
     ANALYZER.clone()
 }
 
@@ -61,8 +62,9 @@ pub fn skip_or_fail(flag: &AtomicBool, msg: &str) {
 }
 
 /// A fresh PostgreSQL database, or `None` (and a loud notice) when PostgreSQL is not there.
-/// Under `CI=true` a missing PostgreSQL fails the test instead.
-async fn fresh_pg_database() -> Option<(String, String)> {
+/// Under `CI=true` a missing PostgreSQL fails the test instead. Returns its URL and name;
+/// drop it with [`drop_pg_database`] (or hold a [`PgDatabase`]).
+pub async fn fresh_pg_database() -> Option<(String, String)> {
     let admin_url = pg_admin_url();
     let admin = match Database::connect(&admin_url).await {
         Ok(db) => db,
@@ -93,7 +95,7 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> Option<Self> {
-        tingjian::telemetry::init();
+        tingjian::telemetry::init_with("warn");
         let dir = tempfile::tempdir().expect("temp dir");
         let mut settings = Settings::new(dir.path().join("data"));
         settings.bind = "127.0.0.1:0".into();
@@ -108,7 +110,9 @@ impl TestApp {
         tweak(&mut settings);
         let database_url = settings.database_url();
         let data_dir = settings.data_dir.clone();
-        let app = Application::build_with(settings, analyzer()).await.expect("build the app");
+        let app = Application::build_with(settings, analyzer())
+            .await
+            .expect("build the app");
         let address = format!("http://127.0.0.1:{}", app.port());
         let state = app.state();
         tokio::spawn(app.run_until_stopped());
@@ -232,29 +236,58 @@ impl TestApp {
     }
 }
 
+/// A fresh, empty PostgreSQL database (not migrated), dropped with this value.
+pub struct PgDatabase {
+    pub url: String,
+    name: Option<String>,
+}
+
+impl PgDatabase {
+    /// `None` (and a loud notice) when PostgreSQL is not there, as for [`fresh_pg_database`].
+    pub async fn create() -> Option<Self> {
+        let (url, name) = fresh_pg_database().await?;
+        Some(Self {
+            url,
+            name: Some(name),
+        })
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        if let Some(name) = self.name.take() {
+            drop_pg_database(name);
+        }
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
-        let Some(name) = self.pg_database.take() else {
-            return;
-        };
-        // Drop runs outside async; use a private runtime on a plain thread.
-        let admin_url = pg_admin_url();
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            rt.block_on(async {
-                if let Ok(db) = Database::connect(&admin_url).await {
-                    let _ = db
-                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .await;
-                    let _ = db.close().await;
-                }
-            });
-        })
-        .join();
+        if let Some(name) = self.pg_database.take() {
+            drop_pg_database(name);
+        }
     }
+}
+
+/// Drops a test database, from sync code (a `Drop`), closing its connections first.
+pub fn drop_pg_database(name: String) {
+    // Drop runs outside async; use a private runtime on a plain thread.
+    let admin_url = pg_admin_url();
+    let _ = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            if let Ok(db) = Database::connect(&admin_url).await {
+                let _ = db
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .await;
+                let _ = db.close().await;
+            }
+        });
+    })
+    .join();
 }
 
 /// Asserts a problem+json answer with this status and code; returns the body.

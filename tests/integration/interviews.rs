@@ -7,7 +7,8 @@ use crate::helpers::{assert_problem, TestApp};
 
 both_backends!(
     text_transcript_turns_become_feedback,
-    subtitle_uploads_and_retries
+    subtitle_uploads_and_retries,
+    turns_are_dated_from_occurred_at_or_the_upload
 );
 
 async fn text_transcript_turns_become_feedback(app: TestApp) {
@@ -110,4 +111,53 @@ async fn subtitle_uploads_and_retries(app: TestApp) {
         )
         .await;
     assert_problem(res, 422, "validation_failed").await;
+}
+
+/// With `occurred_at`, a turn is dated that plus its offset; without it, every turn is dated
+/// the upload time (not the upload time plus offsets, which lie in the future).
+async fn turns_are_dated_from_occurred_at_or_the_upload(app: TestApp) {
+    use chrono::{DateTime, Duration, Utc};
+    let srt = "1\n00:00:01,000 --> 00:00:03,000\n主持人：价格怎么样？\n\n2\n00:10:00,000 --> 00:10:05,000\n用户：有点贵\n\n3\n00:20:00,000 --> 00:20:05,000\n主持人：还有呢？\n\n4\n01:30:00,000 --> 01:30:05,000\n用户：广告太多\n";
+    let dates = |items: &[Value]| {
+        let mut d: Vec<DateTime<Utc>> = items
+            .iter()
+            .map(|i| i["occurred_at"].as_str().unwrap().parse().unwrap())
+            .collect();
+        d.sort();
+        d
+    };
+
+    let before = Utc::now() - Duration::seconds(1);
+    let res = app
+        .post_json(
+            "/api/v1/interviews",
+            &json!({"title": "无时间", "format": "srt", "transcript": srt}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let after = Utc::now() + Duration::seconds(1);
+    let items = app.all_feedback("channel=interview").await;
+    let undated = dates(&items);
+    assert_eq!(undated.len(), 2);
+    assert_eq!(undated[0], undated[1], "every turn gets the upload time");
+    assert!(before <= undated[0] && undated[0] <= after, "{undated:?}");
+
+    let res = app
+        .post_json(
+            "/api/v1/interviews",
+            &json!({"title": "有时间", "format": "srt", "transcript": srt,
+            "occurred_at": "2026-11-18T14:00:00+08:00"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let id = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let items = app.all_feedback(&format!("source=interview:{id}")).await;
+    let start: DateTime<Utc> = "2026-11-18T06:00:00Z".parse().unwrap();
+    assert_eq!(
+        dates(&items),
+        [start + Duration::minutes(10), start + Duration::minutes(90)]
+    );
 }

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod analysis;
 mod basics;
 mod browser;
 mod cli;

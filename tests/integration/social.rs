@@ -13,6 +13,7 @@ use crate::helpers::{assert_problem, Backend, TestApp};
 
 both_backends!(
     feeds_are_polled_filtered_and_deduplicated,
+    manual_polls_reschedule_and_fail_as_bad_gateway,
     mentions_are_pushed_once
 );
 
@@ -138,7 +139,7 @@ async fn feeds_are_polled_filtered_and_deduplicated(app: TestApp) {
     assert_eq!(src["last_poll"]["last_stored"], 1);
     // A broken feed is reported, not stored.
     *feed.body.lock().unwrap() = ("<html>not a feed".into(), "text/html");
-    assert_problem(poll().await, 400, "bad_request").await;
+    assert_problem(poll().await, 502, "feed_unreachable").await;
     assert_eq!(app.all_feedback("channel=social").await.len(), 5);
     let res = app
         .post_json(
@@ -180,6 +181,88 @@ async fn background_poller_fetches_due_feeds() {
     // Claimed once: not fetched again within its interval.
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(feed.hits.load(Ordering::SeqCst), 1);
+}
+
+/// A manual poll moves the next background poll one interval ahead, like the poller's claim;
+/// a feed that cannot be fetched is a 502 that names the host and nothing more of the URL.
+async fn manual_polls_reschedule_and_fail_as_bad_gateway(app: TestApp) {
+    use chrono::{DateTime, Duration as Span, Utc};
+    let feed = feed_server().await;
+    *feed.body.lock().unwrap() = (rss(&[("m1", "听见 很好用")]), "application/rss+xml");
+    let src: Value = app.post_json("/api/v1/sources", &json!({"kind": "feed", "name": "w", "url": feed.url, "keywords": ["听见"], "interval_secs": 600})).await.json().await.unwrap();
+    let id = src["id"].as_str().unwrap();
+    let next =
+        |src: &Value| -> DateTime<Utc> { src["next_poll_at"].as_str().unwrap().parse().unwrap() };
+    assert!(next(&src) <= Utc::now(), "a new feed is due at once");
+    let before = Utc::now();
+    let res = app
+        .post_json(&format!("/api/v1/sources/{id}/poll"), &json!({}))
+        .await;
+    assert_eq!(res.status(), 200);
+    let src: Value = app
+        .get(&format!("/api/v1/sources/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        next(&src) >= before + Span::seconds(600) - Span::seconds(1)
+            && next(&src) <= Utc::now() + Span::seconds(600),
+        "next poll one interval ahead: {src}"
+    );
+
+    // Nothing listens on port 9; the path and query (a token) are not echoed.
+    let res = app.post_json("/api/v1/sources", &json!({"kind": "feed", "name": "内网", "url": "http://127.0.0.1:9/private/feed.xml?token=s3cr3t"})).await;
+    let dead: Value = res.json().await.unwrap();
+    let res = app
+        .post_json(
+            &format!("/api/v1/sources/{}/poll", dead["id"].as_str().unwrap()),
+            &json!({}),
+        )
+        .await;
+    let body = assert_problem(res, 502, "feed_unreachable").await;
+    let detail = body["detail"].as_str().unwrap();
+    assert!(detail.contains("127.0.0.1"), "{detail}");
+    for secret in ["s3cr3t", "private", "feed.xml", ":9"] {
+        assert!(!detail.contains(secret), "{detail}");
+    }
+    // The feed server answering an error is a 502 too.
+    *feed.body.lock().unwrap() = ("<html>oops".into(), "text/html");
+    let res = app
+        .post_json(&format!("/api/v1/sources/{id}/poll"), &json!({}))
+        .await;
+    assert_problem(res, 502, "feed_unreachable").await;
+}
+
+/// After a manual poll, the background poller leaves the feed alone for an interval.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn background_poller_skips_a_feed_polled_by_hand() {
+    let tick = Duration::from_millis(1500);
+    let Some(app) = TestApp::spawn_with(Backend::Sqlite, |s| {
+        s.run_poller = true;
+        s.poll_tick = tick;
+    })
+    .await
+    else {
+        return;
+    };
+    let feed = feed_server().await;
+    *feed.body.lock().unwrap() = (rss(&[("h1", "听见 又卡了")]), "application/rss+xml");
+    let res = app.post_json("/api/v1/sources", &json!({"kind": "feed", "name": "w", "url": feed.url, "keywords": ["听见"], "interval_secs": 3600})).await;
+    let id = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = app
+        .post_json(&format!("/api/v1/sources/{id}/poll"), &json!({}))
+        .await;
+    assert_eq!(res.status(), 200);
+    // Usually the manual poll came first and the poller, waking up, finds nothing due. If
+    // the poller got there first, it claimed the feed itself; either way no more fetches.
+    let hits = feed.hits.load(Ordering::SeqCst);
+    tokio::time::sleep(tick * 2).await;
+    assert_eq!(feed.hits.load(Ordering::SeqCst), hits);
+    assert_eq!(app.all_feedback("channel=social").await.len(), 1);
 }
 
 async fn mentions_are_pushed_once(app: TestApp) {

@@ -10,7 +10,9 @@ both_backends!(
     survey_lifecycle,
     responses_are_validated_and_stored,
     hosted_form_posts_work_without_javascript,
-    cors_follows_allowed_origins
+    hosted_form_double_submit_stores_once,
+    cors_follows_allowed_origins,
+    missing_survey_page_for_browsers
 );
 
 pub fn nps_survey() -> Value {
@@ -181,15 +183,27 @@ async fn responses_are_validated_and_stored(app: TestApp) {
         let body = assert_problem(res, 422, "validation_failed").await;
         assert_eq!(body["errors"][0]["field"], field, "{answers}");
     }
-    // The honeypot: answered like a success, nothing stored.
+    // The honeypot: answered like a success, in the same shape, and nothing stored.
     let res = app
         .client
         .post(&url)
-        .json(&json!({"answers": {"q1": 0, "q5": "spam"}, "website": "http://spam"}))
+        .json(&json!({"answers": {"q1": 0, "q2": "spam", "q5": "more spam"}, "website": "http://spam"}))
         .send()
         .await
         .unwrap();
-    assert!(res.status().is_success());
+    assert_eq!(res.status(), 201);
+    let out: Value = res.json().await.unwrap();
+    assert!(
+        out["response_id"].as_str().unwrap().starts_with("sr_"),
+        "{out}"
+    );
+    assert_eq!(out["feedback_count"], 2, "{out}");
+    assert_eq!(out["replayed"], false, "{out}");
+    assert_eq!(
+        out.as_object().unwrap().len(),
+        3,
+        "no more fields than a real answer: {out}"
+    );
     assert_eq!(app.all_feedback("").await.len(), 2);
     assert_problem(
         app.client
@@ -266,6 +280,107 @@ async fn hosted_form_posts_work_without_javascript(app: TestApp) {
         .to_str()
         .unwrap()
         .starts_with("application/javascript"));
+}
+
+/// The `_response_id` hidden field of a hosted page.
+fn hidden_response_id(html: &str) -> String {
+    let marker = "name=\"_response_id\" value=\"";
+    let start = html.find(marker).expect("a _response_id field") + marker.len();
+    let len = html[start..].find('"').unwrap();
+    html[start..start + len].to_owned()
+}
+
+async fn hosted_form_double_submit_stores_once(app: TestApp) {
+    let id = create_survey(&app, &nps_survey()).await;
+    let page = |app: &TestApp| {
+        let url = app.url(&format!("/s/{id}"));
+        let client = app.client.clone();
+        async move { client.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let rid = hidden_response_id(&page(&app).await);
+    assert_ne!(
+        rid,
+        hidden_response_id(&page(&app).await),
+        "each page view has its own response id"
+    );
+    let post = |body: String| {
+        app.client
+            .post(app.url(&format!("/s/{id}/responses")))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    // A form with an error comes back with the same id...
+    let res = post(format!("q1=&q5=hi&_response_id={rid}&website="))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert_eq!(hidden_response_id(&res.text().await.unwrap()), rid);
+    // ...so sending the corrected form twice (a double click) stores it once.
+    let body = format!("q1=3&q2=%E5%A4%AA%E8%B4%B5&_response_id={rid}&website=");
+    let first = post(body.clone()).await.unwrap();
+    assert_eq!(first.status(), 201);
+    let second = post(body).await.unwrap();
+    assert_eq!(second.status(), 200);
+    assert!(second
+        .text()
+        .await
+        .unwrap()
+        .contains("data-tingjian-thanks"));
+    let got: Value = app
+        .get(&format!("/api/v1/surveys/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(got["response_count"], 1);
+    assert_eq!(app.all_feedback("channel=survey").await.len(), 1);
+    // A form post without an id that fails validation gets one for the next try.
+    let res = post("q1=&q5=hi".into()).await.unwrap();
+    assert_eq!(res.status(), 422);
+    let fresh = hidden_response_id(&res.text().await.unwrap());
+    assert!(fresh.len() >= 8 && fresh != rid);
+}
+
+async fn missing_survey_page_for_browsers(app: TestApp) {
+    const BROWSER: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+    let id = create_survey(&app, &nps_survey()).await;
+    app.post_json(&format!("/api/v1/surveys/{id}/archive"), &json!({}))
+        .await;
+    for path in ["/s/sv_nope".to_owned(), format!("/s/{id}")] {
+        let res = app
+            .client
+            .get(app.url(&path))
+            .header("accept", BROWSER)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 404, "{path}");
+        assert!(res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html"));
+        assert_eq!(res.headers()["vary"], "Accept");
+        let html = res.text().await.unwrap();
+        assert!(html.contains("问卷不存在或已关闭"), "{html}");
+        assert!(html.contains("<html lang=\"zh-CN\">"));
+        // API clients keep the problem document.
+        for accept in [
+            "application/json",
+            "*/*",
+            "application/problem+json, text/html;q=0.5",
+        ] {
+            let res = app
+                .client
+                .get(app.url(&path))
+                .header("accept", accept)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.headers()["vary"], "Accept");
+            assert_problem(res, 404, "not_found").await;
+        }
+    }
 }
 
 async fn cors_follows_allowed_origins(app: TestApp) {
@@ -361,4 +476,75 @@ async fn submissions_are_rate_limited_per_address() {
         .unwrap();
     assert!(res.headers().contains_key("retry-after"));
     assert_problem(res, 429, "rate_limited").await;
+}
+
+/// Behind a proxy, the client is the last `X-Forwarded-For` hop: the one the proxy added.
+/// Whatever the client put before it does not buy a fresh budget.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limit_keys_on_the_last_forwarded_hop() {
+    let Some(app) = TestApp::spawn_with(Backend::Sqlite, |s| {
+        s.survey_rate_per_minute = 1;
+        s.trust_proxy = true;
+    })
+    .await
+    else {
+        return;
+    };
+    let id = create_survey(&app, &nps_survey()).await;
+    let url = app.url(&format!("/s/{id}/responses"));
+    let post = |forwarded: &[&str]| {
+        let mut req = app.client.post(&url).json(&json!({"answers": {"q1": 9}}));
+        for f in forwarded {
+            req = req.header("X-Forwarded-For", *f);
+        }
+        async move { req.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(post(&["198.51.100.1, 203.0.113.7"]).await, 201);
+    // Same last hop, another made-up first address: the same client.
+    assert_eq!(post(&["198.51.100.2, 203.0.113.7"]).await, 429);
+    assert_eq!(post(&["203.0.113.7"]).await, 429);
+    // Several header lines are one list: its last entry counts.
+    assert_eq!(
+        post(&["203.0.113.8", "198.51.100.3, 203.0.113.7"]).await,
+        429
+    );
+    assert_eq!(post(&["203.0.113.7", "203.0.113.9:4711"]).await, 201);
+    assert_eq!(post(&["198.51.100.1, 203.0.113.8"]).await, 201);
+}
+
+/// The rate limiter forgets addresses whose budget has refilled, also in a process that runs
+/// no feed poller (tests run none).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limiter_is_tidied_without_the_poller() {
+    let Some(app) = TestApp::spawn_with(Backend::Sqlite, |s| {
+        s.run_poller = false;
+        s.survey_rate_per_minute = 6_000; // one more every 10 ms
+        s.housekeeping_tick = std::time::Duration::from_millis(50);
+    })
+    .await
+    else {
+        return;
+    };
+    let id = create_survey(&app, &nps_survey()).await;
+    let res = app
+        .client
+        .post(app.url(&format!("/s/{id}/responses")))
+        .json(&json!({"answers": {"q1": 9}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let mut forgotten = false;
+    for _ in 0..100 {
+        if app.state.survey_limiter.is_empty() {
+            forgotten = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(
+        forgotten,
+        "the limiter still holds {} keys",
+        app.state.survey_limiter.len()
+    );
 }

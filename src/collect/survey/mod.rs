@@ -8,8 +8,9 @@
 //!   `/s/{id}/responses` into a [`Submission`]; [`SurveyDefinition::validate_answers`] checks
 //!   its answers into [`ValidAnswers`] (messages in the survey's language, since respondents
 //!   see them).
-//! - [`render_page`], [`render_thanks`], [`render_closed`] — the hosted page `GET /s/{id}`:
-//!   a plain HTML form that needs no JavaScript. [`page_csp`] is the header to send with it.
+//! - [`render_page`], [`render_thanks`], [`render_closed`], [`render_not_found`] — the hosted
+//!   page `GET /s/{id}`: a plain HTML form that needs no JavaScript. [`page_csp`] is the
+//!   header to send with it.
 //! - [`EMBED_JS`] — `GET /embed.js`, which renders the survey inside a Shadow DOM on the
 //!   host page from [`public_definition`] (`GET /s/{id}/definition.json`) and posts JSON.
 
@@ -30,7 +31,10 @@ pub use definition::{
     MAX_DESCRIPTION_CHARS, MAX_OPTIONS, MAX_OPTION_CHARS, MAX_ORIGINS, MAX_PLACEHOLDER_CHARS,
     MAX_QUESTIONS, MAX_QUESTION_TITLE_CHARS, MAX_THANK_YOU_CHARS, MAX_TITLE_CHARS, MIN_OPTIONS,
 };
-pub use page::{page_csp, render_closed, render_page, render_thanks, SURVEY_CSS};
+pub use page::{
+    page_csp, render_closed, render_not_found, render_page, render_thanks, PLAIN_PAGE_CSP,
+    SURVEY_CSS,
+};
 
 /// The embed script served at `GET /embed.js` (`application/javascript; charset=utf-8`).
 pub const EMBED_JS: &str = include_str!("../../../static/embed.js");

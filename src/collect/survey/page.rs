@@ -110,6 +110,24 @@ pub fn render_closed() -> String {
     document(Language::ZhCn, "问卷已关闭", body)
 }
 
+/// The page for a survey id that does not exist, or whose survey was archived (404), for
+/// browsers; API clients get a problem+json instead. It says no more than "not available",
+/// so it does not tell an unknown id from an archived survey.
+pub fn render_not_found() -> String {
+    let body = "<main class=\"tj\">\n<section class=\"tj-done tj-closed\" role=\"status\">\n\
+        <div class=\"tj-check\" aria-hidden=\"true\">?</div>\n\
+        <h1 class=\"tj-title\">问卷不存在或已关闭</h1>\n\
+        <p class=\"tj-lead\">请检查链接是否完整，或联系发给你问卷的人。</p>\n\
+        <p class=\"tj-en\" lang=\"en\">This survey does not exist or is no longer available.</p>\n\
+        </section>\n</main>";
+    document(Language::ZhCn, "问卷不存在或已关闭", body)
+}
+
+/// The Content-Security-Policy of pages that belong to no survey: like [`page_csp`], with
+/// nothing to post and no restriction on framing (an embed of an archived survey shows it).
+pub const PLAIN_PAGE_CSP: &str =
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; base-uri 'none'";
+
 /// A Content-Security-Policy for the hosted pages: no scripts at all, inline styles only,
 /// posts only to this service, and framing only by the survey's allowed origins.
 pub fn page_csp(def: &SurveyDefinition) -> String {
