@@ -28,8 +28,9 @@ pub fn analysis_json(id: &Value, a: &Analysis) -> Value {
     })
 }
 
-fn round3(x: f32) -> f32 {
-    (x * 1000.0).round() / 1000.0
+/// Three decimals, as f64 so that JSON shows 0.873 rather than 0.8730000257492065.
+fn round3(x: f32) -> f64 {
+    (f64::from(x) * 1000.0).round() / 1000.0
 }
 
 /// `tingjian analyze`: reads `{"id", "text"}` lines, writes one result line per input line,

@@ -6,13 +6,14 @@ use rustc_hash::FxHashMap as HashMap;
 
 use serde::Serialize;
 
-use super::lexicon::Lexicon;
 use super::normalize::is_han;
+use super::words::WordInfo;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Keyword {
     pub word: String,
-    pub weight: f32,
+    /// Rounded to three decimals (f64, so JSON shows it as written).
+    pub weight: f64,
 }
 
 /// Inverse document frequencies and the value used for unseen words.
@@ -24,8 +25,8 @@ pub trait Idf {
 /// Is this token worth reporting as a keyword? Not a stop word, not punctuation or a number,
 /// at least two characters of Chinese or three letters of Latin (emoji are kept out: they
 /// are sentiment, not topic).
-pub fn candidate(token: &str, lexicon: &Lexicon) -> bool {
-    if lexicon.stopwords.contains(token) {
+pub fn candidate(token: &str, info: &WordInfo) -> bool {
+    if info.stop {
         return false;
     }
     let han = token.chars().filter(|c| is_han(*c)).count();
@@ -34,22 +35,37 @@ pub fn candidate(token: &str, lexicon: &Lexicon) -> bool {
         || (han == 0 && latin >= 3 && token.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
 }
 
-fn round(x: f32) -> f32 {
-    (x * 1000.0).round() / 1000.0
+fn round(x: f32) -> f64 {
+    (f64::from(x) * 1000.0).round() / 1000.0
 }
 
-pub fn tfidf(tokens: &[&str], lexicon: &Lexicon, idf: &dyn Idf, top: usize) -> Vec<Keyword> {
-    let mut tf: HashMap<&str, f32> = HashMap::default();
+/// TF-IDF; `idf` is the workspace's own when it has one, else the shipped IDF in `infos`.
+pub fn tfidf(
+    tokens: &[&str],
+    infos: &[WordInfo],
+    idf: Option<&dyn Idf>,
+    unseen: f32,
+    top: usize,
+) -> Vec<Keyword> {
+    // Feedback is short: a linear list beats a hash map for counting its words.
+    let mut tf: Vec<(&str, f32, f32)> = Vec::with_capacity(16);
     let mut n = 0.0;
-    for t in tokens {
-        if candidate(t, lexicon) {
-            *tf.entry(t).or_default() += 1.0;
+    for (t, info) in tokens.iter().zip(infos) {
+        if candidate(t, info) {
+            match tf.iter_mut().find(|(w, _, _)| w == t) {
+                Some(entry) => entry.1 += 1.0,
+                None => tf.push((t, 1.0, if info.idf > 0.0 { info.idf } else { unseen })),
+            }
             n += 1.0;
         }
     }
     let mut scored: Vec<(&str, f32)> = tf
         .into_iter()
-        .map(|(w, c)| (w, c / n * idf.idf(w).unwrap_or_else(|| idf.unseen())))
+        .map(|(w, c, shipped)| (w, (c, shipped)))
+        .map(|(w, (c, shipped))| {
+            let idf = idf.map_or(shipped, |i| i.idf(w).unwrap_or_else(|| i.unseen()));
+            (w, c / n * idf)
+        })
         .collect();
     scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
     scored.truncate(top);
@@ -63,11 +79,12 @@ pub fn tfidf(tokens: &[&str], lexicon: &Lexicon, idf: &dyn Idf, top: usize) -> V
 }
 
 /// TextRank over co-occurrence within a window of five candidate tokens.
-pub fn textrank(tokens: &[&str], lexicon: &Lexicon, top: usize) -> Vec<Keyword> {
+pub fn textrank(tokens: &[&str], infos: &[WordInfo], top: usize) -> Vec<Keyword> {
     let words: Vec<&str> = tokens
         .iter()
-        .copied()
-        .filter(|t| candidate(t, lexicon))
+        .zip(infos)
+        .filter(|(t, i)| candidate(t, i))
+        .map(|(t, _)| *t)
         .collect();
     let mut index: HashMap<&str, usize> = HashMap::default();
     for w in &words {

@@ -53,6 +53,50 @@ impl Phrases {
     }
 }
 
+/// Which list a cue phrase belongs to (a phrase may be in several).
+pub mod cue {
+    pub const RESOLUTION: u8 = 1;
+    pub const NOT_OURS: u8 = 2;
+    pub const COMPLAINT_QUESTION: u8 = 4;
+    pub const QUESTION: u8 = 8;
+    pub const REQUEST: u8 = 16;
+    pub const SARCASM: u8 = 32;
+}
+
+/// Every cue phrase found in one text, by byte range: one scan serves every clause.
+pub struct Cues {
+    hits: Vec<(usize, usize, u8)>,
+}
+
+impl Cues {
+    /// Is there a cue of `kind` inside `range`?
+    pub fn any(&self, range: &std::ops::Range<usize>, kind: u8) -> bool {
+        self.hits
+            .iter()
+            .any(|(s, e, k)| k & kind != 0 && *s >= range.start && *e <= range.end)
+    }
+
+    /// Does a cue of `kind` start `range`?
+    pub fn starts(&self, range: &std::ops::Range<usize>, kind: u8) -> bool {
+        self.hits
+            .iter()
+            .any(|(s, e, k)| k & kind != 0 && *s == range.start && *e <= range.end)
+    }
+
+    /// Cues of `kind` inside `range`, as byte ranges.
+    pub fn each(
+        &self,
+        range: &std::ops::Range<usize>,
+        kind: u8,
+    ) -> impl Iterator<Item = (usize, usize)> + '_ {
+        let range = range.clone();
+        self.hits
+            .iter()
+            .filter(move |(s, e, k)| k & kind != 0 && *s >= range.start && *e <= range.end)
+            .map(|(s, e, _)| (*s, *e))
+    }
+}
+
 pub struct Lexicon {
     pub sentiment: HashMap<String, f32>,
     pub negation_strong: HashSet<String>,
@@ -73,6 +117,8 @@ pub struct Lexicon {
     /// A clause about someone else's product, or a fear that did not come true (隔壁那家…,
     /// 原以为…), reports no problem of this one.
     pub not_ours: Phrases,
+    cue_matcher: Option<AhoCorasick>,
+    cue_kinds: Vec<u8>,
 }
 
 const RESOLUTION: [&str; 18] = [
@@ -146,6 +192,39 @@ fn words_in(src: &str, wanted: &[&str]) -> Vec<String> {
 }
 
 impl Lexicon {
+    /// Finds every cue phrase of every list in one pass.
+    pub fn cues(&self, text: &str) -> Cues {
+        let hits = match &self.cue_matcher {
+            Some(m) => m
+                .find_overlapping_iter(text)
+                .map(|h| (h.start(), h.end(), self.cue_kinds[h.pattern().as_usize()]))
+                .collect(),
+            None => Vec::new(),
+        };
+        Cues { hits }
+    }
+
+    fn with_cue_matcher(mut self) -> Self {
+        let mut kinds: std::collections::BTreeMap<String, u8> = std::collections::BTreeMap::new();
+        let lists = [
+            (&self.resolution, cue::RESOLUTION),
+            (&self.not_ours, cue::NOT_OURS),
+            (&self.complaint_questions, cue::COMPLAINT_QUESTION),
+            (&self.questions, cue::QUESTION),
+            (&self.requests, cue::REQUEST),
+            (&self.sarcasm, cue::SARCASM),
+        ];
+        for (list, kind) in lists {
+            for p in &list.list {
+                *kinds.entry(p.clone()).or_default() |= kind;
+            }
+        }
+        let patterns: Vec<String> = kinds.keys().cloned().collect();
+        self.cue_kinds = kinds.into_values().collect();
+        self.cue_matcher = AhoCorasick::new(&patterns).ok();
+        self
+    }
+
     pub fn load() -> Self {
         let negation_weak: HashSet<String> = words_in(NEGATIONS, &["weak"]).into_iter().collect();
         let negation_strong = lines(NEGATIONS)
@@ -192,6 +271,9 @@ impl Lexicon {
             complaint_questions: Phrases::new(words_in(QUESTIONS, &["complaint"])),
             resolution: Phrases::new(RESOLUTION.iter().map(|s| (*s).to_owned()).collect()),
             not_ours: Phrases::new(NOT_OURS.iter().map(|s| (*s).to_owned()).collect()),
+            cue_matcher: None,
+            cue_kinds: Vec::new(),
         }
+        .with_cue_matcher()
     }
 }

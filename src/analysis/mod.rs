@@ -12,6 +12,7 @@ pub mod painpoint;
 pub mod pii;
 pub mod segment;
 pub mod sentiment;
+pub mod words;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
@@ -79,6 +80,7 @@ impl Idf for CorpusIdf {
 pub struct Analyzer {
     segmenter: segment::Segmenter,
     lexicon: Lexicon,
+    words: words::WordTable,
     taxonomy: Taxonomy,
     model: Model,
     textrank: bool,
@@ -91,10 +93,14 @@ impl Analyzer {
     }
 
     pub fn with_model(model: Model) -> Self {
+        let lexicon = Lexicon::load();
+        let taxonomy = Taxonomy::default_taxonomy();
+        let words = words::WordTable::build(&lexicon, &model, taxonomy.aspect_words());
         Self {
             segmenter: segment::Segmenter::new(),
-            lexicon: Lexicon::load(),
-            taxonomy: Taxonomy::default_taxonomy(),
+            lexicon,
+            words,
+            taxonomy,
             model,
             textrank: false,
         }
@@ -139,7 +145,7 @@ impl Analyzer {
     pub fn content_words(&self, text: &str) -> HashSet<String> {
         self.tokens(text, None)
             .into_iter()
-            .filter(|t| keywords::candidate(t, &self.lexicon))
+            .filter(|t| keywords::candidate(t, &self.words.info(t, &self.lexicon)))
             .collect()
     }
 
@@ -150,38 +156,38 @@ impl Analyzer {
     pub fn analyze_with(&self, text: &str, ctx: &WorkspaceContext) -> Analysis {
         let n = normalize::normalize(text);
         let tokens = self.segmenter.cut(&n.text, ctx.dictionary.as_ref());
-        let learned: Vec<&dyn WordWeights> = if ctx.weights.is_empty() {
-            vec![&self.model]
+        let infos = self.words.infos(&tokens, &self.lexicon);
+        let workspace: Option<&dyn WordWeights> = if ctx.weights.is_empty() {
+            None
         } else {
-            vec![&self.model, &ctx.weights]
+            Some(&ctx.weights)
         };
         let scorer = Scorer {
             lexicon: &self.lexicon,
             params: self.model.params,
         };
         let taxonomy = ctx.taxonomy.as_ref().unwrap_or(&self.taxonomy);
-        let complaint = |span: &str| {
-            if taxonomy.names_problem(span, &self.lexicon) {
+        let hits = taxonomy.hits(&n.text);
+        let complaint = |range: &std::ops::Range<usize>| {
+            if taxonomy.names_problem(&n.text, &hits, range) {
                 -PROBLEM_WEIGHT
             } else {
                 0.0
             }
         };
-        let (sentiment, clauses) = scorer.score(&n.text, &tokens, &learned, &complaint);
+        let (sentiment, clauses) = scorer.score(&n.text, &tokens, &infos, workspace, &complaint);
         let complaint = matches!(sentiment.label, Label::Negative | Label::Mixed);
-        let pain_points = taxonomy.detect(&n.text, &tokens, &clauses, &self.lexicon, complaint);
-        let aspects = taxonomy.aspects(&tokens, &clauses, &self.lexicon);
+        let pain_points = taxonomy.detect(&n.text, &tokens, &infos, &clauses, &hits, complaint);
+        let aspects = taxonomy.aspects(&tokens, &infos, &clauses);
         let keywords = if self.textrank {
-            keywords::textrank(&tokens, &self.lexicon, KEYWORDS)
+            keywords::textrank(&tokens, &infos, KEYWORDS)
         } else {
-            let idf: &dyn Idf = match &ctx.idf {
-                Some(corpus) => corpus,
-                None => &self.model,
-            };
-            keywords::tfidf(&tokens, &self.lexicon, idf, KEYWORDS)
+            let idf = ctx.idf.as_ref().map(|c| c as &dyn Idf);
+            keywords::tfidf(&tokens, &infos, idf, self.model.unseen_idf, KEYWORDS)
         };
+        drop(tokens);
         Analysis {
-            normalized: n.text.clone(),
+            normalized: n.text,
             keywords,
             sentiment,
             pain_points,
@@ -204,16 +210,16 @@ impl Analyzer {
             lexicon: &self.lexicon,
             params,
         };
-        let complaint = |span: &str| {
-            if self.taxonomy.names_problem(span, &self.lexicon) {
+        let hits = self.taxonomy.hits(normalized);
+        let complaint = |range: &std::ops::Range<usize>| {
+            if self.taxonomy.names_problem(normalized, &hits, range) {
                 -PROBLEM_WEIGHT
             } else {
                 0.0
             }
         };
-        scorer
-            .score(normalized, tokens, &[&self.model], &complaint)
-            .0
+        let infos = self.words.infos(tokens, &self.lexicon);
+        scorer.score(normalized, tokens, &infos, None, &complaint).0
     }
 
     pub fn normalize_and_cut<'a>(&self, normalized: &'a str) -> Vec<&'a str> {

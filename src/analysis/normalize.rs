@@ -14,6 +14,13 @@ static MENTION: Lazy<Regex> =
 static TOPIC: Lazy<Regex> =
     Lazy::new(|| Regex::new(r"#([^#\n]{1,40})#").expect("topic pattern is valid"));
 
+const PLACEHOLDERS: [&str; 4] = [
+    super::pii::PHONE,
+    super::pii::ID_CARD,
+    super::pii::BANK_CARD,
+    super::pii::EMAIL_ADDRESS,
+];
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Language {
@@ -66,6 +73,14 @@ pub fn normalize(raw: &str) -> Normalized {
         }
         // The topic's words stay in the text (they carry meaning); only the markers go.
         cleaned = std::borrow::Cow::Owned(TOPIC.replace_all(&cleaned, " $1 ").into_owned());
+    }
+    // Redaction placeholders ([手机号] …) say nothing about the feedback.
+    if cleaned.contains('[') {
+        for p in PLACEHOLDERS {
+            if cleaned.contains(p) {
+                cleaned = std::borrow::Cow::Owned(cleaned.replace(p, " "));
+            }
+        }
     }
     let text = fold_chars(&cleaned);
     let language = detect_language(&text);

@@ -10,8 +10,10 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use aho_corasick::{AhoCorasick, MatchKind};
 use serde::{Deserialize, Serialize};
 
-use super::lexicon::Lexicon;
+use std::ops::Range;
+
 use super::sentiment::ClauseView;
+use super::words::{Negation, WordInfo};
 
 const DEFAULT_TAXONOMY: &str = include_str!("data/painpoints.tsv");
 
@@ -65,6 +67,7 @@ pub struct Category {
 
 /// A workspace's own category: matched by its keywords, and by likeness to its examples.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CustomCategory {
     pub id: String,
     pub name: String,
@@ -84,6 +87,12 @@ pub struct Aspect {
 struct Trigger {
     category: usize,
     weak: bool,
+}
+
+/// Trigger and aspect matches in a text: (start, end, pattern).
+pub struct Hits {
+    triggers: Vec<(usize, usize, usize)>,
+    aspects: Vec<(usize, usize, usize)>,
 }
 
 pub struct Taxonomy {
@@ -193,60 +202,86 @@ impl Taxonomy {
 
     /// Does this clause name a problem (a strong trigger, not denied, not fixed)? Used as
     /// evidence of a complaint by the sentiment scorer.
-    pub fn names_problem(&self, span: &str, lexicon: &Lexicon) -> bool {
-        if lexicon.resolution.any_in(span) || lexicon.not_ours.any_in(span) {
-            return false;
-        }
-        let Some(m) = &self.triggers else {
-            return false;
+    /// Every trigger and aspect in a text, found once (leftmost-longest) for all its clauses.
+    pub fn hits(&self, text: &str) -> Hits {
+        let find = |m: &Option<AhoCorasick>| -> Vec<(usize, usize, usize)> {
+            m.as_ref()
+                .map(|m| {
+                    m.find_iter(text)
+                        .map(|h| (h.start(), h.end(), h.pattern().as_usize()))
+                        .collect()
+                })
+                .unwrap_or_default()
         };
-        m.find_iter(span).any(|hit| {
-            !denied(&span[..hit.start()])
-                && !denied_after(&span[hit.end()..])
-                && self.trigger_meta[hit.pattern().as_usize()]
-                    .iter()
-                    .any(|t| !t.weak && self.categories[t.category].id != "feature_request")
-        })
+        Hits {
+            triggers: find(&self.triggers),
+            aspects: find(&self.aspects),
+        }
+    }
+
+    /// Does this clause name a problem (a strong trigger, not denied)? Used as evidence of a
+    /// complaint by the sentiment scorer (which leaves out fixed problems and other products').
+    pub fn names_problem(&self, text: &str, hits: &Hits, range: &Range<usize>) -> bool {
+        hits.triggers
+            .iter()
+            .filter(|(s, e, _)| *s >= range.start && *e <= range.end)
+            .any(|(s, e, p)| {
+                !denied(&text[range.start..*s])
+                    && !denied_after(&text[*e..range.end])
+                    && self.trigger_meta[*p]
+                        .iter()
+                        .any(|t| !t.weak && self.categories[t.category].id != "feature_request")
+            })
+    }
+
+    /// Every aspect word, for the word table.
+    pub fn aspect_words(&self) -> impl Iterator<Item = String> + '_ {
+        self.aspect_words.iter().cloned()
     }
 
     /// Category ids found in the text, in taxonomy order.
+    #[allow(clippy::too_many_arguments)]
     pub fn detect(
         &self,
         text: &str,
         tokens: &[&str],
+        infos: &[WordInfo],
         clauses: &[ClauseView],
-        lexicon: &Lexicon,
+        hits: &Hits,
         complaint: bool,
     ) -> Vec<String> {
         let mut found = vec![false; self.categories.len()];
         for clause in clauses {
-            let Some(span) = text.get(clause.span.clone()) else {
+            let range = clause.span.clone();
+            let Some(span) = text.get(range.clone()) else {
                 continue;
             };
-            if clause.past || lexicon.resolution.any_in(span) || lexicon.not_ours.any_in(span) {
+            if clause.past || clause.resolved || clause.not_ours {
                 continue;
             }
             let praise = clause.raw >= 1.0;
-            let aspect_cats: Vec<usize> = self
+            let aspect_cats: Vec<usize> = hits
                 .aspects
-                .as_ref()
-                .map(|m| {
-                    m.find_iter(span)
-                        .flat_map(|h| self.aspect_meta[h.pattern().as_usize()].iter().copied())
-                        .collect()
-                })
-                .unwrap_or_default();
-            let mut strong_in_clause = HashSet::default();
-            let mut weak_hits = Vec::new();
-            if let Some(m) = &self.triggers {
-                for hit in m.find_iter(span) {
-                    if denied(&span[..hit.start()]) || denied_after(&span[hit.end()..]) {
+                .iter()
+                .filter(|(s, e, _)| *s >= range.start && *e <= range.end)
+                .flat_map(|(_, _, p)| self.aspect_meta[*p].iter().copied())
+                .collect();
+            let mut strong_in_clause: Vec<usize> = Vec::new();
+            let mut weak_hits: Vec<usize> = Vec::new();
+            {
+                for (start, end, pattern) in hits
+                    .triggers
+                    .iter()
+                    .filter(|(s, e, _)| *s >= range.start && *e <= range.end)
+                {
+                    let (before, after) = (&text[range.start..*start], &text[*end..range.end]);
+                    if denied(before) || denied_after(after) {
                         continue;
                     }
-                    for t in &self.trigger_meta[hit.pattern().as_usize()] {
+                    for t in &self.trigger_meta[*pattern] {
                         let id = self.categories[t.category].id.as_str();
                         if id == "feature_request" {
-                            if !FIX_WORDS.iter().any(|f| span[hit.end()..].contains(f)) {
+                            if !FIX_WORDS.iter().any(|f| after.contains(f)) {
                                 found[t.category] = true;
                             }
                             continue;
@@ -257,7 +292,7 @@ impl Taxonomy {
                         if t.weak {
                             weak_hits.push(t.category);
                         } else {
-                            strong_in_clause.insert(t.category);
+                            strong_in_clause.push(t.category);
                         }
                     }
                 }
@@ -269,7 +304,7 @@ impl Taxonomy {
                     .chain(strong_in_clause.iter())
                     .any(|c| *c != cat);
                 if !other_aspect {
-                    strong_in_clause.insert(cat);
+                    strong_in_clause.push(cat);
                 }
             }
             if strong_in_clause.is_empty() && clause.raw <= -0.5 {
@@ -298,7 +333,9 @@ impl Taxonomy {
             let words: HashSet<&str> = tokens
                 .iter()
                 .copied()
-                .filter(|t| !lexicon.stopwords.contains(*t))
+                .zip(infos)
+                .filter(|(_, i)| !i.stop)
+                .map(|(t, _)| t)
                 .collect();
             for (cat, example) in &self.examples {
                 let shared = example
@@ -324,16 +361,16 @@ impl Taxonomy {
     pub fn aspects(
         &self,
         tokens: &[&str],
+        infos: &[WordInfo],
         clauses: &[ClauseView],
-        lexicon: &Lexicon,
     ) -> Vec<Aspect> {
-        let is_aspect = |t: &str| self.aspect_words.contains(t);
         let mut out: Vec<Aspect> = Vec::new();
         for clause in clauses {
             let toks = &tokens[clause.tokens.clone()];
+            let info = &infos[clause.tokens.clone()];
             let mut i = 0;
             while i < toks.len() {
-                if !is_aspect(toks[i]) {
+                if !info[i].aspect {
                     i += 1;
                     continue;
                 }
@@ -342,18 +379,19 @@ impl Taxonomy {
                 let mut polarity = 0.0;
                 let mut j = i + 1;
                 while j < toks.len() && j <= i + 4 {
-                    let t = toks[j];
-                    if let Some(w) = lexicon.sentiment.get(t) {
-                        polarity = if negated { -w * 0.8 } else { *w };
+                    let (t, ti) = (toks[j], &info[j]);
+                    if ti.lexical && ti.negation == Negation::None && ti.degree == 0.0 {
+                        let w = ti.sentiment;
+                        polarity = if negated { -w * 0.8 } else { w };
                         opinion.push_str(t);
                         break;
                     }
-                    if lexicon.negation_strong.contains(t) || lexicon.negation_weak.contains(t) {
+                    if ti.negation != Negation::None {
                         negated = !negated;
                         opinion.push_str(t);
-                    } else if is_aspect(t) && opinion.is_empty() {
+                    } else if ti.aspect && opinion.is_empty() {
                         opinion.push_str(t);
-                    } else if !lexicon.degree.contains_key(t) && !lexicon.stopwords.contains(t) {
+                    } else if ti.degree == 0.0 && !ti.stop {
                         break;
                     }
                     j += 1;
@@ -362,7 +400,7 @@ impl Taxonomy {
                     let pair = Aspect {
                         aspect: toks[i].to_owned(),
                         opinion,
-                        polarity,
+                        polarity: (polarity * 100.0).round() / 100.0,
                     };
                     if !out
                         .iter()

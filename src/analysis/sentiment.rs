@@ -9,7 +9,8 @@ use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
 
-use super::lexicon::Lexicon;
+use super::lexicon::{cue, Cues, Lexicon};
+use super::words::{Contrast, Negation, WordInfo};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -106,6 +107,9 @@ pub struct ClauseView {
     /// The clause on its own, before contrast weighting.
     pub raw: f32,
     pub past: bool,
+    /// It says a problem is over (修好了) or is about someone else's product (隔壁那家…).
+    pub resolved: bool,
+    pub not_ours: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -115,37 +119,11 @@ struct Clause {
     score: f32,
     raw: f32,
     question: bool,
+    span: Range<usize>,
+    resolved: bool,
+    not_ours: bool,
 }
 
-/// Negations that deny outright: what they negate is firmly the opposite.
-const EMPHATIC_NEGATIONS: [&str; 10] = [
-    "一点都不",
-    "一点也不",
-    "完全不",
-    "根本不",
-    "从不",
-    "从来不",
-    "毫不",
-    "绝不",
-    "从来没",
-    "从没",
-];
-
-/// Degree words jieba keeps inside a token, with their weight.
-const DEGREE_PREFIXES: [(&str, f32); 12] = [
-    ("非常", 1.8),
-    ("特别", 1.6),
-    ("超级", 1.8),
-    ("很", 1.3),
-    ("太", 1.7),
-    ("好", 1.3),
-    ("超", 1.7),
-    ("挺", 1.1),
-    ("真", 1.4),
-    ("蛮", 1.1),
-    ("巨", 1.8),
-    ("有点", 0.6),
-];
 /// Replies that acknowledge and evaluate nothing (客服对话里的 好的/嗯嗯/知道了).
 const ACKNOWLEDGEMENTS: [&str; 14] = [
     "好的",
@@ -169,8 +147,6 @@ const CLAUSE_END: [&str; 12] = [
 ];
 /// Prohibitives ask for something to stop; they do not negate a quality (希望不要再闪退).
 const PROHIBITIVE: [&str; 5] = ["不要", "别", "不想", "不让", "别再"];
-const PAST: [&str; 6] = ["以前", "之前", "原来", "过去", "刚开始", "一开始"];
-const NOW: [&str; 7] = ["现在", "后来", "终于", "目前", "如今", "更新后", "最近"];
 const OPEN_QUOTES: [char; 4] = ['“', '"', '「', '『'];
 const CLOSE_QUOTES: [char; 4] = ['”', '"', '」', '』'];
 
@@ -185,45 +161,21 @@ pub struct Scorer<'a> {
 }
 
 impl Scorer<'_> {
-    fn word_weight(&self, token: &str, learned: &[&dyn WordWeights]) -> f32 {
-        if let Some(w) = self.lexicon.sentiment.get(token) {
-            return *w;
+    /// A word's weight: the lexicon's (or its glued form's), else the trained one, scaled.
+    fn word_weight(
+        &self,
+        token: &str,
+        info: &WordInfo,
+        workspace: Option<&dyn WordWeights>,
+    ) -> f32 {
+        if info.sentiment != 0.0 {
+            return info.sentiment;
         }
-        // Words the segmenter glued to a degree word or a particle (很稳, 丢过, 好用了):
-        // judge the core, scaled by the degree.
-        let core =
-            token.trim_end_matches(['了', '的', '啊', '呀', '哦', '啦', '过', '得', '吧', '呢']);
-        if core != token {
-            if let Some(w) = self.lexicon.sentiment.get(core) {
-                return *w;
-            }
-        }
-        for (prefix, scale) in DEGREE_PREFIXES {
-            if let Some(rest) = core.strip_prefix(prefix) {
-                if let Some(w) = self.lexicon.sentiment.get(rest) {
-                    return w * scale;
-                }
-            }
-        }
-        // A negation glued to a word by the segmenter (不难, 没用过): judge the rest.
-        for neg in ["不", "没", "没有", "无"] {
-            if let Some(rest) = token.strip_prefix(neg) {
-                if let Some(w) = self.lexicon.sentiment.get(rest) {
-                    return if *w > 0.0 { -w * 0.9 } else { -w * 0.6 };
-                }
-            }
-        }
-        let mut learned_weight = None;
-        for source in learned {
-            if let Some(w) = source.weight(token) {
-                learned_weight = Some(learned_weight.unwrap_or(0.0) + w);
-            }
-        }
-        learned_weight.map_or(0.0, |w| w * self.params.model_scale)
+        let extra = workspace.and_then(|w| w.weight(token)).unwrap_or(0.0);
+        (info.learned + extra) * self.params.model_scale
     }
 
-    fn split_clauses(&self, text: &str, tokens: &[&str]) -> Vec<Clause> {
-        let lex = self.lexicon;
+    fn split_clauses(&self, text: &str, tokens: &[&str], infos: &[WordInfo]) -> Vec<Clause> {
         let mut clauses = Vec::new();
         let mut start = 0;
         let mut marker = Marker::None;
@@ -237,6 +189,9 @@ impl Scorer<'_> {
                         score: 0.0,
                         raw: 0.0,
                         question,
+                        span: 0..0,
+                        resolved: false,
+                        not_ours: false,
                     });
                 }
             };
@@ -269,7 +224,8 @@ impl Scorer<'_> {
                 continue;
             }
             let at_clause_start = i == start;
-            if lex.contrast_after.contains(*tok) {
+            let info = &infos[i];
+            if info.contrast == Contrast::After {
                 // 就是 opening the very first clause is a filler (就是说…), not a "but".
                 let filler = matches!(*tok, "就是" | "只是") && clauses.is_empty();
                 if *tok == "却" && i > start {
@@ -280,9 +236,9 @@ impl Scorer<'_> {
                 } else if at_clause_start && !filler {
                     marker = Marker::After;
                 }
-            } else if lex.contrast_concessive.contains(*tok) {
+            } else if info.contrast == Contrast::Concessive {
                 marker = Marker::Concessive;
-            } else if PAST.contains(tok) && marker == Marker::None {
+            } else if info.past && marker == Marker::None {
                 marker = Marker::Past;
             }
         }
@@ -290,23 +246,27 @@ impl Scorer<'_> {
         clauses
     }
 
-    fn score_clause(&self, tokens: &[&str], learned: &[&dyn WordWeights]) -> f32 {
-        let lex = self.lexicon;
+    fn score_clause(
+        &self,
+        tokens: &[&str],
+        infos: &[WordInfo],
+        workspace: Option<&dyn WordWeights>,
+    ) -> f32 {
         let mut score = 0.0;
-        for (i, tok) in tokens.iter().enumerate() {
-            if lex.negation_strong.contains(*tok) || lex.negation_weak.contains(*tok) {
+        for (i, (tok, info)) in tokens.iter().zip(infos).enumerate() {
+            if info.negation != Negation::None {
                 continue;
             }
             // A degree word only modifies: 好 in 好卡 is "very", but 物流好 is praise.
-            if lex.degree.contains_key(*tok)
-                && (!lex.sentiment.contains_key(*tok)
+            if info.degree != 0.0
+                && (!info.lexical
                     || tokens
                         .get(i + 1)
-                        .is_some_and(|n| self.word_weight(n, learned) != 0.0))
+                        .is_some_and(|n| self.word_weight(n, &infos[i + 1], workspace) != 0.0))
             {
                 continue;
             }
-            let base = self.word_weight(tok, learned);
+            let base = self.word_weight(tok, info, workspace);
             if base == 0.0 || polite(tokens, i) {
                 continue;
             }
@@ -315,24 +275,24 @@ impl Scorer<'_> {
             let mut weak = false;
             let mut emphatic = false;
             for j in (i.saturating_sub(3)..i).rev() {
-                let t = tokens[j];
-                if let Some(d) = lex.degree.get(t) {
+                let before = &infos[j];
+                if before.degree != 0.0 {
                     // A degree word before the negation stresses the negation (一点都不卡):
                     // it does not scale the word.
                     if negations == 0 {
-                        mult *= d;
+                        mult *= before.degree;
                     } else {
                         emphatic = true;
                     }
-                } else if PROHIBITIVE.contains(&t) {
+                } else if PROHIBITIVE.contains(&tokens[j]) {
                     break;
-                } else if lex.negation_weak.contains(t) {
+                } else if before.negation == Negation::Weak {
                     negations += 1;
                     weak = true;
-                } else if lex.negation_strong.contains(t) {
+                } else if before.negation == Negation::Strong {
                     negations += 1;
-                    emphatic |= EMPHATIC_NEGATIONS.contains(&t);
-                } else if lex.sentiment.contains_key(t) {
+                    emphatic |= before.emphatic;
+                } else if before.lexical {
                     break;
                 }
             }
@@ -356,52 +316,63 @@ impl Scorer<'_> {
         &self,
         text: &str,
         tokens: &[&str],
-        learned: &[&dyn WordWeights],
-        complaint: &dyn Fn(&str) -> f32,
+        infos: &[WordInfo],
+        workspace: Option<&dyn WordWeights>,
+        complaint: &dyn Fn(&Range<usize>) -> f32,
     ) -> (Sentiment, Vec<ClauseView>) {
-        let lex = self.lexicon;
-        let mut clauses = self.split_clauses(text, tokens);
+        let cues = self.lexicon.cues(text);
+        let mut clauses = self.split_clauses(text, tokens, infos);
+        for c in &mut clauses {
+            let toks = &tokens[c.tokens.clone()];
+            let start = toks.first().map_or(0, |t| offset(text, t));
+            c.span = start..toks.last().map_or(start, |t| offset(text, t) + t.len());
+            c.resolved = cues.any(&c.span, cue::RESOLUTION);
+            c.not_ours = cues.any(&c.span, cue::NOT_OURS);
+        }
         let has_after = clauses.iter().any(|c| c.marker == Marker::After);
         let has_concession = clauses.iter().any(|c| c.marker == Marker::Concessive);
-        let has_now = tokens.iter().any(|t| NOW.contains(t));
+        let has_now = infos.iter().any(|i| i.now);
         let last_after = clauses.iter().rposition(|c| c.marker == Marker::After);
         // A text that opens with a request (建议增加离线编辑，出差时没法用) explains it
         // afterwards; the explanation is not a complaint unless it is a strong one.
-        let opens_with_request = clauses.first().is_some_and(|c| {
-            let span = clause_text(text, &tokens[c.tokens.clone()]);
-            lex.requests.starts(span)
-        });
+        let opens_with_request = clauses
+            .first()
+            .is_some_and(|c| cues.starts(&c.span, cue::REQUEST));
         let mut pos_mass = 0.0f32;
         let mut neg_mass = 0.0f32;
         let mut total = 0.0f32;
         let mut strongest_negative = 0.0f32;
         for (ci, clause) in clauses.iter_mut().enumerate() {
             let toks = &tokens[clause.tokens.clone()];
-            let span = clause_text(text, toks);
+            let toks_info = &infos[clause.tokens.clone()];
+            let range = clause.span.clone();
+            let span = text.get(range.clone()).unwrap_or("");
             // A problem said to be fixed (修复了好多bug, 现在修好了) is good news.
-            let resolved = lex.resolution.any_in(span);
+            let resolved = clause.resolved;
             let ack = ACKNOWLEDGEMENTS.contains(&span.trim_end_matches(['!', '.', '~', '。']));
-            let complaint_question = lex.complaint_questions.any_in(span);
-            let question = clause.question || is_question(span, lex);
+            let not_ours = clause.not_ours;
+            let evidence = |r: &Range<usize>| if not_ours { 0.0 } else { complaint(r) };
+            let complaint_question = cues.any(&range, cue::COMPLAINT_QUESTION);
+            let question = clause.question || is_question(text, &range, &cues, self.lexicon);
             let base = if ack {
                 0.0
             } else {
-                self.score_clause(toks, learned)
+                self.score_clause(toks, toks_info, workspace)
             };
             let mut s = if ack {
                 0.0
             } else if resolved {
                 base.abs().max(2.0)
             } else if complaint_question {
-                base + complaint(span) - 1.2
+                base + evidence(&range) - 1.2
             } else if question && base.abs() < 2.0 {
                 // A plain question (会员怎么退款？) names a topic; it does not complain.
                 base * 0.3
             } else {
-                base + complaint(span)
+                base + evidence(&range)
             };
             strongest_negative = strongest_negative.min(s);
-            let request = lex.requests.any_in(span);
+            let request = cues.any(&range, cue::REQUEST);
             if (request || opens_with_request) && s > -2.0 {
                 s *= 0.2;
             }
@@ -427,8 +398,8 @@ impl Scorer<'_> {
         }
         // Sarcasm: a cue, or praise in quotes, beside a complaint turns the praise around.
         let negative_evidence = neg_mass > 0.5 || strongest_negative < -0.5;
-        let sarcastic =
-            negative_evidence && (lex.sarcasm.any_in(text) || quoted_praise(text, tokens, lex));
+        let sarcastic = negative_evidence
+            && (cues.any(&(0..text.len()), cue::SARCASM) || quoted_praise(text, tokens, infos));
         if sarcastic {
             total = -neg_mass - pos_mass.min(2.0) - 0.5;
             pos_mass = 0.0;
@@ -467,17 +438,14 @@ impl Scorer<'_> {
         let score = (total / 2.5).tanh();
         let views = clauses
             .iter()
-            .map(|c| {
-                let toks = &tokens[c.tokens.clone()];
-                let start = toks.first().map_or(0, |t| offset(text, t));
-                let end = toks.last().map_or(0, |t| offset(text, t) + t.len());
-                ClauseView {
-                    span: start..end,
-                    tokens: c.tokens.clone(),
-                    score: c.score,
-                    raw: c.raw,
-                    past: c.marker == Marker::Past && has_now,
-                }
+            .map(|c| ClauseView {
+                span: c.span.clone(),
+                tokens: c.tokens.clone(),
+                score: c.score,
+                raw: c.raw,
+                past: c.marker == Marker::Past && has_now,
+                resolved: c.resolved,
+                not_ours: c.not_ours,
             })
             .collect();
         (
@@ -503,7 +471,8 @@ fn polite(tokens: &[&str], i: usize) -> bool {
 }
 
 /// A question by its words, even without a question mark: 请问会员可以共用吗, 怎么退款.
-fn is_question(span: &str, lex: &Lexicon) -> bool {
+fn is_question(text: &str, range: &Range<usize>, cues: &Cues, lex: &Lexicon) -> bool {
+    let span = text.get(range.clone()).unwrap_or("");
     let end = span.trim_end_matches(|c: char| c.is_ascii_punctuation() || c.is_whitespace());
     if lex
         .question_particles
@@ -513,30 +482,18 @@ fn is_question(span: &str, lex: &Lexicon) -> bool {
         return true;
     }
     // 不怎么样 is a verdict, not a question.
-    lex.questions.any_where(span, |at, q| {
-        !(q.starts_with('怎') && span[..at].ends_with('不'))
-    })
-}
-
-fn clause_text<'a>(text: &'a str, toks: &[&str]) -> &'a str {
-    match (toks.first(), toks.last()) {
-        (Some(a), Some(b)) => {
-            let start = offset(text, a);
-            let end = offset(text, b) + b.len();
-            text.get(start..end).unwrap_or("")
-        }
-        _ => "",
-    }
+    cues.each(range, cue::QUESTION)
+        .any(|(s, e)| !(text[s..e].starts_with('怎') && text[..s].ends_with('不')))
 }
 
 /// A positive word inside quotation marks: 真是"太好用"了.
-fn quoted_praise(text: &str, tokens: &[&str], lex: &Lexicon) -> bool {
+fn quoted_praise(text: &str, tokens: &[&str], infos: &[WordInfo]) -> bool {
     if !text.chars().any(|c| OPEN_QUOTES.contains(&c)) {
         return false;
     }
     let mut inside = false;
     let mut last_quote_end = 0;
-    for tok in tokens {
+    for (tok, info) in tokens.iter().zip(infos) {
         let at = offset(text, tok);
         let before = text.get(last_quote_end..at).unwrap_or("");
         for c in before.chars() {
@@ -551,7 +508,7 @@ fn quoted_praise(text: &str, tokens: &[&str], lex: &Lexicon) -> bool {
             .all(|c| OPEN_QUOTES.contains(&c) || CLOSE_QUOTES.contains(&c))
         {
             inside = !inside;
-        } else if inside && lex.sentiment.get(*tok).is_some_and(|w| *w > 0.5) {
+        } else if inside && info.lexical && info.sentiment > 0.5 {
             return true;
         }
         last_quote_end = at + tok.len();

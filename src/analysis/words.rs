@@ -1,0 +1,188 @@
+//! One table of everything the engine knows about a word (lexicon weight, negation, degree,
+//! stop word, contrast marker, trained weight, IDF, aspect), so each token is looked up once
+//! per text instead of once per question every stage asks.
+
+use rustc_hash::FxHashMap as HashMap;
+
+use super::lexicon::Lexicon;
+use super::model::Model;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct WordInfo {
+    /// Sentiment weight from the lexicon, or from a glued form (很稳, 不难, 好用了); 0 if none.
+    pub sentiment: f32,
+    /// The weight is the lexicon's own entry for this exact word.
+    pub lexical: bool,
+    pub negation: Negation,
+    /// A negation that denies outright (一点都不, 根本不).
+    pub emphatic: bool,
+    /// Degree multiplier (很 1.3, 有点 0.6); 0 when the word is no degree word.
+    pub degree: f32,
+    pub stop: bool,
+    pub contrast: Contrast,
+    /// The trained model's weight, unscaled; 0 if none.
+    pub learned: f32,
+    /// IDF from the shipped corpus; 0 if the word was not seen.
+    pub idf: f32,
+    pub aspect: bool,
+    pub past: bool,
+    pub now: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Negation {
+    #[default]
+    None,
+    Strong,
+    Weak,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Contrast {
+    #[default]
+    None,
+    /// 但是/不过…: the clause that follows carries the label.
+    After,
+    /// 虽然/尽管…: the clause it opens is conceded.
+    Concessive,
+}
+
+/// Negations that deny outright: what they negate is firmly the opposite.
+const EMPHATIC_NEGATIONS: [&str; 10] = [
+    "一点都不",
+    "一点也不",
+    "完全不",
+    "根本不",
+    "从不",
+    "从来不",
+    "毫不",
+    "绝不",
+    "从来没",
+    "从没",
+];
+/// Degree words jieba keeps inside a token, with their weight.
+const DEGREE_PREFIXES: [(&str, f32); 12] = [
+    ("非常", 1.8),
+    ("特别", 1.6),
+    ("超级", 1.8),
+    ("很", 1.3),
+    ("太", 1.7),
+    ("好", 1.3),
+    ("超", 1.7),
+    ("挺", 1.1),
+    ("真", 1.4),
+    ("蛮", 1.1),
+    ("巨", 1.8),
+    ("有点", 0.6),
+];
+const PARTICLES: [char; 10] = ['了', '的', '啊', '呀', '哦', '啦', '过', '得', '吧', '呢'];
+pub const PAST: [&str; 6] = ["以前", "之前", "原来", "过去", "刚开始", "一开始"];
+pub const NOW: [&str; 7] = ["现在", "后来", "终于", "目前", "如今", "更新后", "最近"];
+
+pub struct WordTable {
+    words: HashMap<Box<str>, WordInfo>,
+}
+
+impl WordTable {
+    pub fn build(lexicon: &Lexicon, model: &Model, aspects: impl Iterator<Item = String>) -> Self {
+        let mut words: HashMap<Box<str>, WordInfo> = HashMap::default();
+        fn entry<'m>(words: &'m mut HashMap<Box<str>, WordInfo>, w: &str) -> &'m mut WordInfo {
+            words.entry(w.into()).or_default()
+        }
+        for (w, v) in &lexicon.sentiment {
+            let e = entry(&mut words, w);
+            e.sentiment = *v;
+            e.lexical = true;
+        }
+        for w in &lexicon.negation_strong {
+            let e = entry(&mut words, w);
+            e.negation = Negation::Strong;
+            e.emphatic = EMPHATIC_NEGATIONS.contains(&w.as_str());
+        }
+        for w in &lexicon.negation_weak {
+            entry(&mut words, w).negation = Negation::Weak;
+        }
+        for (w, d) in &lexicon.degree {
+            entry(&mut words, w).degree = *d;
+        }
+        for w in &lexicon.stopwords {
+            entry(&mut words, w).stop = true;
+        }
+        for w in &lexicon.contrast_after {
+            entry(&mut words, w).contrast = Contrast::After;
+        }
+        for w in &lexicon.contrast_concessive {
+            entry(&mut words, w).contrast = Contrast::Concessive;
+        }
+        for (w, v) in &model.weights {
+            entry(&mut words, w).learned = *v;
+        }
+        for (w, v) in &model.idf {
+            entry(&mut words, w).idf = *v;
+        }
+        for w in aspects {
+            entry(&mut words, &w).aspect = true;
+        }
+        for w in PAST {
+            entry(&mut words, w).past = true;
+        }
+        for w in NOW {
+            entry(&mut words, w).now = true;
+        }
+        // Glued forms are judged once here, not for every text.
+        let glued: Vec<(Box<str>, f32)> = words
+            .iter()
+            .filter(|(_, i)| !i.lexical)
+            .filter_map(|(w, _)| glued_weight(w, lexicon).map(|v| (w.clone(), v)))
+            .collect();
+        for (w, v) in glued {
+            if let Some(e) = words.get_mut(&w) {
+                e.sentiment = v;
+            }
+        }
+        Self { words }
+    }
+
+    /// What is known of a token; words never seen are judged by their glued parts.
+    pub fn info(&self, token: &str, lexicon: &Lexicon) -> WordInfo {
+        match self.words.get(token) {
+            Some(i) => *i,
+            None => WordInfo {
+                sentiment: glued_weight(token, lexicon).unwrap_or(0.0),
+                ..WordInfo::default()
+            },
+        }
+    }
+
+    pub fn infos(&self, tokens: &[&str], lexicon: &Lexicon) -> Vec<WordInfo> {
+        tokens.iter().map(|t| self.info(t, lexicon)).collect()
+    }
+}
+
+/// Words the segmenter glued to a particle, a degree word or a negation (好用了, 很稳, 不难):
+/// the weight of the core, scaled or turned around.
+fn glued_weight(token: &str, lexicon: &Lexicon) -> Option<f32> {
+    let core = token.trim_end_matches(PARTICLES);
+    if core != token {
+        if let Some(w) = lexicon.sentiment.get(core) {
+            return Some(*w);
+        }
+    }
+    for (prefix, scale) in DEGREE_PREFIXES {
+        if let Some(w) = core
+            .strip_prefix(prefix)
+            .and_then(|rest| lexicon.sentiment.get(rest))
+        {
+            return Some(w * scale);
+        }
+    }
+    for neg in ["不", "没", "没有", "无"] {
+        if let Some(w) = token
+            .strip_prefix(neg)
+            .and_then(|rest| lexicon.sentiment.get(rest))
+        {
+            return Some(if *w > 0.0 { -w * 0.9 } else { -w * 0.6 });
+        }
+    }
+    None
+}
