@@ -227,8 +227,11 @@ async fn create(
     }
     let attributes = parse_attributes(&interviewee.attributes, "/interviewee/attributes")
         .map_err(|e| ApiError::Validation(vec![e]))?;
-    let turns = interview::parse(format, &body.transcript, &body.interviewer_names)
+    let mut turns = interview::parse(format, &body.transcript, &body.interviewer_names)
         .map_err(|e| ApiError::field("/transcript", e.to_string()))?;
+    // Every turn is kept (as context), so every turn is redacted, the interviewer's too.
+    let mut texts: Vec<&mut String> = turns.iter_mut().map(|t| &mut t.text).collect();
+    state.redact_for(&ws, &mut texts).await?;
     let id = match &body.external_id {
         Some(ext) if !ext.is_empty() && ext.len() <= 200 => {
             let digest = Sha256::digest(format!("{ws}\u{0}{ext}").as_bytes());

@@ -97,6 +97,28 @@ impl AppState {
         }
     }
 
+    /// Redacts personal data from text kept beside the feedback (interview turns, survey
+    /// answers), as the pipeline does for the feedback itself, unless the workspace opted out.
+    pub async fn redact_for(
+        &self,
+        workspace_id: &str,
+        texts: &mut [&mut String],
+    ) -> Result<(), ApiError> {
+        if self
+            .pipeline
+            .profile(&self.store, workspace_id)
+            .await?
+            .redact_pii
+        {
+            for t in texts.iter_mut() {
+                if let std::borrow::Cow::Owned(clean) = crate::analysis::pii::redact(t) {
+                    **t = clean;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Redacts and analyses items of a workspace before they are stored.
     pub async fn prepare(
         &self,

@@ -491,11 +491,20 @@ async fn submit_response(
         ));
     }
     let items = state.prepare(&s.workspace_id, items).await?;
+    let mut stored_answers = answers.answers.clone();
+    let mut texts: Vec<&mut String> = stored_answers
+        .values_mut()
+        .filter_map(|v| match v {
+            Value::String(s) => Some(s),
+            _ => None,
+        })
+        .collect();
+    state.redact_for(&s.workspace_id, &mut texts).await?;
     let new = NewSurveyResponse {
         id: rid.clone(),
         survey_id: s.id.clone(),
         respondent_id: submission.respondent_id.clone(),
-        answers: Value::Object(answers.answers.clone()),
+        answers: Value::Object(stored_answers),
         attributes: Value::Object(submission.attributes.clone()),
         nps: answers.nps,
         csat: answers.csat,

@@ -14,6 +14,7 @@ use crate::helpers::{assert_problem, TestApp};
 both_backends!(
     ingested_items_are_analysed_and_filterable,
     personal_data_is_redacted_unless_opted_out,
+    interview_turns_and_survey_answers_are_redacted,
     analyze_endpoint_dictionary_and_categories,
     label_corrections_apply_at_once_and_survive_reanalysis,
 );
@@ -331,4 +332,48 @@ fn eval_command_reports_the_measures() {
         .unwrap();
     let text = String::from_utf8(text.stdout).unwrap();
     assert!(text.contains("confusion") && text.contains("precision"));
+}
+
+async fn interview_turns_and_survey_answers_are_redacted(app: TestApp) {
+    let transcript = "主持人：方便留个手机号吗，比如13812345678这种？\n用户：我邮箱是 li.si@example.com，手机13900001111一直收不到验证码。\n";
+    let res = app
+        .post_json(
+            "/api/v1/interviews",
+            &json!({"title": "t", "transcript": transcript}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let item = &app.all_feedback("channel=interview").await[0];
+    let all = item.to_string();
+    assert!(
+        !all.contains("13812345678") && !all.contains("13900001111") && !all.contains("li.si"),
+        "{all}"
+    );
+    assert!(item["context"]["question"]
+        .as_str()
+        .unwrap()
+        .contains("[手机号]"));
+
+    let survey =
+        json!({"title": "t", "questions": [{"id": "q1", "type": "text", "title": "说说看"}]});
+    let id = crate::surveys::create_survey(&app, &survey).await;
+    let res = app
+        .client
+        .post(app.url(&format!("/s/{id}/responses")))
+        .json(&json!({"answers": {"q1": "打我电话13700002222"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    use sea_orm::{ConnectionTrait, Statement};
+    let db = app.state.store.connection();
+    let rows = db
+        .query_all(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT answers FROM survey_response",
+        ))
+        .await
+        .unwrap();
+    let stored: Value = rows[0].try_get_by_index(0).unwrap();
+    assert_eq!(stored["q1"], "打我电话[手机号]");
 }
