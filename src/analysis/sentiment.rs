@@ -124,6 +124,19 @@ struct Clause {
     not_ours: bool,
 }
 
+/// Openings of a polite inquiry or report.
+const POLITE_OPENINGS: [&str; 9] = [
+    "请问",
+    "想问",
+    "问一下",
+    "请教",
+    "反馈一下",
+    "反馈个",
+    "咨询",
+    "你好,请问",
+    "您好,请问",
+];
+
 /// Replies that acknowledge and evaluate nothing (客服对话里的 好的/嗯嗯/知道了).
 const ACKNOWLEDGEMENTS: [&str; 14] = [
     "好的",
@@ -338,6 +351,9 @@ impl Scorer<'_> {
         let opens_with_request = clauses
             .first()
             .is_some_and(|c| cues.starts(&c.span, cue::REQUEST));
+        // A polite inquiry (请问…, 反馈一下…) reports calmly: what it names is no complaint
+        // unless its own words are.
+        let inquiry = POLITE_OPENINGS.iter().any(|p| text.starts_with(p));
         let mut pos_mass = 0.0f32;
         let mut neg_mass = 0.0f32;
         let mut total = 0.0f32;
@@ -351,7 +367,13 @@ impl Scorer<'_> {
             let resolved = clause.resolved;
             let ack = ACKNOWLEDGEMENTS.contains(&span.trim_end_matches(['!', '.', '~', '。']));
             let not_ours = clause.not_ours;
-            let evidence = |r: &Range<usize>| if not_ours { 0.0 } else { complaint(r) };
+            let evidence = |r: &Range<usize>| {
+                if not_ours || inquiry {
+                    0.0
+                } else {
+                    complaint(r)
+                }
+            };
             let complaint_question = cues.any(&range, cue::COMPLAINT_QUESTION);
             let question = clause.question || is_question(text, &range, &cues, self.lexicon);
             let base = if ack {
@@ -363,7 +385,7 @@ impl Scorer<'_> {
                 0.0
             } else if resolved {
                 base.abs().max(2.0)
-            } else if complaint_question {
+            } else if complaint_question && !inquiry {
                 base + evidence(&range) - 1.2
             } else if question && base.abs() < 2.0 {
                 // A plain question (会员怎么退款？) names a topic; it does not complain.
@@ -371,6 +393,11 @@ impl Scorer<'_> {
             } else {
                 base + evidence(&range)
             };
+            // Another product's problem, or a fear that did not come true (别家要转半天,
+            // 原以为要等很久), speaks well of this one rather than ill.
+            if not_ours && s < 0.0 {
+                s = 0.0;
+            }
             strongest_negative = strongest_negative.min(s);
             let request = cues.any(&range, cue::REQUEST);
             if (request || opens_with_request) && s > -2.0 {
@@ -394,6 +421,21 @@ impl Scorer<'_> {
                 pos_mass += clause.score;
             } else {
                 neg_mass -= clause.score;
+            }
+        }
+        // The clause after a contrast decides (挺好用的，就是有点卡; 贵了点，但值这个价): when
+        // it has a clear polarity of its own, the text takes it.
+        if let Some(k) = last_after {
+            let decisive = clauses[k..].iter().map(|c| c.raw).sum::<f32>();
+            let floor = if decisive > 0.0 {
+                self.params.positive_at
+            } else {
+                self.params.negative_at
+            };
+            if decisive.abs() >= 0.5
+                && (decisive.signum() != total.signum() || total.abs() <= floor)
+            {
+                total = decisive.signum() * total.abs().max(floor + 0.01);
             }
         }
         // Sarcasm: a cue, or praise in quotes, beside a complaint turns the praise around.
