@@ -120,3 +120,31 @@ pub fn reject_nul_in_form(bytes: &[u8]) -> Result<(), ApiError> {
     }
     reject_percent_nul(bytes)
 }
+
+/// A text field trimmed, of 1 to `max` characters; the error names the field.
+pub fn bounded<'a>(field: &str, value: &'a str, max: usize) -> Result<&'a str, ApiError> {
+    let v = value.trim();
+    if v.is_empty() || v.chars().count() > max {
+        return Err(ApiError::field(
+            field,
+            format!("must be 1 to {max} characters"),
+        ));
+    }
+    Ok(v)
+}
+
+/// At most `max_items` texts of 1 to `max_chars` characters each; errors name the item.
+pub fn bounded_list(
+    field: &str,
+    items: &[String],
+    max_items: usize,
+    max_chars: usize,
+) -> Result<(), ApiError> {
+    if items.len() > max_items {
+        return Err(ApiError::field(field, format!("at most {max_items} items")));
+    }
+    for (i, item) in items.iter().enumerate() {
+        bounded(&format!("{field}/{i}"), item, max_chars)?;
+    }
+    Ok(())
+}

@@ -207,10 +207,7 @@ async fn create(
             "application/json or multipart/form-data",
         ));
     };
-    let title = body.title.trim();
-    if title.is_empty() || title.chars().count() > 200 {
-        return Err(ApiError::field("/title", "must be 1 to 200 characters"));
-    }
+    let title = super::body::bounded("/title", &body.title, 200)?;
     let format = match body.format.as_deref() {
         None => TranscriptFormat::Text,
         Some(f) => TranscriptFormat::parse(f)

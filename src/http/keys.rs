@@ -40,10 +40,7 @@ async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let ws = auth.require(Scope::Admin)?;
     let body: CreateKey = json_body(&req, payload).await?;
-    let name = body.name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(ApiError::field("/name", "must be 1 to 100 characters"));
-    }
+    let name = super::body::bounded("/name", &body.name, 100)?;
     if body.scopes.is_empty() {
         return Err(ApiError::field("/scopes", "name at least one scope"));
     }

@@ -52,11 +52,7 @@ mod serde_with_null {
 }
 
 fn check_name(name: &str) -> Result<String, ApiError> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(ApiError::field("/name", "must be 1 to 100 characters"));
-    }
-    Ok(name.to_owned())
+    Ok(super::body::bounded("/name", name, 100)?.to_owned())
 }
 
 fn check_feed(url: &str, keywords: &[String], interval: u64) -> Result<(), ApiError> {
@@ -65,18 +61,7 @@ fn check_feed(url: &str, keywords: &[String], interval: u64) -> Result<(), ApiEr
     if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
         return Err(ApiError::field("/url", "must be an absolute http(s) URL"));
     }
-    if keywords.len() > 100 {
-        return Err(ApiError::field("/keywords", "at most 100 keywords"));
-    }
-    if let Some(i) = keywords
-        .iter()
-        .position(|k| k.trim().is_empty() || k.chars().count() > 50)
-    {
-        return Err(ApiError::field(
-            format!("/keywords/{i}"),
-            "must be 1 to 50 characters",
-        ));
-    }
+    super::body::bounded_list("/keywords", keywords, 100, 50)?;
     if !(MIN_INTERVAL..=MAX_INTERVAL).contains(&interval) {
         return Err(ApiError::field(
             "/interval_secs",

@@ -165,35 +165,15 @@ async fn create_category(
             c.id
         )));
     }
-    if c.name.trim().is_empty() || c.name.chars().count() > 50 {
-        return Err(ApiError::field("/name", "1 to 50 characters"));
-    }
+    super::body::bounded("/name", &c.name, 50)?;
     if c.keywords.is_empty() && c.examples.is_empty() {
         return Err(ApiError::field(
             "/keywords",
             "give keywords, example sentences, or both",
         ));
     }
-    if c.keywords.len() > 200
-        || c.keywords
-            .iter()
-            .any(|k| k.trim().is_empty() || k.chars().count() > 30)
-    {
-        return Err(ApiError::field(
-            "/keywords",
-            "at most 200 keywords of 1 to 30 characters",
-        ));
-    }
-    if c.examples.len() > 50
-        || c.examples
-            .iter()
-            .any(|e| e.trim().is_empty() || e.chars().count() > 500)
-    {
-        return Err(ApiError::field(
-            "/examples",
-            "at most 50 examples of 1 to 500 characters",
-        ));
-    }
+    super::body::bounded_list("/keywords", &c.keywords, 200, 30)?;
+    super::body::bounded_list("/examples", &c.examples, 50, 500)?;
     state.store.create_category(ws, &c).await?;
     state.pipeline.invalidate(ws);
     Ok(HttpResponse::Created().json(json!({"id": c.id, "name": c.name, "custom": true, "keywords": c.keywords, "examples": c.examples})))

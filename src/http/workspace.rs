@@ -40,9 +40,7 @@ async fn patch(
     let ws = auth.require(Scope::Admin)?;
     let body: PatchWorkspace = json_body(&req, payload).await?;
     if let Some(name) = &body.name {
-        if name.trim().is_empty() || name.chars().count() > 100 {
-            return Err(ApiError::field("/name", "must be 1 to 100 characters"));
-        }
+        super::body::bounded("/name", name, 100)?;
     }
     if let Some(tz) = &body.timezone {
         if tz.parse::<chrono_tz::Tz>().is_err() {

@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use serde_json::{json, Value};
 
 use crate::both_backends;
-use crate::helpers::{assert_problem, TestApp};
+use crate::helpers::{assert_problem, run_ok, tingjian, TestApp};
 
 both_backends!(
     ingested_items_are_analysed_and_filterable,
@@ -240,31 +240,14 @@ async fn label_corrections_apply_at_once_and_survive_reanalysis(app: TestApp) {
     assert_problem(missing, 404, "not_found").await;
 
     // Re-analysing everything keeps the person's labels.
-    let out = tokio::task::spawn_blocking({
-        let mut cmd = tingjian(&app);
-        cmd.args(["reanalyze", "--all", "--workspace", &app.workspace_id]);
-        move || cmd.output().unwrap()
-    })
-    .await
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let mut cmd = tingjian(&app);
+    cmd.args(["reanalyze", "--all", "--workspace", &app.workspace_id]);
+    let out = run_ok(cmd).await;
     assert!(String::from_utf8_lossy(&out.stderr).contains("re-analysed 1 items"));
     let after = &app.all_feedback("").await[0];
     assert_eq!(after["sentiment"], "negative");
     assert_eq!(after["analysis"]["sentiment"]["label"], "negative");
     assert_eq!(app.all_feedback("pain_point=ui").await.len(), 1);
-}
-
-fn tingjian(app: &TestApp) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tingjian"));
-    cmd.env("DATABASE_URL", &app.database_url)
-        .env("TINGJIAN_DATA_DIR", &app.data_dir)
-        .env("RUST_LOG", "warn");
-    cmd
 }
 
 #[test]

@@ -8,34 +8,17 @@ use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::Value;
 
 use crate::both_backends;
-use crate::helpers::{Backend, PgDatabase, TestApp};
+use crate::helpers::{run_ok, tingjian, Backend, PgDatabase, TestApp};
 
 both_backends!(
     workspace_create_prints_a_working_key,
     csv_import_from_the_command_line
 );
 
-fn tingjian(app: &TestApp) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tingjian"));
-    cmd.env("DATABASE_URL", &app.database_url)
-        .env("TINGJIAN_DATA_DIR", &app.data_dir)
-        .env("RUST_LOG", "warn");
-    cmd
-}
-
 async fn workspace_create_prints_a_working_key(app: TestApp) {
-    let out = tokio::task::spawn_blocking({
-        let mut cmd = tingjian(&app);
-        cmd.args(["workspace", "create", "增长团队"]);
-        move || cmd.output().unwrap()
-    })
-    .await
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let mut cmd = tingjian(&app);
+    cmd.args(["workspace", "create", "增长团队"]);
+    let out = run_ok(cmd).await;
     let created: Value = serde_json::from_slice(&out.stdout).expect("stdout is one JSON object");
     let key = created["api_key"].as_str().unwrap();
     assert!(created["workspace_id"].as_str().unwrap().starts_with("ws_"));
@@ -87,19 +70,14 @@ async fn csv_import_from_the_command_line(app: TestApp) {
             "--source",
             "appstore",
         ]);
-        move || cmd.output().unwrap()
+        cmd
     };
-    let out = tokio::task::spawn_blocking(run(&app)).await.unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = run_ok(run(&app)).await;
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["stored"], 2);
     assert_eq!(report["rejected"][0]["row"], 3);
     // Importing the same file again stores nothing new.
-    let out = tokio::task::spawn_blocking(run(&app)).await.unwrap();
+    let out = run_ok(run(&app)).await;
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         (report["stored"].as_u64(), report["duplicates"].as_u64()),

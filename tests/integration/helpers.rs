@@ -261,6 +261,28 @@ impl Drop for PgDatabase {
     }
 }
 
+/// The `tingjian` binary, pointed at this app's database.
+pub fn tingjian(app: &TestApp) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_tingjian"));
+    cmd.env("DATABASE_URL", &app.database_url)
+        .env("TINGJIAN_DATA_DIR", &app.data_dir)
+        .env("RUST_LOG", "warn");
+    cmd
+}
+
+/// Runs a command off the async executor and asserts it succeeded.
+pub async fn run_ok(mut cmd: std::process::Command) -> std::process::Output {
+    let out = tokio::task::spawn_blocking(move || cmd.output().expect("run the command"))
+        .await
+        .expect("join the command");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(name) = self.pg_database.take() {
