@@ -22,11 +22,13 @@ pub trait Idf {
     fn unseen(&self) -> f32;
 }
 
-/// Is this token worth reporting as a keyword? Not a stop word, not punctuation or a number,
+/// Is this token worth reporting as a keyword? Not a stop word, not an opinion word, not
+/// punctuation or a number,
 /// at least two characters of Chinese or three letters of Latin (emoji are kept out: they
 /// are sentiment, not topic).
 pub fn candidate(token: &str, info: &WordInfo) -> bool {
-    if info.stop {
+    // Stop words say nothing; opinion words (太差了, 失望) say how, not what about.
+    if info.stop || info.sentiment.abs() >= 1.0 {
         return false;
     }
     let han = token.chars().filter(|c| is_han(*c)).count();

@@ -238,6 +238,46 @@ async fn set_labels(
     Ok(HttpResponse::Ok().json(super::feedback::feedback_json(&updated)))
 }
 
+/// Emerging complaints: complaints of a period that fit no category, grouped by the
+/// keywords they share, each group labelled by its top keywords.
+async fn emerging(state: State, auth: Auth, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let ws = auth.require(Scope::Read)?;
+    let tz = super::feedback::workspace_tz(&state, ws).await?;
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string())
+        .map_err(|e| ApiError::BadRequest(format!("invalid query string: {e}")))?;
+    let (mut from, mut to, mut min_size) = (None, None, 3usize);
+    for (k, v) in pairs {
+        match k.as_str() {
+            "from" => from = Some(super::feedback::parse_instant(&v, tz, "from")?),
+            "to" => to = Some(super::feedback::parse_instant(&v, tz, "to")?),
+            "min_size" => {
+                min_size = v
+                    .parse()
+                    .ok()
+                    .filter(|n| (2..=100).contains(n))
+                    .ok_or_else(|| ApiError::field("min_size", "must be from 2 to 100"))?
+            }
+            other => {
+                return Err(ApiError::field(
+                    other,
+                    "unknown parameter (expected from, to, min_size)",
+                ))
+            }
+        }
+    }
+    let items = state
+        .store
+        .uncategorised_complaints(ws, from, to, 5_000)
+        .await?;
+    let considered = items.len();
+    let clusters = crate::analysis::painpoint::cluster_emerging(&items, min_size);
+    let out: Vec<Value> = clusters
+        .iter()
+        .map(|c| json!({"id": c.id, "label": c.label, "keywords": c.keywords, "count": c.members.len(), "feedback_ids": c.members.iter().take(20).collect::<Vec<_>>()}))
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({"items": out, "considered": considered})))
+}
+
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/analyze").route(web::post().to(analyze)))
         .service(
@@ -254,5 +294,6 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             web::resource("/pain-point-categories/{id}").route(web::delete().to(delete_category)),
         )
-        .service(web::resource("/feedback/{id}/labels").route(web::put().to(set_labels)));
+        .service(web::resource("/feedback/{id}/labels").route(web::put().to(set_labels)))
+        .service(web::resource("/pain-points/emerging").route(web::get().to(emerging)));
 }

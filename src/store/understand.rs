@@ -427,3 +427,67 @@ fn stale_condition(workspace_id: &str, version: &str, all: bool) -> Condition {
     }
     c
 }
+
+impl Store {
+    /// Complaints (negative or mixed) of a period that fit no pain-point category, with their
+    /// keywords: the material emerging clusters are made of. Newest first, at most `limit`.
+    pub async fn uncategorised_complaints(
+        &self,
+        workspace_id: &str,
+        from: Option<chrono::DateTime<chrono::Utc>>,
+        to: Option<chrono::DateTime<chrono::Utc>>,
+        limit: u64,
+    ) -> StoreResult<Vec<(String, Vec<String>)>> {
+        use sea_orm::sea_query::Query;
+        let mut q = feedback::Entity::find()
+            .filter(feedback::Column::WorkspaceId.eq(workspace_id))
+            .filter(feedback::Column::Sentiment.is_in(["negative", "mixed"]))
+            .filter(
+                feedback::Column::Id.not_in_subquery(
+                    Query::select()
+                        .column(feedback_pain_point::Column::FeedbackId)
+                        .from(feedback_pain_point::Entity)
+                        .and_where(feedback_pain_point::Column::WorkspaceId.eq(workspace_id))
+                        .to_owned(),
+                ),
+            );
+        if let Some(from) = from {
+            q = q.filter(feedback::Column::OccurredAt.gte(from));
+        }
+        if let Some(to) = to {
+            q = q.filter(feedback::Column::OccurredAt.lt(to));
+        }
+        let ids: Vec<String> = q
+            .order_by_desc(feedback::Column::Id)
+            .limit(limit)
+            .select_only()
+            .column(feedback::Column::Id)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let mut words: std::collections::HashMap<String, Vec<String>> =
+            std::collections::HashMap::new();
+        for chunk in ids.chunks(500) {
+            let rows: Vec<(String, String)> = feedback_keyword::Entity::find()
+                .filter(
+                    feedback_keyword::Column::FeedbackId.is_in(chunk.iter().map(String::as_str)),
+                )
+                .select_only()
+                .column(feedback_keyword::Column::FeedbackId)
+                .column(feedback_keyword::Column::Keyword)
+                .into_tuple()
+                .all(&self.db)
+                .await?;
+            for (id, k) in rows {
+                words.entry(id).or_default().push(k);
+            }
+        }
+        Ok(ids
+            .into_iter()
+            .map(|id| {
+                let k = words.remove(&id).unwrap_or_default();
+                (id, k)
+            })
+            .collect())
+    }
+}

@@ -360,3 +360,36 @@ async fn interview_turns_and_survey_answers_are_redacted(app: TestApp) {
     let stored: Value = rows[0].try_get_by_index(0).unwrap();
     assert_eq!(stored["q1"], "打我电话[手机号]");
 }
+
+both_backends!(uncategorised_complaints_form_emerging_clusters);
+
+async fn uncategorised_complaints_form_emerging_clusters(app: TestApp) {
+    push(
+        &app,
+        &[
+            "手表电池续航太差了",
+            "这个电池续航真差，失望",
+            "电池续航差到离谱",
+            "打开就闪退",
+            "界面很好看",
+        ],
+    )
+    .await;
+    let res = app.get("/api/v1/pain-points/emerging?min_size=3").await;
+    assert_eq!(res.status(), 200);
+    let out: Value = res.json().await.unwrap();
+    let items = out["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{out}");
+    assert_eq!(items[0]["count"], 3);
+    assert!(
+        items[0]["label"].as_str().unwrap().contains("续航"),
+        "{out}"
+    );
+    assert!(items[0]["id"].as_str().unwrap().starts_with("cluster:"));
+    assert_problem(
+        app.get("/api/v1/pain-points/emerging?min_size=1").await,
+        422,
+        "validation_failed",
+    )
+    .await;
+}
