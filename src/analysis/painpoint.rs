@@ -34,7 +34,7 @@ pub const DEFAULT_IDS: [&str; 12] = [
 ];
 
 /// Negations that, right before a trigger, deny the problem (不卡, 没有广告, 一点都不卡).
-const DENIALS: [&str; 17] = [
+const DENIALS: [&str; 24] = [
     "不",
     "没",
     "没有",
@@ -52,6 +52,13 @@ const DENIALS: [&str; 17] = [
     "零",
     "不算",
     "不是",
+    "没遇到",
+    "没遇到过",
+    "没有遇到",
+    "没碰到",
+    "从没遇到",
+    "不用担心",
+    "不担心",
 ];
 /// A request to fix something is not a feature request.
 const FIX_WORDS: [&str; 9] = [

@@ -353,7 +353,7 @@ impl Scorer<'_> {
             .is_some_and(|c| cues.starts(&c.span, cue::REQUEST));
         // A polite inquiry (请问…, 反馈一下…) reports calmly: what it names is no complaint
         // unless its own words are.
-        let inquiry = POLITE_OPENINGS.iter().any(|p| text.starts_with(p));
+        let inquiry = POLITE_OPENINGS.iter().any(|p| text.starts_with(p)) || text.contains("请问");
         let mut pos_mass = 0.0f32;
         let mut neg_mass = 0.0f32;
         let mut total = 0.0f32;
