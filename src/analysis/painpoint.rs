@@ -96,10 +96,28 @@ struct Trigger {
     weak: bool,
 }
 
-/// Trigger and aspect matches in a text: (start, end, pattern).
+/// Trigger and aspect matches in a text: (start, end, pattern). Aspects are looked for only
+/// when a clause needs them.
 pub struct Hits {
     triggers: Vec<(usize, usize, usize)>,
-    aspects: Vec<(usize, usize, usize)>,
+    aspects: std::cell::OnceCell<Vec<(usize, usize, usize)>>,
+}
+
+impl Hits {
+    fn aspects(&self, taxonomy: &Taxonomy, text: &str) -> &[(usize, usize, usize)] {
+        self.aspects
+            .get_or_init(|| find_all(&taxonomy.aspects, text))
+    }
+}
+
+fn find_all(m: &Option<AhoCorasick>, text: &str) -> Vec<(usize, usize, usize)> {
+    m.as_ref()
+        .map(|m| {
+            m.find_iter(text)
+                .map(|h| (h.start(), h.end(), h.pattern().as_usize()))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 pub struct Taxonomy {
@@ -117,8 +135,10 @@ fn matcher(patterns: &[String]) -> Option<AhoCorasick> {
     if patterns.is_empty() {
         return None;
     }
+    // A DFA: more memory at start-up, fastest search (every analysed text is scanned).
     AhoCorasick::builder()
         .match_kind(MatchKind::LeftmostLongest)
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
         .build(patterns)
         .ok()
 }
@@ -211,18 +231,9 @@ impl Taxonomy {
     /// evidence of a complaint by the sentiment scorer.
     /// Every trigger and aspect in a text, found once (leftmost-longest) for all its clauses.
     pub fn hits(&self, text: &str) -> Hits {
-        let find = |m: &Option<AhoCorasick>| -> Vec<(usize, usize, usize)> {
-            m.as_ref()
-                .map(|m| {
-                    m.find_iter(text)
-                        .map(|h| (h.start(), h.end(), h.pattern().as_usize()))
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
         Hits {
-            triggers: find(&self.triggers),
-            aspects: find(&self.aspects),
+            triggers: find_all(&self.triggers, text),
+            aspects: std::cell::OnceCell::new(),
         }
     }
 
@@ -267,12 +278,14 @@ impl Taxonomy {
                 continue;
             }
             let praise = clause.raw >= 1.0;
-            let aspect_cats: Vec<usize> = hits
-                .aspects
-                .iter()
-                .filter(|(s, e, _)| *s >= range.start && *e <= range.end)
-                .flat_map(|(_, _, p)| self.aspect_meta[*p].iter().copied())
-                .collect();
+            // Aspects matter only beside a weak trigger or in a negative clause: found then.
+            let aspect_cats = || -> Vec<usize> {
+                hits.aspects(self, text)
+                    .iter()
+                    .filter(|(s, e, _)| *s >= range.start && *e <= range.end)
+                    .flat_map(|(_, _, p)| self.aspect_meta[*p].iter().copied())
+                    .collect()
+            };
             let mut strong_in_clause: Vec<usize> = Vec::new();
             let mut weak_hits: Vec<usize> = Vec::new();
             {
@@ -304,6 +317,12 @@ impl Taxonomy {
                     }
                 }
             }
+            let needs_aspects = !weak_hits.is_empty() || clause.raw <= -0.5;
+            let aspect_cats = if needs_aspects {
+                aspect_cats()
+            } else {
+                Vec::new()
+            };
             for cat in weak_hits {
                 // A weak trigger yields to another category named in the clause.
                 let other_aspect = aspect_cats
