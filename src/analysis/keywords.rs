@@ -61,7 +61,7 @@ pub fn tfidf(
             n += 1.0;
         }
     }
-    let mut scored: Vec<(&str, f32)> = tf
+    let scored: Vec<(&str, f32)> = tf
         .into_iter()
         .map(|(w, c, shipped)| (w, (c, shipped)))
         .map(|(w, (c, shipped))| {
@@ -69,15 +69,7 @@ pub fn tfidf(
             (w, c / n * idf)
         })
         .collect();
-    scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
-    scored.truncate(top);
-    scored
-        .into_iter()
-        .map(|(w, s)| Keyword {
-            word: w.to_owned(),
-            weight: round(s),
-        })
-        .collect()
+    best(scored, top)
 }
 
 /// TextRank over co-occurrence within a window of five candidate tokens.
@@ -119,7 +111,12 @@ pub fn textrank(tokens: &[&str], infos: &[WordInfo], top: usize) -> Vec<Keyword>
         rank = next;
     }
     let max = rank.iter().copied().fold(f32::MIN, f32::max).max(1e-6);
-    let mut scored: Vec<(&str, f32)> = index.iter().map(|(w, i)| (*w, rank[*i] / max)).collect();
+    let scored: Vec<(&str, f32)> = index.iter().map(|(w, i)| (*w, rank[*i] / max)).collect();
+    best(scored, top)
+}
+
+/// The `top` best-scored words, best first (ties by word, so results are stable).
+fn best(mut scored: Vec<(&str, f32)>, top: usize) -> Vec<Keyword> {
     scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
     scored.truncate(top);
     scored
