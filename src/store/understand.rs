@@ -6,7 +6,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set, TransactionTrait,
 };
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::entity::{
     dictionary_word, feedback, feedback_keyword, feedback_label, feedback_pain_point,
@@ -320,15 +320,38 @@ impl Store {
         items: &[(StaleItem, FeedbackAnalysis)],
     ) -> StoreResult<()> {
         let txn = self.db.begin().await?;
-        let ids: Vec<&str> = items
+        // What a person corrected stays; whatever they left alone is refreshed.
+        let corrected: Vec<&str> = items
             .iter()
-            .filter(|(s, _)| !s.corrected)
+            .filter(|(s, _)| s.corrected)
             .map(|(s, _)| s.id.as_str())
             .collect();
+        let labels: std::collections::HashMap<String, feedback_label::Model> =
+            if corrected.is_empty() {
+                Default::default()
+            } else {
+                feedback_label::Entity::find()
+                    .filter(feedback_label::Column::FeedbackId.is_in(corrected))
+                    .all(&txn)
+                    .await?
+                    .into_iter()
+                    .map(|l| (l.feedback_id.clone(), l))
+                    .collect()
+            };
+        let kept = |id: &str| {
+            labels.get(id).map_or((false, false), |l| {
+                (l.sentiment.is_some(), l.pain_points.is_some())
+            })
+        };
+        let fresh_pains: Vec<&str> = items
+            .iter()
+            .map(|(s, _)| s.id.as_str())
+            .filter(|id| !kept(id).1)
+            .collect();
         let all_ids: Vec<&str> = items.iter().map(|(s, _)| s.id.as_str()).collect();
-        if !ids.is_empty() {
+        if !fresh_pains.is_empty() {
             feedback_pain_point::Entity::delete_many()
-                .filter(feedback_pain_point::Column::FeedbackId.is_in(ids))
+                .filter(feedback_pain_point::Column::FeedbackId.is_in(fresh_pains))
                 .exec(&txn)
                 .await?;
         }
@@ -341,27 +364,34 @@ impl Store {
         let mut pains = Vec::new();
         let mut words = Vec::new();
         for (item, a) in items {
+            let (keep_sentiment, keep_pains) = kept(&item.id);
+            let mut json = a.json.clone();
+            if let Some(label) = labels.get(&item.id) {
+                if let Some(s) = &label.sentiment {
+                    json["sentiment"]["label"] = json!(s);
+                    json["sentiment"]["corrected"] = json!(true);
+                }
+                if let Some(p) = &label.pain_points {
+                    json["pain_points"] = p.clone();
+                }
+            }
             let mut update = feedback::Entity::update_many()
                 .col_expr(
                     feedback::Column::AnalyzerVersion,
                     Expr::value(a.version.clone()),
                 )
+                .col_expr(feedback::Column::Analysis, Expr::value(json))
                 .filter(feedback::Column::Id.eq(item.id.as_str()))
                 .filter(feedback::Column::WorkspaceId.eq(workspace_id));
-            if item.corrected {
-                // Keep the corrected label inside the refreshed JSON too.
-                update = update.col_expr(
-                    feedback::Column::Analysis,
-                    Expr::value(merge_corrected(&self.db, &item.id, a.json.clone()).await?),
-                );
-            } else {
+            if !keep_sentiment {
                 update = update
                     .col_expr(
                         feedback::Column::Sentiment,
                         Expr::value(a.sentiment.clone()),
                     )
-                    .col_expr(feedback::Column::SentimentScore, Expr::value(a.score))
-                    .col_expr(feedback::Column::Analysis, Expr::value(a.json.clone()));
+                    .col_expr(feedback::Column::SentimentScore, Expr::value(a.score));
+            }
+            if !keep_pains {
                 pains.extend(
                     a.pain_points
                         .iter()
@@ -394,26 +424,6 @@ impl Store {
         txn.commit().await?;
         Ok(())
     }
-}
-
-async fn merge_corrected(
-    db: &sea_orm::DatabaseConnection,
-    id: &str,
-    mut fresh: Value,
-) -> StoreResult<Value> {
-    if let Some(label) = feedback_label::Entity::find_by_id(id.to_owned())
-        .one(db)
-        .await?
-    {
-        if let Some(s) = label.sentiment {
-            fresh["sentiment"]["label"] = json!(s);
-            fresh["sentiment"]["corrected"] = json!(true);
-        }
-        if let Some(p) = label.pain_points {
-            fresh["pain_points"] = p;
-        }
-    }
-    Ok(fresh)
 }
 
 fn stale_condition(workspace_id: &str, version: &str, all: bool) -> Condition {

@@ -244,7 +244,36 @@ async fn label_corrections_apply_at_once_and_survive_reanalysis(app: TestApp) {
     cmd.args(["reanalyze", "--all", "--workspace", &app.workspace_id]);
     let out = run_ok(cmd).await;
     assert!(String::from_utf8_lossy(&out.stderr).contains("re-analysed 1 items"));
-    let after = &app.all_feedback("").await[0];
+    // Correcting only the sentiment of an item leaves its pain points to the engine.
+    push(&app, &["打开就闪退，气死"]).await;
+    let crash = app.all_feedback("pain_point=crash").await;
+    let crash_id = crash[0]["id"].as_str().unwrap().to_owned();
+    let res = app
+        .client
+        .put(app.url(&format!("/api/v1/feedback/{crash_id}/labels")))
+        .bearer_auth(&app.api_key)
+        .json(&json!({"sentiment": "neutral"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let mut cmd = tingjian(&app);
+    cmd.args(["reanalyze", "--all", "--workspace", &app.workspace_id]);
+    run_ok(cmd).await;
+    let crash = app.all_feedback("pain_point=crash").await;
+    assert_eq!(crash.len(), 1, "pain-point rows follow the engine");
+    assert_eq!(
+        crash[0]["sentiment"], "neutral",
+        "the corrected sentiment stays"
+    );
+    assert_eq!(crash[0]["analysis"]["pain_points"], json!(["crash"]));
+    let after = app
+        .all_feedback("")
+        .await
+        .into_iter()
+        .find(|f| f["id"] != crash_id.as_str())
+        .unwrap();
+    let after = &after;
     assert_eq!(after["sentiment"], "negative");
     assert_eq!(after["analysis"]["sentiment"]["label"], "negative");
     assert_eq!(app.all_feedback("pain_point=ui").await.len(), 1);
