@@ -93,7 +93,12 @@ pub fn normalize(raw: &str) -> Normalized {
 
 /// Width, case, script and repetition, in one pass over the characters.
 fn fold_chars(s: &str) -> String {
-    let simplified = fast2s::convert(s);
+    // Only CJK text can hold traditional characters; ASCII skips the conversion.
+    let simplified: std::borrow::Cow<str> = if s.is_ascii() {
+        s.into()
+    } else {
+        fast2s::convert(s).into()
+    };
     let mut out = String::with_capacity(simplified.len());
     let mut last: Option<char> = None;
     let mut run = 0;
