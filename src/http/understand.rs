@@ -124,6 +124,11 @@ async fn delete_word(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// A workspace's own category as the API shows it.
+fn custom_json(c: &CustomCategory) -> Value {
+    json!({"id": c.id, "name": c.name, "custom": true, "keywords": c.keywords, "examples": c.examples})
+}
+
 async fn categories(state: State, auth: Auth) -> Result<HttpResponse, ApiError> {
     let ws = auth.require(Scope::Read)?;
     let defaults = state
@@ -134,9 +139,7 @@ async fn categories(state: State, auth: Auth) -> Result<HttpResponse, ApiError> 
         .iter()
         .map(|c| json!({"id": c.id, "name": c.name, "custom": false}));
     let custom = state.store.custom_categories(ws).await?;
-    let items: Vec<Value> = defaults
-        .chain(custom.iter().map(|c| json!({"id": c.id, "name": c.name, "custom": true, "keywords": c.keywords, "examples": c.examples})))
-        .collect();
+    let items: Vec<Value> = defaults.chain(custom.iter().map(custom_json)).collect();
     Ok(HttpResponse::Ok().json(json!({"items": items})))
 }
 
@@ -176,7 +179,7 @@ async fn create_category(
     super::body::bounded_list("/examples", &c.examples, 50, 500)?;
     state.store.create_category(ws, &c).await?;
     state.pipeline.invalidate(ws);
-    Ok(HttpResponse::Created().json(json!({"id": c.id, "name": c.name, "custom": true, "keywords": c.keywords, "examples": c.examples})))
+    Ok(HttpResponse::Created().json(custom_json(&c)))
 }
 
 async fn delete_category(
