@@ -12,4 +12,5 @@ pub mod insight;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod tell;
 pub mod tools;
