@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261129_000001_collect;
 mod m20261129_000002_analysis;
+mod m20261129_000003_tell;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261129_000001_collect::Migration),
             Box::new(m20261129_000002_analysis::Migration),
+            Box::new(m20261129_000003_tell::Migration),
         ]
     }
 }

@@ -7,6 +7,7 @@ pub mod error;
 mod feedback;
 mod health;
 mod imports;
+mod insights;
 mod interviews;
 mod keys;
 mod mentions;
@@ -158,6 +159,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(imports::routes)
                 .configure(feedback::routes)
                 .configure(understand::routes)
+                .configure(insights::routes)
                 .configure(workspace::routes),
         );
 }

@@ -5,3 +5,4 @@
 pub mod metrics;
 pub mod period;
 pub mod stats;
+pub mod tally;

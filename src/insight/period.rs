@@ -38,6 +38,44 @@ pub fn previous(key: &str, g: Granularity) -> Option<String> {
     Some(format_key(prev, g))
 }
 
+/// Keys of every period that overlaps `[from, to)`, oldest first (at most `limit`).
+pub fn periods_between(
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    tz: Tz,
+    g: Granularity,
+    limit: usize,
+) -> Vec<String> {
+    let mut keys = Vec::new();
+    let mut key = period_key(from, tz, g);
+    while keys.len() < limit {
+        let Some((start, end)) = period_bounds(&key, tz, g) else {
+            break;
+        };
+        if start >= to {
+            break;
+        }
+        keys.push(key);
+        key = period_key(end, tz, g);
+    }
+    keys
+}
+
+/// Display label: `2026年第47周`, `2026年11月16日`, `2026年11月`.
+pub fn label(key: &str, g: Granularity) -> String {
+    let Some(start) = parse_key(key, g) else {
+        return key.to_owned();
+    };
+    match g {
+        Granularity::Day => format!("{}年{}月{}日", start.year(), start.month(), start.day()),
+        Granularity::Week => {
+            let w = start.iso_week();
+            format!("{}年第{}周", w.year(), w.week())
+        }
+        Granularity::Month => format!("{}年{}月", start.year(), start.month()),
+    }
+}
+
 /// Key of the period containing the local date `d`.
 fn format_key(d: NaiveDate, g: Granularity) -> String {
     match g {
@@ -130,6 +168,20 @@ mod tests {
         assert_eq!(end, utc("2021-01-04T00:00:00Z"));
         assert_eq!(previous("2021-W01", Granularity::Week).unwrap(), "2020-W53");
         assert_eq!(period_bounds("2021-W53", UTC, Granularity::Week), None);
+    }
+
+    #[test]
+    fn periods_between_walks_whole_periods() {
+        let keys = periods_between(
+            utc("2026-11-10T00:00:00Z"),
+            utc("2026-11-24T00:00:00Z"),
+            UTC,
+            Granularity::Week,
+            100,
+        );
+        assert_eq!(keys, ["2026-W46", "2026-W47", "2026-W48"]);
+        assert_eq!(label("2026-W47", Granularity::Week), "2026年第47周");
+        assert_eq!(label("2026-11-16", Granularity::Day), "2026年11月16日");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod entity;
 mod feedback;
+mod insights;
 mod keys;
 mod sources;
 mod surveys;
@@ -10,6 +11,7 @@ mod understand;
 mod workspaces;
 
 pub use feedback::*;
+pub use insights::*;
 pub use keys::*;
 pub use sources::*;
 pub use surveys::*;

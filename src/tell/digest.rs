@@ -31,29 +31,7 @@ pub struct Digest {
     pub console_url: String,
 }
 
-/// Which headline number.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Metric {
-    Nps,
-    Csat,
-    Ces,
-    Sentiment,
-    Volume,
-}
-
-impl Metric {
-    /// Short display name: `NPS`, `CSAT`, `CES`, `情感指数`, `反馈量`.
-    pub fn display(self) -> &'static str {
-        match self {
-            Metric::Nps => "NPS",
-            Metric::Csat => "CSAT",
-            Metric::Ces => "CES",
-            Metric::Sentiment => "情感指数",
-            Metric::Volume => "反馈量",
-        }
-    }
-}
+pub use crate::insight::tally::Metric;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Headline {

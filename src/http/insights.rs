@@ -1,0 +1,172 @@
+//! Insights over HTTP: `GET /api/v1/insights/trends` (a metric per period, optionally split
+//! by channel, source or a respondent attribute, with 95 % intervals) and
+//! `GET /api/v1/insights/pain-points` (the ranked pain points of a range against the range
+//! just before it).
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Duration, Utc};
+use serde_json::json;
+
+use super::feedback::{parse_instant, workspace_tz};
+use super::{ApiError, Auth, State};
+use crate::domain::Scope;
+use crate::insight::period::{periods_between, Granularity};
+use crate::insight::tally::Metric;
+use crate::store::GroupBy;
+use crate::tell::insights::{self, RankInput, MAX_PERIODS};
+
+fn query_pairs(req: &HttpRequest) -> Result<Vec<(String, String)>, ApiError> {
+    serde_urlencoded::from_str(req.query_string())
+        .map_err(|e| ApiError::BadRequest(format!("invalid query string: {e}")))
+}
+
+/// `from`/`to` (RFC 3339 or a date in the workspace zone, `to` exclusive), checked in order.
+fn range(
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+    default_span: Duration,
+) -> Result<(DateTime<Utc>, DateTime<Utc>), ApiError> {
+    let to = to.unwrap_or_else(Utc::now);
+    let from = from.unwrap_or(to - default_span);
+    if from >= to {
+        return Err(ApiError::field("from", "must be before to"));
+    }
+    Ok((from, to))
+}
+
+fn parse_group(v: &str) -> Result<GroupBy, ApiError> {
+    match v {
+        "" => Ok(GroupBy::Nothing),
+        "channel" => Ok(GroupBy::Channel),
+        "source" => Ok(GroupBy::Source),
+        _ => {
+            let key = v.strip_prefix("attr:").unwrap_or_default();
+            let plain = !key.is_empty()
+                && key.len() <= 64
+                && key
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+            if plain {
+                Ok(GroupBy::Attr(key.to_owned()))
+            } else {
+                Err(ApiError::field(
+                    "group_by",
+                    "must be channel, source or attr:KEY (KEY: letters, digits, _ - ., up to 64)",
+                ))
+            }
+        }
+    }
+}
+
+async fn trends(state: State, auth: Auth, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let ws = auth.require(Scope::Read)?;
+    let tz = workspace_tz(&state, ws).await?;
+    let (mut metric, mut g, mut from, mut to, mut group) =
+        (None, Granularity::Week, None, None, GroupBy::Nothing);
+    for (k, v) in query_pairs(&req)? {
+        match k.as_str() {
+            "metric" => {
+                metric = Some(Metric::parse(&v).ok_or_else(|| {
+                    ApiError::field("metric", "must be nps, csat, ces, sentiment or volume")
+                })?)
+            }
+            "interval" => {
+                g = match v.as_str() {
+                    "day" => Granularity::Day,
+                    "week" => Granularity::Week,
+                    "month" => Granularity::Month,
+                    _ => return Err(ApiError::field("interval", "must be day, week or month")),
+                }
+            }
+            "from" => from = Some(parse_instant(&v, tz, "from")?),
+            "to" => to = Some(parse_instant(&v, tz, "to")?),
+            "group_by" => group = parse_group(&v)?,
+            other => {
+                return Err(ApiError::field(
+                    other,
+                    "unknown parameter (expected metric, interval, from, to, group_by)",
+                ))
+            }
+        }
+    }
+    let metric = metric.ok_or_else(|| ApiError::field("metric", "is required"))?;
+    let default_span = match g {
+        Granularity::Day => Duration::days(30),
+        Granularity::Week => Duration::weeks(12),
+        Granularity::Month => Duration::days(365),
+    };
+    let (from, to) = range(from, to, default_span)?;
+    if periods_between(from, to, tz, g, MAX_PERIODS + 1).len() > MAX_PERIODS {
+        return Err(ApiError::field(
+            "from",
+            format!("the range spans more than {MAX_PERIODS} periods: use a longer interval"),
+        ));
+    }
+    let series = insights::trends(&state.store, ws, tz, metric, g, from, to, &group).await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "metric": metric,
+        "interval": g,
+        "from": from,
+        "to": to,
+        "timezone": tz.name(),
+        "series": series,
+    })))
+}
+
+async fn pain_points(state: State, auth: Auth, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let ws = auth.require(Scope::Read)?;
+    let tz = workspace_tz(&state, ws).await?;
+    let (mut from, mut to, mut limit) = (None, None, 20usize);
+    for (k, v) in query_pairs(&req)? {
+        match k.as_str() {
+            "from" => from = Some(parse_instant(&v, tz, "from")?),
+            "to" => to = Some(parse_instant(&v, tz, "to")?),
+            "limit" => {
+                limit = v
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=100).contains(n))
+                    .ok_or_else(|| ApiError::field("limit", "must be from 1 to 100"))?
+            }
+            other => {
+                return Err(ApiError::field(
+                    other,
+                    "unknown parameter (expected from, to, limit)",
+                ))
+            }
+        }
+    }
+    let (from, to) = range(from, to, Duration::days(7))?;
+    if to - from > Duration::days(366) {
+        return Err(ApiError::field("from", "the range may span at most 366 days"));
+    }
+    let previous_from = from - (to - from);
+    let (previous, current) =
+        insights::totals_around(&state.store, ws, tz, previous_from, from, to).await?;
+    let names = insights::category_names(&state.store, &state.pipeline.analyzer, ws).await?;
+    let base = state.public_url(&req);
+    let link = |id: &str| crate::tell::console_link(&base, Some(id), from, to);
+    let input = RankInput {
+        workspace_id: ws,
+        from,
+        to,
+        previous_from,
+        current,
+        previous,
+        link: &link,
+    };
+    let mut items = insights::rank_pain_points(&state.store, &names, &input).await?;
+    items.truncate(limit);
+    let items: Vec<_> = items.iter().map(insights::pain_point_json).collect();
+    Ok(HttpResponse::Ok().json(json!({
+        "from": from,
+        "to": to,
+        "previous": {"from": previous_from, "to": from},
+        "items": items,
+    })))
+}
+
+pub(super) fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/insights/trends").route(web::get().to(trends)))
+        .service(web::resource("/insights/pain-points").route(web::get().to(pain_points)));
+}

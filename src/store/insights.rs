@@ -1,0 +1,312 @@
+//! Aggregations behind the insights and the digest. Each query groups in the database and
+//! returns a few thousand rows at most: counts per time bucket (an index-only scan of
+//! `idx_feedback_insight`), pain-point counts per period, and small samples for quotes.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
+
+use super::{Store, StoreResult};
+use crate::insight::tally::Tally;
+
+/// What a trend series is split by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GroupBy {
+    Nothing,
+    Channel,
+    Source,
+    /// A respondent attribute such as `plan`; the key is checked by the caller to be a plain
+    /// name (letters, digits, `_`, `-`, `.`).
+    Attr(String),
+}
+
+/// One time bucket (and group) of counts.
+#[derive(Debug, Clone)]
+pub struct Bucket {
+    /// Start of the bucket, seconds since the Unix epoch.
+    pub start: i64,
+    pub group: Option<String>,
+    pub tally: Tally,
+}
+
+/// A feedback item offered as a quote or as material for keywords and aspects.
+#[derive(Debug, Clone)]
+pub struct Sample {
+    pub id: String,
+    pub text: String,
+    pub channel: String,
+    pub occurred_at: DateTime<Utc>,
+    pub analysis: Option<serde_json::Value>,
+}
+
+/// Placeholders differ: `$1` on PostgreSQL, `?` on SQLite.
+struct Sql {
+    backend: DbBackend,
+    values: Vec<Value>,
+}
+
+impl Sql {
+    fn new(backend: DbBackend) -> Self {
+        Self {
+            backend,
+            values: Vec::new(),
+        }
+    }
+
+    fn bind(&mut self, v: impl Into<Value>) -> String {
+        self.values.push(v.into());
+        match self.backend {
+            DbBackend::Postgres => format!("${}", self.values.len()),
+            _ => "?".to_owned(),
+        }
+    }
+
+    fn statement(self, sql: String) -> Statement {
+        Statement::from_sql_and_values(self.backend, sql, self.values)
+    }
+}
+
+fn count(row: &QueryResult, i: usize) -> StoreResult<u64> {
+    let v: Option<i64> = row.try_get_by_index(i)?;
+    Ok(v.unwrap_or(0).max(0) as u64)
+}
+
+impl Store {
+    /// Counts per `bucket_secs`-long bucket (aligned to the Unix epoch) of the items that
+    /// occurred in `[from, to)`, split by `group`. Buckets of an hour (or a quarter hour)
+    /// roll up exactly into days, weeks and months of any time zone whose offset is whole
+    /// hours (or quarter hours).
+    pub async fn insight_buckets(
+        &self,
+        workspace_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        bucket_secs: i64,
+        group: &GroupBy,
+    ) -> StoreResult<Vec<Bucket>> {
+        let backend = self.backend();
+        let mut q = Sql::new(backend);
+        let epoch = match backend {
+            DbBackend::Postgres => format!(
+                "CAST(FLOOR(EXTRACT(EPOCH FROM occurred_at) / {bucket_secs}) AS BIGINT) * {bucket_secs}"
+            ),
+            _ => format!("(CAST(strftime('%s', occurred_at) AS INTEGER) / {bucket_secs}) * {bucket_secs}"),
+        };
+        let group_expr = match group {
+            GroupBy::Nothing => "NULL".to_owned(),
+            GroupBy::Channel => "channel".to_owned(),
+            GroupBy::Source => "source_id".to_owned(),
+            GroupBy::Attr(key) => match backend {
+                DbBackend::Postgres => format!("(attributes ->> {})", q.bind(key.clone())),
+                _ => format!(
+                    "CAST(json_extract(attributes, {}) AS TEXT)",
+                    q.bind(format!("$.\"{key}\""))
+                ),
+            },
+        };
+        let (ws, f, t) = (
+            q.bind(workspace_id.to_owned()),
+            q.bind(from),
+            q.bind(to),
+        );
+        let sql = format!(
+            "SELECT {epoch} AS bucket, {group_expr} AS grp, COUNT(*), COUNT(sentiment), \
+             SUM(CASE WHEN sentiment = 'positive' THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN sentiment = 'negative' THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN sentiment = 'mixed' THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN nps >= 9 THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN nps BETWEEN 7 AND 8 THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN nps <= 6 THEN 1 ELSE 0 END), \
+             COUNT(csat), SUM(CASE WHEN csat >= 4 THEN 1 ELSE 0 END), \
+             COUNT(ces), SUM(ces), SUM(ces * ces) \
+             FROM feedback WHERE workspace_id = {ws} AND occurred_at >= {f} AND occurred_at < {t} \
+             GROUP BY 1, 2"
+        );
+        let rows = self.db.query_all(q.statement(sql)).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Bucket {
+                    start: r.try_get_by_index::<i64>(0)?,
+                    group: r.try_get_by_index::<Option<String>>(1)?,
+                    tally: Tally {
+                        items: count(r, 2)?,
+                        analysed: count(r, 3)?,
+                        positive: count(r, 4)?,
+                        negative: count(r, 5)?,
+                        mixed: count(r, 6)?,
+                        promoters: count(r, 7)?,
+                        passives: count(r, 8)?,
+                        detractors: count(r, 9)?,
+                        csat_n: count(r, 10)?,
+                        csat_satisfied: count(r, 11)?,
+                        ces_n: count(r, 12)?,
+                        ces_sum: count(r, 13)? as f64,
+                        ces_sum_sq: count(r, 14)? as f64,
+                    },
+                })
+            })
+            .collect()
+    }
+
+    /// Items per pain-point category and channel in `[from, to)`.
+    pub async fn pain_point_channels(
+        &self,
+        workspace_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<(String, String, u64)>> {
+        let mut q = Sql::new(self.backend());
+        let (ws, f, t) = (
+            q.bind(workspace_id.to_owned()),
+            q.bind(from),
+            q.bind(to),
+        );
+        let sql = format!(
+            "SELECT p.category, f.channel, COUNT(*) FROM feedback_pain_point p \
+             JOIN feedback f ON f.id = p.feedback_id \
+             WHERE p.workspace_id = {ws} AND p.occurred_at >= {f} AND p.occurred_at < {t} \
+             GROUP BY p.category, f.channel"
+        );
+        let rows = self.db.query_all(q.statement(sql)).await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get_by_index::<String>(0)?,
+                    r.try_get_by_index::<String>(1)?,
+                    count(r, 2)?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Items per pain-point category in `[from, to)`.
+    pub async fn pain_point_counts(
+        &self,
+        workspace_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<(String, u64)>> {
+        let mut q = Sql::new(self.backend());
+        let (ws, f, t) = (
+            q.bind(workspace_id.to_owned()),
+            q.bind(from),
+            q.bind(to),
+        );
+        let sql = format!(
+            "SELECT category, COUNT(*) FROM feedback_pain_point \
+             WHERE workspace_id = {ws} AND occurred_at >= {f} AND occurred_at < {t} \
+             GROUP BY category"
+        );
+        let rows = self.db.query_all(q.statement(sql)).await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get_by_index::<String>(0)?, count(r, 1)?)))
+            .collect()
+    }
+
+    /// Complaints of `[from, to)`: items that are negative or mixed, or carry a pain point.
+    /// The denominator of a pain point's share.
+    pub async fn complaint_count(
+        &self,
+        workspace_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        negative_or_mixed: u64,
+    ) -> StoreResult<u64> {
+        let mut q = Sql::new(self.backend());
+        let (ws, f, t) = (
+            q.bind(workspace_id.to_owned()),
+            q.bind(from),
+            q.bind(to),
+        );
+        let sql = format!(
+            "SELECT COUNT(*) FROM feedback f WHERE f.workspace_id = {ws} \
+             AND f.occurred_at >= {f} AND f.occurred_at < {t} \
+             AND (f.sentiment IS NULL OR f.sentiment NOT IN ('negative', 'mixed')) \
+             AND EXISTS (SELECT 1 FROM feedback_pain_point p WHERE p.feedback_id = f.id)"
+        );
+        let row = self.db.query_one(q.statement(sql)).await?;
+        let others = match row {
+            Some(r) => count(&r, 0)?,
+            None => 0,
+        };
+        Ok(negative_or_mixed + others)
+    }
+
+    /// When the workspace first saw `category`, if ever.
+    pub async fn pain_point_first_seen(
+        &self,
+        workspace_id: &str,
+        category: &str,
+    ) -> StoreResult<Option<DateTime<Utc>>> {
+        let mut q = Sql::new(self.backend());
+        let (ws, c) = (
+            q.bind(workspace_id.to_owned()),
+            q.bind(category.to_owned()),
+        );
+        let sql = format!(
+            "SELECT occurred_at FROM feedback_pain_point WHERE workspace_id = {ws} \
+             AND category = {c} ORDER BY occurred_at LIMIT 1"
+        );
+        let row = self.db.query_one(q.statement(sql)).await?;
+        Ok(match row {
+            Some(r) => Some(r.try_get_by_index::<DateTime<Utc>>(0)?),
+            None => None,
+        })
+    }
+
+    /// The newest `limit` items of `category` in `[from, to)`, with their analysis.
+    pub async fn pain_point_samples(
+        &self,
+        workspace_id: &str,
+        category: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: u64,
+    ) -> StoreResult<Vec<Sample>> {
+        let mut q = Sql::new(self.backend());
+        let (ws, c, f, t) = (
+            q.bind(workspace_id.to_owned()),
+            q.bind(category.to_owned()),
+            q.bind(from),
+            q.bind(to),
+        );
+        let sql = format!(
+            "SELECT f.id, f.text, f.channel, f.occurred_at, f.analysis FROM feedback_pain_point p \
+             JOIN feedback f ON f.id = p.feedback_id \
+             WHERE p.workspace_id = {ws} AND p.category = {c} \
+             AND p.occurred_at >= {f} AND p.occurred_at < {t} \
+             ORDER BY p.occurred_at DESC LIMIT {limit}"
+        );
+        self.samples(q.statement(sql)).await
+    }
+
+    /// Items by id (for the members of an emerging cluster), newest first.
+    pub async fn samples_by_id(&self, workspace_id: &str, ids: &[String]) -> StoreResult<Vec<Sample>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q = Sql::new(self.backend());
+        let ws = q.bind(workspace_id.to_owned());
+        let list: Vec<String> = ids.iter().map(|id| q.bind(id.clone())).collect();
+        let sql = format!(
+            "SELECT id, text, channel, occurred_at, analysis FROM feedback \
+             WHERE workspace_id = {ws} AND id IN ({}) ORDER BY occurred_at DESC",
+            list.join(", ")
+        );
+        self.samples(q.statement(sql)).await
+    }
+
+    async fn samples(&self, stmt: Statement) -> StoreResult<Vec<Sample>> {
+        let rows = self.db.query_all(stmt).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Sample {
+                    id: r.try_get_by_index(0)?,
+                    text: r.try_get_by_index(1)?,
+                    channel: r.try_get_by_index(2)?,
+                    occurred_at: r.try_get_by_index(3)?,
+                    analysis: r.try_get_by_index(4)?,
+                })
+            })
+            .collect()
+    }
+}
