@@ -83,6 +83,18 @@ enum Command {
     /// Train the engine's models.
     #[command(subcommand)]
     Train(TrainCommand),
+    /// Preview or send a workspace's digest.
+    #[command(subcommand)]
+    Digest(DigestCommand),
+    /// Measure building a digest on a workspace of synthetic feedback (seeded once).
+    BenchDigest {
+        /// Feedback items in the benchmark workspace.
+        #[arg(long, default_value_t = 1_000_000)]
+        items: u64,
+        /// Builds to time.
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
     /// Measure analysis throughput on one core against a bare jieba cut (same run).
     Bench {
         /// JSON lines with a `text` field, or plain text lines.
@@ -91,6 +103,35 @@ enum Command {
         /// Seconds per measurement.
         #[arg(long, default_value_t = 3.0)]
         seconds: f64,
+    },
+}
+
+#[derive(Subcommand)]
+enum DigestCommand {
+    /// Write the digest of a period to stdout.
+    Preview {
+        #[arg(long)]
+        workspace: String,
+        /// An ISO week (2026-W47) or a day (2026-11-16).
+        #[arg(long)]
+        period: String,
+        #[arg(long, value_parser = ["html", "text", "markdown", "json"], default_value = "text")]
+        format: String,
+        /// Base URL for the links in the digest.
+        #[arg(long, env = "TINGJIAN_PUBLIC_URL")]
+        public_url: Option<String>,
+    },
+    /// Queue the period's digest for every subscription of the workspace and send it now
+    /// (once per subscription and period, however often this runs).
+    Send {
+        #[arg(long)]
+        workspace: String,
+        #[arg(long)]
+        period: String,
+        #[command(flatten)]
+        mail: MailArgs,
+        #[arg(long, env = "TINGJIAN_PUBLIC_URL")]
+        public_url: Option<String>,
     },
 }
 
@@ -136,6 +177,22 @@ struct ServeArgs {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "TINGJIAN_WORKERS", default_value_t = 0)]
     workers: usize,
+    #[command(flatten)]
+    mail: MailArgs,
+    /// Do not schedule or send digests and alerts in this process.
+    #[arg(long, env = "TINGJIAN_NO_DELIVERY", value_parser = EnvBool)]
+    no_delivery: bool,
+}
+
+#[derive(Args, Clone)]
+struct MailArgs {
+    /// SMTP server, lettre URL form: smtp://host:2525, smtps://user:pass@host,
+    /// smtp://host:587?tls=required. Unset: mail is written to DATA_DIR/mail/*.eml.
+    #[arg(long, env = "TINGJIAN_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// Sender address of digests and alerts.
+    #[arg(long, env = "TINGJIAN_MAIL_FROM", default_value = "听见 <tingjian@localhost>")]
+    mail_from: String,
 }
 
 /// A boolean flag's value from the environment: what clap's `BoolishValueParser` accepts
@@ -242,9 +299,69 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             settings.survey_rate_per_minute = args.survey_rate;
             settings.run_poller = !args.no_poller;
             settings.workers = args.workers;
+            settings.run_delivery = !args.no_delivery;
+            settings.smtp_url = args.mail.smtp_url.clone();
+            settings.mail_from = args.mail.mail_from.clone();
             let app = Application::build(settings).await?;
             tracing::info!(port = app.port(), "listening");
             app.run_until_stopped().await?;
+        }
+        Command::Digest(DigestCommand::Preview {
+            workspace,
+            period,
+            format,
+            public_url,
+        }) => {
+            settings.public_url = public_url;
+            let store = open_store(&settings).await?;
+            let analyzer = crate::analysis::Analyzer::new();
+            let digest = crate::tell::build::build_digest(
+                &store,
+                &analyzer,
+                &settings.link_base(),
+                &workspace,
+                &period,
+            )
+            .await?;
+            use crate::tell::render;
+            let out = match format.as_str() {
+                "html" => render::html(&digest, None),
+                "markdown" => render::markdown(&digest),
+                "json" => serde_json::to_string_pretty(
+                    &json!({"subject": render::subject(&digest), "digest": digest}),
+                )?,
+                _ => format!("{}\n\n{}", render::subject(&digest), render::text(&digest, None)),
+            };
+            println!("{out}");
+        }
+        Command::Digest(DigestCommand::Send {
+            workspace,
+            period,
+            mail,
+            public_url,
+        }) => {
+            settings.public_url = public_url;
+            settings.smtp_url = mail.smtp_url;
+            settings.mail_from = mail.mail_from;
+            let store = open_store(&settings).await?;
+            anyhow::ensure!(
+                store.workspace(&workspace).await?.is_some(),
+                "no workspace {workspace}"
+            );
+            let analyzer = std::sync::Arc::new(crate::analysis::Analyzer::new());
+            let state = crate::http::AppState::new(store, settings, analyzer)?;
+            let queued = crate::tell::outbox::send_now(&state, &workspace, &period).await?;
+            let rows = state.store.deliveries(&workspace, None, 500).await?;
+            let mine: Vec<_> = rows
+                .iter()
+                .filter(|d| d.kind == "digest" && d.period == period)
+                .map(|d| json!({"id": d.id, "subscription_id": d.subscription_id, "status": d.status, "attempts": d.attempts, "last_error": d.last_error}))
+                .collect();
+            println!("{}", json!({"period": period, "queued": queued, "deliveries": mine}));
+        }
+        Command::BenchDigest { items, runs } => {
+            let store = open_store(&settings).await?;
+            crate::tools::bench_digest(&store, items, runs).await?;
         }
         Command::Migrate => {
             open_store(&settings).await?;

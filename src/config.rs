@@ -31,6 +31,22 @@ pub struct Settings {
     pub housekeeping_tick: Duration,
     /// Worker threads for the HTTP server (0: one per core).
     pub workers: usize,
+    /// SMTP server in lettre's URL form; `None` writes mail as `.eml` files to
+    /// `DATA_DIR/mail`.
+    pub smtp_url: Option<String>,
+    /// Sender of digests and alerts, `Name <address>` or a bare address.
+    pub mail_from: String,
+    /// Run the digest scheduler, the delivery workers and the hourly spike check in this
+    /// process.
+    pub run_delivery: bool,
+    /// How often due digests are queued and pending deliveries are sent.
+    pub delivery_tick: Duration,
+    /// How often spikes are looked for.
+    pub alert_tick: Duration,
+    /// Delay before the first retry of a failed delivery; doubles with each attempt.
+    pub retry_base: Duration,
+    /// Attempts before a delivery is marked failed.
+    pub max_attempts: i32,
 }
 
 impl Settings {
@@ -46,6 +62,26 @@ impl Settings {
             poll_tick: Duration::from_secs(15),
             housekeeping_tick: Duration::from_secs(60),
             workers: 0,
+            smtp_url: None,
+            mail_from: "听见 <tingjian@localhost>".into(),
+            run_delivery: true,
+            delivery_tick: Duration::from_secs(30),
+            alert_tick: Duration::from_secs(3600),
+            retry_base: Duration::from_secs(60),
+            max_attempts: 8,
+        }
+    }
+
+    /// Where `.eml` files go when no SMTP server is configured.
+    pub fn mail_dir(&self) -> PathBuf {
+        self.data_dir.join("mail")
+    }
+
+    /// Base URL for links in mail and robot messages (no request to take a host from).
+    pub fn link_base(&self) -> String {
+        match &self.public_url {
+            Some(url) if !url.trim().is_empty() => url.trim_end_matches('/').to_owned(),
+            _ => format!("http://{}", self.bind),
         }
     }
 

@@ -52,6 +52,10 @@ impl Application {
         if state.settings.run_poller {
             tokio::spawn(crate::collect::poller::run(state.clone()));
         }
+        if state.settings.run_delivery {
+            tokio::spawn(crate::tell::outbox::run(state.clone()));
+            tokio::spawn(crate::tell::alerts::run(state.clone()));
+        }
         tokio::spawn(housekeeping(state.clone()));
         Ok(Self {
             port,

@@ -8,7 +8,8 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{web, HttpResponse};
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry,
+    TextEncoder,
 };
 
 use super::State;
@@ -20,6 +21,10 @@ pub struct Metrics {
     pub feedback_stored: IntCounterVec,
     pub webhook_rejected: IntCounterVec,
     pub feed_polls: IntCounterVec,
+    pub deliveries: IntCounterVec,
+    /// Deliveries in the outbox by status, read from the database at each scrape (so every
+    /// replica reports the same shared outbox).
+    outbox: IntGaugeVec,
 }
 
 impl Metrics {
@@ -52,7 +57,24 @@ impl Metrics {
         registry.register(Box::new(http_duration.clone()))?;
         registry.register(Box::new(feedback_stored.clone()))?;
         registry.register(Box::new(webhook_rejected.clone()))?;
+        let deliveries = IntCounterVec::new(
+            Opts::new(
+                "deliveries_total",
+                "Digest and alert delivery attempts, by kind (digest, alert), channel (email, \
+                 wecom, dingtalk, feishu) and outcome (sent, retry, failed, cancelled)",
+            ),
+            &["kind", "channel", "outcome"],
+        )?;
         registry.register(Box::new(feed_polls.clone()))?;
+        registry.register(Box::new(deliveries.clone()))?;
+        let outbox = IntGaugeVec::new(
+            Opts::new(
+                "outbox_deliveries",
+                "Digest and alert deliveries in the outbox, by status (pending, sent, failed, cancelled)",
+            ),
+            &["status"],
+        )?;
+        registry.register(Box::new(outbox.clone()))?;
         Ok(Self {
             registry,
             http_requests,
@@ -60,6 +82,8 @@ impl Metrics {
             feedback_stored,
             webhook_rejected,
             feed_polls,
+            deliveries,
+            outbox,
         })
     }
 
@@ -103,6 +127,15 @@ pub async fn track(
 }
 
 pub(super) async fn metrics(state: State) -> HttpResponse {
+    match state.store.delivery_status_counts().await {
+        Ok(counts) => {
+            for status in ["pending", "sent", "failed", "cancelled"] {
+                let n = counts.iter().find(|(s, _)| s == status).map_or(0, |(_, n)| *n);
+                state.metrics.outbox.with_label_values(&[status]).set(n);
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "could not count the outbox for /metrics"),
+    }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(state.metrics.render())

@@ -3,6 +3,7 @@
 
 mod auth;
 mod body;
+mod digests;
 pub mod error;
 mod feedback;
 mod health;
@@ -42,6 +43,8 @@ pub struct AppState {
     pub metrics: metrics::Metrics,
     pub survey_limiter: DefaultKeyedRateLimiter<IpAddr>,
     pub http_client: reqwest::Client,
+    /// Digest and alert mail: SMTP, or `.eml` files when none is configured.
+    pub mailer: crate::tell::mail::Mailer,
 }
 
 impl AppState {
@@ -57,7 +60,10 @@ impl AppState {
             .connect_timeout(std::time::Duration::from_secs(10))
             .redirect(reqwest::redirect::Policy::limited(5))
             .build()?;
+        let mailer =
+            crate::tell::mail::Mailer::new(settings.smtp_url.as_deref(), &settings.mail_dir())?;
         Ok(Arc::new(Self {
+            mailer,
             store,
             pipeline: crate::ingest::Pipeline::new(analyzer),
             settings,
@@ -149,6 +155,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(openapi::routes)
         .configure(surveys::public_routes)
         .configure(webhooks::routes)
+        .configure(digests::public_routes)
         .service(
             web::scope("/api/v1")
                 .configure(keys::routes)
@@ -160,6 +167,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(feedback::routes)
                 .configure(understand::routes)
                 .configure(insights::routes)
+                .configure(digests::routes)
                 .configure(workspace::routes),
         );
 }

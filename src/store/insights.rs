@@ -279,6 +279,82 @@ impl Store {
         self.samples(q.statement(sql)).await
     }
 
+    /// The `limit` most frequent keywords of `[from, to)`.
+    pub async fn keyword_counts(
+        &self,
+        workspace_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: u64,
+    ) -> StoreResult<Vec<(String, u64)>> {
+        let mut q = Sql::new(self.backend());
+        let (ws, f, t) = (
+            q.bind(workspace_id.to_owned()),
+            q.bind(from),
+            q.bind(to),
+        );
+        let sql = format!(
+            "SELECT keyword, COUNT(*) FROM feedback_keyword \
+             WHERE workspace_id = {ws} AND occurred_at >= {f} AND occurred_at < {t} \
+             GROUP BY keyword ORDER BY 2 DESC, 1 LIMIT {limit}"
+        );
+        let rows = self.db.query_all(q.statement(sql)).await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get_by_index::<String>(0)?, count(r, 1)?)))
+            .collect()
+    }
+
+    /// Items carrying `keyword` in `[from, to)`.
+    pub async fn keyword_count(
+        &self,
+        workspace_id: &str,
+        keyword: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        let mut q = Sql::new(self.backend());
+        let (ws, k, f, t) = (
+            q.bind(workspace_id.to_owned()),
+            q.bind(keyword.to_owned()),
+            q.bind(from),
+            q.bind(to),
+        );
+        let sql = format!(
+            "SELECT COUNT(*) FROM feedback_keyword WHERE workspace_id = {ws} AND keyword = {k} \
+             AND occurred_at >= {f} AND occurred_at < {t}"
+        );
+        match self.db.query_one(q.statement(sql)).await? {
+            Some(r) => count(&r, 0),
+            None => Ok(0),
+        }
+    }
+
+    /// The newest `limit` items carrying `keyword` in `[from, to)`.
+    pub async fn keyword_samples(
+        &self,
+        workspace_id: &str,
+        keyword: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: u64,
+    ) -> StoreResult<Vec<Sample>> {
+        let mut q = Sql::new(self.backend());
+        let (ws, k, f, t) = (
+            q.bind(workspace_id.to_owned()),
+            q.bind(keyword.to_owned()),
+            q.bind(from),
+            q.bind(to),
+        );
+        let sql = format!(
+            "SELECT f.id, f.text, f.channel, f.occurred_at, f.analysis FROM feedback_keyword k \
+             JOIN feedback f ON f.id = k.feedback_id \
+             WHERE k.workspace_id = {ws} AND k.keyword = {k} \
+             AND k.occurred_at >= {f} AND k.occurred_at < {t} \
+             ORDER BY k.occurred_at DESC LIMIT {limit}"
+        );
+        self.samples(q.statement(sql)).await
+    }
+
     /// Items by id (for the members of an emerging cluster), newest first.
     pub async fn samples_by_id(&self, workspace_id: &str, ids: &[String]) -> StoreResult<Vec<Sample>> {
         if ids.is_empty() {

@@ -7,6 +7,8 @@ mod insights;
 mod keys;
 mod sources;
 mod surveys;
+mod synthetic;
+mod tell;
 mod understand;
 mod workspaces;
 
@@ -15,6 +17,7 @@ pub use insights::*;
 pub use keys::*;
 pub use sources::*;
 pub use surveys::*;
+pub use tell::*;
 pub use understand::*;
 pub use workspaces::*;
 

@@ -203,7 +203,7 @@ pub struct RankInput<'a> {
     pub current: Tally,
     pub previous: Tally,
     /// Makes the console link for a pain point id.
-    pub link: &'a dyn Fn(&str) -> String,
+    pub link: &'a (dyn Fn(&str) -> String + Sync),
 }
 
 /// Pain points of `[from, to)`, ranked by count (then by growth): every category with

@@ -2,9 +2,15 @@
 //! markdown with PNG trend charts), its delivery by mail and group robots through an outbox,
 //! and spike alerts.
 
+pub mod alerts;
 pub mod build;
+pub mod chart;
 pub mod digest;
 pub mod insights;
+pub mod mail;
+pub mod outbox;
+pub mod render;
+pub mod robots;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 

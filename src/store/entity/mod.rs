@@ -2,6 +2,8 @@
 
 pub mod api_key;
 pub mod dictionary_word;
+pub mod digest_delivery;
+pub mod digest_subscription;
 pub mod feedback;
 pub mod feedback_keyword;
 pub mod feedback_label;

@@ -1,0 +1,340 @@
+//! Digests over HTTP: subscriptions (`/api/v1/digest-subscriptions`), the delivery log,
+//! a preview of any period's digest and "send now", and the public one-click unsubscribe
+//! page (`/unsubscribe/{token}`: GET shows a confirmation, POST unsubscribes, RFC 8058).
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{json_body, ApiError, Auth, State};
+use crate::domain::Scope;
+use crate::store::{DigestDelivery, NewSubscription, Subscription};
+use crate::tell::build::{build_digest, DigestError};
+use crate::tell::render;
+use crate::tell::robots::{validate_webhook_url, RobotKind};
+
+impl From<DigestError> for ApiError {
+    fn from(e: DigestError) -> Self {
+        match e {
+            DigestError::NoWorkspace => ApiError::Unauthorized,
+            DigestError::BadPeriod(_) => ApiError::field("period", e.to_string()),
+            DigestError::Store(s) => s.into(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RobotBody {
+    kind: RobotKind,
+    webhook_url: String,
+    #[serde(default)]
+    secret: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SubscriptionBody {
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    robot: Option<RobotBody>,
+    #[serde(default)]
+    frequency: Option<String>,
+    /// ISO weekday, 1 = Monday.
+    #[serde(default)]
+    weekday: Option<i16>,
+    #[serde(default)]
+    hour: Option<i16>,
+    #[serde(default)]
+    timezone: Option<String>,
+    #[serde(default)]
+    alerts: bool,
+}
+
+/// Parses a subscription request into what the store keeps; every problem is a 422 naming
+/// its field.
+fn parse_subscription(b: SubscriptionBody, workspace_tz: &str) -> Result<NewSubscription, ApiError> {
+    let robot = match (&b.email, b.robot) {
+        (Some(_), Some(_)) | (None, None) => {
+            return Err(ApiError::field("/email", "give either email or robot"))
+        }
+        (Some(email), None) => {
+            let valid = email.len() <= 254
+                && email.parse::<lettre::Address>().is_ok()
+                && !email.chars().any(char::is_control);
+            if !valid {
+                return Err(ApiError::field("/email", "must be an email address"));
+            }
+            None
+        }
+        (None, Some(r)) => {
+            validate_webhook_url(r.kind, &r.webhook_url)
+                .map_err(|m| ApiError::field("/robot/webhook_url", m))?;
+            let secret = r.secret.filter(|s| !s.is_empty());
+            if let Some(s) = &secret {
+                super::body::bounded("/robot/secret", s, 200)?;
+            }
+            if r.kind == RobotKind::Wecom && secret.is_some() {
+                return Err(ApiError::field(
+                    "/robot/secret",
+                    "WeCom group robots are not signed: leave secret out",
+                ));
+            }
+            Some((r.kind.as_str().to_owned(), r.webhook_url, secret))
+        }
+    };
+    let frequency = b.frequency.unwrap_or_else(|| "weekly".into());
+    if frequency != "weekly" && frequency != "daily" {
+        return Err(ApiError::field("/frequency", "must be weekly or daily"));
+    }
+    let weekday = b.weekday.unwrap_or(1);
+    if !(1..=7).contains(&weekday) {
+        return Err(ApiError::field("/weekday", "must be 1 (Monday) to 7 (Sunday)"));
+    }
+    let hour = b.hour.unwrap_or(9);
+    if !(0..=23).contains(&hour) {
+        return Err(ApiError::field("/hour", "must be 0 to 23"));
+    }
+    let timezone = b.timezone.unwrap_or_else(|| workspace_tz.to_owned());
+    if timezone.parse::<chrono_tz::Tz>().is_err() {
+        return Err(ApiError::field(
+            "/timezone",
+            "must be an IANA time zone such as Asia/Shanghai",
+        ));
+    }
+    Ok(NewSubscription {
+        email: b.email,
+        robot,
+        frequency,
+        weekday,
+        hour,
+        timezone,
+        alerts: b.alerts,
+    })
+}
+
+/// A subscription as the API shows it: the robot's URL without its token, never its secret.
+fn subscription_json(s: &Subscription) -> Value {
+    let robot = s.robot_kind.as_ref().map(|kind| {
+        json!({
+            "kind": kind,
+            "webhook_url": mask_url(s.robot_url.as_deref().unwrap_or_default()),
+            "signed": s.robot_secret.is_some(),
+        })
+    });
+    json!({
+        "id": s.id,
+        "email": s.email,
+        "robot": robot,
+        "frequency": s.frequency,
+        "weekday": s.weekday,
+        "hour": s.hour,
+        "timezone": s.timezone,
+        "alerts": s.alerts,
+        "created_at": s.created_at,
+    })
+}
+
+/// The webhook URL carries the robot's credential in its query: show only where it goes.
+fn mask_url(url: &str) -> String {
+    match url.split_once('?') {
+        Some((base, _)) => format!("{base}?…"),
+        None => url.to_owned(),
+    }
+}
+
+fn delivery_json(d: &DigestDelivery) -> Value {
+    json!({
+        "id": d.id,
+        "subscription_id": d.subscription_id,
+        "kind": d.kind,
+        "period": d.period,
+        "status": d.status,
+        "attempts": d.attempts,
+        "next_attempt_at": (d.status == "pending").then_some(d.next_attempt_at),
+        "last_error": d.last_error,
+        "created_at": d.created_at,
+        "sent_at": d.sent_at,
+    })
+}
+
+async fn create(state: State, auth: Auth, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, ApiError> {
+    let ws = auth.require(Scope::Admin)?;
+    let body: SubscriptionBody = json_body(&req, payload).await?;
+    let workspace = state.store.workspace(ws).await?.ok_or(ApiError::Unauthorized)?;
+    let new = parse_subscription(body, &workspace.timezone)?;
+    let sub = state.store.create_subscription(ws, new).await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/digest-subscriptions/{}", sub.id)))
+        .json(subscription_json(&sub)))
+}
+
+async fn list(state: State, auth: Auth) -> Result<HttpResponse, ApiError> {
+    let ws = auth.require(Scope::Read)?;
+    let subs = state.store.subscriptions(ws).await?;
+    Ok(HttpResponse::Ok().json(json!({"items": subs.iter().map(subscription_json).collect::<Vec<_>>()})))
+}
+
+async fn get(state: State, auth: Auth, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let ws = auth.require(Scope::Read)?;
+    match state.store.subscription(&path).await? {
+        Some(s) if s.workspace_id == ws && s.ended_at.is_none() => {
+            Ok(HttpResponse::Ok().json(subscription_json(&s)))
+        }
+        _ => Err(ApiError::NotFound("digest subscription")),
+    }
+}
+
+async fn delete(state: State, auth: Auth, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let ws = auth.require(Scope::Admin)?;
+    if state.store.end_subscription(ws, &path).await? {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(ApiError::NotFound("digest subscription"))
+    }
+}
+
+async fn deliveries(state: State, auth: Auth, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let ws = auth.require(Scope::Read)?;
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string())
+        .map_err(|e| ApiError::BadRequest(format!("invalid query string: {e}")))?;
+    let (mut status, mut limit) = (None, 50u64);
+    for (k, v) in pairs {
+        match k.as_str() {
+            "status" => {
+                if !["pending", "sent", "failed", "cancelled"].contains(&v.as_str()) {
+                    return Err(ApiError::field("status", "must be pending, sent, failed or cancelled"));
+                }
+                status = Some(v);
+            }
+            "limit" => {
+                limit = v
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=500).contains(n))
+                    .ok_or_else(|| ApiError::field("limit", "must be from 1 to 500"))?
+            }
+            other => return Err(ApiError::field(other, "unknown parameter (expected status, limit)")),
+        }
+    }
+    let rows = state.store.deliveries(ws, status.as_deref(), limit).await?;
+    Ok(HttpResponse::Ok().json(json!({"items": rows.iter().map(delivery_json).collect::<Vec<_>>()})))
+}
+
+/// The digest of a period as it would be sent: `format=json` (the default), `html`, `text`
+/// or `markdown`.
+async fn preview(state: State, auth: Auth, req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let ws = auth.require(Scope::Read)?;
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string())
+        .map_err(|e| ApiError::BadRequest(format!("invalid query string: {e}")))?;
+    let mut format = "json".to_owned();
+    for (k, v) in pairs {
+        match k.as_str() {
+            "format" if ["json", "html", "text", "markdown"].contains(&v.as_str()) => format = v,
+            "format" => return Err(ApiError::field("format", "must be json, html, text or markdown")),
+            other => return Err(ApiError::field(other, "unknown parameter (expected format)")),
+        }
+    }
+    let digest = build_digest(
+        &state.store,
+        &state.pipeline.analyzer,
+        &state.public_url(&req),
+        ws,
+        &path,
+    )
+    .await?;
+    Ok(match format.as_str() {
+        "html" => HttpResponse::Ok().content_type("text/html; charset=utf-8").body(render::html(&digest, None)),
+        "text" => HttpResponse::Ok().content_type("text/plain; charset=utf-8").body(render::text(&digest, None)),
+        "markdown" => HttpResponse::Ok().content_type("text/markdown; charset=utf-8").body(render::markdown(&digest)),
+        _ => HttpResponse::Ok().json(json!({"subject": render::subject(&digest), "digest": digest})),
+    })
+}
+
+/// Queues the period's digest for every subscription of the workspace (once per period)
+/// and sends it now.
+async fn send(state: State, auth: Auth, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let ws = auth.require(Scope::Admin)?;
+    let queued = crate::tell::outbox::send_now(&state, ws, &path).await?;
+    let rows = state.store.deliveries(ws, None, 500).await?;
+    let items: Vec<Value> = rows
+        .iter()
+        .filter(|d| d.kind == "digest" && d.period == *path)
+        .map(delivery_json)
+        .collect();
+    Ok(HttpResponse::Accepted().json(json!({"period": *path, "queued": queued, "deliveries": items})))
+}
+
+fn page(status: actix_web::http::StatusCode, title: &str, body: &str) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("Cache-Control", "no-store"))
+        .insert_header(("Referrer-Policy", "no-referrer"))
+        .body(format!(
+            "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title></head>\
+             <body style=\"font-family:-apple-system,'PingFang SC','Microsoft YaHei',sans-serif;max-width:480px;margin:48px auto;padding:0 16px;color:#222;\">\
+             <h1 style=\"font-size:20px;\">{title}</h1>{body}</body></html>"
+        ))
+}
+
+/// Shows what the link does; only the button (a POST) unsubscribes, so mail scanners that
+/// follow links change nothing.
+async fn unsubscribe_page(state: State, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    use actix_web::http::StatusCode;
+    let Some(sub) = state.store.subscription_by_token(&path).await? else {
+        return Ok(page(StatusCode::NOT_FOUND, "链接无效", "<p>这个退订链接不存在或已失效。</p>"));
+    };
+    if sub.ended_at.is_some() {
+        return Ok(page(StatusCode::OK, "已退订", "<p>你已经退订了这份周报，不会再收到它。</p>"));
+    }
+    let who = html_escape::encode_text(sub.email.as_deref().unwrap_or("这个订阅"));
+    let action = html_escape::encode_double_quoted_attribute(path.as_str());
+    Ok(page(
+        StatusCode::OK,
+        "退订听见周报",
+        &format!(
+            "<p>确定让 <strong>{who}</strong> 不再收到这份周报和预警吗？</p>\
+             <form method=\"post\" action=\"{action}\"><button type=\"submit\" \
+             style=\"font-size:16px;padding:8px 20px;\">确认退订</button></form>"
+        ),
+    ))
+}
+
+/// RFC 8058 one-click: a POST (body `List-Unsubscribe=One-Click` from mail clients, or the
+/// form) ends the subscription, with no login and no redirect.
+async fn unsubscribe(state: State, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    use actix_web::http::StatusCode;
+    match state.store.unsubscribe(&path).await? {
+        Some(sub) => {
+            tracing::info!(subscription = %sub.id, "unsubscribed by link");
+            Ok(page(StatusCode::OK, "已退订", "<p>你不会再收到这份周报和预警。</p>"))
+        }
+        None => Ok(page(StatusCode::NOT_FOUND, "链接无效", "<p>这个退订链接不存在或已失效。</p>")),
+    }
+}
+
+pub(super) fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/digest-subscriptions")
+            .route(web::post().to(create))
+            .route(web::get().to(list)),
+    )
+    .service(
+        web::resource("/digest-subscriptions/{id}")
+            .route(web::get().to(get))
+            .route(web::delete().to(delete)),
+    )
+    .service(web::resource("/digest-deliveries").route(web::get().to(deliveries)))
+    .service(web::resource("/digests/{period}").route(web::get().to(preview)))
+    .service(web::resource("/digests/{period}/send").route(web::post().to(send)));
+}
+
+pub(super) fn public_routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/unsubscribe/{token}")
+            .route(web::get().to(unsubscribe_page))
+            .route(web::post().to(unsubscribe)),
+    );
+}

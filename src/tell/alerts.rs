@@ -1,0 +1,254 @@
+//! Spike alerts, checked hourly: a pain point, an emerging cluster or a keyword whose count
+//! in the last 24 hours is far above its daily baseline over the seven days before
+//! ([`crate::insight::tally::is_spike`]: a Poisson tail below 0.001, at least twice the
+//! baseline, at least five items) is sent, with quotes, to the workspace's subscriptions
+//! with `alerts: true`, at most once per item and local day (the outbox's unique key).
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+use serde_json::json;
+
+use super::digest::Quote;
+use super::insights::{category_names, pick_quotes};
+use super::render::{esc, md};
+use crate::analysis::painpoint::cluster_emerging;
+use crate::http::AppState;
+use crate::insight::tally::is_spike;
+use crate::store::{Sample, StoreResult, Subscription};
+
+/// Fewest items in 24 hours that can make a spike.
+pub const MIN_SPIKE: u64 = 5;
+
+/// Days of trailing baseline.
+const BASELINE_DAYS: i64 = 7;
+
+/// Keywords of the last 24 hours considered for keyword spikes (the most frequent).
+const KEYWORD_CANDIDATES: u64 = 30;
+
+/// Runs the hourly check for as long as the process runs.
+pub async fn run(state: Arc<AppState>) {
+    let mut tick = tokio::time::interval(state.settings.alert_tick);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match check_spikes(&state, Utc::now()).await {
+            Ok(0) => {}
+            Ok(n) => {
+                tracing::info!(alerts = n, "spike alerts queued");
+                super::outbox::deliver_pending(&state).await;
+            }
+            Err(e) => tracing::warn!(error = %e, "spike check failed; will try again next hour"),
+        }
+    }
+}
+
+/// One item that spiked.
+#[derive(Debug, Clone)]
+pub struct Spike {
+    /// `pain_point:payment`, `cluster:支付·失败`, `keyword:退款`.
+    pub key: String,
+    pub name: String,
+    pub count: u64,
+    /// Mean items per day over the baseline days.
+    pub baseline: f64,
+    pub quotes: Vec<Quote>,
+}
+
+/// Looks for spikes in every workspace with alert subscriptions as of `now` and queues an
+/// alert per spike and subscription. Returns how many deliveries were new.
+pub async fn check_spikes(state: &AppState, now: DateTime<Utc>) -> StoreResult<usize> {
+    let mut by_workspace: BTreeMap<String, Vec<Subscription>> = BTreeMap::new();
+    for sub in state.store.live_subscriptions().await? {
+        if sub.alerts {
+            by_workspace.entry(sub.workspace_id.clone()).or_default().push(sub);
+        }
+    }
+    let mut queued = 0;
+    for (ws, subs) in by_workspace {
+        let Some(workspace) = state.store.workspace(&ws).await? else {
+            continue;
+        };
+        let tz: Tz = workspace.timezone.parse().unwrap_or(chrono_tz::Asia::Shanghai);
+        let day = now.with_timezone(&tz).format("%Y-%m-%d").to_string();
+        for spike in find_spikes(state, &ws, now).await? {
+            let payload = alert_payload(&spike, &workspace.name, &state.settings.link_base(), now);
+            for sub in &subs {
+                let period = format!("{}@{day}", spike.key);
+                if state
+                    .store
+                    .enqueue_delivery(sub, "alert", &period, Some(payload.clone()))
+                    .await?
+                {
+                    queued += 1;
+                }
+            }
+        }
+    }
+    Ok(queued)
+}
+
+/// Spikes of one workspace in the 24 hours before `now`: categories first, then emerging
+/// clusters, then keywords that neither already explains.
+pub async fn find_spikes(state: &AppState, ws: &str, now: DateTime<Utc>) -> StoreResult<Vec<Spike>> {
+    let store = &state.store;
+    let from = now - Duration::hours(24);
+    let base_from = from - Duration::days(BASELINE_DAYS);
+    let per_day = |n: u64| n as f64 / BASELINE_DAYS as f64;
+    let names = category_names(store, &state.pipeline.analyzer, ws).await?;
+    let before: BTreeMap<String, u64> = store
+        .pain_point_counts(ws, base_from, from)
+        .await?
+        .into_iter()
+        .collect();
+    let mut spikes = Vec::new();
+    let mut explained: HashSet<String> = HashSet::new();
+    for (category, count) in store.pain_point_counts(ws, from, now).await? {
+        let baseline = per_day(before.get(&category).copied().unwrap_or(0));
+        if !is_spike(count, baseline, MIN_SPIKE) {
+            continue;
+        }
+        let samples = store.pain_point_samples(ws, &category, from, now, 100).await?;
+        explained.extend(keywords_of(&samples));
+        spikes.push(Spike {
+            key: format!("pain_point:{category}"),
+            name: names.get(&category).cloned().unwrap_or_else(|| category.clone()),
+            count,
+            baseline,
+            quotes: pick_quotes(&samples, 3),
+        });
+    }
+    let recent = store.uncategorised_complaints(ws, Some(from), Some(now), 5_000).await?;
+    let older = store
+        .uncategorised_complaints(ws, Some(base_from), Some(from), 20_000)
+        .await?;
+    for c in cluster_emerging(&recent, MIN_SPIKE as usize) {
+        let lead = c.keywords.first().cloned().unwrap_or_default();
+        let baseline = per_day(older.iter().filter(|(_, w)| w.contains(&lead)).count() as u64);
+        let count = c.members.len() as u64;
+        if !is_spike(count, baseline, MIN_SPIKE) {
+            continue;
+        }
+        let samples = store.samples_by_id(ws, &c.members[..c.members.len().min(100)]).await?;
+        explained.extend(c.keywords.iter().cloned());
+        spikes.push(Spike {
+            key: c.id.clone(),
+            name: c.label.clone(),
+            count,
+            baseline,
+            quotes: pick_quotes(&samples, 3),
+        });
+    }
+    for (word, count) in store.keyword_counts(ws, from, now, KEYWORD_CANDIDATES).await? {
+        if explained.contains(&word) {
+            continue;
+        }
+        let baseline = per_day(store.keyword_count(ws, &word, base_from, from).await?);
+        if !is_spike(count, baseline, MIN_SPIKE) {
+            continue;
+        }
+        let samples = store.keyword_samples(ws, &word, from, now, 100).await?;
+        spikes.push(Spike {
+            key: format!("keyword:{word}"),
+            name: word.clone(),
+            count,
+            baseline,
+            quotes: pick_quotes(&samples, 3),
+        });
+    }
+    Ok(spikes)
+}
+
+fn keywords_of(samples: &[Sample]) -> HashSet<String> {
+    samples
+        .iter()
+        .filter_map(|s| s.analysis.as_ref())
+        .flat_map(|a| a["keywords"].as_array().cloned().unwrap_or_default())
+        .filter_map(|k| k["word"].as_str().map(str::to_owned))
+        .take(50)
+        .collect()
+}
+
+/// The alert as the outbox sends it: subject, text, HTML and markdown, written when the
+/// spike is found so every subscription gets the same message.
+pub fn alert_payload(s: &Spike, workspace: &str, base: &str, now: DateTime<Utc>) -> serde_json::Value {
+    let link = match s.key.split_once(':') {
+        Some(("pain_point", id)) => super::console_link(base, Some(id), now - Duration::hours(24), now),
+        Some(("keyword", w)) => {
+            super::console_link(base, Some(&format!("cluster:{w}")), now - Duration::hours(24), now)
+        }
+        _ => super::console_link(base, Some(&s.key), now - Duration::hours(24), now),
+    };
+    let subject = format!(
+        "【听见预警】{}：24小时 {} 条（平时约 {:.0} 条/天）",
+        super::insights::clip(&s.name, 20),
+        s.count,
+        s.baseline
+    );
+    let lead = format!(
+        "{workspace} · 「{}」在过去 24 小时出现 {} 次，前 {BASELINE_DAYS} 天平均每天 {:.1} 次。",
+        s.name, s.count, s.baseline
+    );
+    let mut text = format!("{subject}\n\n{lead}\n\n");
+    let mut markdown = format!("### {}\n{}\n\n", md(&subject), md(&lead));
+    let mut html = format!(
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"></head>\
+         <body style=\"margin:0;padding:16px;background:#f4f5f7;font-family:-apple-system,'PingFang SC','Microsoft YaHei',sans-serif;\">\
+         <table role=\"presentation\" width=\"100%\" style=\"max-width:600px;margin:0 auto;background:#ffffff;border-radius:8px;\" cellpadding=\"16\"><tr><td>\
+         <h2 style=\"margin:0 0 8px;font-size:18px;color:#b42318;\">{}</h2><p style=\"margin:0 0 12px;color:#333;\">{}</p>",
+        esc(&subject),
+        esc(&lead)
+    );
+    for q in &s.quotes {
+        text.push_str(&format!("  「{}」\n", q.text));
+        markdown.push_str(&format!("> {}\n\n", md(&q.text)));
+        html.push_str(&format!(
+            "<p style=\"margin:0 0 8px;padding:8px 12px;border-left:3px solid #d0d5dd;color:#444;\">{}</p>",
+            esc(&q.text)
+        ));
+    }
+    text.push_str(&format!("\n查看详情：{link}\n"));
+    markdown.push_str(&format!("[查看详情]({link})\n"));
+    html.push_str(&format!(
+        "<p style=\"margin:12px 0 0;\"><a href=\"{}\" style=\"color:#1d4ed8;\">查看详情</a></p></td></tr></table></body></html>",
+        html_escape::encode_double_quoted_attribute(&link)
+    ));
+    json!({
+        "key": s.key,
+        "name": s.name,
+        "count": s.count,
+        "baseline": s.baseline,
+        "subject": subject,
+        "text": text,
+        "markdown": markdown,
+        "html": html,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alert_text_is_escaped_everywhere() {
+        let s = Spike {
+            key: "keyword:<b>x</b>".into(),
+            name: "<b>x</b>".into(),
+            count: 30,
+            baseline: 2.0,
+            quotes: vec![Quote {
+                feedback_id: "f".into(),
+                text: "<script>alert(1)</script> [点我](http://evil)".into(),
+                channel: "survey".into(),
+                occurred_at: Utc::now(),
+            }],
+        };
+        let p = alert_payload(&s, "演示", "https://t.example", Utc::now());
+        let html = p["html"].as_str().unwrap();
+        assert!(!html.contains("<script>") && !html.contains("<b>x"));
+        assert!(!p["markdown"].as_str().unwrap().contains("[点我](http://evil)"));
+        assert!(p["subject"].as_str().unwrap().starts_with("【听见预警】"));
+    }
+}

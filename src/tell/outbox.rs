@@ -1,0 +1,420 @@
+//! The delivery outbox at work: a scheduler tick records each due `(subscription, period)`
+//! once (a unique key), and workers claim pending deliveries under a lease, render, send by
+//! mail or group robot, and record the outcome, retrying with exponential backoff and jitter.
+//!
+//! Once means: a delivery row exists at most once per subscription and period; it is marked
+//! sent only after the transport accepted it; a worker that dies holding a claim leaves it
+//! to be retried when the lease ends. The one gap is SMTP's own: a server that accepted the
+//! message but whose reply was lost looks like a failure, and the message is sent again (with
+//! the same Message-ID).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Datelike, Duration, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use lettre::message::Mailbox;
+use rand::Rng;
+use serde_json::Value;
+
+use super::build::{build_digest, last_complete_period, DigestError};
+use super::digest::Digest;
+use super::mail::{compose, Email, InlineImage, SendError};
+use super::robots::{build_request, check_reply, ReplyError, RobotKind};
+use super::{chart, render};
+use crate::http::AppState;
+use crate::insight::period::Granularity;
+use crate::store::{DigestDelivery, StoreResult, Subscription, CANCELLED, FAILED, SENT};
+
+/// How long a claimed delivery stays invisible to other workers: longer than any send can
+/// take (the SMTP exchange is cut at one minute, a robot request at thirty seconds).
+const LEASE: Duration = Duration::minutes(5);
+
+/// Deliveries claimed per round.
+const CLAIM_BATCH: u64 = 20;
+
+/// Longest wait between two attempts.
+const MAX_BACKOFF_SECS: f64 = 6.0 * 3600.0;
+
+/// Runs the scheduler and the workers for as long as the process runs.
+pub async fn run(state: Arc<AppState>) {
+    let mut tick = tokio::time::interval(state.settings.delivery_tick);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = schedule_due(&state, Utc::now()).await {
+            tracing::warn!(error = %e, "digest scheduling failed; will try again next tick");
+        }
+        deliver_pending(&state).await;
+    }
+}
+
+/// The most recent scheduled send time at or before `now`: `hour` o'clock local time in
+/// `tz`, on ISO `weekday` (1 = Monday) for weekly subscriptions, every day for daily ones.
+pub fn last_due(frequency: &str, weekday: i16, hour: i16, tz: Tz, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let local = now.with_timezone(&tz).date_naive();
+    let time = NaiveTime::from_hms_opt(u32::try_from(hour).ok()?, 0, 0)?;
+    let at = |d: chrono::NaiveDate| {
+        // A send hour inside a DST gap moves to the first hour that exists.
+        tz.from_local_datetime(&d.and_time(time))
+            .earliest()
+            .or_else(|| tz.from_local_datetime(&(d.and_time(time) + Duration::hours(1))).earliest())
+            .map(|t| t.with_timezone(&Utc))
+    };
+    let step = if frequency == "daily" { 1 } else { 7 };
+    let mut day = if frequency == "daily" {
+        local
+    } else {
+        let back = (local.weekday().number_from_monday() as i64 - i64::from(weekday)).rem_euclid(7);
+        local - Duration::days(back)
+    };
+    for _ in 0..3 {
+        if let Some(t) = at(day) {
+            if t <= now {
+                return Some(t);
+            }
+        }
+        day -= Duration::days(step);
+    }
+    None
+}
+
+/// Queues the digest each live subscription is due at `now` (its last complete period as
+/// of its most recent send time), unless that send time came before the subscription
+/// existed. Returns how many deliveries were new.
+pub async fn schedule_due(state: &AppState, now: DateTime<Utc>) -> StoreResult<usize> {
+    let mut zones: HashMap<String, Tz> = HashMap::new();
+    let mut queued = 0;
+    for sub in state.store.live_subscriptions().await? {
+        let sub_tz: Tz = sub.timezone.parse().unwrap_or(chrono_tz::Asia::Shanghai);
+        let Some(due) = last_due(&sub.frequency, sub.weekday, sub.hour, sub_tz, now) else {
+            continue;
+        };
+        if due < sub.created_at {
+            continue;
+        }
+        let ws_tz = match zones.get(&sub.workspace_id) {
+            Some(tz) => *tz,
+            None => {
+                let tz = state
+                    .store
+                    .workspace(&sub.workspace_id)
+                    .await?
+                    .and_then(|w| w.timezone.parse().ok())
+                    .unwrap_or(chrono_tz::Asia::Shanghai);
+                zones.insert(sub.workspace_id.clone(), tz);
+                tz
+            }
+        };
+        let g = if sub.frequency == "daily" {
+            Granularity::Day
+        } else {
+            Granularity::Week
+        };
+        let period = last_complete_period(due, ws_tz, g);
+        if state.store.enqueue_delivery(&sub, "digest", &period, None).await? {
+            queued += 1;
+        }
+    }
+    Ok(queued)
+}
+
+/// Queues `period`'s digest for every live subscription of the workspace (idempotent per
+/// period) and sends what is due. Returns how many deliveries were new.
+pub async fn send_now(state: &AppState, workspace_id: &str, period: &str) -> Result<usize, DigestError> {
+    super::build::parse_period(period)?;
+    let mut queued = 0;
+    for sub in state.store.subscriptions(workspace_id).await? {
+        if state.store.enqueue_delivery(&sub, "digest", period, None).await? {
+            queued += 1;
+        }
+    }
+    deliver_pending(state).await;
+    Ok(queued)
+}
+
+/// Claims and sends pending deliveries until none are due. Returns how many were handled.
+pub async fn deliver_pending(state: &AppState) -> usize {
+    let mut handled = 0;
+    let mut digests: HashMap<(String, String), Arc<Rendered>> = HashMap::new();
+    loop {
+        let batch = match state.store.claim_deliveries(LEASE, CLAIM_BATCH).await {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::warn!(error = %e, "claiming deliveries failed");
+                return handled;
+            }
+        };
+        if batch.is_empty() {
+            return handled;
+        }
+        for d in batch {
+            handled += 1;
+            if let Err(e) = deliver(state, &d, &mut digests).await {
+                // The claim lapses with its lease and the delivery is tried again then.
+                tracing::warn!(delivery = %d.id, error = %e, "recording a delivery outcome failed");
+            }
+        }
+    }
+}
+
+/// A digest rendered once for every subscription that receives it.
+struct Rendered {
+    subject: String,
+    digest: Digest,
+    markdown: String,
+    images: Vec<(String, Vec<u8>)>,
+}
+
+/// What one delivery carries, for either transport.
+struct Content {
+    subject: String,
+    text: String,
+    html: String,
+    markdown: String,
+    images: Vec<(String, Vec<u8>)>,
+}
+
+async fn deliver(
+    state: &AppState,
+    d: &DigestDelivery,
+    digests: &mut HashMap<(String, String), Arc<Rendered>>,
+) -> StoreResult<()> {
+    let store = &state.store;
+    let sub = match store.subscription(&d.subscription_id).await? {
+        Some(s) if s.ended_at.is_none() => s,
+        _ => {
+            count(state, d, "-", CANCELLED);
+            return store.finish_delivery(&d.id, CANCELLED, Some("the subscription ended".into())).await;
+        }
+    };
+    let unsubscribe = format!("{}/unsubscribe/{}", state.settings.link_base(), sub.unsubscribe_token);
+    let content = match d.kind.as_str() {
+        "alert" => alert_content(d.payload.as_ref()),
+        _ => {
+            let key = (d.workspace_id.clone(), d.period.clone());
+            let rendered = match digests.get(&key) {
+                Some(r) => r.clone(),
+                None => match render_digest(state, &d.workspace_id, &d.period).await {
+                    Ok(r) => {
+                        let r = Arc::new(r);
+                        digests.insert(key, r.clone());
+                        r
+                    }
+                    Err(DigestError::Store(e)) => return Err(e),
+                    Err(e) => {
+                        count(state, d, channel_of(&sub), FAILED);
+                        return store.finish_delivery(&d.id, FAILED, Some(e.to_string())).await;
+                    }
+                },
+            };
+            Some(Content {
+                subject: rendered.subject.clone(),
+                text: render::text(&rendered.digest, Some(&unsubscribe)),
+                html: render::html(&rendered.digest, Some(&unsubscribe)),
+                markdown: rendered.markdown.clone(),
+                images: rendered.images.clone(),
+            })
+        }
+    };
+    let Some(content) = content else {
+        count(state, d, channel_of(&sub), FAILED);
+        return store.finish_delivery(&d.id, FAILED, Some("the alert has no content".into())).await;
+    };
+    let outcome = match (&sub.email, &sub.robot_kind) {
+        (Some(to), _) => send_mail(state, d, to, &unsubscribe, content).await,
+        (None, Some(kind)) => send_robot(state, &sub, kind, content).await,
+        (None, None) => Err(SendError::permanent("the subscription has no address")),
+    };
+    let channel = channel_of(&sub);
+    match outcome {
+        Ok(()) => {
+            count(state, d, channel, SENT);
+            tracing::info!(delivery = %d.id, kind = %d.kind, channel, "delivered");
+            store.finish_delivery(&d.id, SENT, None).await
+        }
+        Err(e) if e.retryable && d.attempts < state.settings.max_attempts => {
+            count(state, d, channel, "retry");
+            let wait = backoff(state.settings.retry_base, d.attempts);
+            tracing::warn!(delivery = %d.id, attempt = d.attempts, error = %e.message, "delivery failed; retrying later");
+            store.retry_delivery(&d.id, Utc::now() + wait, e.message).await
+        }
+        Err(e) => {
+            count(state, d, channel, FAILED);
+            tracing::warn!(delivery = %d.id, attempt = d.attempts, error = %e.message, "delivery failed for good");
+            store.finish_delivery(&d.id, FAILED, Some(e.message)).await
+        }
+    }
+}
+
+fn channel_of(sub: &Subscription) -> &str {
+    match (&sub.email, &sub.robot_kind) {
+        (Some(_), _) => "email",
+        (None, Some(k)) => k.as_str(),
+        _ => "-",
+    }
+}
+
+fn count(state: &AppState, d: &DigestDelivery, channel: &str, outcome: &str) {
+    state
+        .metrics
+        .deliveries
+        .with_label_values(&[&d.kind, channel, outcome])
+        .inc();
+}
+
+/// `base · 2^(attempt−1)`, capped at six hours, times a random factor in [0.8, 1.2) so
+/// deliveries that failed together do not retry together.
+pub fn backoff(base: std::time::Duration, attempt: i32) -> Duration {
+    let exp = 2f64.powi((attempt - 1).clamp(0, 30));
+    let secs = (base.as_secs_f64() * exp).min(MAX_BACKOFF_SECS);
+    let jitter = rand::thread_rng().gen_range(0.8..1.2);
+    Duration::milliseconds((secs * jitter * 1000.0) as i64)
+}
+
+async fn render_digest(state: &AppState, workspace_id: &str, period: &str) -> Result<Rendered, DigestError> {
+    let digest = build_digest(
+        &state.store,
+        &state.pipeline.analyzer,
+        &state.settings.link_base(),
+        workspace_id,
+        period,
+    )
+    .await?;
+    let charts = digest.charts.clone();
+    // Drawing is CPU work: off the async executor.
+    let images = tokio::task::spawn_blocking(move || {
+        charts
+            .iter()
+            .filter_map(|c| match chart::trend_png(c) {
+                Ok(png) => Some((c.cid.clone(), png)),
+                Err(e) => {
+                    tracing::warn!(chart = %c.cid, error = %e, "a chart could not be drawn; sent without it");
+                    None
+                }
+            })
+            .collect::<Vec<_>>()
+    })
+    .await
+    .unwrap_or_default();
+    Ok(Rendered {
+        subject: render::subject(&digest),
+        markdown: render::markdown(&digest),
+        digest,
+        images,
+    })
+}
+
+fn alert_content(payload: Option<&Value>) -> Option<Content> {
+    let p = payload?;
+    let s = |k: &str| p[k].as_str().map(str::to_owned);
+    Some(Content {
+        subject: s("subject")?,
+        text: s("text")?,
+        html: s("html")?,
+        markdown: s("markdown")?,
+        images: Vec::new(),
+    })
+}
+
+async fn send_mail(
+    state: &AppState,
+    d: &DigestDelivery,
+    to: &str,
+    unsubscribe: &str,
+    content: Content,
+) -> Result<(), SendError> {
+    let from: Mailbox = state
+        .settings
+        .mail_from
+        .parse()
+        .map_err(|e| SendError::retry(format!("TINGJIAN_MAIL_FROM is not an address: {e}")))?;
+    let message = compose(Email {
+        from: &from,
+        to,
+        subject: &content.subject,
+        text: content.text,
+        html: content.html,
+        images: content
+            .images
+            .into_iter()
+            .map(|(content_id, png)| InlineImage { content_id, png })
+            .collect(),
+        unsubscribe_url: unsubscribe,
+        message_id: format!("<{}@tingjian>", d.id),
+    })?;
+    state.mailer.send(message).await
+}
+
+async fn send_robot(
+    state: &AppState,
+    sub: &Subscription,
+    kind: &str,
+    content: Content,
+) -> Result<(), SendError> {
+    let kind: RobotKind = serde_json::from_value(Value::String(kind.to_owned()))
+        .map_err(|_| SendError::permanent(format!("unknown robot kind {kind}")))?;
+    let url = sub.robot_url.as_deref().unwrap_or_default();
+    let req = build_request(
+        kind,
+        url,
+        sub.robot_secret.as_deref(),
+        &content.subject,
+        &content.markdown,
+        Utc::now(),
+    );
+    let res = state
+        .http_client
+        .post(&req.url)
+        .json(&req.body)
+        .send()
+        .await
+        .map_err(|e| SendError::retry(format!("the robot webhook could not be reached: {e}")))?;
+    let status = res.status().as_u16();
+    let body = res.bytes().await.unwrap_or_default();
+    check_reply(kind, status, &body).map_err(|e| match e {
+        ReplyError::Retryable(m) => SendError::retry(m),
+        ReplyError::Permanent(m) => SendError::permanent(m),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono_tz::Asia::Shanghai;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn weekly_due_is_the_last_monday_nine_oclock() {
+        // Wednesday 2026-11-25 10:00 in Shanghai: last due Monday 2026-11-23 09:00.
+        let due = last_due("weekly", 1, 9, Shanghai, at("2026-11-25T10:00:00+08:00"));
+        assert_eq!(due, Some(at("2026-11-23T09:00:00+08:00")));
+        // Monday 08:59: not yet; the Monday before.
+        let due = last_due("weekly", 1, 9, Shanghai, at("2026-11-23T08:59:00+08:00"));
+        assert_eq!(due, Some(at("2026-11-16T09:00:00+08:00")));
+        let due = last_due("weekly", 1, 9, Shanghai, at("2026-11-23T09:00:00+08:00"));
+        assert_eq!(due, Some(at("2026-11-23T09:00:00+08:00")));
+    }
+
+    #[test]
+    fn daily_due_is_today_or_yesterday() {
+        let due = last_due("daily", 1, 8, Shanghai, at("2026-11-25T07:00:00+08:00"));
+        assert_eq!(due, Some(at("2026-11-24T08:00:00+08:00")));
+        let due = last_due("daily", 1, 8, Shanghai, at("2026-11-25T08:30:00+08:00"));
+        assert_eq!(due, Some(at("2026-11-25T08:00:00+08:00")));
+    }
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_a_cap() {
+        let base = std::time::Duration::from_secs(60);
+        for attempt in 1..=4 {
+            let d = backoff(base, attempt).num_milliseconds() as f64 / 1000.0;
+            let nominal = 60.0 * 2f64.powi(attempt - 1);
+            assert!(d >= nominal * 0.8 && d < nominal * 1.2, "{attempt}: {d}");
+        }
+        assert!(backoff(base, 30).num_seconds() as f64 <= MAX_BACKOFF_SECS * 1.2);
+    }
+}
