@@ -191,7 +191,11 @@ struct MailArgs {
     #[arg(long, env = "TINGJIAN_SMTP_URL", hide_env_values = true)]
     smtp_url: Option<String>,
     /// Sender address of digests and alerts.
-    #[arg(long, env = "TINGJIAN_MAIL_FROM", default_value = "听见 <tingjian@localhost>")]
+    #[arg(
+        long,
+        env = "TINGJIAN_MAIL_FROM",
+        default_value = "听见 <tingjian@localhost>"
+    )]
     mail_from: String,
 }
 
@@ -330,7 +334,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 "json" => serde_json::to_string_pretty(
                     &json!({"subject": render::subject(&digest), "digest": digest}),
                 )?,
-                _ => format!("{}\n\n{}", render::subject(&digest), render::text(&digest, None)),
+                _ => format!(
+                    "{}\n\n{}",
+                    render::subject(&digest),
+                    render::text(&digest, None)
+                ),
             };
             println!("{out}");
         }
@@ -357,7 +365,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .filter(|d| d.kind == "digest" && d.period == period)
                 .map(|d| json!({"id": d.id, "subscription_id": d.subscription_id, "status": d.status, "attempts": d.attempts, "last_error": d.last_error}))
                 .collect();
-            println!("{}", json!({"period": period, "queued": queued, "deliveries": mine}));
+            println!(
+                "{}",
+                json!({"period": period, "queued": queued, "deliveries": mine})
+            );
         }
         Command::BenchDigest { items, runs } => {
             let store = open_store(&settings).await?;

@@ -47,6 +47,8 @@ pub struct Settings {
     pub retry_base: Duration,
     /// Attempts before a delivery is marked failed.
     pub max_attempts: i32,
+    /// Longest a whole SMTP exchange may take before it counts as failed (and is retried).
+    pub smtp_timeout: Duration,
 }
 
 impl Settings {
@@ -69,6 +71,7 @@ impl Settings {
             alert_tick: Duration::from_secs(3600),
             retry_base: Duration::from_secs(60),
             max_attempts: 8,
+            smtp_timeout: Duration::from_secs(60),
         }
     }
 

@@ -467,13 +467,23 @@ pub async fn reanalyze(
 /// `tingjian bench-digest`: seeds a workspace with `items` synthetic analysed items, then
 /// times building its digest for the last complete week against a baseline in the same run
 /// (counting the workspace's items), and prints the medians.
-pub async fn bench_digest(store: &crate::store::Store, items: u64, runs: usize) -> anyhow::Result<()> {
+pub async fn bench_digest(
+    store: &crate::store::Store,
+    items: u64,
+    runs: usize,
+) -> anyhow::Result<()> {
     use crate::insight::period::Granularity;
     let now = chrono::Utc::now();
-    let ws = store.create_workspace("bench-digest", "Asia/Shanghai").await?;
+    let ws = store
+        .create_workspace("bench-digest", "Asia/Shanghai")
+        .await?;
     let started = Instant::now();
     store.seed_synthetic(&ws.id, items, now).await?;
-    eprintln!("seeded {items} items in {:.1} s (workspace {})", started.elapsed().as_secs_f64(), ws.id);
+    eprintln!(
+        "seeded {items} items in {:.1} s (workspace {})",
+        started.elapsed().as_secs_f64(),
+        ws.id
+    );
     let analyzer = Analyzer::new();
     let period =
         crate::tell::build::last_complete_period(now, chrono_tz::Asia::Shanghai, Granularity::Week);
@@ -485,9 +495,13 @@ pub async fn bench_digest(store: &crate::store::Store, items: u64, runs: usize) 
         anyhow::ensure!(n == items, "expected {items} items, found {n}");
         let t = Instant::now();
         let digest =
-            crate::tell::build::build_digest(store, &analyzer, "http://localhost", &ws.id, &period).await?;
+            crate::tell::build::build_digest(store, &analyzer, "http://localhost", &ws.id, &period)
+                .await?;
         digest_ms.push(t.elapsed().as_secs_f64() * 1000.0);
-        anyhow::ensure!(!digest.pain_points.is_empty(), "the digest found no pain points");
+        anyhow::ensure!(
+            !digest.pain_points.is_empty(),
+            "the digest found no pain points"
+        );
     }
     let median = |v: &mut Vec<f64>| {
         v.sort_by(f64::total_cmp);

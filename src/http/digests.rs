@@ -54,7 +54,10 @@ struct SubscriptionBody {
 
 /// Parses a subscription request into what the store keeps; every problem is a 422 naming
 /// its field.
-fn parse_subscription(b: SubscriptionBody, workspace_tz: &str) -> Result<NewSubscription, ApiError> {
+fn parse_subscription(
+    b: SubscriptionBody,
+    workspace_tz: &str,
+) -> Result<NewSubscription, ApiError> {
     let robot = match (&b.email, b.robot) {
         (Some(_), Some(_)) | (None, None) => {
             return Err(ApiError::field("/email", "give either email or robot"))
@@ -90,7 +93,10 @@ fn parse_subscription(b: SubscriptionBody, workspace_tz: &str) -> Result<NewSubs
     }
     let weekday = b.weekday.unwrap_or(1);
     if !(1..=7).contains(&weekday) {
-        return Err(ApiError::field("/weekday", "must be 1 (Monday) to 7 (Sunday)"));
+        return Err(ApiError::field(
+            "/weekday",
+            "must be 1 (Monday) to 7 (Sunday)",
+        ));
     }
     let hour = b.hour.unwrap_or(9);
     if !(0..=23).contains(&hour) {
@@ -136,11 +142,18 @@ fn subscription_json(s: &Subscription) -> Value {
     })
 }
 
-/// The webhook URL carries the robot's credential in its query: show only where it goes.
+/// The webhook URL carries the robot's credential (WeCom and DingTalk in the query, Feishu
+/// as the last path segment): show only where it goes.
 fn mask_url(url: &str) -> String {
-    match url.split_once('?') {
-        Some((base, _)) => format!("{base}?…"),
-        None => url.to_owned(),
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    let base = match base.rsplit_once('/') {
+        Some((head, last)) if last.len() >= 16 => format!("{head}/…"),
+        _ => base.to_owned(),
+    };
+    if query.is_empty() {
+        base
+    } else {
+        format!("{base}?…")
     }
 }
 
@@ -159,21 +172,34 @@ fn delivery_json(d: &DigestDelivery) -> Value {
     })
 }
 
-async fn create(state: State, auth: Auth, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, ApiError> {
+async fn create(
+    state: State,
+    auth: Auth,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
     let ws = auth.require(Scope::Admin)?;
     let body: SubscriptionBody = json_body(&req, payload).await?;
-    let workspace = state.store.workspace(ws).await?.ok_or(ApiError::Unauthorized)?;
+    let workspace = state
+        .store
+        .workspace(ws)
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
     let new = parse_subscription(body, &workspace.timezone)?;
     let sub = state.store.create_subscription(ws, new).await?;
     Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/api/v1/digest-subscriptions/{}", sub.id)))
+        .insert_header((
+            "Location",
+            format!("/api/v1/digest-subscriptions/{}", sub.id),
+        ))
         .json(subscription_json(&sub)))
 }
 
 async fn list(state: State, auth: Auth) -> Result<HttpResponse, ApiError> {
     let ws = auth.require(Scope::Read)?;
     let subs = state.store.subscriptions(ws).await?;
-    Ok(HttpResponse::Ok().json(json!({"items": subs.iter().map(subscription_json).collect::<Vec<_>>()})))
+    Ok(HttpResponse::Ok()
+        .json(json!({"items": subs.iter().map(subscription_json).collect::<Vec<_>>()})))
 }
 
 async fn get(state: State, auth: Auth, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
@@ -186,7 +212,11 @@ async fn get(state: State, auth: Auth, path: web::Path<String>) -> Result<HttpRe
     }
 }
 
-async fn delete(state: State, auth: Auth, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+async fn delete(
+    state: State,
+    auth: Auth,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let ws = auth.require(Scope::Admin)?;
     if state.store.end_subscription(ws, &path).await? {
         Ok(HttpResponse::NoContent().finish())
@@ -204,7 +234,10 @@ async fn deliveries(state: State, auth: Auth, req: HttpRequest) -> Result<HttpRe
         match k.as_str() {
             "status" => {
                 if !["pending", "sent", "failed", "cancelled"].contains(&v.as_str()) {
-                    return Err(ApiError::field("status", "must be pending, sent, failed or cancelled"));
+                    return Err(ApiError::field(
+                        "status",
+                        "must be pending, sent, failed or cancelled",
+                    ));
                 }
                 status = Some(v);
             }
@@ -215,16 +248,27 @@ async fn deliveries(state: State, auth: Auth, req: HttpRequest) -> Result<HttpRe
                     .filter(|n| (1..=500).contains(n))
                     .ok_or_else(|| ApiError::field("limit", "must be from 1 to 500"))?
             }
-            other => return Err(ApiError::field(other, "unknown parameter (expected status, limit)")),
+            other => {
+                return Err(ApiError::field(
+                    other,
+                    "unknown parameter (expected status, limit)",
+                ))
+            }
         }
     }
     let rows = state.store.deliveries(ws, status.as_deref(), limit).await?;
-    Ok(HttpResponse::Ok().json(json!({"items": rows.iter().map(delivery_json).collect::<Vec<_>>()})))
+    Ok(HttpResponse::Ok()
+        .json(json!({"items": rows.iter().map(delivery_json).collect::<Vec<_>>()})))
 }
 
 /// The digest of a period as it would be sent: `format=json` (the default), `html`, `text`
 /// or `markdown`.
-async fn preview(state: State, auth: Auth, req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+async fn preview(
+    state: State,
+    auth: Auth,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let ws = auth.require(Scope::Read)?;
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string())
         .map_err(|e| ApiError::BadRequest(format!("invalid query string: {e}")))?;
@@ -232,8 +276,18 @@ async fn preview(state: State, auth: Auth, req: HttpRequest, path: web::Path<Str
     for (k, v) in pairs {
         match k.as_str() {
             "format" if ["json", "html", "text", "markdown"].contains(&v.as_str()) => format = v,
-            "format" => return Err(ApiError::field("format", "must be json, html, text or markdown")),
-            other => return Err(ApiError::field(other, "unknown parameter (expected format)")),
+            "format" => {
+                return Err(ApiError::field(
+                    "format",
+                    "must be json, html, text or markdown",
+                ))
+            }
+            other => {
+                return Err(ApiError::field(
+                    other,
+                    "unknown parameter (expected format)",
+                ))
+            }
         }
     }
     let digest = build_digest(
@@ -245,10 +299,18 @@ async fn preview(state: State, auth: Auth, req: HttpRequest, path: web::Path<Str
     )
     .await?;
     Ok(match format.as_str() {
-        "html" => HttpResponse::Ok().content_type("text/html; charset=utf-8").body(render::html(&digest, None)),
-        "text" => HttpResponse::Ok().content_type("text/plain; charset=utf-8").body(render::text(&digest, None)),
-        "markdown" => HttpResponse::Ok().content_type("text/markdown; charset=utf-8").body(render::markdown(&digest)),
-        _ => HttpResponse::Ok().json(json!({"subject": render::subject(&digest), "digest": digest})),
+        "html" => HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .body(render::html(&digest, None)),
+        "text" => HttpResponse::Ok()
+            .content_type("text/plain; charset=utf-8")
+            .body(render::text(&digest, None)),
+        "markdown" => HttpResponse::Ok()
+            .content_type("text/markdown; charset=utf-8")
+            .body(render::markdown(&digest)),
+        _ => {
+            HttpResponse::Ok().json(json!({"subject": render::subject(&digest), "digest": digest}))
+        }
     })
 }
 
@@ -263,7 +325,8 @@ async fn send(state: State, auth: Auth, path: web::Path<String>) -> Result<HttpR
         .filter(|d| d.kind == "digest" && d.period == *path)
         .map(delivery_json)
         .collect();
-    Ok(HttpResponse::Accepted().json(json!({"period": *path, "queued": queued, "deliveries": items})))
+    Ok(HttpResponse::Accepted()
+        .json(json!({"period": *path, "queued": queued, "deliveries": items})))
 }
 
 fn page(status: actix_web::http::StatusCode, title: &str, body: &str) -> HttpResponse {
@@ -284,10 +347,18 @@ fn page(status: actix_web::http::StatusCode, title: &str, body: &str) -> HttpRes
 async fn unsubscribe_page(state: State, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     use actix_web::http::StatusCode;
     let Some(sub) = state.store.subscription_by_token(&path).await? else {
-        return Ok(page(StatusCode::NOT_FOUND, "链接无效", "<p>这个退订链接不存在或已失效。</p>"));
+        return Ok(page(
+            StatusCode::NOT_FOUND,
+            "链接无效",
+            "<p>这个退订链接不存在或已失效。</p>",
+        ));
     };
     if sub.ended_at.is_some() {
-        return Ok(page(StatusCode::OK, "已退订", "<p>你已经退订了这份周报，不会再收到它。</p>"));
+        return Ok(page(
+            StatusCode::OK,
+            "已退订",
+            "<p>你已经退订了这份周报，不会再收到它。</p>",
+        ));
     }
     let who = html_escape::encode_text(sub.email.as_deref().unwrap_or("这个订阅"));
     let action = html_escape::encode_double_quoted_attribute(path.as_str());
@@ -309,9 +380,17 @@ async fn unsubscribe(state: State, path: web::Path<String>) -> Result<HttpRespon
     match state.store.unsubscribe(&path).await? {
         Some(sub) => {
             tracing::info!(subscription = %sub.id, "unsubscribed by link");
-            Ok(page(StatusCode::OK, "已退订", "<p>你不会再收到这份周报和预警。</p>"))
+            Ok(page(
+                StatusCode::OK,
+                "已退订",
+                "<p>你不会再收到这份周报和预警。</p>",
+            ))
         }
-        None => Ok(page(StatusCode::NOT_FOUND, "链接无效", "<p>这个退订链接不存在或已失效。</p>")),
+        None => Ok(page(
+            StatusCode::NOT_FOUND,
+            "链接无效",
+            "<p>这个退订链接不存在或已失效。</p>",
+        )),
     }
 }
 

@@ -138,7 +138,10 @@ async fn pain_points(state: State, auth: Auth, req: HttpRequest) -> Result<HttpR
     }
     let (from, to) = range(from, to, Duration::days(7))?;
     if to - from > Duration::days(366) {
-        return Err(ApiError::field("from", "the range may span at most 366 days"));
+        return Err(ApiError::field(
+            "from",
+            "the range may span at most 366 days",
+        ));
     }
     let previous_from = from - (to - from);
     let (previous, current) =

@@ -8,8 +8,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{web, HttpResponse};
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry,
-    TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
 use super::State;
@@ -130,7 +129,10 @@ pub(super) async fn metrics(state: State) -> HttpResponse {
     match state.store.delivery_status_counts().await {
         Ok(counts) => {
             for status in ["pending", "sent", "failed", "cancelled"] {
-                let n = counts.iter().find(|(s, _)| s == status).map_or(0, |(_, n)| *n);
+                let n = counts
+                    .iter()
+                    .find(|(s, _)| s == status)
+                    .map_or(0, |(_, n)| *n);
                 state.metrics.outbox.with_label_values(&[status]).set(n);
             }
         }

@@ -60,8 +60,11 @@ impl AppState {
             .connect_timeout(std::time::Duration::from_secs(10))
             .redirect(reqwest::redirect::Policy::limited(5))
             .build()?;
-        let mailer =
-            crate::tell::mail::Mailer::new(settings.smtp_url.as_deref(), &settings.mail_dir())?;
+        let mailer = crate::tell::mail::Mailer::new(
+            settings.smtp_url.as_deref(),
+            &settings.mail_dir(),
+            settings.smtp_timeout,
+        )?;
         Ok(Arc::new(Self {
             mailer,
             store,

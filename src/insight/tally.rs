@@ -363,9 +363,17 @@ mod tests {
     #[test]
     fn nps_change_tests_agree_and_separate_noise_from_change() {
         // 30 → 32 on 100 responses each: noise.
-        assert!(!significant(Metric::Nps, &nps_tally(50, 30, 20), &nps_tally(51, 30, 19)));
+        assert!(!significant(
+            Metric::Nps,
+            &nps_tally(50, 30, 20),
+            &nps_tally(51, 30, 19)
+        ));
         // 10 → 50 on 200 each: a change.
-        assert!(significant(Metric::Nps, &nps_tally(80, 60, 60), &nps_tally(120, 60, 20)));
+        assert!(significant(
+            Metric::Nps,
+            &nps_tally(80, 60, 60),
+            &nps_tally(120, 60, 20)
+        ));
         // The bootstrap and the normal approximation give close p-values at moderate n.
         let (a, b) = ((400, 300, 300), (450, 300, 250));
         let boot = bootstrap_three_way_p(a, b, 4_000, 7);
@@ -398,7 +406,10 @@ mod tests {
         };
         assert!(significant(Metric::Ces, &c(200, 3.0), &c(200, 3.5)));
         assert!(!significant(Metric::Ces, &c(20, 3.0), &c(20, 3.1)));
-        assert_eq!(change_p(Metric::Nps, &Tally::default(), &nps_tally(1, 0, 0)), None);
+        assert_eq!(
+            change_p(Metric::Nps, &Tally::default(), &nps_tally(1, 0, 0)),
+            None
+        );
     }
 
     #[test]
@@ -410,6 +421,9 @@ mod tests {
         assert!(is_spike(30, 5.0, 5));
         assert!(!is_spike(8, 5.0, 5));
         assert!(!is_spike(3, 0.0, 5), "too few to call");
-        assert!(is_spike(6, 0.0, 5), "six complaints about a thing never seen before");
+        assert!(
+            is_spike(6, 0.0, 5),
+            "six complaints about a thing never seen before"
+        );
     }
 }

@@ -103,11 +103,7 @@ impl Store {
                 ),
             },
         };
-        let (ws, f, t) = (
-            q.bind(workspace_id.to_owned()),
-            q.bind(from),
-            q.bind(to),
-        );
+        let (ws, f, t) = (q.bind(workspace_id.to_owned()), q.bind(from), q.bind(to));
         let sql = format!(
             "SELECT {epoch} AS bucket, {group_expr} AS grp, COUNT(*), COUNT(sentiment), \
              SUM(CASE WHEN sentiment = 'positive' THEN 1 ELSE 0 END), \
@@ -155,11 +151,7 @@ impl Store {
         to: DateTime<Utc>,
     ) -> StoreResult<Vec<(String, String, u64)>> {
         let mut q = Sql::new(self.backend());
-        let (ws, f, t) = (
-            q.bind(workspace_id.to_owned()),
-            q.bind(from),
-            q.bind(to),
-        );
+        let (ws, f, t) = (q.bind(workspace_id.to_owned()), q.bind(from), q.bind(to));
         let sql = format!(
             "SELECT p.category, f.channel, COUNT(*) FROM feedback_pain_point p \
              JOIN feedback f ON f.id = p.feedback_id \
@@ -186,11 +178,7 @@ impl Store {
         to: DateTime<Utc>,
     ) -> StoreResult<Vec<(String, u64)>> {
         let mut q = Sql::new(self.backend());
-        let (ws, f, t) = (
-            q.bind(workspace_id.to_owned()),
-            q.bind(from),
-            q.bind(to),
-        );
+        let (ws, f, t) = (q.bind(workspace_id.to_owned()), q.bind(from), q.bind(to));
         let sql = format!(
             "SELECT category, COUNT(*) FROM feedback_pain_point \
              WHERE workspace_id = {ws} AND occurred_at >= {f} AND occurred_at < {t} \
@@ -212,11 +200,7 @@ impl Store {
         negative_or_mixed: u64,
     ) -> StoreResult<u64> {
         let mut q = Sql::new(self.backend());
-        let (ws, f, t) = (
-            q.bind(workspace_id.to_owned()),
-            q.bind(from),
-            q.bind(to),
-        );
+        let (ws, f, t) = (q.bind(workspace_id.to_owned()), q.bind(from), q.bind(to));
         let sql = format!(
             "SELECT COUNT(*) FROM feedback f WHERE f.workspace_id = {ws} \
              AND f.occurred_at >= {f} AND f.occurred_at < {t} \
@@ -238,10 +222,7 @@ impl Store {
         category: &str,
     ) -> StoreResult<Option<DateTime<Utc>>> {
         let mut q = Sql::new(self.backend());
-        let (ws, c) = (
-            q.bind(workspace_id.to_owned()),
-            q.bind(category.to_owned()),
-        );
+        let (ws, c) = (q.bind(workspace_id.to_owned()), q.bind(category.to_owned()));
         let sql = format!(
             "SELECT occurred_at FROM feedback_pain_point WHERE workspace_id = {ws} \
              AND category = {c} ORDER BY occurred_at LIMIT 1"
@@ -288,11 +269,7 @@ impl Store {
         limit: u64,
     ) -> StoreResult<Vec<(String, u64)>> {
         let mut q = Sql::new(self.backend());
-        let (ws, f, t) = (
-            q.bind(workspace_id.to_owned()),
-            q.bind(from),
-            q.bind(to),
-        );
+        let (ws, f, t) = (q.bind(workspace_id.to_owned()), q.bind(from), q.bind(to));
         let sql = format!(
             "SELECT keyword, COUNT(*) FROM feedback_keyword \
              WHERE workspace_id = {ws} AND occurred_at >= {f} AND occurred_at < {t} \
@@ -356,7 +333,11 @@ impl Store {
     }
 
     /// Items by id (for the members of an emerging cluster), newest first.
-    pub async fn samples_by_id(&self, workspace_id: &str, ids: &[String]) -> StoreResult<Vec<Sample>> {
+    pub async fn samples_by_id(
+        &self,
+        workspace_id: &str,
+        ids: &[String],
+    ) -> StoreResult<Vec<Sample>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }

@@ -27,7 +27,12 @@ const COMPLAINTS: [(&str, &str, &str); 6] = [
 impl Store {
     /// Writes `n` analysed feedback items to the workspace, occurring over the twelve weeks
     /// before `now`; a seeded generator makes the same data every time.
-    pub async fn seed_synthetic(&self, workspace_id: &str, n: u64, now: DateTime<Utc>) -> StoreResult<()> {
+    pub async fn seed_synthetic(
+        &self,
+        workspace_id: &str,
+        n: u64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
         let mut rng = StdRng::seed_from_u64(47);
         let span = Duration::weeks(12).num_seconds();
         let mut written = 0u64;
@@ -50,7 +55,8 @@ impl Store {
                     .then(|| COMPLAINTS[rng.gen_range(0..COMPLAINTS.len())]);
                 let text = complaint.map_or("用起来挺顺手的，界面也清爽", |c| c.1);
                 let keyword = complaint.map_or("顺手", |c| c.2);
-                let channel = ["survey", "webhook", "social", "import", "interview"][rng.gen_range(0..5)];
+                let channel =
+                    ["survey", "webhook", "social", "import", "interview"][rng.gen_range(0..5)];
                 let nps = (rng.gen::<f64>() < 0.3).then(|| rng.gen_range(0..=10i16));
                 let csat = (rng.gen::<f64>() < 0.2).then(|| rng.gen_range(1..=5i16));
                 if let Some(c) = complaint {
@@ -80,7 +86,9 @@ impl Store {
                     received_at: Set(at),
                     sentiment: Set(Some(sentiment.to_owned())),
                     sentiment_score: Set(Some(score)),
-                    analysis: Set(Some(json!({"keywords": [{"word": keyword, "weight": 1.0}], "aspects": []}))),
+                    analysis: Set(Some(
+                        json!({"keywords": [{"word": keyword, "weight": 1.0}], "aspects": []}),
+                    )),
                     analyzer_version: Set(Some("synthetic".to_owned())),
                     corrected: Set(false),
                 });
@@ -96,7 +104,9 @@ impl Store {
                 }
             }
             if !items.is_empty() {
-                feedback::Entity::insert_many(items).exec_without_returning(&txn).await?;
+                feedback::Entity::insert_many(items)
+                    .exec_without_returning(&txn)
+                    .await?;
             }
             if !pains.is_empty() {
                 feedback_pain_point::Entity::insert_many(pains)

@@ -6,8 +6,8 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, Statement,
+    ActiveModelTrait, ColumnTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, Statement,
 };
 use serde_json::Value;
 
@@ -180,7 +180,11 @@ impl Store {
     /// Claims up to `limit` due deliveries for `lease`: they are invisible to other workers
     /// until the lease ends, so a worker that dies mid-send leaves its deliveries to be
     /// retried after it.
-    pub async fn claim_deliveries(&self, lease: Duration, limit: u64) -> StoreResult<Vec<DigestDelivery>> {
+    pub async fn claim_deliveries(
+        &self,
+        lease: Duration,
+        limit: u64,
+    ) -> StoreResult<Vec<DigestDelivery>> {
         let at = now();
         let backend = self.backend();
         let (sql, values): (String, Vec<sea_orm::Value>) = match backend {
@@ -218,7 +222,10 @@ impl Store {
     ) -> StoreResult<()> {
         let mut q = digest_delivery::Entity::update_many()
             .col_expr(digest_delivery::Column::Status, Expr::value(status))
-            .col_expr(digest_delivery::Column::LockedUntil, Expr::value(None::<DateTime<Utc>>))
+            .col_expr(
+                digest_delivery::Column::LockedUntil,
+                Expr::value(None::<DateTime<Utc>>),
+            )
             .col_expr(digest_delivery::Column::LastError, Expr::value(error));
         if status == SENT {
             q = q.col_expr(digest_delivery::Column::SentAt, Expr::value(now()));
@@ -231,10 +238,18 @@ impl Store {
     }
 
     /// Puts a claimed delivery back for another attempt at `at`.
-    pub async fn retry_delivery(&self, id: &str, at: DateTime<Utc>, error: String) -> StoreResult<()> {
+    pub async fn retry_delivery(
+        &self,
+        id: &str,
+        at: DateTime<Utc>,
+        error: String,
+    ) -> StoreResult<()> {
         digest_delivery::Entity::update_many()
             .col_expr(digest_delivery::Column::NextAttemptAt, Expr::value(at))
-            .col_expr(digest_delivery::Column::LockedUntil, Expr::value(None::<DateTime<Utc>>))
+            .col_expr(
+                digest_delivery::Column::LockedUntil,
+                Expr::value(None::<DateTime<Utc>>),
+            )
             .col_expr(digest_delivery::Column::LastError, Expr::value(Some(error)))
             .filter(digest_delivery::Column::Id.eq(id))
             .filter(digest_delivery::Column::Status.eq(PENDING))

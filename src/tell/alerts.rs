@@ -63,7 +63,10 @@ pub async fn check_spikes(state: &AppState, now: DateTime<Utc>) -> StoreResult<u
     let mut by_workspace: BTreeMap<String, Vec<Subscription>> = BTreeMap::new();
     for sub in state.store.live_subscriptions().await? {
         if sub.alerts {
-            by_workspace.entry(sub.workspace_id.clone()).or_default().push(sub);
+            by_workspace
+                .entry(sub.workspace_id.clone())
+                .or_default()
+                .push(sub);
         }
     }
     let mut queued = 0;
@@ -71,7 +74,10 @@ pub async fn check_spikes(state: &AppState, now: DateTime<Utc>) -> StoreResult<u
         let Some(workspace) = state.store.workspace(&ws).await? else {
             continue;
         };
-        let tz: Tz = workspace.timezone.parse().unwrap_or(chrono_tz::Asia::Shanghai);
+        let tz: Tz = workspace
+            .timezone
+            .parse()
+            .unwrap_or(chrono_tz::Asia::Shanghai);
         let day = now.with_timezone(&tz).format("%Y-%m-%d").to_string();
         for spike in find_spikes(state, &ws, now).await? {
             let payload = alert_payload(&spike, &workspace.name, &state.settings.link_base(), now);
@@ -92,7 +98,11 @@ pub async fn check_spikes(state: &AppState, now: DateTime<Utc>) -> StoreResult<u
 
 /// Spikes of one workspace in the 24 hours before `now`: categories first, then emerging
 /// clusters, then keywords that neither already explains.
-pub async fn find_spikes(state: &AppState, ws: &str, now: DateTime<Utc>) -> StoreResult<Vec<Spike>> {
+pub async fn find_spikes(
+    state: &AppState,
+    ws: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<Spike>> {
     let store = &state.store;
     let from = now - Duration::hours(24);
     let base_from = from - Duration::days(BASELINE_DAYS);
@@ -110,17 +120,24 @@ pub async fn find_spikes(state: &AppState, ws: &str, now: DateTime<Utc>) -> Stor
         if !is_spike(count, baseline, MIN_SPIKE) {
             continue;
         }
-        let samples = store.pain_point_samples(ws, &category, from, now, 100).await?;
+        let samples = store
+            .pain_point_samples(ws, &category, from, now, 100)
+            .await?;
         explained.extend(keywords_of(&samples));
         spikes.push(Spike {
             key: format!("pain_point:{category}"),
-            name: names.get(&category).cloned().unwrap_or_else(|| category.clone()),
+            name: names
+                .get(&category)
+                .cloned()
+                .unwrap_or_else(|| category.clone()),
             count,
             baseline,
             quotes: pick_quotes(&samples, 3),
         });
     }
-    let recent = store.uncategorised_complaints(ws, Some(from), Some(now), 5_000).await?;
+    let recent = store
+        .uncategorised_complaints(ws, Some(from), Some(now), 5_000)
+        .await?;
     let older = store
         .uncategorised_complaints(ws, Some(base_from), Some(from), 20_000)
         .await?;
@@ -131,7 +148,9 @@ pub async fn find_spikes(state: &AppState, ws: &str, now: DateTime<Utc>) -> Stor
         if !is_spike(count, baseline, MIN_SPIKE) {
             continue;
         }
-        let samples = store.samples_by_id(ws, &c.members[..c.members.len().min(100)]).await?;
+        let samples = store
+            .samples_by_id(ws, &c.members[..c.members.len().min(100)])
+            .await?;
         explained.extend(c.keywords.iter().cloned());
         spikes.push(Spike {
             key: c.id.clone(),
@@ -141,7 +160,10 @@ pub async fn find_spikes(state: &AppState, ws: &str, now: DateTime<Utc>) -> Stor
             quotes: pick_quotes(&samples, 3),
         });
     }
-    for (word, count) in store.keyword_counts(ws, from, now, KEYWORD_CANDIDATES).await? {
+    for (word, count) in store
+        .keyword_counts(ws, from, now, KEYWORD_CANDIDATES)
+        .await?
+    {
         if explained.contains(&word) {
             continue;
         }
@@ -173,12 +195,22 @@ fn keywords_of(samples: &[Sample]) -> HashSet<String> {
 
 /// The alert as the outbox sends it: subject, text, HTML and markdown, written when the
 /// spike is found so every subscription gets the same message.
-pub fn alert_payload(s: &Spike, workspace: &str, base: &str, now: DateTime<Utc>) -> serde_json::Value {
+pub fn alert_payload(
+    s: &Spike,
+    workspace: &str,
+    base: &str,
+    now: DateTime<Utc>,
+) -> serde_json::Value {
     let link = match s.key.split_once(':') {
-        Some(("pain_point", id)) => super::console_link(base, Some(id), now - Duration::hours(24), now),
-        Some(("keyword", w)) => {
-            super::console_link(base, Some(&format!("cluster:{w}")), now - Duration::hours(24), now)
+        Some(("pain_point", id)) => {
+            super::console_link(base, Some(id), now - Duration::hours(24), now)
         }
+        Some(("keyword", w)) => super::console_link(
+            base,
+            Some(&format!("cluster:{w}")),
+            now - Duration::hours(24),
+            now,
+        ),
         _ => super::console_link(base, Some(&s.key), now - Duration::hours(24), now),
     };
     let subject = format!(
@@ -248,7 +280,10 @@ mod tests {
         let p = alert_payload(&s, "演示", "https://t.example", Utc::now());
         let html = p["html"].as_str().unwrap();
         assert!(!html.contains("<script>") && !html.contains("<b>x"));
-        assert!(!p["markdown"].as_str().unwrap().contains("[点我](http://evil)"));
+        assert!(!p["markdown"]
+            .as_str()
+            .unwrap()
+            .contains("[点我](http://evil)"));
         assert!(p["subject"].as_str().unwrap().starts_with("【听见预警】"));
     }
 }

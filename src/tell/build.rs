@@ -23,7 +23,9 @@ pub const TOP_PAIN_POINTS: usize = 5;
 pub enum DigestError {
     #[error("no such workspace")]
     NoWorkspace,
-    #[error("invalid period {0:?}: expected an ISO week such as 2026-W47 or a day such as 2026-11-16")]
+    #[error(
+        "invalid period {0:?}: expected an ISO week such as 2026-W47 or a day such as 2026-11-16"
+    )]
     BadPeriod(String),
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -84,7 +86,9 @@ pub async fn build_digest(
         let channel = b.group.unwrap_or_default();
         if b.start >= chart_from.timestamp() {
             let t = DateTime::from_timestamp(b.start, 0).unwrap_or(chart_from);
-            *weeks.entry(period_key(t, tz, Granularity::Week)).or_default() += b.tally;
+            *weeks
+                .entry(period_key(t, tz, Granularity::Week))
+                .or_default() += b.tally;
         }
         if (from_s..to_s).contains(&b.start) {
             current += b.tally;
@@ -120,7 +124,13 @@ pub async fn build_digest(
     let pain_points = ranked.into_iter().take(TOP_PAIN_POINTS).collect();
 
     let week_keys: Vec<String> = (0..CHART_WEEKS)
-        .map(|i| period_key(chart_from + Duration::weeks(i) + Duration::days(3), tz, Granularity::Week))
+        .map(|i| {
+            period_key(
+                chart_from + Duration::weeks(i) + Duration::days(3),
+                tz,
+                Granularity::Week,
+            )
+        })
         .collect();
     let charts = [Metric::Nps, Metric::Csat, Metric::Sentiment, Metric::Volume]
         .into_iter()

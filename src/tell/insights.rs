@@ -48,7 +48,10 @@ pub struct TrendSeries {
 pub fn bucket_secs(tz: Tz, from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
     let mut t = from;
     while t < to {
-        let offset = tz.offset_from_utc_datetime(&t.naive_utc()).fix().local_minus_utc();
+        let offset = tz
+            .offset_from_utc_datetime(&t.naive_utc())
+            .fix()
+            .local_minus_utc();
         if offset % 3600 != 0 {
             return 900;
         }
@@ -247,7 +250,12 @@ pub async fn rank_pain_points(
             share: share(count, complaints),
             previous_count: before,
             change: relative_change(count, before),
-            significant: count_change_significant(before, input.previous.items, count, input.current.items),
+            significant: count_change_significant(
+                before,
+                input.previous.items,
+                count,
+                input.current.items,
+            ),
             is_new: first_seen.is_none_or(|t| t >= input.from),
             first_seen,
             emerging: false,
@@ -263,7 +271,11 @@ pub async fn rank_pain_points(
     lines.sort_by(|a, b| {
         b.count
             .cmp(&a.count)
-            .then(b.change.unwrap_or(f64::MAX).total_cmp(&a.change.unwrap_or(f64::MAX)))
+            .then(
+                b.change
+                    .unwrap_or(f64::MAX)
+                    .total_cmp(&a.change.unwrap_or(f64::MAX)),
+            )
             .then(a.id.cmp(&b.id))
     });
     Ok(lines)
@@ -285,14 +297,24 @@ async fn emerging(
         return Ok(Vec::new());
     }
     let before = store
-        .uncategorised_complaints(ws, Some(input.previous_from), Some(input.from), EMERGING_POOL)
+        .uncategorised_complaints(
+            ws,
+            Some(input.previous_from),
+            Some(input.from),
+            EMERGING_POOL,
+        )
         .await?;
     let mut lines = Vec::new();
     for c in clusters {
         let lead = c.keywords.first().cloned().unwrap_or_default();
         let previous_count = before.iter().filter(|(_, w)| w.contains(&lead)).count() as u64;
         let count = c.members.len() as u64;
-        let ids: Vec<String> = c.members.iter().take(SAMPLE_SIZE as usize).cloned().collect();
+        let ids: Vec<String> = c
+            .members
+            .iter()
+            .take(SAMPLE_SIZE as usize)
+            .cloned()
+            .collect();
         let samples = store.samples_by_id(ws, &ids).await?;
         let mut channels: BTreeMap<String, u64> = BTreeMap::new();
         for s in &samples {
@@ -342,13 +364,8 @@ fn relative_change(now: u64, before: u64) -> Option<f64> {
 /// A pain point's change is real when its share of all feedback moved beyond chance
 /// (two-proportion test), so a busier week alone does not count as a trend.
 fn count_change_significant(before: u64, before_items: u64, now: u64, now_items: u64) -> bool {
-    two_proportion_p(
-        before,
-        before_items.max(before),
-        now,
-        now_items.max(now),
-    )
-    .is_some_and(|p| p < ALPHA)
+    two_proportion_p(before, before_items.max(before), now, now_items.max(now))
+        .is_some_and(|p| p < ALPHA)
 }
 
 /// Keywords and aspect–opinion pairs most items of a sample share.
@@ -420,7 +437,11 @@ pub fn pick_quotes(samples: &[Sample], n: usize) -> Vec<Quote> {
         .map(|(i, s)| {
             let typical: usize = keyword_sets[i].iter().map(|w| df[w]).sum();
             let chars = s.text.chars().count();
-            let readable = if (8..=QUOTE_CHARS).contains(&chars) { 1.0 } else { 0.5 };
+            let readable = if (8..=QUOTE_CHARS).contains(&chars) {
+                1.0
+            } else {
+                0.5
+            };
             let norm = (keyword_sets[i].len().max(1)) as f64;
             (readable * typical as f64 / norm.sqrt(), i)
         })
@@ -492,16 +513,30 @@ mod tests {
             text: text.into(),
             channel: "survey".into(),
             occurred_at: Utc::now(),
-            analysis: Some(json!({"keywords": words.iter().map(|w| json!({"word": w, "weight": 1.0})).collect::<Vec<_>>()})),
+            analysis: Some(
+                json!({"keywords": words.iter().map(|w| json!({"word": w, "weight": 1.0})).collect::<Vec<_>>()}),
+            ),
         }
     }
 
     #[test]
     fn quotes_are_typical_and_not_duplicates() {
         let samples = vec![
-            sample("1", "支付失败了三次，钱扣了订单没成功", &["支付", "失败", "扣款"]),
-            sample("2", "支付失败了三次，钱扣了订单没成功！", &["支付", "失败", "扣款"]),
-            sample("3", "付款一直失败，银行卡扣款但是显示未支付", &["支付", "失败", "银行卡"]),
+            sample(
+                "1",
+                "支付失败了三次，钱扣了订单没成功",
+                &["支付", "失败", "扣款"],
+            ),
+            sample(
+                "2",
+                "支付失败了三次，钱扣了订单没成功！",
+                &["支付", "失败", "扣款"],
+            ),
+            sample(
+                "3",
+                "付款一直失败，银行卡扣款但是显示未支付",
+                &["支付", "失败", "银行卡"],
+            ),
             sample("4", "界面颜色不好看", &["界面"]),
             sample("5", "微信支付失败，提示网络错误", &["支付", "失败", "微信"]),
         ];

@@ -10,10 +10,6 @@ use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::response::Severity;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-/// Longest a whole SMTP exchange may take. lettre's own timeout covers only the connect, so a
-/// server that stalls after greeting would hold a worker for ever without this.
-pub const SEND_TIMEOUT: Duration = Duration::from_secs(60);
-
 /// Why a message did not go out, and whether trying again later can help.
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
@@ -40,7 +36,15 @@ impl SendError {
 
 /// Where mail goes.
 #[derive(Clone)]
-pub enum Mailer {
+pub struct Mailer {
+    transport: Transport,
+    /// Longest a whole exchange may take. lettre's own timeout covers only the connect, so a
+    /// server that stalls after its greeting would hold a worker for ever without this.
+    timeout: Duration,
+}
+
+#[derive(Clone)]
+enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
     /// One `.eml` file per message in a directory (`DATA_DIR/mail` by default).
     Files(AsyncFileTransport<Tokio1Executor>),
@@ -49,34 +53,39 @@ pub enum Mailer {
 impl Mailer {
     /// SMTP from a lettre URL (`smtp://host:2525`, `smtps://user:pass@host`,
     /// `smtp://host:587?tls=required`), else files in `dir`.
-    pub fn new(smtp_url: Option<&str>, dir: &Path) -> anyhow::Result<Self> {
-        match smtp_url.map(str::trim).filter(|u| !u.is_empty()) {
+    pub fn new(smtp_url: Option<&str>, dir: &Path, timeout: Duration) -> anyhow::Result<Self> {
+        let transport = match smtp_url.map(str::trim).filter(|u| !u.is_empty()) {
             Some(url) => {
                 let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
                     .map_err(|e| anyhow::anyhow!("TINGJIAN_SMTP_URL is not a valid SMTP URL: {e}"))?
-                    .timeout(Some(Duration::from_secs(30)))
+                    .timeout(Some(timeout))
                     .build();
-                Ok(Mailer::Smtp(transport))
+                Transport::Smtp(transport)
             }
             None => {
                 std::fs::create_dir_all(dir)?;
-                Ok(Mailer::Files(AsyncFileTransport::new(dir)))
+                Transport::Files(AsyncFileTransport::new(dir))
             }
-        }
+        };
+        Ok(Self { transport, timeout })
+    }
+
+    /// Whether mail goes to an SMTP server (rather than files).
+    pub fn is_smtp(&self) -> bool {
+        matches!(self.transport, Transport::Smtp(_))
     }
 
     pub async fn send(&self, message: Message) -> Result<(), SendError> {
-        let sent = tokio::time::timeout(SEND_TIMEOUT, async {
-            match self {
-                Mailer::Smtp(t) => t.send(message).await.map(|_| ()).map_err(classify_smtp),
-                Mailer::Files(t) => t
-                    .send(message)
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| SendError::retry(format!("writing the mail file failed: {e}"))),
-            }
-        })
-        .await;
+        let sent =
+            tokio::time::timeout(self.timeout, async {
+                match &self.transport {
+                    Transport::Smtp(t) => t.send(message).await.map(|_| ()).map_err(classify_smtp),
+                    Transport::Files(t) => t.send(message).await.map(|_| ()).map_err(|e| {
+                        SendError::retry(format!("writing the mail file failed: {e}"))
+                    }),
+                }
+            })
+            .await;
         sent.unwrap_or_else(|_| Err(SendError::retry("the SMTP server did not answer in time")))
     }
 }
@@ -157,9 +166,8 @@ pub fn compose(email: Email<'_>) -> Result<Message, SendError> {
     let png = ContentType::parse("image/png").map_err(|e| SendError::permanent(e.to_string()))?;
     let mut related = MultiPart::related().singlepart(SinglePart::html(email.html));
     for image in email.images {
-        related = related.singlepart(
-            Attachment::new_inline(image.content_id).body(image.png, png.clone()),
-        );
+        related = related
+            .singlepart(Attachment::new_inline(image.content_id).body(image.png, png.clone()));
     }
     Message::builder()
         .from(email.from.clone())

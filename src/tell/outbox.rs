@@ -51,14 +51,23 @@ pub async fn run(state: Arc<AppState>) {
 
 /// The most recent scheduled send time at or before `now`: `hour` o'clock local time in
 /// `tz`, on ISO `weekday` (1 = Monday) for weekly subscriptions, every day for daily ones.
-pub fn last_due(frequency: &str, weekday: i16, hour: i16, tz: Tz, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+pub fn last_due(
+    frequency: &str,
+    weekday: i16,
+    hour: i16,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
     let local = now.with_timezone(&tz).date_naive();
     let time = NaiveTime::from_hms_opt(u32::try_from(hour).ok()?, 0, 0)?;
     let at = |d: chrono::NaiveDate| {
         // A send hour inside a DST gap moves to the first hour that exists.
         tz.from_local_datetime(&d.and_time(time))
             .earliest()
-            .or_else(|| tz.from_local_datetime(&(d.and_time(time) + Duration::hours(1))).earliest())
+            .or_else(|| {
+                tz.from_local_datetime(&(d.and_time(time) + Duration::hours(1)))
+                    .earliest()
+            })
             .map(|t| t.with_timezone(&Utc))
     };
     let step = if frequency == "daily" { 1 } else { 7 };
@@ -112,7 +121,11 @@ pub async fn schedule_due(state: &AppState, now: DateTime<Utc>) -> StoreResult<u
             Granularity::Week
         };
         let period = last_complete_period(due, ws_tz, g);
-        if state.store.enqueue_delivery(&sub, "digest", &period, None).await? {
+        if state
+            .store
+            .enqueue_delivery(&sub, "digest", &period, None)
+            .await?
+        {
             queued += 1;
         }
     }
@@ -121,11 +134,19 @@ pub async fn schedule_due(state: &AppState, now: DateTime<Utc>) -> StoreResult<u
 
 /// Queues `period`'s digest for every live subscription of the workspace (idempotent per
 /// period) and sends what is due. Returns how many deliveries were new.
-pub async fn send_now(state: &AppState, workspace_id: &str, period: &str) -> Result<usize, DigestError> {
+pub async fn send_now(
+    state: &AppState,
+    workspace_id: &str,
+    period: &str,
+) -> Result<usize, DigestError> {
     super::build::parse_period(period)?;
     let mut queued = 0;
     for sub in state.store.subscriptions(workspace_id).await? {
-        if state.store.enqueue_delivery(&sub, "digest", period, None).await? {
+        if state
+            .store
+            .enqueue_delivery(&sub, "digest", period, None)
+            .await?
+        {
             queued += 1;
         }
     }
@@ -185,10 +206,16 @@ async fn deliver(
         Some(s) if s.ended_at.is_none() => s,
         _ => {
             count(state, d, "-", CANCELLED);
-            return store.finish_delivery(&d.id, CANCELLED, Some("the subscription ended".into())).await;
+            return store
+                .finish_delivery(&d.id, CANCELLED, Some("the subscription ended".into()))
+                .await;
         }
     };
-    let unsubscribe = format!("{}/unsubscribe/{}", state.settings.link_base(), sub.unsubscribe_token);
+    let unsubscribe = format!(
+        "{}/unsubscribe/{}",
+        state.settings.link_base(),
+        sub.unsubscribe_token
+    );
     let content = match d.kind.as_str() {
         "alert" => alert_content(d.payload.as_ref()),
         _ => {
@@ -204,7 +231,9 @@ async fn deliver(
                     Err(DigestError::Store(e)) => return Err(e),
                     Err(e) => {
                         count(state, d, channel_of(&sub), FAILED);
-                        return store.finish_delivery(&d.id, FAILED, Some(e.to_string())).await;
+                        return store
+                            .finish_delivery(&d.id, FAILED, Some(e.to_string()))
+                            .await;
                     }
                 },
             };
@@ -219,7 +248,9 @@ async fn deliver(
     };
     let Some(content) = content else {
         count(state, d, channel_of(&sub), FAILED);
-        return store.finish_delivery(&d.id, FAILED, Some("the alert has no content".into())).await;
+        return store
+            .finish_delivery(&d.id, FAILED, Some("the alert has no content".into()))
+            .await;
     };
     let outcome = match (&sub.email, &sub.robot_kind) {
         (Some(to), _) => send_mail(state, d, to, &unsubscribe, content).await,
@@ -237,7 +268,9 @@ async fn deliver(
             count(state, d, channel, "retry");
             let wait = backoff(state.settings.retry_base, d.attempts);
             tracing::warn!(delivery = %d.id, attempt = d.attempts, error = %e.message, "delivery failed; retrying later");
-            store.retry_delivery(&d.id, Utc::now() + wait, e.message).await
+            store
+                .retry_delivery(&d.id, Utc::now() + wait, e.message)
+                .await
         }
         Err(e) => {
             count(state, d, channel, FAILED);
@@ -272,7 +305,11 @@ pub fn backoff(base: std::time::Duration, attempt: i32) -> Duration {
     Duration::milliseconds((secs * jitter * 1000.0) as i64)
 }
 
-async fn render_digest(state: &AppState, workspace_id: &str, period: &str) -> Result<Rendered, DigestError> {
+async fn render_digest(
+    state: &AppState,
+    workspace_id: &str,
+    period: &str,
+) -> Result<Rendered, DigestError> {
     let digest = build_digest(
         &state.store,
         &state.pipeline.analyzer,

@@ -100,6 +100,8 @@ impl TestApp {
         let mut settings = Settings::new(dir.path().join("data"));
         settings.bind = "127.0.0.1:0".into();
         settings.run_poller = false;
+        // Tests drive the outbox themselves, by the functions its loop calls.
+        settings.run_delivery = false;
         settings.workers = 1;
         let mut pg_database = None;
         if let Backend::Postgres = backend {

@@ -2,11 +2,14 @@
 //! PostgreSQL), spoken to over HTTP like a user's system would.
 
 mod helpers;
+mod robot_server;
+mod smtp_server;
 
 mod analysis;
 mod basics;
 mod browser;
 mod cli;
+mod digest;
 mod feedback;
 mod imports;
 mod interviews;

@@ -1,0 +1,685 @@
+//! The weekly digest end to end: eight weeks of seeded feedback, insights that match an
+//! independent computation from the raw data, and delivery that arrives exactly once through
+//! a real SMTP server that misbehaves, and to group robots that check signatures.
+
+use std::time::Duration;
+
+use mail_parser::{MessageParser, MimeHeaders};
+use serde_json::{json, Value};
+use tingjian::collect::webhook::parse_delivery;
+
+use crate::helpers::{assert_problem, Backend, TestApp};
+use crate::robot_server::RobotServer;
+use crate::smtp_server::{Fault, SmtpServer};
+
+/// ISO weeks seeded, oldest first; 2026-W47 is Monday 16 to Sunday 22 November.
+const WEEKS: [&str; 8] = [
+    "2026-W40", "2026-W41", "2026-W42", "2026-W43", "2026-W44", "2026-W45", "2026-W46", "2026-W47",
+];
+
+const PAYMENT: [&str; 5] = [
+    "支付失败，钱扣了订单却没成功",
+    "微信付款一直失败，提示网络错误",
+    "银行卡扣款了但显示未支付，退款也没到账",
+    "付不了款，点支付就转圈然后失败",
+    "支付宝支付失败三次了，太耽误事",
+];
+
+/// Monday of week `i` (0 = W40) at 10:00 Shanghai time, plus `day` days.
+fn at(i: usize, day: usize) -> String {
+    let monday =
+        chrono::NaiveDate::from_isoywd_opt(2026, 40 + i as u32, chrono::Weekday::Mon).unwrap();
+    format!(
+        "{}T10:00:00+08:00",
+        monday + chrono::Duration::days(day as i64)
+    )
+}
+
+/// NPS scores of week `i`: (10 + i) promoters, 5 passives, (10 − i) detractors.
+fn nps_counts(i: usize) -> (usize, usize, usize) {
+    (10 + i, 5, 10 - i)
+}
+
+fn hand_nps(i: usize) -> f64 {
+    let (p, pa, d) = nps_counts(i);
+    100.0 * (p as f64 - d as f64) / (p + pa + d) as f64
+}
+
+/// Seeds eight weeks: NPS answers, praise, a steady crash complaint, and payment failures
+/// that jump in the last week. Analysed by the same pipeline as every ingest path.
+async fn seed(app: &TestApp) {
+    let mut items = Vec::new();
+    for i in 0..WEEKS.len() {
+        let (p, pa, d) = nps_counts(i);
+        let scores = std::iter::repeat_n(10, p)
+            .chain(std::iter::repeat_n(8, pa))
+            .chain(std::iter::repeat_n(3, d));
+        for (k, score) in scores.enumerate() {
+            items.push(
+                json!({"text": "给这个应用打个分", "scores": {"nps": score}, "channel": "survey",
+                "occurred_at": at(i, k % 7), "external_id": format!("nps-{i}-{k}")}),
+            );
+        }
+        for k in 0..6 {
+            items.push(
+                json!({"text": "打开就闪退，重装了也没用", "channel": "social",
+                "occurred_at": at(i, k % 7), "external_id": format!("crash-{i}-{k}")}),
+            );
+        }
+        let payments = if i == WEEKS.len() - 1 { 30 } else { 3 };
+        for k in 0..payments {
+            items.push(
+                json!({"text": PAYMENT[k % PAYMENT.len()], "channel": "webhook",
+                "occurred_at": at(i, k % 7), "external_id": format!("pay-{i}-{k}")}),
+            );
+        }
+    }
+    let parsed =
+        parse_delivery(&json!({"items": items}), None, "seed", chrono::Utc::now()).unwrap();
+    let prepared = app
+        .state
+        .pipeline
+        .prepare(&app.state.store, &app.workspace_id, parsed)
+        .await
+        .unwrap();
+    app.state
+        .store
+        .ingest(&app.workspace_id, &prepared)
+        .await
+        .unwrap();
+}
+
+async fn json_of(res: reqwest::Response) -> Value {
+    let status = res.status();
+    let body: Value = res.json().await.unwrap();
+    assert!(status.is_success(), "{status}: {body}");
+    body
+}
+
+async fn insights_match_the_raw_data(app: TestApp) {
+    seed(&app).await;
+    let trend = json_of(
+        app.get("/api/v1/insights/trends?metric=nps&interval=week&from=2026-09-28&to=2026-11-23")
+            .await,
+    )
+    .await;
+    let points = trend["series"][0]["points"].as_array().unwrap();
+    let periods: Vec<&str> = points
+        .iter()
+        .map(|p| p["period"].as_str().unwrap())
+        .collect();
+    assert_eq!(periods, WEEKS);
+    for (i, p) in points.iter().enumerate() {
+        let want = (hand_nps(i) * 10.0).round() / 10.0;
+        assert_eq!(p["value"].as_f64().unwrap(), want, "{}", WEEKS[i]);
+        assert_eq!(p["n"], 25);
+        assert!(p["low"].as_f64().unwrap() < want && want < p["high"].as_f64().unwrap());
+    }
+
+    let volume = json_of(
+        app.get("/api/v1/insights/trends?metric=volume&interval=week&from=2026-11-09&to=2026-11-23&group_by=channel")
+            .await,
+    )
+    .await;
+    let series = volume["series"].as_array().unwrap();
+    let webhook = series.iter().find(|s| s["group"] == "webhook").unwrap();
+    assert_eq!(webhook["points"][0]["value"], 3.0);
+    assert_eq!(webhook["points"][1]["value"], 30.0);
+
+    // Pain points of W47 against W46, checked against the feedback list itself.
+    let ranked = json_of(
+        app.get("/api/v1/insights/pain-points?from=2026-11-16&to=2026-11-23")
+            .await,
+    )
+    .await;
+    let top = &ranked["items"][0];
+    assert_eq!(top["id"], "payment", "{ranked}");
+    let listed = app
+        .all_feedback("pain_point=payment&from=2026-11-16&to=2026-11-23")
+        .await
+        .len();
+    assert!(listed >= 25, "the engine tags payment failures: {listed}");
+    assert_eq!(top["count"], listed);
+    assert_eq!(top["significant"], true);
+    assert!(top["change"].as_f64().unwrap() > 5.0);
+    let quotes = top["quotes"].as_array().unwrap();
+    assert!((2..=3).contains(&quotes.len()), "{top}");
+    let texts: std::collections::HashSet<&str> =
+        quotes.iter().map(|q| q["text"].as_str().unwrap()).collect();
+    assert_eq!(texts.len(), quotes.len(), "quotes are not duplicates");
+    let crash = ranked["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == "crash")
+        .unwrap();
+    assert_eq!(
+        crash["significant"], false,
+        "a steady complaint is not a trend: {crash}"
+    );
+    assert_eq!(crash["new"], false);
+
+    // The digest's headline numbers are the same numbers.
+    let preview = json_of(app.get("/api/v1/digests/2026-W47").await).await;
+    let headline = preview["digest"]["headline"].as_array().unwrap();
+    assert_eq!(headline[0]["metric"], "nps");
+    assert_eq!(
+        headline[0]["value"].as_f64().unwrap(),
+        (hand_nps(7) * 10.0).round() / 10.0
+    );
+    assert_eq!(
+        headline[0]["previous"].as_f64().unwrap(),
+        (hand_nps(6) * 10.0).round() / 10.0
+    );
+    let volume_now = headline[3]["value"].as_f64().unwrap();
+    assert_eq!(volume_now, (25 + 6 + 30) as f64);
+    assert_eq!(preview["digest"]["pain_points"][0]["id"], "payment");
+    let subject = preview["subject"].as_str().unwrap();
+    assert!(
+        subject.starts_with("【听见周报】2026年第47周：NPS "),
+        "{subject}"
+    );
+    assert_eq!(
+        preview["digest"]["charts"][0]["points"]
+            .as_array()
+            .unwrap()
+            .len(),
+        10
+    );
+
+    // Bad input changes nothing and says what is wrong.
+    assert_problem(
+        app.get("/api/v1/insights/trends?metric=mood").await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_problem(
+        app.get("/api/v1/insights/trends?metric=nps&group_by=attr:a%20b")
+            .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_problem(
+        app.get("/api/v1/insights/trends?metric=nps&interval=day&from=2000-01-01")
+            .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_problem(
+        app.get("/api/v1/insights/pain-points?from=2026-11-23&to=2026-11-16")
+            .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_problem(
+        app.get("/api/v1/digests/2026-W99").await,
+        422,
+        "validation_failed",
+    )
+    .await;
+}
+
+async fn digest_arrives_once_through_a_faulty_smtp_server(backend: Backend) {
+    let smtp = SmtpServer::start().await;
+    let url = smtp.url();
+    let Some(app) = TestApp::spawn_with(backend, |s| {
+        s.smtp_url = Some(url);
+        s.retry_base = Duration::from_millis(50);
+        s.smtp_timeout = Duration::from_millis(1500);
+        s.public_url = Some("https://feedback.example.com".into());
+    })
+    .await
+    else {
+        return;
+    };
+    seed(&app).await;
+    let sub = json_of(
+        app.post_json(
+            "/api/v1/digest-subscriptions",
+            &json!({"email": "ops@example.com", "alerts": true}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(sub["frequency"], "weekly");
+    assert_eq!(sub["timezone"], "Asia/Shanghai");
+
+    // Every kind of trouble once, in turn: a refused greeting, a deferral, a dropped
+    // connection after the data, a stall longer than our patience.
+    let faults = [
+        Fault::RefuseGreeting,
+        Fault::TempFailData,
+        Fault::DropAfterData,
+        Fault::StallGreeting(Duration::from_secs(3)),
+    ];
+    smtp.fail(faults[0].clone(), 1);
+    let res = app
+        .post_json("/api/v1/digests/2026-W47/send", &json!({}))
+        .await;
+    assert_eq!(res.status(), 202);
+    let mut sent = false;
+    for (i, fault) in faults.iter().enumerate() {
+        if i > 0 {
+            smtp.fail(fault.clone(), 1);
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            tingjian::tell::outbox::deliver_pending(&app.state).await;
+        }
+        let log = json_of(app.get("/api/v1/digest-deliveries").await).await;
+        if log["items"][0]["status"] == "sent" {
+            sent = true;
+            break;
+        }
+        assert_eq!(log["items"][0]["status"], "pending", "{fault:?}: {log}");
+        assert!(smtp.messages().is_empty(), "{fault:?}");
+    }
+    if !sent {
+        for _ in 0..20 {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            tingjian::tell::outbox::deliver_pending(&app.state).await;
+        }
+    }
+    let got = smtp.wait_for(1, Duration::from_secs(5)).await;
+    assert_eq!(got.len(), 1, "exactly one digest");
+    let log = json_of(app.get("/api/v1/digest-deliveries?status=sent").await).await;
+    assert_eq!(log["items"].as_array().unwrap().len(), 1, "{log}");
+    assert_eq!(
+        log["items"][0]["attempts"], 5,
+        "four faults, then success: {log}"
+    );
+
+    // Sending the same period again queues nothing and sends nothing.
+    let again = json_of(
+        app.post_json("/api/v1/digests/2026-W47/send", &json!({}))
+            .await,
+    )
+    .await;
+    assert_eq!(again["queued"], 0);
+    tingjian::tell::outbox::deliver_pending(&app.state).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(smtp.messages().len(), 1);
+
+    // The message read back: envelope, headers, both parts, inline charts.
+    let received = &got[0];
+    assert_eq!(received.rcpt_to, ["ops@example.com"]);
+    let msg = MessageParser::default().parse(&received.data).unwrap();
+    let subject = msg.subject().unwrap();
+    assert!(
+        subject.starts_with("【听见周报】2026年第47周：NPS "),
+        "{subject}"
+    );
+    assert!(subject.contains("痛点："), "{subject}");
+    let unsubscribe = msg
+        .header_raw("List-Unsubscribe")
+        .unwrap()
+        .trim()
+        .to_owned();
+    assert_eq!(
+        msg.header_raw("List-Unsubscribe-Post").unwrap().trim(),
+        "List-Unsubscribe=One-Click"
+    );
+    assert!(
+        unsubscribe.starts_with("<https://feedback.example.com/unsubscribe/"),
+        "{unsubscribe}"
+    );
+    let raw = String::from_utf8_lossy(&received.data);
+    assert!(raw.contains("multipart/alternative"));
+    assert!(raw.contains("multipart/related"));
+    let html = msg.body_html(0).unwrap();
+    let text = msg.body_text(0).unwrap();
+    assert!(html.contains("cid:nps-trend@tingjian"));
+    assert!(html.contains("支付"), "the top pain point is in the digest");
+    assert!(!html.contains("<script"));
+    assert!(text.contains("支付") && !text.contains("<table"));
+    let pngs: Vec<_> = msg
+        .attachments()
+        .filter(|a| {
+            a.content_type()
+                .is_some_and(|c| c.ctype() == "image" && c.subtype() == Some("png"))
+        })
+        .collect();
+    assert!(
+        pngs.len() >= 3,
+        "charts for NPS, sentiment and volume: {}",
+        pngs.len()
+    );
+    for png in &pngs {
+        assert!(png.contents().starts_with(b"\x89PNG\r\n\x1a\n"));
+        let cid = png.content_id().unwrap();
+        assert!(html.contains(&format!("cid:{cid}")), "{cid}");
+    }
+
+    // One-click unsubscribe: GET only shows a page, POST ends the subscription.
+    let link = unsubscribe
+        .trim_matches(['<', '>'])
+        .replace("https://feedback.example.com", &app.address);
+    let page = app.client.get(&link).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("<form method=\"post\""));
+    assert_eq!(
+        json_of(app.get("/api/v1/digest-subscriptions").await).await["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let res = app
+        .client
+        .post(&link)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "no redirect");
+    assert_eq!(
+        json_of(app.get("/api/v1/digest-subscriptions").await).await["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    let again = json_of(
+        app.post_json("/api/v1/digests/2026-W46/send", &json!({}))
+            .await,
+    )
+    .await;
+    assert_eq!(again["queued"], 0, "an ended subscription gets nothing");
+    let bogus = app
+        .client
+        .post(app.url("/unsubscribe/not-a-token"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bogus.status(), 404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn digest_arrives_once_sqlite() {
+    digest_arrives_once_through_a_faulty_smtp_server(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn digest_arrives_once_postgres() {
+    digest_arrives_once_through_a_faulty_smtp_server(Backend::Postgres).await;
+}
+
+async fn robots_and_failures(backend: Backend) {
+    let smtp = SmtpServer::start().await;
+    let url = smtp.url();
+    let Some(app) = TestApp::spawn_with(backend, |s| {
+        s.smtp_url = Some(url);
+        s.retry_base = Duration::from_millis(50);
+    })
+    .await
+    else {
+        return;
+    };
+    seed(&app).await;
+    let robots = RobotServer::start().await;
+    for kind in ["wecom", "dingtalk", "feishu"] {
+        let mut robot = json!({"kind": kind, "webhook_url": robots.webhook_url(kind)});
+        if let Some(secret) = robots.secret(kind) {
+            robot["secret"] = json!(secret);
+        }
+        let sub = json_of(
+            app.post_json("/api/v1/digest-subscriptions", &json!({"robot": robot}))
+                .await,
+        )
+        .await;
+        let shown = sub["robot"]["webhook_url"].as_str().unwrap();
+        assert!(
+            shown.ends_with('…') && shown != robots.webhook_url(kind),
+            "the token is not shown: {sub}"
+        );
+        assert!(sub.get("secret").is_none() && sub["robot"].get("secret").is_none());
+    }
+    // A recipient the server refuses for good.
+    json_of(
+        app.post_json(
+            "/api/v1/digest-subscriptions",
+            &json!({"email": "gone@example.com"}),
+        )
+        .await,
+    )
+    .await;
+    smtp.set_fault(Fault::RejectRecipient);
+    robots.fail_next("dingtalk", 1);
+
+    app.post_json("/api/v1/digests/2026-W47/send", &json!({}))
+        .await;
+    for _ in 0..10 {
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        tingjian::tell::outbox::deliver_pending(&app.state).await;
+    }
+    let got = robots.wait_for(3, Duration::from_secs(5)).await;
+    assert_eq!(got.len(), 3, "rejected: {:?}", robots.rejected());
+    assert!(robots.rejected().is_empty(), "{:?}", robots.rejected());
+    for m in &got {
+        assert!(m.text.contains("支付"), "{}: {}", m.kind, m.text);
+    }
+    let mut kinds: Vec<&str> = got.iter().map(|m| m.kind.as_str()).collect();
+    kinds.sort();
+    assert_eq!(kinds, ["dingtalk", "feishu", "wecom"]);
+
+    let failed = json_of(app.get("/api/v1/digest-deliveries?status=failed").await).await;
+    let failed = failed["items"].as_array().unwrap();
+    assert_eq!(failed.len(), 1);
+    assert!(failed[0]["last_error"].as_str().unwrap().contains("550"));
+    assert_eq!(
+        failed[0]["attempts"], 1,
+        "a permanent refusal is not retried"
+    );
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("tingjian_outbox_deliveries{status=\"failed\"} 1"),
+        "{metrics}"
+    );
+    assert!(metrics.contains(
+        "tingjian_deliveries_total{channel=\"dingtalk\",kind=\"digest\",outcome=\"retry\"} 1"
+    ));
+
+    // Subscriptions refuse what cannot work, and a duplicate.
+    for (body, field) in [
+        (json!({}), "/email"),
+        (json!({"email": "not-an-address"}), "/email"),
+        (
+            json!({"email": "a@example.com", "frequency": "hourly"}),
+            "/frequency",
+        ),
+        (json!({"email": "a@example.com", "hour": 24}), "/hour"),
+        (json!({"email": "a@example.com", "weekday": 0}), "/weekday"),
+        (
+            json!({"email": "a@example.com", "timezone": "Mars/Base"}),
+            "/timezone",
+        ),
+        (
+            json!({"robot": {"kind": "wecom", "webhook_url": "ftp://x"}}),
+            "/robot/webhook_url",
+        ),
+        (
+            json!({"robot": {"kind": "wecom", "webhook_url": "http://example.com/hook"}}),
+            "/robot/webhook_url",
+        ),
+    ] {
+        let p = assert_problem(
+            app.post_json("/api/v1/digest-subscriptions", &body).await,
+            422,
+            "validation_failed",
+        )
+        .await;
+        assert!(p.to_string().contains(field), "{body}: {p}");
+    }
+    assert_problem(
+        app.post_json(
+            "/api/v1/digest-subscriptions",
+            &json!({"email": "gone@example.com"}),
+        )
+        .await,
+        409,
+        "conflict",
+    )
+    .await;
+    // Another workspace sees none of it.
+    let (_, other_key) = app.other_workspace().await;
+    let res = app
+        .client
+        .get(app.url("/api/v1/digest-subscriptions"))
+        .bearer_auth(&other_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    let id = json_of(app.get("/api/v1/digest-subscriptions").await).await["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = app
+        .client
+        .delete(app.url(&format!("/api/v1/digest-subscriptions/{id}")))
+        .bearer_auth(&other_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    assert_eq!(
+        app.delete(&format!("/api/v1/digest-subscriptions/{id}"))
+            .await
+            .status(),
+        204
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn robots_and_failures_sqlite() {
+    robots_and_failures(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn robots_and_failures_postgres() {
+    robots_and_failures(Backend::Postgres).await;
+}
+
+/// Payment complaints pour in over the last hours: one alert per subscription with alerts
+/// on, once a day however often the check runs; and the weekly scheduler queues each
+/// subscription's digest once.
+async fn spikes_alert_once_and_the_scheduler_queues_once(app: TestApp) {
+    let now = chrono::Utc::now();
+    let mut items = Vec::new();
+    for k in 0..12 {
+        items.push(
+            json!({"text": PAYMENT[k % PAYMENT.len()], "external_id": format!("spike-{k}"),
+            "occurred_at": (now - chrono::Duration::minutes(10 + k as i64)).to_rfc3339()}),
+        );
+    }
+    let parsed = parse_delivery(&json!({"items": items}), None, "seed", now).unwrap();
+    let prepared = app
+        .state
+        .pipeline
+        .prepare(&app.state.store, &app.workspace_id, parsed)
+        .await
+        .unwrap();
+    app.state
+        .store
+        .ingest(&app.workspace_id, &prepared)
+        .await
+        .unwrap();
+    json_of(
+        app.post_json(
+            "/api/v1/digest-subscriptions",
+            &json!({"email": "oncall@example.com", "alerts": true}),
+        )
+        .await,
+    )
+    .await;
+    json_of(
+        app.post_json(
+            "/api/v1/digest-subscriptions",
+            &json!({"email": "quiet@example.com"}),
+        )
+        .await,
+    )
+    .await;
+
+    let spikes = tingjian::tell::alerts::find_spikes(&app.state, &app.workspace_id, now)
+        .await
+        .unwrap();
+    assert!(
+        spikes.iter().any(|s| s.key == "pain_point:payment"),
+        "{spikes:?}"
+    );
+    let queued = tingjian::tell::alerts::check_spikes(&app.state, now)
+        .await
+        .unwrap();
+    assert!(queued >= 1);
+    assert_eq!(
+        tingjian::tell::alerts::check_spikes(&app.state, now)
+            .await
+            .unwrap(),
+        0,
+        "once a day"
+    );
+    tingjian::tell::outbox::deliver_pending(&app.state).await;
+    let sent = json_of(app.get("/api/v1/digest-deliveries?status=sent").await).await;
+    let alerts: Vec<&Value> = sent["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["kind"] == "alert")
+        .collect();
+    assert_eq!(alerts.len(), queued);
+    assert!(alerts.iter().any(|d| d["period"]
+        .as_str()
+        .unwrap()
+        .starts_with("pain_point:payment@")));
+    // Without SMTP the mail went to DATA_DIR/mail as .eml files.
+    let files: Vec<_> = std::fs::read_dir(app.data_dir.join("mail"))
+        .unwrap()
+        .collect();
+    assert_eq!(files.len(), queued);
+    let eml = std::fs::read(files[0].as_ref().unwrap().path()).unwrap();
+    let msg = MessageParser::default().parse(&eml).unwrap();
+    assert!(
+        msg.subject().unwrap().starts_with("【听见预警】"),
+        "{:?}",
+        msg.subject()
+    );
+    assert!(msg.to().unwrap().first().unwrap().address().unwrap() == "oncall@example.com");
+
+    // A week on, both subscriptions are due their weekly digest: queued once each.
+    let later = now + chrono::Duration::days(8);
+    assert_eq!(
+        tingjian::tell::outbox::schedule_due(&app.state, later)
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        tingjian::tell::outbox::schedule_due(&app.state, later)
+            .await
+            .unwrap(),
+        0
+    );
+}
+
+crate::both_backends!(
+    insights_match_the_raw_data,
+    spikes_alert_once_and_the_scheduler_queues_once
+);
