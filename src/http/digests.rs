@@ -410,7 +410,19 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     .service(web::resource("/digests/{period}/send").route(web::post().to(send)));
 }
 
+/// The console page digest links open: the feedback behind a pain point, filtered by the
+/// link's query. It asks for an API key and reads the JSON API itself.
+async fn console() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("Cache-Control", "no-cache"))
+        .insert_header(("Referrer-Policy", "no-referrer"))
+        .insert_header(("X-Frame-Options", "DENY"))
+        .body(include_str!("../../static/console.html"))
+}
+
 pub(super) fn public_routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/console").route(web::get().to(console)));
     cfg.service(
         web::resource("/unsubscribe/{token}")
             .route(web::get().to(unsubscribe_page))
