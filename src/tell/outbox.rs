@@ -30,8 +30,9 @@ use crate::store::{DigestDelivery, StoreResult, Subscription, CANCELLED, FAILED,
 /// take (the SMTP exchange is cut at one minute, a robot request at thirty seconds).
 const LEASE: Duration = Duration::minutes(5);
 
-/// Deliveries claimed per round.
-const CLAIM_BATCH: u64 = 20;
+/// Deliveries claimed per round: few enough that sending them one after another (each cut
+/// off after the SMTP timeout, a minute by default) ends well inside the lease.
+const CLAIM_BATCH: u64 = 4;
 
 /// Longest wait between two attempts.
 const MAX_BACKOFF_SECS: f64 = 6.0 * 3600.0;
@@ -406,7 +407,13 @@ async fn send_robot(
         .json(&req.body)
         .send()
         .await
-        .map_err(|e| SendError::retry(format!("the robot webhook could not be reached: {e}")))?;
+        // The URL carries the robot's credential: keep it out of the error we store and show.
+        .map_err(|e| {
+            SendError::retry(format!(
+                "the robot webhook could not be reached: {}",
+                e.without_url()
+            ))
+        })?;
     let status = res.status().as_u16();
     let body = res.bytes().await.unwrap_or_default();
     check_reply(kind, status, &body).map_err(|e| match e {
