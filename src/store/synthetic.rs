@@ -92,15 +92,16 @@ impl Store {
                     analyzer_version: Set(Some("synthetic".to_owned())),
                     corrected: Set(false),
                 });
+                // Pain points refer to their items: write them after the items they follow.
                 if items.len() == CHUNK {
                     feedback::Entity::insert_many(std::mem::take(&mut items))
                         .exec_without_returning(&txn)
                         .await?;
-                }
-                if pains.len() == CHUNK {
-                    feedback_pain_point::Entity::insert_many(std::mem::take(&mut pains))
-                        .exec_without_returning(&txn)
-                        .await?;
+                    if !pains.is_empty() {
+                        feedback_pain_point::Entity::insert_many(std::mem::take(&mut pains))
+                            .exec_without_returning(&txn)
+                            .await?;
+                    }
                 }
             }
             if !items.is_empty() {
