@@ -110,7 +110,8 @@ impl MigrationTrait for Migration {
         )
         .await?;
 
-        // Trends and headline numbers read only these columns: an index-only scan.
+        // Trends, headline numbers and pain-point channels read only these columns: an
+        // index-only scan.
         m.create_index(
             Index::create()
                 .name("idx_feedback_insight")
@@ -123,6 +124,8 @@ impl MigrationTrait for Migration {
                 .col(Feedback::Csat)
                 .col(Feedback::Ces)
                 .col(Feedback::SourceId)
+                // The id lets joins to pain points stay inside the index.
+                .col(Feedback::Id)
                 .to_owned(),
         )
         .await?;
@@ -172,6 +175,7 @@ enum Workspace {
 #[derive(DeriveIden)]
 enum Feedback {
     Table,
+    Id,
     WorkspaceId,
     OccurredAt,
     Channel,

@@ -65,6 +65,23 @@ impl Sql {
     }
 }
 
+/// Seconds since the epoch of the bucket a UTC text prefix (`2026-11-16T08` or
+/// `2026-11-16T08:37`) falls in.
+fn text_bucket(prefix: &str, bucket_secs: i64) -> StoreResult<i64> {
+    let padded = match prefix.len() {
+        13 => format!("{prefix}:00:00"),
+        16 => format!("{prefix}:00"),
+        _ => String::new(),
+    };
+    let t = chrono::NaiveDateTime::parse_from_str(&padded, "%Y-%m-%dT%H:%M:%S").map_err(|_| {
+        super::StoreError::Db(sea_orm::DbErr::Type(format!(
+            "unexpected stored time {prefix:?}"
+        )))
+    })?;
+    let secs = t.and_utc().timestamp();
+    Ok(secs - secs.rem_euclid(bucket_secs))
+}
+
 fn count(row: &QueryResult, i: usize) -> StoreResult<u64> {
     let v: Option<i64> = row.try_get_by_index(i)?;
     Ok(v.unwrap_or(0).max(0) as u64)
@@ -85,11 +102,16 @@ impl Store {
     ) -> StoreResult<Vec<Bucket>> {
         let backend = self.backend();
         let mut q = Sql::new(backend);
+        // SQLite keeps times as RFC 3339 text in UTC ("2026-11-16T08:30:00.123+00:00"): a
+        // prefix up to the hour (or minute) groups faster than parsing every row, and is
+        // turned into seconds here. The same bucket may then come back as several minute
+        // rows; callers add tallies up, so that is harmless.
         let epoch = match backend {
             DbBackend::Postgres => format!(
                 "CAST(FLOOR(EXTRACT(EPOCH FROM occurred_at) / {bucket_secs}) AS BIGINT) * {bucket_secs}"
             ),
-            _ => format!("(CAST(strftime('%s', occurred_at) AS INTEGER) / {bucket_secs}) * {bucket_secs}"),
+            _ if bucket_secs % 3600 == 0 => "substr(occurred_at, 1, 13)".to_owned(),
+            _ => "substr(occurred_at, 1, 16)".to_owned(),
         };
         let group_expr = match group {
             GroupBy::Nothing => "NULL".to_owned(),
@@ -120,8 +142,12 @@ impl Store {
         let rows = self.db.query_all(q.statement(sql)).await?;
         rows.iter()
             .map(|r| {
+                let start = match backend {
+                    DbBackend::Postgres => r.try_get_by_index::<i64>(0)?,
+                    _ => text_bucket(&r.try_get_by_index::<String>(0)?, bucket_secs)?,
+                };
                 Ok(Bucket {
-                    start: r.try_get_by_index::<i64>(0)?,
+                    start,
                     group: r.try_get_by_index::<Option<String>>(1)?,
                     tally: Tally {
                         items: count(r, 2)?,
@@ -143,7 +169,8 @@ impl Store {
             .collect()
     }
 
-    /// Items per pain-point category and channel in `[from, to)`.
+    /// Items per pain-point category and channel in `[from, to)`. Driven from the feedback
+    /// side so the covering index gives each item's id and channel without reading its row.
     pub async fn pain_point_channels(
         &self,
         workspace_id: &str,
@@ -153,9 +180,9 @@ impl Store {
         let mut q = Sql::new(self.backend());
         let (ws, f, t) = (q.bind(workspace_id.to_owned()), q.bind(from), q.bind(to));
         let sql = format!(
-            "SELECT p.category, f.channel, COUNT(*) FROM feedback_pain_point p \
-             JOIN feedback f ON f.id = p.feedback_id \
-             WHERE p.workspace_id = {ws} AND p.occurred_at >= {f} AND p.occurred_at < {t} \
+            "SELECT p.category, f.channel, COUNT(*) FROM feedback f \
+             JOIN feedback_pain_point p ON p.feedback_id = f.id \
+             WHERE f.workspace_id = {ws} AND f.occurred_at >= {f} AND f.occurred_at < {t} \
              GROUP BY p.category, f.channel"
         );
         let rows = self.db.query_all(q.statement(sql)).await?;
@@ -365,5 +392,21 @@ impl Store {
                 })
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::text_bucket;
+
+    #[test]
+    fn text_prefixes_become_bucket_starts() {
+        // 2026-11-16T08:00:00Z
+        assert_eq!(text_bucket("2026-11-16T08", 3600).unwrap(), 1_794_816_000);
+        assert_eq!(
+            text_bucket("2026-11-16T08:37", 900).unwrap(),
+            1_794_816_000 + 1800
+        );
+        assert!(text_bucket("garbage", 3600).is_err());
     }
 }

@@ -452,14 +452,23 @@ impl Store {
         let mut q = feedback::Entity::find()
             .filter(feedback::Column::WorkspaceId.eq(workspace_id))
             .filter(feedback::Column::Sentiment.is_in(["negative", "mixed"]))
+            // NOT EXISTS looks up each candidate's pain points by key; NOT IN would build the
+            // set of every pain-pointed item of the workspace first.
             .filter(
-                feedback::Column::Id.not_in_subquery(
+                Expr::exists(
                     Query::select()
-                        .column(feedback_pain_point::Column::FeedbackId)
+                        .expr(Expr::val(1))
                         .from(feedback_pain_point::Entity)
-                        .and_where(feedback_pain_point::Column::WorkspaceId.eq(workspace_id))
+                        .and_where(
+                            Expr::col((
+                                feedback_pain_point::Entity,
+                                feedback_pain_point::Column::FeedbackId,
+                            ))
+                            .equals((feedback::Entity, feedback::Column::Id)),
+                        )
                         .to_owned(),
-                ),
+                )
+                .not(),
             );
         if let Some(from) = from {
             q = q.filter(feedback::Column::OccurredAt.gte(from));
