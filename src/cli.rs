@@ -86,7 +86,8 @@ enum Command {
     /// Preview or send a workspace's digest.
     #[command(subcommand)]
     Digest(DigestCommand),
-    /// Measure building a digest on a workspace of synthetic feedback (seeded once).
+    /// Measure building a digest: seeds a new workspace with synthetic analysed feedback in
+    /// the configured database, then times the digest of its last complete week.
     BenchDigest {
         /// Feedback items in the benchmark workspace.
         #[arg(long, default_value_t = 1_000_000)]
@@ -94,6 +95,9 @@ enum Command {
         /// Builds to time.
         #[arg(long, default_value_t = 5)]
         runs: usize,
+        /// Time a workspace seeded by an earlier run instead of seeding a new one.
+        #[arg(long)]
+        workspace: Option<String>,
     },
     /// Measure analysis throughput on one core against a bare jieba cut (same run).
     Bench {
@@ -370,9 +374,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 json!({"period": period, "queued": queued, "deliveries": mine})
             );
         }
-        Command::BenchDigest { items, runs } => {
+        Command::BenchDigest {
+            items,
+            runs,
+            workspace,
+        } => {
             let store = open_store(&settings).await?;
-            crate::tools::bench_digest(&store, items, runs).await?;
+            crate::tools::bench_digest(&store, items, runs, workspace).await?;
         }
         Command::Migrate => {
             open_store(&settings).await?;

@@ -471,19 +471,29 @@ pub async fn bench_digest(
     store: &crate::store::Store,
     items: u64,
     runs: usize,
+    workspace: Option<String>,
 ) -> anyhow::Result<()> {
     use crate::insight::period::Granularity;
     let now = chrono::Utc::now();
-    let ws = store
-        .create_workspace("bench-digest", "Asia/Shanghai")
-        .await?;
-    let started = Instant::now();
-    store.seed_synthetic(&ws.id, items, now).await?;
-    eprintln!(
-        "seeded {items} items in {:.1} s (workspace {})",
-        started.elapsed().as_secs_f64(),
-        ws.id
-    );
+    let ws = match workspace {
+        Some(id) => store
+            .workspace(&id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("no workspace {id}"))?,
+        None => {
+            let ws = store
+                .create_workspace("bench-digest", "Asia/Shanghai")
+                .await?;
+            let started = Instant::now();
+            store.seed_synthetic(&ws.id, items, now).await?;
+            eprintln!(
+                "seeded {items} items in {:.1} s (workspace {})",
+                started.elapsed().as_secs_f64(),
+                ws.id
+            );
+            ws
+        }
+    };
     let analyzer = Analyzer::new();
     let period =
         crate::tell::build::last_complete_period(now, chrono_tz::Asia::Shanghai, Granularity::Week);

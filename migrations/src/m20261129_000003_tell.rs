@@ -62,7 +62,7 @@ impl MigrationTrait for Migration {
                 // Digest: period key ("2026-W47", "2026-11-16"); alert: "ITEM@YYYY-MM-DD".
                 .col(string(DigestDelivery::Period))
                 .col(json_binary_null(DigestDelivery::Payload))
-                // pending → sent | failed; a claimed row has `locked_until` in the future.
+                // pending → sent | failed | cancelled; a claimed row has `locked_until` in the future.
                 .col(string(DigestDelivery::Status))
                 .col(integer(DigestDelivery::Attempts))
                 .col(timestamp_with_time_zone(DigestDelivery::NextAttemptAt))
@@ -129,6 +129,20 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        // Survey scores per period, once per response.
+        m.create_index(
+            Index::create()
+                .name("idx_survey_response_insight")
+                .table(SurveyResponse::Table)
+                .col(SurveyResponse::WorkspaceId)
+                .col(SurveyResponse::ReceivedAt)
+                .col(SurveyResponse::Nps)
+                .col(SurveyResponse::Csat)
+                .col(SurveyResponse::Ces)
+                .col(SurveyResponse::SurveyId)
+                .to_owned(),
+        )
+        .await?;
         // Pain-point counts per period, without reading the category-first index whole.
         m.create_index(
             Index::create()
@@ -144,6 +158,13 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_index(
+            Index::drop()
+                .name("idx_survey_response_insight")
+                .table(SurveyResponse::Table)
+                .to_owned(),
+        )
+        .await?;
         m.drop_index(
             Index::drop()
                 .name("idx_pain_point_workspace_occurred")
@@ -184,6 +205,17 @@ enum Feedback {
     Csat,
     Ces,
     SourceId,
+}
+
+#[derive(DeriveIden)]
+enum SurveyResponse {
+    Table,
+    WorkspaceId,
+    ReceivedAt,
+    Nps,
+    Csat,
+    Ces,
+    SurveyId,
 }
 
 #[derive(DeriveIden)]

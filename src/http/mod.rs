@@ -60,6 +60,10 @@ impl AppState {
             .connect_timeout(std::time::Duration::from_secs(10))
             .redirect(reqwest::redirect::Policy::limited(5))
             .build()?;
+        settings
+            .mail_from
+            .parse::<lettre::message::Mailbox>()
+            .map_err(|e| anyhow::anyhow!("TINGJIAN_MAIL_FROM is not a mail address: {e}"))?;
         let mailer = crate::tell::mail::Mailer::new(
             settings.smtp_url.as_deref(),
             &settings.mail_dir(),

@@ -65,6 +65,53 @@ impl Sql {
     }
 }
 
+/// Score counts of survey responses per bucket, in the same columns as the feedback query
+/// (no items or sentiment: those are the feedback's).
+fn survey_scores(
+    backend: DbBackend,
+    workspace_id: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    bucket_secs: i64,
+    group: &GroupBy,
+) -> Statement {
+    let mut q = Sql::new(backend);
+    let epoch = match backend {
+        DbBackend::Postgres => format!(
+            "CAST(FLOOR(EXTRACT(EPOCH FROM received_at) / {bucket_secs}) AS BIGINT) * {bucket_secs}"
+        ),
+        _ if bucket_secs % 3600 == 0 => "substr(received_at, 1, 13)".to_owned(),
+        _ => "substr(received_at, 1, 16)".to_owned(),
+    };
+    let group_expr = match group {
+        GroupBy::Nothing => "NULL".to_owned(),
+        GroupBy::Channel => "'survey'".to_owned(),
+        GroupBy::Source => "survey_id".to_owned(),
+        GroupBy::Attr(key) => match backend {
+            DbBackend::Postgres => format!("(attributes ->> {})", q.bind(key.clone())),
+            _ => format!(
+                "CAST(json_extract(attributes, {}) AS TEXT)",
+                q.bind(format!("$.\"{key}\""))
+            ),
+        },
+    };
+    let (ws, f, t) = (q.bind(workspace_id.to_owned()), q.bind(from), q.bind(to));
+    let sql = format!(
+        "SELECT {epoch} AS bucket, {group_expr} AS grp, CAST(0 AS BIGINT), CAST(0 AS BIGINT), CAST(0 AS BIGINT), \
+         CAST(0 AS BIGINT), CAST(0 AS BIGINT), \
+         SUM(CASE WHEN nps >= 9 THEN 1 ELSE 0 END), \
+         SUM(CASE WHEN nps BETWEEN 7 AND 8 THEN 1 ELSE 0 END), \
+         SUM(CASE WHEN nps <= 6 THEN 1 ELSE 0 END), \
+         COUNT(csat), SUM(CASE WHEN csat >= 4 THEN 1 ELSE 0 END), \
+         COUNT(ces), SUM(ces), SUM(ces * ces) \
+         FROM survey_response WHERE workspace_id = {ws} \
+         AND received_at >= {f} AND received_at < {t} \
+         AND (nps IS NOT NULL OR csat IS NOT NULL OR ces IS NOT NULL) \
+         GROUP BY 1, 2"
+    );
+    q.statement(sql)
+}
+
 /// Seconds since the epoch of the bucket a UTC text prefix (`2026-11-16T08` or
 /// `2026-11-16T08:37`) falls in.
 fn text_bucket(prefix: &str, bucket_secs: i64) -> StoreResult<i64> {
@@ -107,6 +154,10 @@ impl Store {
         // turned into seconds here. The same bucket may then come back as several minute
         // rows; callers add tallies up, so that is harmless.
         let epoch = match backend {
+            // date_trunc groups a third faster than arithmetic on the epoch.
+            DbBackend::Postgres if bucket_secs == 3600 => {
+                "CAST(EXTRACT(EPOCH FROM date_trunc('hour', occurred_at)) AS BIGINT)".to_owned()
+            }
             DbBackend::Postgres => format!(
                 "CAST(FLOOR(EXTRACT(EPOCH FROM occurred_at) / {bucket_secs}) AS BIGINT) * {bucket_secs}"
             ),
@@ -126,20 +177,38 @@ impl Store {
             },
         };
         let (ws, f, t) = (q.bind(workspace_id.to_owned()), q.bind(from), q.bind(to));
+        // Hosted-survey scores are counted once per response, from survey_response below: a
+        // response's feedback items (one per text answer, source `sv_…`) all carry its scores.
+        let scored = "(source_id IS NULL OR source_id NOT LIKE 'sv_%')";
         let sql = format!(
             "SELECT {epoch} AS bucket, {group_expr} AS grp, COUNT(*), COUNT(sentiment), \
              SUM(CASE WHEN sentiment = 'positive' THEN 1 ELSE 0 END), \
              SUM(CASE WHEN sentiment = 'negative' THEN 1 ELSE 0 END), \
              SUM(CASE WHEN sentiment = 'mixed' THEN 1 ELSE 0 END), \
-             SUM(CASE WHEN nps >= 9 THEN 1 ELSE 0 END), \
-             SUM(CASE WHEN nps BETWEEN 7 AND 8 THEN 1 ELSE 0 END), \
-             SUM(CASE WHEN nps <= 6 THEN 1 ELSE 0 END), \
-             COUNT(csat), SUM(CASE WHEN csat >= 4 THEN 1 ELSE 0 END), \
-             COUNT(ces), SUM(ces), SUM(ces * ces) \
+             SUM(CASE WHEN {scored} AND nps >= 9 THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN {scored} AND nps BETWEEN 7 AND 8 THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN {scored} AND nps <= 6 THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN {scored} AND csat IS NOT NULL THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN {scored} AND csat >= 4 THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN {scored} AND ces IS NOT NULL THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN {scored} THEN ces ELSE 0 END), \
+             SUM(CASE WHEN {scored} THEN ces * ces ELSE 0 END) \
              FROM feedback WHERE workspace_id = {ws} AND occurred_at >= {f} AND occurred_at < {t} \
              GROUP BY 1, 2"
         );
-        let rows = self.db.query_all(q.statement(sql)).await?;
+        let mut rows = self.db.query_all(q.statement(sql)).await?;
+        rows.extend(
+            self.db
+                .query_all(survey_scores(
+                    backend,
+                    workspace_id,
+                    from,
+                    to,
+                    bucket_secs,
+                    group,
+                ))
+                .await?,
+        );
         rows.iter()
             .map(|r| {
                 let start = match backend {

@@ -43,7 +43,7 @@ impl Store {
             let mut pains = Vec::with_capacity(CHUNK);
             for _ in 0..rows {
                 let at = now - Duration::seconds(rng.gen_range(0..span));
-                let id = new_id();
+                let id = format!("fb_{}", new_id());
                 let roll: f64 = rng.gen();
                 let (sentiment, score) = match roll {
                     r if r < 0.35 => ("positive", 0.7),

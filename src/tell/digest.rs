@@ -56,7 +56,8 @@ pub struct PainPointLine {
     pub id: String,
     pub name: String,
     pub count: u64,
-    /// Share of the period's negative feedback, 0..1.
+    /// Share of the period's complaints (items that are negative or mixed, or carry a pain
+    /// point), 0..1.
     pub share: f64,
     pub previous_count: u64,
     /// Relative change in count against the previous period (0.5 = +50%); `None` when the

@@ -679,7 +679,84 @@ async fn spikes_alert_once_and_the_scheduler_queues_once(app: TestApp) {
     );
 }
 
+/// A survey response counts once in NPS and CSAT however many text answers it has (each
+/// becomes a feedback item carrying the response's scores), and a response with no text
+/// counts too.
+async fn survey_scores_count_once_per_response(app: TestApp) {
+    let id = crate::surveys::create_survey(&app, &crate::surveys::nps_survey()).await;
+    let answers = [
+        json!({"q1": 3, "q2": "支付老是失败", "q4": 2, "q5": "客服也不回"}),
+        json!({"q1": 10, "q4": 5, "q5": "很好用"}),
+        json!({"q1": 9}),
+        json!({"q1": 7, "q4": 4}),
+    ];
+    for a in answers {
+        let res = app
+            .client
+            .post(app.url(&format!("/s/{id}/responses")))
+            .json(&json!({"answers": a}))
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+    }
+    let trend = json_of(
+        app.get("/api/v1/insights/trends?metric=nps&interval=day&from=2026-01-01")
+            .await,
+    )
+    .await;
+    let last = trend["series"][0]["points"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    // Two promoters, one passive, one detractor: (2 − 1) / 4 = 25 points.
+    assert_eq!(last["n"], 4, "{trend}");
+    assert_eq!(last["value"], 25.0);
+    let csat = json_of(
+        app.get("/api/v1/insights/trends?metric=csat&interval=day&from=2026-01-01")
+            .await,
+    )
+    .await;
+    let last = csat["series"][0]["points"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["n"], 3);
+    assert_eq!(last["value"], 66.7);
+    let by_source = json_of(
+        app.get("/api/v1/insights/trends?metric=nps&interval=day&from=2026-01-01&group_by=source")
+            .await,
+    )
+    .await;
+    let series = by_source["series"].as_array().unwrap();
+    let survey = series
+        .iter()
+        .find(|s| s["group"] == id.as_str())
+        .expect("the survey's series");
+    assert_eq!(survey["points"].as_array().unwrap().last().unwrap()["n"], 4);
+    let volume = json_of(
+        app.get("/api/v1/insights/trends?metric=volume&interval=day&from=2026-01-01")
+            .await,
+    )
+    .await;
+    let last = volume["series"][0]["points"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        last["value"], 3.0,
+        "three text answers are three feedback items"
+    );
+}
+
 crate::both_backends!(
+    survey_scores_count_once_per_response,
     insights_match_the_raw_data,
     spikes_alert_once_and_the_scheduler_queues_once
 );
