@@ -179,20 +179,21 @@ impl Store {
         let (ws, f, t) = (q.bind(workspace_id.to_owned()), q.bind(from), q.bind(to));
         // Hosted-survey scores are counted once per response, from survey_response below: a
         // response's feedback items (one per text answer, source `sv_…`) all carry its scores.
+        // Tested after the score itself, so rows without one never evaluate it.
         let scored = "(source_id IS NULL OR source_id NOT LIKE 'sv_%')";
         let sql = format!(
             "SELECT {epoch} AS bucket, {group_expr} AS grp, COUNT(*), COUNT(sentiment), \
              SUM(CASE WHEN sentiment = 'positive' THEN 1 ELSE 0 END), \
              SUM(CASE WHEN sentiment = 'negative' THEN 1 ELSE 0 END), \
              SUM(CASE WHEN sentiment = 'mixed' THEN 1 ELSE 0 END), \
-             SUM(CASE WHEN {scored} AND nps >= 9 THEN 1 ELSE 0 END), \
-             SUM(CASE WHEN {scored} AND nps BETWEEN 7 AND 8 THEN 1 ELSE 0 END), \
-             SUM(CASE WHEN {scored} AND nps <= 6 THEN 1 ELSE 0 END), \
-             SUM(CASE WHEN {scored} AND csat IS NOT NULL THEN 1 ELSE 0 END), \
-             SUM(CASE WHEN {scored} AND csat >= 4 THEN 1 ELSE 0 END), \
-             SUM(CASE WHEN {scored} AND ces IS NOT NULL THEN 1 ELSE 0 END), \
-             SUM(CASE WHEN {scored} THEN ces ELSE 0 END), \
-             SUM(CASE WHEN {scored} THEN ces * ces ELSE 0 END) \
+             SUM(CASE WHEN nps >= 9 AND {scored} THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN nps BETWEEN 7 AND 8 AND {scored} THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN nps <= 6 AND {scored} THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN csat IS NOT NULL AND {scored} THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN csat >= 4 AND {scored} THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN ces IS NOT NULL AND {scored} THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN ces IS NOT NULL AND {scored} THEN ces ELSE 0 END), \
+             SUM(CASE WHEN ces IS NOT NULL AND {scored} THEN ces * ces ELSE 0 END) \
              FROM feedback WHERE workspace_id = {ws} AND occurred_at >= {f} AND occurred_at < {t} \
              GROUP BY 1, 2"
         );

@@ -217,6 +217,7 @@ pub async fn rank_pain_points(
     input: &RankInput<'_>,
 ) -> StoreResult<Vec<PainPointLine>> {
     let ws = input.workspace_id;
+    let started = std::time::Instant::now();
     let mut channels: BTreeMap<String, Vec<(String, u64)>> = BTreeMap::new();
     for (category, channel, n) in store.pain_point_channels(ws, input.from, input.to).await? {
         channels.entry(category).or_default().push((channel, n));
@@ -234,6 +235,7 @@ pub async fn rank_pain_points(
             input.current.negative + input.current.mixed,
         )
         .await?;
+    let counted = started.elapsed();
     let mut lines = Vec::new();
     for (id, mut by_channel) in channels {
         by_channel.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -267,7 +269,14 @@ pub async fn rank_pain_points(
             id,
         });
     }
+    let categorised = started.elapsed();
     lines.extend(emerging(store, input, complaints).await?);
+    tracing::debug!(
+        counts_ms = counted.as_millis() as u64,
+        categories_ms = (categorised - counted).as_millis() as u64,
+        emerging_ms = (started.elapsed() - categorised).as_millis() as u64,
+        "pain points ranked"
+    );
     lines.sort_by(|a, b| {
         b.count
             .cmp(&a.count)
