@@ -129,6 +129,17 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        // SQLite sorts every row for a GROUP BY on a computed hour unless an index is ordered
+        // by that very expression; with this one the hour buckets stream (PostgreSQL hashes).
+        if m.get_database_backend() == sea_orm_migration::sea_orm::DatabaseBackend::Sqlite {
+            m.get_connection()
+                .execute_unprepared(
+                    "CREATE INDEX idx_feedback_insight_hour ON feedback \
+                     (workspace_id, substr(occurred_at, 1, 13), occurred_at, channel, sentiment, \
+                     nps, csat, ces, source_id)",
+                )
+                .await?;
+        }
         // Survey scores per period, once per response.
         m.create_index(
             Index::create()
@@ -158,6 +169,11 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        if m.get_database_backend() == sea_orm_migration::sea_orm::DatabaseBackend::Sqlite {
+            m.get_connection()
+                .execute_unprepared("DROP INDEX IF EXISTS idx_feedback_insight_hour")
+                .await?;
+        }
         m.drop_index(
             Index::drop()
                 .name("idx_survey_response_insight")

@@ -140,7 +140,21 @@ pub async fn send_now(
     workspace_id: &str,
     period: &str,
 ) -> Result<usize, DigestError> {
-    super::build::parse_period(period)?;
+    let g = super::build::parse_period(period)?;
+    let tz: Tz = state
+        .store
+        .workspace(workspace_id)
+        .await?
+        .ok_or(DigestError::NoWorkspace)?
+        .timezone
+        .parse()
+        .unwrap_or(chrono_tz::Asia::Shanghai);
+    // A period still running would take the period's one delivery with half its data.
+    let over = crate::insight::period::period_bounds(period, tz, g)
+        .is_some_and(|(_, end)| end <= Utc::now());
+    if !over {
+        return Err(DigestError::BadPeriod(format!("{period} (not over yet)")));
+    }
     let mut queued = 0;
     for sub in state.store.subscriptions(workspace_id).await? {
         if state
@@ -212,13 +226,19 @@ async fn deliver(
                 .await;
         }
     };
+    if d.attempts > state.settings.max_attempts {
+        // Earlier attempts died before recording an outcome (a crash, a lost database).
+        count(state, d, channel_of(&sub), FAILED);
+        let why = format!("gave up after {} attempts", d.attempts - 1);
+        return store.finish_delivery(&d.id, FAILED, Some(why)).await;
+    }
     let unsubscribe = format!(
         "{}/unsubscribe/{}",
         state.settings.link_base(),
         sub.unsubscribe_token
     );
     let content = match d.kind.as_str() {
-        "alert" => alert_content(d.payload.as_ref()),
+        "alert" => alert_content(d.payload.as_ref()).map(|c| with_unsubscribe(c, &unsubscribe)),
         _ => {
             let key = (d.workspace_id.clone(), d.period.clone());
             let rendered = match digests.get(&key) {
@@ -341,6 +361,17 @@ async fn render_digest(
         digest,
         images,
     })
+}
+
+/// An alert's footer: the same one-click link as the digest's.
+fn with_unsubscribe(mut c: Content, url: &str) -> Content {
+    c.text.push_str(&format!("\n退订：{url}\n"));
+    let link = format!(
+        "<p style=\"text-align:center;font-size:12px;color:#888;\"><a href=\"{}\" style=\"color:#888;\">退订</a></p></body>",
+        html_escape::encode_double_quoted_attribute(url)
+    );
+    c.html = c.html.replace("</body>", &link);
+    c
 }
 
 fn alert_content(payload: Option<&Value>) -> Option<Content> {

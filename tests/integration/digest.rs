@@ -221,6 +221,19 @@ async fn insights_match_the_raw_data(app: TestApp) {
         "validation_failed",
     )
     .await;
+    let this_week = tingjian::insight::period::period_key(
+        chrono::Utc::now(),
+        chrono_tz::Asia::Shanghai,
+        tingjian::insight::period::Granularity::Week,
+    );
+    let p = assert_problem(
+        app.post_json(&format!("/api/v1/digests/{this_week}/send"), &json!({}))
+            .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert!(p.to_string().contains("not over yet"), "{p}");
 }
 
 async fn digest_arrives_once_through_a_faulty_smtp_server(backend: Backend) {
@@ -662,6 +675,10 @@ async fn spikes_alert_once_and_the_scheduler_queues_once(app: TestApp) {
         msg.subject()
     );
     assert!(msg.to().unwrap().first().unwrap().address().unwrap() == "oncall@example.com");
+    assert!(
+        msg.body_text(0).unwrap().contains("/unsubscribe/"),
+        "alerts carry the link too"
+    );
 
     // A week on, both subscriptions are due their weekly digest: queued once each.
     let later = now + chrono::Duration::days(8);
