@@ -772,7 +772,74 @@ async fn survey_scores_count_once_per_response(app: TestApp) {
     );
 }
 
+/// `tingjian digest preview` and `digest send` against the service's database: the preview
+/// writes the digest, and sending twice mails once.
+async fn digest_from_the_command_line(app: TestApp) {
+    use crate::helpers::{run_ok, tingjian};
+    seed(&app).await;
+    let smtp = SmtpServer::start().await;
+    json_of(
+        app.post_json(
+            "/api/v1/digest-subscriptions",
+            &json!({"email": "cli@example.com"}),
+        )
+        .await,
+    )
+    .await;
+    let mut cmd = tingjian(&app);
+    cmd.args([
+        "digest",
+        "preview",
+        "--workspace",
+        &app.workspace_id,
+        "--period",
+        "2026-W47",
+        "--format",
+        "markdown",
+    ]);
+    let out = String::from_utf8(run_ok(cmd).await.stdout).unwrap();
+    assert!(
+        out.contains("2026年第47周") && out.contains("支付"),
+        "{out}"
+    );
+    let mut cmd = tingjian(&app);
+    cmd.args([
+        "digest",
+        "preview",
+        "--workspace",
+        &app.workspace_id,
+        "--period",
+        "2026-W47",
+        "--format",
+        "json",
+    ]);
+    let preview: Value = serde_json::from_slice(&run_ok(cmd).await.stdout).unwrap();
+    assert_eq!(preview["digest"]["pain_points"][0]["id"], "payment");
+    for expected in [1, 0] {
+        let mut cmd = tingjian(&app);
+        cmd.args([
+            "digest",
+            "send",
+            "--workspace",
+            &app.workspace_id,
+            "--period",
+            "2026-W47",
+        ])
+        .env("TINGJIAN_SMTP_URL", smtp.url());
+        let sent: Value = serde_json::from_slice(&run_ok(cmd).await.stdout).unwrap();
+        assert_eq!(sent["queued"], expected, "{sent}");
+        assert_eq!(sent["deliveries"][0]["status"], "sent", "{sent}");
+    }
+    assert_eq!(
+        smtp.messages().len(),
+        1,
+        "sent once however often the command runs"
+    );
+    assert_eq!(smtp.messages()[0].rcpt_to, ["cli@example.com"]);
+}
+
 crate::both_backends!(
+    digest_from_the_command_line,
     survey_scores_count_once_per_response,
     insights_match_the_raw_data,
     spikes_alert_once_and_the_scheduler_queues_once
