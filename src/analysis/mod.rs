@@ -93,6 +93,7 @@ impl Analyzer {
     }
 
     pub fn with_model(model: Model) -> Self {
+        normalize::warm_up();
         let lexicon = Lexicon::load();
         let taxonomy = Taxonomy::default_taxonomy();
         let words = words::WordTable::build(&lexicon, &model, taxonomy.aspect_words());

@@ -91,10 +91,55 @@ pub fn normalize(raw: &str) -> Normalized {
     }
 }
 
+/// First and last code point of the table below.
+const SCRIPT_LO: u32 = 0x3400;
+const SCRIPT_HI: u32 = 0xFAFF;
+
+/// One bit per code point from U+3400 to U+FAFF: set where the traditional → simplified
+/// conversion changes the character. Built once from the converter itself, so a text can be
+/// checked in one pass without allocating, and most feedback (already simplified) skips the
+/// conversion.
+static CONVERTIBLE: Lazy<Vec<u64>> = Lazy::new(|| {
+    let mut bits = vec![0u64; ((SCRIPT_HI - SCRIPT_LO) as usize / 64) + 1];
+    let mut buf = [0u8; 4];
+    for cp in SCRIPT_LO..=SCRIPT_HI {
+        if let Some(c) = char::from_u32(cp) {
+            let one: &str = c.encode_utf8(&mut buf);
+            if fast2s::convert(one) != one {
+                let i = (cp - SCRIPT_LO) as usize;
+                bits[i / 64] |= 1 << (i % 64);
+            }
+        }
+    }
+    bits
+});
+
+/// Builds the conversion table now, at start-up, rather than in the first request.
+pub fn warm_up() {
+    Lazy::force(&CONVERTIBLE);
+}
+
+/// Whether the conversion could change `s`: a character of the table marked convertible, or
+/// one beyond the table (rare supplementary-plane characters, converted to be safe).
+fn needs_simplifying(s: &str) -> bool {
+    let bits = &*CONVERTIBLE;
+    s.chars().any(|c| {
+        let cp = c as u32;
+        match cp {
+            SCRIPT_LO..=SCRIPT_HI => {
+                let i = (cp - SCRIPT_LO) as usize;
+                bits[i / 64] & (1 << (i % 64)) != 0
+            }
+            0x20000.. => true,
+            _ => false,
+        }
+    })
+}
+
 /// Width, case, script and repetition, in one pass over the characters.
 fn fold_chars(s: &str) -> String {
-    // Only CJK text can hold traditional characters; ASCII skips the conversion.
-    let simplified: std::borrow::Cow<str> = if s.is_ascii() {
+    // Most feedback is already simplified: convert only when a character would change.
+    let simplified: std::borrow::Cow<str> = if s.is_ascii() || !needs_simplifying(s) {
         s.into()
     } else {
         fast2s::convert(s).into()
@@ -175,6 +220,18 @@ fn detect_language(text: &str) -> Language {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn conversion_is_skipped_only_when_it_would_change_nothing() {
+        assert!(needs_simplifying("設計太複雜了"));
+        assert!(!needs_simplifying("设计太复杂了"));
+        assert!(!needs_simplifying("hello 😀"));
+        // Every convertible character in the table converts exactly as the converter does.
+        for s in ["聽見", "體驗很差", "這個App閃退", "臺灣", "乾淨"] {
+            assert!(needs_simplifying(s), "{s}");
+            assert_eq!(fold_chars(s), fast2s::convert(s).to_lowercase(), "{s}");
+        }
+    }
 
     #[test]
     fn folds_width_case_script_and_runs() {
