@@ -3,16 +3,7 @@
 //! @mentions removed, `#话题#` taken out as topics, emoji kept (they carry sentiment).
 
 use once_cell::sync::Lazy;
-use regex::Regex;
 use serde::Serialize;
-
-static URL: Lazy<Regex> = Lazy::new(|| {
-    Regex::new(r"(?i)\b(?:https?://|www\.)[^\s\u3000，。！？、）)]+").expect("URL pattern is valid")
-});
-static MENTION: Lazy<Regex> =
-    Lazy::new(|| Regex::new(r"@[\p{Han}\p{L}\p{N}_\-]{1,30}").expect("mention pattern is valid"));
-static TOPIC: Lazy<Regex> =
-    Lazy::new(|| Regex::new(r"#([^#\n]{1,40})#").expect("topic pattern is valid"));
 
 const PLACEHOLDERS: [&str; 4] = [
     super::pii::PHONE,
@@ -59,20 +50,20 @@ pub fn normalize(raw: &str) -> Normalized {
     };
     let mut cleaned = std::borrow::Cow::Borrowed(raw);
     if lower_has("http") || lower_has("www.") {
-        cleaned = std::borrow::Cow::Owned(URL.replace_all(&cleaned, " ").into_owned());
+        cleaned = std::borrow::Cow::Owned(remove_urls(&cleaned));
     }
-    if cleaned.contains('@') || cleaned.contains('＠') {
-        cleaned = std::borrow::Cow::Owned(MENTION.replace_all(&cleaned, " ").into_owned());
+    if cleaned.contains('@') {
+        cleaned = std::borrow::Cow::Owned(remove_mentions(&cleaned));
     }
-    if cleaned.contains('#') || cleaned.contains('＃') {
-        for cap in TOPIC.captures_iter(&cleaned) {
-            let t = fold_chars(cap[1].trim());
+    if cleaned.contains('#') {
+        let (text, found) = take_topics(&cleaned);
+        for t in found {
+            let t = fold_chars(t.trim());
             if !t.is_empty() && !topics.contains(&t) {
                 topics.push(t);
             }
         }
-        // The topic's words stay in the text (they carry meaning); only the markers go.
-        cleaned = std::borrow::Cow::Owned(TOPIC.replace_all(&cleaned, " $1 ").into_owned());
+        cleaned = std::borrow::Cow::Owned(text);
     }
     // Redaction placeholders ([手机号] …) say nothing about the feedback.
     if cleaned.contains('[') {
@@ -89,6 +80,115 @@ pub fn normalize(raw: &str) -> Normalized {
         topics,
         language,
     }
+}
+
+// URLs, @mentions and #topics are found by hand: a few lines each, where the equivalent
+// regular expressions (Unicode classes, bounded repeats) cost hundreds of thousands of
+// instructions per text in lazy DFA construction. The tests check them against those
+// expressions.
+
+/// Characters that end a URL besides whitespace: Chinese punctuation written right after it.
+fn ends_url(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '\u{3000}' | '，' | '。' | '！' | '？' | '、' | '）' | ')')
+}
+
+fn is_word(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// Replaces each `http://…`, `https://…` or `www.…` (any case) that starts a word with a
+/// space.
+fn remove_urls(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    let mut prev: Option<char> = None;
+    while i < s.len() {
+        let rest = &s[i..];
+        let starts = prev.is_none_or(|p| !is_word(p))
+            && ["https://", "http://", "www."].iter().any(|p| {
+                rest.len() >= p.len()
+                    && rest.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes())
+            });
+        if starts {
+            let end = rest.find(ends_url).unwrap_or(rest.len());
+            out.push(' ');
+            i += end;
+            prev = Some(' ');
+            continue;
+        }
+        let c = rest.chars().next().unwrap_or(' ');
+        out.push(c);
+        prev = Some(c);
+        i += c.len_utf8();
+    }
+    out
+}
+
+/// Replaces each `@name` (1 to 30 letters, digits, `_` or `-`) with a space.
+fn remove_mentions(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c != '@' {
+            out.push(c);
+            continue;
+        }
+        let name = s[i + 1..]
+            .chars()
+            .take(30)
+            .take_while(|&c| c.is_alphanumeric() || c == '_' || c == '-')
+            .count();
+        if name == 0 {
+            out.push(c);
+            continue;
+        }
+        out.push(' ');
+        for _ in 0..name {
+            chars.next();
+        }
+    }
+    out
+}
+
+/// `#话题#` (1 to 40 characters, no `#` or newline inside): the topics, and the text with
+/// each one's markers replaced by spaces (its words stay: they carry meaning).
+fn take_topics(s: &str) -> (String, Vec<&str>) {
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut topics = Vec::new();
+    let mut i = 0;
+    while let Some(off) = s[i..].find('#') {
+        let open = i + off;
+        out.push_str(&s[i..open]);
+        let inner_start = open + 1;
+        let mut close = None;
+        for (n, (j, c)) in s[inner_start..].char_indices().enumerate() {
+            if c == '#' {
+                if n > 0 {
+                    close = Some(inner_start + j);
+                }
+                break;
+            }
+            if c == '\n' || n == 40 {
+                break;
+            }
+        }
+        match close {
+            Some(end) => {
+                let inner = &s[inner_start..end];
+                topics.push(inner);
+                out.push(' ');
+                out.push_str(inner);
+                out.push(' ');
+                i = end + 1;
+            }
+            None => {
+                out.push('#');
+                i = inner_start;
+            }
+        }
+    }
+    out.push_str(&s[i..]);
+    (out, topics)
 }
 
 /// First and last code point of the table below.
@@ -220,6 +320,39 @@ fn detect_language(text: &str) -> Language {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The expressions the hand-written scanners replace, as the reference they must match.
+    fn reference(s: &str) -> (String, Vec<String>) {
+        use regex::Regex;
+        let url = Regex::new(r"(?i)\b(?:https?://|www\.)[^\s\u3000，。！？、）)]+").unwrap();
+        let mention = Regex::new(r"@[\p{Han}\p{L}\p{N}_\-]{1,30}").unwrap();
+        let topic = Regex::new(r"#([^#\n]{1,40})#").unwrap();
+        let s = url.replace_all(s, " ").into_owned();
+        let s = mention.replace_all(&s, " ").into_owned();
+        let topics = topic.captures_iter(&s).map(|c| c[1].to_owned()).collect();
+        (topic.replace_all(&s, " $1 ").into_owned(), topics)
+    }
+
+    fn scanned(s: &str) -> (String, Vec<String>) {
+        let s = remove_mentions(&remove_urls(s));
+        let (text, topics) = take_topics(&s);
+        (text.clone(), topics.into_iter().map(str::to_owned).collect())
+    }
+
+    #[test]
+    fn scanners_match_the_regular_expressions() {
+        for s in [
+            "@喵购官方 #双十一翻车# 付款失败 https://t.cn/abc 看这里",
+            "看HTTP://Example.com/a?b=1，然后www.x.cn。完",
+            "abchttp://not.a.url 和 a_www.no",
+            "##空话题# #没有结尾 #太长的话题一二三四五六七八九十一二三四五六七八九十一二三四五六七八九十一二三四五六七八九十一# 邮件a@b.com @ 孤零零",
+            "#一行\n两行# @user_01-x，@三十个字符以内的用户名称一二三四五六七八九十一二三四五六七八九十多出来",
+            "#a##b# ###",
+            "",
+        ] {
+            assert_eq!(scanned(s), reference(s), "{s}");
+        }
+    }
 
     #[test]
     fn conversion_is_skipped_only_when_it_would_change_nothing() {
