@@ -51,6 +51,17 @@ impl MigrationTrait for Migration {
         )
         .await?;
 
+        // One live subscription per address (in any letter case) or robot in a workspace,
+        // even when two requests race past the store's own check.
+        for sql in [
+            "CREATE UNIQUE INDEX uq_digest_subscription_email ON digest_subscription \
+             (workspace_id, lower(email)) WHERE ended_at IS NULL AND email IS NOT NULL",
+            "CREATE UNIQUE INDEX uq_digest_subscription_robot ON digest_subscription \
+             (workspace_id, robot_url) WHERE ended_at IS NULL AND robot_url IS NOT NULL",
+        ] {
+            m.get_connection().execute_unprepared(sql).await?;
+        }
+
         m.create_table(
             Table::create()
                 .table(DigestDelivery::Table)

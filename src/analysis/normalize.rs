@@ -89,7 +89,11 @@ pub fn normalize(raw: &str) -> Normalized {
 
 /// Characters that end a URL besides whitespace: Chinese punctuation written right after it.
 fn ends_url(c: char) -> bool {
-    c.is_whitespace() || matches!(c, '\u{3000}' | '，' | '。' | '！' | '？' | '、' | '）' | ')')
+    c.is_whitespace()
+        || matches!(
+            c,
+            '\u{3000}' | '，' | '。' | '！' | '？' | '、' | '）' | ')'
+        )
 }
 
 fn is_word(c: char) -> bool {
@@ -336,7 +340,10 @@ mod tests {
     fn scanned(s: &str) -> (String, Vec<String>) {
         let s = remove_mentions(&remove_urls(s));
         let (text, topics) = take_topics(&s);
-        (text.clone(), topics.into_iter().map(str::to_owned).collect())
+        (
+            text.clone(),
+            topics.into_iter().map(str::to_owned).collect(),
+        )
     }
 
     #[test]

@@ -12,7 +12,7 @@ use sea_orm::{
 use serde_json::Value;
 
 use super::entity::{digest_delivery, digest_subscription};
-use super::{now, Store, StoreError, StoreResult};
+use super::{is_unique_violation, now, Store, StoreError, StoreResult};
 use crate::domain::new_id;
 
 pub use digest_delivery::Model as DigestDelivery;
@@ -79,7 +79,13 @@ impl Store {
             created_at: Set(now()),
             ended_at: Set(None),
         };
-        Ok(model.insert(&self.db).await?)
+        match model.insert(&self.db).await {
+            Ok(sub) => Ok(sub),
+            Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict(
+                "this address or robot is already subscribed".into(),
+            )),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Live subscriptions of a workspace, oldest first.
@@ -213,10 +219,12 @@ impl Store {
             .await?)
     }
 
-    /// Finishes a claimed delivery: sent, cancelled or failed for good.
+    /// Finishes a claimed delivery: sent, cancelled or failed for good. Only while the claim
+    /// is still this worker's (its lease unchanged): a worker that outlived its lease, whose
+    /// delivery another worker took over, records nothing.
     pub async fn finish_delivery(
         &self,
-        id: &str,
+        d: &DigestDelivery,
         status: &str,
         error: Option<String>,
     ) -> StoreResult<()> {
@@ -230,8 +238,9 @@ impl Store {
         if status == SENT {
             q = q.col_expr(digest_delivery::Column::SentAt, Expr::value(now()));
         }
-        q.filter(digest_delivery::Column::Id.eq(id))
+        q.filter(digest_delivery::Column::Id.eq(d.id.clone()))
             .filter(digest_delivery::Column::Status.eq(PENDING))
+            .filter(digest_delivery::Column::LockedUntil.eq(d.locked_until))
             .exec(&self.db)
             .await?;
         Ok(())
@@ -240,7 +249,7 @@ impl Store {
     /// Puts a claimed delivery back for another attempt at `at`.
     pub async fn retry_delivery(
         &self,
-        id: &str,
+        d: &DigestDelivery,
         at: DateTime<Utc>,
         error: String,
     ) -> StoreResult<()> {
@@ -251,8 +260,9 @@ impl Store {
                 Expr::value(None::<DateTime<Utc>>),
             )
             .col_expr(digest_delivery::Column::LastError, Expr::value(Some(error)))
-            .filter(digest_delivery::Column::Id.eq(id))
+            .filter(digest_delivery::Column::Id.eq(d.id.clone()))
             .filter(digest_delivery::Column::Status.eq(PENDING))
+            .filter(digest_delivery::Column::LockedUntil.eq(d.locked_until))
             .exec(&self.db)
             .await?;
         Ok(())

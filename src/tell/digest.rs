@@ -58,15 +58,18 @@ pub struct PainPointLine {
     pub count: u64,
     /// Share of the period's complaints (items that are negative or mixed, or carry a pain
     /// point), 0..1.
+    #[serde(serialize_with = "three_places")]
     pub share: f64,
     pub previous_count: u64,
     /// Relative change in count against the previous period (0.5 = +50%); `None` when the
     /// previous period had none.
+    #[serde(serialize_with = "three_places_opt")]
     pub change: Option<f64>,
     pub significant: bool,
     /// First time this pain point was seen in the workspace.
     pub first_seen: Option<DateTime<Utc>>,
     /// Not seen before this period.
+    #[serde(rename = "new")]
     pub is_new: bool,
     /// An emerging cluster (no category), labelled by its keywords.
     pub emerging: bool,
@@ -74,7 +77,8 @@ pub struct PainPointLine {
     /// Aspect–opinion pairs such as `支付→失败`.
     pub aspects: Vec<String>,
     pub quotes: Vec<Quote>,
-    /// Channels it came from, with counts, most first.
+    /// Channels it came from, with counts, most first (`[{"channel", "count"}]` in JSON).
+    #[serde(serialize_with = "channel_counts")]
     pub channels: Vec<(String, u64)>,
     /// Console link to the feedback behind this line.
     pub url: String,
@@ -107,4 +111,33 @@ pub struct TrendChart {
     pub metric: Metric,
     /// Oldest first: period key (`2026-W40`) and value, `None` where the week had no data.
     pub points: Vec<(String, Option<f64>)>,
+}
+
+/// Shares and changes are read by people: three decimals are plenty.
+fn three_places<S: serde::Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64((x * 1000.0).round() / 1000.0)
+}
+
+fn three_places_opt<S: serde::Serializer>(x: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match x {
+        Some(x) => three_places(x, s),
+        None => s.serialize_none(),
+    }
+}
+
+fn channel_counts<S: serde::Serializer>(v: &[(String, u64)], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeSeq;
+    #[derive(Serialize)]
+    struct ChannelCount<'a> {
+        channel: &'a str,
+        count: u64,
+    }
+    let mut seq = s.serialize_seq(Some(v.len()))?;
+    for (channel, count) in v {
+        seq.serialize_element(&ChannelCount {
+            channel,
+            count: *count,
+        })?;
+    }
+    seq.end()
 }

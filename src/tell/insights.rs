@@ -176,25 +176,9 @@ pub async fn totals_around(
     Ok((before, after))
 }
 
-/// A ranked pain point as the API shows it.
+/// A ranked pain point as the API shows it: the same fields as in the digest's JSON.
 pub fn pain_point_json(p: &PainPointLine) -> serde_json::Value {
-    serde_json::json!({
-        "id": p.id,
-        "name": p.name,
-        "count": p.count,
-        "share": (p.share * 1000.0).round() / 1000.0,
-        "previous_count": p.previous_count,
-        "change": p.change.map(|c| (c * 1000.0).round() / 1000.0),
-        "significant": p.significant,
-        "first_seen": p.first_seen,
-        "new": p.is_new,
-        "emerging": p.emerging,
-        "keywords": p.keywords,
-        "aspects": p.aspects,
-        "quotes": p.quotes,
-        "channels": p.channels.iter().map(|(c, n)| serde_json::json!({"channel": c, "count": n})).collect::<Vec<_>>(),
-        "url": p.url,
-    })
+    serde_json::to_value(p).unwrap_or_default()
 }
 
 /// Everything the pain-point ranking needs to know about the two periods it compares.

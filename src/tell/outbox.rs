@@ -222,7 +222,7 @@ async fn deliver(
         _ => {
             count(state, d, "-", CANCELLED);
             return store
-                .finish_delivery(&d.id, CANCELLED, Some("the subscription ended".into()))
+                .finish_delivery(d, CANCELLED, Some("the subscription ended".into()))
                 .await;
         }
     };
@@ -230,7 +230,7 @@ async fn deliver(
         // Earlier attempts died before recording an outcome (a crash, a lost database).
         count(state, d, channel_of(&sub), FAILED);
         let why = format!("gave up after {} attempts", d.attempts - 1);
-        return store.finish_delivery(&d.id, FAILED, Some(why)).await;
+        return store.finish_delivery(d, FAILED, Some(why)).await;
     }
     let unsubscribe = format!(
         "{}/unsubscribe/{}",
@@ -252,9 +252,7 @@ async fn deliver(
                     Err(DigestError::Store(e)) => return Err(e),
                     Err(e) => {
                         count(state, d, channel_of(&sub), FAILED);
-                        return store
-                            .finish_delivery(&d.id, FAILED, Some(e.to_string()))
-                            .await;
+                        return store.finish_delivery(d, FAILED, Some(e.to_string())).await;
                     }
                 },
             };
@@ -270,7 +268,7 @@ async fn deliver(
     let Some(content) = content else {
         count(state, d, channel_of(&sub), FAILED);
         return store
-            .finish_delivery(&d.id, FAILED, Some("the alert has no content".into()))
+            .finish_delivery(d, FAILED, Some("the alert has no content".into()))
             .await;
     };
     let outcome = match (&sub.email, &sub.robot_kind) {
@@ -283,20 +281,18 @@ async fn deliver(
         Ok(()) => {
             count(state, d, channel, SENT);
             tracing::info!(delivery = %d.id, kind = %d.kind, channel, "delivered");
-            store.finish_delivery(&d.id, SENT, None).await
+            store.finish_delivery(d, SENT, None).await
         }
         Err(e) if e.retryable && d.attempts < state.settings.max_attempts => {
             count(state, d, channel, "retry");
             let wait = backoff(state.settings.retry_base, d.attempts);
             tracing::warn!(delivery = %d.id, attempt = d.attempts, error = %e.message, "delivery failed; retrying later");
-            store
-                .retry_delivery(&d.id, Utc::now() + wait, e.message)
-                .await
+            store.retry_delivery(d, Utc::now() + wait, e.message).await
         }
         Err(e) => {
             count(state, d, channel, FAILED);
             tracing::warn!(delivery = %d.id, attempt = d.attempts, error = %e.message, "delivery failed for good");
-            store.finish_delivery(&d.id, FAILED, Some(e.message)).await
+            store.finish_delivery(d, FAILED, Some(e.message)).await
         }
     }
 }

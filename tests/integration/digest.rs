@@ -544,6 +544,16 @@ async fn robots_and_failures(backend: Backend) {
         "conflict",
     )
     .await;
+    assert_problem(
+        app.post_json(
+            "/api/v1/digest-subscriptions",
+            &json!({"email": "Gone@Example.com"}),
+        )
+        .await,
+        409,
+        "conflict",
+    )
+    .await;
     // Another workspace sees none of it.
     let (_, other_key) = app.other_workspace().await;
     let res = app
