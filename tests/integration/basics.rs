@@ -216,6 +216,16 @@ async fn no_client_input_yields_a_server_error(app: TestApp) {
         "/hooks/src_x".into(),
         "/api/v1/feedback?cursor=%FF%FE&attr.%22%27=1&q=%25_%5C".into(),
         "/api/v1/feedback/%00".into(),
+        "/api/v1/insights/trends?metric=nps&from=%FF&group_by=attr:%27".into(),
+        "/api/v1/insights/trends?metric=volume&interval=day&from=1900-01-01&to=9999-12-31".into(),
+        "/api/v1/insights/pain-points?from=2026-13-40&limit=0".into(),
+        "/api/v1/digest-subscriptions".into(),
+        "/api/v1/digest-subscriptions/sub_%00x".into(),
+        "/api/v1/digest-deliveries?status=%FF&limit=-1".into(),
+        "/api/v1/digests/2026-W47?format=pdf".into(),
+        "/api/v1/digests/%E4%B8%AD/send".into(),
+        "/unsubscribe/%FF%FE".into(),
+        "/console?pain_point=%3Cscript%3E".into(),
     ];
     for path in &paths {
         for method in [
