@@ -185,33 +185,55 @@ impl Store {
 
     /// Claims up to `limit` due deliveries for `lease`: they are invisible to other workers
     /// until the lease ends, so a worker that dies mid-send leaves its deliveries to be
-    /// retried after it.
+    /// retried after it. `workspace` narrows the claim to one workspace's deliveries.
     pub async fn claim_deliveries(
         &self,
         lease: Duration,
         limit: u64,
+        workspace: Option<&str>,
     ) -> StoreResult<Vec<DigestDelivery>> {
         let at = now();
         let backend = self.backend();
-        let (sql, values): (String, Vec<sea_orm::Value>) = match backend {
-            DbBackend::Postgres => (
-                format!(
-                    "UPDATE digest_delivery SET locked_until = $1, attempts = attempts + 1 \
-                     WHERE id IN (SELECT id FROM digest_delivery WHERE status = 'pending' \
-                     AND next_attempt_at <= $2 AND (locked_until IS NULL OR locked_until <= $2) \
-                     ORDER BY next_attempt_at LIMIT {limit} FOR UPDATE SKIP LOCKED) RETURNING *"
-                ),
-                vec![(at + lease).into(), at.into()],
-            ),
-            _ => (
-                format!(
-                    "UPDATE digest_delivery SET locked_until = ?, attempts = attempts + 1 \
-                     WHERE id IN (SELECT id FROM digest_delivery WHERE status = 'pending' \
-                     AND next_attempt_at <= ? AND (locked_until IS NULL OR locked_until <= ?) \
-                     ORDER BY next_attempt_at LIMIT {limit}) RETURNING *"
-                ),
-                vec![(at + lease).into(), at.into(), at.into()],
-            ),
+        let mut values: Vec<sea_orm::Value> = vec![(at + lease).into(), at.into()];
+        let (sql, values) = match backend {
+            DbBackend::Postgres => {
+                let only = match workspace {
+                    Some(ws) => {
+                        values.push(ws.into());
+                        "AND workspace_id = $3"
+                    }
+                    None => "",
+                };
+                (
+                    format!(
+                        "UPDATE digest_delivery SET locked_until = $1, attempts = attempts + 1 \
+                         WHERE id IN (SELECT id FROM digest_delivery WHERE status = 'pending' \
+                         AND next_attempt_at <= $2 AND (locked_until IS NULL OR locked_until <= $2) \
+                         {only} ORDER BY next_attempt_at LIMIT {limit} FOR UPDATE SKIP LOCKED) \
+                         RETURNING *"
+                    ),
+                    values,
+                )
+            }
+            _ => {
+                values.push(at.into());
+                let only = match workspace {
+                    Some(ws) => {
+                        values.push(ws.into());
+                        "AND workspace_id = ?"
+                    }
+                    None => "",
+                };
+                (
+                    format!(
+                        "UPDATE digest_delivery SET locked_until = ?, attempts = attempts + 1 \
+                         WHERE id IN (SELECT id FROM digest_delivery WHERE status = 'pending' \
+                         AND next_attempt_at <= ? AND (locked_until IS NULL OR locked_until <= ?) \
+                         {only} ORDER BY next_attempt_at LIMIT {limit}) RETURNING *"
+                    ),
+                    values,
+                )
+            }
         };
         Ok(digest_delivery::Entity::find()
             .from_raw_sql(Statement::from_sql_and_values(backend, sql, values))

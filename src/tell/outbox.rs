@@ -165,16 +165,26 @@ pub async fn send_now(
             queued += 1;
         }
     }
-    deliver_pending(state).await;
+    // Only this workspace's: the request (or command) waits for what it asked for, not for
+    // every other workspace's backlog.
+    deliver_due(state, Some(workspace_id)).await;
     Ok(queued)
 }
 
 /// Claims and sends pending deliveries until none are due. Returns how many were handled.
 pub async fn deliver_pending(state: &AppState) -> usize {
+    deliver_due(state, None).await
+}
+
+async fn deliver_due(state: &AppState, workspace: Option<&str>) -> usize {
     let mut handled = 0;
     let mut digests: HashMap<(String, String), Arc<Rendered>> = HashMap::new();
     loop {
-        let batch = match state.store.claim_deliveries(LEASE, CLAIM_BATCH).await {
+        let batch = match state
+            .store
+            .claim_deliveries(LEASE, CLAIM_BATCH, workspace)
+            .await
+        {
             Ok(b) => b,
             Err(e) => {
                 tracing::warn!(error = %e, "claiming deliveries failed");

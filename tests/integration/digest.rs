@@ -848,7 +848,63 @@ async fn digest_from_the_command_line(app: TestApp) {
     assert_eq!(smtp.messages()[0].rcpt_to, ["cli@example.com"]);
 }
 
+/// "Send now" for one workspace sends that workspace's deliveries and leaves another's to
+/// the outbox's own round.
+async fn send_now_sends_only_its_own_workspace(app: TestApp) {
+    let (other_ws, other_key) = app.other_workspace().await;
+    json_of(
+        app.post_json(
+            "/api/v1/digest-subscriptions",
+            &json!({"email": "a@example.com"}),
+        )
+        .await,
+    )
+    .await;
+    let res = app
+        .client
+        .post(app.url("/api/v1/digest-subscriptions"))
+        .bearer_auth(&other_key)
+        .json(&json!({"email": "b@example.com"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let theirs = app.state.store.subscriptions(&other_ws).await.unwrap();
+    assert!(app
+        .state
+        .store
+        .enqueue_delivery(&theirs[0], "digest", "2026-W46", None)
+        .await
+        .unwrap());
+    let sent = json_of(
+        app.post_json("/api/v1/digests/2026-W47/send", &json!({}))
+            .await,
+    )
+    .await;
+    assert_eq!(sent["deliveries"][0]["status"], "sent", "{sent}");
+    let pending = app
+        .state
+        .store
+        .deliveries(&other_ws, Some("pending"), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        pending.len(),
+        1,
+        "the other workspace's delivery waits for the outbox"
+    );
+    assert_eq!(tingjian::tell::outbox::deliver_pending(&app.state).await, 1);
+    let sent = app
+        .state
+        .store
+        .deliveries(&other_ws, Some("sent"), 10)
+        .await
+        .unwrap();
+    assert_eq!(sent.len(), 1);
+}
+
 crate::both_backends!(
+    send_now_sends_only_its_own_workspace,
     digest_from_the_command_line,
     survey_scores_count_once_per_response,
     insights_match_the_raw_data,
