@@ -121,6 +121,33 @@ pub fn reject_nul_in_form(bytes: &[u8]) -> Result<(), ApiError> {
     reject_percent_nul(bytes)
 }
 
+/// The query string as name–value pairs, in order (repeated names kept).
+pub fn query_pairs(query: &str) -> Result<Vec<(String, String)>, ApiError> {
+    serde_urlencoded::from_str(query)
+        .map_err(|e| ApiError::BadRequest(format!("invalid query string: {e}")))
+}
+
+/// A whole number from a query parameter, within `range`; a 422 naming `field` otherwise.
+pub fn number_in<T>(
+    field: &str,
+    value: &str,
+    range: std::ops::RangeInclusive<T>,
+) -> Result<T, ApiError>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display,
+{
+    value
+        .parse()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| {
+            ApiError::field(
+                field,
+                format!("must be from {} to {}", range.start(), range.end()),
+            )
+        })
+}
+
 /// A text field trimmed, of 1 to `max` characters; the error names the field.
 pub fn bounded<'a>(field: &str, value: &'a str, max: usize) -> Result<&'a str, ApiError> {
     let v = value.trim();

@@ -227,8 +227,7 @@ async fn delete(
 
 async fn deliveries(state: State, auth: Auth, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let ws = auth.require(Scope::Read)?;
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string())
-        .map_err(|e| ApiError::BadRequest(format!("invalid query string: {e}")))?;
+    let pairs: Vec<(String, String)> = super::query_pairs(req.query_string())?;
     let (mut status, mut limit) = (None, 50u64);
     for (k, v) in pairs {
         match k.as_str() {
@@ -241,13 +240,7 @@ async fn deliveries(state: State, auth: Auth, req: HttpRequest) -> Result<HttpRe
                 }
                 status = Some(v);
             }
-            "limit" => {
-                limit = v
-                    .parse()
-                    .ok()
-                    .filter(|n| (1..=500).contains(n))
-                    .ok_or_else(|| ApiError::field("limit", "must be from 1 to 500"))?
-            }
+            "limit" => limit = super::number_in("limit", &v, 1..=500)?,
             other => {
                 return Err(ApiError::field(
                     other,
@@ -270,8 +263,7 @@ async fn preview(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let ws = auth.require(Scope::Read)?;
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string())
-        .map_err(|e| ApiError::BadRequest(format!("invalid query string: {e}")))?;
+    let pairs: Vec<(String, String)> = super::query_pairs(req.query_string())?;
     let mut format = "json".to_owned();
     for (k, v) in pairs {
         match k.as_str() {

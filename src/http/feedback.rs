@@ -53,8 +53,7 @@ pub fn parse_instant(raw: &str, tz: chrono_tz::Tz, field: &str) -> Result<DateTi
 }
 
 fn parse_filter(query: &str, tz: chrono_tz::Tz) -> Result<FeedbackFilter, ApiError> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query)
-        .map_err(|e| ApiError::BadRequest(format!("invalid query string: {e}")))?;
+    let pairs: Vec<(String, String)> = super::query_pairs(query)?;
     let mut f = FeedbackFilter {
         limit: DEFAULT_LIMIT,
         ..Default::default()
@@ -90,15 +89,7 @@ fn parse_filter(query: &str, tz: chrono_tz::Tz) -> Result<FeedbackFilter, ApiErr
             "pain_point" => f.pain_point = Some(value),
             "keyword" => f.keyword = Some(value),
             "cursor" => f.cursor = Some(value),
-            "limit" => {
-                f.limit = value
-                    .parse()
-                    .ok()
-                    .filter(|n| (1..=MAX_LIMIT).contains(n))
-                    .ok_or_else(|| {
-                        ApiError::field("limit", format!("must be from 1 to {MAX_LIMIT}"))
-                    })?
-            }
+            "limit" => f.limit = super::number_in("limit", &value, 1..=MAX_LIMIT)?,
             k if k.starts_with("attr.") && k.len() > 5 => {
                 f.attributes.push((k[5..].to_owned(), value))
             }

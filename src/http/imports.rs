@@ -18,8 +18,7 @@ async fn import_csv(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let ws = auth.require(Scope::Ingest)?;
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string())
-        .map_err(|e| ApiError::BadRequest(format!("invalid query string: {e}")))?;
+    let pairs: Vec<(String, String)> = super::query_pairs(req.query_string())?;
     let mut specs = Vec::new();
     let mut source = "csv".to_owned();
     for (k, v) in pairs {

@@ -28,7 +28,7 @@ use actix_web::{web, HttpRequest};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 pub use auth::Auth;
-pub use body::{from_value, json_body, parse_json, read_body};
+pub use body::{from_value, json_body, number_in, parse_json, query_pairs, read_body};
 pub use error::ApiError;
 
 use crate::config::Settings;

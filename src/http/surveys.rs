@@ -63,8 +63,7 @@ async fn create(
 
 async fn list(state: State, auth: Auth, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let ws = auth.require(Scope::Read)?;
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string())
-        .map_err(|e| ApiError::BadRequest(format!("invalid query string: {e}")))?;
+    let pairs: Vec<(String, String)> = super::query_pairs(req.query_string())?;
     let mut status = None;
     for (k, v) in &pairs {
         match k.as_str() {

@@ -246,20 +246,13 @@ async fn set_labels(
 async fn emerging(state: State, auth: Auth, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let ws = auth.require(Scope::Read)?;
     let tz = super::feedback::workspace_tz(&state, ws).await?;
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string())
-        .map_err(|e| ApiError::BadRequest(format!("invalid query string: {e}")))?;
+    let pairs: Vec<(String, String)> = super::query_pairs(req.query_string())?;
     let (mut from, mut to, mut min_size) = (None, None, 3usize);
     for (k, v) in pairs {
         match k.as_str() {
             "from" => from = Some(super::feedback::parse_instant(&v, tz, "from")?),
             "to" => to = Some(super::feedback::parse_instant(&v, tz, "to")?),
-            "min_size" => {
-                min_size = v
-                    .parse()
-                    .ok()
-                    .filter(|n| (2..=100).contains(n))
-                    .ok_or_else(|| ApiError::field("min_size", "must be from 2 to 100"))?
-            }
+            "min_size" => min_size = super::number_in("min_size", &v, 2..=100)?,
             other => {
                 return Err(ApiError::field(
                     other,
