@@ -339,6 +339,39 @@ fn pain_sections(d: &Digest) -> [PainSection<'_>; 2] {
 }
 
 /// `详见主要痛点第 3 条` when the line is already shown in full above.
+/// A section's shown items, numbered, each with its "see above" note, and the note on how
+/// many more were left out.
+fn pain_items(
+    s: &PainSection,
+    item: impl Fn(usize, &PainPointLine, Option<String>) -> String,
+) -> (Vec<String>, Option<String>) {
+    let (shown, rest) = top(s.lines);
+    let items = shown
+        .iter()
+        .enumerate()
+        .map(|(i, p)| item(i + 1, p, see_above(s, p)))
+        .collect();
+    (items, (rest > 0).then(|| more_note(rest)))
+}
+
+/// A pain section as lines (text and markdown): heading, then the items or the empty note,
+/// joined by `sep` (the empty note always follows its heading on the next line).
+fn lined_pain_section(
+    s: &PainSection,
+    heading: String,
+    item: impl Fn(usize, &PainPointLine, Option<String>) -> String,
+    sep: &str,
+) -> String {
+    if s.lines.is_empty() {
+        return format!("{heading}\n{}", s.empty);
+    }
+    let (items, more) = pain_items(s, item);
+    let mut out = vec![heading];
+    out.extend(items);
+    out.extend(more);
+    out.join(sep)
+}
+
 fn see_above(s: &PainSection, p: &PainPointLine) -> Option<String> {
     let rank = s.above.iter().position(|q| q.id == p.id)? + 1;
     Some(format!("详见{TITLE_PAIN}第 {rank} 条"))
@@ -693,12 +726,10 @@ fn html_pain_section(s: &PainSection) -> String {
     if s.lines.is_empty() {
         return out + &html_empty(&s.empty);
     }
-    let (shown, rest) = top(s.lines);
-    for (i, p) in shown.iter().enumerate() {
-        out += &html_pain_item(i + 1, p, see_above(s, p));
-    }
-    if rest > 0 {
-        out += &html_empty(&more_note(rest));
+    let (items, more) = pain_items(s, html_pain_item);
+    out += &items.concat();
+    if let Some(more) = more {
+        out += &html_empty(&more);
     }
     out
 }
@@ -880,22 +911,7 @@ fn text_headline(d: &Digest) -> String {
 }
 
 fn text_pain_section(s: &PainSection) -> String {
-    let mut out = vec![text_heading(s.title)];
-    if s.lines.is_empty() {
-        out.push(s.empty.clone());
-        return out.join("\n");
-    }
-    let (shown, rest) = top(s.lines);
-    out.extend(
-        shown
-            .iter()
-            .enumerate()
-            .map(|(i, p)| text_pain_item(i + 1, p, see_above(s, p))),
-    );
-    if rest > 0 {
-        out.push(more_note(rest));
-    }
-    out.join("\n")
+    lined_pain_section(s, text_heading(s.title), text_pain_item, "\n")
 }
 
 fn text_pain_item(rank: usize, p: &PainPointLine, see_above: Option<String>) -> String {
@@ -1040,23 +1056,8 @@ fn md_headline(d: &Digest) -> String {
 }
 
 fn md_pain_section(s: &PainSection) -> String {
-    let mut out = vec![md_heading(s.title)];
-    if s.lines.is_empty() {
-        out.push(s.empty.clone());
-        return out.join("\n");
-    }
-    let (shown, rest) = top(s.lines);
-    out.extend(
-        shown
-            .iter()
-            .enumerate()
-            .map(|(i, p)| md_pain_item(i + 1, p, see_above(s, p))),
-    );
-    if rest > 0 {
-        out.push(more_note(rest));
-    }
     // Blank lines between items: a numbered line may not interrupt the quote above it.
-    out.join("\n\n")
+    lined_pain_section(s, md_heading(s.title), md_pain_item, "\n\n")
 }
 
 fn md_pain_item(rank: usize, p: &PainPointLine, see_above: Option<String>) -> String {

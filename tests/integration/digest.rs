@@ -74,6 +74,11 @@ async fn seed(app: &TestApp) {
             );
         }
     }
+    ingest(app, items).await;
+}
+
+/// Stores webhook-shaped items, analysed by the same pipeline as every ingest path.
+async fn ingest(app: &TestApp, items: Vec<Value>) {
     let parsed =
         parse_delivery(&json!({"items": items}), None, "seed", chrono::Utc::now()).unwrap();
     let prepared = app
@@ -612,18 +617,7 @@ async fn spikes_alert_once_and_the_scheduler_queues_once(app: TestApp) {
             "occurred_at": (now - chrono::Duration::minutes(10 + k as i64)).to_rfc3339()}),
         );
     }
-    let parsed = parse_delivery(&json!({"items": items}), None, "seed", now).unwrap();
-    let prepared = app
-        .state
-        .pipeline
-        .prepare(&app.state.store, &app.workspace_id, parsed)
-        .await
-        .unwrap();
-    app.state
-        .store
-        .ingest(&app.workspace_id, &prepared)
-        .await
-        .unwrap();
+    ingest(&app, items).await;
     json_of(
         app.post_json(
             "/api/v1/digest-subscriptions",
