@@ -8,17 +8,12 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
 use super::feedback::{parse_instant, workspace_tz};
-use super::{ApiError, Auth, State};
+use super::{number_in, query_pairs, ApiError, Auth, State};
 use crate::domain::Scope;
 use crate::insight::period::{periods_between, Granularity};
 use crate::insight::tally::Metric;
 use crate::store::GroupBy;
 use crate::tell::insights::{self, RankInput, MAX_PERIODS};
-
-fn query_pairs(req: &HttpRequest) -> Result<Vec<(String, String)>, ApiError> {
-    serde_urlencoded::from_str(req.query_string())
-        .map_err(|e| ApiError::BadRequest(format!("invalid query string: {e}")))
-}
 
 /// `from`/`to` (RFC 3339 or a date in the workspace zone, `to` exclusive), checked in order.
 fn range(
@@ -63,7 +58,7 @@ async fn trends(state: State, auth: Auth, req: HttpRequest) -> Result<HttpRespon
     let tz = workspace_tz(&state, ws).await?;
     let (mut metric, mut g, mut from, mut to, mut group) =
         (None, Granularity::Week, None, None, GroupBy::Nothing);
-    for (k, v) in query_pairs(&req)? {
+    for (k, v) in query_pairs(req.query_string())? {
         match k.as_str() {
             "metric" => {
                 metric = Some(Metric::parse(&v).ok_or_else(|| {
@@ -117,17 +112,11 @@ async fn pain_points(state: State, auth: Auth, req: HttpRequest) -> Result<HttpR
     let ws = auth.require(Scope::Read)?;
     let tz = workspace_tz(&state, ws).await?;
     let (mut from, mut to, mut limit) = (None, None, 20usize);
-    for (k, v) in query_pairs(&req)? {
+    for (k, v) in query_pairs(req.query_string())? {
         match k.as_str() {
             "from" => from = Some(parse_instant(&v, tz, "from")?),
             "to" => to = Some(parse_instant(&v, tz, "to")?),
-            "limit" => {
-                limit = v
-                    .parse()
-                    .ok()
-                    .filter(|n| (1..=100).contains(n))
-                    .ok_or_else(|| ApiError::field("limit", "must be from 1 to 100"))?
-            }
+            "limit" => limit = number_in("limit", &v, 1..=100)?,
             other => {
                 return Err(ApiError::field(
                     other,
@@ -148,7 +137,9 @@ async fn pain_points(state: State, auth: Auth, req: HttpRequest) -> Result<HttpR
         insights::totals_around(&state.store, ws, tz, previous_from, from, to).await?;
     let names = insights::category_names(&state.store, &state.pipeline.analyzer, ws).await?;
     let base = state.public_url(&req);
-    let link = |id: &str| crate::tell::console_link(&base, Some(id), from, to);
+    let link = |id: &str| {
+        crate::tell::console_link(&base, Some(crate::tell::Narrow::pain_point(id)), from, to)
+    };
     let input = RankInput {
         workspace_id: ws,
         from,

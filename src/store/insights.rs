@@ -65,6 +65,42 @@ impl Sql {
     }
 }
 
+/// The bucket of `column` (a timestamp) as the query returns it: seconds on PostgreSQL,
+/// the UTC text's prefix on SQLite ([`text_bucket`] turns it into seconds).
+///
+/// SQLite keeps times as RFC 3339 text in UTC ("2026-11-16T08:30:00.123+00:00"): a prefix up
+/// to the hour (or minute) groups faster than parsing every row. The same bucket may then come
+/// back as several minute rows; callers add tallies up, so that is harmless.
+fn bucket_expr(backend: DbBackend, column: &str, bucket_secs: i64) -> String {
+    match backend {
+        // date_trunc groups a third faster than arithmetic on the epoch.
+        DbBackend::Postgres if bucket_secs == 3600 => {
+            format!("CAST(EXTRACT(EPOCH FROM date_trunc('hour', {column})) AS BIGINT)")
+        }
+        DbBackend::Postgres => format!(
+            "CAST(FLOOR(EXTRACT(EPOCH FROM {column}) / {bucket_secs}) AS BIGINT) * {bucket_secs}"
+        ),
+        _ if bucket_secs % 3600 == 0 => format!("substr({column}, 1, 13)"),
+        _ => format!("substr({column}, 1, 16)"),
+    }
+}
+
+/// The group column of a bucket query: `channel` and `source` name the table's own columns.
+fn group_expr(q: &mut Sql, group: &GroupBy, channel: &str, source: &str) -> String {
+    match group {
+        GroupBy::Nothing => "NULL".to_owned(),
+        GroupBy::Channel => channel.to_owned(),
+        GroupBy::Source => source.to_owned(),
+        GroupBy::Attr(key) => match q.backend {
+            DbBackend::Postgres => format!("(attributes ->> {})", q.bind(key.clone())),
+            _ => format!(
+                "CAST(json_extract(attributes, {}) AS TEXT)",
+                q.bind(format!("$.\"{key}\""))
+            ),
+        },
+    }
+}
+
 /// Score counts of survey responses per bucket, in the same columns as the feedback query
 /// (no items or sentiment: those are the feedback's).
 fn survey_scores(
@@ -76,25 +112,8 @@ fn survey_scores(
     group: &GroupBy,
 ) -> Statement {
     let mut q = Sql::new(backend);
-    let epoch = match backend {
-        DbBackend::Postgres => format!(
-            "CAST(FLOOR(EXTRACT(EPOCH FROM received_at) / {bucket_secs}) AS BIGINT) * {bucket_secs}"
-        ),
-        _ if bucket_secs % 3600 == 0 => "substr(received_at, 1, 13)".to_owned(),
-        _ => "substr(received_at, 1, 16)".to_owned(),
-    };
-    let group_expr = match group {
-        GroupBy::Nothing => "NULL".to_owned(),
-        GroupBy::Channel => "'survey'".to_owned(),
-        GroupBy::Source => "survey_id".to_owned(),
-        GroupBy::Attr(key) => match backend {
-            DbBackend::Postgres => format!("(attributes ->> {})", q.bind(key.clone())),
-            _ => format!(
-                "CAST(json_extract(attributes, {}) AS TEXT)",
-                q.bind(format!("$.\"{key}\""))
-            ),
-        },
-    };
+    let epoch = bucket_expr(backend, "received_at", bucket_secs);
+    let group_expr = group_expr(&mut q, group, "'survey'", "survey_id");
     let (ws, f, t) = (q.bind(workspace_id.to_owned()), q.bind(from), q.bind(to));
     let sql = format!(
         "SELECT {epoch} AS bucket, {group_expr} AS grp, CAST(0 AS BIGINT), CAST(0 AS BIGINT), CAST(0 AS BIGINT), \
@@ -149,33 +168,8 @@ impl Store {
     ) -> StoreResult<Vec<Bucket>> {
         let backend = self.backend();
         let mut q = Sql::new(backend);
-        // SQLite keeps times as RFC 3339 text in UTC ("2026-11-16T08:30:00.123+00:00"): a
-        // prefix up to the hour (or minute) groups faster than parsing every row, and is
-        // turned into seconds here. The same bucket may then come back as several minute
-        // rows; callers add tallies up, so that is harmless.
-        let epoch = match backend {
-            // date_trunc groups a third faster than arithmetic on the epoch.
-            DbBackend::Postgres if bucket_secs == 3600 => {
-                "CAST(EXTRACT(EPOCH FROM date_trunc('hour', occurred_at)) AS BIGINT)".to_owned()
-            }
-            DbBackend::Postgres => format!(
-                "CAST(FLOOR(EXTRACT(EPOCH FROM occurred_at) / {bucket_secs}) AS BIGINT) * {bucket_secs}"
-            ),
-            _ if bucket_secs % 3600 == 0 => "substr(occurred_at, 1, 13)".to_owned(),
-            _ => "substr(occurred_at, 1, 16)".to_owned(),
-        };
-        let group_expr = match group {
-            GroupBy::Nothing => "NULL".to_owned(),
-            GroupBy::Channel => "channel".to_owned(),
-            GroupBy::Source => "source_id".to_owned(),
-            GroupBy::Attr(key) => match backend {
-                DbBackend::Postgres => format!("(attributes ->> {})", q.bind(key.clone())),
-                _ => format!(
-                    "CAST(json_extract(attributes, {}) AS TEXT)",
-                    q.bind(format!("$.\"{key}\""))
-                ),
-            },
-        };
+        let epoch = bucket_expr(backend, "occurred_at", bucket_secs);
+        let group_expr = group_expr(&mut q, group, "channel", "source_id");
         let (ws, f, t) = (q.bind(workspace_id.to_owned()), q.bind(from), q.bind(to));
         // On SQLite, hour buckets read `idx_feedback_insight_hour`, an index on the hour prefix
         // itself: the range on the prefix lets it seek, and its order lets GROUP BY stream
@@ -358,21 +352,8 @@ impl Store {
         to: DateTime<Utc>,
         limit: u64,
     ) -> StoreResult<Vec<Sample>> {
-        let mut q = Sql::new(self.backend());
-        let (ws, c, f, t) = (
-            q.bind(workspace_id.to_owned()),
-            q.bind(category.to_owned()),
-            q.bind(from),
-            q.bind(to),
-        );
-        let sql = format!(
-            "SELECT f.id, f.text, f.channel, f.occurred_at, f.analysis FROM feedback_pain_point p \
-             JOIN feedback f ON f.id = p.feedback_id \
-             WHERE p.workspace_id = {ws} AND p.category = {c} \
-             AND p.occurred_at >= {f} AND p.occurred_at < {t} \
-             ORDER BY p.occurred_at DESC LIMIT {limit}"
-        );
-        self.samples(q.statement(sql)).await
+        let by = ("feedback_pain_point", "category", category);
+        self.newest_samples(workspace_id, by, from, to, limit).await
     }
 
     /// The `limit` most frequent keywords of `[from, to)`.
@@ -396,29 +377,29 @@ impl Store {
             .collect()
     }
 
-    /// Items carrying `keyword` in `[from, to)`.
-    pub async fn keyword_count(
+    /// Items carrying each of `keywords` in `[from, to)` (keywords without any left out).
+    pub async fn keyword_counts_of(
         &self,
         workspace_id: &str,
-        keyword: &str,
+        keywords: &[String],
         from: DateTime<Utc>,
         to: DateTime<Utc>,
-    ) -> StoreResult<u64> {
-        let mut q = Sql::new(self.backend());
-        let (ws, k, f, t) = (
-            q.bind(workspace_id.to_owned()),
-            q.bind(keyword.to_owned()),
-            q.bind(from),
-            q.bind(to),
-        );
-        let sql = format!(
-            "SELECT COUNT(*) FROM feedback_keyword WHERE workspace_id = {ws} AND keyword = {k} \
-             AND occurred_at >= {f} AND occurred_at < {t}"
-        );
-        match self.db.query_one(q.statement(sql)).await? {
-            Some(r) => count(&r, 0),
-            None => Ok(0),
+    ) -> StoreResult<Vec<(String, u64)>> {
+        if keywords.is_empty() {
+            return Ok(Vec::new());
         }
+        let mut q = Sql::new(self.backend());
+        let (ws, f, t) = (q.bind(workspace_id.to_owned()), q.bind(from), q.bind(to));
+        let list: Vec<String> = keywords.iter().map(|k| q.bind(k.clone())).collect();
+        let sql = format!(
+            "SELECT keyword, COUNT(*) FROM feedback_keyword WHERE workspace_id = {ws} \
+             AND occurred_at >= {f} AND occurred_at < {t} AND keyword IN ({}) GROUP BY keyword",
+            list.join(", ")
+        );
+        let rows = self.db.query_all(q.statement(sql)).await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get_by_index::<String>(0)?, count(r, 1)?)))
+            .collect()
     }
 
     /// The newest `limit` items carrying `keyword` in `[from, to)`.
@@ -430,19 +411,33 @@ impl Store {
         to: DateTime<Utc>,
         limit: u64,
     ) -> StoreResult<Vec<Sample>> {
+        let by = ("feedback_keyword", "keyword", keyword);
+        self.newest_samples(workspace_id, by, from, to, limit).await
+    }
+
+    /// The newest `limit` items of `[from, to)` that a per-item table (pain points, keywords)
+    /// links to a value, with their analysis. `table` and `column` are our own names.
+    async fn newest_samples(
+        &self,
+        workspace_id: &str,
+        (table, column, value): (&str, &str, &str),
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: u64,
+    ) -> StoreResult<Vec<Sample>> {
         let mut q = Sql::new(self.backend());
-        let (ws, k, f, t) = (
+        let (ws, v, f, t) = (
             q.bind(workspace_id.to_owned()),
-            q.bind(keyword.to_owned()),
+            q.bind(value.to_owned()),
             q.bind(from),
             q.bind(to),
         );
         let sql = format!(
-            "SELECT f.id, f.text, f.channel, f.occurred_at, f.analysis FROM feedback_keyword k \
-             JOIN feedback f ON f.id = k.feedback_id \
-             WHERE k.workspace_id = {ws} AND k.keyword = {k} \
-             AND k.occurred_at >= {f} AND k.occurred_at < {t} \
-             ORDER BY k.occurred_at DESC LIMIT {limit}"
+            "SELECT f.id, f.text, f.channel, f.occurred_at, f.analysis FROM {table} x \
+             JOIN feedback f ON f.id = x.feedback_id \
+             WHERE x.workspace_id = {ws} AND x.{column} = {v} \
+             AND x.occurred_at >= {f} AND x.occurred_at < {t} \
+             ORDER BY x.occurred_at DESC LIMIT {limit}"
         );
         self.samples(q.statement(sql)).await
     }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 use super::digest::Quote;
 use super::insights::{category_names, pick_quotes};
@@ -46,7 +46,7 @@ pub async fn run(state: Arc<AppState>) {
 }
 
 /// One item that spiked.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Spike {
     /// `pain_point:payment`, `cluster:支付·失败`, `keyword:退款`.
     pub key: String,
@@ -80,9 +80,14 @@ pub async fn check_spikes(state: &AppState, now: DateTime<Utc>) -> StoreResult<u
             .unwrap_or(chrono_tz::Asia::Shanghai);
         let day = now.with_timezone(&tz).format("%Y-%m-%d").to_string();
         for spike in find_spikes(state, &ws, now).await? {
-            let payload = alert_payload(&spike, &workspace.name, &state.settings.link_base(), now);
+            let alert = AlertPayload {
+                spike,
+                workspace: workspace.name.clone(),
+                at: now,
+            };
+            let payload = serde_json::to_value(&alert).unwrap_or_default();
             for sub in &subs {
-                let period = format!("{}@{day}", spike.key);
+                let period = format!("{}@{day}", alert.spike.key);
                 if state
                     .store
                     .enqueue_delivery(sub, "alert", &period, Some(payload.clone()))
@@ -160,14 +165,20 @@ pub async fn find_spikes(
             quotes: pick_quotes(&samples, 3),
         });
     }
-    for (word, count) in store
+    let candidates: Vec<(String, u64)> = store
         .keyword_counts(ws, from, now, KEYWORD_CANDIDATES)
         .await?
-    {
-        if explained.contains(&word) {
-            continue;
-        }
-        let baseline = per_day(store.keyword_count(ws, &word, base_from, from).await?);
+        .into_iter()
+        .filter(|(word, _)| !explained.contains(word))
+        .collect();
+    let words: Vec<String> = candidates.iter().map(|(w, _)| w.clone()).collect();
+    let before: BTreeMap<String, u64> = store
+        .keyword_counts_of(ws, &words, base_from, from)
+        .await?
+        .into_iter()
+        .collect();
+    for (word, count) in candidates {
+        let baseline = per_day(before.get(&word).copied().unwrap_or(0));
         if !is_spike(count, baseline, MIN_SPIKE) {
             continue;
         }
@@ -193,26 +204,34 @@ fn keywords_of(samples: &[Sample]) -> HashSet<String> {
         .collect()
 }
 
-/// The alert as the outbox sends it: subject, text, HTML and markdown, written when the
-/// spike is found so every subscription gets the same message.
-pub fn alert_payload(
-    s: &Spike,
-    workspace: &str,
-    base: &str,
-    now: DateTime<Utc>,
-) -> serde_json::Value {
-    let link = match s.key.split_once(':') {
-        Some(("pain_point", id)) => {
-            super::console_link(base, Some(id), now - Duration::hours(24), now)
-        }
-        Some(("keyword", w)) => super::console_link(
-            base,
-            Some(&format!("cluster:{w}")),
-            now - Duration::hours(24),
-            now,
-        ),
-        _ => super::console_link(base, Some(&s.key), now - Duration::hours(24), now),
+/// What the outbox keeps for an alert: the spike as found, rendered when it is sent (with
+/// that subscription's unsubscribe link).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AlertPayload {
+    #[serde(flatten)]
+    pub spike: Spike,
+    pub workspace: String,
+    /// When the spike was found: the end of its 24 hours.
+    pub at: DateTime<Utc>,
+}
+
+/// An alert in each form a transport needs.
+pub struct Alert {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub markdown: String,
+}
+
+/// Renders an alert; every piece of user text is escaped for its form.
+pub fn render_alert(p: &AlertPayload, base: &str, unsubscribe: Option<&str>) -> Alert {
+    let s = &p.spike;
+    let narrow = match s.key.split_once(':') {
+        Some(("pain_point", id)) => super::Narrow::PainPoint(id),
+        Some(("keyword", word)) => super::Narrow::Keyword(word),
+        _ => super::Narrow::pain_point(&s.key),
     };
+    let link = super::console_link(base, Some(narrow), p.at - Duration::hours(24), p.at);
     let subject = format!(
         "【听见预警】{}：24小时 {} 条（平时约 {:.0} 条/天）",
         super::insights::clip(&s.name, 20),
@@ -220,8 +239,8 @@ pub fn alert_payload(
         s.baseline
     );
     let lead = format!(
-        "{workspace} · 「{}」在过去 24 小时出现 {} 次，前 {BASELINE_DAYS} 天平均每天 {:.1} 次。",
-        s.name, s.count, s.baseline
+        "{} · 「{}」在过去 24 小时出现 {} 次，前 {BASELINE_DAYS} 天平均每天 {:.1} 次。",
+        p.workspace, s.name, s.count, s.baseline
     );
     let mut text = format!("{subject}\n\n{lead}\n\n");
     let mut markdown = format!("### {}\n{}\n\n", md(&subject), md(&lead));
@@ -244,19 +263,23 @@ pub fn alert_payload(
     text.push_str(&format!("\n查看详情：{link}\n"));
     markdown.push_str(&format!("[查看详情]({link})\n"));
     html.push_str(&format!(
-        "<p style=\"margin:12px 0 0;\"><a href=\"{}\" style=\"color:#1d4ed8;\">查看详情</a></p></td></tr></table></body></html>",
+        "<p style=\"margin:12px 0 0;\"><a href=\"{}\" style=\"color:#1d4ed8;\">查看详情</a></p></td></tr></table>",
         html_escape::encode_double_quoted_attribute(&link)
     ));
-    json!({
-        "key": s.key,
-        "name": s.name,
-        "count": s.count,
-        "baseline": s.baseline,
-        "subject": subject,
-        "text": text,
-        "markdown": markdown,
-        "html": html,
-    })
+    if let Some(url) = unsubscribe {
+        text.push_str(&format!("\n退订：{url}\n"));
+        html.push_str(&format!(
+            "<p style=\"text-align:center;font-size:12px;color:#888;\"><a href=\"{}\" style=\"color:#888;\">退订</a></p>",
+            html_escape::encode_double_quoted_attribute(url)
+        ));
+    }
+    html.push_str("</body></html>");
+    Alert {
+        subject,
+        text,
+        html,
+        markdown,
+    }
 }
 
 #[cfg(test)]
@@ -277,13 +300,18 @@ mod tests {
                 occurred_at: Utc::now(),
             }],
         };
-        let p = alert_payload(&s, "演示", "https://t.example", Utc::now());
-        let html = p["html"].as_str().unwrap();
-        assert!(!html.contains("<script>") && !html.contains("<b>x"));
-        assert!(!p["markdown"]
-            .as_str()
-            .unwrap()
-            .contains("[点我](http://evil)"));
-        assert!(p["subject"].as_str().unwrap().starts_with("【听见预警】"));
+        let p = AlertPayload {
+            spike: s,
+            workspace: "演示".into(),
+            at: Utc::now(),
+        };
+        let a = render_alert(
+            &p,
+            "https://t.example",
+            Some("https://t.example/unsubscribe/x"),
+        );
+        assert!(!a.html.contains("<script>") && !a.html.contains("<b>x"));
+        assert!(!a.markdown.contains("[点我](http://evil)"));
+        assert!(a.subject.starts_with("【听见预警】"));
     }
 }

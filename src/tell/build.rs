@@ -113,7 +113,8 @@ pub async fn build_digest(
 
     let channelled = started.elapsed();
     let names = insights::category_names(store, analyzer, workspace_id).await?;
-    let link = |id: &str| super::console_link(base_url, Some(id), from, to);
+    let link =
+        |id: &str| super::console_link(base_url, Some(super::Narrow::pain_point(id)), from, to);
     let ranked = insights::rank_pain_points(
         store,
         &names,

@@ -84,7 +84,7 @@ pub struct PainPointLine {
     pub url: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Quote {
     pub feedback_id: String,
     /// Already redacted at ingest; still untrusted user text: escape when rendering.

@@ -17,6 +17,7 @@ use lettre::message::Mailbox;
 use rand::Rng;
 use serde_json::Value;
 
+use super::alerts::{render_alert, AlertPayload};
 use super::build::{build_digest, last_complete_period, DigestError};
 use super::digest::Digest;
 use super::mail::{compose, Email, InlineImage, SendError};
@@ -248,7 +249,7 @@ async fn deliver(
         sub.unsubscribe_token
     );
     let content = match d.kind.as_str() {
-        "alert" => alert_content(d.payload.as_ref()).map(|c| with_unsubscribe(c, &unsubscribe)),
+        "alert" => alert_content(state, d.payload.as_ref(), &unsubscribe),
         _ => {
             let key = (d.workspace_id.clone(), d.period.clone());
             let rendered = match digests.get(&key) {
@@ -369,25 +370,14 @@ async fn render_digest(
     })
 }
 
-/// An alert's footer: the same one-click link as the digest's.
-fn with_unsubscribe(mut c: Content, url: &str) -> Content {
-    c.text.push_str(&format!("\n退订：{url}\n"));
-    let link = format!(
-        "<p style=\"text-align:center;font-size:12px;color:#888;\"><a href=\"{}\" style=\"color:#888;\">退订</a></p></body>",
-        html_escape::encode_double_quoted_attribute(url)
-    );
-    c.html = c.html.replace("</body>", &link);
-    c
-}
-
-fn alert_content(payload: Option<&Value>) -> Option<Content> {
-    let p = payload?;
-    let s = |k: &str| p[k].as_str().map(str::to_owned);
+fn alert_content(state: &AppState, payload: Option<&Value>, unsubscribe: &str) -> Option<Content> {
+    let p: AlertPayload = serde_json::from_value(payload?.clone()).ok()?;
+    let a = render_alert(&p, &state.settings.link_base(), Some(unsubscribe));
     Some(Content {
-        subject: s("subject")?,
-        text: s("text")?,
-        html: s("html")?,
-        markdown: s("markdown")?,
+        subject: a.subject,
+        text: a.text,
+        html: a.html,
+        markdown: a.markdown,
         images: Vec::new(),
     })
 }
