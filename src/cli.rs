@@ -79,6 +79,10 @@ enum Command {
         /// The full report as JSON.
         #[arg(long)]
         json: bool,
+        /// A model file to measure instead of the shipped one (as `train sentiment --out`
+        /// writes it), without rebuilding.
+        #[arg(long)]
+        model: Option<PathBuf>,
     },
     /// Train the engine's models.
     #[command(subcommand)]
@@ -141,7 +145,7 @@ enum DigestCommand {
 
 #[derive(Subcommand)]
 enum TrainCommand {
-    /// Fit word weights, IDF and thresholds; writes the model file.
+    /// Fit IDF and the last stage of sentiment; writes the model file.
     Sentiment {
         /// JSON lines `{"text", "sentiment"}` (repeatable).
         #[arg(long)]
@@ -152,10 +156,10 @@ enum TrainCommand {
         /// Plain text, one negative text per line (repeatable).
         #[arg(long)]
         neg: Vec<PathBuf>,
-        /// JSON lines to tune the thresholds on (default: every third line of the --data
-        /// files, which are then held out of the word weights).
+        /// Cross-validate in this many folds over the --data files and report the figures
+        /// (rules alone, and the fitted last stage under a few settings); writes nothing.
         #[arg(long)]
-        tune: Vec<PathBuf>,
+        cv: Option<usize>,
         #[arg(long, default_value = "src/analysis/data/model.tsv")]
         out: PathBuf,
     },
@@ -470,21 +474,25 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = open_store(&settings).await?;
             crate::tools::reanalyze(&store, workspace, all).await?;
         }
-        Command::Eval { file, json } => {
-            crate::tools::eval(&crate::analysis::Analyzer::new(), &file, json)?;
+        Command::Eval { file, json, model } => {
+            let model = match model {
+                Some(path) => crate::analysis::Model::parse(&std::fs::read_to_string(path)?),
+                None => crate::analysis::Model::shipped(),
+            };
+            crate::tools::eval(&crate::analysis::Analyzer::with_model(model), &file, json)?;
         }
         Command::Train(TrainCommand::Sentiment {
             data,
             pos,
             neg,
-            tune,
+            cv,
             out,
         }) => {
             crate::tools::train_sentiment(&crate::tools::TrainArgs {
                 data,
                 pos,
                 neg,
-                tune,
+                cv,
                 out,
             })?;
         }

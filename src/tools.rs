@@ -9,9 +9,10 @@ use std::time::Instant;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::analysis::eval::{evaluate, Gold};
-use crate::analysis::model::{inverse_document_frequency, word_weights, Model};
+use crate::analysis::eval::{evaluate, Gold, SentimentTally};
+use crate::analysis::model::{inverse_document_frequency, Model};
 use crate::analysis::sentiment::Params;
+use crate::analysis::stack::{self, Fit};
 use crate::analysis::{normalize, Analysis, Analyzer, Label};
 
 /// The JSON an analysis is reported as, by the CLI and the API alike.
@@ -118,31 +119,44 @@ pub fn eval(analyzer: &Analyzer, path: &Path, as_json: bool) -> anyhow::Result<(
     Ok(())
 }
 
+/// A training text and its sentiment.
+struct Labelled {
+    text: String,
+    label: Label,
+}
+
 #[derive(Deserialize)]
 struct LabelledLine {
     text: String,
     sentiment: Label,
 }
 
-fn read_labelled(path: &Path) -> anyhow::Result<Vec<(String, Label)>> {
+fn read_labelled(path: &Path) -> anyhow::Result<Vec<Labelled>> {
     let text = std::fs::read_to_string(path)?;
     text.lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            serde_json::from_str::<LabelledLine>(l)
-                .map(|x| (x.text, x.sentiment))
-                .map_err(Into::into)
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            let x: LabelledLine = serde_json::from_str(l)
+                .map_err(|e| anyhow::anyhow!("{}:{}: {e}", path.display(), i + 1))?;
+            Ok(Labelled {
+                text: x.text,
+                label: x.sentiment,
+            })
         })
         .collect()
 }
 
-fn read_lines(path: &Path, label: Label) -> anyhow::Result<Vec<(String, Label)>> {
+fn read_lines(path: &Path, label: Label) -> anyhow::Result<Vec<Labelled>> {
     let text = std::fs::read_to_string(path)?;
     Ok(text
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
-        .map(|l| (l.to_owned(), label))
+        .map(|l| Labelled {
+            text: l.to_owned(),
+            label,
+        })
         .collect())
 }
 
@@ -150,28 +164,20 @@ pub struct TrainArgs {
     pub data: Vec<PathBuf>,
     pub pos: Vec<PathBuf>,
     pub neg: Vec<PathBuf>,
-    pub tune: Vec<PathBuf>,
+    /// Cross-validate in this many folds and report, instead of writing a model.
+    pub cv: Option<usize>,
     pub out: PathBuf,
 }
 
-/// `tingjian train sentiment`: word weights from every labelled text, IDF from all of them,
-/// and the thresholds searched on the tuning set (by default the JSON-lines data).
+/// `tingjian train sentiment`: IDF from every text, and the last stage of sentiment (a
+/// logistic regression over the rules' evidence and the words) fitted on the labelled texts.
 pub fn train_sentiment(args: &TrainArgs) -> anyhow::Result<()> {
     let started = Instant::now();
-    let mut docs: Vec<(String, Label)> = Vec::new();
-    // Without a --tune file, every third labelled line is held out of the word weights and
-    // used to tune the thresholds instead: thresholds tuned on the texts the weights were
-    // learned from would be far too eager.
-    let mut held_out: Vec<(String, Label)> = Vec::new();
+    let mut docs: Vec<Labelled> = Vec::new();
     for p in &args.data {
-        for (i, doc) in read_labelled(p)?.into_iter().enumerate() {
-            if args.tune.is_empty() && i % 3 == 2 {
-                held_out.push(doc);
-            } else {
-                docs.push(doc);
-            }
-        }
+        docs.extend(read_labelled(p)?);
     }
+    let labelled = docs.len();
     for p in &args.pos {
         docs.extend(read_lines(p, Label::Positive)?);
     }
@@ -186,78 +192,48 @@ pub fn train_sentiment(args: &TrainArgs) -> anyhow::Result<()> {
         unseen_idf: 8.0,
         ..Default::default()
     });
-    let cut: Vec<(Vec<String>, Label)> = docs
-        .iter()
-        .map(|(t, l)| (bare.tokens(t, None), *l))
-        .collect();
-    // Function words and punctuation carry no sentiment of their own, whatever a corpus says.
-    let lexicon = bare.lexicon();
-    let skip = |t: &str| lexicon.stopwords.contains(t) || !t.chars().any(|c| c.is_alphabetic());
-    let weights = word_weights(&cut, 5, &skip);
-    let all_tokens: Vec<Vec<String>> = cut.iter().map(|(t, _)| t.clone()).collect();
+    let all_tokens: Vec<Vec<String>> = docs.iter().map(|d| bare.tokens(&d.text, None)).collect();
     let (idf, unseen_idf) = inverse_document_frequency(&all_tokens);
+    // The rules weigh the lexicon alone: the words' learned weights are the last stage's.
     let mut model = Model {
-        weights,
         idf,
         unseen_idf,
-        params: Params::default(),
-        provenance: Vec::new(),
+        params: Params {
+            model_scale: 0.0,
+            ..Params::default()
+        },
+        ..Default::default()
     };
-
-    let mut tune = held_out;
-    for p in &args.tune {
-        tune.extend(read_labelled(p)?);
-    }
-    if !tune.is_empty() {
-        let analyzer = Analyzer::with_model(model.clone());
-        let prepared: Vec<(String, Label)> = tune
-            .iter()
-            .map(|(t, l)| (normalize::normalize(t).text, *l))
-            .collect();
-        let cut: Vec<(Vec<&str>, Label)> = prepared
-            .iter()
-            .map(|(t, l)| (analyzer.normalize_and_cut(t), *l))
-            .collect();
-        let mut best = (f64::MIN, Params::default());
-        // A coarse grid: the thresholds interact, and the held-out items tune them in seconds.
-        for model_scale in [0.0, 0.25, 0.35, 0.5, 0.7] {
-            for positive_at in [0.3, 0.5, 0.7, 0.9, 1.2] {
-                for negative_at in [0.3, 0.5, 0.7, 0.9, 1.2] {
-                    for mixed_at in [0.5, 0.8, 1.1, 1.5, 2.0] {
-                        {
-                            let params = Params {
-                                model_scale,
-                                positive_at,
-                                negative_at,
-                                mixed_at,
-                            };
-                            let pairs: Vec<(Label, Label)> = prepared
-                                .iter()
-                                .zip(&cut)
-                                .map(|((text, gold), (tokens, _))| {
-                                    (*gold, analyzer.sentiment_with(text, tokens, params).label)
-                                })
-                                .collect();
-                            let score = objective(&pairs);
-                            if score > best.0 {
-                                best = (score, params);
-                            }
-                        }
-                    }
-                }
+    let analyzer = Analyzer::with_model(model.clone());
+    let examples: Vec<Example> = docs
+        .iter()
+        .map(|d| {
+            let normalized = normalize::normalize(&d.text).text;
+            let tokens = analyzer.normalize_and_cut(&normalized);
+            let (ruled, features) = analyzer.training_features(&normalized, &tokens);
+            let class = Label::ALL.iter().position(|l| *l == d.label).unwrap_or(0);
+            Example {
+                features,
+                class,
+                ruled,
             }
-        }
-        model.params = best.1;
-        eprintln!(
-            "thresholds tuned on {} items: objective {:.3} with {:?}",
-            tune.len(),
-            best.0,
-            best.1
-        );
+        })
+        .collect();
+    if let Some(folds) = args.cv {
+        cross_validate(&examples[..labelled], &examples[labelled..], folds.max(2));
+        return Ok(());
     }
+    let all: Vec<&Example> = examples.iter().collect();
+    model.stack_rows = stack::fit_sentiment(&sentiment_set(&all), Fit::default());
     model.provenance = vec![
-        "Tingjian sentiment model: word weights (smoothed log-ratio of document frequency in positive vs negative texts), IDF, thresholds.".into(),
-        format!("Trained {} from {} texts ({} word weights, {} IDF entries) by:", chrono::Utc::now().format("%Y-%m-%d"), docs.len(), model.weights.len(), model.idf.len()),
+        "Tingjian sentiment model: IDF (i), and the weights (s: positive, negative, neutral, mixed) of the last stage of sentiment, a logistic regression over the rules' evidence and the words.".into(),
+        format!(
+            "Trained {} from {} texts ({} weights, {} IDF entries) by:",
+            chrono::Utc::now().format("%Y-%m-%d"),
+            docs.len(),
+            model.stack_rows.len(),
+            model.idf.len()
+        ),
         format!("tingjian train sentiment {}", describe(args)),
         "Sources and licences are listed in docs/analysis.md.".into(),
     ];
@@ -270,6 +246,87 @@ pub fn train_sentiment(args: &TrainArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A training text as the last stage sees it.
+struct Example {
+    features: stack::Features,
+    class: usize,
+    /// The rules' own label, to compare against.
+    ruled: Label,
+}
+
+fn sentiment_set<'a>(examples: &[&'a Example]) -> Vec<(&'a stack::Features, usize)> {
+    examples.iter().map(|e| (&e.features, e.class)).collect()
+}
+
+/// Fits on all folds but one and predicts the one left out, for each fold in turn: the rules
+/// alone against the fitted last stage, under a few fitting settings. `extra` texts (plain
+/// positive/negative lines) are only ever trained on.
+fn cross_validate(labelled: &[Example], extra: &[Example], folds: usize) {
+    let gold = |e: &Example| Label::ALL[e.class];
+    let mut rules = SentimentTally::default();
+    for e in labelled {
+        let sign = match e.ruled {
+            Label::Positive => 1.0,
+            Label::Negative => -1.0,
+            _ => 0.0,
+        };
+        rules.add(gold(e), e.ruled, sign);
+    }
+    report_cv("rules alone", &rules);
+    let defaults = Fit::default();
+    let mut settings = vec![defaults];
+    for epochs in [6, 25] {
+        settings.push(Fit { epochs, ..defaults });
+    }
+    for l2 in [1e-5, 1e-3] {
+        settings.push(Fit { l2, ..defaults });
+    }
+    for min_count in [1, 3] {
+        settings.push(Fit {
+            min_count,
+            ..defaults
+        });
+    }
+    for rate in [0.05, 0.2] {
+        settings.push(Fit { rate, ..defaults });
+    }
+    for fit in settings {
+        let mut tally = SentimentTally::default();
+        for k in 0..folds {
+            let train: Vec<&Example> = labelled
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| i % folds != k)
+                .map(|(_, e)| e)
+                .chain(extra)
+                .collect();
+            let mut stacker = stack::Stacker::default();
+            for (name, w) in stack::fit_sentiment(&sentiment_set(&train), fit) {
+                stacker.insert(&name, w);
+            }
+            for e in labelled.iter().skip(k).step_by(folds) {
+                let s = stacker.sentiment(&e.features);
+                tally.add(gold(e), s.label, s.score);
+            }
+        }
+        let name = format!(
+            "epochs {} rate {} l2 {} min {}",
+            fit.epochs, fit.rate, fit.l2, fit.min_count
+        );
+        report_cv(&name, &tally);
+    }
+}
+
+fn report_cv(name: &str, t: &SentimentTally) {
+    println!(
+        "{name:<36} acc4 {:.3}  pos/neg {:.3} (sign {:.3})  macro-F1(3) {:.3}",
+        t.accuracy(),
+        t.binary_accuracy(),
+        t.binary_accuracy_by_sign(),
+        t.three_class_macro_f1(),
+    );
+}
+
 fn describe(args: &TrainArgs) -> String {
     let name = |p: &PathBuf| {
         p.file_name()
@@ -279,62 +336,7 @@ fn describe(args: &TrainArgs) -> String {
     parts.extend(args.data.iter().map(|p| format!("--data {}", name(p))));
     parts.extend(args.pos.iter().map(|p| format!("--pos {}", name(p))));
     parts.extend(args.neg.iter().map(|p| format!("--neg {}", name(p))));
-    parts.extend(args.tune.iter().map(|p| format!("--tune {}", name(p))));
     parts.join(" ")
-}
-
-/// What the thresholds are tuned for: the measures the product is judged by (positive vs
-/// negative accuracy, three-class macro-F1), with the four-label macro-F1 so that mixed
-/// is still found.
-fn objective(pairs: &[(Label, Label)]) -> f64 {
-    let polar: Vec<&(Label, Label)> = pairs
-        .iter()
-        .filter(|(g, _)| matches!(g, Label::Positive | Label::Negative))
-        .collect();
-    let binary = polar.iter().filter(|(g, p)| g == p).count() as f64 / polar.len().max(1) as f64;
-    let three: Vec<(Label, Label)> = pairs
-        .iter()
-        .copied()
-        .filter(|(g, _)| *g != Label::Mixed)
-        .collect();
-    0.4 * binary
-        + 0.4 * macro_f1(three.iter().copied()) * 4.0 / 3.0
-        + 0.2 * macro_f1(pairs.iter().copied())
-}
-
-fn macro_f1(pairs: impl Iterator<Item = (Label, Label)>) -> f64 {
-    let mut tp = [0usize; 4];
-    let mut fp = [0usize; 4];
-    let mut fn_ = [0usize; 4];
-    let idx = |l: Label| Label::ALL.iter().position(|x| *x == l).unwrap_or(0);
-    for (gold, pred) in pairs {
-        if gold == pred {
-            tp[idx(gold)] += 1;
-        } else {
-            fp[idx(pred)] += 1;
-            fn_[idx(gold)] += 1;
-        }
-    }
-    (0..4)
-        .map(|i| {
-            let p = if tp[i] + fp[i] == 0 {
-                0.0
-            } else {
-                tp[i] as f64 / (tp[i] + fp[i]) as f64
-            };
-            let r = if tp[i] + fn_[i] == 0 {
-                0.0
-            } else {
-                tp[i] as f64 / (tp[i] + fn_[i]) as f64
-            };
-            if p + r == 0.0 {
-                0.0
-            } else {
-                2.0 * p * r / (p + r)
-            }
-        })
-        .sum::<f64>()
-        / 4.0
 }
 
 /// `tingjian bench`: one core, end-to-end `analyze` against a bare jieba cut of the same

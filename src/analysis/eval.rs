@@ -73,48 +73,129 @@ pub struct Report {
     pub misses: Vec<String>,
 }
 
-pub fn evaluate(analyzer: &Analyzer, gold: &[Gold]) -> Report {
-    let texts: Vec<&str> = gold.iter().map(|g| g.text.as_str()).collect();
-    let results = analyzer.analyze_batch(&texts, &Default::default());
-    let mut confusion: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
-    let mut correct = 0;
-    let (mut bin_n, mut bin_ok, mut bin_sign_ok) = (0, 0, 0);
-    let (mut hard_n, mut hard_ok) = (0, 0);
-    let mut pp: BTreeMap<&str, (usize, usize, usize)> =
-        DEFAULT_IDS.iter().map(|id| (*id, (0, 0, 0))).collect();
-    let mut misses = Vec::new();
-    for (g, a) in gold.iter().zip(&results) {
-        let predicted = a.sentiment.label;
-        *confusion
-            .entry(g.sentiment.as_str().into())
+/// Sentiment predictions against gold labels: the confusion table and the measures read from it.
+#[derive(Debug, Clone, Default)]
+pub struct SentimentTally {
+    /// confusion[gold][predicted]
+    pub confusion: BTreeMap<String, BTreeMap<String, usize>>,
+    pub items: usize,
+    pub correct: usize,
+    bin_n: usize,
+    bin_ok: usize,
+    bin_sign_ok: usize,
+}
+
+impl SentimentTally {
+    /// Counts one prediction; true when its label is right.
+    pub fn add(&mut self, gold: Label, predicted: Label, score: f32) -> bool {
+        *self
+            .confusion
+            .entry(gold.as_str().into())
             .or_default()
             .entry(predicted.as_str().into())
             .or_default() += 1;
-        let ok = predicted == g.sentiment;
-        correct += ok as usize;
-        if !ok {
-            misses.push(g.id.clone());
-        }
-        if g.hard {
-            hard_n += 1;
-            hard_ok += ok as usize;
-        }
-        if matches!(g.sentiment, Label::Positive | Label::Negative) {
-            bin_n += 1;
-            bin_ok += ok as usize;
-            let side = if a.sentiment.score > 0.0 {
+        let ok = predicted == gold;
+        self.items += 1;
+        self.correct += ok as usize;
+        if matches!(gold, Label::Positive | Label::Negative) {
+            self.bin_n += 1;
+            self.bin_ok += ok as usize;
+            let side = if score > 0.0 {
                 Label::Positive
-            } else if a.sentiment.score < 0.0 {
+            } else if score < 0.0 {
                 Label::Negative
             } else {
                 Label::Neutral
             };
-            bin_sign_ok += (side == g.sentiment) as usize;
+            self.bin_sign_ok += (side == gold) as usize;
         }
-        for (id, (tp, fp, fn_)) in pp.iter_mut() {
-            let want = g.pain_points.iter().any(|p| p == id);
-            let got = a.pain_points.iter().any(|p| p == id);
-            match (want, got) {
+        ok
+    }
+
+    fn count(&self, gold: Label, predicted: Label) -> usize {
+        self.confusion
+            .get(gold.as_str())
+            .and_then(|r| r.get(predicted.as_str()))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    pub fn accuracy(&self) -> f64 {
+        ratio(self.correct, self.items)
+    }
+
+    pub fn binary_accuracy(&self) -> f64 {
+        ratio(self.bin_ok, self.bin_n)
+    }
+
+    pub fn binary_accuracy_by_sign(&self) -> f64 {
+        ratio(self.bin_sign_ok, self.bin_n)
+    }
+
+    pub fn per_label(&self) -> BTreeMap<String, Prf> {
+        let mut per_label = BTreeMap::new();
+        for l in Label::ALL {
+            let tp = self.count(l, l);
+            let fp: usize = Label::ALL
+                .iter()
+                .filter(|o| **o != l)
+                .map(|o| self.count(*o, l))
+                .sum();
+            let fn_: usize = Label::ALL
+                .iter()
+                .filter(|o| **o != l)
+                .map(|o| self.count(l, *o))
+                .sum();
+            per_label.insert(l.as_str().to_owned(), prf(tp, fp, fn_));
+        }
+        per_label
+    }
+
+    /// Items of gold positive/negative/neutral only: predictions of those three count as
+    /// false positives, and every miss of an item of the label (mixed included) as a miss.
+    pub fn three_class_macro_f1(&self) -> f64 {
+        let three = [Label::Positive, Label::Negative, Label::Neutral];
+        three
+            .iter()
+            .map(|l| {
+                let tp = self.count(*l, *l);
+                let fp: usize = three
+                    .iter()
+                    .filter(|o| *o != l)
+                    .map(|o| self.count(*o, *l))
+                    .sum();
+                let fn_: usize = Label::ALL
+                    .iter()
+                    .filter(|o| *o != l)
+                    .map(|o| self.count(*l, *o))
+                    .sum();
+                prf(tp, fp, fn_).f1
+            })
+            .sum::<f64>()
+            / 3.0
+    }
+}
+
+fn ratio(a: usize, b: usize) -> f64 {
+    if b == 0 {
+        0.0
+    } else {
+        a as f64 / b as f64
+    }
+}
+
+/// Pain-point predictions against gold labels, over the twelve default categories.
+#[derive(Debug, Clone, Default)]
+pub struct PainTally {
+    /// (true positives, false positives, false negatives) by category, in taxonomy order.
+    counts: [(usize, usize, usize); DEFAULT_IDS.len()],
+}
+
+impl PainTally {
+    /// Counts one item: `want[i]` is whether category `DEFAULT_IDS[i]` is labelled.
+    pub fn add(&mut self, want: &[bool; DEFAULT_IDS.len()], got: impl Fn(&str) -> bool) {
+        for ((id, want), (tp, fp, fn_)) in DEFAULT_IDS.iter().zip(want).zip(&mut self.counts) {
+            match (*want, got(id)) {
                 (true, true) => *tp += 1,
                 (false, true) => *fp += 1,
                 (true, false) => *fn_ += 1,
@@ -122,67 +203,53 @@ pub fn evaluate(analyzer: &Analyzer, gold: &[Gold]) -> Report {
             }
         }
     }
-    let count = |gold_l: Label, pred_l: Label| -> usize {
-        confusion
-            .get(gold_l.as_str())
-            .and_then(|r| r.get(pred_l.as_str()))
-            .copied()
-            .unwrap_or(0)
-    };
-    let mut per_label = BTreeMap::new();
-    for l in Label::ALL {
-        let tp = count(l, l);
-        let fp: usize = Label::ALL
+
+    pub fn per_category(&self) -> BTreeMap<String, Prf> {
+        DEFAULT_IDS
             .iter()
-            .filter(|o| **o != l)
-            .map(|o| count(*o, l))
-            .sum();
-        let fn_: usize = Label::ALL
+            .zip(&self.counts)
+            .map(|(id, (tp, fp, fn_))| ((*id).to_owned(), prf(*tp, *fp, *fn_)))
+            .collect()
+    }
+
+    pub fn micro_f1(&self) -> f64 {
+        let (tp, fp, fn_) = self
+            .counts
             .iter()
-            .filter(|o| **o != l)
-            .map(|o| count(l, *o))
-            .sum();
-        per_label.insert(l.as_str().to_owned(), prf(tp, fp, fn_));
+            .fold((0, 0, 0), |a, c| (a.0 + c.0, a.1 + c.1, a.2 + c.2));
+        prf(tp, fp, fn_).f1
     }
-    // Three classes: items of gold positive/negative/neutral only.
-    let three = [Label::Positive, Label::Negative, Label::Neutral];
-    let macro_f1 = three
-        .iter()
-        .map(|l| {
-            let tp = count(*l, *l);
-            let fp: usize = three
-                .iter()
-                .filter(|o| *o != l)
-                .map(|o| count(*o, *l))
-                .sum();
-            let fn_: usize = Label::ALL
-                .iter()
-                .filter(|o| *o != l)
-                .map(|o| count(*l, *o))
-                .sum();
-            prf(tp, fp, fn_).f1
-        })
-        .sum::<f64>()
-        / 3.0;
-    let (mut tp_all, mut fp_all, mut fn_all) = (0, 0, 0);
-    let mut pain_points = BTreeMap::new();
-    for (id, (tp, fp, fn_)) in pp {
-        tp_all += tp;
-        fp_all += fp;
-        fn_all += fn_;
-        pain_points.insert(id.to_owned(), prf(tp, fp, fn_));
+}
+
+pub fn evaluate(analyzer: &Analyzer, gold: &[Gold]) -> Report {
+    let texts: Vec<&str> = gold.iter().map(|g| g.text.as_str()).collect();
+    let results = analyzer.analyze_batch(&texts, &Default::default());
+    let mut tally = SentimentTally::default();
+    let (mut hard_n, mut hard_ok) = (0, 0);
+    let mut pains = PainTally::default();
+    let mut misses = Vec::new();
+    for (g, a) in gold.iter().zip(&results) {
+        let ok = tally.add(g.sentiment, a.sentiment.label, a.sentiment.score);
+        if !ok {
+            misses.push(g.id.clone());
+        }
+        if g.hard {
+            hard_n += 1;
+            hard_ok += ok as usize;
+        }
+        let want = DEFAULT_IDS.map(|id| g.pain_points.iter().any(|p| p == id));
+        pains.add(&want, |id| a.pain_points.iter().any(|p| p == id));
     }
-    let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
     Report {
         items: gold.len(),
-        accuracy: ratio(correct, gold.len()),
-        per_label,
-        confusion,
-        binary_accuracy: ratio(bin_ok, bin_n),
-        binary_accuracy_by_sign: ratio(bin_sign_ok, bin_n),
-        three_class_macro_f1: macro_f1,
-        pain_points,
-        pain_point_micro_f1: prf(tp_all, fp_all, fn_all).f1,
+        accuracy: tally.accuracy(),
+        per_label: tally.per_label(),
+        binary_accuracy: tally.binary_accuracy(),
+        binary_accuracy_by_sign: tally.binary_accuracy_by_sign(),
+        three_class_macro_f1: tally.three_class_macro_f1(),
+        confusion: tally.confusion,
+        pain_points: pains.per_category(),
+        pain_point_micro_f1: pains.micro_f1(),
         hard_accuracy: ratio(hard_ok, hard_n),
         misses,
     }

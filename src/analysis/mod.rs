@@ -12,6 +12,7 @@ pub mod painpoint;
 pub mod pii;
 pub mod segment;
 pub mod sentiment;
+pub mod stack;
 pub mod words;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
@@ -31,7 +32,7 @@ use sentiment::{Scorer, WordWeights};
 
 /// Changes whenever the engine or its data change in a way that changes results: stored
 /// analyses carry it, and `tingjian reanalyze` brings older ones up to date.
-pub const ANALYZER_VERSION: &str = "2026.11.29-3";
+pub const ANALYZER_VERSION: &str = "2026.11.29-4";
 
 /// How much naming a problem (a pain-point trigger) weighs as a complaint in its clause.
 const PROBLEM_WEIGHT: f32 = 1.0;
@@ -176,9 +177,33 @@ impl Analyzer {
                 0.0
             }
         };
-        let (sentiment, clauses) = scorer.score(&n.text, &tokens, &infos, workspace, &complaint);
-        let complaint = matches!(sentiment.label, Label::Negative | Label::Mixed);
-        let pain_points = taxonomy.detect(&n.text, &tokens, &infos, &clauses, &hits, complaint);
+        let (ruled, clauses, evidence) =
+            scorer.score(&n.text, &tokens, &infos, workspace, &complaint);
+        let complains = |label: Label| matches!(label, Label::Negative | Label::Mixed);
+        let detect =
+            |complaint: bool| taxonomy.detect(&n.text, &tokens, &infos, &clauses, &hits, complaint);
+        let mut pain_points = detect(complains(ruled.label));
+        let stacker = &self.model.stacker;
+        let sentiment = if stacker.is_empty() {
+            ruled
+        } else {
+            let mut features = stack::Features::default();
+            let rules = Rules {
+                tokens: &tokens,
+                infos: &infos,
+                clauses: &clauses,
+                evidence: &evidence,
+                hits: &hits,
+                found: &pain_points,
+            };
+            rules.features(&n.text, taxonomy, &mut features);
+            let stacked = stacker.sentiment(&features);
+            // The pain points the rules find depend on whether the text complains at all.
+            if complains(stacked.label) != complains(ruled.label) {
+                pain_points = detect(complains(stacked.label));
+            }
+            stacked
+        };
         let aspects = taxonomy.aspects(&tokens, &infos, &clauses);
         let keywords = if self.textrank {
             keywords::textrank(&tokens, &infos, KEYWORDS)
@@ -199,17 +224,12 @@ impl Analyzer {
         }
     }
 
-    /// The sentiment of an already normalised and cut text under other parameters: what
-    /// training searches over without cutting the text again.
-    pub fn sentiment_with(
-        &self,
-        normalized: &str,
-        tokens: &[&str],
-        params: sentiment::Params,
-    ) -> Sentiment {
+    /// The rules' sentiment label of an already normalised and cut text, with the features
+    /// the last stage would weigh (named): what training works from.
+    pub fn training_features(&self, normalized: &str, tokens: &[&str]) -> (Label, stack::Features) {
         let scorer = Scorer {
             lexicon: &self.lexicon,
-            params,
+            params: self.model.params,
         };
         let hits = self.taxonomy.hits(normalized);
         let complaint = |range: &std::ops::Range<usize>| {
@@ -220,7 +240,22 @@ impl Analyzer {
             }
         };
         let infos = self.words.infos(tokens, &self.lexicon);
-        scorer.score(normalized, tokens, &infos, None, &complaint).0
+        let (ruled, clauses, evidence) = scorer.score(normalized, tokens, &infos, None, &complaint);
+        let complaint = matches!(ruled.label, Label::Negative | Label::Mixed);
+        let found = self
+            .taxonomy
+            .detect(normalized, tokens, &infos, &clauses, &hits, complaint);
+        let mut features = stack::Features::named();
+        let rules = Rules {
+            tokens,
+            infos: &infos,
+            clauses: &clauses,
+            evidence: &evidence,
+            hits: &hits,
+            found: &found,
+        };
+        rules.features(normalized, &self.taxonomy, &mut features);
+        (ruled.label, features)
     }
 
     pub fn normalize_and_cut<'a>(&self, normalized: &'a str) -> Vec<&'a str> {
@@ -255,6 +290,32 @@ impl Analyzer {
                 .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
                 .collect()
         })
+    }
+}
+
+/// What the rules made of a text, for the trained last stage.
+struct Rules<'a> {
+    tokens: &'a [&'a str],
+    infos: &'a [words::WordInfo],
+    clauses: &'a [sentiment::ClauseView],
+    evidence: &'a sentiment::Evidence,
+    hits: &'a painpoint::Hits,
+    found: &'a [String],
+}
+
+impl Rules<'_> {
+    fn features(&self, text: &str, taxonomy: &Taxonomy, out: &mut stack::Features) {
+        stack::extract(
+            text,
+            self.tokens,
+            self.infos,
+            self.clauses,
+            self.evidence,
+            out,
+        );
+        let found: Vec<&str> = self.found.iter().map(String::as_str).collect();
+        let (triggered, aspects) = taxonomy.mentioned(text, self.hits);
+        stack::extract_pains(&found, &triggered, &aspects, out);
     }
 }
 

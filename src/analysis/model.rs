@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 
 use super::keywords::Idf;
 use super::sentiment::{Label, Params, WordWeights};
+use super::stack::{Stacker, CLASSES};
 
 pub const MODEL_TSV: &str = include_str!("data/model.tsv");
 
@@ -16,6 +17,10 @@ pub struct Model {
     pub idf: HashMap<String, f32>,
     pub unseen_idf: f32,
     pub params: Params,
+    /// The trained last stage of sentiment (empty: the rules decide alone).
+    pub stacker: Stacker,
+    /// The last stage's weights by feature name, as training writes them (not kept on load).
+    pub stack_rows: Vec<(String, [f32; CLASSES])>,
     /// Free-text lines on where the model came from (sources, licences, command).
     pub provenance: Vec<String>,
 }
@@ -59,6 +64,14 @@ impl Model {
             else {
                 continue;
             };
+            if kind == "s" {
+                let values: Result<Vec<f32>, _> =
+                    std::iter::once(value).chain(cols).map(str::parse).collect();
+                if let Some(w) = values.ok().and_then(|v| <[f32; CLASSES]>::try_from(v).ok()) {
+                    m.stacker.insert(key, w);
+                }
+                continue;
+            }
             let Ok(v) = value.parse::<f32>() else {
                 continue;
             };
@@ -106,6 +119,13 @@ impl Model {
         weights.sort_by(|a, b| a.0.cmp(b.0));
         for (w, v) in weights {
             let _ = writeln!(out, "w\t{w}\t{v:.3}");
+        }
+        for (name, w) in &self.stack_rows {
+            let _ = write!(out, "s\t{name}");
+            for v in w {
+                let _ = write!(out, "\t{v:.4}");
+            }
+            out.push('\n');
         }
         let mut idf: Vec<_> = self.idf.iter().collect();
         idf.sort_by(|a, b| a.0.cmp(b.0));

@@ -227,8 +227,6 @@ impl Taxonomy {
         }
     }
 
-    /// Does this clause name a problem (a strong trigger, not denied, not fixed)? Used as
-    /// evidence of a complaint by the sentiment scorer.
     /// Every trigger and aspect in a text, found once (leftmost-longest) for all its clauses.
     pub fn hits(&self, text: &str) -> Hits {
         Hits {
@@ -250,6 +248,32 @@ impl Taxonomy {
                         .iter()
                         .any(|t| !t.weak && self.categories[t.category].id != "feature_request")
             })
+    }
+
+    /// The categories whose trigger words, and those whose aspect words, a text holds at all
+    /// (denied, praised or fixed alike), each once: evidence for the trained last stage.
+    pub fn mentioned(&self, text: &str, hits: &Hits) -> (Vec<&str>, Vec<&str>) {
+        let mut triggered = vec![false; self.categories.len()];
+        for (_, _, p) in &hits.triggers {
+            for t in &self.trigger_meta[*p] {
+                triggered[t.category] = true;
+            }
+        }
+        let mut aspects = vec![false; self.categories.len()];
+        for (_, _, p) in hits.aspects(self, text) {
+            for c in &self.aspect_meta[*p] {
+                aspects[*c] = true;
+            }
+        }
+        let ids = |on: Vec<bool>| -> Vec<&str> {
+            self.categories
+                .iter()
+                .zip(on)
+                .filter(|(_, f)| *f)
+                .map(|(c, _)| c.id.as_str())
+                .collect()
+        };
+        (ids(triggered), ids(aspects))
     }
 
     /// Every aspect word, for the word table.

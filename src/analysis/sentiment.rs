@@ -74,6 +74,38 @@ impl Default for Params {
     }
 }
 
+/// What the rules saw in a text, for the trained last stage to weigh (`stack.rs`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Evidence {
+    /// The weighted sum over clauses, after contrast and sarcasm.
+    pub total: f32,
+    pub pos_mass: f32,
+    pub neg_mass: f32,
+    /// The strongest clause of praise and of complaint.
+    pub praised: f32,
+    pub blamed: f32,
+    /// The clauses after the last contrast marker (0 without one).
+    pub decisive: f32,
+    pub first: f32,
+    pub last: f32,
+    /// How much the named problems (pain-point triggers) weighed as complaints.
+    pub complaint: f32,
+    pub clauses: usize,
+    pub questions: usize,
+    pub sarcastic: bool,
+    pub contrast: bool,
+    pub request: bool,
+    pub inquiry: bool,
+    pub resolved: bool,
+    pub not_ours: bool,
+    pub acknowledgement: bool,
+    /// The label the rules alone give.
+    pub rule: Label,
+}
+
+/// Scale of the word weights a workspace learned from its own corrections.
+const WORKSPACE_SCALE: f32 = 0.35;
+
 /// Words learned from data: the shipped model, or a workspace's corrections on top of it.
 pub trait WordWeights {
     fn weight(&self, word: &str) -> Option<f32>;
@@ -185,7 +217,7 @@ impl Scorer<'_> {
             return info.sentiment;
         }
         let extra = workspace.and_then(|w| w.weight(token)).unwrap_or(0.0);
-        (info.learned + extra) * self.params.model_scale
+        info.learned * self.params.model_scale + extra * WORKSPACE_SCALE
     }
 
     fn split_clauses(&self, text: &str, tokens: &[&str], infos: &[WordInfo]) -> Vec<Clause> {
@@ -332,7 +364,7 @@ impl Scorer<'_> {
         infos: &[WordInfo],
         workspace: Option<&dyn WordWeights>,
         complaint: &dyn Fn(&Range<usize>) -> f32,
-    ) -> (Sentiment, Vec<ClauseView>) {
+    ) -> (Sentiment, Vec<ClauseView>, Evidence) {
         let cues = self.lexicon.cues(text);
         let mut clauses = self.split_clauses(text, tokens, infos);
         for c in &mut clauses {
@@ -358,6 +390,8 @@ impl Scorer<'_> {
         let mut neg_mass = 0.0f32;
         let mut total = 0.0f32;
         let mut strongest_negative = 0.0f32;
+        let (mut complaint_mass, mut questions, mut requested, mut acknowledged) =
+            (0.0f32, 0, false, false);
         for (ci, clause) in clauses.iter_mut().enumerate() {
             let toks = &tokens[clause.tokens.clone()];
             let toks_info = &infos[clause.tokens.clone()];
@@ -374,8 +408,11 @@ impl Scorer<'_> {
                     complaint(r)
                 }
             };
+            complaint_mass += evidence(&range);
+            acknowledged |= ack;
             let complaint_question = cues.any(&range, cue::COMPLAINT_QUESTION);
             let question = clause.question || is_question(text, &range, &cues, self.lexicon);
+            questions += question as usize;
             let base = if ack {
                 0.0
             } else {
@@ -400,6 +437,7 @@ impl Scorer<'_> {
             }
             strongest_negative = strongest_negative.min(s);
             let request = cues.any(&range, cue::REQUEST);
+            requested |= request;
             if (request || opens_with_request) && s > -2.0 {
                 s *= 0.2;
             }
@@ -425,8 +463,8 @@ impl Scorer<'_> {
         }
         // The clause after a contrast decides (挺好用的，就是有点卡; 贵了点，但值这个价): when
         // it has a clear polarity of its own, the text takes it.
-        if let Some(k) = last_after {
-            let decisive = clauses[k..].iter().map(|c| c.raw).sum::<f32>();
+        let decisive = last_after.map_or(0.0, |k| clauses[k..].iter().map(|c| c.raw).sum::<f32>());
+        if last_after.is_some() {
             let floor = if decisive > 0.0 {
                 self.params.positive_at
             } else {
@@ -478,6 +516,27 @@ impl Scorer<'_> {
             }
         };
         let score = (total / 2.5).tanh();
+        let evidence = Evidence {
+            total,
+            pos_mass,
+            neg_mass,
+            praised,
+            blamed,
+            decisive,
+            first: clauses.first().map_or(0.0, |c| c.raw),
+            last: clauses.last().map_or(0.0, |c| c.raw),
+            complaint: complaint_mass,
+            clauses: clauses.len(),
+            questions,
+            sarcastic,
+            contrast,
+            request: requested || opens_with_request,
+            inquiry,
+            resolved: clauses.iter().any(|c| c.resolved),
+            not_ours: clauses.iter().any(|c| c.not_ours),
+            acknowledgement: acknowledged,
+            rule: label,
+        };
         let views = clauses
             .iter()
             .map(|c| ClauseView {
@@ -497,6 +556,7 @@ impl Scorer<'_> {
                 confidence,
             },
             views,
+            evidence,
         )
     }
 }
