@@ -4,7 +4,7 @@
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, Anchored, Input, MatchKind, StartKind};
+use super::phrases::PhraseSet;
 
 const SENTIMENT: &str = include_str!("data/sentiment.tsv");
 const NEGATIONS: &str = include_str!("data/negations.txt");
@@ -15,41 +15,14 @@ const SARCASM: &str = include_str!("data/sarcasm.txt");
 const REQUESTS: &str = include_str!("data/requests.txt");
 const QUESTIONS: &str = include_str!("data/questions.txt");
 
-/// A list of phrases searched in one pass (the lists are long; texts are searched often).
+/// A list of cue phrases (all lists are searched together, by [`Lexicon::cues`]).
 pub struct Phrases {
     pub list: Vec<String>,
-    matcher: Option<AhoCorasick>,
 }
 
 impl Phrases {
     pub fn new(list: Vec<String>) -> Self {
-        let matcher = AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostLongest)
-            .start_kind(StartKind::Both)
-            .build(&list)
-            .ok()
-            .filter(|_| !list.is_empty());
-        Self { list, matcher }
-    }
-
-    /// Does any phrase occur in `text`?
-    pub fn any_in(&self, text: &str) -> bool {
-        self.matcher.as_ref().is_some_and(|m| m.is_match(text))
-    }
-
-    /// Does `text` start with one of the phrases?
-    pub fn starts(&self, text: &str) -> bool {
-        self.matcher
-            .as_ref()
-            .is_some_and(|m| m.is_match(Input::new(text).anchored(Anchored::Yes)))
-    }
-
-    /// Is there a phrase in `text` for which `keep(offset, phrase)` holds?
-    pub fn any_where(&self, text: &str, keep: impl Fn(usize, &str) -> bool) -> bool {
-        self.matcher.as_ref().is_some_and(|m| {
-            m.find_iter(text)
-                .any(|h| keep(h.start(), &text[h.start()..h.end()]))
-        })
+        Self { list }
     }
 }
 
@@ -117,7 +90,7 @@ pub struct Lexicon {
     /// A clause about someone else's product, or a fear that did not come true (隔壁那家…,
     /// 原以为…), reports no problem of this one.
     pub not_ours: Phrases,
-    cue_matcher: Option<AhoCorasick>,
+    cue_matcher: PhraseSet,
     cue_kinds: Vec<u8>,
 }
 
@@ -194,14 +167,18 @@ fn words_in(src: &str, wanted: &[&str]) -> Vec<String> {
 impl Lexicon {
     /// Finds every cue phrase of every list in one pass.
     pub fn cues(&self, text: &str) -> Cues {
-        let hits = match &self.cue_matcher {
-            Some(m) => m
-                .find_overlapping_iter(text)
-                .map(|h| (h.start(), h.end(), self.cue_kinds[h.pattern().as_usize()]))
-                .collect(),
-            None => Vec::new(),
-        };
+        let hits = self
+            .cue_matcher
+            .find_overlapping(text)
+            .into_iter()
+            .map(|(start, end, p)| (start, end, self.cue_kinds[p]))
+            .collect();
         Cues { hits }
+    }
+
+    #[cfg(test)]
+    pub fn cue_list(&self) -> Vec<String> {
+        self.cue_matcher.phrases().map(str::to_owned).collect()
     }
 
     fn with_cue_matcher(mut self) -> Self {
@@ -221,11 +198,7 @@ impl Lexicon {
         }
         let patterns: Vec<String> = kinds.keys().cloned().collect();
         self.cue_kinds = kinds.into_values().collect();
-        // A DFA: more memory at start-up, fastest search (it runs once per analysed text).
-        self.cue_matcher = AhoCorasick::builder()
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&patterns)
-            .ok();
+        self.cue_matcher = PhraseSet::new(&patterns);
         self
     }
 
@@ -275,7 +248,7 @@ impl Lexicon {
             complaint_questions: Phrases::new(words_in(QUESTIONS, &["complaint"])),
             resolution: Phrases::new(RESOLUTION.iter().map(|s| (*s).to_owned()).collect()),
             not_ours: Phrases::new(NOT_OURS.iter().map(|s| (*s).to_owned()).collect()),
-            cue_matcher: None,
+            cue_matcher: PhraseSet::default(),
             cue_kinds: Vec::new(),
         }
         .with_cue_matcher()

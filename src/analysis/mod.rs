@@ -9,6 +9,7 @@ pub mod lexicon;
 pub mod model;
 pub mod normalize;
 pub mod painpoint;
+pub mod phrases;
 pub mod pii;
 pub mod segment;
 pub mod sentiment;
@@ -187,7 +188,7 @@ impl Analyzer {
         let sentiment = if stacker.is_empty() {
             ruled
         } else {
-            let mut features = stack::Features::default();
+            let mut scoring = stacker.scoring();
             let rules = Rules {
                 tokens: &tokens,
                 infos: &infos,
@@ -196,8 +197,8 @@ impl Analyzer {
                 hits: &hits,
                 found: &pain_points,
             };
-            rules.features(&n.text, taxonomy, &mut features);
-            let stacked = stacker.sentiment(&features);
+            rules.features(&n.text, taxonomy, &mut scoring);
+            let stacked = stack::Stacker::decide(scoring.logits);
             // The pain points the rules find depend on whether the text complains at all.
             if complains(stacked.label) != complains(ruled.label) {
                 pain_points = detect(complains(stacked.label));
@@ -245,7 +246,7 @@ impl Analyzer {
         let found = self
             .taxonomy
             .detect(normalized, tokens, &infos, &clauses, &hits, complaint);
-        let mut features = stack::Features::named();
+        let mut features = stack::Features::default();
         let rules = Rules {
             tokens,
             infos: &infos,
@@ -304,7 +305,7 @@ struct Rules<'a> {
 }
 
 impl Rules<'_> {
-    fn features(&self, text: &str, taxonomy: &Taxonomy, out: &mut stack::Features) {
+    fn features(&self, text: &str, taxonomy: &Taxonomy, out: &mut impl stack::Sink) {
         stack::extract(
             text,
             self.tokens,
@@ -314,8 +315,7 @@ impl Rules<'_> {
             out,
         );
         let found: Vec<&str> = self.found.iter().map(String::as_str).collect();
-        let (triggered, aspects) = taxonomy.mentioned(text, self.hits);
-        stack::extract_pains(&found, &triggered, &aspects, out);
+        stack::extract_pains(&found, &taxonomy.triggered(self.hits), out);
     }
 }
 

@@ -42,7 +42,9 @@ pub fn normalize(raw: &str) -> Normalized {
     let mut topics = Vec::new();
     // Cheap byte checks first: most feedback has no URL, mention or topic.
     let lower_has = |needle: &str| {
+        let first = needle.as_bytes()[0];
         raw.len() >= needle.len()
+            && raw.bytes().any(|b| b.eq_ignore_ascii_case(&first))
             && raw
                 .as_bytes()
                 .windows(needle.len())

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use super::phrases::PhraseSet;
 use serde::{Deserialize, Serialize};
 
 use std::ops::Range;
@@ -106,41 +106,19 @@ pub struct Hits {
 impl Hits {
     fn aspects(&self, taxonomy: &Taxonomy, text: &str) -> &[(usize, usize, usize)] {
         self.aspects
-            .get_or_init(|| find_all(&taxonomy.aspects, text))
+            .get_or_init(|| taxonomy.aspects.find_longest(text))
     }
-}
-
-fn find_all(m: &Option<AhoCorasick>, text: &str) -> Vec<(usize, usize, usize)> {
-    m.as_ref()
-        .map(|m| {
-            m.find_iter(text)
-                .map(|h| (h.start(), h.end(), h.pattern().as_usize()))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 pub struct Taxonomy {
     pub categories: Vec<Category>,
-    triggers: Option<AhoCorasick>,
+    triggers: PhraseSet,
     trigger_meta: Vec<Vec<Trigger>>,
-    aspects: Option<AhoCorasick>,
+    aspects: PhraseSet,
     aspect_meta: Vec<Vec<usize>>,
     aspect_words: HashSet<String>,
     /// Normalised content-token sets of custom categories' examples, by category index.
     examples: Vec<(usize, HashSet<String>)>,
-}
-
-fn matcher(patterns: &[String]) -> Option<AhoCorasick> {
-    if patterns.is_empty() {
-        return None;
-    }
-    // A DFA: more memory at start-up, fastest search (every analysed text is scanned).
-    AhoCorasick::builder()
-        .match_kind(MatchKind::LeftmostLongest)
-        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-        .build(patterns)
-        .ok()
 }
 
 impl Taxonomy {
@@ -218,9 +196,9 @@ impl Taxonomy {
         let aspect_set: HashSet<String> = aspect_list.iter().cloned().collect();
         Self {
             categories,
-            triggers: matcher(&trigger_list),
+            triggers: PhraseSet::new(&trigger_list),
             trigger_meta: trigger_words.into_values().collect(),
-            aspects: matcher(&aspect_list),
+            aspects: PhraseSet::new(&aspect_list),
             aspect_meta: aspect_words.into_values().collect(),
             aspect_words: aspect_set,
             examples,
@@ -230,7 +208,7 @@ impl Taxonomy {
     /// Every trigger and aspect in a text, found once (leftmost-longest) for all its clauses.
     pub fn hits(&self, text: &str) -> Hits {
         Hits {
-            triggers: find_all(&self.triggers, text),
+            triggers: self.triggers.find_longest(text),
             aspects: std::cell::OnceCell::new(),
         }
     }
@@ -250,30 +228,31 @@ impl Taxonomy {
             })
     }
 
-    /// The categories whose trigger words, and those whose aspect words, a text holds at all
-    /// (denied, praised or fixed alike), each once: evidence for the trained last stage.
-    pub fn mentioned(&self, text: &str, hits: &Hits) -> (Vec<&str>, Vec<&str>) {
-        let mut triggered = vec![false; self.categories.len()];
+    /// The categories whose trigger words a text holds at all (denied, praised or fixed
+    /// alike), each once: evidence for the trained last stage.
+    pub fn triggered(&self, hits: &Hits) -> Vec<&str> {
+        let mut on = vec![false; self.categories.len()];
         for (_, _, p) in &hits.triggers {
             for t in &self.trigger_meta[*p] {
-                triggered[t.category] = true;
+                on[t.category] = true;
             }
         }
-        let mut aspects = vec![false; self.categories.len()];
-        for (_, _, p) in hits.aspects(self, text) {
-            for c in &self.aspect_meta[*p] {
-                aspects[*c] = true;
-            }
-        }
-        let ids = |on: Vec<bool>| -> Vec<&str> {
-            self.categories
-                .iter()
-                .zip(on)
-                .filter(|(_, f)| *f)
-                .map(|(c, _)| c.id.as_str())
-                .collect()
-        };
-        (ids(triggered), ids(aspects))
+        self.categories
+            .iter()
+            .zip(on)
+            .filter(|(_, f)| *f)
+            .map(|(c, _)| c.id.as_str())
+            .collect()
+    }
+
+    #[cfg(test)]
+    pub fn trigger_list(&self) -> Vec<String> {
+        self.triggers.phrases().map(str::to_owned).collect()
+    }
+
+    #[cfg(test)]
+    pub fn aspect_list(&self) -> Vec<String> {
+        self.aspects.phrases().map(str::to_owned).collect()
     }
 
     /// Every aspect word, for the word table.

@@ -187,9 +187,30 @@ const ACKNOWLEDGEMENTS: [&str; 14] = [
     "谢谢",
 ];
 
-const CLAUSE_END: [&str; 12] = [
-    ",", "。", ".", "!", "?", ";", "~", "…", "…", ":", "\"", "、",
-];
+/// A token that ends a clause: one or more of these marks (asked of every token, so a
+/// match on characters rather than a search of a list of strings).
+fn ends_clause(token: &str) -> bool {
+    !token.is_empty()
+        && token.chars().all(|c| {
+            matches!(
+                c,
+                ',' | '。'
+                    | '.'
+                    | '!'
+                    | '?'
+                    | ';'
+                    | '~'
+                    | '…'
+                    | ':'
+                    | '"'
+                    | '、'
+                    | '，'
+                    | '！'
+                    | '？'
+                    | '；'
+            )
+        })
+}
 /// Prohibitives ask for something to stop; they do not negate a quality (希望不要再闪退).
 const PROHIBITIVE: [&str; 5] = ["不要", "别", "不想", "不让", "别再"];
 const OPEN_QUOTES: [char; 4] = ['“', '"', '「', '『'];
@@ -260,8 +281,7 @@ impl Scorer<'_> {
                 start = i;
                 marker = Marker::None;
             }
-            if CLAUSE_END.contains(tok) || tok.chars().all(|c| "，。！？；~…!?.".contains(c))
-            {
+            if ends_clause(tok) {
                 let question = tok.contains('?') || tok.contains('？');
                 push(&mut clauses, start..i, marker, question);
                 start = i + 1;

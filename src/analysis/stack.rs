@@ -6,7 +6,7 @@
 //! cues, the taxonomy); the words carry the many small signals no one writes rules for.
 //! `tingjian train sentiment` fits it; `data/model.tsv` ships it.
 
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use rustc_hash::FxHashMap as HashMap;
 
 use super::sentiment::{ClauseView, Evidence, Label, Sentiment};
 use super::words::{Negation, WordInfo};
@@ -14,123 +14,145 @@ use super::words::{Negation, WordInfo};
 /// Sentiment classes in [`Label::ALL`] order: positive, negative, neutral, mixed.
 pub const CLASSES: usize = 4;
 
-/// A feature's key: FNV-1a over its name, so that the name need not be built to look it up.
-#[derive(Clone, Copy)]
-struct Key(u64);
+/// FNV-1a of a string: each token is hashed once per text, and a feature's key is mixed
+/// from its prefix's and its words' hashes, so no feature name is built to look it up.
+fn fnv(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
 
-impl Key {
-    const START: Key = Key(0xcbf2_9ce4_8422_2325);
+fn mix(key: u64, part: u64) -> u64 {
+    (key.rotate_left(5) ^ part).wrapping_mul(0x517c_c1b7_2722_0a95)
+}
 
-    fn add(self, s: &str) -> Key {
-        Key(s.bytes().fold(self.0, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-        }))
-    }
-
-    fn of(name: &str) -> u64 {
-        Key::START.add(name).0
+/// The key of a feature name as the model file spells it: a prefix up to and including its
+/// first `:` (`u:`, `b:`, `d:` …), then words separated by single spaces (`b:不 好用`).
+pub fn key_of(name: &str) -> u64 {
+    match name.find(':') {
+        Some(i) => name[i + 1..]
+            .split(' ')
+            .fold(fnv(&name[..=i]), |k, part| mix(k, fnv(part))),
+        None => fnv(name),
     }
 }
 
-/// The features of one text: hashed keys with values, and (when training) their names.
+fn key(prefix: &str, parts: &[u64]) -> u64 {
+    parts.iter().fold(fnv(prefix), |k, h| mix(k, *h))
+}
+
+/// Where features go: straight into a model's sums when analysing, into a list with their
+/// names when training.
+pub trait Sink {
+    /// A feature: its key, its prefix and words (for its name), and its value.
+    fn feature(&mut self, key: u64, prefix: &str, words: &[&str], value: f32);
+}
+
+/// The features of one text as training keeps them: keys with values, and their names.
 #[derive(Default)]
 pub struct Features {
     pub values: Vec<(u64, f32)>,
-    pub names: Option<Vec<String>>,
+    pub names: Vec<String>,
 }
 
-impl Features {
-    pub fn named() -> Self {
-        Self {
-            values: Vec::new(),
-            names: Some(Vec::new()),
-        }
-    }
-
-    fn push(&mut self, parts: &[&str], value: f32) {
-        let key = parts.iter().fold(Key::START, |k, p| k.add(p)).0;
-        self.push_key(key, parts, value);
-    }
-
-    fn push_key(&mut self, key: u64, parts: &[&str], value: f32) {
+impl Sink for Features {
+    fn feature(&mut self, key: u64, prefix: &str, words: &[&str], value: f32) {
         self.values.push((key, value));
-        if let Some(names) = &mut self.names {
-            names.push(parts.concat());
-        }
+        self.names.push(format!("{prefix}{}", words.join(" ")));
     }
+}
 
-    fn flag(&mut self, name: &str, on: bool) {
-        if on {
-            self.push(&[name], 1.0);
-        }
-    }
+/// A model's sums over a text's features, built as they come.
+pub struct Scoring<'a, const N: usize> {
+    model: &'a Linear<N>,
+    pub logits: [f32; N],
+}
 
-    /// A strength, squashed into (−1, 1).
-    fn strength(&mut self, name: &str, value: f32) {
-        if value != 0.0 {
-            self.push(&[name], (value / 2.0).tanh());
+impl<const N: usize> Sink for Scoring<'_, N> {
+    fn feature(&mut self, key: u64, _: &str, _: &[&str], value: f32) {
+        if let Some(w) = self.model.weights.get(&key) {
+            for (l, w) in self.logits.iter_mut().zip(w) {
+                *l += w * value;
+            }
         }
     }
 }
 
-/// A token is a feature when it holds no whitespace (names are stored tab-separated).
+/// A feature named by a prefix and one word.
+fn word(out: &mut impl Sink, prefix: &str, w: &str, value: f32) {
+    out.feature(key(prefix, &[fnv(w)]), prefix, &[w], value);
+}
+
+fn flag(out: &mut impl Sink, name: &str, on: bool) {
+    if on {
+        word(out, "f:", name, 1.0);
+    }
+}
+
+/// A strength, squashed into (−1, 1).
+fn strength(out: &mut impl Sink, name: &str, value: f32) {
+    if value != 0.0 {
+        word(out, "d:", name, (value / 2.0).tanh());
+    }
+}
+
+/// A token is a feature when it holds no whitespace (names are stored tab-separated, their
+/// words space-separated).
 fn usable(token: &str) -> bool {
     !token.is_empty() && !token.chars().any(char::is_whitespace)
 }
 
 const LENGTHS: [(usize, &str); 5] = [
-    (4, "len:4"),
-    (12, "len:12"),
-    (30, "len:30"),
-    (80, "len:80"),
-    (usize::MAX, "len:long"),
+    (4, "4"),
+    (12, "12"),
+    (30, "30"),
+    (80, "80"),
+    (usize::MAX, "long"),
 ];
 
-/// Everything the last stage looks at.
+/// Everything the last stage looks at, but the pain points (`extract_pains`). A word that
+/// comes twice counts twice.
 pub fn extract(
     text: &str,
     tokens: &[&str],
     infos: &[WordInfo],
     clauses: &[ClauseView],
     ev: &Evidence,
-    out: &mut Features,
+    out: &mut impl Sink,
 ) {
-    out.values.clear();
-    if let Some(n) = &mut out.names {
-        n.clear();
-    }
-    out.push(&["bias"], 1.0);
-    out.strength("d:total", ev.total);
-    out.strength("d:pos", ev.pos_mass);
-    out.strength("d:neg", ev.neg_mass);
-    out.strength("d:praised", ev.praised);
-    out.strength("d:blamed", ev.blamed);
-    out.strength("d:decisive", ev.decisive);
-    out.strength("d:first", ev.first);
-    out.strength("d:last", ev.last);
-    out.strength("d:complaint", ev.complaint);
-    out.flag("f:sarcastic", ev.sarcastic);
-    out.flag("f:contrast", ev.contrast);
-    out.flag("f:question", ev.questions > 0);
-    out.flag(
-        "f:all_questions",
+    out.feature(fnv("bias"), "bias", &[], 1.0);
+    strength(out, "total", ev.total);
+    strength(out, "pos", ev.pos_mass);
+    strength(out, "neg", ev.neg_mass);
+    strength(out, "praised", ev.praised);
+    strength(out, "blamed", ev.blamed);
+    strength(out, "decisive", ev.decisive);
+    strength(out, "first", ev.first);
+    strength(out, "last", ev.last);
+    strength(out, "complaint", ev.complaint);
+    flag(out, "sarcastic", ev.sarcastic);
+    flag(out, "contrast", ev.contrast);
+    flag(out, "question", ev.questions > 0);
+    flag(
+        out,
+        "all_questions",
         ev.questions > 0 && ev.questions == ev.clauses,
     );
-    out.flag("f:request", ev.request);
-    out.flag("f:inquiry", ev.inquiry);
-    out.flag("f:resolved", ev.resolved);
-    out.flag("f:not_ours", ev.not_ours);
-    out.flag("f:ack", ev.acknowledgement);
-    out.flag("f:one_clause", ev.clauses <= 1);
-    out.push(&["r:", ev.rule.as_str()], 1.0);
+    flag(out, "request", ev.request);
+    flag(out, "inquiry", ev.inquiry);
+    flag(out, "resolved", ev.resolved);
+    flag(out, "not_ours", ev.not_ours);
+    flag(out, "ack", ev.acknowledgement);
+    flag(out, "one_clause", ev.clauses <= 1);
+    word(out, "r:", ev.rule.as_str(), 1.0);
     let chars = text.chars().count();
     if let Some((_, name)) = LENGTHS.iter().find(|(n, _)| chars <= *n) {
-        out.push(&[name], 1.0);
+        word(out, "len:", name, 1.0);
     }
+    let (unigram, bigram, negated, last) = (fnv("u:"), fnv("b:"), fnv("n:"), fnv("l:"));
     let last_clause = clauses.last().map_or(0..0, |c| c.tokens.clone());
-    let mut seen: HashSet<u64> = HashSet::default();
     let mut negated_until = 0;
-    let mut prev: Option<&str> = None;
+    let mut prev: Option<(&str, u64)> = None;
     for (i, (tok, info)) in tokens.iter().zip(infos).enumerate() {
         if !usable(tok) {
             prev = None;
@@ -141,37 +163,29 @@ pub fn extract(
         } else if tok.chars().all(|c| c.is_ascii_punctuation()) {
             negated_until = 0;
         }
-        let mut once = |out: &mut Features, parts: &[&str]| {
-            let key = parts.iter().fold(Key::START, |k, p| k.add(p)).0;
-            if seen.insert(key) {
-                out.push_key(key, parts, 1.0);
-            }
-        };
-        once(out, &["u:", tok]);
-        if let Some(p) = prev {
-            once(out, &["b:", p, " ", tok]);
+        let h = fnv(tok);
+        out.feature(mix(unigram, h), "u:", &[tok], 1.0);
+        if let Some((p, ph)) = prev {
+            out.feature(mix(mix(bigram, ph), h), "b:", &[p, tok], 1.0);
         }
         if i < negated_until && info.negation == Negation::None && !info.stop {
-            once(out, &["n:", tok]);
+            out.feature(mix(negated, h), "n:", &[tok], 1.0);
         }
         if last_clause.contains(&i) && !info.stop {
-            once(out, &["l:", tok]);
+            out.feature(mix(last, h), "l:", &[tok], 1.0);
         }
-        prev = Some(tok);
+        prev = Some((tok, h));
     }
 }
 
 /// What the rules said of pain points: the categories they found, and those whose trigger
-/// or aspect words appear at all.
-pub fn extract_pains(found: &[&str], triggered: &[&str], aspects: &[&str], out: &mut Features) {
+/// words appear at all.
+pub fn extract_pains(found: &[&str], triggered: &[&str], out: &mut impl Sink) {
     for id in found {
-        out.push(&["pr:", id], 1.0);
+        word(out, "pr:", id, 1.0);
     }
     for id in triggered {
-        out.push(&["pt:", id], 1.0);
-    }
-    for id in aspects {
-        out.push(&["pa:", id], 1.0);
+        word(out, "pt:", id, 1.0);
     }
 }
 
@@ -195,19 +209,28 @@ impl<const N: usize> Linear<N> {
     }
 
     pub fn insert(&mut self, name: &str, w: [f32; N]) {
-        self.weights.insert(Key::of(name), w);
+        *self.slot(key_of(name)) = w;
+    }
+
+    /// The weights of a key, zero until set.
+    fn slot(&mut self, key: u64) -> &mut [f32; N] {
+        self.weights.entry(key).or_insert([0.0; N])
+    }
+
+    /// Sums to feed features into as they are extracted.
+    pub fn scoring(&self) -> Scoring<'_, N> {
+        Scoring {
+            model: self,
+            logits: [0.0; N],
+        }
     }
 
     pub fn logits(&self, features: &Features) -> [f32; N] {
-        let mut logits = [0.0f32; N];
+        let mut scoring = self.scoring();
         for (key, v) in &features.values {
-            if let Some(w) = self.weights.get(key) {
-                for c in 0..N {
-                    logits[c] += w[c] * v;
-                }
-            }
+            scoring.feature(*key, "", &[], *v);
         }
-        logits
+        scoring.logits
     }
 }
 
@@ -218,7 +241,12 @@ impl Linear<CLASSES> {
     /// The label, a score from −1 to 1 (how much more likely praise is than complaint) and
     /// the confidence (the label's probability).
     pub fn sentiment(&self, features: &Features) -> Sentiment {
-        let p = softmax(self.logits(features));
+        Self::decide(self.logits(features))
+    }
+
+    /// The sentiment its sums say.
+    pub fn decide(logits: [f32; CLASSES]) -> Sentiment {
+        let p = softmax(logits);
         let (best, confidence) = p
             .iter()
             .copied()
@@ -287,8 +315,7 @@ fn fit<const N: usize>(
     let mut count: HashMap<u64, usize> = HashMap::default();
     let mut names: HashMap<u64, &str> = HashMap::default();
     for ex in examples {
-        let listed = ex.names.iter().flatten();
-        for ((key, _), name) in ex.values.iter().zip(listed) {
+        for ((key, _), name) in ex.values.iter().zip(&ex.names) {
             *count.entry(*key).or_default() += 1;
             names.entry(*key).or_insert(name);
         }
@@ -309,7 +336,7 @@ fn fit<const N: usize>(
         for &i in &order {
             let grad = loss(i, model.logits(examples[i]));
             for (k, v) in examples[i].values.iter().filter(|(k, _)| kept(k)) {
-                let wk = model.weights.entry(*k).or_insert([0.0; N]);
+                let wk = model.slot(*k);
                 let gk = g2.entry(*k).or_insert([0.0; N]);
                 for c in 0..N {
                     let g = grad[c] * v + opts.l2 * wk[c];
@@ -334,19 +361,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn keys_hash_names_the_same_whole_or_in_parts() {
-        let mut f = Features::named();
-        f.push(&["b:", "不", " ", "好用"], 1.0);
-        assert_eq!(f.values[0].0, Key::of("b:不 好用"));
-        assert_eq!(f.names.unwrap()[0], "b:不 好用");
+    fn keys_are_the_same_from_names_and_from_parts() {
+        let mut f = Features::default();
+        f.feature(
+            mix(mix(fnv("b:"), fnv("不")), fnv("好用")),
+            "b:",
+            &["不", "好用"],
+            1.0,
+        );
+        word(&mut f, "d:", "total", 0.5);
+        f.feature(fnv("bias"), "bias", &[], 1.0);
+        assert_eq!(f.names, ["b:不 好用", "d:total", "bias"]);
+        for ((key, _), name) in f.values.iter().zip(&f.names) {
+            assert_eq!(*key, key_of(name), "{name}");
+        }
+        assert_eq!(key_of("u:http:"), mix(fnv("u:"), fnv("http:")));
     }
 
     #[test]
     fn fitting_separates_two_words() {
-        let example = |word: &str, class: usize| {
-            let mut features = Features::named();
-            features.push(&["bias"], 1.0);
-            features.push(&["u:", word], 1.0);
+        let example = |w: &str, class: usize| {
+            let mut features = Features::default();
+            super::word(&mut features, "u:", w, 1.0);
+            features.feature(fnv("bias"), "bias", &[], 1.0);
             (features, class)
         };
         let data: Vec<(Features, usize)> = (0..20)
