@@ -34,8 +34,13 @@ pub const DEFAULT_IDS: [&str; 12] = [
 ];
 
 /// Negations that, right before a trigger, deny the problem (不卡, 没有广告, 一点都不卡).
-const DENIALS: [&str; 24] = [
+const DENIALS: [&str; 29] = [
     "不",
+    "没什么",
+    "没啥",
+    "没有更多",
+    "没有其他",
+    "暂无",
     "没",
     "没有",
     "无",

@@ -396,7 +396,9 @@ impl Scorer<'_> {
         }
         let has_after = clauses.iter().any(|c| c.marker == Marker::After);
         let has_concession = clauses.iter().any(|c| c.marker == Marker::Concessive);
-        let has_now = infos.iter().any(|i| i.now);
+        // A later word of the present (现在, 这次) or a problem said to be fixed (测试版完全
+        // 解决了) puts the past clauses behind.
+        let has_now = infos.iter().any(|i| i.now) || clauses.iter().skip(1).any(|c| c.resolved);
         let last_after = clauses.iter().rposition(|c| c.marker == Marker::After);
         // A text that opens with a request (建议增加离线编辑，出差时没法用) explains it
         // afterwards; the explanation is not a complaint unless it is a strong one.

@@ -77,7 +77,17 @@ const DEGREE_PREFIXES: [(&str, f32); 12] = [
 ];
 const PARTICLES: [char; 10] = ['了', '的', '啊', '呀', '哦', '啦', '过', '得', '吧', '呢'];
 pub const PAST: [&str; 6] = ["以前", "之前", "原来", "过去", "刚开始", "一开始"];
-pub const NOW: [&str; 7] = ["现在", "后来", "终于", "目前", "如今", "更新后", "最近"];
+pub const NOW: [&str; 9] = [
+    "现在",
+    "后来",
+    "终于",
+    "目前",
+    "如今",
+    "更新后",
+    "最近",
+    "这次",
+    "今年",
+];
 
 pub struct WordTable {
     words: HashMap<Box<str>, WordInfo>,
