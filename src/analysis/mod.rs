@@ -33,7 +33,7 @@ use sentiment::{Scorer, WordWeights};
 
 /// Changes whenever the engine or its data change in a way that changes results: stored
 /// analyses carry it, and `tingjian reanalyze` brings older ones up to date.
-pub const ANALYZER_VERSION: &str = "2026.11.29-5";
+pub const ANALYZER_VERSION: &str = "2026.11.29-6";
 
 /// How much naming a problem (a pain-point trigger) weighs as a complaint in its clause.
 const PROBLEM_WEIGHT: f32 = 1.0;
@@ -198,7 +198,7 @@ impl Analyzer {
                 found: &pain_points,
             };
             rules.features(&n.text, taxonomy, &mut scoring);
-            let stacked = stack::Stacker::decide(scoring.logits);
+            let stacked = stack::Stacker::decide(scoring.logits, self.model.params.mixed_margin);
             // The pain points the rules find depend on whether the text complains at all.
             if complains(stacked.label) != complains(ruled.label) {
                 pain_points = detect(complains(stacked.label));

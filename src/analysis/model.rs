@@ -87,6 +87,7 @@ impl Model {
                     "positive_at" => m.params.positive_at = v,
                     "negative_at" => m.params.negative_at = v,
                     "mixed_at" => m.params.mixed_at = v,
+                    "mixed_margin" => m.params.mixed_margin = v,
                     "unseen_idf" => m.unseen_idf = v,
                     _ => {}
                 },
@@ -111,6 +112,7 @@ impl Model {
             ("positive_at", p.positive_at),
             ("negative_at", p.negative_at),
             ("mixed_at", p.mixed_at),
+            ("mixed_margin", p.mixed_margin),
             ("unseen_idf", self.unseen_idf),
         ] {
             let _ = writeln!(out, "p\t{k}\t{v}");

@@ -61,6 +61,8 @@ pub struct Params {
     pub negative_at: f32,
     /// Both polarities at least this strong (and no contrast) make a text mixed.
     pub mixed_at: f32,
+    /// How much likelier than any other label the last stage must find `mixed` to say it.
+    pub mixed_margin: f32,
 }
 
 impl Default for Params {
@@ -70,6 +72,7 @@ impl Default for Params {
             positive_at: 0.6,
             negative_at: 0.5,
             mixed_at: 0.9,
+            mixed_margin: 0.0,
         }
     }
 }

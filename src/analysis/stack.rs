@@ -102,6 +102,11 @@ fn usable(token: &str) -> bool {
     !token.is_empty() && !token.chars().any(char::is_whitespace)
 }
 
+/// The value of a word feature. Below the rules' features (about 1), so that a word needs
+/// more evidence to earn the same weight: with a few thousand texts, a rare word's weight
+/// otherwise grows on chance alone.
+const WORD: f32 = 0.5;
+
 const LENGTHS: [(usize, &str); 5] = [
     (4, "4"),
     (12, "12"),
@@ -144,7 +149,22 @@ pub fn extract(
     flag(out, "not_ours", ev.not_ours);
     flag(out, "ack", ev.acknowledgement);
     flag(out, "one_clause", ev.clauses <= 1);
+    // Mixed needs both: no clause of praise, or none of complaint, is evidence against it.
+    flag(out, "no_praise", ev.praised < 0.5);
+    flag(out, "no_blame", ev.blamed < 0.5);
     word(out, "r:", ev.rule.as_str(), 1.0);
+    // How sure the rules are: a clear verdict of theirs should outweigh a stray word.
+    let sure = match ev.total.abs() {
+        t if t >= 2.5 => "strong",
+        t if t >= 1.0 => "clear",
+        _ => "weak",
+    };
+    out.feature(
+        key("rs:", &[fnv(ev.rule.as_str()), fnv(sure)]),
+        "rs:",
+        &[ev.rule.as_str(), sure],
+        1.0,
+    );
     let chars = text.chars().count();
     if let Some((_, name)) = LENGTHS.iter().find(|(n, _)| chars <= *n) {
         word(out, "len:", name, 1.0);
@@ -164,15 +184,20 @@ pub fn extract(
             negated_until = 0;
         }
         let h = fnv(tok);
-        out.feature(mix(unigram, h), "u:", &[tok], 1.0);
+        // A word of the lexicon is the rules' to weigh: learned again on its own, it would
+        // soak up whatever the rules get wrong around it (失望 came out as praise).
+        let lexical = info.sentiment != 0.0;
+        if !lexical {
+            out.feature(mix(unigram, h), "u:", &[tok], WORD);
+        }
         if let Some((p, ph)) = prev {
-            out.feature(mix(mix(bigram, ph), h), "b:", &[p, tok], 1.0);
+            out.feature(mix(mix(bigram, ph), h), "b:", &[p, tok], WORD);
         }
         if i < negated_until && info.negation == Negation::None && !info.stop {
-            out.feature(mix(negated, h), "n:", &[tok], 1.0);
+            out.feature(mix(negated, h), "n:", &[tok], WORD);
         }
-        if last_clause.contains(&i) && !info.stop {
-            out.feature(mix(last, h), "l:", &[tok], 1.0);
+        if last_clause.contains(&i) && !info.stop && !lexical {
+            out.feature(mix(last, h), "l:", &[tok], WORD);
         }
         prev = Some((tok, h));
     }
@@ -217,6 +242,11 @@ impl<const N: usize> Linear<N> {
         self.weights.entry(key).or_insert([0.0; N])
     }
 
+    /// The weights of a feature, if it has any.
+    pub fn weight(&self, key: u64) -> Option<[f32; N]> {
+        self.weights.get(&key).copied()
+    }
+
     /// Sums to feed features into as they are extracted.
     pub fn scoring(&self) -> Scoring<'_, N> {
         Scoring {
@@ -240,18 +270,23 @@ pub type Stacker = Linear<CLASSES>;
 impl Linear<CLASSES> {
     /// The label, a score from −1 to 1 (how much more likely praise is than complaint) and
     /// the confidence (the label's probability).
-    pub fn sentiment(&self, features: &Features) -> Sentiment {
-        Self::decide(self.logits(features))
+    pub fn sentiment(&self, features: &Features, mixed_margin: f32) -> Sentiment {
+        Self::decide(self.logits(features), mixed_margin)
     }
 
     /// The sentiment its sums say.
-    pub fn decide(logits: [f32; CLASSES]) -> Sentiment {
+    /// `mixed` must beat the likeliest other label by `mixed_margin`: a text is mixed only
+    /// when that is clearly likelier, not when the two are tied.
+    pub fn decide(logits: [f32; CLASSES], mixed_margin: f32) -> Sentiment {
         let p = softmax(logits);
-        let (best, confidence) = p
+        let (mut best, mut confidence) = p[..3]
             .iter()
             .copied()
             .enumerate()
             .fold((0, f32::MIN), |a, (i, v)| if v > a.1 { (i, v) } else { a });
+        if p[3] >= confidence + mixed_margin {
+            (best, confidence) = (3, p[3]);
+        }
         Sentiment {
             label: Label::ALL[best],
             score: (p[0] - p[1]).clamp(-1.0, 1.0),
@@ -260,7 +295,7 @@ impl Linear<CLASSES> {
     }
 }
 
-fn softmax<const N: usize>(mut logits: [f32; N]) -> [f32; N] {
+pub fn softmax<const N: usize>(mut logits: [f32; N]) -> [f32; N] {
     let max = logits.iter().copied().fold(f32::MIN, f32::max);
     let mut sum = 0.0;
     for l in &mut logits {
@@ -400,8 +435,8 @@ mod tests {
         for (name, w) in fit_sentiment(&refs, Fit::default()) {
             stacker.insert(&name, w);
         }
-        let good = stacker.sentiment(&data[0].0);
-        let bad = stacker.sentiment(&data[1].0);
+        let good = stacker.sentiment(&data[0].0, 0.0);
+        let bad = stacker.sentiment(&data[1].0, 0.0);
         assert_eq!((good.label, bad.label), (Label::Positive, Label::Negative));
         assert!(good.score > 0.5 && bad.score < -0.5, "{good:?} {bad:?}");
     }

@@ -36,6 +36,51 @@ fn sentiment_rules() {
     }
 }
 
+/// Plain, direct feedback (none of it in the training data): the trained last stage must
+/// not talk the rules out of what a reader sees at once.
+#[test]
+fn plain_sentences() {
+    for (text, want) in [
+        ("太卡了", Label::Negative),
+        ("垃圾软件", Label::Negative),
+        ("很好用", Label::Positive),
+        ("物流很快，包装很好", Label::Positive),
+        ("客服态度很差，物流也慢", Label::Negative),
+        ("界面好看，但是老闪退", Label::Negative),
+        ("希望增加夜间模式", Label::Neutral),
+        ("怎么退款？", Label::Neutral),
+        ("一点也不卡", Label::Positive),
+        ("不好用", Label::Negative),
+        ("电池续航差到离谱", Label::Negative),
+        ("手表电池续航太差了", Label::Negative),
+        ("这个电池续航真差，失望", Label::Negative),
+        ("并不难用", Label::Positive),
+        ("广告太多了，烦死了", Label::Negative),
+        ("挺好的，推荐", Label::Positive),
+        ("老是闪退，什么破app", Label::Negative),
+        ("东西不错，就是物流有点慢", Label::Negative),
+        ("虽然贵了点，但是质量很好", Label::Positive),
+        ("界面好看，物流太慢。", Label::Mixed),
+        ("真是\"太好用\"了，三天闪退五次", Label::Negative),
+        ("以前老闪退，现在好了", Label::Positive),
+        ("打开就闪退", Label::Negative),
+        ("手机没电了", Label::Neutral),
+        ("还行吧", Label::Neutral),
+        ("客服很耐心，问题很快解决了", Label::Positive),
+        ("登录不上，验证码一直收不到", Label::Negative),
+        ("会员太贵了", Label::Negative),
+        ("相机拍照效果很棒", Label::Positive),
+        ("耳机音质很差", Label::Negative),
+        ("外卖送得很快，还是热的", Label::Positive),
+        ("加载太慢了", Label::Negative),
+        ("yyds", Label::Positive),
+        ("拉胯", Label::Negative),
+        ("我一般晚上用", Label::Neutral),
+    ] {
+        assert_eq!(label(text), want, "{text}");
+    }
+}
+
 #[test]
 fn pain_points_and_aspects() {
     assert_eq!(pains("打开就闪退"), ["crash"]);
