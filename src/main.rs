@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
 /// mimalloc: the engine allocates many short-lived strings and vectors per text, and glibc's
-/// allocator spent a quarter of the analysis time on them (docs/performance.md).
+/// malloc and free ran about a quarter of the analysis's instructions (docs/design.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

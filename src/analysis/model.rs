@@ -1,6 +1,8 @@
-//! The trained part of the engine: word weights (log-odds of appearing in positive rather than
-//! negative feedback), IDF from a feedback corpus, and the sentiment thresholds, stored as one
-//! text file (`data/model.tsv`) that `tingjian train sentiment` writes.
+//! The trained part of the engine: the weights of sentiment's last stage (`stack.rs`), IDF
+//! from a feedback corpus, and the rules' thresholds, stored as one text file
+//! (`data/model.tsv`) that `tingjian train sentiment` writes. Older files also held word
+//! weights (log-odds of appearing in positive rather than negative feedback), which the rules
+//! still read; a workspace's corrections are turned into such weights too.
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::fmt::Write as _;
