@@ -242,12 +242,16 @@ impl Taxonomy {
                 on[t.category] = true;
             }
         }
+        self.marked(on).map(|c| c.id.as_str()).collect()
+    }
+
+    /// The categories whose flag is set, in taxonomy order.
+    fn marked(&self, flags: Vec<bool>) -> impl Iterator<Item = &Category> {
         self.categories
             .iter()
-            .zip(on)
+            .zip(flags)
             .filter(|(_, f)| *f)
-            .map(|(c, _)| c.id.as_str())
-            .collect()
+            .map(|(c, _)| c)
     }
 
     #[cfg(test)]
@@ -382,12 +386,7 @@ impl Taxonomy {
                 }
             }
         }
-        self.categories
-            .iter()
-            .zip(found)
-            .filter(|(_, f)| *f)
-            .map(|(c, _)| c.id.clone())
-            .collect()
+        self.marked(found).map(|c| c.id.clone()).collect()
     }
 
     /// Aspect–opinion pairs: an aspect word followed, within a few tokens of its clause, by an

@@ -15,9 +15,15 @@ fn pains(text: &str) -> Vec<String> {
     analyzer().analyze(text).pain_points
 }
 
+fn assert_labels(cases: &[(&str, Label)]) {
+    for (text, want) in cases {
+        assert_eq!(label(text), *want, "{text}");
+    }
+}
+
 #[test]
 fn sentiment_rules() {
-    for (text, want) in [
+    assert_labels(&[
         ("太好用了，强烈推荐", Label::Positive),
         ("打开就闪退，垃圾软件", Label::Negative),
         ("并不难用", Label::Positive),
@@ -31,16 +37,14 @@ fn sentiment_rules() {
         ("以前老闪退，现在修好了", Label::Positive),
         ("yyds！", Label::Positive),
         ("拉胯😡", Label::Negative),
-    ] {
-        assert_eq!(label(text), want, "{text}");
-    }
+    ]);
 }
 
 /// Plain, direct feedback (none of it in the training data): the trained last stage must
 /// not talk the rules out of what a reader sees at once.
 #[test]
 fn plain_sentences() {
-    for (text, want) in [
+    assert_labels(&[
         ("太卡了", Label::Negative),
         ("垃圾软件", Label::Negative),
         ("很好用", Label::Positive),
@@ -76,9 +80,7 @@ fn plain_sentences() {
         ("yyds", Label::Positive),
         ("拉胯", Label::Negative),
         ("我一般晚上用", Label::Neutral),
-    ] {
-        assert_eq!(label(text), want, "{text}");
-    }
+    ]);
 }
 
 #[test]
