@@ -83,6 +83,27 @@ fn plain_sentences() {
     ]);
 }
 
+/// Words a workspace learned from its corrections move its texts (through the rules' sums,
+/// which the last stage reads), and only its texts.
+#[test]
+fn workspace_weights_move_the_label() {
+    let text = "小蓝喵又更新了一版";
+    let plain = analyzer().analyze(text).sentiment;
+    assert_eq!(plain.label, Label::Neutral, "{plain:?}");
+    for (weight, want) in [(2.5, Label::Positive), (-2.5, Label::Negative)] {
+        let ctx = WorkspaceContext {
+            weights: [("小蓝喵".to_owned(), weight)].into_iter().collect(),
+            ..Default::default()
+        };
+        let dictionary = UserDictionary::new(vec!["小蓝喵".to_owned()]);
+        let ctx = WorkspaceContext {
+            dictionary: Some(dictionary),
+            ..ctx
+        };
+        assert_eq!(analyzer().analyze_with(text, &ctx).sentiment.label, want);
+    }
+}
+
 #[test]
 fn pain_points_and_aspects() {
     assert_eq!(pains("打开就闪退"), ["crash"]);
