@@ -220,7 +220,8 @@ pub fn train_sentiment(args: &TrainArgs) -> anyhow::Result<()> {
         })
         .collect();
     if let Some(folds) = args.cv {
-        cross_validate(&examples[..labelled], &examples[labelled..], folds.max(2));
+        let folds = folds.clamp(2, labelled.max(2));
+        cross_validate(&examples[..labelled], &examples[labelled..], folds);
         return Ok(());
     }
     model.params.mixed_margin = choose_mixed_margin(&examples[..labelled], &examples[labelled..]);

@@ -49,6 +49,14 @@ pub struct Labelled {
     pub label: Label,
 }
 
+fn finite(v: f32) -> Result<f32, ()> {
+    if v.is_finite() {
+        Ok(v)
+    } else {
+        Err(())
+    }
+}
+
 impl Model {
     /// Parses the model file; unknown lines are skipped so older binaries read newer files.
     pub fn parse(src: &str) -> Self {
@@ -67,14 +75,17 @@ impl Model {
                 continue;
             };
             if kind == "s" {
-                let values: Result<Vec<f32>, _> =
-                    std::iter::once(value).chain(cols).map(str::parse).collect();
+                let values: Result<Vec<f32>, _> = std::iter::once(value)
+                    .chain(cols)
+                    .map(|v| v.parse::<f32>().map_err(drop).and_then(finite))
+                    .collect();
                 if let Some(w) = values.ok().and_then(|v| <[f32; CLASSES]>::try_from(v).ok()) {
                     m.stacker.insert(key, w);
                 }
                 continue;
             }
-            let Ok(v) = value.parse::<f32>() else {
+            // A weight that is not a finite number (NaN, inf) would poison every sum.
+            let Ok(v) = value.parse::<f32>().map_err(drop).and_then(finite) else {
                 continue;
             };
             match kind {
@@ -89,7 +100,7 @@ impl Model {
                     "positive_at" => m.params.positive_at = v,
                     "negative_at" => m.params.negative_at = v,
                     "mixed_at" => m.params.mixed_at = v,
-                    "mixed_margin" => m.params.mixed_margin = v,
+                    "mixed_margin" => m.params.mixed_margin = v.max(0.0),
                     "unseen_idf" => m.unseen_idf = v,
                     _ => {}
                 },
@@ -195,4 +206,34 @@ pub fn inverse_document_frequency(docs: &[Vec<String>]) -> (HashMap<String, f32>
         .collect();
     // A word never seen is rarer than any seen twice.
     (idf, (n / 2.0).ln() + 1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parsing_skips_what_is_not_a_finite_number() {
+        let m = Model::parse(
+            "# a note\ns\tu:好\t1\t-1\t0\t0\ns\tu:坏\tNaN\t1\t0\t0\ns\tu:差\t1\t2\ns\tu:慢\tinf\t0\t0\t0\n\
+             p\tmixed_margin\t-3\np\tpositive_at\tNaN\ni\t闪退\t2.5\nw\t卡\tabc\ngarbage\n\t\t\n",
+        );
+        assert_eq!(m.provenance, ["a note"]);
+        assert!(m
+            .stacker
+            .weight(crate::analysis::stack::key_of("u:好"))
+            .is_some());
+        for bad in ["u:坏", "u:差", "u:慢"] {
+            assert!(
+                m.stacker
+                    .weight(crate::analysis::stack::key_of(bad))
+                    .is_none(),
+                "{bad}"
+            );
+        }
+        assert_eq!(m.params.mixed_margin, 0.0);
+        assert_eq!(m.params.positive_at, Params::default().positive_at);
+        assert_eq!(m.idf.get("闪退"), Some(&2.5));
+        assert!(m.weights.is_empty());
+    }
 }

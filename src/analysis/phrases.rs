@@ -35,14 +35,18 @@ impl PhraseSet {
             match (chars.next(), chars.next()) {
                 (Some(a), Some(b)) => by_pair.entry(pair(a, b)).or_default().push(i as u32),
                 (Some(a), None) => {
-                    // A repeated phrase is found by its first index, as the automaton did.
                     single.entry(a).or_insert(i as u32);
                 }
                 _ => {}
             }
         }
+        // A phrase listed twice is found once, by its first index. (The lists the engine
+        // builds hold each phrase once.)
         for ids in by_pair.values_mut() {
-            ids.sort_by_key(|i| (std::cmp::Reverse(phrases[*i as usize].len()), *i));
+            ids.sort_by(|a, b| {
+                let (pa, pb) = (&phrases[*a as usize], &phrases[*b as usize]);
+                pb.len().cmp(&pa.len()).then(pa.cmp(pb)).then(a.cmp(b))
+            });
             ids.dedup_by(|a, b| phrases[*a as usize] == phrases[*b as usize]);
         }
         Self {
@@ -153,6 +157,9 @@ mod tests {
             [(0, 9, 2), (0, 6, 1), (0, 3, 0), (3, 9, 3)]
         );
         assert!(PhraseSet::new::<&str>(&[]).find_longest("abc").is_empty());
+        // A repeated phrase is found once, by its first index, wherever the copies are.
+        let repeated = PhraseSet::new(&["不好用", "不好看", "不好用", "好", "好"]);
+        assert_eq!(repeated.find_overlapping("不好用"), [(0, 9, 0), (3, 6, 3)]);
     }
 
     #[test]

@@ -275,8 +275,8 @@ impl Linear<CLASSES> {
     }
 
     /// The sentiment its sums say.
-    /// `mixed` must beat the likeliest other label by `mixed_margin`: a text is mixed only
-    /// when that is clearly likelier, not when the two are tied.
+    /// `mixed` must be at least as likely as the likeliest other label plus `mixed_margin`:
+    /// with a margin above 0, a text is mixed only when that is clearly likelier.
     pub fn decide(logits: [f32; CLASSES], mixed_margin: f32) -> Sentiment {
         let p = softmax(logits);
         let (mut best, mut confidence) = p[..3]
@@ -314,7 +314,7 @@ pub struct Fit {
     pub epochs: usize,
     pub rate: f32,
     pub l2: f32,
-    /// Features seen in fewer training texts are left out.
+    /// Features seen fewer times than this in all the training texts together are left out.
     pub min_count: usize,
 }
 
