@@ -303,11 +303,7 @@ fn cross_validate(labelled: &[Example], extra: &[Example], folds: usize) {
             fit.epochs, fit.rate, fit.l2, fit.min_count
         );
         report_cv(&name, &tally_with(labelled, &logits, 0.0));
-        if fit.epochs == defaults.epochs
-            && fit.l2 == defaults.l2
-            && fit.min_count == defaults.min_count
-            && fit.rate == defaults.rate
-        {
+        if fit == defaults {
             for margin in MIXED_MARGINS {
                 report_cv(
                     &format!("  mixed margin {margin}"),
@@ -422,8 +418,9 @@ pub fn explain(analyzer: &Analyzer, text: &str) -> String {
         let _ = writeln!(out, "(the model has no last stage: the rules decide)");
         return out;
     }
-    let s = stacker.sentiment(&features, analyzer.model().params.mixed_margin);
-    let p = stack::softmax(stacker.logits(&features));
+    let logits = stacker.logits(&features);
+    let s = stack::Stacker::decide(logits, analyzer.model().params.mixed_margin);
+    let p = stack::softmax(logits);
     let _ = writeln!(
         out,
         "last stage: {} (score {:.3}); p(positive, negative, neutral, mixed) = {:.3}, {:.3}, {:.3}, {:.3}",

@@ -15,17 +15,6 @@ const SARCASM: &str = include_str!("data/sarcasm.txt");
 const REQUESTS: &str = include_str!("data/requests.txt");
 const QUESTIONS: &str = include_str!("data/questions.txt");
 
-/// A list of cue phrases (all lists are searched together, by [`Lexicon::cues`]).
-pub struct Phrases {
-    pub list: Vec<String>,
-}
-
-impl Phrases {
-    pub fn new(list: Vec<String>) -> Self {
-        Self { list }
-    }
-}
-
 /// Which list a cue phrase belongs to (a phrase may be in several).
 pub mod cue {
     pub const RESOLUTION: u8 = 1;
@@ -78,18 +67,18 @@ pub struct Lexicon {
     pub stopwords: HashSet<String>,
     pub contrast_after: HashSet<String>,
     pub contrast_concessive: HashSet<String>,
-    pub sarcasm: Phrases,
-    pub requests: Phrases,
+    pub sarcasm: Vec<String>,
+    pub requests: Vec<String>,
     /// Question words of two or more characters (怎么, 请问 …), matched anywhere.
-    pub questions: Phrases,
+    pub questions: Vec<String>,
     /// One-character question particles (吗, 呢 …), which ask only at the end of a clause.
     pub question_particles: Vec<String>,
-    pub complaint_questions: Phrases,
+    pub complaint_questions: Vec<String>,
     /// Said of a problem that is over (修好了, 解决了, 不再): its complaint no longer counts.
-    pub resolution: Phrases,
+    pub resolution: Vec<String>,
     /// A clause about someone else's product, or a fear that did not come true (隔壁那家…,
     /// 原以为…), reports no problem of this one.
-    pub not_ours: Phrases,
+    pub not_ours: Vec<String>,
     cue_matcher: PhraseSet,
     cue_kinds: Vec<u8>,
 }
@@ -192,7 +181,7 @@ impl Lexicon {
             (&self.sarcasm, cue::SARCASM),
         ];
         for (list, kind) in lists {
-            for p in &list.list {
+            for p in list {
                 *kinds.entry(p.clone()).or_default() |= kind;
             }
         }
@@ -226,28 +215,24 @@ impl Lexicon {
             contrast_after: all_contrast(&["after"]),
             contrast_concessive: all_contrast(&["concessive"]),
             // Quote marks are read by the quoted-praise rule, not as cues on their own.
-            sarcasm: Phrases::new(
-                lines(SARCASM)
-                    .filter(|(s, _)| *s != "quotes")
-                    .map(|(_, l)| l.to_owned())
-                    .collect(),
-            ),
-            requests: Phrases::new(lines(REQUESTS).map(|(_, l)| l.to_owned()).collect()),
-            questions: Phrases::new(
-                question_words
-                    .iter()
-                    .filter(|q| q.chars().count() > 1)
-                    .cloned()
-                    .collect(),
-            ),
+            sarcasm: lines(SARCASM)
+                .filter(|(s, _)| *s != "quotes")
+                .map(|(_, l)| l.to_owned())
+                .collect(),
+            requests: lines(REQUESTS).map(|(_, l)| l.to_owned()).collect(),
+            questions: question_words
+                .iter()
+                .filter(|q| q.chars().count() > 1)
+                .cloned()
+                .collect(),
             question_particles: question_words
                 .iter()
                 .filter(|q| q.chars().count() == 1)
                 .cloned()
                 .collect(),
-            complaint_questions: Phrases::new(words_in(QUESTIONS, &["complaint"])),
-            resolution: Phrases::new(RESOLUTION.iter().map(|s| (*s).to_owned()).collect()),
-            not_ours: Phrases::new(NOT_OURS.iter().map(|s| (*s).to_owned()).collect()),
+            complaint_questions: words_in(QUESTIONS, &["complaint"]),
+            resolution: RESOLUTION.iter().map(|s| (*s).to_owned()).collect(),
+            not_ours: NOT_OURS.iter().map(|s| (*s).to_owned()).collect(),
             cue_matcher: PhraseSet::default(),
             cue_kinds: Vec::new(),
         }

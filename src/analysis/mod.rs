@@ -165,47 +165,26 @@ impl Analyzer {
         } else {
             Some(&ctx.weights)
         };
-        let scorer = Scorer {
-            lexicon: &self.lexicon,
-            params: self.model.params,
-        };
         let taxonomy = ctx.taxonomy.as_ref().unwrap_or(&self.taxonomy);
-        let hits = taxonomy.hits(&n.text);
-        let complaint = |range: &std::ops::Range<usize>| {
-            if taxonomy.names_problem(&n.text, &hits, range) {
-                -PROBLEM_WEIGHT
-            } else {
-                0.0
-            }
-        };
-        let (ruled, clauses, evidence) =
-            scorer.score(&n.text, &tokens, &infos, workspace, &complaint);
-        let complains = |label: Label| matches!(label, Label::Negative | Label::Mixed);
-        let detect =
-            |complaint: bool| taxonomy.detect(&n.text, &tokens, &infos, &clauses, &hits, complaint);
-        let mut pain_points = detect(complains(ruled.label));
+        let ruled = self.rules(&n.text, &tokens, &infos, taxonomy, workspace);
         let stacker = &self.model.stacker;
-        let sentiment = if stacker.is_empty() {
-            ruled
+        let (sentiment, pain_points) = if stacker.is_empty() {
+            (ruled.sentiment, ruled.pain_points)
         } else {
             let mut scoring = stacker.scoring();
-            let rules = Rules {
-                tokens: &tokens,
-                infos: &infos,
-                clauses: &clauses,
-                evidence: &evidence,
-                hits: &hits,
-                found: &pain_points,
-            };
-            rules.features(&n.text, taxonomy, &mut scoring);
+            ruled.features(&n.text, &tokens, &infos, taxonomy, &mut scoring);
             let stacked = stack::Stacker::decide(scoring.logits, self.model.params.mixed_margin);
             // The pain points the rules find depend on whether the text complains at all.
-            if complains(stacked.label) != complains(ruled.label) {
-                pain_points = detect(complains(stacked.label));
-            }
-            stacked
+            let pain_points = if complains(stacked.label) == complains(ruled.sentiment.label) {
+                ruled.pain_points
+            } else {
+                let (clauses, hits) = (&ruled.clauses, &ruled.hits);
+                let complaint = complains(stacked.label);
+                taxonomy.detect(&n.text, &tokens, &infos, clauses, hits, complaint)
+            };
+            (stacked, pain_points)
         };
-        let aspects = taxonomy.aspects(&tokens, &infos, &clauses);
+        let aspects = taxonomy.aspects(&tokens, &infos, &ruled.clauses);
         let keywords = if self.textrank {
             keywords::textrank(&tokens, &infos, KEYWORDS)
         } else {
@@ -225,38 +204,49 @@ impl Analyzer {
         }
     }
 
-    /// The rules' sentiment label of an already normalised and cut text, with the features
-    /// the last stage would weigh (named): what training works from.
-    pub fn training_features(&self, normalized: &str, tokens: &[&str]) -> (Label, stack::Features) {
+    /// What the rules make of a normalised, cut text: their sentiment (with the pain-point
+    /// triggers as evidence of complaint) and the pain points that follow from it.
+    fn rules(
+        &self,
+        text: &str,
+        tokens: &[&str],
+        infos: &[words::WordInfo],
+        taxonomy: &Taxonomy,
+        workspace: Option<&dyn WordWeights>,
+    ) -> Ruled {
         let scorer = Scorer {
             lexicon: &self.lexicon,
             params: self.model.params,
         };
-        let hits = self.taxonomy.hits(normalized);
+        let hits = taxonomy.hits(text);
         let complaint = |range: &std::ops::Range<usize>| {
-            if self.taxonomy.names_problem(normalized, &hits, range) {
+            if taxonomy.names_problem(text, &hits, range) {
                 -PROBLEM_WEIGHT
             } else {
                 0.0
             }
         };
+        let (sentiment, clauses, evidence) =
+            scorer.score(text, tokens, infos, workspace, &complaint);
+        let complaint = complains(sentiment.label);
+        let pain_points = taxonomy.detect(text, tokens, infos, &clauses, &hits, complaint);
+        Ruled {
+            sentiment,
+            clauses,
+            evidence,
+            hits,
+            pain_points,
+        }
+    }
+
+    /// The rules' sentiment label of an already normalised and cut text, with the features
+    /// the last stage would weigh (named): what training works from.
+    pub fn training_features(&self, normalized: &str, tokens: &[&str]) -> (Label, stack::Features) {
         let infos = self.words.infos(tokens, &self.lexicon);
-        let (ruled, clauses, evidence) = scorer.score(normalized, tokens, &infos, None, &complaint);
-        let complaint = matches!(ruled.label, Label::Negative | Label::Mixed);
-        let found = self
-            .taxonomy
-            .detect(normalized, tokens, &infos, &clauses, &hits, complaint);
+        let ruled = self.rules(normalized, tokens, &infos, &self.taxonomy, None);
         let mut features = stack::Features::default();
-        let rules = Rules {
-            tokens,
-            infos: &infos,
-            clauses: &clauses,
-            evidence: &evidence,
-            hits: &hits,
-            found: &found,
-        };
-        rules.features(normalized, &self.taxonomy, &mut features);
-        (ruled.label, features)
+        ruled.features(normalized, tokens, &infos, &self.taxonomy, &mut features);
+        (ruled.sentiment.label, features)
     }
 
     pub fn normalize_and_cut<'a>(&self, normalized: &'a str) -> Vec<&'a str> {
@@ -294,28 +284,33 @@ impl Analyzer {
     }
 }
 
-/// What the rules made of a text, for the trained last stage.
-struct Rules<'a> {
-    tokens: &'a [&'a str],
-    infos: &'a [words::WordInfo],
-    clauses: &'a [sentiment::ClauseView],
-    evidence: &'a sentiment::Evidence,
-    hits: &'a painpoint::Hits,
-    found: &'a [String],
+/// Whether a label says the text complains (what the customer-service rule asks).
+fn complains(label: Label) -> bool {
+    matches!(label, Label::Negative | Label::Mixed)
 }
 
-impl Rules<'_> {
-    fn features(&self, text: &str, taxonomy: &Taxonomy, out: &mut impl stack::Sink) {
-        stack::extract(
-            text,
-            self.tokens,
-            self.infos,
-            self.clauses,
-            self.evidence,
-            out,
-        );
-        let found: Vec<&str> = self.found.iter().map(String::as_str).collect();
-        stack::extract_pains(&found, &taxonomy.triggered(self.hits), out);
+/// What the rules made of a text.
+struct Ruled {
+    sentiment: Sentiment,
+    clauses: Vec<sentiment::ClauseView>,
+    evidence: sentiment::Evidence,
+    hits: painpoint::Hits,
+    pain_points: Vec<String>,
+}
+
+impl Ruled {
+    /// Everything the trained last stage weighs.
+    fn features(
+        &self,
+        text: &str,
+        tokens: &[&str],
+        infos: &[words::WordInfo],
+        taxonomy: &Taxonomy,
+        out: &mut impl stack::Sink,
+    ) {
+        stack::extract(text, tokens, infos, &self.clauses, &self.evidence, out);
+        let found: Vec<&str> = self.pain_points.iter().map(String::as_str).collect();
+        stack::extract_pains(&found, &taxonomy.triggered(&self.hits), out);
     }
 }
 

@@ -309,7 +309,7 @@ pub fn softmax<const N: usize>(mut logits: [f32; N]) -> [f32; N] {
 }
 
 /// How a last stage is fitted.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Fit {
     pub epochs: usize,
     pub rate: f32,
