@@ -63,12 +63,12 @@ impl Sink for Features {
 }
 
 /// A model's sums over a text's features, built as they come.
-pub struct Scoring<'a, const N: usize> {
-    model: &'a Linear<N>,
-    pub logits: [f32; N],
+pub struct Scoring<'a> {
+    model: &'a Stacker,
+    pub logits: [f32; CLASSES],
 }
 
-impl<const N: usize> Sink for Scoring<'_, N> {
+impl Sink for Scoring<'_> {
     fn feature(&mut self, key: u64, _: &str, _: &[&str], value: f32) {
         if let Some(w) = self.model.weights.get(&key) {
             for (l, w) in self.logits.iter_mut().zip(w) {
@@ -214,60 +214,47 @@ pub fn extract_pains(found: &[&str], triggered: &[&str], out: &mut impl Sink) {
     }
 }
 
-/// A linear model with `N` outputs, its weights by feature key.
-#[derive(Debug, Clone)]
-pub struct Linear<const N: usize> {
-    weights: HashMap<u64, [f32; N]>,
+/// The last stage of sentiment: four weights (one per label) by feature key.
+#[derive(Debug, Clone, Default)]
+pub struct Stacker {
+    weights: HashMap<u64, [f32; CLASSES]>,
 }
 
-impl<const N: usize> Default for Linear<N> {
-    fn default() -> Self {
-        Self {
-            weights: HashMap::default(),
-        }
-    }
-}
-
-impl<const N: usize> Linear<N> {
+impl Stacker {
     pub fn is_empty(&self) -> bool {
         self.weights.is_empty()
     }
 
-    pub fn insert(&mut self, name: &str, w: [f32; N]) {
+    pub fn insert(&mut self, name: &str, w: [f32; CLASSES]) {
         *self.slot(key_of(name)) = w;
     }
 
     /// The weights of a key, zero until set.
-    fn slot(&mut self, key: u64) -> &mut [f32; N] {
-        self.weights.entry(key).or_insert([0.0; N])
+    fn slot(&mut self, key: u64) -> &mut [f32; CLASSES] {
+        self.weights.entry(key).or_insert([0.0; CLASSES])
     }
 
     /// The weights of a feature, if it has any.
-    pub fn weight(&self, key: u64) -> Option<[f32; N]> {
+    pub fn weight(&self, key: u64) -> Option<[f32; CLASSES]> {
         self.weights.get(&key).copied()
     }
 
     /// Sums to feed features into as they are extracted.
-    pub fn scoring(&self) -> Scoring<'_, N> {
+    pub fn scoring(&self) -> Scoring<'_> {
         Scoring {
             model: self,
-            logits: [0.0; N],
+            logits: [0.0; CLASSES],
         }
     }
 
-    pub fn logits(&self, features: &Features) -> [f32; N] {
+    pub fn logits(&self, features: &Features) -> [f32; CLASSES] {
         let mut scoring = self.scoring();
         for (key, v) in &features.values {
             scoring.feature(*key, "", &[], *v);
         }
         scoring.logits
     }
-}
 
-/// The last stage of sentiment.
-pub type Stacker = Linear<CLASSES>;
-
-impl Linear<CLASSES> {
     /// The label, a score from −1 to 1 (how much more likely praise is than complaint) and
     /// the confidence (the label's probability).
     pub fn sentiment(&self, features: &Features, mixed_margin: f32) -> Sentiment {
@@ -295,7 +282,7 @@ impl Linear<CLASSES> {
     }
 }
 
-pub fn softmax<const N: usize>(mut logits: [f32; N]) -> [f32; N] {
+pub fn softmax(mut logits: [f32; CLASSES]) -> [f32; CLASSES] {
     let max = logits.iter().copied().fold(f32::MIN, f32::max);
     let mut sum = 0.0;
     for l in &mut logits {
@@ -329,35 +316,21 @@ impl Default for Fit {
     }
 }
 
-/// Four-class logistic regression: each text's label index in [`Label::ALL`].
+/// Four-class logistic regression (each text with its label's index in [`Label::ALL`]) by
+/// stochastic gradient descent with AdaGrad and L2, in a fixed order (the same data give the
+/// same model). Returns the weights by feature name.
 pub fn fit_sentiment(examples: &[(&Features, usize)], opts: Fit) -> Vec<(String, [f32; CLASSES])> {
-    let features: Vec<&Features> = examples.iter().map(|(f, _)| *f).collect();
-    fit(&features, opts, |i, logits: [f32; CLASSES]| {
-        let mut g = softmax(logits);
-        g[examples[i].1] -= 1.0;
-        g
-    })
-}
-
-/// Stochastic gradient descent with AdaGrad and L2, in a fixed order (the same data give the
-/// same model). `loss` turns a text's logits into the gradient of its loss. Returns the
-/// weights by feature name.
-fn fit<const N: usize>(
-    examples: &[&Features],
-    opts: Fit,
-    loss: impl Fn(usize, [f32; N]) -> [f32; N],
-) -> Vec<(String, [f32; N])> {
     let mut count: HashMap<u64, usize> = HashMap::default();
     let mut names: HashMap<u64, &str> = HashMap::default();
-    for ex in examples {
+    for (ex, _) in examples {
         for ((key, _), name) in ex.values.iter().zip(&ex.names) {
             *count.entry(*key).or_default() += 1;
             names.entry(*key).or_insert(name);
         }
     }
     let kept = |key: &u64| count.get(key).is_some_and(|n| *n >= opts.min_count);
-    let mut model = Linear::<N>::default();
-    let mut g2: HashMap<u64, [f32; N]> = HashMap::default();
+    let mut model = Stacker::default();
+    let mut g2: HashMap<u64, [f32; CLASSES]> = HashMap::default();
     let mut order: Vec<usize> = (0..examples.len()).collect();
     let mut seed = 0x9e37_79b9_7f4a_7c15u64;
     for _ in 0..opts.epochs {
@@ -369,11 +342,14 @@ fn fit<const N: usize>(
             order.swap(i, (seed % (i as u64 + 1)) as usize);
         }
         for &i in &order {
-            let grad = loss(i, model.logits(examples[i]));
-            for (k, v) in examples[i].values.iter().filter(|(k, _)| kept(k)) {
+            let (features, class) = examples[i];
+            // The gradient of the log loss in the sums: the probabilities less the truth.
+            let mut grad = softmax(model.logits(features));
+            grad[class] -= 1.0;
+            for (k, v) in features.values.iter().filter(|(k, _)| kept(k)) {
                 let wk = model.slot(*k);
-                let gk = g2.entry(*k).or_insert([0.0; N]);
-                for c in 0..N {
+                let gk = g2.entry(*k).or_insert([0.0; CLASSES]);
+                for c in 0..CLASSES {
                     let g = grad[c] * v + opts.l2 * wk[c];
                     gk[c] += g * g;
                     wk[c] -= opts.rate * g / (gk[c].sqrt() + 1e-6);
@@ -381,7 +357,7 @@ fn fit<const N: usize>(
             }
         }
     }
-    let mut out: Vec<(String, [f32; N])> = model
+    let mut out: Vec<(String, [f32; CLASSES])> = model
         .weights
         .into_iter()
         .filter(|(_, v)| v.iter().any(|x| x.abs() >= 0.005))
