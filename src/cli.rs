@@ -117,8 +117,11 @@ enum Command {
         #[arg(default_values = ["corpus/eval/dev.jsonl", "corpus/train/app_feedback.jsonl"])]
         files: Vec<PathBuf>,
         /// Seconds per measurement.
-        #[arg(long, default_value_t = 3.0)]
+        #[arg(long, default_value_t = 5.0)]
         seconds: f64,
+        /// Slices each measurement is run in, taken in turn with the others.
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
     },
 }
 
@@ -512,8 +515,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 out,
             })?;
         }
-        Command::Bench { files, seconds } => {
-            crate::tools::bench(&files, seconds)?;
+        Command::Bench {
+            files,
+            seconds,
+            runs,
+        } => {
+            crate::tools::bench(&files, seconds, runs)?;
         }
     }
     Ok(())

@@ -333,10 +333,9 @@ fn out_of_fold(
             .map(|(_, e)| e)
             .chain(extra)
             .collect();
-        let mut stacker = stack::Stacker::default();
-        for (name, w) in stack::fit_sentiment(&sentiment_set(&train), fit) {
-            stacker.insert(&name, w);
-        }
+        let stacker: stack::Stacker = stack::fit_sentiment(&sentiment_set(&train), fit)
+            .into_iter()
+            .collect();
         for (i, e) in labelled.iter().enumerate().skip(k).step_by(folds) {
             logits[i] = stacker.logits(&e.features);
         }
@@ -461,8 +460,11 @@ pub fn explain(analyzer: &Analyzer, text: &str) -> String {
 }
 
 /// `tingjian bench`: one core, end-to-end `analyze` against a bare jieba cut of the same
-/// text in the same run; start-up time and resident memory.
-pub fn bench(files: &[PathBuf], seconds: f64) -> anyhow::Result<()> {
+/// text in the same run; start-up time and resident memory. Each measurement runs in `runs`
+/// slices taken in turn (cut, normalise, normalise and cut, analyse, cut, …), so a slow
+/// moment of a shared machine falls on all of them alike; the figures are medians over the
+/// slices, and the ratio is the median of each slice's ratio to the cut beside it.
+pub fn bench(files: &[PathBuf], seconds: f64, runs: usize) -> anyhow::Result<()> {
     let t0 = Instant::now();
     let analyzer = Analyzer::new();
     let startup = t0.elapsed();
@@ -483,12 +485,15 @@ pub fn bench(files: &[PathBuf], seconds: f64) -> anyhow::Result<()> {
         }
     }
     anyhow::ensure!(!texts.is_empty(), "no texts to run on");
+    let runs = runs.max(1);
+    let slice = seconds / runs as f64;
     let bytes: usize = texts.iter().map(String::len).sum();
+    // MB/s and items/s of one slice.
     let run = |f: &dyn Fn(&str) -> usize| -> (f64, f64) {
         let start = Instant::now();
         let mut rounds = 0usize;
         let mut sink = 0usize;
-        while start.elapsed().as_secs_f64() < seconds || rounds == 0 {
+        while start.elapsed().as_secs_f64() < slice || rounds == 0 {
             for t in &texts {
                 sink = sink.wrapping_add(f(t));
             }
@@ -501,20 +506,54 @@ pub fn bench(files: &[PathBuf], seconds: f64) -> anyhow::Result<()> {
             (texts.len() * rounds) as f64 / secs,
         )
     };
-    let (cut_mb, cut_items) = run(&|t| analyzer.cut_only(t).len());
-    let (norm_mb, _) = run(&|t| normalize::normalize(t).text.len());
-    let (norm_cut_mb, _) = run(&|t| analyzer.cut_only(&normalize::normalize(t).text).len());
-    let (an_mb, an_items) = run(&|t| analyzer.analyze(t).keywords.len());
+    let measurements: [(&str, &dyn Fn(&str) -> usize); 4] = [
+        ("bare jieba cut (baseline)", &|t| analyzer.cut_only(t).len()),
+        ("normalise only", &|t| normalize::normalize(t).text.len()),
+        ("normalise and cut", &|t| {
+            analyzer.cut_only(&normalize::normalize(t).text).len()
+        }),
+        ("end-to-end analyze", &|t| {
+            analyzer.analyze(t).keywords.len()
+        }),
+    ];
+    let mut slices: Vec<Vec<(f64, f64)>> = vec![Vec::new(); measurements.len()];
+    for _ in 0..runs {
+        for (m, (_, f)) in measurements.iter().enumerate() {
+            slices[m].push(run(*f));
+        }
+    }
+    let median = |mut v: Vec<f64>| -> f64 {
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        if n % 2 == 1 {
+            v[n / 2]
+        } else {
+            (v[n / 2 - 1] + v[n / 2]) / 2.0
+        }
+    };
     println!(
-        "texts: {} ({:.2} MB), {seconds}s per measurement, one core",
+        "texts: {} ({:.2} MB), {seconds}s per measurement in {runs} slices, one core",
         texts.len(),
         bytes as f64 / 1e6
     );
     println!("Analyzer::new(): {:.0} ms", startup.as_secs_f64() * 1000.0);
-    println!("bare jieba cut (baseline): {cut_mb:.2} MB/s, {cut_items:.0} items/s");
-    println!("normalise only:            {norm_mb:.2} MB/s");
-    println!("normalise and cut:         {norm_cut_mb:.2} MB/s");
-    println!("end-to-end analyze:        {an_mb:.2} MB/s, {an_items:.0} items/s ({:.2}x of the bare cut)", an_mb / cut_mb);
+    for (m, (name, _)) in measurements.iter().enumerate() {
+        let mb: Vec<f64> = slices[m].iter().map(|s| s.0).collect();
+        let (lo, hi) = mb
+            .iter()
+            .fold((f64::MAX, f64::MIN), |(l, h), x| (l.min(*x), h.max(*x)));
+        let items = median(slices[m].iter().map(|s| s.1).collect());
+        print!(
+            "{:<27}{:>7.2} MB/s ({lo:.2}–{hi:.2}), {items:>8.0} items/s",
+            format!("{name}:"),
+            median(mb)
+        );
+        if m > 0 {
+            let ratios = slices[m].iter().zip(&slices[0]).map(|(a, c)| a.0 / c.0);
+            print!(", {:.3}x of the bare cut", median(ratios.collect()));
+        }
+        println!();
+    }
     if let Some(rss) = resident_mb() {
         println!("resident memory: {rss:.0} MB");
     }

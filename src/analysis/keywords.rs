@@ -6,7 +6,6 @@ use rustc_hash::FxHashMap as HashMap;
 
 use serde::Serialize;
 
-use super::normalize::is_han;
 use super::words::WordInfo;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -23,18 +22,11 @@ pub trait Idf {
 }
 
 /// Is this token worth reporting as a keyword? Not a stop word, not an opinion word, not
-/// punctuation or a number,
-/// at least two characters of Chinese or three letters of Latin (emoji are kept out: they
-/// are sentiment, not topic).
-pub fn candidate(token: &str, info: &WordInfo) -> bool {
+/// punctuation or a number, at least two characters of Chinese or three letters of Latin
+/// (emoji are kept out: they are sentiment, not topic).
+pub fn candidate(info: &WordInfo) -> bool {
     // Stop words say nothing; opinion words (太差了, 失望) say how, not what about.
-    if info.stop || info.sentiment.abs() >= 1.0 {
-        return false;
-    }
-    let han = token.chars().filter(|c| is_han(*c)).count();
-    let latin = token.chars().filter(|c| c.is_ascii_alphabetic()).count();
-    han >= 2
-        || (han == 0 && latin >= 3 && token.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+    !info.stop && info.sentiment.abs() < 1.0 && info.shape.keyword
 }
 
 fn round(x: f32) -> f64 {
@@ -53,7 +45,7 @@ pub fn tfidf(
     let mut tf: Vec<(&str, f32, f32)> = Vec::with_capacity(16);
     let mut n = 0.0;
     for (t, info) in tokens.iter().zip(infos) {
-        if candidate(t, info) {
+        if candidate(info) {
             match tf.iter_mut().find(|(w, _, _)| w == t) {
                 Some(entry) => entry.1 += 1.0,
                 None => tf.push((t, 1.0, if info.idf > 0.0 { info.idf } else { unseen })),
@@ -77,7 +69,7 @@ pub fn textrank(tokens: &[&str], infos: &[WordInfo], top: usize) -> Vec<Keyword>
     let words: Vec<&str> = tokens
         .iter()
         .zip(infos)
-        .filter(|(t, i)| candidate(t, i))
+        .filter(|(_, i)| candidate(i))
         .map(|(t, _)| *t)
         .collect();
     let mut index: HashMap<&str, usize> = HashMap::default();

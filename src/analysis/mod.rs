@@ -148,7 +148,7 @@ impl Analyzer {
     pub fn content_words(&self, text: &str) -> HashSet<String> {
         self.tokens(text, None)
             .into_iter()
-            .filter(|t| keywords::candidate(t, &self.words.info(t, &self.lexicon)))
+            .filter(|t| keywords::candidate(&self.words.info(t, &self.lexicon)))
             .collect()
     }
 
@@ -173,7 +173,7 @@ impl Analyzer {
         } else {
             let mut scoring = stacker.scoring();
             ruled.features(&n.text, &tokens, &infos, taxonomy, &mut scoring);
-            let stacked = stack::Stacker::decide(scoring.logits, self.model.params.mixed_margin);
+            let stacked = stack::Stacker::decide(scoring.logits(), self.model.params.mixed_margin);
             // The pain points the rules find depend on whether the text complains at all.
             let pain_points = if complains(stacked.label) == complains(ruled.sentiment.label) {
                 ruled.pain_points

@@ -64,6 +64,7 @@ impl Model {
             unseen_idf: 8.0,
             ..Default::default()
         };
+        let mut stack_rows: Vec<(u64, [f32; CLASSES])> = Vec::new();
         for line in src.lines() {
             if let Some(note) = line.strip_prefix("# ") {
                 m.provenance.push(note.to_owned());
@@ -80,7 +81,7 @@ impl Model {
                     .map(|v| v.parse::<f32>().map_err(drop).and_then(finite))
                     .collect();
                 if let Some(w) = values.ok().and_then(|v| <[f32; CLASSES]>::try_from(v).ok()) {
-                    m.stacker.insert(key, w);
+                    stack_rows.push((super::stack::key_of(key), w));
                 }
                 continue;
             }
@@ -107,6 +108,7 @@ impl Model {
                 _ => {}
             }
         }
+        m.stacker = stack_rows.into_iter().collect();
         m
     }
 

@@ -5,6 +5,8 @@
 
 use std::collections::BTreeMap;
 
+use once_cell::sync::Lazy;
+
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::phrases::PhraseSet;
@@ -469,22 +471,43 @@ const AFTER_DENIALS: [&str; 14] = [
     "一次都没",
 ];
 
+/// Phrases by one of their characters (the last for denials before a trigger, the first for
+/// those after it): a trigger is checked for denial in every clause it is in, so a lookup of
+/// one character replaces a comparison with every phrase.
+fn index_by(
+    phrases: &'static [&'static str],
+    at: fn(&str) -> Option<char>,
+) -> HashMap<char, Vec<&'static str>> {
+    let mut index: HashMap<char, Vec<&'static str>> = HashMap::default();
+    for p in phrases {
+        if let Some(c) = at(p) {
+            index.entry(c).or_default().push(p);
+        }
+    }
+    index
+}
+
+static DENIALS_BY_LAST: Lazy<HashMap<char, Vec<&'static str>>> =
+    Lazy::new(|| index_by(&DENIALS, |p| p.chars().next_back()));
+static AFTER_DENIALS_BY_FIRST: Lazy<HashMap<char, Vec<&'static str>>> =
+    Lazy::new(|| index_by(&AFTER_DENIALS, |p| p.chars().next()));
+
+/// Whether the last four characters before a trigger deny it.
 fn denied(before: &str) -> bool {
-    let tail: String = before
-        .chars()
-        .rev()
-        .take(4)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    let tail = tail.trim_end();
-    DENIALS.iter().any(|d| tail.ends_with(d))
+    let start = before.char_indices().rev().nth(3).map_or(0, |(i, _)| i);
+    let tail = before[start..].trim_end();
+    tail.chars()
+        .next_back()
+        .and_then(|last| DENIALS_BY_LAST.get(&last))
+        .is_some_and(|ds| ds.iter().any(|d| tail.ends_with(d)))
 }
 
 fn denied_after(after: &str) -> bool {
     let head = after.trim_start();
-    AFTER_DENIALS.iter().any(|d| head.starts_with(d))
+    head.chars()
+        .next()
+        .and_then(|first| AFTER_DENIALS_BY_FIRST.get(&first))
+        .is_some_and(|ds| ds.iter().any(|d| head.starts_with(d)))
 }
 
 /// A group of complaints that fit no category, named by the keywords they share.

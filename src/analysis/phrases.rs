@@ -11,17 +11,37 @@ use rustc_hash::FxHashMap as HashMap;
 /// A match: start and end byte offsets, and the phrase's index in the list it was built from.
 pub type Match = (usize, usize, usize);
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct PhraseSet {
     phrases: Vec<Box<str>>,
     /// Phrases of two or more characters by their first two, longest phrase first.
     by_pair: HashMap<u64, Vec<u32>>,
     /// Phrases of one character.
     single: HashMap<char, u32>,
+    /// One bit per hash of a first pair or a single character that starts a phrase: most
+    /// positions in a text start none, and one bit tells so without probing either map.
+    starts: Box<[u64]>,
 }
 
 fn pair(a: char, b: char) -> u64 {
     (u64::from(a) << 32) | u64::from(b)
+}
+
+/// The key of a one-character phrase in `starts` (no character is `u32::MAX`).
+fn lone(a: char) -> u64 {
+    (u64::from(a) << 32) | u64::from(u32::MAX)
+}
+
+const START_BITS: u32 = 16;
+
+fn start_bit(key: u64) -> usize {
+    (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - START_BITS)) as usize
+}
+
+impl Default for PhraseSet {
+    fn default() -> Self {
+        Self::new::<&str>(&[])
+    }
 }
 
 impl PhraseSet {
@@ -30,11 +50,20 @@ impl PhraseSet {
         let phrases: Vec<Box<str>> = phrases.iter().map(|p| p.as_ref().into()).collect();
         let mut by_pair: HashMap<u64, Vec<u32>> = HashMap::default();
         let mut single = HashMap::default();
+        let mut starts = vec![0u64; (1 << START_BITS) / 64].into_boxed_slice();
+        let mut mark = |key: u64| {
+            let bit = start_bit(key);
+            starts[bit / 64] |= 1 << (bit % 64);
+        };
         for (i, p) in phrases.iter().enumerate() {
             let mut chars = p.chars();
             match (chars.next(), chars.next()) {
-                (Some(a), Some(b)) => by_pair.entry(pair(a, b)).or_default().push(i as u32),
+                (Some(a), Some(b)) => {
+                    mark(pair(a, b));
+                    by_pair.entry(pair(a, b)).or_default().push(i as u32)
+                }
                 (Some(a), None) => {
+                    mark(lone(a));
                     single.entry(a).or_insert(i as u32);
                 }
                 _ => {}
@@ -53,6 +82,7 @@ impl PhraseSet {
             phrases,
             by_pair,
             single,
+            starts,
         }
     }
 
@@ -74,7 +104,12 @@ impl PhraseSet {
         next: Option<char>,
         found: &mut impl FnMut(Match) -> bool,
     ) {
-        if let Some(ids) = next.and_then(|n| self.by_pair.get(&pair(c, n))) {
+        let may_start = |key: u64| {
+            let bit = start_bit(key);
+            self.starts[bit / 64] & (1 << (bit % 64)) != 0
+        };
+        let first_pair = next.map(|n| pair(c, n)).filter(|k| may_start(*k));
+        if let Some(ids) = first_pair.and_then(|k| self.by_pair.get(&k)) {
             let rest = &text[at..];
             for i in ids {
                 let p = &self.phrases[*i as usize];
@@ -82,6 +117,9 @@ impl PhraseSet {
                     return;
                 }
             }
+        }
+        if !may_start(lone(c)) {
+            return;
         }
         if let Some(i) = self.single.get(&c) {
             found((at, at + c.len_utf8(), *i as usize));

@@ -93,7 +93,11 @@ impl Segmenter {
             return;
         }
         for token in self.jieba.cut(text, true) {
-            if !token.word.trim().is_empty() {
+            // jieba gives runs of whitespace as tokens of their own: a token that does not
+            // start with whitespace is kept without scanning it.
+            let blank = token.word.chars().next().is_none_or(char::is_whitespace)
+                && token.word.trim().is_empty();
+            if !blank {
                 out.push(token.word);
             }
         }

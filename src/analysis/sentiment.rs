@@ -190,30 +190,6 @@ const ACKNOWLEDGEMENTS: [&str; 14] = [
     "谢谢",
 ];
 
-/// A token that ends a clause: one or more of these marks (asked of every token, so a
-/// match on characters rather than a search of a list of strings).
-fn ends_clause(token: &str) -> bool {
-    !token.is_empty()
-        && token.chars().all(|c| {
-            matches!(
-                c,
-                ',' | '。'
-                    | '.'
-                    | '!'
-                    | '?'
-                    | ';'
-                    | '~'
-                    | '…'
-                    | ':'
-                    | '"'
-                    | '、'
-                    | '，'
-                    | '！'
-                    | '？'
-                    | '；'
-            )
-        })
-}
 /// Prohibitives ask for something to stop; they do not negate a quality (希望不要再闪退).
 const PROHIBITIVE: [&str; 5] = ["不要", "别", "不想", "不让", "别再"];
 const OPEN_QUOTES: [char; 4] = ['“', '"', '「', '『'];
@@ -284,7 +260,7 @@ impl Scorer<'_> {
                 start = i;
                 marker = Marker::None;
             }
-            if ends_clause(tok) {
+            if infos[i].shape.ends_clause {
                 let question = tok.contains('?') || tok.contains('？');
                 push(&mut clauses, start..i, marker, question);
                 start = i + 1;
@@ -426,14 +402,12 @@ impl Scorer<'_> {
             let resolved = clause.resolved;
             let ack = ACKNOWLEDGEMENTS.contains(&span.trim_end_matches(['!', '.', '~', '。']));
             let not_ours = clause.not_ours;
-            let evidence = |r: &Range<usize>| {
-                if not_ours || inquiry {
-                    0.0
-                } else {
-                    complaint(r)
-                }
+            let named = if not_ours || inquiry {
+                0.0
+            } else {
+                complaint(&range)
             };
-            complaint_mass += evidence(&range);
+            complaint_mass += named;
             acknowledged |= ack;
             let complaint_question = cues.any(&range, cue::COMPLAINT_QUESTION);
             let question = clause.question || is_question(text, &range, &cues, self.lexicon);
@@ -448,12 +422,12 @@ impl Scorer<'_> {
             } else if resolved {
                 base.abs().max(2.0)
             } else if complaint_question && !inquiry {
-                base + evidence(&range) - 1.2
+                base + named - 1.2
             } else if question && base.abs() < 2.0 {
                 // A plain question (会员怎么退款？) names a topic; it does not complain.
                 base * 0.3
             } else {
-                base + evidence(&range)
+                base + named
             };
             // Another product's problem, or a fear that did not come true (别家要转半天,
             // 原以为要等很久), speaks well of this one rather than ill.

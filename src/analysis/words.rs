@@ -6,6 +6,8 @@ use rustc_hash::FxHashMap as HashMap;
 
 use super::lexicon::Lexicon;
 use super::model::Model;
+use super::normalize::is_han;
+use super::stack::fnv;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct WordInfo {
@@ -27,6 +29,74 @@ pub struct WordInfo {
     pub aspect: bool,
     pub past: bool,
     pub now: bool,
+    /// FNV-1a of the token: the last stage's word features are keyed by it.
+    pub hash: u64,
+    pub shape: Shape,
+}
+
+/// What a token's characters are, judged once per word rather than by every stage that asks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Shape {
+    /// Holds no whitespace, so it can name a feature (names are tab- and space-separated).
+    pub usable: bool,
+    /// Only ASCII punctuation.
+    pub punct: bool,
+    /// One or more marks that end a clause.
+    pub ends_clause: bool,
+    /// Could be a keyword by its characters: at least two Han characters, or at least three
+    /// Latin letters with nothing but letters, digits and `-`.
+    pub keyword: bool,
+}
+
+impl Shape {
+    pub fn of(token: &str) -> Self {
+        let han = token.chars().filter(|c| is_han(*c)).count();
+        let latin = token.chars().filter(|c| c.is_ascii_alphabetic()).count();
+        Self {
+            usable: !token.is_empty() && !token.chars().any(char::is_whitespace),
+            punct: token.chars().all(|c| c.is_ascii_punctuation()),
+            ends_clause: ends_clause(token),
+            keyword: han >= 2
+                || (han == 0
+                    && latin >= 3
+                    && token.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')),
+        }
+    }
+}
+
+impl WordInfo {
+    /// A word the table knows nothing of yet.
+    fn blank(token: &str) -> Self {
+        Self {
+            hash: fnv(token),
+            shape: Shape::of(token),
+            ..Self::default()
+        }
+    }
+}
+
+/// A token that ends a clause: one or more of these marks.
+fn ends_clause(token: &str) -> bool {
+    !token.is_empty()
+        && token.chars().all(|c| {
+            matches!(
+                c,
+                ',' | '。'
+                    | '.'
+                    | '!'
+                    | '?'
+                    | ';'
+                    | '~'
+                    | '…'
+                    | ':'
+                    | '"'
+                    | '、'
+                    | '，'
+                    | '！'
+                    | '？'
+                    | '；'
+            )
+        })
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -89,15 +159,17 @@ pub const NOW: [&str; 9] = [
     "今年",
 ];
 
+/// Words by the FNV-1a hash of their text: the hash is needed anyway (it keys the last
+/// stage's word features), and a lookup then compares no strings.
 pub struct WordTable {
-    words: HashMap<Box<str>, WordInfo>,
+    words: HashMap<u64, WordInfo>,
 }
 
 impl WordTable {
     pub fn build(lexicon: &Lexicon, model: &Model, aspects: impl Iterator<Item = String>) -> Self {
         let mut words: HashMap<Box<str>, WordInfo> = HashMap::default();
         fn entry<'m>(words: &'m mut HashMap<Box<str>, WordInfo>, w: &str) -> &'m mut WordInfo {
-            words.entry(w.into()).or_default()
+            words.entry(w.into()).or_insert_with(|| WordInfo::blank(w))
         }
         for (w, v) in &lexicon.sentiment {
             let e = entry(&mut words, w);
@@ -150,16 +222,19 @@ impl WordTable {
                 e.sentiment = v;
             }
         }
-        Self { words }
+        Self {
+            words: words.into_values().map(|i| (i.hash, i)).collect(),
+        }
     }
 
     /// What is known of a token; words never seen are judged by their glued parts.
     pub fn info(&self, token: &str, lexicon: &Lexicon) -> WordInfo {
-        match self.words.get(token) {
+        let hash = fnv(token);
+        match self.words.get(&hash) {
             Some(i) => *i,
             None => WordInfo {
                 sentiment: glued_weight(token, lexicon).unwrap_or(0.0),
-                ..WordInfo::default()
+                ..WordInfo::blank(token)
             },
         }
     }
