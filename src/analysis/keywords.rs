@@ -42,21 +42,26 @@ pub fn tfidf(
     top: usize,
 ) -> Vec<Keyword> {
     // Feedback is short: a linear list beats a hash map for counting its words.
-    let mut tf: Vec<(&str, f32, f32)> = Vec::with_capacity(16);
+    // Words are told apart by their hashes (the word table's keys), not compared as strings.
+    let mut tf: Vec<(&str, u64, f32, f32)> = Vec::with_capacity(16);
     let mut n = 0.0;
     for (t, info) in tokens.iter().zip(infos) {
         if candidate(info) {
-            match tf.iter_mut().find(|(w, _, _)| w == t) {
-                Some(entry) => entry.1 += 1.0,
-                None => tf.push((t, 1.0, if info.idf > 0.0 { info.idf } else { unseen })),
+            match tf.iter_mut().find(|(_, h, _, _)| *h == info.hash) {
+                Some(entry) => entry.2 += 1.0,
+                None => tf.push((
+                    t,
+                    info.hash,
+                    1.0,
+                    if info.idf > 0.0 { info.idf } else { unseen },
+                )),
             }
             n += 1.0;
         }
     }
     let scored: Vec<(&str, f32)> = tf
         .into_iter()
-        .map(|(w, c, shipped)| (w, (c, shipped)))
-        .map(|(w, (c, shipped))| {
+        .map(|(w, _, c, shipped)| {
             let idf = idf.map_or(shipped, |i| i.idf(w).unwrap_or_else(|| i.unseen()));
             (w, c / n * idf)
         })

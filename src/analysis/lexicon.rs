@@ -72,7 +72,7 @@ pub struct Lexicon {
     /// Question words of two or more characters (怎么, 请问 …), matched anywhere.
     pub questions: Vec<String>,
     /// One-character question particles (吗, 呢 …), which ask only at the end of a clause.
-    pub question_particles: Vec<String>,
+    pub question_particles: Vec<char>,
     pub complaint_questions: Vec<String>,
     /// Said of a problem that is over (修好了, 解决了, 不再): its complaint no longer counts.
     pub resolution: Vec<String>,
@@ -228,7 +228,7 @@ impl Lexicon {
             question_particles: question_words
                 .iter()
                 .filter(|q| q.chars().count() == 1)
-                .cloned()
+                .filter_map(|q| q.chars().next())
                 .collect(),
             complaint_questions: words_in(QUESTIONS, &["complaint"]),
             resolution: RESOLUTION.iter().map(|s| (*s).to_owned()).collect(),

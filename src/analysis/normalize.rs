@@ -75,8 +75,8 @@ pub fn normalize(raw: &str) -> Normalized {
             }
         }
     }
-    let text = fold_chars(&cleaned);
-    let language = detect_language(&text);
+    let (text, script) = fold(&cleaned);
+    let language = script.language();
     Normalized {
         text,
         topics,
@@ -244,6 +244,41 @@ fn needs_simplifying(s: &str) -> bool {
 
 /// Width, case, script and repetition, in one pass over the characters.
 fn fold_chars(s: &str) -> String {
+    fold(s).0
+}
+
+/// How many Han characters and Latin letters a text holds.
+#[derive(Debug, Clone, Copy, Default)]
+struct Script {
+    han: usize,
+    latin: usize,
+}
+
+impl Script {
+    fn count(&mut self, c: char) {
+        if is_han(c) {
+            self.han += 1;
+        } else if c.is_ascii_alphabetic() {
+            self.latin += 1;
+        }
+    }
+
+    fn language(self) -> Language {
+        // Latin letters count by words, roughly: four letters weigh like one character.
+        let latin_weight = self.latin / 4;
+        if self.han == 0 && self.latin > 0 {
+            Language::En
+        } else if latin_weight * 4 > self.han {
+            Language::Mixed
+        } else {
+            Language::Zh
+        }
+    }
+}
+
+/// [`fold_chars`], counting the script of what it keeps on the way.
+fn fold(s: &str) -> (String, Script) {
+    let mut script = Script::default();
     // Most feedback is already simplified: convert only when a character would change.
     let simplified: std::borrow::Cow<str> = if s.is_ascii() || !needs_simplifying(s) {
         s.into()
@@ -289,38 +324,20 @@ fn fold_chars(s: &str) -> String {
             run = 1;
             last = Some(c);
         }
+        script.count(c);
         out.push(c);
     }
     let trimmed = out.trim();
-    if trimmed.len() == out.len() {
+    let out = if trimmed.len() == out.len() {
         out
     } else {
         trimmed.to_owned()
-    }
+    };
+    (out, script)
 }
 
 pub fn is_han(c: char) -> bool {
     matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{F900}'..='\u{FAFF}')
-}
-
-fn detect_language(text: &str) -> Language {
-    let (mut han, mut latin) = (0usize, 0usize);
-    for c in text.chars() {
-        if is_han(c) {
-            han += 1;
-        } else if c.is_ascii_alphabetic() {
-            latin += 1;
-        }
-    }
-    // Latin letters count by words, roughly: four letters weigh like one character.
-    let latin_weight = latin / 4;
-    if han == 0 && latin > 0 {
-        Language::En
-    } else if latin_weight * 4 > han {
-        Language::Mixed
-    } else {
-        Language::Zh
-    }
 }
 
 #[cfg(test)]

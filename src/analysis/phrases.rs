@@ -14,13 +14,26 @@ pub type Match = (usize, usize, usize);
 #[derive(Debug, Clone)]
 pub struct PhraseSet {
     phrases: Vec<Box<str>>,
-    /// Phrases of two or more characters by their first two, longest phrase first.
-    by_pair: HashMap<u64, Vec<u32>>,
+    /// Phrases of two or more characters, grouped by their first two, longest first in each
+    /// group; with all their bytes in one buffer, so a match is checked without following a
+    /// pointer per phrase.
+    candidates: Vec<Candidate>,
+    bytes: Vec<u8>,
+    /// A first pair's group in `candidates`: where it starts and how many it holds.
+    by_pair: HashMap<u64, (u32, u32)>,
     /// Phrases of one character.
     single: HashMap<char, u32>,
     /// One bit per hash of a first pair or a single character that starts a phrase: most
     /// positions in a text start none, and one bit tells so without probing either map.
     starts: Box<[u64]>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    id: u32,
+    /// The phrase's bytes in `bytes`.
+    at: u32,
+    len: u32,
 }
 
 fn pair(a: char, b: char) -> u64 {
@@ -48,7 +61,7 @@ impl PhraseSet {
     /// Empty phrases are never found.
     pub fn new<S: AsRef<str>>(phrases: &[S]) -> Self {
         let phrases: Vec<Box<str>> = phrases.iter().map(|p| p.as_ref().into()).collect();
-        let mut by_pair: HashMap<u64, Vec<u32>> = HashMap::default();
+        let mut groups: HashMap<u64, Vec<u32>> = HashMap::default();
         let mut single = HashMap::default();
         let mut starts = vec![0u64; (1 << START_BITS) / 64].into_boxed_slice();
         let mut mark = |key: u64| {
@@ -60,7 +73,7 @@ impl PhraseSet {
             match (chars.next(), chars.next()) {
                 (Some(a), Some(b)) => {
                     mark(pair(a, b));
-                    by_pair.entry(pair(a, b)).or_default().push(i as u32)
+                    groups.entry(pair(a, b)).or_default().push(i as u32)
                 }
                 (Some(a), None) => {
                     mark(lone(a));
@@ -69,17 +82,30 @@ impl PhraseSet {
                 _ => {}
             }
         }
-        // A phrase listed twice is found once, by its first index. (The lists the engine
-        // builds hold each phrase once.)
-        for ids in by_pair.values_mut() {
+        let (mut candidates, mut bytes, mut by_pair) = (Vec::new(), Vec::new(), HashMap::default());
+        for (key, mut ids) in groups {
+            // A phrase listed twice is found once, by its first index. (The lists the engine
+            // builds hold each phrase once.)
             ids.sort_by(|a, b| {
                 let (pa, pb) = (&phrases[*a as usize], &phrases[*b as usize]);
                 pb.len().cmp(&pa.len()).then(pa.cmp(pb)).then(a.cmp(b))
             });
             ids.dedup_by(|a, b| phrases[*a as usize] == phrases[*b as usize]);
+            by_pair.insert(key, (candidates.len() as u32, ids.len() as u32));
+            for id in ids {
+                let p = phrases[id as usize].as_bytes();
+                candidates.push(Candidate {
+                    id,
+                    at: bytes.len() as u32,
+                    len: p.len() as u32,
+                });
+                bytes.extend_from_slice(p);
+            }
         }
         Self {
             phrases,
+            candidates,
+            bytes,
             by_pair,
             single,
             starts,
@@ -108,13 +134,24 @@ impl PhraseSet {
             let bit = start_bit(key);
             self.starts[bit / 64] & (1 << (bit % 64)) != 0
         };
-        let first_pair = next.map(|n| pair(c, n)).filter(|k| may_start(*k));
-        if let Some(ids) = first_pair.and_then(|k| self.by_pair.get(&k)) {
-            let rest = &text[at..];
-            for i in ids {
-                let p = &self.phrases[*i as usize];
-                if rest.starts_with(&**p) && !found((at, at + p.len(), *i as usize)) {
-                    return;
+        if let Some(n) = next {
+            let group = Some(pair(c, n))
+                .filter(|k| may_start(*k))
+                .and_then(|k| self.by_pair.get(&k));
+            if let Some(&(first, count)) = group {
+                let rest = &text.as_bytes()[at..];
+                // The first two characters already match: only the bytes after them are
+                // compared (none for a two-character phrase).
+                let known = c.len_utf8() + n.len_utf8();
+                let group = &self.candidates[first as usize..(first + count) as usize];
+                for p in group {
+                    let (start, len) = (p.at as usize, p.len as usize);
+                    if len <= rest.len()
+                        && rest[known..len] == self.bytes[start + known..start + len]
+                        && !found((at, at + len, p.id as usize))
+                    {
+                        return;
+                    }
                 }
             }
         }

@@ -172,6 +172,20 @@ const POLITE_OPENINGS: [&str; 9] = [
     "您好,请问",
 ];
 
+/// The longest acknowledgement, in bytes: a longer clause is compared with none of them.
+const ACKNOWLEDGEMENT_BYTES: usize = longest(&ACKNOWLEDGEMENTS);
+
+const fn longest(list: &[&str]) -> usize {
+    let (mut i, mut most) = (0, 0);
+    while i < list.len() {
+        if list[i].len() > most {
+            most = list[i].len();
+        }
+        i += 1;
+    }
+    most
+}
+
 /// Replies that acknowledge and evaluate nothing (客服对话里的 好的/嗯嗯/知道了).
 const ACKNOWLEDGEMENTS: [&str; 14] = [
     "好的",
@@ -190,8 +204,6 @@ const ACKNOWLEDGEMENTS: [&str; 14] = [
     "谢谢",
 ];
 
-/// Prohibitives ask for something to stop; they do not negate a quality (希望不要再闪退).
-const PROHIBITIVE: [&str; 5] = ["不要", "别", "不想", "不让", "别再"];
 const OPEN_QUOTES: [char; 4] = ['“', '"', '「', '『'];
 const CLOSE_QUOTES: [char; 4] = ['”', '"', '」', '』'];
 
@@ -328,7 +340,7 @@ impl Scorer<'_> {
                     } else {
                         emphatic = true;
                     }
-                } else if PROHIBITIVE.contains(&tokens[j]) {
+                } else if before.prohibitive {
                     break;
                 } else if before.negation == Negation::Weak {
                     negations += 1;
@@ -400,7 +412,8 @@ impl Scorer<'_> {
             let span = text.get(range.clone()).unwrap_or("");
             // A problem said to be fixed (修复了好多bug, 现在修好了) is good news.
             let resolved = clause.resolved;
-            let ack = ACKNOWLEDGEMENTS.contains(&span.trim_end_matches(['!', '.', '~', '。']));
+            let reply = span.trim_end_matches(['!', '.', '~', '。']);
+            let ack = reply.len() <= ACKNOWLEDGEMENT_BYTES && ACKNOWLEDGEMENTS.contains(&reply);
             let not_ours = clause.not_ours;
             let named = if not_ours || inquiry {
                 0.0
@@ -575,10 +588,10 @@ fn polite(tokens: &[&str], i: usize) -> bool {
 fn is_question(text: &str, range: &Range<usize>, cues: &Cues, lex: &Lexicon) -> bool {
     let span = text.get(range.clone()).unwrap_or("");
     let end = span.trim_end_matches(|c: char| c.is_ascii_punctuation() || c.is_whitespace());
-    if lex
-        .question_particles
-        .iter()
-        .any(|q| end.ends_with(q.as_str()))
+    if end
+        .chars()
+        .next_back()
+        .is_some_and(|c| lex.question_particles.contains(&c))
     {
         return true;
     }

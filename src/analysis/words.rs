@@ -29,6 +29,8 @@ pub struct WordInfo {
     pub aspect: bool,
     pub past: bool,
     pub now: bool,
+    /// Asks for something to stop; it negates no quality (希望不要再闪退).
+    pub prohibitive: bool,
     /// FNV-1a of the token: the last stage's word features are keyed by it.
     pub hash: u64,
     pub shape: Shape,
@@ -146,6 +148,7 @@ const DEGREE_PREFIXES: [(&str, f32); 12] = [
     ("有点", 0.6),
 ];
 const PARTICLES: [char; 10] = ['了', '的', '啊', '呀', '哦', '啦', '过', '得', '吧', '呢'];
+const PROHIBITIVE: [&str; 5] = ["不要", "别", "不想", "不让", "别再"];
 pub const PAST: [&str; 6] = ["以前", "之前", "原来", "过去", "刚开始", "一开始"];
 pub const NOW: [&str; 9] = [
     "现在",
@@ -210,6 +213,9 @@ impl WordTable {
         }
         for w in NOW {
             entry(&mut words, w).now = true;
+        }
+        for w in PROHIBITIVE {
+            entry(&mut words, w).prohibitive = true;
         }
         // Glued forms are judged once here, not for every text.
         let glued: Vec<(Box<str>, f32)> = words
