@@ -4,8 +4,6 @@
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use super::phrases::PhraseSet;
-
 const SENTIMENT: &str = include_str!("data/sentiment.tsv");
 const NEGATIONS: &str = include_str!("data/negations.txt");
 const DEGREE: &str = include_str!("data/degree.tsv");
@@ -26,8 +24,29 @@ pub mod cue {
 }
 
 /// Every cue phrase found in one text, by byte range: one scan serves every clause.
+#[derive(Debug, Clone, Default)]
 pub struct Cues {
     hits: Vec<(usize, usize, u8)>,
+}
+
+/// The cue phrases of every list, each once, with the lists it is in (`cue::*` bits): the
+/// taxonomy searches them together with its triggers and aspects.
+#[derive(Debug, Clone, Default)]
+pub struct CueList {
+    pub phrases: Vec<String>,
+    pub kinds: Vec<u8>,
+}
+
+impl CueList {
+    /// The cues among a scan's matches of `phrases`.
+    pub fn cues(&self, matches: &[(usize, usize, usize)]) -> Cues {
+        Cues {
+            hits: matches
+                .iter()
+                .map(|(s, e, p)| (*s, *e, self.kinds[*p]))
+                .collect(),
+        }
+    }
 }
 
 impl Cues {
@@ -79,8 +98,7 @@ pub struct Lexicon {
     /// A clause about someone else's product, or a fear that did not come true (隔壁那家…,
     /// 原以为…), reports no problem of this one.
     pub not_ours: Vec<String>,
-    cue_matcher: PhraseSet,
-    cue_kinds: Vec<u8>,
+    pub cue_list: CueList,
 }
 
 const RESOLUTION: [&str; 18] = [
@@ -154,23 +172,7 @@ fn words_in(src: &str, wanted: &[&str]) -> Vec<String> {
 }
 
 impl Lexicon {
-    /// Finds every cue phrase of every list in one pass.
-    pub fn cues(&self, text: &str) -> Cues {
-        let hits = self
-            .cue_matcher
-            .find_overlapping(text)
-            .into_iter()
-            .map(|(start, end, p)| (start, end, self.cue_kinds[p]))
-            .collect();
-        Cues { hits }
-    }
-
-    #[cfg(test)]
-    pub fn cue_list(&self) -> Vec<String> {
-        self.cue_matcher.phrases().map(str::to_owned).collect()
-    }
-
-    fn with_cue_matcher(mut self) -> Self {
+    fn with_cue_list(mut self) -> Self {
         let mut kinds: std::collections::BTreeMap<String, u8> = std::collections::BTreeMap::new();
         let lists = [
             (&self.resolution, cue::RESOLUTION),
@@ -185,9 +187,10 @@ impl Lexicon {
                 *kinds.entry(p.clone()).or_default() |= kind;
             }
         }
-        let patterns: Vec<String> = kinds.keys().cloned().collect();
-        self.cue_kinds = kinds.into_values().collect();
-        self.cue_matcher = PhraseSet::new(&patterns);
+        self.cue_list = CueList {
+            phrases: kinds.keys().cloned().collect(),
+            kinds: kinds.into_values().collect(),
+        };
         self
     }
 
@@ -233,9 +236,8 @@ impl Lexicon {
             complaint_questions: words_in(QUESTIONS, &["complaint"]),
             resolution: RESOLUTION.iter().map(|s| (*s).to_owned()).collect(),
             not_ours: NOT_OURS.iter().map(|s| (*s).to_owned()).collect(),
-            cue_matcher: PhraseSet::default(),
-            cue_kinds: Vec::new(),
+            cue_list: CueList::default(),
         }
-        .with_cue_matcher()
+        .with_cue_list()
     }
 }

@@ -97,7 +97,7 @@ impl Analyzer {
     pub fn with_model(model: Model) -> Self {
         normalize::warm_up();
         let lexicon = Lexicon::load();
-        let taxonomy = Taxonomy::default_taxonomy();
+        let taxonomy = Taxonomy::default_taxonomy(&lexicon.cue_list);
         let words = words::WordTable::build(&lexicon, &model, taxonomy.aspect_words());
         Self {
             segmenter: segment::Segmenter::new(),
@@ -129,7 +129,7 @@ impl Analyzer {
 
     /// The workspace's taxonomy: the default one plus its categories.
     pub fn taxonomy_with(&self, custom: &[CustomCategory]) -> Taxonomy {
-        Taxonomy::build(custom, |text| {
+        Taxonomy::build(custom, &self.lexicon.cue_list, |text| {
             self.content_words(text).into_iter().collect()
         })
     }
@@ -227,7 +227,7 @@ impl Analyzer {
             }
         };
         let (sentiment, clauses, evidence) =
-            scorer.score(text, tokens, infos, workspace, &complaint);
+            scorer.score(text, tokens, infos, workspace, &complaint, &hits.cues);
         let complaint = complains(sentiment.label);
         let pain_points = taxonomy.detect(text, tokens, infos, &clauses, &hits, complaint);
         Ruled {

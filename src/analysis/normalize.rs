@@ -40,24 +40,22 @@ pub struct Normalized {
 /// Normalises `raw` for analysis; the stored feedback text is never changed.
 pub fn normalize(raw: &str) -> Normalized {
     let mut topics = Vec::new();
-    // Cheap byte checks first: most feedback has no URL, mention or topic.
+    // One cheap pass over the bytes first: most feedback has no URL, mention, topic or
+    // placeholder, and then nothing else is searched for.
+    let marks = raw.bytes().fold(0u8, |m, b| m | MARKS[usize::from(b)]);
     let lower_has = |needle: &str| {
-        let first = needle.as_bytes()[0];
-        raw.len() >= needle.len()
-            && raw.bytes().any(|b| b.eq_ignore_ascii_case(&first))
-            && raw
-                .as_bytes()
-                .windows(needle.len())
-                .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+        raw.as_bytes()
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
     };
     let mut cleaned = std::borrow::Cow::Borrowed(raw);
-    if lower_has("http") || lower_has("www.") {
+    if (marks & MARK_H != 0 && lower_has("http")) || (marks & MARK_W != 0 && lower_has("www.")) {
         cleaned = std::borrow::Cow::Owned(remove_urls(&cleaned));
     }
-    if cleaned.contains('@') {
+    if marks & MARK_AT != 0 && cleaned.contains('@') {
         cleaned = std::borrow::Cow::Owned(remove_mentions(&cleaned));
     }
-    if cleaned.contains('#') {
+    if marks & MARK_HASH != 0 && cleaned.contains('#') {
         let (text, found) = take_topics(&cleaned);
         for t in found {
             let t = fold_chars(t.trim());
@@ -68,7 +66,7 @@ pub fn normalize(raw: &str) -> Normalized {
         cleaned = std::borrow::Cow::Owned(text);
     }
     // Redaction placeholders ([手机号] …) say nothing about the feedback.
-    if cleaned.contains('[') {
+    if marks & MARK_BRACKET != 0 && cleaned.contains('[') {
         for p in PLACEHOLDERS {
             if cleaned.contains(p) {
                 cleaned = std::borrow::Cow::Owned(cleaned.replace(p, " "));
@@ -83,6 +81,25 @@ pub fn normalize(raw: &str) -> Normalized {
         language,
     }
 }
+
+const MARK_H: u8 = 1;
+const MARK_W: u8 = 2;
+const MARK_AT: u8 = 4;
+const MARK_HASH: u8 = 8;
+const MARK_BRACKET: u8 = 16;
+
+/// For each byte, which of the searches it could start.
+static MARKS: [u8; 256] = {
+    let mut marks = [0u8; 256];
+    marks[b'h' as usize] = MARK_H;
+    marks[b'H' as usize] = MARK_H;
+    marks[b'w' as usize] = MARK_W;
+    marks[b'W' as usize] = MARK_W;
+    marks[b'@' as usize] = MARK_AT;
+    marks[b'#' as usize] = MARK_HASH;
+    marks[b'[' as usize] = MARK_BRACKET;
+    marks
+};
 
 // URLs, @mentions and #topics are found by hand: a few lines each, where the equivalent
 // regular expressions (Unicode classes, bounded repeats) cost hundreds of thousands of
@@ -227,19 +244,22 @@ pub fn warm_up() {
 
 /// Whether the conversion could change `s`: a character of the table marked convertible, or
 /// one beyond the table (rare supplementary-plane characters, converted to be safe).
+#[cfg(test)]
 fn needs_simplifying(s: &str) -> bool {
     let bits = &*CONVERTIBLE;
-    s.chars().any(|c| {
-        let cp = c as u32;
-        match cp {
-            SCRIPT_LO..=SCRIPT_HI => {
-                let i = (cp - SCRIPT_LO) as usize;
-                bits[i / 64] & (1 << (i % 64)) != 0
-            }
-            0x20000.. => true,
-            _ => false,
+    s.chars().any(|c| convertible(c, bits))
+}
+
+fn convertible(c: char, bits: &[u64]) -> bool {
+    let cp = c as u32;
+    match cp {
+        SCRIPT_LO..=SCRIPT_HI => {
+            let i = (cp - SCRIPT_LO) as usize;
+            bits[i / 64] & (1 << (i % 64)) != 0
         }
-    })
+        0x20000.. => true,
+        _ => false,
+    }
 }
 
 /// Width, case, script and repetition, in one pass over the characters.
@@ -276,20 +296,28 @@ impl Script {
     }
 }
 
-/// [`fold_chars`], counting the script of what it keeps on the way.
+/// [`fold_chars`], counting the script of what it keeps on the way. Most feedback is already
+/// simplified: the text is folded as it is, and converted and folded again only when a
+/// character that the conversion would change turns up.
 fn fold(s: &str) -> (String, Script) {
+    let check = (!s.is_ascii()).then(|| &**CONVERTIBLE);
+    match fold_with(s, check) {
+        Some(done) => done,
+        None => fold_with(&fast2s::convert(s), None).unwrap_or_default(),
+    }
+}
+
+/// Folds `s`; `None` when `convertible` is given and a character of `s` is marked in it.
+fn fold_with(s: &str, convertible_bits: Option<&[u64]>) -> Option<(String, Script)> {
     let mut script = Script::default();
-    // Most feedback is already simplified: convert only when a character would change.
-    let simplified: std::borrow::Cow<str> = if s.is_ascii() || !needs_simplifying(s) {
-        s.into()
-    } else {
-        fast2s::convert(s).into()
-    };
-    let mut out = String::with_capacity(simplified.len());
+    let mut out = String::with_capacity(s.len());
     let mut last: Option<char> = None;
     let mut run = 0;
     let mut last_space = true;
-    for c in simplified.chars() {
+    for c in s.chars() {
+        if convertible_bits.is_some_and(|bits| convertible(c, bits)) {
+            return None;
+        }
         let c = match c {
             '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
             '\u{3000}' | '\t' | '\r' | '\n' => ' ',
@@ -333,7 +361,7 @@ fn fold(s: &str) -> (String, Script) {
     } else {
         trimmed.to_owned()
     };
-    (out, script)
+    Some((out, script))
 }
 
 pub fn is_han(c: char) -> bool {

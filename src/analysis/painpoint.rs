@@ -9,7 +9,8 @@ use once_cell::sync::Lazy;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use super::phrases::PhraseSet;
+use super::lexicon::{CueList, Cues};
+use super::phrases::{Mode, PhraseSet};
 use serde::{Deserialize, Serialize};
 
 use std::ops::Range;
@@ -103,25 +104,26 @@ struct Trigger {
     weak: bool,
 }
 
-/// Trigger and aspect matches in a text: (start, end, pattern). Aspects are looked for only
-/// when a clause needs them.
+/// Trigger and aspect matches in a text, (start, end, pattern), and its cue phrases: all
+/// found in one pass over the text.
 pub struct Hits {
     triggers: Vec<(usize, usize, usize)>,
-    aspects: std::cell::OnceCell<Vec<(usize, usize, usize)>>,
+    aspects: Vec<(usize, usize, usize)>,
+    pub cues: Cues,
 }
 
-impl Hits {
-    fn aspects(&self, taxonomy: &Taxonomy, text: &str) -> &[(usize, usize, usize)] {
-        self.aspects
-            .get_or_init(|| taxonomy.aspects.find_longest(text))
-    }
-}
+/// The lists of [`Taxonomy::phrases`], in order.
+const TRIGGERS: usize = 0;
+const ASPECTS: usize = 1;
+const CUES: usize = 2;
 
 pub struct Taxonomy {
     pub categories: Vec<Category>,
-    triggers: PhraseSet,
+    /// Triggers and aspects (leftmost-longest) and the lexicon's cue phrases (overlapping),
+    /// searched together: one pass over the text instead of three.
+    phrases: PhraseSet,
+    cue_list: CueList,
     trigger_meta: Vec<Vec<Trigger>>,
-    aspects: PhraseSet,
     aspect_meta: Vec<Vec<usize>>,
     aspect_words: HashSet<String>,
     /// Normalised content-token sets of custom categories' examples, by category index.
@@ -129,13 +131,17 @@ pub struct Taxonomy {
 }
 
 impl Taxonomy {
-    pub fn default_taxonomy() -> Self {
-        Self::build(&[], |_| HashSet::default())
+    pub fn default_taxonomy(cues: &CueList) -> Self {
+        Self::build(&[], cues, |_| HashSet::default())
     }
 
     /// The default taxonomy plus custom categories; `tokens` turns an example sentence into
     /// its content words (the analyzer's own segmentation).
-    pub fn build(custom: &[CustomCategory], tokens: impl Fn(&str) -> HashSet<String>) -> Self {
+    pub fn build(
+        custom: &[CustomCategory],
+        cues: &CueList,
+        tokens: impl Fn(&str) -> HashSet<String>,
+    ) -> Self {
         let mut categories = Vec::new();
         let mut trigger_words: BTreeMap<String, Vec<Trigger>> = BTreeMap::new();
         let mut aspect_words: BTreeMap<String, Vec<usize>> = BTreeMap::new();
@@ -201,22 +207,31 @@ impl Taxonomy {
         let trigger_list: Vec<String> = trigger_words.keys().cloned().collect();
         let aspect_list: Vec<String> = aspect_words.keys().cloned().collect();
         let aspect_set: HashSet<String> = aspect_list.iter().cloned().collect();
+        let phrases = PhraseSet::with_lists(&[
+            (Mode::Longest, &trigger_list[..]),
+            (Mode::Longest, &aspect_list[..]),
+            (Mode::Overlapping, &cues.phrases[..]),
+        ]);
         Self {
             categories,
-            triggers: PhraseSet::new(&trigger_list),
+            phrases,
+            cue_list: cues.clone(),
             trigger_meta: trigger_words.into_values().collect(),
-            aspects: PhraseSet::new(&aspect_list),
             aspect_meta: aspect_words.into_values().collect(),
             aspect_words: aspect_set,
             examples,
         }
     }
 
-    /// Every trigger and aspect in a text, found once (leftmost-longest) for all its clauses.
+    /// Every trigger and aspect in a text (leftmost-longest) and every cue phrase, found once
+    /// for all its clauses.
     pub fn hits(&self, text: &str) -> Hits {
+        let mut found = self.phrases.scan(text);
+        let cues = self.cue_list.cues(&found[CUES]);
         Hits {
-            triggers: self.triggers.find_longest(text),
-            aspects: std::cell::OnceCell::new(),
+            aspects: std::mem::take(&mut found[ASPECTS]),
+            triggers: std::mem::take(&mut found[TRIGGERS]),
+            cues,
         }
     }
 
@@ -258,12 +273,12 @@ impl Taxonomy {
 
     #[cfg(test)]
     pub fn trigger_list(&self) -> Vec<String> {
-        self.triggers.phrases().map(str::to_owned).collect()
+        self.phrases.phrases(TRIGGERS).map(str::to_owned).collect()
     }
 
     #[cfg(test)]
     pub fn aspect_list(&self) -> Vec<String> {
-        self.aspects.phrases().map(str::to_owned).collect()
+        self.phrases.phrases(ASPECTS).map(str::to_owned).collect()
     }
 
     /// Every aspect word, for the word table.
@@ -294,7 +309,7 @@ impl Taxonomy {
             let praise = clause.raw >= 1.0;
             // Aspects matter only beside a weak trigger or in a negative clause: found then.
             let aspect_cats = || -> Vec<usize> {
-                hits.aspects(self, text)
+                hits.aspects
                     .iter()
                     .filter(|(s, e, _)| *s >= range.start && *e <= range.end)
                     .flat_map(|(_, _, p)| self.aspect_meta[*p].iter().copied())
@@ -579,7 +594,7 @@ mod tests {
 
     #[test]
     fn default_taxonomy_has_the_twelve_ids() {
-        let t = Taxonomy::default_taxonomy();
+        let t = Taxonomy::default_taxonomy(&CueList::default());
         let ids: Vec<&str> = t.categories.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(ids, DEFAULT_IDS);
         assert!(t.categories.iter().all(|c| !c.name.is_empty()));

@@ -11,9 +11,23 @@ use rustc_hash::FxHashMap as HashMap;
 /// A match: start and end byte offsets, and the phrase's index in the list it was built from.
 pub type Match = (usize, usize, usize);
 
+/// How a list's matches are taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Leftmost-longest, without overlaps: at each position the longest phrase that starts
+    /// there, and the search goes on after it.
+    Longest,
+    /// Every occurrence of every phrase, overlaps included.
+    Overlapping,
+}
+
+/// One or more phrase lists, searched together in one pass over a text.
 #[derive(Debug, Clone)]
 pub struct PhraseSet {
+    /// The phrases of every list, list after list.
     phrases: Vec<Box<str>>,
+    /// Each list's mode and where its phrases start in `phrases`.
+    lists: Vec<(Mode, usize)>,
     /// Phrases of two or more characters, grouped by their first two, longest first in each
     /// group; with all their bytes in one buffer, so a match is checked without following a
     /// pointer per phrase.
@@ -21,8 +35,9 @@ pub struct PhraseSet {
     bytes: Vec<u8>,
     /// A first pair's group in `candidates`: where it starts and how many it holds.
     by_pair: HashMap<u64, (u32, u32)>,
-    /// Phrases of one character.
-    single: HashMap<char, u32>,
+    /// Phrases of one character: their group in `singles`.
+    single: HashMap<char, (u32, u32)>,
+    singles: Vec<(u32, u32)>,
     /// One bit per hash of a first pair or a single character that starts a phrase: most
     /// positions in a text start none, and one bit tells so without probing either map.
     starts: Box<[u64]>,
@@ -30,6 +45,8 @@ pub struct PhraseSet {
 
 #[derive(Debug, Clone, Copy)]
 struct Candidate {
+    /// Its list, and its index in that list.
+    list: u32,
     id: u32,
     /// The phrase's bytes in `bytes`.
     at: u32,
@@ -58,43 +75,60 @@ impl Default for PhraseSet {
 }
 
 impl PhraseSet {
-    /// Empty phrases are never found.
+    /// One list. Empty phrases are never found.
     pub fn new<S: AsRef<str>>(phrases: &[S]) -> Self {
-        let phrases: Vec<Box<str>> = phrases.iter().map(|p| p.as_ref().into()).collect();
-        let mut groups: HashMap<u64, Vec<u32>> = HashMap::default();
-        let mut single = HashMap::default();
+        Self::with_lists(&[(Mode::Longest, phrases)])
+    }
+
+    /// Several lists, each with its mode. A phrase listed twice in one list is found once, by
+    /// its first index; a phrase in two lists is found in each.
+    pub fn with_lists<S: AsRef<str>>(lists: &[(Mode, &[S])]) -> Self {
+        let mut phrases: Vec<Box<str>> = Vec::new();
+        let mut list_starts = Vec::new();
+        let mut groups: HashMap<u64, Vec<(u32, u32)>> = HashMap::default();
+        let mut single_groups: HashMap<char, Vec<(u32, u32)>> = HashMap::default();
         let mut starts = vec![0u64; (1 << START_BITS) / 64].into_boxed_slice();
         let mut mark = |key: u64| {
             let bit = start_bit(key);
             starts[bit / 64] |= 1 << (bit % 64);
         };
-        for (i, p) in phrases.iter().enumerate() {
-            let mut chars = p.chars();
-            match (chars.next(), chars.next()) {
-                (Some(a), Some(b)) => {
-                    mark(pair(a, b));
-                    groups.entry(pair(a, b)).or_default().push(i as u32)
+        for (l, (mode, list)) in lists.iter().enumerate() {
+            list_starts.push((*mode, phrases.len()));
+            for (i, p) in list.iter().enumerate() {
+                let p = p.as_ref();
+                let entry = (l as u32, i as u32);
+                let mut chars = p.chars();
+                match (chars.next(), chars.next()) {
+                    (Some(a), Some(b)) => {
+                        mark(pair(a, b));
+                        groups.entry(pair(a, b)).or_default().push(entry);
+                    }
+                    (Some(a), None) => {
+                        mark(lone(a));
+                        let group = single_groups.entry(a).or_default();
+                        if !group.iter().any(|(gl, _)| *gl == entry.0) {
+                            group.push(entry);
+                        }
+                    }
+                    _ => {}
                 }
-                (Some(a), None) => {
-                    mark(lone(a));
-                    single.entry(a).or_insert(i as u32);
-                }
-                _ => {}
+                phrases.push(p.into());
             }
         }
+        let text_of =
+            |(l, i): (u32, u32)| -> &str { &phrases[list_starts[l as usize].1 + i as usize] };
         let (mut candidates, mut bytes, mut by_pair) = (Vec::new(), Vec::new(), HashMap::default());
-        for (key, mut ids) in groups {
-            // A phrase listed twice is found once, by its first index. (The lists the engine
-            // builds hold each phrase once.)
-            ids.sort_by(|a, b| {
-                let (pa, pb) = (&phrases[*a as usize], &phrases[*b as usize]);
+        for (key, mut group) in groups {
+            group.sort_by(|a, b| {
+                let (pa, pb) = (text_of(*a), text_of(*b));
                 pb.len().cmp(&pa.len()).then(pa.cmp(pb)).then(a.cmp(b))
             });
-            ids.dedup_by(|a, b| phrases[*a as usize] == phrases[*b as usize]);
-            by_pair.insert(key, (candidates.len() as u32, ids.len() as u32));
-            for id in ids {
-                let p = phrases[id as usize].as_bytes();
+            group.dedup_by(|a, b| a.0 == b.0 && text_of(*a) == text_of(*b));
+            by_pair.insert(key, (candidates.len() as u32, group.len() as u32));
+            for (list, id) in group {
+                let p = text_of((list, id)).as_bytes();
                 candidates.push(Candidate {
+                    list,
                     id,
                     at: bytes.len() as u32,
                     len: p.len() as u32,
@@ -102,12 +136,19 @@ impl PhraseSet {
                 bytes.extend_from_slice(p);
             }
         }
+        let (mut single, mut singles) = (HashMap::default(), Vec::new());
+        for (c, group) in single_groups {
+            single.insert(c, (singles.len() as u32, group.len() as u32));
+            singles.extend(group);
+        }
         Self {
             phrases,
+            lists: list_starts,
             candidates,
             bytes,
             by_pair,
             single,
+            singles,
             starts,
         }
     }
@@ -116,19 +157,22 @@ impl PhraseSet {
         self.by_pair.is_empty() && self.single.is_empty()
     }
 
-    pub fn phrases(&self) -> impl Iterator<Item = &str> {
-        self.phrases.iter().map(|p| &**p)
+    /// The phrases of one list.
+    pub fn phrases(&self, list: usize) -> impl Iterator<Item = &str> {
+        let start = self.lists.get(list).map_or(self.phrases.len(), |l| l.1);
+        let end = self.lists.get(list + 1).map_or(self.phrases.len(), |l| l.1);
+        self.phrases[start..end].iter().map(|p| &**p)
     }
 
     /// Calls `found` with the phrases starting at byte `at` (character `c`, followed by
-    /// `next`), longest first, until it returns false.
+    /// `next`), longest first (with its list), until it returns false.
     fn at(
         &self,
         text: &str,
         at: usize,
         c: char,
         next: Option<char>,
-        found: &mut impl FnMut(Match) -> bool,
+        found: &mut impl FnMut(Match, usize) -> bool,
     ) {
         let may_start = |key: u64| {
             let bit = start_bit(key);
@@ -148,7 +192,7 @@ impl PhraseSet {
                     let (start, len) = (p.at as usize, p.len as usize);
                     if len <= rest.len()
                         && rest[known..len] == self.bytes[start + known..start + len]
-                        && !found((at, at + len, p.id as usize))
+                        && !found((at, at + len, p.id as usize), p.list as usize)
                     {
                         return;
                     }
@@ -158,8 +202,12 @@ impl PhraseSet {
         if !may_start(lone(c)) {
             return;
         }
-        if let Some(i) = self.single.get(&c) {
-            found((at, at + c.len_utf8(), *i as usize));
+        if let Some(&(first, count)) = self.single.get(&c) {
+            for (list, id) in &self.singles[first as usize..(first + count) as usize] {
+                if !found((at, at + c.len_utf8(), *id as usize), *list as usize) {
+                    return;
+                }
+            }
         }
     }
 
@@ -171,14 +219,38 @@ impl PhraseSet {
         }
     }
 
-    /// Leftmost-longest, without overlaps: at each position the longest phrase that starts
-    /// there, and the search goes on after it.
+    /// The matches of every list, each list's by its mode, in one pass over the text.
+    pub fn scan(&self, text: &str) -> Vec<Vec<Match>> {
+        let mut found: Vec<Vec<Match>> = vec![Vec::new(); self.lists.len()];
+        // Where each leftmost-longest list may match next, and whether it took a match at
+        // the current position.
+        let mut resume = vec![0usize; self.lists.len()];
+        let mut taken = vec![usize::MAX; self.lists.len()];
+        Self::each_char(text, |i, c, next| {
+            self.at(text, i, c, next, &mut |m, list| {
+                match self.lists[list].0 {
+                    Mode::Overlapping => found[list].push(m),
+                    Mode::Longest => {
+                        if i >= resume[list] && taken[list] != i {
+                            taken[list] = i;
+                            resume[list] = m.1;
+                            found[list].push(m);
+                        }
+                    }
+                }
+                true
+            });
+        });
+        found
+    }
+
+    /// Leftmost-longest matches of a one-list set.
     pub fn find_longest(&self, text: &str) -> Vec<Match> {
         let mut found = Vec::new();
         let mut resume = 0;
         Self::each_char(text, |i, c, next| {
             if i >= resume {
-                self.at(text, i, c, next, &mut |m| {
+                self.at(text, i, c, next, &mut |m, _| {
                     resume = m.1;
                     found.push(m);
                     false
@@ -188,11 +260,12 @@ impl PhraseSet {
         found
     }
 
-    /// Every occurrence of every phrase, overlaps included, by start.
+    /// Every occurrence of every phrase of a one-list set, overlaps included, by start.
+    #[cfg(test)]
     pub fn find_overlapping(&self, text: &str) -> Vec<Match> {
         let mut found = Vec::new();
         Self::each_char(text, |i, c, next| {
-            self.at(text, i, c, next, &mut |m| {
+            self.at(text, i, c, next, &mut |m, _| {
                 found.push(m);
                 true
             });
@@ -238,12 +311,52 @@ mod tests {
     }
 
     #[test]
+    fn one_scan_of_several_lists_finds_what_each_list_finds_alone() {
+        let lists: [&[&str]; 3] = [
+            &["不好", "不好用", "好用", "用"],
+            &["好用", "好", "用啊"],
+            &["不好", "好用", "好", "好", "不好用"],
+        ];
+        let set = PhraseSet::with_lists(&[
+            (Mode::Longest, lists[0]),
+            (Mode::Longest, lists[1]),
+            (Mode::Overlapping, lists[2]),
+        ]);
+        let text = "真不好用啊好用";
+        let found = set.scan(text);
+        assert_eq!(found[0], PhraseSet::new(lists[0]).find_longest(text));
+        assert_eq!(found[1], PhraseSet::new(lists[1]).find_longest(text));
+        assert_eq!(found[2], PhraseSet::new(lists[2]).find_overlapping(text));
+        assert_eq!(set.phrases(1).collect::<Vec<_>>(), lists[1]);
+
+        // The taxonomy's own lists, on every training text.
+        let analyzer = crate::analysis::Analyzer::new();
+        let taxonomy = analyzer.taxonomy();
+        let [triggers, aspects, cues] = [
+            PhraseSet::new(&taxonomy.trigger_list()),
+            PhraseSet::new(&taxonomy.aspect_list()),
+            PhraseSet::new(&analyzer.lexicon().cue_list.phrases),
+        ];
+        let combined = PhraseSet::with_lists(&[
+            (Mode::Longest, &taxonomy.trigger_list()[..]),
+            (Mode::Longest, &taxonomy.aspect_list()[..]),
+            (Mode::Overlapping, &analyzer.lexicon().cue_list.phrases[..]),
+        ]);
+        for t in texts() {
+            let found = combined.scan(&t);
+            assert_eq!(found[0], triggers.find_longest(&t), "{t}");
+            assert_eq!(found[1], aspects.find_longest(&t), "{t}");
+            assert_eq!(found[2], cues.find_overlapping(&t), "{t}");
+        }
+    }
+
+    #[test]
     fn phrase_sets_agree_with_aho_corasick() {
         let analyzer = crate::analysis::Analyzer::new();
         let lists = [
             analyzer.taxonomy().trigger_list(),
             analyzer.taxonomy().aspect_list(),
-            analyzer.lexicon().cue_list(),
+            analyzer.lexicon().cue_list.phrases.clone(),
         ];
         let texts = texts();
         assert!(texts.len() > 1000);

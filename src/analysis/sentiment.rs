@@ -375,8 +375,8 @@ impl Scorer<'_> {
         infos: &[WordInfo],
         workspace: Option<&dyn WordWeights>,
         complaint: &dyn Fn(&Range<usize>) -> f32,
+        cues: &Cues,
     ) -> (Sentiment, Vec<ClauseView>, Evidence) {
-        let cues = self.lexicon.cues(text);
         let mut clauses = self.split_clauses(text, tokens, infos);
         for c in &mut clauses {
             let toks = &tokens[c.tokens.clone()];
@@ -398,7 +398,8 @@ impl Scorer<'_> {
             .is_some_and(|c| cues.starts(&c.span, cue::REQUEST));
         // A polite inquiry (请问…, 反馈一下…) reports calmly: what it names is no complaint
         // unless its own words are.
-        let inquiry = POLITE_OPENINGS.iter().any(|p| text.starts_with(p)) || text.contains("请问");
+        let inquiry = POLITE_OPENINGS.iter().any(|p| text.starts_with(p))
+            || (text.contains('请') && text.contains("请问"));
         let mut pos_mass = 0.0f32;
         let mut neg_mass = 0.0f32;
         let mut total = 0.0f32;
@@ -423,7 +424,7 @@ impl Scorer<'_> {
             complaint_mass += named;
             acknowledged |= ack;
             let complaint_question = cues.any(&range, cue::COMPLAINT_QUESTION);
-            let question = clause.question || is_question(text, &range, &cues, self.lexicon);
+            let question = clause.question || is_question(text, &range, cues, self.lexicon);
             questions += question as usize;
             let base = if ack {
                 0.0
