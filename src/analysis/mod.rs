@@ -309,8 +309,8 @@ impl Ruled {
         out: &mut impl stack::Sink,
     ) {
         stack::extract(text, tokens, infos, &self.clauses, &self.evidence, out);
-        let found: Vec<&str> = self.pain_points.iter().map(String::as_str).collect();
-        stack::extract_pains(&found, &taxonomy.triggered(&self.hits), out);
+        let found = self.pain_points.iter().map(String::as_str);
+        stack::extract_pains(found, taxonomy.triggered(&self.hits), out);
     }
 }
 

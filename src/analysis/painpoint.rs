@@ -112,15 +112,10 @@ pub struct Hits {
     pub cues: Cues,
 }
 
-/// The lists of [`Taxonomy::phrases`], in order.
-const TRIGGERS: usize = 0;
-const ASPECTS: usize = 1;
-const CUES: usize = 2;
-
 pub struct Taxonomy {
     pub categories: Vec<Category>,
-    /// Triggers and aspects (leftmost-longest) and the lexicon's cue phrases (overlapping),
-    /// searched together: one pass over the text instead of three.
+    /// Three lists searched together, one pass over the text instead of three: triggers and
+    /// aspects (leftmost-longest) and the lexicon's cue phrases (overlapping).
     phrases: PhraseSet,
     cue_list: CueList,
     trigger_meta: Vec<Vec<Trigger>>,
@@ -226,12 +221,11 @@ impl Taxonomy {
     /// Every trigger and aspect in a text (leftmost-longest) and every cue phrase, found once
     /// for all its clauses.
     pub fn hits(&self, text: &str) -> Hits {
-        let mut found = self.phrases.scan(text);
-        let cues = self.cue_list.cues(&found[CUES]);
+        let [triggers, aspects, cues] = self.phrases.scan::<3>(text);
         Hits {
-            aspects: std::mem::take(&mut found[ASPECTS]),
-            triggers: std::mem::take(&mut found[TRIGGERS]),
-            cues,
+            triggers,
+            aspects,
+            cues: self.cue_list.cues(&cues),
         }
     }
 
@@ -252,33 +246,33 @@ impl Taxonomy {
 
     /// The categories whose trigger words a text holds at all (denied, praised or fixed
     /// alike), each once: evidence for the trained last stage.
-    pub fn triggered(&self, hits: &Hits) -> Vec<&str> {
-        let mut on = vec![false; self.categories.len()];
+    pub fn triggered(&self, hits: &Hits) -> impl Iterator<Item = &str> {
+        let mut on = Flags::new(self.categories.len());
         for (_, _, p) in &hits.triggers {
             for t in &self.trigger_meta[*p] {
-                on[t.category] = true;
+                on.set(t.category);
             }
         }
-        self.marked(on).map(|c| c.id.as_str()).collect()
+        self.marked(on).map(|c| c.id.as_str())
     }
 
     /// The categories whose flag is set, in taxonomy order.
-    fn marked(&self, flags: Vec<bool>) -> impl Iterator<Item = &Category> {
+    fn marked(&self, flags: Flags) -> impl Iterator<Item = &Category> {
         self.categories
             .iter()
-            .zip(flags)
-            .filter(|(_, f)| *f)
-            .map(|(c, _)| c)
+            .enumerate()
+            .filter(move |(i, _)| flags.get(*i))
+            .map(|(_, c)| c)
     }
 
     #[cfg(test)]
     pub fn trigger_list(&self) -> Vec<String> {
-        self.phrases.phrases(TRIGGERS).map(str::to_owned).collect()
+        self.phrases.phrases(0).map(str::to_owned).collect()
     }
 
     #[cfg(test)]
     pub fn aspect_list(&self) -> Vec<String> {
-        self.phrases.phrases(ASPECTS).map(str::to_owned).collect()
+        self.phrases.phrases(1).map(str::to_owned).collect()
     }
 
     /// Every aspect word, for the word table.
@@ -297,7 +291,7 @@ impl Taxonomy {
         hits: &Hits,
         complaint: bool,
     ) -> Vec<String> {
-        let mut found = vec![false; self.categories.len()];
+        let mut found = Flags::new(self.categories.len());
         for clause in clauses {
             let range = clause.span.clone();
             let Some(span) = text.get(range.clone()) else {
@@ -331,7 +325,7 @@ impl Taxonomy {
                         let id = self.categories[t.category].id.as_str();
                         if id == "feature_request" {
                             if !FIX_WORDS.iter().any(|f| after.contains(f)) {
-                                found[t.category] = true;
+                                found.set(t.category);
                             }
                             continue;
                         }
@@ -365,7 +359,7 @@ impl Taxonomy {
             if strong_in_clause.is_empty() && clause.raw <= -0.5 {
                 for cat in &aspect_cats {
                     if self.categories[*cat].id != "feature_request" {
-                        found[*cat] = true;
+                        found.set(*cat);
                     }
                 }
             }
@@ -377,11 +371,11 @@ impl Taxonomy {
                     .iter()
                     .position(|c| c.id == "customer_service")
                 {
-                    found[cat] = true;
+                    found.set(cat);
                 }
             }
             for cat in strong_in_clause {
-                found[cat] = true;
+                found.set(cat);
             }
         }
         if !self.examples.is_empty() {
@@ -399,7 +393,7 @@ impl Taxonomy {
                     .count();
                 let union = example.len() + words.len() - shared;
                 if union > 0 && shared as f32 / union as f32 >= 0.35 {
-                    found[*cat] = true;
+                    found.set(*cat);
                 }
             }
         }
@@ -465,6 +459,40 @@ impl Taxonomy {
             }
         }
         out
+    }
+}
+
+/// Category indices found in one text: the first 64 in one word (no allocation for the
+/// default twelve and a workspace's first additions), any beyond in a vector.
+struct Flags {
+    low: u64,
+    high: Vec<bool>,
+}
+
+impl Flags {
+    fn new(categories: usize) -> Self {
+        Self {
+            low: 0,
+            high: vec![false; categories.saturating_sub(64)],
+        }
+    }
+
+    fn set(&mut self, i: usize) {
+        match i.checked_sub(64) {
+            None => self.low |= 1 << i,
+            Some(j) => {
+                if let Some(f) = self.high.get_mut(j) {
+                    *f = true;
+                }
+            }
+        }
+    }
+
+    fn get(&self, i: usize) -> bool {
+        match i.checked_sub(64) {
+            None => self.low & (1 << i) != 0,
+            Some(j) => self.high.get(j).copied().unwrap_or(false),
+        }
     }
 }
 

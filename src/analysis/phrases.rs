@@ -219,15 +219,19 @@ impl PhraseSet {
         }
     }
 
-    /// The matches of every list, each list's by its mode, in one pass over the text.
-    pub fn scan(&self, text: &str) -> Vec<Vec<Match>> {
-        let mut found: Vec<Vec<Match>> = vec![Vec::new(); self.lists.len()];
-        // Where each leftmost-longest list may match next, and whether it took a match at
-        // the current position.
-        let mut resume = vec![0usize; self.lists.len()];
-        let mut taken = vec![usize::MAX; self.lists.len()];
+    /// The matches of the first `N` lists, each list's by its mode, in one pass over the text
+    /// (a set built with more lists is searched for the first `N` only).
+    pub fn scan<const N: usize>(&self, text: &str) -> [Vec<Match>; N] {
+        let mut found: [Vec<Match>; N] = std::array::from_fn(|_| Vec::new());
+        // Where each leftmost-longest list may match next, and the position at which it last
+        // took a match.
+        let mut resume = [0usize; N];
+        let mut taken = [usize::MAX; N];
         Self::each_char(text, |i, c, next| {
             self.at(text, i, c, next, &mut |m, list| {
+                if list >= N {
+                    return true;
+                }
                 match self.lists[list].0 {
                     Mode::Overlapping => found[list].push(m),
                     Mode::Longest => {
@@ -323,7 +327,7 @@ mod tests {
             (Mode::Overlapping, lists[2]),
         ]);
         let text = "真不好用啊好用";
-        let found = set.scan(text);
+        let found = set.scan::<3>(text);
         assert_eq!(found[0], PhraseSet::new(lists[0]).find_longest(text));
         assert_eq!(found[1], PhraseSet::new(lists[1]).find_longest(text));
         assert_eq!(found[2], PhraseSet::new(lists[2]).find_overlapping(text));
@@ -343,7 +347,7 @@ mod tests {
             (Mode::Overlapping, &analyzer.lexicon().cue_list.phrases[..]),
         ]);
         for t in texts() {
-            let found = combined.scan(&t);
+            let found = combined.scan::<3>(&t);
             assert_eq!(found[0], triggers.find_longest(&t), "{t}");
             assert_eq!(found[1], aspects.find_longest(&t), "{t}");
             assert_eq!(found[2], cues.find_overlapping(&t), "{t}");

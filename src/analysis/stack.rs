@@ -229,7 +229,11 @@ pub fn extract(
 
 /// What the rules said of pain points: the categories they found, and those whose trigger
 /// words appear at all.
-pub fn extract_pains(found: &[&str], triggered: &[&str], out: &mut impl Sink) {
+pub fn extract_pains<'a>(
+    found: impl IntoIterator<Item = &'a str>,
+    triggered: impl IntoIterator<Item = &'a str>,
+    out: &mut impl Sink,
+) {
     for id in found {
         word(out, "pr:", id, 1.0);
     }
