@@ -41,8 +41,9 @@ pub fn tfidf(
     unseen: f32,
     top: usize,
 ) -> Vec<Keyword> {
-    // Feedback is short: a linear list beats a hash map for counting its words.
-    // Words are told apart by their hashes (the word table's keys), not compared as strings.
+    // Feedback is short: a linear list beats a hash map for counting its words. Words are
+    // told apart by their hashes (the word table's keys), not compared as strings. Each entry:
+    // the word, its hash, its count (then its score) and the shipped IDF.
     let mut tf: Vec<(&str, u64, f32, f32)> = Vec::with_capacity(16);
     let mut n = 0.0;
     for (t, info) in tokens.iter().zip(infos) {
@@ -59,14 +60,11 @@ pub fn tfidf(
             n += 1.0;
         }
     }
-    let scored: Vec<(&str, f32)> = tf
-        .into_iter()
-        .map(|(w, _, c, shipped)| {
-            let idf = idf.map_or(shipped, |i| i.idf(w).unwrap_or_else(|| i.unseen()));
-            (w, c / n * idf)
-        })
-        .collect();
-    best(scored, top)
+    for (w, _, count, shipped) in &mut tf {
+        let idf = idf.map_or(*shipped, |i| i.idf(w).unwrap_or_else(|| i.unseen()));
+        *count = *count / n * idf;
+    }
+    best(tf, top, |(w, _, score, _)| (w, *score))
 }
 
 /// TextRank over co-occurrence within a window of five candidate tokens.
@@ -109,18 +107,24 @@ pub fn textrank(tokens: &[&str], infos: &[WordInfo], top: usize) -> Vec<Keyword>
     }
     let max = rank.iter().copied().fold(f32::MIN, f32::max).max(1e-6);
     let scored: Vec<(&str, f32)> = index.iter().map(|(w, i)| (*w, rank[*i] / max)).collect();
-    best(scored, top)
+    best(scored, top, |(w, s)| (w, *s))
 }
 
 /// The `top` best-scored words, best first (ties by word, so results are stable).
-fn best(mut scored: Vec<(&str, f32)>, top: usize) -> Vec<Keyword> {
-    scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
-    scored.truncate(top);
+fn best<T>(mut scored: Vec<T>, top: usize, of: impl Fn(&T) -> (&str, f32)) -> Vec<Keyword> {
+    scored.sort_by(|a, b| {
+        let (a, b) = (of(a), of(b));
+        b.1.total_cmp(&a.1).then(a.0.cmp(b.0))
+    });
     scored
-        .into_iter()
-        .map(|(w, s)| Keyword {
-            word: w.to_owned(),
-            weight: round(s),
+        .iter()
+        .take(top)
+        .map(|e| {
+            let (w, s) = of(e);
+            Keyword {
+                word: w.to_owned(),
+                weight: round(s),
+            }
         })
         .collect()
 }
