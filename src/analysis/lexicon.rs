@@ -30,7 +30,8 @@ pub struct Cues {
 }
 
 /// The cue phrases of every list, each once, with the lists it is in (`cue::*` bits): the
-/// taxonomy searches them together with its triggers and aspects.
+/// taxonomy searches them together with its triggers and aspects, and the matches are read
+/// back here.
 #[derive(Debug, Clone, Default)]
 pub struct CueList {
     pub phrases: Vec<String>,

@@ -219,6 +219,7 @@ impl Analyzer {
             params: self.model.params,
         };
         let hits = taxonomy.hits(text);
+        let cues = self.lexicon.cue_list.cues(&hits.cues);
         let complaint = |range: &std::ops::Range<usize>| {
             if taxonomy.names_problem(text, &hits, range) {
                 -PROBLEM_WEIGHT
@@ -227,7 +228,7 @@ impl Analyzer {
             }
         };
         let (sentiment, clauses, evidence) =
-            scorer.score(text, tokens, infos, workspace, &complaint, &hits.cues);
+            scorer.score(text, tokens, infos, workspace, &complaint, &cues);
         let complaint = complains(sentiment.label);
         let pain_points = taxonomy.detect(text, tokens, infos, &clauses, &hits, complaint);
         Ruled {

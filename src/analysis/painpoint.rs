@@ -9,7 +9,7 @@ use once_cell::sync::Lazy;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use super::lexicon::{CueList, Cues};
+use super::lexicon::CueList;
 use super::phrases::{Mode, PhraseSet};
 use serde::{Deserialize, Serialize};
 
@@ -104,12 +104,12 @@ struct Trigger {
     weak: bool,
 }
 
-/// Trigger and aspect matches in a text, (start, end, pattern), and its cue phrases: all
-/// found in one pass over the text.
+/// Trigger, aspect and cue-phrase matches in a text, (start, end, phrase): all found in one
+/// pass over the text. The cue matches index the lexicon's [`CueList`], which reads them.
 pub struct Hits {
     triggers: Vec<(usize, usize, usize)>,
     aspects: Vec<(usize, usize, usize)>,
-    pub cues: Cues,
+    pub cues: Vec<(usize, usize, usize)>,
 }
 
 pub struct Taxonomy {
@@ -117,7 +117,6 @@ pub struct Taxonomy {
     /// Three lists searched together, one pass over the text instead of three: triggers and
     /// aspects (leftmost-longest) and the lexicon's cue phrases (overlapping).
     phrases: PhraseSet,
-    cue_list: CueList,
     trigger_meta: Vec<Vec<Trigger>>,
     aspect_meta: Vec<Vec<usize>>,
     aspect_words: HashSet<String>,
@@ -210,7 +209,6 @@ impl Taxonomy {
         Self {
             categories,
             phrases,
-            cue_list: cues.clone(),
             trigger_meta: trigger_words.into_values().collect(),
             aspect_meta: aspect_words.into_values().collect(),
             aspect_words: aspect_set,
@@ -225,7 +223,7 @@ impl Taxonomy {
         Hits {
             triggers,
             aspects,
-            cues: self.cue_list.cues(&cues),
+            cues,
         }
     }
 

@@ -255,10 +255,10 @@ pub fn extract_pains<'a>(
 /// can be written to do it, which moves only that text's own score).
 #[derive(Debug, Clone, Default)]
 pub struct Stacker {
+    /// Empty when the model has no weights.
     slots: Box<[Slot]>,
     /// What one unit of a packed weight is worth.
     unit: f32,
-    len: usize,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -297,20 +297,18 @@ impl FromIterator<(u64, [f32; CLASSES])> for Stacker {
         let unit = (largest / f32::from(i16::MAX)).max(f32::MIN_POSITIVE);
         let size = (rows.len() * 2).next_power_of_two().max(16);
         let mut slots = vec![Slot::default(); size].into_boxed_slice();
-        let mut len = 0;
         for (key, w) in rows {
             let tag = Slot::tag(key);
             let mut i = home(key, size - 1);
             while slots[i].tag != 0 && slots[i].tag != tag {
                 i = (i + 1) & (size - 1);
             }
-            len += usize::from(slots[i].tag == 0);
             slots[i] = Slot {
                 tag,
                 weights: w.map(|x| (x / unit).round() as i16),
             };
         }
-        Self { slots, unit, len }
+        Self { slots, unit }
     }
 }
 
@@ -322,7 +320,7 @@ impl FromIterator<(String, [f32; CLASSES])> for Stacker {
 
 impl Stacker {
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.slots.is_empty()
     }
 
     /// The weights of a feature, if it has any.
