@@ -240,7 +240,9 @@ impl WordTable {
             Some(i) => *i,
             None => WordInfo {
                 sentiment: glued_weight(token, lexicon).unwrap_or(0.0),
-                ..WordInfo::blank(token)
+                hash,
+                shape: Shape::of(token),
+                ..WordInfo::default()
             },
         }
     }
