@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::domain::Clock;
+
 /// Largest request body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
 
@@ -49,6 +51,8 @@ pub struct Settings {
     pub max_attempts: i32,
     /// Longest a whole SMTP exchange may take before it counts as failed (and is retried).
     pub smtp_timeout: Duration,
+    /// The time the service goes by: the system clock, or one a test sets and moves.
+    pub clock: Clock,
 }
 
 impl Settings {
@@ -72,6 +76,7 @@ impl Settings {
             retry_base: Duration::from_secs(60),
             max_attempts: 8,
             smtp_timeout: Duration::from_secs(60),
+            clock: Clock::system(),
         }
     }
 

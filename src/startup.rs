@@ -1,5 +1,7 @@
-//! Builds the application: opens and migrates the store, binds the listener (port 0 picks a
-//! free port, which tests use), mounts the routes and starts the feed poller.
+//! Builds the application: opens and migrates the store, builds what the workers and the
+//! HTTP edge share (pipeline, counters, mailer, outgoing HTTP client, clock), binds the
+//! listener (port 0 picks a free port, which tests use), mounts the routes and starts the
+//! feed poller, the digest scheduler and the spike check.
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -11,14 +13,31 @@ use actix_web::middleware::{from_fn, ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{web, App, HttpServer, ResponseError};
 
 use crate::analysis::Analyzer;
+use crate::collect::poller::Poller;
 use crate::config::Settings;
+use crate::counters::Counters;
 use crate::http::{self, ApiError, AppState};
+use crate::ingest::Pipeline;
 use crate::store::Store;
+use crate::tell::alerts::Alerts;
+use crate::tell::mail::Mailer;
+use crate::tell::outbox::{DeliveryPolicy, Outbox};
+use crate::tell::scheduler;
 
 pub struct Application {
     port: u16,
     server: Server,
     state: Arc<AppState>,
+    workers: Workers,
+}
+
+/// What each background worker works with: the poller, the outbox and the spike check.
+/// Tests drive them through the same functions their loops call.
+#[derive(Clone)]
+pub struct Workers {
+    pub poller: Poller,
+    pub outbox: Outbox,
+    pub alerts: Alerts,
 }
 
 /// Opens the configured database (creating the data dir for the SQLite default) and
@@ -31,9 +50,88 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
     {
         std::fs::create_dir_all(&settings.data_dir)?;
     }
-    let store = Store::connect(&settings.database_url()).await?;
+    let store = Store::connect(&settings.database_url())
+        .await?
+        .with_clock(settings.clock.clone());
     store.migrate().await?;
     Ok(store)
+}
+
+/// The client every outgoing request goes through (feeds, group robots): bounded time and
+/// redirects.
+pub fn outgoing_client() -> anyhow::Result<reqwest::Client> {
+    Ok(reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(30))
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::limited(5))
+        .build()?)
+}
+
+/// The outbox as the settings describe it: their mail server (or `.eml` files), sender,
+/// link base and retry policy.
+pub fn outbox(
+    store: Store,
+    settings: &Settings,
+    analyzer: Arc<Analyzer>,
+    counters: Arc<Counters>,
+    http: reqwest::Client,
+) -> anyhow::Result<Outbox> {
+    let mail_from = settings
+        .mail_from
+        .parse::<lettre::message::Mailbox>()
+        .map_err(|e| anyhow::anyhow!("TINGJIAN_MAIL_FROM is not a mail address: {e}"))?;
+    let mailer = Mailer::new(
+        settings.smtp_url.as_deref(),
+        &settings.mail_dir(),
+        settings.smtp_timeout,
+    )?;
+    Ok(Outbox {
+        store,
+        analyzer,
+        mailer: Arc::new(mailer),
+        http,
+        counters,
+        clock: settings.clock.clone(),
+        policy: DeliveryPolicy {
+            link_base: settings.link_base(),
+            mail_from,
+            retry_base: settings.retry_base,
+            max_attempts: settings.max_attempts,
+        },
+    })
+}
+
+impl Workers {
+    pub fn build(
+        store: &Store,
+        settings: &Settings,
+        pipeline: Arc<Pipeline>,
+        counters: Arc<Counters>,
+    ) -> anyhow::Result<Self> {
+        let http = outgoing_client()?;
+        let analyzer = pipeline.analyzer().clone();
+        Ok(Self {
+            outbox: outbox(
+                store.clone(),
+                settings,
+                analyzer.clone(),
+                counters.clone(),
+                http.clone(),
+            )?,
+            alerts: Alerts {
+                store: store.clone(),
+                analyzer,
+                clock: settings.clock.clone(),
+            },
+            poller: Poller {
+                store: store.clone(),
+                pipeline,
+                counters,
+                http,
+                clock: settings.clock.clone(),
+            },
+        })
+    }
 }
 
 impl Application {
@@ -47,20 +145,26 @@ impl Application {
         let store = open_store(&settings).await?;
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
-        let state = AppState::new(store, settings, analyzer)?;
+        let counters = Arc::new(Counters::new()?);
+        let pipeline = Arc::new(Pipeline::new(store.clone(), analyzer));
+        let workers = Workers::build(&store, &settings, pipeline.clone(), counters.clone())?;
+        let state = AppState::new(store, settings, pipeline, counters, &workers)?;
         let server = serve(listener, state.clone())?;
-        if state.settings.run_poller {
-            tokio::spawn(crate::collect::poller::run(state.clone()));
+        let settings = &state.settings;
+        if settings.run_poller {
+            tokio::spawn(workers.poller.clone().run(settings.poll_tick));
         }
-        if state.settings.run_delivery {
-            tokio::spawn(crate::tell::outbox::run(state.clone()));
-            tokio::spawn(crate::tell::alerts::run(state.clone()));
+        if settings.run_delivery {
+            let (outbox, alerts) = (workers.outbox.clone(), workers.alerts.clone());
+            tokio::spawn(scheduler::digests(outbox.clone(), settings.delivery_tick));
+            tokio::spawn(scheduler::alerts(alerts, outbox, settings.alert_tick));
         }
         tokio::spawn(housekeeping(state.clone()));
         Ok(Self {
             port,
             server,
             state,
+            workers,
         })
     }
 
@@ -70,6 +174,10 @@ impl Application {
 
     pub fn state(&self) -> Arc<AppState> {
         self.state.clone()
+    }
+
+    pub fn workers(&self) -> Workers {
+        self.workers.clone()
     }
 
     /// Runs until SIGINT/SIGTERM, then stops accepting and lets requests in flight finish.
@@ -98,7 +206,7 @@ fn serve(listener: TcpListener, state: Arc<AppState>) -> anyhow::Result<Server> 
         App::new()
             .app_data(data.clone())
             .wrap(problem_errors())
-            .wrap(from_fn(http::metrics::track))
+            .wrap(from_fn(http::counters::track))
             .wrap(from_fn(http::refuse_nul_in_uri))
             .configure(http::routes)
     })

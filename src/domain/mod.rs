@@ -1,10 +1,16 @@
 //! Domain types parsed once at the edge: past this module a value is valid by construction.
 
+mod clock;
 mod feedback;
+pub mod host;
 mod key;
+mod stable_id;
+pub mod text;
 
+pub use clock::Clock;
 pub use feedback::*;
 pub use key::*;
+pub use stable_id::{stable_id, Joint};
 
 use serde::Serialize;
 

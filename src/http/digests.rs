@@ -284,7 +284,7 @@ async fn preview(
     }
     let digest = build_digest(
         &state.store,
-        &state.pipeline.analyzer,
+        &state.pipeline.analyzer(),
         &state.public_url(&req),
         ws,
         &path,
@@ -310,7 +310,7 @@ async fn preview(
 /// and sends it now.
 async fn send(state: State, auth: Auth, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let ws = auth.require(Scope::Admin)?;
-    let queued = crate::tell::outbox::send_now(&state, ws, &path).await?;
+    let queued = state.outbox.send_now(ws, &path).await?;
     let rows = state.store.deliveries(ws, None, 500).await?;
     let items: Vec<Value> = rows
         .iter()

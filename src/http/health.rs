@@ -30,5 +30,5 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(readyz))
             .route(web::head().to(readyz)),
     )
-    .configure(super::metrics::routes);
+    .configure(super::counters::routes);
 }

@@ -2,7 +2,7 @@
 //! mapping in the query; answers with the rows accepted and the rows rejected, with reasons.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{Offset, TimeZone, Utc};
+use chrono::{Offset, TimeZone};
 use serde_json::json;
 
 use super::feedback::workspace_tz;
@@ -47,14 +47,14 @@ async fn import_csv(
     let mapping = ColumnMapping::parse(&specs).map_err(|e| ApiError::Validation(vec![e]))?;
     let body = read_body(payload, MAX_BODY_BYTES).await?;
     let tz = workspace_tz(&state, ws).await?;
-    let now = Utc::now();
+    let now = state.clock.now();
     let offset = tz.offset_from_utc_datetime(&now.naive_utc()).fix();
     let report = parse_csv(&body, &mapping, &source, offset, now)
         .map_err(|e| ApiError::Validation(vec![e]))?;
     let accepted = report.accepted.len();
-    let items = state.prepare(ws, report.accepted).await?;
+    let items = state.pipeline.prepare(ws, report.accepted).await?;
     let done = state.store.ingest(ws, &items).await?;
-    state.metrics.stored("import", done.stored);
+    state.counters.stored("import", done.stored);
     tracing::info!(
         workspace = ws,
         accepted = accepted,

@@ -11,17 +11,19 @@ use super::feedback::{parse_instant, workspace_tz};
 use super::{number_in, query_pairs, ApiError, Auth, State};
 use crate::domain::Scope;
 use crate::insight::period::{periods_between, Granularity};
+use crate::insight::ranking::{self, RankInput};
 use crate::insight::tally::Metric;
-use crate::store::GroupBy;
-use crate::tell::insights::{self, RankInput, MAX_PERIODS};
+use crate::insight::trends::{self, MAX_PERIODS};
+use crate::insight::GroupBy;
 
 /// `from`/`to` (RFC 3339 or a date in the workspace zone, `to` exclusive), checked in order.
 fn range(
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
     default_span: Duration,
+    now: DateTime<Utc>,
 ) -> Result<(DateTime<Utc>, DateTime<Utc>), ApiError> {
-    let to = to.unwrap_or_else(Utc::now);
+    let to = to.unwrap_or(now);
     let from = from.unwrap_or(to - default_span);
     if from >= to {
         return Err(ApiError::field("from", "must be before to"));
@@ -90,14 +92,14 @@ async fn trends(state: State, auth: Auth, req: HttpRequest) -> Result<HttpRespon
         Granularity::Week => Duration::weeks(12),
         Granularity::Month => Duration::days(365),
     };
-    let (from, to) = range(from, to, default_span)?;
+    let (from, to) = range(from, to, default_span, state.clock.now())?;
     if periods_between(from, to, tz, g, MAX_PERIODS + 1).len() > MAX_PERIODS {
         return Err(ApiError::field(
             "from",
             format!("the range spans more than {MAX_PERIODS} periods: use a longer interval"),
         ));
     }
-    let series = insights::trends(&state.store, ws, tz, metric, g, from, to, &group).await?;
+    let series = trends::trends(&state.store, ws, tz, metric, g, from, to, &group).await?;
     Ok(HttpResponse::Ok().json(json!({
         "metric": metric,
         "interval": g,
@@ -125,7 +127,7 @@ async fn pain_points(state: State, auth: Auth, req: HttpRequest) -> Result<HttpR
             }
         }
     }
-    let (from, to) = range(from, to, Duration::days(7))?;
+    let (from, to) = range(from, to, Duration::days(7), state.clock.now())?;
     if to - from > Duration::days(366) {
         return Err(ApiError::field(
             "from",
@@ -134,11 +136,16 @@ async fn pain_points(state: State, auth: Auth, req: HttpRequest) -> Result<HttpR
     }
     let previous_from = from - (to - from);
     let (previous, current) =
-        insights::totals_around(&state.store, ws, tz, previous_from, from, to).await?;
-    let names = insights::category_names(&state.store, &state.pipeline.analyzer, ws).await?;
+        trends::totals_around(&state.store, ws, tz, previous_from, from, to).await?;
+    let names = ranking::category_names(&state.store, state.pipeline.analyzer(), ws).await?;
     let base = state.public_url(&req);
     let link = |id: &str| {
-        crate::tell::console_link(&base, Some(crate::tell::Narrow::pain_point(id)), from, to)
+        crate::tell::links::console_link(
+            &base,
+            Some(crate::tell::links::Narrow::pain_point(id)),
+            from,
+            to,
+        )
     };
     let input = RankInput {
         workspace_id: ws,
@@ -149,9 +156,9 @@ async fn pain_points(state: State, auth: Auth, req: HttpRequest) -> Result<HttpR
         previous,
         link: &link,
     };
-    let mut items = insights::rank_pain_points(&state.store, &names, &input).await?;
+    let mut items = ranking::rank_pain_points(&state.store, &names, &input).await?;
     items.truncate(limit);
-    let items: Vec<_> = items.iter().map(insights::pain_point_json).collect();
+    let items: Vec<_> = items.iter().map(ranking::pain_point_json).collect();
     Ok(HttpResponse::Ok().json(json!({
         "from": from,
         "to": to,

@@ -3,19 +3,16 @@
 
 use actix_multipart::Multipart;
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
-use sha2::{Digest, Sha256};
 
 use super::body::{from_value, is_json, json_from_bytes};
 use super::{read_body, ApiError, Auth, State};
-use crate::collect::interview::{self, Role, TranscriptFormat, Turn};
+use crate::collect::interview::{self, interview_id, to_feedback, Start, TranscriptFormat};
 use crate::config::MAX_BODY_BYTES;
-use crate::domain::{
-    parse_attributes, Channel, FeedbackText, NewFeedback, Scope, Scores, MAX_TEXT_CHARS,
-};
+use crate::domain::{parse_attributes, Scope};
 use crate::store::NewInterview;
 
 #[derive(Deserialize, Default)]
@@ -109,86 +106,6 @@ async fn from_multipart(
     from_value(Value::Object(fields))
 }
 
-/// Splits text longer than one feedback item allows, on character boundaries.
-fn pieces(text: &str) -> Vec<String> {
-    let chars: Vec<char> = text.chars().collect();
-    chars
-        .chunks(MAX_TEXT_CHARS)
-        .map(|c| c.iter().collect())
-        .collect()
-}
-
-/// When the interview began, which dates its turns.
-#[derive(Clone, Copy)]
-enum Start {
-    /// The upload's `occurred_at`: each turn is dated that plus its offset.
-    Given(DateTime<Utc>),
-    /// No `occurred_at`: every turn is dated the upload time. Adding offsets to it would date
-    /// turns in the future.
-    Unknown { uploaded_at: DateTime<Utc> },
-}
-
-fn to_feedback(
-    id: &str,
-    title: &str,
-    turns: &[Turn],
-    respondent: Option<&str>,
-    attributes: &Map<String, Value>,
-    start: Start,
-) -> Vec<NewFeedback> {
-    let mut items = Vec::new();
-    let mut question: Option<&str> = None;
-    for turn in turns {
-        if turn.role == Role::Interviewer {
-            question = Some(&turn.text);
-            continue;
-        }
-        let occurred_at = match start {
-            Start::Given(at) => at + Duration::milliseconds(turn.start_ms.unwrap_or(0) as i64),
-            Start::Unknown { uploaded_at } => uploaded_at,
-        };
-        let parts = pieces(&turn.text);
-        let many = parts.len() > 1;
-        for (p, part) in parts.into_iter().enumerate() {
-            let Ok(text) = FeedbackText::parse(&part) else {
-                continue;
-            };
-            let mut context = Map::new();
-            context.insert("interview_id".into(), json!(id));
-            context.insert("title".into(), json!(title));
-            context.insert("speaker".into(), json!(turn.speaker));
-            context.insert("turn".into(), json!(turn.index));
-            context.insert("start_ms".into(), json!(turn.start_ms));
-            context.insert("end_ms".into(), json!(turn.end_ms));
-            if let Some(q) = question {
-                context.insert(
-                    "question".into(),
-                    json!(q.chars().take(500).collect::<String>()),
-                );
-            }
-            items.push(NewFeedback {
-                channel: Channel::Interview,
-                source_key: format!("interview:{id}"),
-                source_id: None,
-                external_id: Some(if many {
-                    format!("{}.{p}", turn.index)
-                } else {
-                    turn.index.to_string()
-                }),
-                respondent_id: respondent.map(str::to_owned),
-                author: Some(turn.speaker.clone()),
-                text,
-                scores: Scores::default(),
-                attributes: attributes.clone(),
-                context,
-                occurred_at,
-                analysis: None,
-            });
-        }
-    }
-    items
-}
-
 #[tracing::instrument(skip_all)]
 async fn create(
     state: State,
@@ -228,26 +145,16 @@ async fn create(
         .map_err(|e| ApiError::field("/transcript", e.to_string()))?;
     // Every turn is kept (as context), so every turn is redacted, the interviewer's too.
     let mut texts: Vec<&mut String> = turns.iter_mut().map(|t| &mut t.text).collect();
-    state.redact_for(&ws, &mut texts).await?;
+    state.pipeline.redact(&ws, &mut texts).await?;
     let id = match &body.external_id {
-        Some(ext) if !ext.is_empty() && ext.len() <= 200 => {
-            let digest = Sha256::digest(format!("{ws}\u{0}{ext}").as_bytes());
-            format!(
-                "iv_{}",
-                digest
-                    .iter()
-                    .take(16)
-                    .map(|b| format!("{b:02x}"))
-                    .collect::<String>()
-            )
-        }
+        Some(ext) if !ext.is_empty() && ext.len() <= 200 => interview_id(&ws, Some(ext)),
         Some(_) => return Err(ApiError::field("/external_id", "must be 1 to 200 bytes")),
-        None => format!("iv_{}", crate::domain::new_id()),
+        None => interview_id(&ws, None),
     };
     let start = match body.occurred_at {
         Some(at) => Start::Given(at),
         None => Start::Unknown {
-            uploaded_at: Utc::now(),
+            uploaded_at: state.clock.now(),
         },
     };
     let items = to_feedback(
@@ -258,7 +165,7 @@ async fn create(
         &attributes,
         start,
     );
-    let items = state.prepare(&ws, items).await?;
+    let items = state.pipeline.prepare(&ws, items).await?;
     let new = NewInterview {
         id: id.clone(),
         title: title.to_owned(),
@@ -269,7 +176,7 @@ async fn create(
     };
     match state.store.create_interview(&ws, new, &items).await? {
         Some(done) => {
-            state.metrics.stored("interview", done.stored);
+            state.counters.stored("interview", done.stored);
             tracing::info!(workspace = %ws, interview = %id, turns = turns.len(), stored = done.stored, "interview stored");
             Ok(HttpResponse::Created().json(json!({"id": id, "feedback_count": done.stored, "turns": turns.len(), "replayed": false})))
         }

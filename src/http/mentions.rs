@@ -1,11 +1,10 @@
 //! `POST /api/v1/mentions`: social mentions pushed in batches by a crawler or a listening tool.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::Utc;
 use serde_json::json;
 
 use super::{parse_json, read_body, ApiError, Auth, State};
-use crate::collect::social::parse_mentions;
+use crate::collect::mentions::parse_mentions;
 use crate::config::MAX_BODY_BYTES;
 use crate::domain::Scope;
 
@@ -18,10 +17,10 @@ async fn push(
     let ws = auth.require(Scope::Ingest)?;
     let body = read_body(payload, MAX_BODY_BYTES).await?;
     let value = parse_json(&req, &body)?;
-    let items = parse_mentions(&value, Utc::now()).map_err(ApiError::Validation)?;
-    let items = state.prepare(ws, items).await?;
+    let items = parse_mentions(&value, state.clock.now()).map_err(ApiError::Validation)?;
+    let items = state.pipeline.prepare(ws, items).await?;
     let done = state.store.ingest(ws, &items).await?;
-    state.metrics.stored("social", done.stored);
+    state.counters.stored("social", done.stored);
     Ok(HttpResponse::Ok().json(json!({"stored": done.stored, "duplicates": done.duplicates})))
 }
 

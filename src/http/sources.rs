@@ -2,7 +2,6 @@
 //! feeds (URL, brand keywords, poll interval).
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -149,7 +148,7 @@ async fn create(
                     name,
                     settings,
                     secret: None,
-                    next_poll_at: Some(Utc::now()),
+                    next_poll_at: Some(state.clock.now()),
                 },
                 None,
             )
@@ -241,7 +240,7 @@ async fn patch(
         check_feed(&url, &keywords, interval)?;
         settings = json!({"url": url, "keywords": keywords, "interval_secs": interval});
         if src.archived_at.is_none() {
-            next_poll = Some(Utc::now());
+            next_poll = Some(state.clock.now());
         }
     }
     let src = state
@@ -299,17 +298,15 @@ async fn poll_now(
         return Err(ApiError::Conflict("this source is archived".into()));
     }
     // Like the poller's claim: the next background poll is one interval from now.
-    state.store.postpone_feed(&src, Utc::now()).await?;
-    let outcome = poller::poll_source(&state, &src)
-        .await
-        .map_err(|e| match e {
-            poller::PollError::Store(e) => ApiError::from(e),
-            poller::PollError::Feed(e) => ApiError::FeedUnreachable(format!(
-                "the feed at {} could not be read: {}",
-                feed_host(&src),
-                e.summary()
-            )),
-        })?;
+    state.store.postpone_feed(&src, state.clock.now()).await?;
+    let outcome = state.poller.poll_source(&src).await.map_err(|e| match e {
+        poller::PollError::Store(e) => ApiError::from(e),
+        poller::PollError::Feed(e) => ApiError::FeedUnreachable(format!(
+            "the feed at {} could not be read: {}",
+            feed_host(&src),
+            e.summary()
+        )),
+    })?;
     Ok(HttpResponse::Ok().json(outcome))
 }
 

@@ -4,19 +4,18 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse, HttpResponseBuilder};
-use chrono::Utc;
-use serde_json::{json, Map, Value};
-use sha2::{Digest, Sha256};
+use serde_json::{json, Value};
 
 use super::body::{is_json, json_from_bytes};
 use super::{json_body, read_body, ApiError, Auth, State};
 use crate::collect::survey::{
     iframe_snippet, is_valid_response_id, page_csp, parse_submission_form, parse_submission_json,
-    public_definition, render_closed, render_not_found, render_page, render_thanks, script_snippet,
-    Submission, SurveyDefinition, EMBED_JS, FORM_RESPONSE_ID, PLAIN_PAGE_CSP,
+    public_definition, render_closed, render_not_found, render_page, render_thanks,
+    response_feedback, response_id, script_snippet, Submission, SurveyDefinition, EMBED_JS,
+    FORM_RESPONSE_ID, PLAIN_PAGE_CSP,
 };
 use crate::config::MAX_BODY_BYTES;
-use crate::domain::{new_id, Channel, FeedbackText, NewFeedback, Scope, Scores};
+use crate::domain::Scope;
 use crate::store::{NewSurveyResponse, Survey, SURVEY_STATUSES};
 
 fn definition(s: &Survey) -> Result<SurveyDefinition, ApiError> {
@@ -353,24 +352,6 @@ async fn preflight(
     Ok(res.finish())
 }
 
-/// The response id under which a submission is stored: the client's own id (so a retried
-/// submission is recognised), scoped to the survey, or a fresh one.
-fn response_id(survey_id: &str, client: Option<&str>) -> String {
-    match client {
-        Some(c) => {
-            let d = Sha256::digest(format!("{survey_id}\u{0}{c}").as_bytes());
-            format!(
-                "sr_{}",
-                d.iter()
-                    .take(16)
-                    .map(|b| format!("{b:02x}"))
-                    .collect::<String>()
-            )
-        }
-        None => format!("sr_{}", new_id()),
-    }
-}
-
 /// Public endpoints answer errors with CORS headers too, so the embed script can show them
 /// (they carry nothing private: the endpoint is unauthenticated and sends no credentials).
 fn with_cors(req: &HttpRequest, result: Result<HttpResponse, ApiError>) -> HttpResponse {
@@ -479,7 +460,7 @@ async fn submit_response(
         Err(errors) => return Err(ApiError::Validation(errors)),
     };
     let rid = response_id(&s.id, submission.response_id.as_deref());
-    let items = response_feedback(&s, &def, &rid, &submission, &answers);
+    let items = response_feedback(&s.id, &def, &rid, &submission, &answers, state.clock.now());
     if submission.honeypot_filled {
         // Bots get the same answer as people (validation errors included), and nothing is
         // stored: the response id is what a real one would be, and the count is real too.
@@ -489,7 +470,7 @@ async fn submit_response(
             json!({"response_id": rid, "feedback_count": items.len(), "replayed": false}),
         ));
     }
-    let items = state.prepare(&s.workspace_id, items).await?;
+    let items = state.pipeline.prepare(&s.workspace_id, items).await?;
     let mut stored_answers = answers.answers.clone();
     let mut texts: Vec<&mut String> = stored_answers
         .values_mut()
@@ -498,7 +479,7 @@ async fn submit_response(
             _ => None,
         })
         .collect();
-    state.redact_for(&s.workspace_id, &mut texts).await?;
+    state.pipeline.redact(&s.workspace_id, &mut texts).await?;
     let new = NewSurveyResponse {
         id: rid.clone(),
         survey_id: s.id.clone(),
@@ -514,7 +495,7 @@ async fn submit_response(
         .record_survey_response(&s.workspace_id, new, &items)
         .await?;
     if fresh {
-        state.metrics.stored("survey", items.len() as u64);
+        state.counters.stored("survey", items.len() as u64);
         tracing::info!(texts = items.len(), "survey response stored");
     }
     let status = if fresh {
@@ -526,52 +507,6 @@ async fn submit_response(
         status,
         json!({"response_id": rid, "feedback_count": items.len(), "replayed": !fresh}),
     ))
-}
-
-/// Each non-empty text answer becomes a feedback item carrying the response's scores.
-fn response_feedback(
-    s: &Survey,
-    def: &SurveyDefinition,
-    rid: &str,
-    sub: &Submission,
-    answers: &crate::collect::survey::ValidAnswers,
-) -> Vec<NewFeedback> {
-    let now = Utc::now();
-    answers
-        .texts
-        .iter()
-        .filter_map(|(qid, text)| {
-            let text = FeedbackText::parse(text).ok()?;
-            let question = def
-                .questions
-                .iter()
-                .find(|q| &q.id == qid)
-                .map(|q| q.title.clone());
-            let mut context = Map::new();
-            context.insert("survey_id".into(), json!(s.id));
-            context.insert("response_id".into(), json!(rid));
-            context.insert("question_id".into(), json!(qid));
-            context.insert("question".into(), json!(question));
-            Some(NewFeedback {
-                channel: Channel::Survey,
-                source_key: format!("survey:{}", s.id),
-                source_id: Some(s.id.clone()),
-                external_id: Some(format!("{rid}:{qid}")),
-                respondent_id: sub.respondent_id.clone(),
-                author: None,
-                text,
-                scores: Scores {
-                    nps: answers.nps,
-                    csat: answers.csat,
-                    ces: answers.ces,
-                },
-                attributes: sub.attributes.clone(),
-                context,
-                occurred_at: now,
-                analysis: None,
-            })
-        })
-        .collect()
 }
 
 async fn embed_js() -> HttpResponse {

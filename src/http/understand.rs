@@ -9,7 +9,7 @@ use super::{json_body, ApiError, Auth, State};
 use crate::analysis::painpoint::DEFAULT_IDS;
 use crate::analysis::{CustomCategory, Label};
 use crate::domain::{Scope, MAX_TEXT_CHARS};
-use crate::tools::analysis_json;
+use crate::ingest::analysis_json;
 
 /// Texts one analyze request may carry.
 const MAX_ANALYZE_ITEMS: usize = 1000;
@@ -54,8 +54,8 @@ async fn analyze(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let profile = state.pipeline.profile(&state.store, &ws).await?;
-    let analyzer = state.pipeline.analyzer.clone();
+    let profile = state.pipeline.profile(&ws).await?;
+    let analyzer = state.pipeline.analyzer().clone();
     let results = tokio::task::spawn_blocking(move || {
         let texts: Vec<&str> = body.items.iter().map(|i| i.text.as_str()).collect();
         let analyses = analyzer.analyze_batch(&texts, &profile.context);
@@ -133,7 +133,7 @@ async fn categories(state: State, auth: Auth) -> Result<HttpResponse, ApiError> 
     let ws = auth.require(Scope::Read)?;
     let defaults = state
         .pipeline
-        .analyzer
+        .analyzer()
         .taxonomy()
         .categories
         .iter()

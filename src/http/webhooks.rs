@@ -2,7 +2,6 @@
 //! authentication; nothing is stored unless it verifies.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::Utc;
 use serde_json::json;
 
 use super::body::json_from_bytes;
@@ -32,7 +31,7 @@ async fn deliver(
         .await?
         .filter(|s| s.kind == "webhook")
         .ok_or(ApiError::NotFound("webhook source"))?;
-    let now = Utc::now();
+    let now = state.clock.now();
     let mut secrets: Vec<&str> = src.secret.as_deref().into_iter().collect();
     if let (Some(old), Some(until)) = (
         src.previous_secret.as_deref(),
@@ -52,7 +51,7 @@ async fn deliver(
         now.timestamp(),
     ) {
         state
-            .metrics
+            .counters
             .webhook_rejected
             .with_label_values(&[e.reason()])
             .inc();
@@ -80,14 +79,14 @@ async fn deliver(
         .and_then(|m| serde_json::from_value(m.clone()).ok());
     let items =
         parse_delivery(&value, mapping.as_ref(), &src.id, now).map_err(ApiError::Validation)?;
-    let items = state.prepare(&src.workspace_id, items).await?;
+    let items = state.pipeline.prepare(&src.workspace_id, items).await?;
     match state
         .store
         .ingest_webhook(&src.workspace_id, &src.id, msg_id, &items)
         .await?
     {
         Delivery::New(done) => {
-            state.metrics.stored("webhook", done.stored);
+            state.counters.stored("webhook", done.stored);
             tracing::info!(
                 stored = done.stored,
                 duplicates = done.duplicates,

@@ -1,8 +1,16 @@
-//! Insight maths: feedback metrics (NPS, CSAT, CES, sentiment), their confidence intervals and
-//! significance tests, and calendar bucketing of timestamps into reporting periods.
-//! Everything here is a pure function over query results, unit-tested without a server.
+//! Insights: what the feedback says in numbers. The maths (NPS, CSAT, CES and sentiment with
+//! their intervals and significance tests; calendar periods in the workspace's zone; spike
+//! tests) are pure functions; trends, the pain-point ranking and quotes are assembled over
+//! [`queries::Aggregates`], which the store answers, so this room never names the database.
 
 pub mod metrics;
 pub mod period;
+pub mod queries;
+pub mod quotes;
+pub mod ranking;
 pub mod stats;
+pub mod summary;
 pub mod tally;
+pub mod trends;
+
+pub use queries::{Aggregates, Bucket, GroupBy, Sample};

@@ -13,7 +13,7 @@ use std::collections::HashSet;
 use super::entity::{
     feedback, feedback_keyword, feedback_pain_point, interview, survey_response, webhook_delivery,
 };
-use super::{is_unique_violation, now, Store, StoreResult};
+use super::{is_unique_violation, Store, StoreResult};
 use crate::domain::{new_id, Channel, NewFeedback};
 
 pub use feedback::Model as Feedback;
@@ -118,8 +118,8 @@ async fn insert_items<C: ConnectionTrait>(
     conn: &C,
     workspace_id: &str,
     items: &[NewFeedback],
+    received_at: DateTime<Utc>,
 ) -> StoreResult<Ingested> {
-    let received_at = now();
     let mut stored = 0;
     for chunk in items.chunks(INSERT_CHUNK) {
         let ids: Vec<String> = chunk.iter().map(|_| format!("fb_{}", new_id())).collect();
@@ -200,7 +200,7 @@ impl Store {
             return Ok(Ingested::default());
         }
         let txn = self.db.begin().await?;
-        let done = insert_items(&txn, workspace_id, items).await?;
+        let done = insert_items(&txn, workspace_id, items, self.now()).await?;
         txn.commit().await?;
         Ok(done)
     }
@@ -219,7 +219,7 @@ impl Store {
             source_id: Set(source_id.to_owned()),
             webhook_id: Set(webhook_id.to_owned()),
             stored: Set(0),
-            received_at: Set(now()),
+            received_at: Set(self.now()),
         };
         let claimed = webhook_delivery::Entity::insert(marker)
             .on_conflict(
@@ -242,7 +242,7 @@ impl Store {
                 stored: earlier.map_or(0, |d| d.stored as u64),
             });
         }
-        let done = insert_items(&txn, workspace_id, items).await?;
+        let done = insert_items(&txn, workspace_id, items, self.now()).await?;
         webhook_delivery::Entity::update_many()
             .col_expr(
                 webhook_delivery::Column::Stored,
@@ -275,7 +275,7 @@ impl Store {
             nps: Set(response.nps),
             csat: Set(response.csat),
             ces: Set(response.ces),
-            received_at: Set(now()),
+            received_at: Set(self.now()),
         };
         match row.insert(&txn).await {
             Ok(_) => {}
@@ -285,7 +285,7 @@ impl Store {
             }
             Err(e) => return Err(e.into()),
         }
-        insert_items(&txn, workspace_id, items).await?;
+        insert_items(&txn, workspace_id, items, self.now()).await?;
         txn.commit().await?;
         Ok(true)
     }
@@ -320,7 +320,7 @@ impl Store {
             interviewee_id: Set(new.interviewee_id),
             attributes: Set(new.attributes),
             turns: Set(new.turns),
-            created_at: Set(now()),
+            created_at: Set(self.now()),
         }
         .insert(&txn)
         .await;
@@ -332,7 +332,7 @@ impl Store {
             }
             Err(e) => return Err(e.into()),
         }
-        let done = insert_items(&txn, workspace_id, items).await?;
+        let done = insert_items(&txn, workspace_id, items, self.now()).await?;
         txn.commit().await?;
         Ok(Some(done))
     }

@@ -5,38 +5,10 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
 
-use super::{Store, StoreResult};
+use super::{Store, StoreError, StoreResult};
+use crate::analysis::CustomCategory;
+use crate::insight::queries::{Aggregates, Bucket, GroupBy, Sample};
 use crate::insight::tally::Tally;
-
-/// What a trend series is split by.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum GroupBy {
-    Nothing,
-    Channel,
-    Source,
-    /// A respondent attribute such as `plan`; the key is checked by the caller to be a plain
-    /// name (letters, digits, `_`, `-`, `.`).
-    Attr(String),
-}
-
-/// One time bucket (and group) of counts.
-#[derive(Debug, Clone)]
-pub struct Bucket {
-    /// Start of the bucket, seconds since the Unix epoch.
-    pub start: i64,
-    pub group: Option<String>,
-    pub tally: Tally,
-}
-
-/// A feedback item offered as a quote or as material for keywords and aspects.
-#[derive(Debug, Clone)]
-pub struct Sample {
-    pub id: String,
-    pub text: String,
-    pub channel: String,
-    pub occurred_at: DateTime<Utc>,
-    pub analysis: Option<serde_json::Value>,
-}
 
 /// Placeholders differ: `$1` on PostgreSQL, `?` on SQLite.
 struct Sql {
@@ -475,6 +447,87 @@ impl Store {
                 })
             })
             .collect()
+    }
+}
+
+/// The insight room's queries, answered by the methods above.
+impl Aggregates for Store {
+    type Error = StoreError;
+
+    async fn insight_buckets(
+        &self,
+        workspace_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        bucket_secs: i64,
+        group: &GroupBy,
+    ) -> StoreResult<Vec<Bucket>> {
+        Store::insight_buckets(self, workspace_id, from, to, bucket_secs, group).await
+    }
+
+    async fn pain_point_channels(
+        &self,
+        workspace_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<(String, String, u64)>> {
+        Store::pain_point_channels(self, workspace_id, from, to).await
+    }
+
+    async fn pain_point_counts(
+        &self,
+        workspace_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<(String, u64)>> {
+        Store::pain_point_counts(self, workspace_id, from, to).await
+    }
+
+    async fn complaint_count(
+        &self,
+        workspace_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        negative_or_mixed: u64,
+    ) -> StoreResult<u64> {
+        Store::complaint_count(self, workspace_id, from, to, negative_or_mixed).await
+    }
+
+    async fn pain_point_first_seen(
+        &self,
+        workspace_id: &str,
+        category: &str,
+    ) -> StoreResult<Option<DateTime<Utc>>> {
+        Store::pain_point_first_seen(self, workspace_id, category).await
+    }
+
+    async fn pain_point_samples(
+        &self,
+        workspace_id: &str,
+        category: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: u64,
+    ) -> StoreResult<Vec<Sample>> {
+        Store::pain_point_samples(self, workspace_id, category, from, to, limit).await
+    }
+
+    async fn uncategorised_complaints(
+        &self,
+        workspace_id: &str,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+        limit: u64,
+    ) -> StoreResult<Vec<(String, Vec<String>)>> {
+        Store::uncategorised_complaints(self, workspace_id, from, to, limit).await
+    }
+
+    async fn samples_by_id(&self, workspace_id: &str, ids: &[String]) -> StoreResult<Vec<Sample>> {
+        Store::samples_by_id(self, workspace_id, ids).await
+    }
+
+    async fn custom_categories(&self, workspace_id: &str) -> StoreResult<Vec<CustomCategory>> {
+        Store::custom_categories(self, workspace_id).await
     }
 }
 

@@ -3,7 +3,7 @@
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use super::entity::api_key;
-use super::{now, Store, StoreResult};
+use super::{Store, StoreResult};
 use crate::domain::{hash_key, new_id, NewKeySecret, Scopes};
 
 pub use api_key::Model as ApiKey;
@@ -32,7 +32,7 @@ impl Store {
             prefix: Set(secret.prefix.clone()),
             hash: Set(secret.hash.clone()),
             scopes: Set(scopes.to_stored()),
-            created_at: Set(now()),
+            created_at: Set(self.now()),
             revoked_at: Set(None),
         };
         Ok((model.insert(&self.db).await?, secret.plaintext))
@@ -51,7 +51,7 @@ impl Store {
         let res = api_key::Entity::update_many()
             .col_expr(
                 api_key::Column::RevokedAt,
-                sea_orm::sea_query::Expr::value(now()),
+                sea_orm::sea_query::Expr::value(self.now()),
             )
             .filter(api_key::Column::WorkspaceId.eq(workspace_id))
             .filter(api_key::Column::Id.eq(key_id))

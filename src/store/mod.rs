@@ -13,7 +13,6 @@ mod understand;
 mod workspaces;
 
 pub use feedback::*;
-pub use insights::*;
 pub use keys::*;
 pub use sources::*;
 pub use surveys::*;
@@ -24,6 +23,8 @@ pub use workspaces::*;
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
+
+use crate::domain::Clock;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement,
@@ -51,6 +52,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 #[derive(Clone, Debug)]
 pub struct Store {
     db: DatabaseConnection,
+    clock: Clock,
 }
 
 impl Store {
@@ -73,7 +75,20 @@ impl Store {
             opts.max_connections(16);
         }
         let db = Database::connect(opts).await?;
-        Ok(Self { db })
+        Ok(Self {
+            db,
+            clock: Clock::system(),
+        })
+    }
+
+    /// The same database, with the times it writes taken from `clock`.
+    pub fn with_clock(self, clock: Clock) -> Self {
+        Self { clock, ..self }
+    }
+
+    /// The time rows are written with, to the microsecond (what PostgreSQL keeps).
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
     }
 
     /// Applies every pending migration, at every start. On PostgreSQL, several processes
@@ -138,10 +153,4 @@ fn is_unique_violation(err: &DbErr) -> bool {
         err.sql_err(),
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
     )
-}
-
-fn now() -> chrono::DateTime<chrono::Utc> {
-    // Microsecond precision: what PostgreSQL keeps, so values read back compare equal.
-    let t = chrono::Utc::now();
-    chrono::DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t)
 }

@@ -9,7 +9,7 @@ use sea_orm::{
 use serde_json::Value;
 
 use super::entity::source;
-use super::{now, Store, StoreResult};
+use super::{Store, StoreResult};
 use crate::domain::new_id;
 
 pub use source::Model as Source;
@@ -38,7 +38,7 @@ impl Store {
             previous_secret_expires_at: Set(None),
             next_poll_at: Set(new.next_poll_at),
             poll_state: Set(Value::Object(Default::default())),
-            created_at: Set(now()),
+            created_at: Set(self.now()),
             archived_at: Set(None),
         };
         Ok(model.insert(&self.db).await?)
@@ -74,7 +74,7 @@ impl Store {
         let old = src.secret.clone();
         let mut active = src.into_active_model();
         active.previous_secret = Set(old);
-        active.previous_secret_expires_at = Set(Some(now() + SECRET_GRACE));
+        active.previous_secret_expires_at = Set(Some(self.now() + SECRET_GRACE));
         active.secret = Set(Some(new_secret));
         Ok(active.update(&self.db).await?)
     }
@@ -101,7 +101,7 @@ impl Store {
 
     pub async fn archive_source(&self, src: Source) -> StoreResult<Source> {
         let mut active = src.into_active_model();
-        active.archived_at = Set(Some(now()));
+        active.archived_at = Set(Some(self.now()));
         active.next_poll_at = Set(None);
         Ok(active.update(&self.db).await?)
     }

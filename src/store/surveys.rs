@@ -6,7 +6,7 @@ use sea_orm::{
 use serde_json::Value;
 
 use super::entity::survey;
-use super::{now, Store, StoreResult};
+use super::{Store, StoreResult};
 use crate::domain::new_id;
 
 pub use survey::Model as Survey;
@@ -23,7 +23,7 @@ impl Store {
         definition: Value,
         allowed_origins: Value,
     ) -> StoreResult<Survey> {
-        let at = now();
+        let at = self.now();
         let model = survey::ActiveModel {
             id: Set(format!("sv_{}", new_id())),
             workspace_id: Set(workspace_id.to_owned()),
@@ -79,14 +79,14 @@ impl Store {
         if let Some(status) = status {
             active.status = Set(status.to_owned());
         }
-        active.updated_at = Set(now());
+        active.updated_at = Set(self.now());
         Ok(active.update(&self.db).await?)
     }
 
     pub async fn set_survey_status(&self, current: Survey, status: &str) -> StoreResult<Survey> {
         let mut active = current.into_active_model();
         active.status = Set(status.to_owned());
-        active.updated_at = Set(now());
+        active.updated_at = Set(self.now());
         Ok(active.update(&self.db).await?)
     }
 }

@@ -12,7 +12,7 @@ use sea_orm::{
 use serde_json::Value;
 
 use super::entity::{digest_delivery, digest_subscription};
-use super::{is_unique_violation, now, Store, StoreError, StoreResult};
+use super::{is_unique_violation, Store, StoreError, StoreResult};
 use crate::domain::new_id;
 
 pub use digest_delivery::Model as DigestDelivery;
@@ -76,7 +76,7 @@ impl Store {
             timezone: Set(new.timezone),
             alerts: Set(new.alerts),
             unsubscribe_token: Set(unsubscribe_token()),
-            created_at: Set(now()),
+            created_at: Set(self.now()),
             ended_at: Set(None),
         };
         match model.insert(&self.db).await {
@@ -123,7 +123,10 @@ impl Store {
     /// Ends a live subscription of the workspace; `false` if there was none to end.
     pub async fn end_subscription(&self, workspace_id: &str, id: &str) -> StoreResult<bool> {
         let res = digest_subscription::Entity::update_many()
-            .col_expr(digest_subscription::Column::EndedAt, Expr::value(now()))
+            .col_expr(
+                digest_subscription::Column::EndedAt,
+                Expr::value(self.now()),
+            )
             .filter(digest_subscription::Column::Id.eq(id))
             .filter(digest_subscription::Column::WorkspaceId.eq(workspace_id))
             .filter(digest_subscription::Column::EndedAt.is_null())
@@ -135,7 +138,10 @@ impl Store {
     /// One-click unsubscribe by token; ending an ended subscription again is fine.
     pub async fn unsubscribe(&self, token: &str) -> StoreResult<Option<Subscription>> {
         digest_subscription::Entity::update_many()
-            .col_expr(digest_subscription::Column::EndedAt, Expr::value(now()))
+            .col_expr(
+                digest_subscription::Column::EndedAt,
+                Expr::value(self.now()),
+            )
             .filter(digest_subscription::Column::UnsubscribeToken.eq(token))
             .filter(digest_subscription::Column::EndedAt.is_null())
             .exec(&self.db)
@@ -152,7 +158,7 @@ impl Store {
         period: &str,
         payload: Option<Value>,
     ) -> StoreResult<bool> {
-        let at = now();
+        let at = self.now();
         let model = digest_delivery::ActiveModel {
             id: Set(format!("dlv_{}", new_id())),
             workspace_id: Set(sub.workspace_id.clone()),
@@ -192,7 +198,7 @@ impl Store {
         limit: u64,
         workspace: Option<&str>,
     ) -> StoreResult<Vec<DigestDelivery>> {
-        let at = now();
+        let at = self.now();
         let backend = self.backend();
         let mut values: Vec<sea_orm::Value> = vec![(at + lease).into(), at.into()];
         let (sql, values) = match backend {
@@ -258,7 +264,7 @@ impl Store {
             )
             .col_expr(digest_delivery::Column::LastError, Expr::value(error));
         if status == SENT {
-            q = q.col_expr(digest_delivery::Column::SentAt, Expr::value(now()));
+            q = q.col_expr(digest_delivery::Column::SentAt, Expr::value(self.now()));
         }
         q.filter(digest_delivery::Column::Id.eq(d.id.clone()))
             .filter(digest_delivery::Column::Status.eq(PENDING))

@@ -12,7 +12,7 @@ use super::entity::{
     dictionary_word, feedback, feedback_keyword, feedback_label, feedback_pain_point,
     pain_point_category,
 };
-use super::{now, Store, StoreError, StoreResult};
+use super::{Store, StoreError, StoreResult};
 use crate::analysis::{CustomCategory, Label};
 use crate::domain::FeedbackAnalysis;
 
@@ -45,7 +45,7 @@ impl Store {
         if words.is_empty() {
             return Ok(0);
         }
-        let at = now();
+        let at = self.now();
         let rows = words.iter().map(|w| dictionary_word::ActiveModel {
             workspace_id: Set(workspace_id.to_owned()),
             word: Set(w.clone()),
@@ -102,7 +102,7 @@ impl Store {
             name: Set(c.name.clone()),
             keywords: Set(json!(c.keywords)),
             examples: Set(json!(c.examples)),
-            created_at: Set(now()),
+            created_at: Set(self.now()),
         };
         match row.insert(&self.db).await {
             Ok(_) => Ok(()),
@@ -157,7 +157,7 @@ impl Store {
             workspace_id: Set(workspace_id.to_owned()),
             sentiment: Set(sentiment.clone()),
             pain_points: Set(pains.as_ref().map(|p| json!(p))),
-            created_at: Set(now()),
+            created_at: Set(self.now()),
         }
         .insert(&txn)
         .await?;

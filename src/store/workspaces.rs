@@ -3,7 +3,7 @@
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
 
 use super::entity::workspace;
-use super::{now, Store, StoreResult};
+use super::{Store, StoreResult};
 use crate::domain::new_id;
 
 pub use workspace::Model as Workspace;
@@ -15,7 +15,7 @@ impl Store {
             name: Set(name.to_owned()),
             timezone: Set(timezone.to_owned()),
             redact_pii: Set(true),
-            created_at: Set(now()),
+            created_at: Set(self.now()),
         };
         Ok(model.insert(&self.db).await?)
     }

@@ -11,13 +11,16 @@ use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use super::digest::Quote;
-use super::insights::{category_names, pick_quotes};
 use super::render::{esc, md};
 use crate::analysis::painpoint::cluster_emerging;
-use crate::http::AppState;
+use crate::analysis::Analyzer;
+use crate::domain::text::{clip, controls_as_spaces};
+use crate::domain::Clock;
+use crate::insight::quotes::{pick_quotes, Quote};
+use crate::insight::ranking::category_names;
 use crate::insight::tally::is_spike;
-use crate::store::{Sample, StoreResult, Subscription};
+use crate::insight::Sample;
+use crate::store::{Store, StoreResult, Subscription};
 
 /// Fewest items in 24 hours that can make a spike.
 pub const MIN_SPIKE: u64 = 5;
@@ -28,21 +31,12 @@ const BASELINE_DAYS: i64 = 7;
 /// Keywords of the last 24 hours considered for keyword spikes (the most frequent).
 const KEYWORD_CANDIDATES: u64 = 30;
 
-/// Runs the hourly check for as long as the process runs.
-pub async fn run(state: Arc<AppState>) {
-    let mut tick = tokio::time::interval(state.settings.alert_tick);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tick.tick().await;
-        match check_spikes(&state, Utc::now()).await {
-            Ok(0) => {}
-            Ok(n) => {
-                tracing::info!(alerts = n, "spike alerts queued");
-                super::outbox::deliver_pending(&state).await;
-            }
-            Err(e) => tracing::warn!(error = %e, "spike check failed; will try again next hour"),
-        }
-    }
+/// What finding spikes needs, built once at start-up; cheap to clone.
+#[derive(Clone)]
+pub struct Alerts {
+    pub store: Store,
+    pub analyzer: Arc<Analyzer>,
+    pub clock: Clock,
 }
 
 /// One item that spiked.
@@ -57,141 +51,139 @@ pub struct Spike {
     pub quotes: Vec<Quote>,
 }
 
-/// Looks for spikes in every workspace with alert subscriptions as of `now` and queues an
-/// alert per spike and subscription. Returns how many deliveries were new.
-pub async fn check_spikes(state: &AppState, now: DateTime<Utc>) -> StoreResult<usize> {
-    let mut by_workspace: BTreeMap<String, Vec<Subscription>> = BTreeMap::new();
-    for sub in state.store.live_subscriptions().await? {
-        if sub.alerts {
-            by_workspace
-                .entry(sub.workspace_id.clone())
-                .or_default()
-                .push(sub);
+impl Alerts {
+    /// Looks for spikes in every workspace with alert subscriptions as of `now` and queues an
+    /// alert per spike and subscription. Returns how many deliveries were new.
+    pub async fn check_spikes(&self, now: DateTime<Utc>) -> StoreResult<usize> {
+        let mut by_workspace: BTreeMap<String, Vec<Subscription>> = BTreeMap::new();
+        for sub in self.store.live_subscriptions().await? {
+            if sub.alerts {
+                by_workspace
+                    .entry(sub.workspace_id.clone())
+                    .or_default()
+                    .push(sub);
+            }
         }
-    }
-    let mut queued = 0;
-    for (ws, subs) in by_workspace {
-        let Some(workspace) = state.store.workspace(&ws).await? else {
-            continue;
-        };
-        let tz: Tz = workspace
-            .timezone
-            .parse()
-            .unwrap_or(chrono_tz::Asia::Shanghai);
-        let day = now.with_timezone(&tz).format("%Y-%m-%d").to_string();
-        for spike in find_spikes(state, &ws, now).await? {
-            let alert = AlertPayload {
-                spike,
-                workspace: workspace.name.clone(),
-                at: now,
+        let mut queued = 0;
+        for (ws, subs) in by_workspace {
+            let Some(workspace) = self.store.workspace(&ws).await? else {
+                continue;
             };
-            let payload = serde_json::to_value(&alert).unwrap_or_default();
-            for sub in &subs {
-                let period = format!("{}@{day}", alert.spike.key);
-                if state
-                    .store
-                    .enqueue_delivery(sub, "alert", &period, Some(payload.clone()))
-                    .await?
-                {
-                    queued += 1;
+            let tz: Tz = workspace
+                .timezone
+                .parse()
+                .unwrap_or(chrono_tz::Asia::Shanghai);
+            let day = now.with_timezone(&tz).format("%Y-%m-%d").to_string();
+            for spike in self.find_spikes(&ws, now).await? {
+                let alert = AlertPayload {
+                    spike,
+                    workspace: workspace.name.clone(),
+                    at: now,
+                };
+                let payload = serde_json::to_value(&alert).unwrap_or_default();
+                for sub in &subs {
+                    let period = format!("{}@{day}", alert.spike.key);
+                    if self
+                        .store
+                        .enqueue_delivery(sub, "alert", &period, Some(payload.clone()))
+                        .await?
+                    {
+                        queued += 1;
+                    }
                 }
             }
         }
+        Ok(queued)
     }
-    Ok(queued)
-}
 
-/// Spikes of one workspace in the 24 hours before `now`: categories first, then emerging
-/// clusters, then keywords that neither already explains.
-pub async fn find_spikes(
-    state: &AppState,
-    ws: &str,
-    now: DateTime<Utc>,
-) -> StoreResult<Vec<Spike>> {
-    let store = &state.store;
-    let from = now - Duration::hours(24);
-    let base_from = from - Duration::days(BASELINE_DAYS);
-    let per_day = |n: u64| n as f64 / BASELINE_DAYS as f64;
-    let names = category_names(store, &state.pipeline.analyzer, ws).await?;
-    let before: BTreeMap<String, u64> = store
-        .pain_point_counts(ws, base_from, from)
-        .await?
-        .into_iter()
-        .collect();
-    let mut spikes = Vec::new();
-    let mut explained: HashSet<String> = HashSet::new();
-    for (category, count) in store.pain_point_counts(ws, from, now).await? {
-        let baseline = per_day(before.get(&category).copied().unwrap_or(0));
-        if !is_spike(count, baseline, MIN_SPIKE) {
-            continue;
+    /// Spikes of one workspace in the 24 hours before `now`: categories first, then emerging
+    /// clusters, then keywords that neither already explains.
+    pub async fn find_spikes(&self, ws: &str, now: DateTime<Utc>) -> StoreResult<Vec<Spike>> {
+        let store = &self.store;
+        let from = now - Duration::hours(24);
+        let base_from = from - Duration::days(BASELINE_DAYS);
+        let per_day = |n: u64| n as f64 / BASELINE_DAYS as f64;
+        let names = category_names(store, &self.analyzer, ws).await?;
+        let before: BTreeMap<String, u64> = store
+            .pain_point_counts(ws, base_from, from)
+            .await?
+            .into_iter()
+            .collect();
+        let mut spikes = Vec::new();
+        let mut explained: HashSet<String> = HashSet::new();
+        for (category, count) in store.pain_point_counts(ws, from, now).await? {
+            let baseline = per_day(before.get(&category).copied().unwrap_or(0));
+            if !is_spike(count, baseline, MIN_SPIKE) {
+                continue;
+            }
+            let samples = store
+                .pain_point_samples(ws, &category, from, now, 100)
+                .await?;
+            explained.extend(keywords_of(&samples));
+            spikes.push(Spike {
+                key: format!("pain_point:{category}"),
+                name: names
+                    .get(&category)
+                    .cloned()
+                    .unwrap_or_else(|| category.clone()),
+                count,
+                baseline,
+                quotes: pick_quotes(&samples, 3),
+            });
         }
-        let samples = store
-            .pain_point_samples(ws, &category, from, now, 100)
+        let recent = store
+            .uncategorised_complaints(ws, Some(from), Some(now), 5_000)
             .await?;
-        explained.extend(keywords_of(&samples));
-        spikes.push(Spike {
-            key: format!("pain_point:{category}"),
-            name: names
-                .get(&category)
-                .cloned()
-                .unwrap_or_else(|| category.clone()),
-            count,
-            baseline,
-            quotes: pick_quotes(&samples, 3),
-        });
-    }
-    let recent = store
-        .uncategorised_complaints(ws, Some(from), Some(now), 5_000)
-        .await?;
-    let older = store
-        .uncategorised_complaints(ws, Some(base_from), Some(from), 20_000)
-        .await?;
-    for c in cluster_emerging(&recent, MIN_SPIKE as usize) {
-        let lead = c.keywords.first().cloned().unwrap_or_default();
-        let baseline = per_day(older.iter().filter(|(_, w)| w.contains(&lead)).count() as u64);
-        let count = c.members.len() as u64;
-        if !is_spike(count, baseline, MIN_SPIKE) {
-            continue;
-        }
-        let samples = store
-            .samples_by_id(ws, &c.members[..c.members.len().min(100)])
+        let older = store
+            .uncategorised_complaints(ws, Some(base_from), Some(from), 20_000)
             .await?;
-        explained.extend(c.keywords.iter().cloned());
-        spikes.push(Spike {
-            key: c.id.clone(),
-            name: c.label.clone(),
-            count,
-            baseline,
-            quotes: pick_quotes(&samples, 3),
-        });
-    }
-    let candidates: Vec<(String, u64)> = store
-        .keyword_counts(ws, from, now, KEYWORD_CANDIDATES)
-        .await?
-        .into_iter()
-        .filter(|(word, _)| !explained.contains(word))
-        .collect();
-    let words: Vec<String> = candidates.iter().map(|(w, _)| w.clone()).collect();
-    let before: BTreeMap<String, u64> = store
-        .keyword_counts_of(ws, &words, base_from, from)
-        .await?
-        .into_iter()
-        .collect();
-    for (word, count) in candidates {
-        let baseline = per_day(before.get(&word).copied().unwrap_or(0));
-        if !is_spike(count, baseline, MIN_SPIKE) {
-            continue;
+        for c in cluster_emerging(&recent, MIN_SPIKE as usize) {
+            let lead = c.keywords.first().cloned().unwrap_or_default();
+            let baseline = per_day(older.iter().filter(|(_, w)| w.contains(&lead)).count() as u64);
+            let count = c.members.len() as u64;
+            if !is_spike(count, baseline, MIN_SPIKE) {
+                continue;
+            }
+            let samples = store
+                .samples_by_id(ws, &c.members[..c.members.len().min(100)])
+                .await?;
+            explained.extend(c.keywords.iter().cloned());
+            spikes.push(Spike {
+                key: c.id.clone(),
+                name: c.label.clone(),
+                count,
+                baseline,
+                quotes: pick_quotes(&samples, 3),
+            });
         }
-        let samples = store.keyword_samples(ws, &word, from, now, 100).await?;
-        spikes.push(Spike {
-            key: format!("keyword:{word}"),
-            name: word.clone(),
-            count,
-            baseline,
-            quotes: pick_quotes(&samples, 3),
-        });
+        let candidates: Vec<(String, u64)> = store
+            .keyword_counts(ws, from, now, KEYWORD_CANDIDATES)
+            .await?
+            .into_iter()
+            .filter(|(word, _)| !explained.contains(word))
+            .collect();
+        let words: Vec<String> = candidates.iter().map(|(w, _)| w.clone()).collect();
+        let before: BTreeMap<String, u64> = store
+            .keyword_counts_of(ws, &words, base_from, from)
+            .await?
+            .into_iter()
+            .collect();
+        for (word, count) in candidates {
+            let baseline = per_day(before.get(&word).copied().unwrap_or(0));
+            if !is_spike(count, baseline, MIN_SPIKE) {
+                continue;
+            }
+            let samples = store.keyword_samples(ws, &word, from, now, 100).await?;
+            spikes.push(Spike {
+                key: format!("keyword:{word}"),
+                name: word.clone(),
+                count,
+                baseline,
+                quotes: pick_quotes(&samples, 3),
+            });
+        }
+        Ok(spikes)
     }
-    Ok(spikes)
 }
 
 fn keywords_of(samples: &[Sample]) -> HashSet<String> {
@@ -227,14 +219,14 @@ pub struct Alert {
 pub fn render_alert(p: &AlertPayload, base: &str, unsubscribe: Option<&str>) -> Alert {
     let s = &p.spike;
     let narrow = match s.key.split_once(':') {
-        Some(("pain_point", id)) => super::Narrow::PainPoint(id),
-        Some(("keyword", word)) => super::Narrow::Keyword(word),
-        _ => super::Narrow::pain_point(&s.key),
+        Some(("pain_point", id)) => super::links::Narrow::PainPoint(id),
+        Some(("keyword", word)) => super::links::Narrow::Keyword(word),
+        _ => super::links::Narrow::pain_point(&s.key),
     };
-    let link = super::console_link(base, Some(narrow), p.at - Duration::hours(24), p.at);
+    let link = super::links::console_link(base, Some(narrow), p.at - Duration::hours(24), p.at);
     let subject = format!(
         "【听见预警】{}：24小时 {} 条（平时约 {:.0} 条/天）",
-        super::insights::clip(&s.name, 20),
+        clip(&controls_as_spaces(&s.name), 20),
         s.count,
         s.baseline
     );

@@ -1,17 +1,17 @@
-//! Builds the [`Digest`] of one workspace and period from the store: one bucketed scan for
-//! headline numbers, channel lines and ten weeks of trends, then the pain-point ranking.
-
-use std::collections::BTreeMap;
+//! Builds the [`Digest`] of one workspace and period: the period's numbers, channel lines and
+//! ten weeks of trends, then the pain-point ranking (both computed in `crate::insight`),
+//! with the charts and links a reader needs.
 
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 
-use super::digest::{ChannelLine, Digest, Headline, Metric, TrendChart};
-use super::insights::{self, bucket_secs, round1, RankInput};
+use super::digest::{Digest, Metric, TrendChart};
 use crate::analysis::Analyzer;
 use crate::insight::period::{label, period_bounds, period_key, previous, Granularity};
-use crate::insight::tally::{significant, Tally};
-use crate::store::{GroupBy, Store, StoreError};
+use crate::insight::ranking::{self, RankInput};
+use crate::insight::summary;
+use crate::insight::trends::round1;
+use crate::store::{Store, StoreError};
 
 /// Weeks the trend charts span.
 pub const CHART_WEEKS: i64 = 10;
@@ -71,51 +71,34 @@ pub async fn build_digest(
     let last_week = period_key(to - Duration::seconds(1), tz, Granularity::Week);
     let (last_week_from, _) = period_bounds(&last_week, tz, Granularity::Week).ok_or_else(bad)?;
     let chart_from = last_week_from - Duration::weeks(CHART_WEEKS - 1);
-    let scan_from = chart_from.min(previous_from);
-    let scan_to = to.max(last_week_from + Duration::weeks(1));
+    let chart_to = last_week_from + Duration::weeks(1);
 
-    // Ten weeks of totals, then channels for the two periods compared only (grouping by
-    // channel over all ten weeks would sort ten times as many rows).
     let started = std::time::Instant::now();
-    let secs = bucket_secs(tz, scan_from, scan_to);
-    let buckets = store
-        .insight_buckets(workspace_id, scan_from, scan_to, secs, &GroupBy::Nothing)
-        .await?;
-    let mut weeks: BTreeMap<String, Tally> = BTreeMap::new();
-    let (mut current, mut before) = (Tally::default(), Tally::default());
-    let (from_s, to_s, prev_s) = (from.timestamp(), to.timestamp(), previous_from.timestamp());
-    for b in buckets {
-        if b.start >= chart_from.timestamp() {
-            let t = DateTime::from_timestamp(b.start, 0).unwrap_or(chart_from);
-            *weeks
-                .entry(period_key(t, tz, Granularity::Week))
-                .or_default() += b.tally;
-        }
-        if (from_s..to_s).contains(&b.start) {
-            current += b.tally;
-        } else if (prev_s..from_s).contains(&b.start) {
-            before += b.tally;
-        }
-    }
-    let scanned = started.elapsed();
-    let mut channels: BTreeMap<String, (Tally, Tally)> = BTreeMap::new();
-    let by_channel = store
-        .insight_buckets(workspace_id, previous_from, to, secs, &GroupBy::Channel)
-        .await?;
-    for b in by_channel {
-        let side = channels.entry(b.group.unwrap_or_default()).or_default();
-        if b.start >= from_s {
-            side.0 += b.tally;
-        } else {
-            side.1 += b.tally;
-        }
-    }
-
+    let numbers = summary::period_numbers(
+        store,
+        workspace_id,
+        tz,
+        summary::Ranges {
+            previous_from,
+            from,
+            to,
+            weeks_from: chart_from,
+            weeks_to: chart_to,
+        },
+    )
+    .await?;
+    let (current, before, weeks) = (numbers.current, numbers.previous, numbers.weeks);
     let channelled = started.elapsed();
-    let names = insights::category_names(store, analyzer, workspace_id).await?;
-    let link =
-        |id: &str| super::console_link(base_url, Some(super::Narrow::pain_point(id)), from, to);
-    let ranked = insights::rank_pain_points(
+    let names = ranking::category_names(store, analyzer, workspace_id).await?;
+    let link = |id: &str| {
+        super::links::console_link(
+            base_url,
+            Some(super::links::Narrow::pain_point(id)),
+            from,
+            to,
+        )
+    };
+    let ranked = ranking::rank_pain_points(
         store,
         &names,
         &RankInput {
@@ -132,8 +115,7 @@ pub async fn build_digest(
     tracing::debug!(
         workspace = workspace_id,
         period,
-        scan_ms = scanned.as_millis() as u64,
-        channels_ms = (channelled - scanned).as_millis() as u64,
+        numbers_ms = channelled.as_millis() as u64,
         rank_ms = (started.elapsed() - channelled).as_millis() as u64,
         "digest built"
     );
@@ -171,19 +153,6 @@ pub async fn build_digest(
         })
         .collect();
 
-    let mut channel_lines: Vec<ChannelLine> = channels
-        .into_iter()
-        .filter(|(_, (now, _))| now.items > 0)
-        .map(|(channel, (now, was))| ChannelLine {
-            channel,
-            count: now.items,
-            previous_count: was.items,
-            sentiment: now.value(Metric::Sentiment).map(round1),
-            nps: now.value(Metric::Nps).map(round1),
-        })
-        .collect();
-    channel_lines.sort_by(|a, b| b.count.cmp(&a.count).then(a.channel.cmp(&b.channel)));
-
     Ok(Digest {
         workspace_id: ws.id.clone(),
         workspace_name: ws.name.clone(),
@@ -194,13 +163,13 @@ pub async fn build_digest(
         timezone: tz.name().to_owned(),
         headline: [Metric::Nps, Metric::Csat, Metric::Sentiment, Metric::Volume]
             .into_iter()
-            .map(|m| headline(m, &before, &current))
+            .map(|m| summary::headline(m, &before, &current))
             .collect(),
         pain_points,
         new_complaints,
-        channels: channel_lines,
+        channels: summary::channel_lines(numbers.channels),
         charts,
-        console_url: super::console_link(base_url, None, from, to),
+        console_url: super::links::console_link(base_url, None, from, to),
     })
 }
 
@@ -211,25 +180,6 @@ fn metric_slug(m: Metric) -> &'static str {
         Metric::Ces => "ces",
         Metric::Sentiment => "sentiment",
         Metric::Volume => "volume",
-    }
-}
-
-/// One headline number with its change; volume's change is relative (0.25 = +25 %).
-fn headline(m: Metric, before: &Tally, now: &Tally) -> Headline {
-    let value = now.value(m).map(round1);
-    let previous = before.value(m).map(round1);
-    let change = match (value, previous, m) {
-        (Some(v), Some(p), Metric::Volume) => (p > 0.0).then(|| (v - p) / p),
-        (Some(v), Some(p), _) => Some(round1(v - p)),
-        _ => None,
-    };
-    Headline {
-        metric: m,
-        value,
-        previous,
-        change,
-        significant: significant(m, before, now),
-        n: now.n(m),
     }
 }
 
@@ -254,20 +204,5 @@ mod tests {
             last_complete_period(now, chrono_tz::Asia::Shanghai, Granularity::Week),
             "2026-W47"
         );
-    }
-
-    #[test]
-    fn headline_marks_only_significant_changes() {
-        let t = |p, d| Tally {
-            promoters: p,
-            passives: 100,
-            detractors: d,
-            ..Tally::default()
-        };
-        let h = headline(Metric::Nps, &t(100, 100), &t(102, 98));
-        assert_eq!(h.change, Some(1.3));
-        assert!(!h.significant);
-        let h = headline(Metric::Nps, &t(100, 100), &t(180, 40));
-        assert!(h.significant);
     }
 }

@@ -20,12 +20,15 @@ use serde_json::Value;
 use super::alerts::{render_alert, AlertPayload};
 use super::build::{build_digest, last_complete_period, DigestError};
 use super::digest::Digest;
+use super::mail::Mailer;
 use super::mail::{compose, Email, InlineImage, SendError};
 use super::robots::{build_request, check_reply, ReplyError, RobotKind};
 use super::{chart, render};
-use crate::http::AppState;
+use crate::analysis::Analyzer;
+use crate::counters::Counters;
+use crate::domain::Clock;
 use crate::insight::period::Granularity;
-use crate::store::{DigestDelivery, StoreResult, Subscription, CANCELLED, FAILED, SENT};
+use crate::store::{DigestDelivery, Store, StoreResult, Subscription, CANCELLED, FAILED, SENT};
 
 /// How long a claimed delivery stays invisible to other workers: longer than any send can
 /// take (the SMTP exchange is cut at one minute, a robot request at thirty seconds).
@@ -38,17 +41,30 @@ const CLAIM_BATCH: u64 = 4;
 /// Longest wait between two attempts.
 const MAX_BACKOFF_SECS: f64 = 6.0 * 3600.0;
 
-/// Runs the scheduler and the workers for as long as the process runs.
-pub async fn run(state: Arc<AppState>) {
-    let mut tick = tokio::time::interval(state.settings.delivery_tick);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tick.tick().await;
-        if let Err(e) = schedule_due(&state, Utc::now()).await {
-            tracing::warn!(error = %e, "digest scheduling failed; will try again next tick");
-        }
-        deliver_pending(&state).await;
-    }
+/// What delivering needs, built once at start-up; cheap to clone.
+#[derive(Clone)]
+pub struct Outbox {
+    pub store: Store,
+    pub analyzer: Arc<Analyzer>,
+    /// Digest and alert mail: SMTP, or `.eml` files when none is configured.
+    pub mailer: Arc<Mailer>,
+    /// Group robots' webhooks are posted with it.
+    pub http: reqwest::Client,
+    pub counters: Arc<Counters>,
+    pub clock: Clock,
+    pub policy: DeliveryPolicy,
+}
+
+/// Who mail comes from, where links point, and how often a failed delivery is tried again.
+#[derive(Clone)]
+pub struct DeliveryPolicy {
+    /// Base URL of links in mail and robot messages.
+    pub link_base: String,
+    pub mail_from: Mailbox,
+    /// Delay before the first retry; doubles with each attempt.
+    pub retry_base: std::time::Duration,
+    /// Attempts before a delivery is marked failed.
+    pub max_attempts: i32,
 }
 
 /// The most recent scheduled send time at or before `now`: `hour` o'clock local time in
@@ -90,121 +106,6 @@ pub fn last_due(
     None
 }
 
-/// Queues the digest each live subscription is due at `now` (its last complete period as
-/// of its most recent send time), unless that send time came before the subscription
-/// existed. Returns how many deliveries were new.
-pub async fn schedule_due(state: &AppState, now: DateTime<Utc>) -> StoreResult<usize> {
-    let mut zones: HashMap<String, Tz> = HashMap::new();
-    let mut queued = 0;
-    for sub in state.store.live_subscriptions().await? {
-        let sub_tz: Tz = sub.timezone.parse().unwrap_or(chrono_tz::Asia::Shanghai);
-        let Some(due) = last_due(&sub.frequency, sub.weekday, sub.hour, sub_tz, now) else {
-            continue;
-        };
-        if due < sub.created_at {
-            continue;
-        }
-        let ws_tz = match zones.get(&sub.workspace_id) {
-            Some(tz) => *tz,
-            None => {
-                let tz = state
-                    .store
-                    .workspace(&sub.workspace_id)
-                    .await?
-                    .and_then(|w| w.timezone.parse().ok())
-                    .unwrap_or(chrono_tz::Asia::Shanghai);
-                zones.insert(sub.workspace_id.clone(), tz);
-                tz
-            }
-        };
-        let g = if sub.frequency == "daily" {
-            Granularity::Day
-        } else {
-            Granularity::Week
-        };
-        let period = last_complete_period(due, ws_tz, g);
-        if state
-            .store
-            .enqueue_delivery(&sub, "digest", &period, None)
-            .await?
-        {
-            queued += 1;
-        }
-    }
-    Ok(queued)
-}
-
-/// Queues `period`'s digest for every live subscription of the workspace (idempotent per
-/// period) and sends what is due. Returns how many deliveries were new.
-pub async fn send_now(
-    state: &AppState,
-    workspace_id: &str,
-    period: &str,
-) -> Result<usize, DigestError> {
-    let g = super::build::parse_period(period)?;
-    let tz: Tz = state
-        .store
-        .workspace(workspace_id)
-        .await?
-        .ok_or(DigestError::NoWorkspace)?
-        .timezone
-        .parse()
-        .unwrap_or(chrono_tz::Asia::Shanghai);
-    // A period still running would take the period's one delivery with half its data.
-    let over = crate::insight::period::period_bounds(period, tz, g)
-        .is_some_and(|(_, end)| end <= Utc::now());
-    if !over {
-        return Err(DigestError::BadPeriod(format!("{period} (not over yet)")));
-    }
-    let mut queued = 0;
-    for sub in state.store.subscriptions(workspace_id).await? {
-        if state
-            .store
-            .enqueue_delivery(&sub, "digest", period, None)
-            .await?
-        {
-            queued += 1;
-        }
-    }
-    // Only this workspace's: the request (or command) waits for what it asked for, not for
-    // every other workspace's backlog.
-    deliver_due(state, Some(workspace_id)).await;
-    Ok(queued)
-}
-
-/// Claims and sends pending deliveries until none are due. Returns how many were handled.
-pub async fn deliver_pending(state: &AppState) -> usize {
-    deliver_due(state, None).await
-}
-
-async fn deliver_due(state: &AppState, workspace: Option<&str>) -> usize {
-    let mut handled = 0;
-    let mut digests: HashMap<(String, String), Arc<Rendered>> = HashMap::new();
-    loop {
-        let batch = match state
-            .store
-            .claim_deliveries(LEASE, CLAIM_BATCH, workspace)
-            .await
-        {
-            Ok(b) => b,
-            Err(e) => {
-                tracing::warn!(error = %e, "claiming deliveries failed");
-                return handled;
-            }
-        };
-        if batch.is_empty() {
-            return handled;
-        }
-        for d in batch {
-            handled += 1;
-            if let Err(e) = deliver(state, &d, &mut digests).await {
-                // The claim lapses with its lease and the delivery is tried again then.
-                tracing::warn!(delivery = %d.id, error = %e, "recording a delivery outcome failed");
-            }
-        }
-    }
-}
-
 /// A digest rendered once for every subscription that receives it.
 struct Rendered {
     subject: String,
@@ -222,88 +123,202 @@ struct Content {
     images: Vec<(String, Vec<u8>)>,
 }
 
-async fn deliver(
-    state: &AppState,
-    d: &DigestDelivery,
-    digests: &mut HashMap<(String, String), Arc<Rendered>>,
-) -> StoreResult<()> {
-    let store = &state.store;
-    let sub = match store.subscription(&d.subscription_id).await? {
-        Some(s) if s.ended_at.is_none() => s,
-        _ => {
-            count(state, d, "-", CANCELLED);
-            return store
-                .finish_delivery(d, CANCELLED, Some("the subscription ended".into()))
-                .await;
-        }
-    };
-    if d.attempts > state.settings.max_attempts {
-        // Earlier attempts died before recording an outcome (a crash, a lost database).
-        count(state, d, channel_of(&sub), FAILED);
-        let why = format!("gave up after {} attempts", d.attempts - 1);
-        return store.finish_delivery(d, FAILED, Some(why)).await;
-    }
-    let unsubscribe = format!(
-        "{}/unsubscribe/{}",
-        state.settings.link_base(),
-        sub.unsubscribe_token
-    );
-    let content = match d.kind.as_str() {
-        "alert" => alert_content(state, d.payload.as_ref(), &unsubscribe),
-        _ => {
-            let key = (d.workspace_id.clone(), d.period.clone());
-            let rendered = match digests.get(&key) {
-                Some(r) => r.clone(),
-                None => match render_digest(state, &d.workspace_id, &d.period).await {
-                    Ok(r) => {
-                        let r = Arc::new(r);
-                        digests.insert(key, r.clone());
-                        r
-                    }
-                    Err(DigestError::Store(e)) => return Err(e),
-                    Err(e) => {
-                        count(state, d, channel_of(&sub), FAILED);
-                        return store.finish_delivery(d, FAILED, Some(e.to_string())).await;
-                    }
-                },
+impl Outbox {
+    /// Queues the digest each live subscription is due at `now` (its last complete period as
+    /// of its most recent send time), unless that send time came before the subscription
+    /// existed. Returns how many deliveries were new.
+    pub async fn schedule_due(&self, now: DateTime<Utc>) -> StoreResult<usize> {
+        let mut zones: HashMap<String, Tz> = HashMap::new();
+        let mut queued = 0;
+        for sub in self.store.live_subscriptions().await? {
+            let sub_tz: Tz = sub.timezone.parse().unwrap_or(chrono_tz::Asia::Shanghai);
+            let Some(due) = last_due(&sub.frequency, sub.weekday, sub.hour, sub_tz, now) else {
+                continue;
             };
-            Some(Content {
-                subject: rendered.subject.clone(),
-                text: render::text(&rendered.digest, Some(&unsubscribe)),
-                html: render::html(&rendered.digest, Some(&unsubscribe)),
-                markdown: rendered.markdown.clone(),
-                images: rendered.images.clone(),
-            })
+            if due < sub.created_at {
+                continue;
+            }
+            let ws_tz = match zones.get(&sub.workspace_id) {
+                Some(tz) => *tz,
+                None => {
+                    let tz = self
+                        .store
+                        .workspace(&sub.workspace_id)
+                        .await?
+                        .and_then(|w| w.timezone.parse().ok())
+                        .unwrap_or(chrono_tz::Asia::Shanghai);
+                    zones.insert(sub.workspace_id.clone(), tz);
+                    tz
+                }
+            };
+            let g = if sub.frequency == "daily" {
+                Granularity::Day
+            } else {
+                Granularity::Week
+            };
+            let period = last_complete_period(due, ws_tz, g);
+            if self
+                .store
+                .enqueue_delivery(&sub, "digest", &period, None)
+                .await?
+            {
+                queued += 1;
+            }
         }
-    };
-    let Some(content) = content else {
-        count(state, d, channel_of(&sub), FAILED);
-        return store
-            .finish_delivery(d, FAILED, Some("the alert has no content".into()))
-            .await;
-    };
-    let outcome = match (&sub.email, &sub.robot_kind) {
-        (Some(to), _) => send_mail(state, d, to, &unsubscribe, content).await,
-        (None, Some(kind)) => send_robot(state, &sub, kind, content).await,
-        (None, None) => Err(SendError::permanent("the subscription has no address")),
-    };
-    let channel = channel_of(&sub);
-    match outcome {
-        Ok(()) => {
-            count(state, d, channel, SENT);
-            tracing::info!(delivery = %d.id, kind = %d.kind, channel, "delivered");
-            store.finish_delivery(d, SENT, None).await
+        Ok(queued)
+    }
+
+    /// Queues `period`'s digest for every live subscription of the workspace (idempotent per
+    /// period) and sends what is due. Returns how many deliveries were new.
+    pub async fn send_now(&self, workspace_id: &str, period: &str) -> Result<usize, DigestError> {
+        let g = super::build::parse_period(period)?;
+        let tz: Tz = self
+            .store
+            .workspace(workspace_id)
+            .await?
+            .ok_or(DigestError::NoWorkspace)?
+            .timezone
+            .parse()
+            .unwrap_or(chrono_tz::Asia::Shanghai);
+        // A period still running would take the period's one delivery with half its data.
+        let over = crate::insight::period::period_bounds(period, tz, g)
+            .is_some_and(|(_, end)| end <= self.clock.now());
+        if !over {
+            return Err(DigestError::BadPeriod(format!("{period} (not over yet)")));
         }
-        Err(e) if e.retryable && d.attempts < state.settings.max_attempts => {
-            count(state, d, channel, "retry");
-            let wait = backoff(state.settings.retry_base, d.attempts);
-            tracing::warn!(delivery = %d.id, attempt = d.attempts, error = %e.message, "delivery failed; retrying later");
-            store.retry_delivery(d, Utc::now() + wait, e.message).await
+        let mut queued = 0;
+        for sub in self.store.subscriptions(workspace_id).await? {
+            if self
+                .store
+                .enqueue_delivery(&sub, "digest", period, None)
+                .await?
+            {
+                queued += 1;
+            }
         }
-        Err(e) => {
-            count(state, d, channel, FAILED);
-            tracing::warn!(delivery = %d.id, attempt = d.attempts, error = %e.message, "delivery failed for good");
-            store.finish_delivery(d, FAILED, Some(e.message)).await
+        // Only this workspace's: the request (or command) waits for what it asked for, not for
+        // every other workspace's backlog.
+        self.deliver_due(Some(workspace_id)).await;
+        Ok(queued)
+    }
+
+    /// Claims and sends pending deliveries until none are due. Returns how many were handled.
+    pub async fn deliver_pending(&self) -> usize {
+        self.deliver_due(None).await
+    }
+
+    async fn deliver_due(&self, workspace: Option<&str>) -> usize {
+        let mut handled = 0;
+        let mut digests: HashMap<(String, String), Arc<Rendered>> = HashMap::new();
+        loop {
+            let batch = match self
+                .store
+                .claim_deliveries(LEASE, CLAIM_BATCH, workspace)
+                .await
+            {
+                Ok(b) => b,
+                Err(e) => {
+                    tracing::warn!(error = %e, "claiming deliveries failed");
+                    return handled;
+                }
+            };
+            if batch.is_empty() {
+                return handled;
+            }
+            for d in batch {
+                handled += 1;
+                if let Err(e) = self.deliver(&d, &mut digests).await {
+                    // The claim lapses with its lease and the delivery is tried again then.
+                    tracing::warn!(delivery = %d.id, error = %e, "recording a delivery outcome failed");
+                }
+            }
+        }
+    }
+
+    async fn deliver(
+        &self,
+        d: &DigestDelivery,
+        digests: &mut HashMap<(String, String), Arc<Rendered>>,
+    ) -> StoreResult<()> {
+        let store = &self.store;
+        let sub = match store.subscription(&d.subscription_id).await? {
+            Some(s) if s.ended_at.is_none() => s,
+            _ => {
+                self.count(d, "-", CANCELLED);
+                return store
+                    .finish_delivery(d, CANCELLED, Some("the subscription ended".into()))
+                    .await;
+            }
+        };
+        if d.attempts > self.policy.max_attempts {
+            // Earlier attempts died before recording an outcome (a crash, a lost database).
+            self.count(d, channel_of(&sub), FAILED);
+            let why = format!("gave up after {} attempts", d.attempts - 1);
+            return store.finish_delivery(d, FAILED, Some(why)).await;
+        }
+        let unsubscribe = format!(
+            "{}/unsubscribe/{}",
+            self.policy.link_base, sub.unsubscribe_token
+        );
+        let content = match d.kind.as_str() {
+            "alert" => self.alert_content(d.payload.as_ref(), &unsubscribe),
+            _ => {
+                let key = (d.workspace_id.clone(), d.period.clone());
+                let rendered = match digests.get(&key) {
+                    Some(r) => r.clone(),
+                    None => match self.render_digest(&d.workspace_id, &d.period).await {
+                        Ok(r) => {
+                            let r = Arc::new(r);
+                            digests.insert(key, r.clone());
+                            r
+                        }
+                        Err(DigestError::Store(e)) => return Err(e),
+                        Err(e) => {
+                            self.count(d, channel_of(&sub), FAILED);
+                            return store.finish_delivery(d, FAILED, Some(e.to_string())).await;
+                        }
+                    },
+                };
+                Some(Content {
+                    subject: rendered.subject.clone(),
+                    text: render::text(&rendered.digest, Some(&unsubscribe)),
+                    html: render::html(&rendered.digest, Some(&unsubscribe)),
+                    markdown: rendered.markdown.clone(),
+                    images: rendered.images.clone(),
+                })
+            }
+        };
+        let Some(content) = content else {
+            self.count(d, channel_of(&sub), FAILED);
+            return store
+                .finish_delivery(d, FAILED, Some("the alert has no content".into()))
+                .await;
+        };
+        let outcome = match (&sub.email, &sub.robot_kind) {
+            (Some(to), _) => self.send_mail(d, to, &unsubscribe, content).await,
+            (None, Some(kind)) => self.send_robot(&sub, kind, content).await,
+            (None, None) => Err(SendError::permanent("the subscription has no address")),
+        };
+        let channel = channel_of(&sub);
+        match outcome {
+            Ok(()) => {
+                self.count(d, channel, SENT);
+                tracing::info!(delivery = %d.id, kind = %d.kind, channel, "delivered");
+                store.finish_delivery(d, SENT, None).await
+            }
+            Err(e) if e.retryable && d.attempts < self.policy.max_attempts => {
+                self.count(d, channel, "retry");
+                let wait = backoff(self.policy.retry_base, d.attempts);
+                tracing::warn!(delivery = %d.id, attempt = d.attempts, error = %e.message, "delivery failed; retrying later");
+                store
+                    .retry_delivery(d, self.clock.now() + wait, e.message)
+                    .await
+            }
+            Err(e) => {
+                self.count(d, channel, FAILED);
+                tracing::warn!(delivery = %d.id, attempt = d.attempts, error = %e.message, "delivery failed for good");
+                store.finish_delivery(d, FAILED, Some(e.message)).await
+            }
         }
     }
 }
@@ -316,12 +331,13 @@ fn channel_of(sub: &Subscription) -> &str {
     }
 }
 
-fn count(state: &AppState, d: &DigestDelivery, channel: &str, outcome: &str) {
-    state
-        .metrics
-        .deliveries
-        .with_label_values(&[&d.kind, channel, outcome])
-        .inc();
+impl Outbox {
+    fn count(&self, d: &DigestDelivery, channel: &str, outcome: &str) {
+        self.counters
+            .deliveries
+            .with_label_values(&[&d.kind, channel, outcome])
+            .inc();
+    }
 }
 
 /// `base · 2^(attempt−1)`, capped at six hours, times a random factor in [0.8, 1.2) so
@@ -333,22 +349,23 @@ pub fn backoff(base: std::time::Duration, attempt: i32) -> Duration {
     Duration::milliseconds((secs * jitter * 1000.0) as i64)
 }
 
-async fn render_digest(
-    state: &AppState,
-    workspace_id: &str,
-    period: &str,
-) -> Result<Rendered, DigestError> {
-    let digest = build_digest(
-        &state.store,
-        &state.pipeline.analyzer,
-        &state.settings.link_base(),
-        workspace_id,
-        period,
-    )
-    .await?;
-    let charts = digest.charts.clone();
-    // Drawing is CPU work: off the async executor.
-    let images = tokio::task::spawn_blocking(move || {
+impl Outbox {
+    async fn render_digest(
+        &self,
+        workspace_id: &str,
+        period: &str,
+    ) -> Result<Rendered, DigestError> {
+        let digest = build_digest(
+            &self.store,
+            &self.analyzer,
+            &self.policy.link_base,
+            workspace_id,
+            period,
+        )
+        .await?;
+        let charts = digest.charts.clone();
+        // Drawing is CPU work: off the async executor.
+        let images = tokio::task::spawn_blocking(move || {
         charts
             .iter()
             .filter_map(|c| match chart::trend_png(c) {
@@ -362,91 +379,87 @@ async fn render_digest(
     })
     .await
     .unwrap_or_default();
-    Ok(Rendered {
-        subject: render::subject(&digest),
-        markdown: render::markdown(&digest),
-        digest,
-        images,
-    })
-}
+        Ok(Rendered {
+            subject: render::subject(&digest),
+            markdown: render::markdown(&digest),
+            digest,
+            images,
+        })
+    }
 
-fn alert_content(state: &AppState, payload: Option<&Value>, unsubscribe: &str) -> Option<Content> {
-    let p: AlertPayload = serde_json::from_value(payload?.clone()).ok()?;
-    let a = render_alert(&p, &state.settings.link_base(), Some(unsubscribe));
-    Some(Content {
-        subject: a.subject,
-        text: a.text,
-        html: a.html,
-        markdown: a.markdown,
-        images: Vec::new(),
-    })
-}
+    fn alert_content(&self, payload: Option<&Value>, unsubscribe: &str) -> Option<Content> {
+        let p: AlertPayload = serde_json::from_value(payload?.clone()).ok()?;
+        let a = render_alert(&p, &self.policy.link_base, Some(unsubscribe));
+        Some(Content {
+            subject: a.subject,
+            text: a.text,
+            html: a.html,
+            markdown: a.markdown,
+            images: Vec::new(),
+        })
+    }
 
-async fn send_mail(
-    state: &AppState,
-    d: &DigestDelivery,
-    to: &str,
-    unsubscribe: &str,
-    content: Content,
-) -> Result<(), SendError> {
-    let from: Mailbox = state
-        .settings
-        .mail_from
-        .parse()
-        .map_err(|e| SendError::retry(format!("TINGJIAN_MAIL_FROM is not an address: {e}")))?;
-    let message = compose(Email {
-        from: &from,
-        to,
-        subject: &content.subject,
-        text: content.text,
-        html: content.html,
-        images: content
-            .images
-            .into_iter()
-            .map(|(content_id, png)| InlineImage { content_id, png })
-            .collect(),
-        unsubscribe_url: unsubscribe,
-        message_id: format!("<{}@tingjian>", d.id),
-    })?;
-    state.mailer.send(message).await
-}
-
-async fn send_robot(
-    state: &AppState,
-    sub: &Subscription,
-    kind: &str,
-    content: Content,
-) -> Result<(), SendError> {
-    let kind: RobotKind = serde_json::from_value(Value::String(kind.to_owned()))
-        .map_err(|_| SendError::permanent(format!("unknown robot kind {kind}")))?;
-    let url = sub.robot_url.as_deref().unwrap_or_default();
-    let req = build_request(
-        kind,
-        url,
-        sub.robot_secret.as_deref(),
-        &content.subject,
-        &content.markdown,
-        Utc::now(),
-    );
-    let res = state
-        .http_client
-        .post(&req.url)
-        .json(&req.body)
-        .send()
-        .await
-        // The URL carries the robot's credential: keep it out of the error we store and show.
-        .map_err(|e| {
-            SendError::retry(format!(
-                "the robot webhook could not be reached: {}",
-                e.without_url()
-            ))
+    async fn send_mail(
+        &self,
+        d: &DigestDelivery,
+        to: &str,
+        unsubscribe: &str,
+        content: Content,
+    ) -> Result<(), SendError> {
+        let message = compose(Email {
+            from: &self.policy.mail_from,
+            to,
+            subject: &content.subject,
+            text: content.text,
+            html: content.html,
+            images: content
+                .images
+                .into_iter()
+                .map(|(content_id, png)| InlineImage { content_id, png })
+                .collect(),
+            unsubscribe_url: unsubscribe,
+            message_id: format!("<{}@tingjian>", d.id),
         })?;
-    let status = res.status().as_u16();
-    let body = res.bytes().await.unwrap_or_default();
-    check_reply(kind, status, &body).map_err(|e| match e {
-        ReplyError::Retryable(m) => SendError::retry(m),
-        ReplyError::Permanent(m) => SendError::permanent(m),
-    })
+        self.mailer.send(message).await
+    }
+
+    async fn send_robot(
+        &self,
+        sub: &Subscription,
+        kind: &str,
+        content: Content,
+    ) -> Result<(), SendError> {
+        let kind: RobotKind = serde_json::from_value(Value::String(kind.to_owned()))
+            .map_err(|_| SendError::permanent(format!("unknown robot kind {kind}")))?;
+        let url = sub.robot_url.as_deref().unwrap_or_default();
+        let req = build_request(
+            kind,
+            url,
+            sub.robot_secret.as_deref(),
+            &content.subject,
+            &content.markdown,
+            self.clock.now(),
+        );
+        let res = self
+            .http
+            .post(&req.url)
+            .json(&req.body)
+            .send()
+            .await
+            // The URL carries the robot's credential: keep it out of the error we store and show.
+            .map_err(|e| {
+                SendError::retry(format!(
+                    "the robot webhook could not be reached: {}",
+                    e.without_url()
+                ))
+            })?;
+        let status = res.status().as_u16();
+        let body = res.bytes().await.unwrap_or_default();
+        check_reply(kind, status, &body).map_err(|e| match e {
+            ReplyError::Retryable(m) => SendError::retry(m),
+            ReplyError::Permanent(m) => SendError::permanent(m),
+        })
+    }
 }
 
 #[cfg(test)]

@@ -84,7 +84,7 @@ async fn ingest(app: &TestApp, items: Vec<Value>) {
     let prepared = app
         .state
         .pipeline
-        .prepare(&app.state.store, &app.workspace_id, parsed)
+        .prepare(&app.workspace_id, parsed)
         .await
         .unwrap();
     app.state
@@ -284,7 +284,7 @@ async fn digest_arrives_once_through_a_faulty_smtp_server(backend: Backend) {
         if i > 0 {
             smtp.fail(fault.clone(), 1);
             tokio::time::sleep(Duration::from_millis(400)).await;
-            tingjian::tell::outbox::deliver_pending(&app.state).await;
+            app.workers.outbox.deliver_pending().await;
         }
         let log = json_of(app.get("/api/v1/digest-deliveries").await).await;
         if log["items"][0]["status"] == "sent" {
@@ -297,7 +297,7 @@ async fn digest_arrives_once_through_a_faulty_smtp_server(backend: Backend) {
     if !sent {
         for _ in 0..20 {
             tokio::time::sleep(Duration::from_millis(300)).await;
-            tingjian::tell::outbox::deliver_pending(&app.state).await;
+            app.workers.outbox.deliver_pending().await;
         }
     }
     let got = smtp.wait_for(1, Duration::from_secs(5)).await;
@@ -316,7 +316,7 @@ async fn digest_arrives_once_through_a_faulty_smtp_server(backend: Backend) {
     )
     .await;
     assert_eq!(again["queued"], 0);
-    tingjian::tell::outbox::deliver_pending(&app.state).await;
+    app.workers.outbox.deliver_pending().await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(smtp.messages().len(), 1);
 
@@ -471,7 +471,7 @@ async fn robots_and_failures(backend: Backend) {
         .await;
     for _ in 0..10 {
         tokio::time::sleep(Duration::from_millis(150)).await;
-        tingjian::tell::outbox::deliver_pending(&app.state).await;
+        app.workers.outbox.deliver_pending().await;
     }
     let got = robots.wait_for(3, Duration::from_secs(5)).await;
     assert_eq!(got.len(), 3, "rejected: {:?}", robots.rejected());
@@ -635,25 +635,24 @@ async fn spikes_alert_once_and_the_scheduler_queues_once(app: TestApp) {
     )
     .await;
 
-    let spikes = tingjian::tell::alerts::find_spikes(&app.state, &app.workspace_id, now)
+    let spikes = app
+        .workers
+        .alerts
+        .find_spikes(&app.workspace_id, now)
         .await
         .unwrap();
     assert!(
         spikes.iter().any(|s| s.key == "pain_point:payment"),
         "{spikes:?}"
     );
-    let queued = tingjian::tell::alerts::check_spikes(&app.state, now)
-        .await
-        .unwrap();
+    let queued = app.workers.alerts.check_spikes(now).await.unwrap();
     assert!(queued >= 1);
     assert_eq!(
-        tingjian::tell::alerts::check_spikes(&app.state, now)
-            .await
-            .unwrap(),
+        app.workers.alerts.check_spikes(now).await.unwrap(),
         0,
         "once a day"
     );
-    tingjian::tell::outbox::deliver_pending(&app.state).await;
+    app.workers.outbox.deliver_pending().await;
     let sent = json_of(app.get("/api/v1/digest-deliveries?status=sent").await).await;
     let alerts: Vec<&Value> = sent["items"]
         .as_array()
@@ -686,18 +685,8 @@ async fn spikes_alert_once_and_the_scheduler_queues_once(app: TestApp) {
 
     // A week on, both subscriptions are due their weekly digest: queued once each.
     let later = now + chrono::Duration::days(8);
-    assert_eq!(
-        tingjian::tell::outbox::schedule_due(&app.state, later)
-            .await
-            .unwrap(),
-        2
-    );
-    assert_eq!(
-        tingjian::tell::outbox::schedule_due(&app.state, later)
-            .await
-            .unwrap(),
-        0
-    );
+    assert_eq!(app.workers.outbox.schedule_due(later).await.unwrap(), 2);
+    assert_eq!(app.workers.outbox.schedule_due(later).await.unwrap(), 0);
 }
 
 /// A survey response counts once in NPS and CSAT however many text answers it has (each
@@ -887,7 +876,7 @@ async fn send_now_sends_only_its_own_workspace(app: TestApp) {
         1,
         "the other workspace's delivery waits for the outbox"
     );
-    assert_eq!(tingjian::tell::outbox::deliver_pending(&app.state).await, 1);
+    assert_eq!(app.workers.outbox.deliver_pending().await, 1);
     let sent = app
         .state
         .store

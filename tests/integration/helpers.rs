@@ -11,7 +11,7 @@ use tingjian::analysis::Analyzer;
 use tingjian::config::Settings;
 use tingjian::domain::Scopes;
 use tingjian::http::AppState;
-use tingjian::startup::Application;
+use tingjian::startup::{Application, Workers};
 
 #[derive(Clone, Copy, Debug)]
 pub enum Backend {
@@ -26,6 +26,8 @@ pub struct TestApp {
     /// An admin key of the workspace.
     pub api_key: String,
     pub state: Arc<AppState>,
+    /// The poller, the outbox and the spike check, driven by the functions their loops call.
+    pub workers: Workers,
     pub database_url: String,
     pub data_dir: std::path::PathBuf,
     _dir: tempfile::TempDir,
@@ -117,6 +119,7 @@ impl TestApp {
             .expect("build the app");
         let address = format!("http://127.0.0.1:{}", app.port());
         let state = app.state();
+        let workers = app.workers();
         tokio::spawn(app.run_until_stopped());
         let ws = state
             .store
@@ -137,6 +140,7 @@ impl TestApp {
             workspace_id: ws.id,
             api_key,
             state,
+            workers,
             database_url,
             data_dir,
             _dir: dir,

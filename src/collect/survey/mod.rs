@@ -11,12 +11,15 @@
 //! - [`render_page`], [`render_thanks`], [`render_closed`], [`render_not_found`] — the hosted
 //!   page `GET /s/{id}`: a plain HTML form that needs no JavaScript. [`page_csp`] is the
 //!   header to send with it.
+//! - [`response_feedback`] turns a valid response into feedback items, under the
+//!   [`response_id`] a retried submission shares.
 //! - [`EMBED_JS`] — `GET /embed.js`, which renders the survey inside a Shadow DOM on the
 //!   host page from [`public_definition`] (`GET /s/{id}/definition.json`) and posts JSON.
 
 mod answers;
 mod definition;
 mod page;
+mod response;
 
 use html_escape::encode_double_quoted_attribute as attr;
 use serde_json::{Map, Value};
@@ -35,6 +38,7 @@ pub use page::{
     page_csp, render_closed, render_not_found, render_page, render_thanks, PLAIN_PAGE_CSP,
     SURVEY_CSS,
 };
+pub use response::{response_feedback, response_id};
 
 /// The embed script served at `GET /embed.js` (`application/javascript; charset=utf-8`).
 pub const EMBED_JS: &str = include_str!("../../../static/embed.js");

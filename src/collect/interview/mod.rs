@@ -1,6 +1,12 @@
 //! Interview transcripts: reads labelled plain text (including 飞书妙记, 腾讯会议 and Zoom
 //! exports), SRT and WebVTT into speaker turns, and decides which speakers are the
 //! interviewer(s) so that only what respondents said becomes feedback.
+//!
+//! [`to_feedback`] then turns the respondents' turns into feedback items.
+
+mod feedback;
+
+pub use feedback::{interview_id, to_feedback, Start};
 
 use once_cell::sync::Lazy;
 use regex::{Captures, Regex};

@@ -1,19 +1,12 @@
-//! Prometheus metrics, served at `/metrics`: requests by route and status, feedback stored by
-//! channel, rejected webhooks, feed polls.
+//! Prometheus counters: requests by route and status, feedback stored by channel, rejected
+//! webhooks, feed polls and deliveries. The HTTP edge, the poller and the outbox count into one
+//! set per process; `/metrics` serves them.
 
-use std::time::Instant;
-
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::middleware::Next;
-use actix_web::{web, HttpResponse};
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
-use super::State;
-
-pub struct Metrics {
+pub struct Counters {
     registry: Registry,
     pub http_requests: IntCounterVec,
     pub http_duration: HistogramVec,
@@ -23,10 +16,10 @@ pub struct Metrics {
     pub deliveries: IntCounterVec,
     /// Deliveries in the outbox by status, read from the database at each scrape (so every
     /// replica reports the same shared outbox).
-    outbox: IntGaugeVec,
+    pub outbox: IntGaugeVec,
 }
 
-impl Metrics {
+impl Counters {
     pub fn new() -> prometheus::Result<Self> {
         let registry = Registry::new_custom(Some("tingjian".into()), None)?;
         let http_requests = IntCounterVec::new(
@@ -90,59 +83,11 @@ impl Metrics {
         self.feedback_stored.with_label_values(&[channel]).inc_by(n);
     }
 
-    fn render(&self) -> String {
+    /// The text exposition format, as `/metrics` serves it.
+    pub fn render(&self) -> String {
         let mut buf = Vec::new();
         // Encoding our own registry into a Vec cannot fail short of a bug in prometheus.
         let _ = TextEncoder::new().encode(&self.registry.gather(), &mut buf);
         String::from_utf8_lossy(&buf).into_owned()
     }
-}
-
-/// Counts and times every request, labelled by route pattern (never the raw path, which
-/// carries ids).
-pub async fn track(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let started = Instant::now();
-    let state = req.app_data::<State>().cloned();
-    let method = req.method().to_string();
-    let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
-    let res = next.call(req).await?;
-    if let Some(state) = state {
-        let status = res.status().as_u16().to_string();
-        state
-            .metrics
-            .http_requests
-            .with_label_values(&[method.as_str(), route.as_str(), status.as_str()])
-            .inc();
-        state
-            .metrics
-            .http_duration
-            .with_label_values(&[route.as_str()])
-            .observe(started.elapsed().as_secs_f64());
-    }
-    Ok(res)
-}
-
-pub(super) async fn metrics(state: State) -> HttpResponse {
-    match state.store.delivery_status_counts().await {
-        Ok(counts) => {
-            for status in ["pending", "sent", "failed", "cancelled"] {
-                let n = counts
-                    .iter()
-                    .find(|(s, _)| s == status)
-                    .map_or(0, |(_, n)| *n);
-                state.metrics.outbox.with_label_values(&[status]).set(n);
-            }
-        }
-        Err(e) => tracing::warn!(error = %e, "could not count the outbox for /metrics"),
-    }
-    HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4")
-        .body(state.metrics.render())
-}
-
-pub(super) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/metrics").route(web::get().to(metrics)));
 }

@@ -1,0 +1,276 @@
+//! The engine commands: `analyze` (JSON lines in and out, no database), `eval` (scores
+//! against a labelled set), `explain` (why a text got its label) and `bench` (throughput
+//! against a bare jieba cut, in the same run).
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde_json::{json, Value};
+
+use crate::analysis::eval::{evaluate, Gold};
+use crate::analysis::stack;
+use crate::analysis::{normalize, Analyzer, Label};
+use crate::ingest::analysis_json;
+
+/// `tingjian analyze`: reads `{"id", "text"}` lines, writes one result line per input line,
+/// in order. A line that cannot be read gets `{"id": …, "error": …}` and the rest go on.
+pub(super) fn analyze_stdin(analyzer: &Analyzer, with_tokens: bool) -> anyhow::Result<()> {
+    let stdin = std::io::stdin();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut batch: Vec<String> = Vec::new();
+    let flush = |batch: &mut Vec<String>, out: &mut dyn Write| -> anyhow::Result<()> {
+        let parsed: Vec<Result<(Value, String), (Value, String)>> = batch
+            .iter()
+            .map(|line| {
+                let v: Value = serde_json::from_str(line)
+                    .map_err(|e| (Value::Null, format!("invalid JSON: {e}")))?;
+                let id = v.get("id").cloned().unwrap_or(Value::Null);
+                match v.get("text").and_then(Value::as_str) {
+                    Some(t) => Ok((id, t.to_owned())),
+                    None => Err((id, "missing string field `text`".to_owned())),
+                }
+            })
+            .collect();
+        let texts: Vec<&str> = parsed
+            .iter()
+            .filter_map(|p| p.as_ref().ok().map(|(_, t)| t.as_str()))
+            .collect();
+        let mut results = analyzer
+            .analyze_batch(&texts, &Default::default())
+            .into_iter();
+        for p in &parsed {
+            let line = match p {
+                Ok((id, _)) => match results.next() {
+                    Some(a) if with_tokens => {
+                        let mut v = analysis_json(id, &a);
+                        v["tokens"] = json!(analyzer.cut_only(&a.normalized));
+                        v["normalized"] = json!(a.normalized);
+                        v
+                    }
+                    Some(a) => analysis_json(id, &a),
+                    None => json!({"id": id, "error": "internal: result missing"}),
+                },
+                Err((id, e)) => json!({"id": id, "error": e}),
+            };
+            writeln!(out, "{line}")?;
+        }
+        batch.clear();
+        Ok(())
+    };
+    for line in stdin.lock().lines() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        batch.push(line);
+        if batch.len() >= 2000 {
+            flush(&mut batch, &mut out)?;
+        }
+    }
+    flush(&mut batch, &mut out)?;
+    out.flush()?;
+    Ok(())
+}
+
+pub(super) fn read_gold(path: &Path) -> anyhow::Result<Vec<Gold>> {
+    let text = std::fs::read_to_string(path)?;
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            serde_json::from_str(l)
+                .map_err(|e| anyhow::anyhow!("{}:{}: {e}", path.display(), i + 1))
+        })
+        .collect()
+}
+
+/// `tingjian eval FILE`
+pub(super) fn eval(analyzer: &Analyzer, path: &Path, as_json: bool) -> anyhow::Result<()> {
+    let gold = read_gold(path)?;
+    let report = evaluate(analyzer, &gold);
+    if as_json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.to_text());
+    }
+    Ok(())
+}
+
+/// `tingjian explain TEXT`: the rules' label, the last stage's probabilities, and the
+/// features that pushed hardest towards or away from the label it chose.
+pub(super) fn explain(analyzer: &Analyzer, text: &str) -> String {
+    use std::fmt::Write as _;
+    let normalized = normalize::normalize(text).text;
+    let tokens = analyzer.normalize_and_cut(&normalized);
+    let (ruled, features) = analyzer.training_features(&normalized, &tokens);
+    let stacker = &analyzer.model().stacker;
+    let mut out = String::new();
+    let _ = writeln!(out, "text:       {normalized}");
+    let _ = writeln!(out, "tokens:     {}", tokens.join(" | "));
+    let _ = writeln!(out, "rules:      {}", ruled.as_str());
+    if stacker.is_empty() {
+        let _ = writeln!(out, "(the model has no last stage: the rules decide)");
+        return out;
+    }
+    let logits = stacker.logits(&features);
+    let s = stack::Stacker::decide(logits, analyzer.model().params.mixed_margin);
+    let p = stack::softmax(logits);
+    let _ = writeln!(
+        out,
+        "last stage: {} (score {:.3}); p(positive, negative, neutral, mixed) = {:.3}, {:.3}, {:.3}, {:.3}",
+        s.label.as_str(),
+        s.score,
+        p[0],
+        p[1],
+        p[2],
+        p[3]
+    );
+    let chosen = Label::ALL.iter().position(|l| *l == s.label).unwrap_or(0);
+    let mut rows: Vec<(f32, String, [f32; stack::CLASSES])> = features
+        .values
+        .iter()
+        .zip(&features.names)
+        .filter_map(|((key, v), name)| {
+            let w = stacker.weight(*key)?;
+            let c = w.map(|x| x * v);
+            // How much the feature favours the chosen label over the mean of the others.
+            let lead = c[chosen] - (c.iter().sum::<f32>() - c[chosen]) / 3.0;
+            Some((lead, name.clone(), c))
+        })
+        .collect();
+    rows.sort_by(|a, b| b.0.abs().total_cmp(&a.0.abs()));
+    let _ = writeln!(
+        out,
+        "{:<28} {:>9} {:>9} {:>9} {:>9}",
+        "feature", "positive", "negative", "neutral", "mixed"
+    );
+    for (_, name, c) in rows.iter().take(25) {
+        let _ = writeln!(
+            out,
+            "{name:<28} {:>9.3} {:>9.3} {:>9.3} {:>9.3}",
+            c[0], c[1], c[2], c[3]
+        );
+    }
+    out
+}
+
+/// A named measurement of `tingjian bench`: what it does to one text.
+type Measurement<'a> = (&'static str, &'a dyn Fn(&str) -> usize);
+
+/// `tingjian bench`: one core, end-to-end `analyze` against a bare jieba cut of the same
+/// text in the same run; start-up time and resident memory. Each measurement runs in `runs`
+/// slices taken in turn (cut, normalise, normalise and cut, analyse, cut, …), so a slow
+/// moment of a shared machine falls on all of them alike; the figures are medians over the
+/// slices, and the ratio is the median of each slice's ratio to the cut beside it.
+pub(super) fn bench(files: &[PathBuf], seconds: f64, runs: usize) -> anyhow::Result<()> {
+    let t0 = Instant::now();
+    let analyzer = Analyzer::new();
+    let startup = t0.elapsed();
+    let mut texts: Vec<String> = Vec::new();
+    for f in files {
+        let content = std::fs::read_to_string(f)?;
+        for line in content.lines() {
+            match serde_json::from_str::<Value>(line)
+                .ok()
+                .and_then(|v| v.get("text").and_then(Value::as_str).map(str::to_owned))
+            {
+                Some(t) => texts.push(t),
+                None if !line.trim().is_empty() && !line.starts_with('{') => {
+                    texts.push(line.to_owned())
+                }
+                None => {}
+            }
+        }
+    }
+    anyhow::ensure!(!texts.is_empty(), "no texts to run on");
+    let runs = runs.max(1);
+    let slice = seconds / runs as f64;
+    let bytes: usize = texts.iter().map(String::len).sum();
+    // MB/s and items/s of one slice.
+    let run = |f: &dyn Fn(&str) -> usize| -> (f64, f64) {
+        let start = Instant::now();
+        let mut rounds = 0usize;
+        let mut sink = 0usize;
+        while start.elapsed().as_secs_f64() < slice || rounds == 0 {
+            for t in &texts {
+                sink = sink.wrapping_add(f(t));
+            }
+            rounds += 1;
+        }
+        std::hint::black_box(sink);
+        let secs = start.elapsed().as_secs_f64();
+        (
+            (bytes * rounds) as f64 / secs / 1e6,
+            (texts.len() * rounds) as f64 / secs,
+        )
+    };
+    let measurements: [Measurement; 4] = [
+        ("bare jieba cut (baseline)", &|t| analyzer.cut_only(t).len()),
+        ("normalise only", &|t| normalize::normalize(t).text.len()),
+        ("normalise and cut", &|t| {
+            analyzer.cut_only(&normalize::normalize(t).text).len()
+        }),
+        ("end-to-end analyze", &|t| {
+            analyzer.analyze(t).keywords.len()
+        }),
+    ];
+    let mut slices: Vec<Vec<(f64, f64)>> = vec![Vec::new(); measurements.len()];
+    for _ in 0..runs {
+        for (m, (_, f)) in measurements.iter().enumerate() {
+            slices[m].push(run(*f));
+        }
+    }
+    let median = |mut v: Vec<f64>| -> f64 {
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        if n % 2 == 1 {
+            v[n / 2]
+        } else {
+            (v[n / 2 - 1] + v[n / 2]) / 2.0
+        }
+    };
+    println!(
+        "texts: {} ({:.2} MB), {seconds}s per measurement in {runs} slices, one core",
+        texts.len(),
+        bytes as f64 / 1e6
+    );
+    println!("Analyzer::new(): {:.0} ms", startup.as_secs_f64() * 1000.0);
+    for (m, (name, _)) in measurements.iter().enumerate() {
+        let mb: Vec<f64> = slices[m].iter().map(|s| s.0).collect();
+        let (lo, hi) = mb
+            .iter()
+            .fold((f64::MAX, f64::MIN), |(l, h), x| (l.min(*x), h.max(*x)));
+        let items = median(slices[m].iter().map(|s| s.1).collect());
+        print!(
+            "{:<27}{:>7.2} MB/s ({lo:.2}–{hi:.2}), {items:>8.0} items/s",
+            format!("{name}:"),
+            median(mb)
+        );
+        if m > 0 {
+            let ratios = slices[m].iter().zip(&slices[0]).map(|(a, c)| a.0 / c.0);
+            print!(", {:.3}x of the bare cut", median(ratios.collect()));
+        }
+        println!();
+    }
+    if let Some(rss) = resident_mb() {
+        println!("resident memory: {rss:.0} MB");
+    }
+    Ok(())
+}
+
+fn resident_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+/// The analyzer with the shipped model, or with a model file.
+pub(super) fn analyzer_with(model: Option<PathBuf>) -> anyhow::Result<crate::analysis::Analyzer> {
+    let model = match model {
+        Some(path) => crate::analysis::Model::parse(&std::fs::read_to_string(path)?),
+        None => crate::analysis::Model::shipped(),
+    };
+    Ok(crate::analysis::Analyzer::with_model(model))
+}

@@ -1,0 +1,136 @@
+//! The command line: `serve`, `migrate`, `workspace`, `key`, `import`, the digest commands and
+//! the engine's. Each subcommand builds `Settings` from flags and the environment and calls
+//! library functions; the definitions are in `args`, the longer bodies beside their kind.
+
+mod admin;
+mod args;
+mod digest;
+mod engine;
+mod train;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::startup::{open_store, Application};
+use args::{
+    Cli, Command, DigestCommand, ImportCommand, KeyCommand, TrainCommand, WorkspaceCommand,
+};
+
+pub async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    crate::telemetry::init();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut settings = cli.global.settings();
+    match cli.command {
+        Command::Serve(args) => {
+            settings.bind = args.bind;
+            settings.public_url = args.public_url;
+            settings.trust_proxy = args.trust_proxy;
+            settings.survey_rate_per_minute = args.survey_rate;
+            settings.run_poller = !args.no_poller;
+            settings.workers = args.workers;
+            settings.run_delivery = !args.no_delivery;
+            settings.smtp_url = args.mail.smtp_url.clone();
+            settings.mail_from = args.mail.mail_from.clone();
+            let app = Application::build(settings).await?;
+            tracing::info!(port = app.port(), "listening");
+            app.run_until_stopped().await?;
+        }
+        Command::Digest(DigestCommand::Preview {
+            workspace,
+            period,
+            format,
+            public_url,
+        }) => {
+            settings.public_url = public_url;
+            digest::preview(&settings, &workspace, &period, &format).await?;
+        }
+        Command::Digest(DigestCommand::Send {
+            workspace,
+            period,
+            mail,
+            public_url,
+        }) => {
+            settings.public_url = public_url;
+            settings.smtp_url = mail.smtp_url;
+            settings.mail_from = mail.mail_from;
+            digest::send(&settings, &workspace, &period).await?;
+        }
+        Command::BenchDigest {
+            items,
+            runs,
+            workspace,
+        } => {
+            let store = open_store(&settings).await?;
+            digest::bench_digest(&store, items, runs, workspace).await?;
+        }
+        Command::Migrate => {
+            open_store(&settings).await?;
+            eprintln!("database is up to date");
+        }
+        Command::Workspace(WorkspaceCommand::Create { name, timezone }) => {
+            admin::create_workspace(&settings, &name, &timezone).await?;
+        }
+        Command::Key(KeyCommand::Create {
+            workspace,
+            name,
+            scopes,
+        }) => {
+            admin::create_key(&settings, &workspace, &name, &scopes).await?;
+        }
+        Command::Import(ImportCommand::Csv {
+            file,
+            workspace,
+            map,
+            source,
+        }) => {
+            admin::import_csv(&settings, &file, &workspace, &map, &source).await?;
+        }
+        Command::Reanalyze { workspace, all } => {
+            admin::reanalyze(&settings, workspace, all).await?;
+        }
+        Command::Analyze { textrank, tokens } => {
+            let analyzer = crate::analysis::Analyzer::new().use_textrank(textrank);
+            engine::analyze_stdin(&analyzer, tokens)?;
+        }
+        Command::Eval { file, json, model } => {
+            engine::eval(&engine::analyzer_with(model)?, &file, json)?;
+        }
+        Command::Explain { text, model } => {
+            print!("{}", engine::explain(&engine::analyzer_with(model)?, &text));
+        }
+        Command::Train(TrainCommand::Sentiment {
+            data,
+            pos,
+            neg,
+            cv,
+            out,
+        }) => {
+            train::train_sentiment(&train::TrainArgs {
+                data,
+                pos,
+                neg,
+                cv,
+                out,
+            })?;
+        }
+        Command::Bench {
+            files,
+            seconds,
+            runs,
+        } => {
+            engine::bench(&files, seconds, runs)?;
+        }
+    }
+    Ok(())
+}

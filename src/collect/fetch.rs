@@ -1,0 +1,175 @@
+//! Fetching a feed over HTTP: a conditional GET (ETag, Last-Modified) with a size cap, and
+//! errors that never carry the URL (feed URLs may embed access tokens).
+
+use crate::domain::text::truncate_chars;
+
+/// Largest feed body accepted. Real feeds are well under 1 MiB; the cap stops a misconfigured
+/// URL (a video, a dump) from exhausting memory.
+pub const MAX_FEED_BYTES: usize = 5 * 1024 * 1024;
+
+/// Sent on every poll so feed operators can identify (and contact) us.
+pub const USER_AGENT: &str = "tingjian/0.1 (+feed poller)";
+
+const ACCEPT: &str = "application/rss+xml, application/atom+xml, application/feed+json, \
+                      application/json;q=0.9, application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5";
+
+#[derive(Debug, thiserror::Error)]
+pub enum FeedError {
+    /// The server answered with a status other than 2xx or 304.
+    #[error("the feed server answered HTTP {status}")]
+    Http { status: u16 },
+    /// DNS, TLS, connection, timeout … The message never contains the URL, which may carry a
+    /// token. `kind` is a coarse category, `detail` the full chain of causes.
+    #[error("could not fetch the feed: {detail}")]
+    Transport { kind: TransportKind, detail: String },
+    #[error("the feed is larger than {limit} bytes")]
+    TooLarge { limit: usize },
+    #[error("the feed could not be parsed: {0}")]
+    Parse(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportKind {
+    Timeout,
+    /// DNS, TCP or TLS: no connection was made.
+    Connect,
+    /// The connection was made but broke off, or the request failed otherwise.
+    Other,
+}
+
+impl FeedError {
+    /// What went wrong, in words safe to hand to an API client: a category and the server's
+    /// status, never the causes' text. Those may name resolved addresses and ports of
+    /// internal hosts, which the detail saved in the poll state (readable by the workspace)
+    /// keeps, but an answer to a request need not echo.
+    pub fn summary(&self) -> String {
+        match self {
+            FeedError::Http { status } => format!("the server answered HTTP {status}"),
+            FeedError::Transport { kind, .. } => match kind {
+                TransportKind::Timeout => "the request timed out".to_owned(),
+                TransportKind::Connect => {
+                    "no connection could be made (DNS, TCP or TLS)".to_owned()
+                }
+                TransportKind::Other => "the connection failed".to_owned(),
+            },
+            FeedError::TooLarge { limit } => format!("the feed is larger than {limit} bytes"),
+            FeedError::Parse(_) => "the answer is not an RSS, Atom or JSON feed".to_owned(),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub enum FetchOutcome {
+    /// 304: the validators still match, nothing to parse.
+    NotModified,
+    Fetched {
+        body: Vec<u8>,
+        /// Validators to send on the next poll.
+        etag: Option<String>,
+        last_modified: Option<String>,
+    },
+}
+
+/// GETs a feed with `If-None-Match` / `If-Modified-Since` from the previous poll. Redirects and
+/// timeouts follow the `client`'s configuration. The body is read chunk by chunk and refused past
+/// [`MAX_FEED_BYTES`] so a lying or absent Content-Length cannot exhaust memory.
+pub async fn fetch(
+    client: &reqwest::Client,
+    url: &str,
+    etag: Option<&str>,
+    last_modified: Option<&str>,
+) -> Result<FetchOutcome, FeedError> {
+    use reqwest::header::{self, HeaderValue};
+
+    let mut req = client
+        .get(url)
+        .header(header::USER_AGENT, HeaderValue::from_static(USER_AGENT))
+        .header(header::ACCEPT, HeaderValue::from_static(ACCEPT));
+    // A stored validator that is not a valid header value (corrupt row) is skipped rather than
+    // failing the poll: the worst case is a full download.
+    if let Some(v) = etag.and_then(|v| HeaderValue::from_str(v.trim()).ok()) {
+        req = req.header(header::IF_NONE_MATCH, v);
+    }
+    if let Some(v) = last_modified.and_then(|v| HeaderValue::from_str(v.trim()).ok()) {
+        req = req.header(header::IF_MODIFIED_SINCE, v);
+    }
+
+    let mut resp = req.send().await.map_err(transport_error)?;
+    let status = resp.status();
+    if status == reqwest::StatusCode::NOT_MODIFIED {
+        return Ok(FetchOutcome::NotModified);
+    }
+    if !status.is_success() {
+        return Err(FeedError::Http {
+            status: status.as_u16(),
+        });
+    }
+    if resp
+        .content_length()
+        .is_some_and(|n| n > MAX_FEED_BYTES as u64)
+    {
+        return Err(FeedError::TooLarge {
+            limit: MAX_FEED_BYTES,
+        });
+    }
+    let header_string = |name: header::HeaderName| {
+        resp.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+    };
+    let new_etag = header_string(header::ETAG);
+    let new_last_modified = header_string(header::LAST_MODIFIED);
+
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(transport_error)? {
+        if body.len().saturating_add(chunk.len()) > MAX_FEED_BYTES {
+            return Err(FeedError::TooLarge {
+                limit: MAX_FEED_BYTES,
+            });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(FetchOutcome::Fetched {
+        body,
+        etag: new_etag,
+        last_modified: new_last_modified,
+    })
+}
+
+/// A transport error as text, without the URL (feed URLs may embed access tokens): reqwest's
+/// top-level message plus its causes (DNS, TLS, connection …), bounded in length.
+fn transport_error(e: reqwest::Error) -> FeedError {
+    let e = e.without_url();
+    let mut msg = if e.is_timeout() {
+        "timed out".to_owned()
+    } else {
+        e.to_string()
+    };
+    let mut source = std::error::Error::source(&e);
+    let mut depth = 0;
+    while let Some(s) = source {
+        if depth >= 5 {
+            break;
+        }
+        let part = s.to_string();
+        if !part.is_empty() && !msg.contains(&part) {
+            msg.push_str(": ");
+            msg.push_str(&part);
+        }
+        source = std::error::Error::source(s);
+        depth += 1;
+    }
+    let kind = if e.is_timeout() {
+        TransportKind::Timeout
+    } else if e.is_connect() {
+        TransportKind::Connect
+    } else {
+        TransportKind::Other
+    };
+    FeedError::Transport {
+        kind,
+        detail: truncate_chars(&msg, 300),
+    }
+}

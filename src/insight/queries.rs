@@ -1,0 +1,122 @@
+//! What the insights read from the store, as a trait the store implements: counts per time
+//! bucket, pain-point counts and samples, uncategorised complaints and the workspace's own
+//! categories. The insight room computes over these and never names the database.
+
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+
+use super::tally::Tally;
+use crate::analysis::CustomCategory;
+
+/// What a trend series is split by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GroupBy {
+    Nothing,
+    Channel,
+    Source,
+    /// A respondent attribute such as `plan`; the key is checked by the caller to be a plain
+    /// name (letters, digits, `_`, `-`, `.`).
+    Attr(String),
+}
+
+/// One time bucket (and group) of counts.
+#[derive(Debug, Clone)]
+pub struct Bucket {
+    /// Start of the bucket, seconds since the Unix epoch.
+    pub start: i64,
+    pub group: Option<String>,
+    pub tally: Tally,
+}
+
+/// A feedback item offered as a quote or as material for keywords and aspects.
+#[derive(Debug, Clone)]
+pub struct Sample {
+    pub id: String,
+    pub text: String,
+    pub channel: String,
+    pub occurred_at: DateTime<Utc>,
+    pub analysis: Option<serde_json::Value>,
+}
+
+/// The aggregations insights are computed from; `crate::store::Store` answers them in SQL.
+/// Every query is scoped to one workspace.
+pub trait Aggregates: Sync {
+    type Error;
+
+    /// Tallies per `bucket_secs`-long bucket (aligned to the Unix epoch) of `[from, to)`,
+    /// split by `group`.
+    fn insight_buckets(
+        &self,
+        workspace_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        bucket_secs: i64,
+        group: &GroupBy,
+    ) -> impl Future<Output = Result<Vec<Bucket>, Self::Error>> + Send;
+
+    /// (category, channel, items) of `[from, to)`.
+    fn pain_point_channels(
+        &self,
+        workspace_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<(String, String, u64)>, Self::Error>> + Send;
+
+    /// (category, items) of `[from, to)`.
+    fn pain_point_counts(
+        &self,
+        workspace_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<(String, u64)>, Self::Error>> + Send;
+
+    /// Items of `[from, to)` that are complaints: negative or mixed (`negative_or_mixed` of
+    /// them, already counted), or carrying a pain point.
+    fn complaint_count(
+        &self,
+        workspace_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        negative_or_mixed: u64,
+    ) -> impl Future<Output = Result<u64, Self::Error>> + Send;
+
+    /// When a category was first seen in the workspace.
+    fn pain_point_first_seen(
+        &self,
+        workspace_id: &str,
+        category: &str,
+    ) -> impl Future<Output = Result<Option<DateTime<Utc>>, Self::Error>> + Send;
+
+    /// The newest `limit` items of a category in `[from, to)`.
+    fn pain_point_samples(
+        &self,
+        workspace_id: &str,
+        category: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: u64,
+    ) -> impl Future<Output = Result<Vec<Sample>, Self::Error>> + Send;
+
+    /// (id, keywords) of the newest `limit` complaints without a category.
+    fn uncategorised_complaints(
+        &self,
+        workspace_id: &str,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+        limit: u64,
+    ) -> impl Future<Output = Result<Vec<(String, Vec<String>)>, Self::Error>> + Send;
+
+    /// These items, as samples.
+    fn samples_by_id(
+        &self,
+        workspace_id: &str,
+        ids: &[String],
+    ) -> impl Future<Output = Result<Vec<Sample>, Self::Error>> + Send;
+
+    /// The workspace's own pain-point categories.
+    fn custom_categories(
+        &self,
+        workspace_id: &str,
+    ) -> impl Future<Output = Result<Vec<CustomCategory>, Self::Error>> + Send;
+}
