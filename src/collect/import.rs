@@ -11,9 +11,10 @@ use std::borrow::Cow;
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 
+use crate::domain::text::truncate_chars;
 use crate::domain::{parse_score, Channel, FeedbackText, FieldError, NewFeedback, Scores};
+use crate::domain::{stable_id, Joint};
 
 /// Most data rows in one file; larger exports must be split so one request stays bounded.
 pub const MAX_ROWS: usize = 100_000;
@@ -648,28 +649,8 @@ fn row_hash(rec: &csv::StringRecord, cols: &Resolved) -> String {
         push(&format!("attr.{k}"), Some(*i));
     }
 
-    let mut h = Sha256::new();
-    for (n, p) in parts.iter().enumerate() {
-        if n > 0 {
-            h.update(b"\x1f");
-        }
-        h.update(p.as_bytes());
-    }
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(64);
-    for &b in h.finalize().iter() {
-        out.push(char::from(HEX[usize::from(b >> 4)]));
-        out.push(char::from(HEX[usize::from(b & 0x0f)]));
-    }
-    out
-}
-
-/// At most `max` characters, cut on a char boundary.
-fn truncate_chars(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        Some((cut, _)) => s[..cut].to_owned(),
-        None => s.to_owned(),
-    }
+    let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+    stable_id(Joint::UnitSeparator, &parts)
 }
 
 #[cfg(test)]

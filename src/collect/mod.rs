@@ -9,5 +9,6 @@ pub mod interview;
 pub mod mentions;
 pub mod platform;
 pub mod poller;
+pub mod source;
 pub mod survey;
 pub mod webhook;

@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 
 use super::feeds::{entry_to_feedback, mentions_keyword, parse_feed};
 use super::fetch::{fetch, FeedError, FetchOutcome};
+use super::source::FeedSettings;
 use crate::counters::Counters;
 use crate::domain::Clock;
 use crate::ingest::Pipeline;
@@ -44,16 +45,8 @@ pub enum PollError {
 impl Poller {
     /// Fetches one feed, keeps the entries that mention a keyword, stores the new ones.
     pub async fn poll_source(&self, src: &Source) -> Result<PollOutcome, PollError> {
-        let url = src
-            .settings
-            .get("url")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        let keywords: Vec<String> = src
-            .settings
-            .get("keywords")
-            .and_then(|k| serde_json::from_value(k.clone()).ok())
-            .unwrap_or_default();
+        let feed = FeedSettings::from_stored(&src.settings);
+        let (url, keywords) = (feed.url.as_str(), &feed.keywords);
         let etag = src.poll_state.get("etag").and_then(Value::as_str);
         let last_modified = src.poll_state.get("last_modified").and_then(Value::as_str);
         let now = self.clock.now();
@@ -103,7 +96,7 @@ impl Poller {
         };
         let items: Vec<_> = entries
             .iter()
-            .filter(|e| mentions_keyword(&e.text, &keywords))
+            .filter(|e| mentions_keyword(&e.text, keywords))
             .filter_map(|e| entry_to_feedback(&src.id, &src.name, e, now))
             .collect();
         let items = self.pipeline.prepare(&src.workspace_id, items).await?;

@@ -5,12 +5,14 @@ mod feedback;
 pub mod host;
 mod key;
 mod stable_id;
+mod status;
 pub mod text;
 
 pub use clock::Clock;
 pub use feedback::*;
 pub use key::*;
 pub use stable_id::{stable_id, Joint};
+pub use status::{DeliveryStatus, Frequency, SurveyStatus};
 
 use serde::Serialize;
 

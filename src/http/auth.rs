@@ -1,27 +1,59 @@
-//! `Authorization: Bearer KEY` → the calling workspace and its scopes.
+//! `Authorization: Bearer KEY` → the calling workspace, with the scope a handler needs in the
+//! extractor's type: a handler that takes `Auth<Admin>` runs only for an admin key. The
+//! body extractor [`super::body::Json`] waits for this one, so a caller who may not act never
+//! has its body read or judged.
 
-use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+use std::cell::RefCell;
+use std::marker::PhantomData;
+
+use actix_web::{dev::Payload, web, FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
+use tokio::sync::oneshot;
 
 use super::{ApiError, AppState};
 use crate::domain::Scope;
 use crate::store::Caller;
 
-/// An authenticated caller. Handlers ask for the scope they need with [`Auth::require`].
-pub struct Auth(pub Caller);
+/// What a handler requires of the key: one scope.
+pub trait Policy {
+    const SCOPE: Scope;
+}
 
-impl Auth {
-    /// The caller's workspace id, if the key carries `scope`.
-    pub fn require(&self, scope: Scope) -> Result<&str, ApiError> {
-        if self.0.scopes.allows(scope) {
-            Ok(&self.0.workspace_id)
-        } else {
-            Err(ApiError::Forbidden(scope.as_str()))
-        }
+/// Read feedback and configuration.
+pub struct Read;
+/// Push feedback.
+pub struct Ingest;
+/// Everything, including keys, sources, surveys and erasure.
+pub struct Admin;
+
+impl Policy for Read {
+    const SCOPE: Scope = Scope::Read;
+}
+impl Policy for Ingest {
+    const SCOPE: Scope = Scope::Ingest;
+}
+impl Policy for Admin {
+    const SCOPE: Scope = Scope::Admin;
+}
+
+/// A caller whose key carries `P`'s scope.
+pub struct Auth<P> {
+    caller: Caller,
+    policy: PhantomData<P>,
+}
+
+impl<P> Auth<P> {
+    /// The caller's workspace: every query the handler makes is scoped to it.
+    pub fn workspace(&self) -> &str {
+        &self.caller.workspace_id
     }
 }
 
-impl FromRequest for Auth {
+/// Opened when the caller is authenticated and allowed; a body extractor of the same request
+/// waits for it. Dropped unopened when the caller is refused.
+pub(super) struct Gate(pub(super) RefCell<Option<oneshot::Receiver<()>>>);
+
+impl<P: Policy> FromRequest for Auth<P> {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
@@ -37,15 +69,26 @@ impl FromRequest for Auth {
                     .eq_ignore_ascii_case("bearer")
                     .then(|| rest.trim().to_owned())
             });
+        let (open, gate) = oneshot::channel();
+        req.extensions_mut().insert(Gate(RefCell::new(Some(gate))));
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no app state")))?;
             let key = key
                 .filter(|k| !k.is_empty())
                 .ok_or(ApiError::Unauthorized)?;
-            match state.store.authenticate(&key).await? {
-                Some(caller) => Ok(Auth(caller)),
-                None => Err(ApiError::Unauthorized),
+            let caller = state
+                .store
+                .authenticate(&key)
+                .await?
+                .ok_or(ApiError::Unauthorized)?;
+            if !caller.scopes.allows(P::SCOPE) {
+                return Err(ApiError::Forbidden(P::SCOPE.as_str()));
             }
+            let _ = open.send(());
+            Ok(Auth {
+                caller,
+                policy: PhantomData,
+            })
         })
     }
 }

@@ -1,6 +1,6 @@
 //! Reading request bodies within the limit, and parsing JSON with clear errors.
 
-use actix_web::{web, HttpMessage, HttpRequest};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use futures_util::StreamExt;
 use serde_json::Value;
 
@@ -174,4 +174,34 @@ pub fn bounded_list(
         bounded(&format!("{field}/{i}"), item, max_chars)?;
     }
     Ok(())
+}
+
+/// A JSON body as `T`, read within [`crate::config::MAX_BODY_BYTES`]: 415 for another content
+/// type, 400 for bad UTF-8 or JSON, 422 naming the field by JSON Pointer for a wrong shape.
+/// Taken after an [`super::Auth`] of the same handler, it reads nothing until the caller is
+/// authenticated and allowed.
+pub struct Json<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned + 'static> FromRequest for Json<T> {
+    type Error = ApiError;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let gate = req
+            .extensions_mut()
+            .remove::<super::auth::Gate>()
+            .and_then(|g| g.0.into_inner());
+        let req = req.clone();
+        let payload = web::Payload::from_request(&req, payload).into_inner();
+        Box::pin(async move {
+            if let Some(gate) = gate {
+                // The caller was refused: the Auth extractor answers, and this never runs on.
+                if gate.await.is_err() {
+                    return std::future::pending().await;
+                }
+            }
+            let payload = payload.map_err(|e| ApiError::BadRequest(e.to_string()))?;
+            json_body(&req, payload).await.map(Json)
+        })
+    }
 }

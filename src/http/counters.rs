@@ -9,6 +9,7 @@ use actix_web::middleware::Next;
 use actix_web::{web, HttpResponse};
 
 use super::State;
+use crate::domain::DeliveryStatus;
 
 /// Counts and times every request, labelled by route pattern (never the raw path, which
 /// carries ids).
@@ -40,7 +41,7 @@ pub async fn track(
 pub(super) async fn metrics(state: State) -> HttpResponse {
     match state.store.delivery_status_counts().await {
         Ok(counts) => {
-            for status in ["pending", "sent", "failed", "cancelled"] {
+            for status in DeliveryStatus::ALL.iter().map(|s| s.as_str()) {
                 let n = counts
                     .iter()
                     .find(|(s, _)| s == status)

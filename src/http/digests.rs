@@ -6,8 +6,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{json_body, ApiError, Auth, State};
-use crate::domain::Scope;
+use super::{Admin, ApiError, Auth, Json, Read, State};
+use crate::domain::{DeliveryStatus, Frequency};
 use crate::store::{DigestDelivery, NewSubscription, Subscription};
 use crate::tell::build::{build_digest, DigestError};
 use crate::tell::render;
@@ -87,10 +87,11 @@ fn parse_subscription(
             Some((r.kind.as_str().to_owned(), r.webhook_url, secret))
         }
     };
-    let frequency = b.frequency.unwrap_or_else(|| "weekly".into());
-    if frequency != "weekly" && frequency != "daily" {
-        return Err(ApiError::field("/frequency", "must be weekly or daily"));
-    }
+    let frequency = match b.frequency.as_deref() {
+        None => Frequency::Weekly,
+        Some(f) => Frequency::parse(f)
+            .ok_or_else(|| ApiError::field("/frequency", "must be weekly or daily"))?,
+    };
     let weekday = b.weekday.unwrap_or(1);
     if !(1..=7).contains(&weekday) {
         return Err(ApiError::field(
@@ -112,7 +113,7 @@ fn parse_subscription(
     Ok(NewSubscription {
         email: b.email,
         robot,
-        frequency,
+        frequency: frequency.as_str().to_owned(),
         weekday,
         hour,
         timezone,
@@ -165,7 +166,7 @@ fn delivery_json(d: &DigestDelivery) -> Value {
         "period": d.period,
         "status": d.status,
         "attempts": d.attempts,
-        "next_attempt_at": (d.status == "pending").then_some(d.next_attempt_at),
+        "next_attempt_at": (d.status == DeliveryStatus::Pending.as_str()).then_some(d.next_attempt_at),
         "last_error": d.last_error,
         "created_at": d.created_at,
         "sent_at": d.sent_at,
@@ -174,12 +175,11 @@ fn delivery_json(d: &DigestDelivery) -> Value {
 
 async fn create(
     state: State,
-    auth: Auth,
-    req: HttpRequest,
-    payload: web::Payload,
+    auth: Auth<Admin>,
+    Json(body): Json<SubscriptionBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = auth.require(Scope::Admin)?;
-    let body: SubscriptionBody = json_body(&req, payload).await?;
+    let ws = auth.workspace();
+
     let workspace = state
         .store
         .workspace(ws)
@@ -195,15 +195,19 @@ async fn create(
         .json(subscription_json(&sub)))
 }
 
-async fn list(state: State, auth: Auth) -> Result<HttpResponse, ApiError> {
-    let ws = auth.require(Scope::Read)?;
+async fn list(state: State, auth: Auth<Read>) -> Result<HttpResponse, ApiError> {
+    let ws = auth.workspace();
     let subs = state.store.subscriptions(ws).await?;
     Ok(HttpResponse::Ok()
         .json(json!({"items": subs.iter().map(subscription_json).collect::<Vec<_>>()})))
 }
 
-async fn get(state: State, auth: Auth, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let ws = auth.require(Scope::Read)?;
+async fn get(
+    state: State,
+    auth: Auth<Read>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let ws = auth.workspace();
     match state.store.subscription(&path).await? {
         Some(s) if s.workspace_id == ws && s.ended_at.is_none() => {
             Ok(HttpResponse::Ok().json(subscription_json(&s)))
@@ -214,10 +218,10 @@ async fn get(state: State, auth: Auth, path: web::Path<String>) -> Result<HttpRe
 
 async fn delete(
     state: State,
-    auth: Auth,
+    auth: Auth<Admin>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = auth.require(Scope::Admin)?;
+    let ws = auth.workspace();
     if state.store.end_subscription(ws, &path).await? {
         Ok(HttpResponse::NoContent().finish())
     } else {
@@ -225,20 +229,20 @@ async fn delete(
     }
 }
 
-async fn deliveries(state: State, auth: Auth, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let ws = auth.require(Scope::Read)?;
+async fn deliveries(
+    state: State,
+    auth: Auth<Read>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let ws = auth.workspace();
     let pairs: Vec<(String, String)> = super::query_pairs(req.query_string())?;
     let (mut status, mut limit) = (None, 50u64);
     for (k, v) in pairs {
         match k.as_str() {
             "status" => {
-                if !["pending", "sent", "failed", "cancelled"].contains(&v.as_str()) {
-                    return Err(ApiError::field(
-                        "status",
-                        "must be pending, sent, failed or cancelled",
-                    ));
-                }
-                status = Some(v);
+                status = Some(DeliveryStatus::parse(&v).ok_or_else(|| {
+                    ApiError::field("status", "must be pending, sent, failed or cancelled")
+                })?);
             }
             "limit" => limit = super::number_in("limit", &v, 1..=500)?,
             other => {
@@ -249,7 +253,7 @@ async fn deliveries(state: State, auth: Auth, req: HttpRequest) -> Result<HttpRe
             }
         }
     }
-    let rows = state.store.deliveries(ws, status.as_deref(), limit).await?;
+    let rows = state.store.deliveries(ws, status, limit).await?;
     Ok(HttpResponse::Ok()
         .json(json!({"items": rows.iter().map(delivery_json).collect::<Vec<_>>()})))
 }
@@ -258,11 +262,11 @@ async fn deliveries(state: State, auth: Auth, req: HttpRequest) -> Result<HttpRe
 /// or `markdown`.
 async fn preview(
     state: State,
-    auth: Auth,
+    auth: Auth<Read>,
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = auth.require(Scope::Read)?;
+    let ws = auth.workspace();
     let pairs: Vec<(String, String)> = super::query_pairs(req.query_string())?;
     let mut format = "json".to_owned();
     for (k, v) in pairs {
@@ -284,7 +288,7 @@ async fn preview(
     }
     let digest = build_digest(
         &state.store,
-        &state.pipeline.analyzer(),
+        state.pipeline.analyzer(),
         &state.public_url(&req),
         ws,
         &path,
@@ -308,8 +312,12 @@ async fn preview(
 
 /// Queues the period's digest for every subscription of the workspace (once per period)
 /// and sends it now.
-async fn send(state: State, auth: Auth, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let ws = auth.require(Scope::Admin)?;
+async fn send(
+    state: State,
+    auth: Auth<Admin>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let ws = auth.workspace();
     let queued = state.outbox.send_now(ws, &path).await?;
     let rows = state.store.deliveries(ws, None, 500).await?;
     let items: Vec<Value> = rows

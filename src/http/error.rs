@@ -56,51 +56,100 @@ pub enum ApiError {
     Internal(#[source] anyhow::Error),
 }
 
+/// One row of the error-code table: what a client matches on, the status it comes with, the
+/// problem's title, and what it means (the table in `docs/api.md`, checked by a test).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ErrorCode {
+    pub code: &'static str,
+    /// The HTTP status; `4xx` for `client_error`, whose status is the one actix answered with.
+    pub status: &'static str,
+    pub title: &'static str,
+    pub meaning: &'static str,
+}
+
+/// Declares the table once: [`ERROR_CODES`] in the documented order, and each variant's row.
+macro_rules! error_codes {
+    ($($variant:ident => $code:literal, $status:literal, $title:literal, $meaning:literal;)*) => {
+        /// Every error code a client can see, in the order `docs/api.md` lists them.
+        pub const ERROR_CODES: &[ErrorCode] = &[$(ErrorCode {
+            code: $code,
+            status: $status,
+            title: $title,
+            meaning: $meaning,
+        }),*];
+
+        impl ApiError {
+            /// This error's row of the table.
+            pub fn row(&self) -> &'static ErrorCode {
+                match self {
+                    $(ApiError::$variant { .. } => {
+                        const ROW: ErrorCode = ErrorCode {
+                            code: $code,
+                            status: $status,
+                            title: $title,
+                            meaning: $meaning,
+                        };
+                        &ROW
+                    })*
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    InvalidJson => "invalid_json", "400", "Bad request",
+        "The body is not valid JSON; `detail` says where.";
+    InvalidUtf8 => "invalid_utf8", "400", "Bad request",
+        "The body (or a multipart part) is not valid UTF-8.";
+    BadRequest => "bad_request", "400", "Bad request",
+        "Something else about the request is malformed: a NUL character (raw, `\\u0000` or `%00`), a query string that cannot be decoded, an unreadable or broken multipart body, or a `webhook-id` longer than 200 bytes.";
+    Unauthorized => "unauthorized", "401", "Unauthorized",
+        "No API key, or the key is unknown or revoked. Sent with `WWW-Authenticate: Bearer`.";
+    InvalidSignature => "invalid_signature", "401", "Unauthorized",
+        "A webhook delivery without the three signature headers, with a timestamp outside the 5-minute tolerance, or whose signature matches no live secret.";
+    Forbidden => "forbidden", "403", "Forbidden",
+        "The key lacks the scope the operation needs (`detail` names it).";
+    OriginNotAllowed => "origin_not_allowed", "403", "Forbidden",
+        "A browser request to a public survey endpoint from an origin not in the survey's `allowed_origins`.";
+    NotFound => "not_found", "404", "Not found",
+        "The item does not exist in your workspace (`detail` names the kind: `survey not found`, `source not found`, `word not found`, `category not found`, `digest subscription not found` …); also unknown or archived surveys on public endpoints, unknown, archived or non-webhook sources at `/hooks/{source_id}`, and default pain-point categories, which cannot be deleted.";
+    RouteNotFound => "route_not_found", "404", "Not found",
+        "No endpoint has this path.";
+    MethodNotAllowed => "method_not_allowed", "405", "Method not allowed",
+        "The path exists, but not with this HTTP method.";
+    Conflict => "conflict", "409", "Conflict",
+        "The operation does not fit the item's state: rotating the secret of a feed, polling a webhook source or an archived feed, creating a pain-point category whose id is taken (by the workspace or by a default category), subscribing an email address or robot URL that already has a live digest subscription in the workspace.";
+    SurveyClosed => "survey_closed", "409", "Conflict",
+        "The survey is closed and takes no responses.";
+    PayloadTooLarge => "payload_too_large", "413", "Payload too large",
+        "The body is larger than 1 MiB.";
+    UnsupportedMediaType => "unsupported_media_type", "415", "Unsupported media type",
+        "The body's `Content-Type` is not one the endpoint takes (`detail` says which).";
+    Validation => "validation_failed", "422", "Validation failed",
+        "The request is well-formed but has invalid fields; `errors` lists each one. Also unknown fields and unknown query parameters, and a digest `period` that is not an ISO week or a day (field `period`).";
+    RateLimited => "rate_limited", "429", "Too many requests",
+        "Too many survey submissions from this address. Sent with `Retry-After: 60`.";
+    ClientError => "client_error", "4xx", "Client error",
+        "Another client error refused before any endpoint ran, whose status has no code of its own; `status` and `title` name it.";
+    FeedUnreachable => "feed_unreachable", "502", "Bad gateway",
+        "A feed polled with `POST /api/v1/sources/{id}/poll` could not be fetched or read; `detail` names its host and the reason.";
+    Unavailable => "unavailable", "503", "Service unavailable",
+        "The database cannot be reached. Retry later; `/readyz` answers 503 meanwhile.";
+    Internal => "internal", "500", "Internal server error",
+        "An unexpected failure. The cause is in the server log.";
+}
+
 impl ApiError {
     /// The stable code clients can match on; documented in `docs/api.md`.
     pub fn code(&self) -> &'static str {
-        match self {
-            ApiError::InvalidJson(_) => "invalid_json",
-            ApiError::InvalidUtf8 => "invalid_utf8",
-            ApiError::BadRequest(_) => "bad_request",
-            ApiError::Unauthorized => "unauthorized",
-            ApiError::InvalidSignature(_) => "invalid_signature",
-            ApiError::Forbidden(_) => "forbidden",
-            ApiError::NotFound(_) => "not_found",
-            ApiError::RouteNotFound => "route_not_found",
-            ApiError::MethodNotAllowed => "method_not_allowed",
-            ApiError::Conflict(_) => "conflict",
-            ApiError::SurveyClosed => "survey_closed",
-            ApiError::OriginNotAllowed => "origin_not_allowed",
-            ApiError::PayloadTooLarge(_) => "payload_too_large",
-            ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
-            ApiError::Validation(_) => "validation_failed",
-            ApiError::RateLimited => "rate_limited",
-            ApiError::Unavailable => "unavailable",
-            ApiError::FeedUnreachable(_) => "feed_unreachable",
-            ApiError::ClientError(_) => "client_error",
-            ApiError::Internal(_) => "internal",
-        }
+        self.row().code
     }
 
     fn title(&self) -> &'static str {
-        if let ApiError::ClientError(status) = self {
-            return status.canonical_reason().unwrap_or("Client error");
-        }
-        match self.status_code() {
-            StatusCode::BAD_REQUEST => "Bad request",
-            StatusCode::UNAUTHORIZED => "Unauthorized",
-            StatusCode::FORBIDDEN => "Forbidden",
-            StatusCode::NOT_FOUND => "Not found",
-            StatusCode::METHOD_NOT_ALLOWED => "Method not allowed",
-            StatusCode::CONFLICT => "Conflict",
-            StatusCode::PAYLOAD_TOO_LARGE => "Payload too large",
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => "Unsupported media type",
-            StatusCode::UNPROCESSABLE_ENTITY => "Validation failed",
-            StatusCode::TOO_MANY_REQUESTS => "Too many requests",
-            StatusCode::SERVICE_UNAVAILABLE => "Service unavailable",
-            StatusCode::BAD_GATEWAY => "Bad gateway",
-            _ => "Internal server error",
+        match self {
+            ApiError::ClientError(status) => status.canonical_reason().unwrap_or(self.row().title),
+            _ => self.row().title,
         }
     }
 
@@ -129,22 +178,9 @@ impl ApiError {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            ApiError::InvalidJson(_) | ApiError::InvalidUtf8 | ApiError::BadRequest(_) => {
-                StatusCode::BAD_REQUEST
-            }
-            ApiError::Unauthorized | ApiError::InvalidSignature(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) | ApiError::OriginNotAllowed => StatusCode::FORBIDDEN,
-            ApiError::NotFound(_) | ApiError::RouteNotFound => StatusCode::NOT_FOUND,
-            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Conflict(_) | ApiError::SurveyClosed => StatusCode::CONFLICT,
-            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::FeedUnreachable(_) => StatusCode::BAD_GATEWAY,
             ApiError::ClientError(status) => *status,
-            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::from_bytes(self.row().status.as_bytes())
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
         }
     }
 
@@ -202,5 +238,62 @@ impl From<StoreError> for ApiError {
                 other => ApiError::Internal(other.into()),
             },
         }
+    }
+}
+
+/// The error-code table as `docs/api.md` shows it (Code, Status, Meaning).
+pub fn docs_table() -> String {
+    let mut out = String::from("| Code | Status | Meaning |\n| --- | --- | --- |\n");
+    for row in ERROR_CODES {
+        out.push_str(&format!(
+            "| `{}` | {} | {} |\n",
+            row.code, row.status, row.meaning
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_status_in_the_table_is_a_real_one_and_codes_are_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for row in ERROR_CODES {
+            assert!(seen.insert(row.code), "{} twice", row.code);
+            if row.code != "client_error" {
+                let status = StatusCode::from_bytes(row.status.as_bytes()).unwrap();
+                assert!(status.is_client_error() || status.is_server_error());
+            }
+        }
+        assert_eq!(
+            ApiError::RateLimited.status_code(),
+            StatusCode::TOO_MANY_REQUESTS
+        );
+        assert_eq!(ApiError::Validation(vec![]).title(), "Validation failed");
+        let teapot = ApiError::ClientError(StatusCode::IM_A_TEAPOT);
+        assert_eq!(
+            (teapot.code(), teapot.status_code().as_u16()),
+            ("client_error", 418)
+        );
+    }
+
+    #[test]
+    fn docs_list_exactly_the_codes_the_code_has() {
+        let api = include_str!("../../docs/api.md");
+        let start = api
+            .find("| Code | Status | Meaning |")
+            .expect("docs/api.md has the error-code table");
+        let documented: String = api[start..]
+            .lines()
+            .take_while(|l| l.starts_with('|'))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        assert_eq!(
+            documented,
+            docs_table(),
+            "docs/api.md's error table differs from ERROR_CODES; paste the expected table"
+        );
     }
 }

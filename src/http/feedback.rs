@@ -5,8 +5,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use serde_json::{json, Value};
 
-use super::{ApiError, Auth, State};
-use crate::domain::{Channel, Scope};
+use super::{Admin, ApiError, Auth, Read, State};
+use crate::domain::Channel;
 use crate::store::{Feedback, FeedbackFilter};
 
 const DEFAULT_LIMIT: u64 = 50;
@@ -108,8 +108,8 @@ pub async fn workspace_tz(state: &State, ws: &str) -> Result<chrono_tz::Tz, ApiE
     Ok(w.timezone.parse().unwrap_or(chrono_tz::Asia::Shanghai))
 }
 
-async fn list(state: State, auth: Auth, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let ws = auth.require(Scope::Read)?;
+async fn list(state: State, auth: Auth<Read>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let ws = auth.workspace();
     let tz = workspace_tz(&state, ws).await?;
     let filter = parse_filter(req.query_string(), tz)?;
     let (rows, next) = state.store.list_feedback(ws, &filter).await?;
@@ -119,8 +119,12 @@ async fn list(state: State, auth: Auth, req: HttpRequest) -> Result<HttpResponse
     })))
 }
 
-async fn get(state: State, auth: Auth, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let ws = auth.require(Scope::Read)?;
+async fn get(
+    state: State,
+    auth: Auth<Read>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let ws = auth.workspace();
     let f = state
         .store
         .feedback(ws, &path)
@@ -131,10 +135,10 @@ async fn get(state: State, auth: Auth, path: web::Path<String>) -> Result<HttpRe
 
 async fn delete(
     state: State,
-    auth: Auth,
+    auth: Auth<Admin>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = auth.require(Scope::Admin)?;
+    let ws = auth.workspace();
     if !state.store.delete_feedback(ws, &path).await? {
         return Err(ApiError::NotFound("feedback"));
     }
@@ -144,10 +148,10 @@ async fn delete(
 
 async fn erase_respondent(
     state: State,
-    auth: Auth,
+    auth: Auth<Admin>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = auth.require(Scope::Admin)?;
+    let ws = auth.workspace();
     let erased = state.store.erase_respondent(ws, &path).await?;
     tracing::info!(
         workspace = ws,

@@ -6,18 +6,17 @@ use chrono::{Offset, TimeZone};
 use serde_json::json;
 
 use super::feedback::workspace_tz;
-use super::{read_body, ApiError, Auth, State};
+use super::{read_body, ApiError, Auth, Ingest, State};
 use crate::collect::import::{parse_csv, ColumnMapping};
 use crate::config::MAX_BODY_BYTES;
-use crate::domain::Scope;
 
 async fn import_csv(
     state: State,
-    auth: Auth,
+    auth: Auth<Ingest>,
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = auth.require(Scope::Ingest)?;
+    let ws = auth.workspace();
     let pairs: Vec<(String, String)> = super::query_pairs(req.query_string())?;
     let mut specs = Vec::new();
     let mut source = "csv".to_owned();

@@ -8,8 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
 use super::feedback::{parse_instant, workspace_tz};
-use super::{number_in, query_pairs, ApiError, Auth, State};
-use crate::domain::Scope;
+use super::{number_in, query_pairs, ApiError, Auth, Read, State};
 use crate::insight::period::{periods_between, Granularity};
 use crate::insight::ranking::{self, RankInput};
 use crate::insight::tally::Metric;
@@ -55,8 +54,12 @@ fn parse_group(v: &str) -> Result<GroupBy, ApiError> {
     }
 }
 
-async fn trends(state: State, auth: Auth, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let ws = auth.require(Scope::Read)?;
+async fn trends(
+    state: State,
+    auth: Auth<Read>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let ws = auth.workspace();
     let tz = workspace_tz(&state, ws).await?;
     let (mut metric, mut g, mut from, mut to, mut group) =
         (None, Granularity::Week, None, None, GroupBy::Nothing);
@@ -110,8 +113,12 @@ async fn trends(state: State, auth: Auth, req: HttpRequest) -> Result<HttpRespon
     })))
 }
 
-async fn pain_points(state: State, auth: Auth, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let ws = auth.require(Scope::Read)?;
+async fn pain_points(
+    state: State,
+    auth: Auth<Read>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let ws = auth.workspace();
     let tz = workspace_tz(&state, ws).await?;
     let (mut from, mut to, mut limit) = (None, None, 20usize);
     for (k, v) in query_pairs(req.query_string())? {

@@ -9,10 +9,10 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use super::body::{from_value, is_json, json_from_bytes};
-use super::{read_body, ApiError, Auth, State};
+use super::{read_body, ApiError, Auth, Ingest, State};
 use crate::collect::interview::{self, interview_id, to_feedback, Start, TranscriptFormat};
 use crate::config::MAX_BODY_BYTES;
-use crate::domain::{parse_attributes, Scope};
+use crate::domain::parse_attributes;
 use crate::store::NewInterview;
 
 #[derive(Deserialize, Default)]
@@ -109,11 +109,11 @@ async fn from_multipart(
 #[tracing::instrument(skip_all)]
 async fn create(
     state: State,
-    auth: Auth,
+    auth: Auth<Ingest>,
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = auth.require(Scope::Ingest)?.to_owned();
+    let ws = auth.workspace().to_owned();
     let body: CreateInterview = if req.content_type() == "multipart/form-data" {
         from_multipart(&req, payload).await?
     } else if is_json(&req) {

@@ -1,10 +1,10 @@
 //! API keys of the caller's workspace: list, create (the key is shown once), revoke.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{json_body, ApiError, Auth, State};
+use super::{Admin, ApiError, Auth, Json, State};
 use crate::domain::{Scope, Scopes};
 use crate::store::ApiKey;
 
@@ -26,20 +26,19 @@ fn key_json(k: &ApiKey) -> serde_json::Value {
     })
 }
 
-async fn list(state: State, auth: Auth) -> Result<HttpResponse, ApiError> {
-    let ws = auth.require(Scope::Admin)?;
+async fn list(state: State, auth: Auth<Admin>) -> Result<HttpResponse, ApiError> {
+    let ws = auth.workspace();
     let keys = state.store.list_keys(ws).await?;
     Ok(HttpResponse::Ok().json(json!({"items": keys.iter().map(key_json).collect::<Vec<_>>()})))
 }
 
 async fn create(
     state: State,
-    auth: Auth,
-    req: HttpRequest,
-    payload: web::Payload,
+    auth: Auth<Admin>,
+    Json(body): Json<CreateKey>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = auth.require(Scope::Admin)?;
-    let body: CreateKey = json_body(&req, payload).await?;
+    let ws = auth.workspace();
+
     let name = super::body::bounded("/name", &body.name, 100)?;
     if body.scopes.is_empty() {
         return Err(ApiError::field("/scopes", "name at least one scope"));
@@ -56,10 +55,10 @@ async fn create(
 
 async fn revoke(
     state: State,
-    auth: Auth,
+    auth: Auth<Admin>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = auth.require(Scope::Admin)?;
+    let ws = auth.workspace();
     if !state.store.revoke_key(ws, &path).await? {
         return Err(ApiError::NotFound("key"));
     }

@@ -3,18 +3,17 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
-use super::{parse_json, read_body, ApiError, Auth, State};
+use super::{parse_json, read_body, ApiError, Auth, Ingest, State};
 use crate::collect::mentions::parse_mentions;
 use crate::config::MAX_BODY_BYTES;
-use crate::domain::Scope;
 
 async fn push(
     state: State,
-    auth: Auth,
+    auth: Auth<Ingest>,
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = auth.require(Scope::Ingest)?;
+    let ws = auth.workspace();
     let body = read_body(payload, MAX_BODY_BYTES).await?;
     let value = parse_json(&req, &body)?;
     let items = parse_mentions(&value, state.clock.now()).map_err(ApiError::Validation)?;

@@ -23,8 +23,8 @@ mod workspace;
 
 use actix_web::web;
 
-pub use auth::Auth;
-pub use body::{from_value, json_body, number_in, parse_json, query_pairs, read_body};
+pub use auth::{Admin, Auth, Ingest, Read};
+pub use body::{from_value, json_body, number_in, parse_json, query_pairs, read_body, Json};
 pub use error::ApiError;
 pub use state::AppState;
 

@@ -5,14 +5,11 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{json_body, ApiError, Auth, State};
+use super::{json_body, Admin, ApiError, Auth, Ingest, Json, Read, State};
 use crate::collect::poller;
+use crate::collect::source::{FeedSettings, SettingsChange, SourceKind, SourceSettings};
 use crate::collect::webhook::{generate_secret, FieldMapping};
-use crate::domain::Scope;
 use crate::store::{NewSource, Source};
-
-const MIN_INTERVAL: u64 = 60;
-const MAX_INTERVAL: u64 = 86_400;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -21,8 +18,7 @@ struct CreateSource {
     name: String,
     mapping: Option<FieldMapping>,
     url: Option<String>,
-    #[serde(default)]
-    keywords: Vec<String>,
+    keywords: Option<Vec<String>>,
     interval_secs: Option<u64>,
 }
 
@@ -54,20 +50,10 @@ fn check_name(name: &str) -> Result<String, ApiError> {
     Ok(super::body::bounded("/name", name, 100)?.to_owned())
 }
 
-fn check_feed(url: &str, keywords: &[String], interval: u64) -> Result<(), ApiError> {
-    let parsed = reqwest::Url::parse(url)
-        .map_err(|_| ApiError::field("/url", "must be an absolute http(s) URL"))?;
-    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-        return Err(ApiError::field("/url", "must be an absolute http(s) URL"));
-    }
-    super::body::bounded_list("/keywords", keywords, 100, 50)?;
-    if !(MIN_INTERVAL..=MAX_INTERVAL).contains(&interval) {
-        return Err(ApiError::field(
-            "/interval_secs",
-            format!("must be from {MIN_INTERVAL} to {MAX_INTERVAL}"),
-        ));
-    }
-    Ok(())
+/// The source's kind and settings as stored.
+fn settings_of(s: &Source) -> SourceSettings {
+    let kind = SourceKind::parse(&s.kind).unwrap_or(SourceKind::Feed);
+    SourceSettings::from_stored(kind, &s.settings)
 }
 
 pub(super) fn source_json(state: &State, req: &HttpRequest, s: &Source) -> Value {
@@ -78,8 +64,8 @@ pub(super) fn source_json(state: &State, req: &HttpRequest, s: &Source) -> Value
         "created_at": s.created_at,
         "archived_at": s.archived_at,
     });
-    match s.kind.as_str() {
-        "webhook" => {
+    match SourceKind::parse(&s.kind) {
+        Some(SourceKind::Webhook) => {
             out["url"] = json!(format!("{}/hooks/{}", state.public_url(req), s.id));
             out["mapping"] = s.settings.get("mapping").cloned().unwrap_or(Value::Null);
             out["previous_secret_expires_at"] = json!(s.previous_secret_expires_at);
@@ -97,63 +83,32 @@ pub(super) fn source_json(state: &State, req: &HttpRequest, s: &Source) -> Value
 
 async fn create(
     state: State,
-    auth: Auth,
+    auth: Auth<Admin>,
     req: HttpRequest,
-    payload: web::Payload,
+    Json(body): Json<CreateSource>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = auth.require(Scope::Admin)?;
-    let body: CreateSource = json_body(&req, payload).await?;
+    let ws = auth.workspace();
+
     let name = check_name(&body.name)?;
-    let (new, secret) = match body.kind.as_str() {
-        "webhook" => {
-            if body.url.is_some() || !body.keywords.is_empty() || body.interval_secs.is_some() {
-                return Err(ApiError::field(
-                    "/kind",
-                    "url, keywords and interval_secs belong to feed sources",
-                ));
-            }
-            if let Some(m) = &body.mapping {
-                m.validate().map_err(|e| ApiError::Validation(vec![e]))?;
-            }
-            let secret = generate_secret();
-            let settings = json!({"mapping": body.mapping});
-            (
-                NewSource {
-                    kind: "webhook",
-                    name,
-                    settings,
-                    secret: Some(secret.clone()),
-                    next_poll_at: None,
-                },
-                Some(secret),
-            )
-        }
-        "feed" => {
-            if body.mapping.is_some() {
-                return Err(ApiError::field(
-                    "/mapping",
-                    "mapping belongs to webhook sources",
-                ));
-            }
-            let url = body
-                .url
-                .ok_or_else(|| ApiError::field("/url", "is required for a feed"))?;
-            let interval = body.interval_secs.unwrap_or(900);
-            check_feed(&url, &body.keywords, interval)?;
-            let keywords: Vec<String> = body.keywords.iter().map(|k| k.trim().to_owned()).collect();
-            let settings = json!({"url": url, "keywords": keywords, "interval_secs": interval});
-            (
-                NewSource {
-                    kind: "feed",
-                    name,
-                    settings,
-                    secret: None,
-                    next_poll_at: Some(state.clock.now()),
-                },
-                None,
-            )
-        }
-        _ => return Err(ApiError::field("/kind", "must be webhook or feed")),
+    let kind = SourceKind::parse(&body.kind)
+        .ok_or_else(|| ApiError::field("/kind", "must be webhook or feed"))?;
+    let settings = SourceSettings::create(
+        kind,
+        SettingsChange {
+            mapping: body.mapping.map(Some),
+            url: body.url,
+            keywords: body.keywords,
+            interval_secs: body.interval_secs,
+        },
+    )
+    .map_err(|e| ApiError::Validation(vec![e]))?;
+    let secret = (kind == SourceKind::Webhook).then(generate_secret);
+    let new = NewSource {
+        kind: kind.as_str(),
+        name,
+        settings: settings.to_value(),
+        secret: secret.clone(),
+        next_poll_at: (kind == SourceKind::Feed).then(|| state.clock.now()),
     };
     let src = state.store.create_source(ws, new).await?;
     tracing::info!(workspace = ws, source = %src.id, kind = %src.kind, "source created");
@@ -164,8 +119,8 @@ async fn create(
     Ok(HttpResponse::Created().json(out))
 }
 
-async fn list(state: State, auth: Auth, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let ws = auth.require(Scope::Read)?;
+async fn list(state: State, auth: Auth<Read>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let ws = auth.workspace();
     let items: Vec<Value> = state
         .store
         .list_sources(ws)
@@ -186,76 +141,53 @@ async fn find(state: &State, ws: &str, id: &str) -> Result<Source, ApiError> {
 
 async fn get(
     state: State,
-    auth: Auth,
+    auth: Auth<Read>,
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = auth.require(Scope::Read)?;
+    let ws = auth.workspace();
     let src = find(&state, ws, &path).await?;
     Ok(HttpResponse::Ok().json(source_json(&state, &req, &src)))
 }
 
 async fn patch(
     state: State,
-    auth: Auth,
+    auth: Auth<Admin>,
     req: HttpRequest,
     path: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = auth.require(Scope::Admin)?;
+    let ws = auth.workspace();
     let src = find(&state, ws, &path).await?;
+    // Read after the source is found: an unknown id is a 404 whatever the body says, and
+    // what the body may hold depends on the source's kind.
     let body: PatchSource = json_body(&req, payload).await?;
     let name = body.name.as_deref().map(check_name).transpose()?;
-    let mut settings = src.settings.clone();
-    let mut next_poll = None;
-    if src.kind == "webhook" {
-        if body.url.is_some() || body.keywords.is_some() || body.interval_secs.is_some() {
-            return Err(ApiError::field(
-                "/",
-                "url, keywords and interval_secs belong to feed sources",
-            ));
-        }
-        if let Some(mapping) = body.mapping {
-            if let Some(m) = &mapping {
-                m.validate().map_err(|e| ApiError::Validation(vec![e]))?;
-            }
-            settings["mapping"] = json!(mapping);
-        }
-    } else {
-        if body.mapping.is_some() {
-            return Err(ApiError::field(
-                "/mapping",
-                "mapping belongs to webhook sources",
-            ));
-        }
-        let url = body
-            .url
-            .unwrap_or_else(|| settings["url"].as_str().unwrap_or_default().to_owned());
-        let keywords = body.keywords.unwrap_or_else(|| {
-            serde_json::from_value(settings["keywords"].clone()).unwrap_or_default()
-        });
-        let interval = body
-            .interval_secs
-            .unwrap_or_else(|| settings["interval_secs"].as_u64().unwrap_or(900));
-        check_feed(&url, &keywords, interval)?;
-        settings = json!({"url": url, "keywords": keywords, "interval_secs": interval});
-        if src.archived_at.is_none() {
-            next_poll = Some(state.clock.now());
-        }
-    }
+    let settings = settings_of(&src)
+        .changed(SettingsChange {
+            mapping: body.mapping,
+            url: body.url,
+            keywords: body.keywords,
+            interval_secs: body.interval_secs,
+        })
+        .map_err(|e| ApiError::Validation(vec![e]))?;
+    // A changed feed is polled at once (unless archived).
+    let next_poll = (settings.kind() == SourceKind::Feed && src.archived_at.is_none())
+        .then(|| state.clock.now());
+    let settings = Some(settings.to_value());
     let src = state
         .store
-        .update_source(src, name, Some(settings), next_poll)
+        .update_source(src, name, settings, next_poll)
         .await?;
     Ok(HttpResponse::Ok().json(source_json(&state, &req, &src)))
 }
 
 async fn archive(
     state: State,
-    auth: Auth,
+    auth: Auth<Admin>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = auth.require(Scope::Admin)?;
+    let ws = auth.workspace();
     let src = find(&state, ws, &path).await?;
     if src.archived_at.is_none() {
         state.store.archive_source(src).await?;
@@ -265,13 +197,13 @@ async fn archive(
 
 async fn rotate(
     state: State,
-    auth: Auth,
+    auth: Auth<Admin>,
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = auth.require(Scope::Admin)?;
+    let ws = auth.workspace();
     let src = find(&state, ws, &path).await?;
-    if src.kind != "webhook" {
+    if SourceKind::parse(&src.kind) != Some(SourceKind::Webhook) {
         return Err(ApiError::Conflict(
             "only webhook sources have a secret".into(),
         ));
@@ -286,12 +218,12 @@ async fn rotate(
 
 async fn poll_now(
     state: State,
-    auth: Auth,
+    auth: Auth<Ingest>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = auth.require(Scope::Ingest)?;
+    let ws = auth.workspace();
     let src = find(&state, ws, &path).await?;
-    if src.kind != "feed" {
+    if SourceKind::parse(&src.kind) != Some(SourceKind::Feed) {
         return Err(ApiError::Conflict("only feed sources can be polled".into()));
     }
     if src.archived_at.is_some() {
@@ -313,10 +245,8 @@ async fn poll_now(
 /// The host of a feed's URL, to name it in an error without its path or query, which may
 /// carry a token.
 fn feed_host(src: &Source) -> String {
-    src.settings
-        .get("url")
-        .and_then(Value::as_str)
-        .and_then(|u| reqwest::Url::parse(u).ok())
+    reqwest::Url::parse(&FeedSettings::from_stored(&src.settings).url)
+        .ok()
         .and_then(|u| u.host_str().map(str::to_owned))
         .unwrap_or_else(|| "its URL".to_owned())
 }

@@ -7,7 +7,7 @@ use actix_web::{web, HttpMessage, HttpRequest, HttpResponse, HttpResponseBuilder
 use serde_json::{json, Value};
 
 use super::body::{is_json, json_from_bytes};
-use super::{json_body, read_body, ApiError, Auth, State};
+use super::{json_body, read_body, Admin, ApiError, Auth, Json, Read, State};
 use crate::collect::survey::{
     iframe_snippet, is_valid_response_id, page_csp, parse_submission_form, parse_submission_json,
     public_definition, render_closed, render_not_found, render_page, render_thanks,
@@ -15,8 +15,8 @@ use crate::collect::survey::{
     FORM_RESPONSE_ID, PLAIN_PAGE_CSP,
 };
 use crate::config::MAX_BODY_BYTES;
-use crate::domain::Scope;
-use crate::store::{NewSurveyResponse, Survey, SURVEY_STATUSES};
+use crate::domain::SurveyStatus;
+use crate::store::{NewSurveyResponse, Survey};
 
 fn definition(s: &Survey) -> Result<SurveyDefinition, ApiError> {
     serde_json::from_value(s.questions.clone()).map_err(|e| {
@@ -44,12 +44,12 @@ fn survey_json(state: &State, req: &HttpRequest, s: &Survey, def: &SurveyDefinit
 
 async fn create(
     state: State,
-    auth: Auth,
+    auth: Auth<Admin>,
     req: HttpRequest,
-    payload: web::Payload,
+    Json(body): Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = auth.require(Scope::Admin)?;
-    let body: Value = json_body(&req, payload).await?;
+    let ws = auth.workspace();
+
     let def = SurveyDefinition::parse(&body).map_err(ApiError::Validation)?;
     let stored = serde_json::to_value(&def).map_err(|e| ApiError::Internal(e.into()))?;
     let s = state
@@ -60,13 +60,13 @@ async fn create(
     Ok(HttpResponse::Created().json(survey_json(&state, &req, &s, &def)))
 }
 
-async fn list(state: State, auth: Auth, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let ws = auth.require(Scope::Read)?;
+async fn list(state: State, auth: Auth<Read>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let ws = auth.workspace();
     let pairs: Vec<(String, String)> = super::query_pairs(req.query_string())?;
     let mut status = None;
     for (k, v) in &pairs {
         match k.as_str() {
-            "status" if SURVEY_STATUSES.contains(&v.as_str()) => status = Some(v.as_str()),
+            "status" if SurveyStatus::parse(v).is_some() => status = Some(v.as_str()),
             "status" => {
                 return Err(ApiError::field(
                     "status",
@@ -93,11 +93,11 @@ async fn find(state: &State, ws: &str, id: &str) -> Result<Survey, ApiError> {
 
 async fn get(
     state: State,
-    auth: Auth,
+    auth: Auth<Read>,
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = auth.require(Scope::Read)?;
+    let ws = auth.workspace();
     let s = find(&state, ws, &path).await?;
     let mut out = survey_json(&state, &req, &s, &definition(&s)?);
     out["response_count"] = json!(state.store.survey_response_count(ws, &s.id).await?);
@@ -106,12 +106,12 @@ async fn get(
 
 async fn patch(
     state: State,
-    auth: Auth,
+    auth: Auth<Admin>,
     req: HttpRequest,
     path: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = auth.require(Scope::Admin)?;
+    let ws = auth.workspace();
     let s = find(&state, ws, &path).await?;
     let mut body: Value = json_body(&req, payload).await?;
     let obj = body
@@ -119,7 +119,7 @@ async fn patch(
         .ok_or_else(|| ApiError::field("/", "must be an object"))?;
     let status = match obj.remove("status") {
         None => None,
-        Some(Value::String(st)) if SURVEY_STATUSES.contains(&st.as_str()) => Some(st),
+        Some(Value::String(st)) if SurveyStatus::parse(&st).is_some() => Some(st),
         Some(_) => {
             return Err(ApiError::field(
                 "/status",
@@ -146,13 +146,16 @@ async fn patch(
 
 async fn archive(
     state: State,
-    auth: Auth,
+    auth: Auth<Admin>,
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = auth.require(Scope::Admin)?;
+    let ws = auth.workspace();
     let s = find(&state, ws, &path).await?;
-    let s = state.store.set_survey_status(s, "archived").await?;
+    let s = state
+        .store
+        .set_survey_status(s, SurveyStatus::Archived.as_str())
+        .await?;
     Ok(HttpResponse::Ok().json(survey_json(&state, &req, &s, &definition(&s)?)))
 }
 
@@ -194,7 +197,7 @@ async fn public_survey(state: &State, id: &str) -> Result<(Survey, SurveyDefinit
         .store
         .public_survey(id)
         .await?
-        .filter(|s| s.status != "archived")
+        .filter(|s| s.status != SurveyStatus::Archived.as_str())
         .ok_or(ApiError::NotFound("survey"))?;
     let def = definition(&s)?;
     Ok((s, def))
@@ -237,7 +240,7 @@ async fn hosted_page_response(
         }
         Err(e) => return Err(e),
     };
-    if s.status != "active" {
+    if s.status != SurveyStatus::Active.as_str() {
         return Ok(html(StatusCode::OK, render_closed()));
     }
     // Each page view carries its own response id, so posting the same form twice (a double
@@ -327,7 +330,7 @@ async fn definition_response(
     let origin = cross_origin(req);
     let (s, def) = public_survey(&state, &path).await?;
     check_origin(&def, &origin)?;
-    if s.status != "active" {
+    if s.status != SurveyStatus::Active.as_str() {
         return Err(ApiError::SurveyClosed);
     }
     let mut res = HttpResponse::Ok();
@@ -401,7 +404,7 @@ async fn submit_response(
     }
     let (s, def) = public_survey(&state, &path).await?;
     check_origin(&def, &origin)?;
-    if s.status != "active" {
+    if s.status != SurveyStatus::Active.as_str() {
         return Err(ApiError::SurveyClosed);
     }
     let as_form = req.content_type() == "application/x-www-form-urlencoded";

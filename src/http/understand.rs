@@ -5,10 +5,10 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{json_body, ApiError, Auth, State};
+use super::{Admin, ApiError, Auth, Json, Read, State};
 use crate::analysis::painpoint::DEFAULT_IDS;
 use crate::analysis::{CustomCategory, Label};
-use crate::domain::{Scope, MAX_TEXT_CHARS};
+use crate::domain::MAX_TEXT_CHARS;
 use crate::ingest::analysis_json;
 
 /// Texts one analyze request may carry.
@@ -30,12 +30,11 @@ struct AnalyzeItem {
 
 async fn analyze(
     state: State,
-    auth: Auth,
-    req: HttpRequest,
-    payload: web::Payload,
+    auth: Auth<Read>,
+    Json(body): Json<AnalyzeRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = auth.require(Scope::Read)?.to_owned();
-    let body: AnalyzeRequest = json_body(&req, payload).await?;
+    let ws = auth.workspace().to_owned();
+
     if body.items.is_empty() || body.items.len() > MAX_ANALYZE_ITEMS {
         return Err(ApiError::field(
             "/items",
@@ -76,19 +75,18 @@ struct Words {
     words: Vec<String>,
 }
 
-async fn dictionary(state: State, auth: Auth) -> Result<HttpResponse, ApiError> {
-    let ws = auth.require(Scope::Read)?;
+async fn dictionary(state: State, auth: Auth<Read>) -> Result<HttpResponse, ApiError> {
+    let ws = auth.workspace();
     Ok(HttpResponse::Ok().json(json!({"words": state.store.dictionary(ws).await?})))
 }
 
 async fn add_words(
     state: State,
-    auth: Auth,
-    req: HttpRequest,
-    payload: web::Payload,
+    auth: Auth<Admin>,
+    Json(body): Json<Words>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = auth.require(Scope::Admin)?;
-    let body: Words = json_body(&req, payload).await?;
+    let ws = auth.workspace();
+
     if body.words.is_empty() || body.words.len() > 1000 {
         return Err(ApiError::field("/words", "1 to 1000 words"));
     }
@@ -113,10 +111,10 @@ async fn add_words(
 
 async fn delete_word(
     state: State,
-    auth: Auth,
+    auth: Auth<Admin>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = auth.require(Scope::Admin)?;
+    let ws = auth.workspace();
     if !state.store.delete_dictionary_word(ws, &path).await? {
         return Err(ApiError::NotFound("word"));
     }
@@ -129,8 +127,8 @@ fn custom_json(c: &CustomCategory) -> Value {
     json!({"id": c.id, "name": c.name, "custom": true, "keywords": c.keywords, "examples": c.examples})
 }
 
-async fn categories(state: State, auth: Auth) -> Result<HttpResponse, ApiError> {
-    let ws = auth.require(Scope::Read)?;
+async fn categories(state: State, auth: Auth<Read>) -> Result<HttpResponse, ApiError> {
+    let ws = auth.workspace();
     let defaults = state
         .pipeline
         .analyzer()
@@ -145,12 +143,11 @@ async fn categories(state: State, auth: Auth) -> Result<HttpResponse, ApiError> 
 
 async fn create_category(
     state: State,
-    auth: Auth,
-    req: HttpRequest,
-    payload: web::Payload,
+    auth: Auth<Admin>,
+    Json(c): Json<CustomCategory>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = auth.require(Scope::Admin)?;
-    let c: CustomCategory = json_body(&req, payload).await?;
+    let ws = auth.workspace();
+
     let valid_id = !c.id.is_empty()
         && c.id.len() <= 40
         && c.id
@@ -184,10 +181,10 @@ async fn create_category(
 
 async fn delete_category(
     state: State,
-    auth: Auth,
+    auth: Auth<Admin>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = auth.require(Scope::Admin)?;
+    let ws = auth.workspace();
     if !state.store.delete_category(ws, &path).await? {
         return Err(ApiError::NotFound("category"));
     }
@@ -204,13 +201,12 @@ struct Labels {
 
 async fn set_labels(
     state: State,
-    auth: Auth,
-    req: HttpRequest,
+    auth: Auth<Admin>,
     path: web::Path<String>,
-    payload: web::Payload,
+    Json(body): Json<Labels>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = auth.require(Scope::Admin)?;
-    let body: Labels = json_body(&req, payload).await?;
+    let ws = auth.workspace();
+
     if body.sentiment.is_none() && body.pain_points.is_none() {
         return Err(ApiError::field("/", "give sentiment, pain_points, or both"));
     }
@@ -243,8 +239,12 @@ async fn set_labels(
 
 /// Emerging complaints: complaints of a period that fit no category, grouped by the
 /// keywords they share, each group labelled by its top keywords.
-async fn emerging(state: State, auth: Auth, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let ws = auth.require(Scope::Read)?;
+async fn emerging(
+    state: State,
+    auth: Auth<Read>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let ws = auth.workspace();
     let tz = super::feedback::workspace_tz(&state, ws).await?;
     let pairs: Vec<(String, String)> = super::query_pairs(req.query_string())?;
     let (mut from, mut to, mut min_size) = (None, None, 3usize);

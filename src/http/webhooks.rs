@@ -6,7 +6,8 @@ use serde_json::json;
 
 use super::body::json_from_bytes;
 use super::{read_body, ApiError, State};
-use crate::collect::webhook::{parse_delivery, verify, FieldMapping};
+use crate::collect::source::{stored_mapping, SourceKind};
+use crate::collect::webhook::{parse_delivery, verify};
 use crate::config::MAX_BODY_BYTES;
 use crate::store::Delivery;
 
@@ -29,7 +30,7 @@ async fn deliver(
         .store
         .live_source(&path)
         .await?
-        .filter(|s| s.kind == "webhook")
+        .filter(|s| SourceKind::parse(&s.kind) == Some(SourceKind::Webhook))
         .ok_or(ApiError::NotFound("webhook source"))?;
     let now = state.clock.now();
     let mut secrets: Vec<&str> = src.secret.as_deref().into_iter().collect();
@@ -72,11 +73,7 @@ async fn deliver(
         ));
     }
     let value = json_from_bytes(&body)?;
-    let mapping: Option<FieldMapping> = src
-        .settings
-        .get("mapping")
-        .filter(|m| !m.is_null())
-        .and_then(|m| serde_json::from_value(m.clone()).ok());
+    let mapping = stored_mapping(&src.settings);
     let items =
         parse_delivery(&value, mapping.as_ref(), &src.id, now).map_err(ApiError::Validation)?;
     let items = state.pipeline.prepare(&src.workspace_id, items).await?;

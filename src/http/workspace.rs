@@ -1,11 +1,10 @@
 //! The caller's workspace: its name, time zone and whether personal data is redacted.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{json_body, ApiError, Auth, State};
-use crate::domain::Scope;
+use super::{Admin, ApiError, Auth, Json, Read, State};
 use crate::store::Workspace;
 
 #[derive(Deserialize)]
@@ -21,8 +20,8 @@ fn workspace_json(w: &Workspace) -> serde_json::Value {
     json!({"id": w.id, "name": w.name, "timezone": w.timezone, "redact_pii": w.redact_pii, "created_at": w.created_at})
 }
 
-async fn get(state: State, auth: Auth) -> Result<HttpResponse, ApiError> {
-    let ws = auth.require(Scope::Read)?;
+async fn get(state: State, auth: Auth<Read>) -> Result<HttpResponse, ApiError> {
+    let ws = auth.workspace();
     let w = state
         .store
         .workspace(ws)
@@ -33,12 +32,11 @@ async fn get(state: State, auth: Auth) -> Result<HttpResponse, ApiError> {
 
 async fn patch(
     state: State,
-    auth: Auth,
-    req: HttpRequest,
-    payload: web::Payload,
+    auth: Auth<Admin>,
+    Json(body): Json<PatchWorkspace>,
 ) -> Result<HttpResponse, ApiError> {
-    let ws = auth.require(Scope::Admin)?;
-    let body: PatchWorkspace = json_body(&req, payload).await?;
+    let ws = auth.workspace();
+
     if let Some(name) = &body.name {
         super::body::bounded("/name", name, 100)?;
     }

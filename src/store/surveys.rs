@@ -7,13 +7,9 @@ use serde_json::Value;
 
 use super::entity::survey;
 use super::{Store, StoreResult};
-use crate::domain::new_id;
+use crate::domain::{new_id, SurveyStatus};
 
 pub use survey::Model as Survey;
-
-/// `active` surveys take responses; `closed` ones show a closed page; `archived` ones are
-/// hidden from the default list as well.
-pub const SURVEY_STATUSES: [&str; 3] = ["active", "closed", "archived"];
 
 impl Store {
     pub async fn create_survey(
@@ -30,7 +26,7 @@ impl Store {
             title: Set(title.to_owned()),
             questions: Set(definition),
             allowed_origins: Set(allowed_origins),
-            status: Set("active".into()),
+            status: Set(SurveyStatus::Active.as_str().to_owned()),
             created_at: Set(at),
             updated_at: Set(at),
         };
@@ -59,7 +55,7 @@ impl Store {
         let mut q = survey::Entity::find().filter(survey::Column::WorkspaceId.eq(workspace_id));
         q = match status {
             Some(s) => q.filter(survey::Column::Status.eq(s)),
-            None => q.filter(survey::Column::Status.ne("archived")),
+            None => q.filter(survey::Column::Status.ne(SurveyStatus::Archived.as_str())),
         };
         Ok(q.order_by_desc(survey::Column::Id).all(&self.db).await?)
     }

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::entity::{digest_delivery, digest_subscription};
 use super::{is_unique_violation, Store, StoreError, StoreResult};
-use crate::domain::new_id;
+use crate::domain::{new_id, DeliveryStatus};
 
 pub use digest_delivery::Model as DigestDelivery;
 pub use digest_subscription::Model as Subscription;
@@ -28,13 +28,6 @@ pub struct NewSubscription {
     pub timezone: String,
     pub alerts: bool,
 }
-
-/// Delivery states.
-pub const PENDING: &str = "pending";
-pub const SENT: &str = "sent";
-pub const FAILED: &str = "failed";
-/// The subscription ended before the delivery went out.
-pub const CANCELLED: &str = "cancelled";
 
 impl Store {
     /// Subscribes an address or a robot. The same address or robot URL twice in one
@@ -166,7 +159,7 @@ impl Store {
             kind: Set(kind.to_owned()),
             period: Set(period.to_owned()),
             payload: Set(payload),
-            status: Set(PENDING.to_owned()),
+            status: Set(DeliveryStatus::Pending.as_str().to_owned()),
             attempts: Set(0),
             next_attempt_at: Set(at),
             locked_until: Set(None),
@@ -253,21 +246,24 @@ impl Store {
     pub async fn finish_delivery(
         &self,
         d: &DigestDelivery,
-        status: &str,
+        status: DeliveryStatus,
         error: Option<String>,
     ) -> StoreResult<()> {
         let mut q = digest_delivery::Entity::update_many()
-            .col_expr(digest_delivery::Column::Status, Expr::value(status))
+            .col_expr(
+                digest_delivery::Column::Status,
+                Expr::value(status.as_str()),
+            )
             .col_expr(
                 digest_delivery::Column::LockedUntil,
                 Expr::value(None::<DateTime<Utc>>),
             )
             .col_expr(digest_delivery::Column::LastError, Expr::value(error));
-        if status == SENT {
+        if status == DeliveryStatus::Sent {
             q = q.col_expr(digest_delivery::Column::SentAt, Expr::value(self.now()));
         }
         q.filter(digest_delivery::Column::Id.eq(d.id.clone()))
-            .filter(digest_delivery::Column::Status.eq(PENDING))
+            .filter(digest_delivery::Column::Status.eq(DeliveryStatus::Pending.as_str()))
             .filter(digest_delivery::Column::LockedUntil.eq(d.locked_until))
             .exec(&self.db)
             .await?;
@@ -289,7 +285,7 @@ impl Store {
             )
             .col_expr(digest_delivery::Column::LastError, Expr::value(Some(error)))
             .filter(digest_delivery::Column::Id.eq(d.id.clone()))
-            .filter(digest_delivery::Column::Status.eq(PENDING))
+            .filter(digest_delivery::Column::Status.eq(DeliveryStatus::Pending.as_str()))
             .filter(digest_delivery::Column::LockedUntil.eq(d.locked_until))
             .exec(&self.db)
             .await?;
@@ -300,13 +296,13 @@ impl Store {
     pub async fn deliveries(
         &self,
         workspace_id: &str,
-        status: Option<&str>,
+        status: Option<DeliveryStatus>,
         limit: u64,
     ) -> StoreResult<Vec<DigestDelivery>> {
         let mut q = digest_delivery::Entity::find()
             .filter(digest_delivery::Column::WorkspaceId.eq(workspace_id));
         if let Some(s) = status {
-            q = q.filter(digest_delivery::Column::Status.eq(s));
+            q = q.filter(digest_delivery::Column::Status.eq(s.as_str()));
         }
         Ok(q.order_by_desc(digest_delivery::Column::CreatedAt)
             .order_by_desc(digest_delivery::Column::Id)

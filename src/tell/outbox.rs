@@ -27,8 +27,9 @@ use super::{chart, render};
 use crate::analysis::Analyzer;
 use crate::counters::Counters;
 use crate::domain::Clock;
+use crate::domain::{DeliveryStatus, Frequency};
 use crate::insight::period::Granularity;
-use crate::store::{DigestDelivery, Store, StoreResult, Subscription, CANCELLED, FAILED, SENT};
+use crate::store::{DigestDelivery, Store, StoreResult, Subscription};
 
 /// How long a claimed delivery stays invisible to other workers: longer than any send can
 /// take (the SMTP exchange is cut at one minute, a robot request at thirty seconds).
@@ -88,8 +89,9 @@ pub fn last_due(
             })
             .map(|t| t.with_timezone(&Utc))
     };
-    let step = if frequency == "daily" { 1 } else { 7 };
-    let mut day = if frequency == "daily" {
+    let daily = Frequency::parse(frequency) == Some(Frequency::Daily);
+    let step = if daily { 1 } else { 7 };
+    let mut day = if daily {
         local
     } else {
         let back = (local.weekday().number_from_monday() as i64 - i64::from(weekday)).rem_euclid(7);
@@ -151,7 +153,7 @@ impl Outbox {
                     tz
                 }
             };
-            let g = if sub.frequency == "daily" {
+            let g = if Frequency::parse(&sub.frequency) == Some(Frequency::Daily) {
                 Granularity::Day
             } else {
                 Granularity::Week
@@ -244,17 +246,23 @@ impl Outbox {
         let sub = match store.subscription(&d.subscription_id).await? {
             Some(s) if s.ended_at.is_none() => s,
             _ => {
-                self.count(d, "-", CANCELLED);
+                self.count(d, "-", DeliveryStatus::Cancelled.as_str());
                 return store
-                    .finish_delivery(d, CANCELLED, Some("the subscription ended".into()))
+                    .finish_delivery(
+                        d,
+                        DeliveryStatus::Cancelled,
+                        Some("the subscription ended".into()),
+                    )
                     .await;
             }
         };
         if d.attempts > self.policy.max_attempts {
             // Earlier attempts died before recording an outcome (a crash, a lost database).
-            self.count(d, channel_of(&sub), FAILED);
+            self.count(d, channel_of(&sub), DeliveryStatus::Failed.as_str());
             let why = format!("gave up after {} attempts", d.attempts - 1);
-            return store.finish_delivery(d, FAILED, Some(why)).await;
+            return store
+                .finish_delivery(d, DeliveryStatus::Failed, Some(why))
+                .await;
         }
         let unsubscribe = format!(
             "{}/unsubscribe/{}",
@@ -274,8 +282,10 @@ impl Outbox {
                         }
                         Err(DigestError::Store(e)) => return Err(e),
                         Err(e) => {
-                            self.count(d, channel_of(&sub), FAILED);
-                            return store.finish_delivery(d, FAILED, Some(e.to_string())).await;
+                            self.count(d, channel_of(&sub), DeliveryStatus::Failed.as_str());
+                            return store
+                                .finish_delivery(d, DeliveryStatus::Failed, Some(e.to_string()))
+                                .await;
                         }
                     },
                 };
@@ -289,9 +299,13 @@ impl Outbox {
             }
         };
         let Some(content) = content else {
-            self.count(d, channel_of(&sub), FAILED);
+            self.count(d, channel_of(&sub), DeliveryStatus::Failed.as_str());
             return store
-                .finish_delivery(d, FAILED, Some("the alert has no content".into()))
+                .finish_delivery(
+                    d,
+                    DeliveryStatus::Failed,
+                    Some("the alert has no content".into()),
+                )
                 .await;
         };
         let outcome = match (&sub.email, &sub.robot_kind) {
@@ -302,9 +316,9 @@ impl Outbox {
         let channel = channel_of(&sub);
         match outcome {
             Ok(()) => {
-                self.count(d, channel, SENT);
+                self.count(d, channel, DeliveryStatus::Sent.as_str());
                 tracing::info!(delivery = %d.id, kind = %d.kind, channel, "delivered");
-                store.finish_delivery(d, SENT, None).await
+                store.finish_delivery(d, DeliveryStatus::Sent, None).await
             }
             Err(e) if e.retryable && d.attempts < self.policy.max_attempts => {
                 self.count(d, channel, "retry");
@@ -315,9 +329,11 @@ impl Outbox {
                     .await
             }
             Err(e) => {
-                self.count(d, channel, FAILED);
+                self.count(d, channel, DeliveryStatus::Failed.as_str());
                 tracing::warn!(delivery = %d.id, attempt = d.attempts, error = %e.message, "delivery failed for good");
-                store.finish_delivery(d, FAILED, Some(e.message)).await
+                store
+                    .finish_delivery(d, DeliveryStatus::Failed, Some(e.message))
+                    .await
             }
         }
     }

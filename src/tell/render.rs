@@ -2,6 +2,7 @@
 //! and compact markdown for group robots. The three share wording and number formatting
 //! here; each format escapes user text its own way, because every name and quote is untrusted.
 
+use crate::domain::text::clip;
 use chrono::{Datelike, TimeDelta};
 use chrono_tz::Tz;
 
@@ -296,14 +297,6 @@ fn one_line(s: &str) -> String {
         out.push(c);
     }
     out
-}
-
-fn clip(s: &str, max_chars: usize) -> String {
-    if s.chars().count() <= max_chars {
-        return s.to_string();
-    }
-    let kept: String = s.chars().take(max_chars.saturating_sub(1)).collect();
-    format!("{kept}…")
 }
 
 /// The first pain-point lines, and how many were left out.

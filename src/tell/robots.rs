@@ -63,6 +63,7 @@
 //! header on Feishu. The body is then cut at a line boundary, with a final "…" line, so the
 //! platform's size limit holds.
 
+use crate::domain::host::is_host_name;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use chrono::{DateTime, Utc};
@@ -385,7 +386,7 @@ pub fn validate_webhook_url(kind: RobotKind, url: &str) -> Result<(), String> {
     }
     let loopback = is_loopback(host);
     let ip_literal = host.parse::<std::net::IpAddr>().is_ok();
-    if !loopback && !ip_literal && !valid_host_name(host) {
+    if !loopback && !ip_literal && !is_host_name(host) {
         return Err(format!(
             "the webhook URL's host {host:?} is not a valid host name"
         ));
@@ -434,19 +435,6 @@ fn is_loopback(host: &str) -> bool {
         return v4.is_loopback();
     }
     matches!(lower.parse::<std::net::Ipv6Addr>(), Ok(v6) if v6.is_loopback())
-}
-
-fn valid_host_name(host: &str) -> bool {
-    let host = host.strip_suffix('.').unwrap_or(host);
-    !host.is_empty()
-        && host.len() <= 253
-        && host.split('.').all(|label| {
-            !label.is_empty()
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-                // Non-ASCII letters: internationalised names, which the HTTP client converts.
-                && label.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_')
-        })
 }
 
 /// On the platforms' own hosts, the URL must be that platform's robot URL with its token.

@@ -868,7 +868,11 @@ async fn send_now_sends_only_its_own_workspace(app: TestApp) {
     let pending = app
         .state
         .store
-        .deliveries(&other_ws, Some("pending"), 10)
+        .deliveries(
+            &other_ws,
+            Some(tingjian::domain::DeliveryStatus::Pending),
+            10,
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -880,7 +884,7 @@ async fn send_now_sends_only_its_own_workspace(app: TestApp) {
     let sent = app
         .state
         .store
-        .deliveries(&other_ws, Some("sent"), 10)
+        .deliveries(&other_ws, Some(tingjian::domain::DeliveryStatus::Sent), 10)
         .await
         .unwrap();
     assert_eq!(sent.len(), 1);

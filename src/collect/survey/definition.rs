@@ -2,6 +2,7 @@
 //! allowed to embed it. Parsed once from JSON with every problem reported by JSON Pointer,
 //! so the rest of the code can trust it.
 
+use crate::domain::host::is_host_name;
 use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
@@ -400,7 +401,7 @@ pub fn normalize_origin(raw: &str) -> Result<String, &'static str> {
             None => (rest, None),
         }
     };
-    if !host.starts_with('[') && !is_valid_host(host) {
+    if !host.starts_with('[') && !is_host_name(host) {
         return Err("has an invalid host name");
     }
     let port_part = match port {
@@ -422,21 +423,6 @@ pub fn normalize_origin(raw: &str) -> Result<String, &'static str> {
         }
     };
     Ok(format!("{scheme}://{host}{port_part}"))
-}
-
-/// Dot-separated labels of `[a-z0-9-]`, 1–63 characters, not starting or ending with `-`.
-fn is_valid_host(host: &str) -> bool {
-    !host.is_empty()
-        && host.len() <= 253
-        && host.split('.').all(|label| {
-            !label.is_empty()
-                && label.len() <= 63
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-                && label
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        })
 }
 
 fn reject_unknown_keys(
