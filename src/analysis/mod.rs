@@ -4,6 +4,7 @@
 //! pain points, aspect–opinion pairs.
 
 pub mod eval;
+pub mod hash;
 pub mod keywords;
 pub mod lexicon;
 pub mod model;

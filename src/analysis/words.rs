@@ -4,10 +4,10 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
+use super::hash::fnv;
 use super::lexicon::Lexicon;
 use super::model::Model;
 use super::normalize::is_han;
-use super::stack::fnv;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct WordInfo {
