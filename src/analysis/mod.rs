@@ -99,7 +99,11 @@ impl Analyzer {
         normalize::warm_up();
         let lexicon = Lexicon::load();
         let taxonomy = Taxonomy::default_taxonomy(&lexicon.cue_list);
-        let words = words::WordTable::build(&lexicon, &model, taxonomy.aspect_words());
+        let learned = words::Learned {
+            weights: &model.weights,
+            idf: &model.idf,
+        };
+        let words = words::WordTable::build(&lexicon, learned, taxonomy.aspect_words());
         Self {
             segmenter: segment::Segmenter::new(),
             lexicon,
