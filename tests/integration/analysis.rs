@@ -424,7 +424,7 @@ async fn uncategorised_complaints_form_emerging_clusters(app: TestApp) {
 }
 
 // The quality gate: the engine on the dev set, held to the figures docs/analysis.md
-// publishes.
+// publishes, and its labels on a fixed sample held to a snapshot of this engine version.
 
 /// The dev set's figures as "How well it does" in docs/analysis.md publishes them (summary,
 /// per label, per pain-point category), by their place in `tingjian eval --json`'s report.
@@ -548,4 +548,122 @@ fn dev_set_figures_hold_the_documented_floors() {
          (`tingjian eval corpus/eval/dev.jsonl` for the whole report):\n{}",
         below.join("\n")
     );
+}
+
+/// The snapshot of labels, tied to the engine version (`ANALYZER_VERSION`).
+const SNAPSHOT: &str = "tests/integration/snapshots/labels.tsv";
+/// Set to 1 to write the snapshot anew after `ANALYZER_VERSION` was bumped.
+const UPDATE: &str = "TINGJIAN_UPDATE_SNAPSHOT";
+
+/// The fixed sample: 200 dev items spread evenly over the set, and 30 training items their
+/// writers marked hard (contrast, sarcasm, requests in disguise), spread evenly too.
+fn snapshot_sample() -> Vec<tingjian::analysis::eval::Gold> {
+    fn spread<T>(items: Vec<T>, n: usize) -> impl Iterator<Item = T> {
+        let len = items.len();
+        assert!(len >= n, "{len} items, {n} wanted");
+        items
+            .into_iter()
+            .enumerate()
+            .filter(move |(i, _)| (i * n) % len < n)
+            .map(|(_, g)| g)
+    }
+    let dev = read_gold("corpus/eval/dev.jsonl");
+    let hard: Vec<_> = read_gold("corpus/train/app_feedback_3.jsonl")
+        .into_iter()
+        .filter(|g| g.hard)
+        .collect();
+    spread(dev, 200).chain(spread(hard, 30)).collect()
+}
+
+/// One row of the snapshot: id, label, pain points (`-` for none) and the text, which
+/// is there for reading a diff and to tell a changed text from a changed result.
+fn snapshot_row(id: &str, label: &str, pains: &[String], text: &str) -> String {
+    let pains = if pains.is_empty() {
+        "-".to_owned()
+    } else {
+        pains.join(",")
+    };
+    let text: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    format!("{id}\t{label}\t{pains}\t{text}")
+}
+
+/// The id and text of a row, and its results.
+fn snapshot_split(row: &str) -> ((&str, &str), (&str, &str)) {
+    let mut cols = row.splitn(4, '\t');
+    let mut next = || cols.next().unwrap_or("");
+    let (id, label, pains, text) = (next(), next(), next(), next());
+    ((id, text), (label, pains))
+}
+
+#[test]
+fn labels_match_the_snapshot_of_this_engine_version() {
+    use tingjian::analysis::{WorkspaceContext, ANALYZER_VERSION};
+    let sample = snapshot_sample();
+    let texts: Vec<&str> = sample.iter().map(|g| g.text.as_str()).collect();
+    let results = crate::helpers::analyzer().analyze_batch(&texts, &WorkspaceContext::default());
+    let rows: Vec<String> = sample
+        .iter()
+        .zip(&results)
+        .map(|(g, a)| snapshot_row(&g.id, a.sentiment.label.as_str(), &a.pain_points, &g.text))
+        .collect();
+    let fresh = format!(
+        "analyzer_version\t{ANALYZER_VERSION}\nid\tsentiment\tpain_points\ttext\n{}\n",
+        rows.join("\n")
+    );
+
+    let path = repo_file(SNAPSHOT);
+    let old = std::fs::read_to_string(&path).unwrap_or_default();
+    let old_version = old
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("analyzer_version\t"));
+    let regenerate = format!(
+        "`{UPDATE}=1 cargo test --test integration labels_match_the_snapshot` writes it anew \
+         (then read its diff and commit it)"
+    );
+    // The same text given another result by the same engine version: what stored analyses
+    // of that version would disagree on, so it is refused even when asked to rewrite.
+    if old_version == Some(ANALYZER_VERSION) {
+        let before: std::collections::HashMap<_, _> =
+            old.lines().skip(2).map(snapshot_split).collect();
+        let changed: Vec<String> = rows
+            .iter()
+            .map(|r| snapshot_split(r))
+            .filter_map(|(key, now)| {
+                let was = before.get(&key)?;
+                (*was != now)
+                    .then(|| format!("{}: {} [{}] -> {} [{}]", key.0, was.0, was.1, now.0, now.1))
+            })
+            .collect();
+        assert!(
+            changed.is_empty(),
+            "{} of {} sampled results changed but ANALYZER_VERSION is still {ANALYZER_VERSION}: \
+             bump it in src/analysis/mod.rs (stored analyses are redone by version), then \
+             {regenerate}.\n{}",
+            changed.len(),
+            rows.len(),
+            changed.join("\n")
+        );
+    }
+    if std::env::var_os(UPDATE).is_some_and(|v| v == "1") {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &fresh).unwrap();
+        eprintln!("wrote {SNAPSHOT} for engine version {ANALYZER_VERSION}");
+        return;
+    }
+    match old_version {
+        None => panic!("{SNAPSHOT} is missing or has no version line: {regenerate}"),
+        Some(v) if v != ANALYZER_VERSION => panic!(
+            "{SNAPSHOT} holds the labels of engine version {v}, the engine is \
+             {ANALYZER_VERSION}: {regenerate}"
+        ),
+        Some(_) => assert!(
+            old == fresh,
+            "{SNAPSHOT} lists other texts than the sample (a corpus file or the sample \
+             changed): {regenerate}"
+        ),
+    }
 }
