@@ -7,7 +7,8 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 
 use super::painpoint::DEFAULT_IDS;
-use super::{Analyzer, Label};
+use super::sentiment::Label;
+use super::Analyzer;
 
 /// One line of a labelled set (`corpus/eval/dev.jsonl`).
 #[derive(Debug, Clone, Deserialize)]

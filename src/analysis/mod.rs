@@ -4,6 +4,7 @@
 //! pain points, aspect–opinion pairs.
 
 pub mod eval;
+pub mod hash;
 pub mod keywords;
 pub mod lexicon;
 pub mod model;
@@ -98,7 +99,11 @@ impl Analyzer {
         normalize::warm_up();
         let lexicon = Lexicon::load();
         let taxonomy = Taxonomy::default_taxonomy(&lexicon.cue_list);
-        let words = words::WordTable::build(&lexicon, &model, taxonomy.aspect_words());
+        let learned = words::Learned {
+            weights: &model.weights,
+            idf: &model.idf,
+        };
+        let words = words::WordTable::build(&lexicon, learned, taxonomy.aspect_words());
         Self {
             segmenter: segment::Segmenter::new(),
             lexicon,

@@ -7,6 +7,7 @@
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::fmt::Write as _;
 
+use super::hash::key_of;
 use super::keywords::Idf;
 use super::sentiment::{Label, Params, WordWeights};
 use super::stack::{Stacker, CLASSES};
@@ -81,7 +82,7 @@ impl Model {
                     .map(|v| v.parse::<f32>().map_err(drop).and_then(finite))
                     .collect();
                 if let Some(w) = values.ok().and_then(|v| <[f32; CLASSES]>::try_from(v).ok()) {
-                    stack_rows.push((super::stack::key_of(key), w));
+                    stack_rows.push((key_of(key), w));
                 }
                 continue;
             }
@@ -221,17 +222,9 @@ mod tests {
              p\tmixed_margin\t-3\np\tpositive_at\tNaN\ni\t闪退\t2.5\nw\t卡\tabc\ngarbage\n\t\t\n",
         );
         assert_eq!(m.provenance, ["a note"]);
-        assert!(m
-            .stacker
-            .weight(crate::analysis::stack::key_of("u:好"))
-            .is_some());
+        assert!(m.stacker.weight(key_of("u:好")).is_some());
         for bad in ["u:坏", "u:差", "u:慢"] {
-            assert!(
-                m.stacker
-                    .weight(crate::analysis::stack::key_of(bad))
-                    .is_none(),
-                "{bad}"
-            );
+            assert!(m.stacker.weight(key_of(bad)).is_none(), "{bad}");
         }
         assert_eq!(m.params.mixed_margin, 0.0);
         assert_eq!(m.params.positive_at, Params::default().positive_at);

@@ -8,6 +8,8 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
+use super::hash::spread;
+
 /// A match: start and end byte offsets, and the phrase's index in the list it was built from.
 pub type Match = (usize, usize, usize);
 
@@ -65,7 +67,7 @@ fn lone(a: char) -> u64 {
 const START_BITS: u32 = 16;
 
 fn start_bit(key: u64) -> usize {
-    (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - START_BITS)) as usize
+    (spread(key) >> (64 - START_BITS)) as usize
 }
 
 impl PhraseSet {

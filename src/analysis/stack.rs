@@ -8,38 +8,12 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
+use super::hash::{fnv, key, key_of, mix, spread};
 use super::sentiment::{ClauseView, Evidence, Label, Sentiment};
 use super::words::{Negation, WordInfo};
 
 /// Sentiment classes in [`Label::ALL`] order: positive, negative, neutral, mixed.
 pub const CLASSES: usize = 4;
-
-/// FNV-1a of a string: each token is hashed once per text, and a feature's key is mixed
-/// from its prefix's and its words' hashes, so no feature name is built to look it up.
-pub fn fnv(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
-
-fn mix(key: u64, part: u64) -> u64 {
-    (key.rotate_left(5) ^ part).wrapping_mul(0x517c_c1b7_2722_0a95)
-}
-
-/// The key of a feature name as the model file spells it: a prefix up to and including its
-/// first `:` (`u:`, `b:`, `d:` …), then words separated by single spaces (`b:不 好用`).
-pub fn key_of(name: &str) -> u64 {
-    match name.find(':') {
-        Some(i) => name[i + 1..]
-            .split(' ')
-            .fold(fnv(&name[..=i]), |k, part| mix(k, fnv(part))),
-        None => fnv(name),
-    }
-}
-
-fn key(prefix: &str, parts: &[u64]) -> u64 {
-    parts.iter().fold(fnv(prefix), |k, h| mix(k, *h))
-}
 
 /// Where features go: straight into a model's sums when analysing, into a list with their
 /// names when training.
@@ -276,7 +250,7 @@ impl Slot {
 
 /// Where a key's probe starts (its bits mixed again, so the tag and the start differ).
 fn home(key: u64, mask: usize) -> usize {
-    (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) as usize & mask
+    (spread(key) >> 32) as usize & mask
 }
 
 impl FromIterator<(u64, [f32; CLASSES])> for Stacker {

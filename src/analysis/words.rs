@@ -4,10 +4,9 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
+use super::hash::fnv;
 use super::lexicon::Lexicon;
-use super::model::Model;
 use super::normalize::is_han;
-use super::stack::fnv;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct WordInfo {
@@ -162,6 +161,14 @@ pub const NOW: [&str; 9] = [
     "今年",
 ];
 
+/// What training learned of words, as the table reads it: the model's word weights and its
+/// IDF, borrowed (the table copies each value into its word's entry).
+#[derive(Clone, Copy)]
+pub struct Learned<'a> {
+    pub weights: &'a HashMap<String, f32>,
+    pub idf: &'a HashMap<String, f32>,
+}
+
 /// Words by the FNV-1a hash of their text: the hash is needed anyway (it keys the last
 /// stage's word features), and a lookup then compares no strings.
 pub struct WordTable {
@@ -169,7 +176,11 @@ pub struct WordTable {
 }
 
 impl WordTable {
-    pub fn build(lexicon: &Lexicon, model: &Model, aspects: impl Iterator<Item = String>) -> Self {
+    pub fn build(
+        lexicon: &Lexicon,
+        learned: Learned<'_>,
+        aspects: impl Iterator<Item = String>,
+    ) -> Self {
         let mut words: HashMap<Box<str>, WordInfo> = HashMap::default();
         fn entry<'m>(words: &'m mut HashMap<Box<str>, WordInfo>, w: &str) -> &'m mut WordInfo {
             words.entry(w.into()).or_insert_with(|| WordInfo::blank(w))
@@ -199,10 +210,10 @@ impl WordTable {
         for w in &lexicon.contrast_concessive {
             entry(&mut words, w).contrast = Contrast::Concessive;
         }
-        for (w, v) in &model.weights {
+        for (w, v) in learned.weights {
             entry(&mut words, w).learned = *v;
         }
-        for (w, v) in &model.idf {
+        for (w, v) in learned.idf {
             entry(&mut words, w).idf = *v;
         }
         for w in aspects {
