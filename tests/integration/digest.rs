@@ -711,6 +711,24 @@ async fn survey_scores_count_once_per_response(app: TestApp) {
         json!({"q1": 9}),
         json!({"q1": 7, "q4": 4}),
     ];
+    // Today in the workspace's zone, with the responses and the questions below inside it:
+    // within a minute of its midnight, wait for the next day, so that one day holds them all.
+    let today = {
+        let local = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai);
+        let midnight = local
+            .date_naive()
+            .succ_opt()
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap();
+        let left = midnight - local.naive_local();
+        if left < chrono::Duration::seconds(60) {
+            tokio::time::sleep((left + chrono::Duration::seconds(1)).to_std().unwrap()).await;
+        }
+        chrono::Utc::now()
+            .with_timezone(&chrono_tz::Asia::Shanghai)
+            .date_naive()
+    };
     for a in answers {
         let res = app
             .client
@@ -719,59 +737,46 @@ async fn survey_scores_count_once_per_response(app: TestApp) {
             .send()
             .await
             .unwrap();
-        assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+        assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
     }
-    let trend = json_of(
-        app.get("/api/v1/insights/trends?metric=nps&interval=day&from=2026-01-01")
-            .await,
-    )
-    .await;
-    let last = trend["series"][0]["points"]
-        .as_array()
-        .unwrap()
-        .last()
-        .unwrap()
-        .clone();
+    // From today's midnight to now: the day the responses were received, whatever today is.
+    let day = |query: &str| {
+        let path = format!("/api/v1/insights/trends?interval=day&from={today}&{query}");
+        let app = &app;
+        async move {
+            let trend = json_of(app.get(&path).await).await;
+            let series = trend["series"].as_array().unwrap().clone();
+            for s in &series {
+                let points = s["points"].as_array().unwrap();
+                assert_eq!(points.len(), 1, "one day: {trend}");
+                assert_eq!(points[0]["period"], today.to_string(), "{trend}");
+            }
+            series
+        }
+    };
+    let nps = day("metric=nps").await;
+    let point = &nps[0]["points"][0];
     // Two promoters, one passive, one detractor: (2 − 1) / 4 = 25 points.
-    assert_eq!(last["n"], 4, "{trend}");
-    assert_eq!(last["value"], 25.0);
-    let csat = json_of(
-        app.get("/api/v1/insights/trends?metric=csat&interval=day&from=2026-01-01")
-            .await,
-    )
-    .await;
-    let last = csat["series"][0]["points"]
-        .as_array()
-        .unwrap()
-        .last()
-        .unwrap()
-        .clone();
-    assert_eq!(last["n"], 3);
-    assert_eq!(last["value"], 66.7);
-    let by_source = json_of(
-        app.get("/api/v1/insights/trends?metric=nps&interval=day&from=2026-01-01&group_by=source")
-            .await,
-    )
-    .await;
-    let series = by_source["series"].as_array().unwrap();
-    let survey = series
+    assert_eq!(point["n"], 4, "{point}");
+    assert_eq!(point["value"], 25.0);
+    let csat = day("metric=csat").await;
+    let point = &csat[0]["points"][0];
+    assert_eq!(point["n"], 3, "{point}");
+    assert_eq!(point["value"], 66.7);
+    let by_source = day("metric=nps&group_by=source").await;
+    let survey = by_source
         .iter()
         .find(|s| s["group"] == id.as_str())
         .expect("the survey's series");
-    assert_eq!(survey["points"].as_array().unwrap().last().unwrap()["n"], 4);
-    let volume = json_of(
-        app.get("/api/v1/insights/trends?metric=volume&interval=day&from=2026-01-01")
-            .await,
-    )
-    .await;
-    let last = volume["series"][0]["points"]
-        .as_array()
-        .unwrap()
-        .last()
-        .unwrap()
-        .clone();
+    assert_eq!(survey["points"][0]["n"], 4);
     assert_eq!(
-        last["value"], 3.0,
+        by_source.len(),
+        1,
+        "only the survey has scores: {by_source:?}"
+    );
+    let volume = day("metric=volume").await;
+    assert_eq!(
+        volume[0]["points"][0]["value"], 3.0,
         "three text answers are three feedback items"
     );
 }
