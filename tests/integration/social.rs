@@ -19,13 +19,13 @@ both_backends!(
 
 /// A feed server on a random port. It serves whatever body is set, with an ETag, and
 /// answers 304 to a matching If-None-Match.
-struct FeedServer {
-    url: String,
-    body: Arc<Mutex<(String, &'static str)>>,
-    hits: Arc<AtomicUsize>,
+pub(crate) struct FeedServer {
+    pub(crate) url: String,
+    pub(crate) body: Arc<Mutex<(String, &'static str)>>,
+    pub(crate) hits: Arc<AtomicUsize>,
 }
 
-async fn feed_server() -> FeedServer {
+pub(crate) async fn feed_server() -> FeedServer {
     let body = Arc::new(Mutex::new((String::new(), "application/rss+xml")));
     let hits = Arc::new(AtomicUsize::new(0));
     let (b, h) = (body.clone(), hits.clone());
@@ -67,7 +67,7 @@ async fn feed_server() -> FeedServer {
     }
 }
 
-fn rss(items: &[(&str, &str)]) -> String {
+pub(crate) fn rss(items: &[(&str, &str)]) -> String {
     let entries: String = items
         .iter()
         .map(|(guid, text)| format!("<item><guid>{guid}</guid><title>微博用户</title><link>https://weibo.com/{guid}</link><description><![CDATA[<p>{text}</p><br/><a href='#'>#微博#</a>]]></description><pubDate>Fri, 20 Nov 2026 08:00:00 GMT</pubDate></item>"))
