@@ -666,22 +666,36 @@ async fn spikes_alert_once_and_the_scheduler_queues_once(app: TestApp) {
         .as_str()
         .unwrap()
         .starts_with("pain_point:payment@")));
-    // Without SMTP the mail went to DATA_DIR/mail as .eml files.
-    let files: Vec<_> = std::fs::read_dir(app.data_dir.join("mail"))
+    // Without SMTP the mail went to DATA_DIR/mail as .eml files: one per alert, every one of
+    // them to the subscription with alerts on (read in name order, each one checked).
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(app.data_dir.join("mail"))
         .unwrap()
+        .map(|e| e.unwrap().path())
         .collect();
-    assert_eq!(files.len(), queued);
-    let eml = std::fs::read(files[0].as_ref().unwrap().path()).unwrap();
-    let msg = MessageParser::default().parse(&eml).unwrap();
+    files.sort();
+    assert_eq!(files.len(), queued, "{files:?}");
+    let mut subjects = Vec::new();
+    for path in &files {
+        let eml = std::fs::read(path).unwrap();
+        let msg = MessageParser::default().parse(&eml).unwrap();
+        let subject = msg.subject().unwrap().to_owned();
+        assert!(subject.starts_with("【听见预警】"), "{path:?}: {subject}");
+        let to: Vec<&str> = msg
+            .to()
+            .unwrap()
+            .iter()
+            .map(|a| a.address().unwrap())
+            .collect();
+        assert_eq!(to, ["oncall@example.com"], "{path:?}: {subject}");
+        assert!(
+            msg.body_text(0).unwrap().contains("/unsubscribe/"),
+            "alerts carry the link too: {path:?}"
+        );
+        subjects.push(subject);
+    }
     assert!(
-        msg.subject().unwrap().starts_with("【听见预警】"),
-        "{:?}",
-        msg.subject()
-    );
-    assert!(msg.to().unwrap().first().unwrap().address().unwrap() == "oncall@example.com");
-    assert!(
-        msg.body_text(0).unwrap().contains("/unsubscribe/"),
-        "alerts carry the link too"
+        subjects.iter().any(|s| s.contains("支付问题")),
+        "{subjects:?}"
     );
 
     // A week on, both subscriptions are due their weekly digest: queued once each.
