@@ -35,6 +35,14 @@ async fn workspace_create_prints_a_working_key(app: TestApp) {
         200,
         "the printed key is an admin key of the new workspace"
     );
+    let keys: Value = res.json().await.unwrap();
+    let keys = keys["items"].as_array().unwrap();
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    assert_eq!(
+        keys[0]["scopes"],
+        serde_json::json!(["ingest", "read", "admin"])
+    );
+    assert!(key.starts_with(keys[0]["prefix"].as_str().unwrap()));
     let res = app
         .client
         .get(app.url("/api/v1/feedback"))

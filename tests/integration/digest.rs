@@ -279,6 +279,13 @@ async fn digest_arrives_once_through_a_faulty_smtp_server(backend: Backend) {
         .post_json("/api/v1/digests/2026-W47/send", &json!({}))
         .await;
     assert_eq!(res.status(), 202);
+    let first: Value = res.json().await.unwrap();
+    assert_eq!(first["queued"], 1, "{first}");
+    assert_eq!(first["deliveries"].as_array().unwrap().len(), 1, "{first}");
+    assert_eq!(
+        first["deliveries"][0]["status"], "pending",
+        "refused greeting: to be retried: {first}"
+    );
     let mut sent = false;
     for (i, fault) in faults.iter().enumerate() {
         if i > 0 {
@@ -376,7 +383,14 @@ async fn digest_arrives_once_through_a_faulty_smtp_server(backend: Backend) {
         .replace("https://feedback.example.com", &app.address);
     let page = app.client.get(&link).send().await.unwrap();
     assert_eq!(page.status(), 200);
-    assert!(page.text().await.unwrap().contains("<form method=\"post\""));
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    assert_eq!(page.headers()["referrer-policy"], "no-referrer");
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<form method=\"post\""), "{html}");
+    assert!(
+        html.contains("ops@example.com"),
+        "names the address: {html}"
+    );
     assert_eq!(
         json_of(app.get("/api/v1/digest-subscriptions").await).await["items"]
             .as_array()
@@ -393,6 +407,8 @@ async fn digest_arrives_once_through_a_faulty_smtp_server(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(res.status(), 200, "no redirect");
+    let html = res.text().await.unwrap();
+    assert!(html.contains("已退订"), "{html}");
     assert_eq!(
         json_of(app.get("/api/v1/digest-subscriptions").await).await["items"]
             .as_array()
@@ -406,6 +422,10 @@ async fn digest_arrives_once_through_a_faulty_smtp_server(backend: Backend) {
     )
     .await;
     assert_eq!(again["queued"], 0, "an ended subscription gets nothing");
+    // The page of an ended subscription says so; an unknown token is a page too.
+    let page = app.client.get(&link).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("已退订"));
     let bogus = app
         .client
         .post(app.url("/unsubscribe/not-a-token"))
@@ -413,6 +433,7 @@ async fn digest_arrives_once_through_a_faulty_smtp_server(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(bogus.status(), 404);
+    assert!(bogus.text().await.unwrap().contains("链接无效"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -467,8 +488,12 @@ async fn robots_and_failures(backend: Backend) {
     smtp.set_fault(Fault::RejectRecipient);
     robots.fail_next("dingtalk", 1);
 
-    app.post_json("/api/v1/digests/2026-W47/send", &json!({}))
-        .await;
+    let sent = json_of(
+        app.post_json("/api/v1/digests/2026-W47/send", &json!({}))
+            .await,
+    )
+    .await;
+    assert_eq!(sent["queued"], 4, "three robots and one address: {sent}");
     for _ in 0..10 {
         tokio::time::sleep(Duration::from_millis(150)).await;
         tingjian::tell::outbox::deliver_pending(&app.state).await;
@@ -882,6 +907,7 @@ async fn send_now_sends_only_its_own_workspace(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(res.status(), 201);
+    assert_eq!(res.json::<Value>().await.unwrap()["email"], "b@example.com");
     let theirs = app.state.store.subscriptions(&other_ws).await.unwrap();
     assert!(app
         .state

@@ -108,9 +108,12 @@ async fn delete_and_erase_respondent(app: TestApp) {
     seed(&app).await;
     let all = app.all_feedback("").await;
     let id = all[0]["id"].as_str().unwrap();
+    let res = app.get(&format!("/api/v1/feedback/{id}")).await;
+    assert_eq!(res.status(), 200);
     assert_eq!(
-        app.get(&format!("/api/v1/feedback/{id}")).await.status(),
-        200
+        res.json::<Value>().await.unwrap(),
+        all[0],
+        "the item as listed"
     );
     assert_eq!(
         app.delete(&format!("/api/v1/feedback/{id}")).await.status(),
@@ -141,16 +144,17 @@ async fn delete_and_erase_respondent(app: TestApp) {
 
 async fn bad_input_is_refused_cleanly(app: TestApp) {
     let bad_queries = [
-        "limit=0",
-        "limit=201",
-        "limit=abc",
-        "channel=fax",
-        "from=yesterday",
-        "colour=red",
+        ("limit=0", "limit"),
+        ("limit=201", "limit"),
+        ("limit=abc", "limit"),
+        ("channel=fax", "channel"),
+        ("from=yesterday", "from"),
+        ("colour=red", "colour"),
     ];
-    for q in bad_queries {
+    for (q, field) in bad_queries {
         let res = app.get(&format!("/api/v1/feedback?{q}")).await;
-        assert_eq!(res.status(), 422, "{q}");
+        let body = assert_problem(res, 422, "validation_failed").await;
+        assert_eq!(body["errors"][0]["field"], field, "{q}: {body}");
     }
     // Invalid JSON, wrong content type, invalid UTF-8, wrong types, oversized body.
     let res = app

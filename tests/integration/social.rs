@@ -199,6 +199,10 @@ async fn manual_polls_reschedule_and_fail_as_bad_gateway(app: TestApp) {
         .post_json(&format!("/api/v1/sources/{id}/poll"), &json!({}))
         .await;
     assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.json::<Value>().await.unwrap(),
+        json!({"fetched": 1, "stored": 1, "not_modified": false})
+    );
     let src: Value = app
         .get(&format!("/api/v1/sources/{id}"))
         .await
@@ -213,6 +217,7 @@ async fn manual_polls_reschedule_and_fail_as_bad_gateway(app: TestApp) {
 
     // Nothing listens on port 9; the path and query (a token) are not echoed.
     let res = app.post_json("/api/v1/sources", &json!({"kind": "feed", "name": "内网", "url": "http://127.0.0.1:9/private/feed.xml?token=s3cr3t"})).await;
+    assert_eq!(res.status(), 201);
     let dead: Value = res.json().await.unwrap();
     let res = app
         .post_json(
