@@ -28,6 +28,8 @@ async fn push(app: &TestApp, texts: &[&str]) {
         .post_json("/api/v1/mentions", &json!({"items": items}))
         .await;
     assert_eq!(res.status(), 200);
+    let out: Value = res.json().await.unwrap();
+    assert_eq!(out["stored"], texts.len(), "{out}");
 }
 
 async fn ingested_items_are_analysed_and_filterable(app: TestApp) {
@@ -85,6 +87,12 @@ async fn personal_data_is_redacted_unless_opted_out(app: TestApp) {
         .patch_json("/api/v1/workspace", &json!({"redact_pii": false}))
         .await;
     assert_eq!(res.status(), 200);
+    let ws: Value = res.json().await.unwrap();
+    assert_eq!(
+        (&ws["id"], &ws["redact_pii"]),
+        (&json!(app.workspace_id), &json!(false)),
+        "{ws}"
+    );
     push(&app, &["客服电话回拨到13900001111了吗"]).await;
     let kept = app.all_feedback("q=13900001111").await;
     assert_eq!(kept.len(), 1, "the workspace opted out");
@@ -138,6 +146,10 @@ async fn analyze_endpoint_dictionary_and_categories(app: TestApp) {
         .post_json("/api/v1/dictionary", &json!({"words": ["喵购省钱卡"]}))
         .await;
     assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.json::<Value>().await.unwrap(),
+        json!({"added": 1, "words": ["喵购省钱卡"]})
+    );
     let out: Value = app
         .post_json(
             "/api/v1/analyze",
@@ -165,11 +177,13 @@ async fn analyze_endpoint_dictionary_and_categories(app: TestApp) {
 
     // A workspace category.
     let cat = json!({"id": "membership", "name": "会员权益", "keywords": ["会员权益", "积分过期"], "examples": ["积分莫名其妙就过期了"]});
+    let res = app.post_json("/api/v1/pain-point-categories", &cat).await;
+    assert_eq!(res.status(), 201);
+    let made: Value = res.json().await.unwrap();
     assert_eq!(
-        app.post_json("/api/v1/pain-point-categories", &cat)
-            .await
-            .status(),
-        201
+        (&made["id"], &made["name"], &made["custom"]),
+        (&json!("membership"), &json!("会员权益"), &json!(true)),
+        "{made}"
     );
     assert_problem(
         app.post_json("/api/v1/pain-point-categories", &cat).await,
@@ -257,6 +271,16 @@ async fn label_corrections_apply_at_once_and_survive_reanalysis(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
+    let partly: Value = res.json().await.unwrap();
+    assert_eq!(
+        (
+            &partly["sentiment"],
+            &partly["analysis"]["pain_points"],
+            &partly["corrected"]
+        ),
+        (&json!("neutral"), &json!(["crash"]), &json!(true)),
+        "the sentiment corrected, the pain points the engine's: {partly}"
+    );
     let mut cmd = tingjian(&app);
     cmd.args(["reanalyze", "--all", "--workspace", &app.workspace_id]);
     run_ok(cmd).await;

@@ -125,6 +125,7 @@ async fn embedded_survey_is_filled_in_a_real_browser(app: TestApp) {
         json!([]),
         "no script errors on the page"
     );
+    assert_eq!(report["title"], "听见满意度调查", "{report}");
     assert_ne!(
         report["surveyButtonColor"], "rgb(255, 0, 0)",
         "host styles leaked into the survey"
@@ -136,6 +137,14 @@ async fn embedded_survey_is_filled_in_a_real_browser(app: TestApp) {
             .contains("monospace"),
         "survey styles leaked into the host"
     );
+    // Sent empty first: the required question says so, in the survey's language, and
+    // nothing goes to the service until the form is filled in.
+    assert_eq!(
+        report["requiredShown"], "此题为必填，请选择一项",
+        "the required question's error: {report}"
+    );
+    assert_eq!(report["postsWhenEmpty"], 0, "{report}");
+    assert_eq!(report["posts"], 1, "{report}");
     assert!(report["thanks"].as_str().unwrap().trim().len() > 1);
 
     let items = app.all_feedback("channel=survey").await;

@@ -279,6 +279,13 @@ async fn digest_arrives_once_through_a_faulty_smtp_server(backend: Backend) {
         .post_json("/api/v1/digests/2026-W47/send", &json!({}))
         .await;
     assert_eq!(res.status(), 202);
+    let first: Value = res.json().await.unwrap();
+    assert_eq!(first["queued"], 1, "{first}");
+    assert_eq!(first["deliveries"].as_array().unwrap().len(), 1, "{first}");
+    assert_eq!(
+        first["deliveries"][0]["status"], "pending",
+        "refused greeting: to be retried: {first}"
+    );
     let mut sent = false;
     for (i, fault) in faults.iter().enumerate() {
         if i > 0 {
@@ -376,7 +383,14 @@ async fn digest_arrives_once_through_a_faulty_smtp_server(backend: Backend) {
         .replace("https://feedback.example.com", &app.address);
     let page = app.client.get(&link).send().await.unwrap();
     assert_eq!(page.status(), 200);
-    assert!(page.text().await.unwrap().contains("<form method=\"post\""));
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    assert_eq!(page.headers()["referrer-policy"], "no-referrer");
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<form method=\"post\""), "{html}");
+    assert!(
+        html.contains("ops@example.com"),
+        "names the address: {html}"
+    );
     assert_eq!(
         json_of(app.get("/api/v1/digest-subscriptions").await).await["items"]
             .as_array()
@@ -393,6 +407,8 @@ async fn digest_arrives_once_through_a_faulty_smtp_server(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(res.status(), 200, "no redirect");
+    let html = res.text().await.unwrap();
+    assert!(html.contains("已退订"), "{html}");
     assert_eq!(
         json_of(app.get("/api/v1/digest-subscriptions").await).await["items"]
             .as_array()
@@ -406,6 +422,10 @@ async fn digest_arrives_once_through_a_faulty_smtp_server(backend: Backend) {
     )
     .await;
     assert_eq!(again["queued"], 0, "an ended subscription gets nothing");
+    // The page of an ended subscription says so; an unknown token is a page too.
+    let page = app.client.get(&link).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("已退订"));
     let bogus = app
         .client
         .post(app.url("/unsubscribe/not-a-token"))
@@ -413,6 +433,7 @@ async fn digest_arrives_once_through_a_faulty_smtp_server(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(bogus.status(), 404);
+    assert!(bogus.text().await.unwrap().contains("链接无效"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -467,8 +488,12 @@ async fn robots_and_failures(backend: Backend) {
     smtp.set_fault(Fault::RejectRecipient);
     robots.fail_next("dingtalk", 1);
 
-    app.post_json("/api/v1/digests/2026-W47/send", &json!({}))
-        .await;
+    let sent = json_of(
+        app.post_json("/api/v1/digests/2026-W47/send", &json!({}))
+            .await,
+    )
+    .await;
+    assert_eq!(sent["queued"], 4, "three robots and one address: {sent}");
     for _ in 0..10 {
         tokio::time::sleep(Duration::from_millis(150)).await;
         app.workers.outbox.deliver_pending().await;
@@ -665,22 +690,36 @@ async fn spikes_alert_once_and_the_scheduler_queues_once(app: TestApp) {
         .as_str()
         .unwrap()
         .starts_with("pain_point:payment@")));
-    // Without SMTP the mail went to DATA_DIR/mail as .eml files.
-    let files: Vec<_> = std::fs::read_dir(app.data_dir.join("mail"))
+    // Without SMTP the mail went to DATA_DIR/mail as .eml files: one per alert, every one of
+    // them to the subscription with alerts on (read in name order, each one checked).
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(app.data_dir.join("mail"))
         .unwrap()
+        .map(|e| e.unwrap().path())
         .collect();
-    assert_eq!(files.len(), queued);
-    let eml = std::fs::read(files[0].as_ref().unwrap().path()).unwrap();
-    let msg = MessageParser::default().parse(&eml).unwrap();
+    files.sort();
+    assert_eq!(files.len(), queued, "{files:?}");
+    let mut subjects = Vec::new();
+    for path in &files {
+        let eml = std::fs::read(path).unwrap();
+        let msg = MessageParser::default().parse(&eml).unwrap();
+        let subject = msg.subject().unwrap().to_owned();
+        assert!(subject.starts_with("【听见预警】"), "{path:?}: {subject}");
+        let to: Vec<&str> = msg
+            .to()
+            .unwrap()
+            .iter()
+            .map(|a| a.address().unwrap())
+            .collect();
+        assert_eq!(to, ["oncall@example.com"], "{path:?}: {subject}");
+        assert!(
+            msg.body_text(0).unwrap().contains("/unsubscribe/"),
+            "alerts carry the link too: {path:?}"
+        );
+        subjects.push(subject);
+    }
     assert!(
-        msg.subject().unwrap().starts_with("【听见预警】"),
-        "{:?}",
-        msg.subject()
-    );
-    assert!(msg.to().unwrap().first().unwrap().address().unwrap() == "oncall@example.com");
-    assert!(
-        msg.body_text(0).unwrap().contains("/unsubscribe/"),
-        "alerts carry the link too"
+        subjects.iter().any(|s| s.contains("支付问题")),
+        "{subjects:?}"
     );
 
     // A week on, both subscriptions are due their weekly digest: queued once each.
@@ -700,6 +739,24 @@ async fn survey_scores_count_once_per_response(app: TestApp) {
         json!({"q1": 9}),
         json!({"q1": 7, "q4": 4}),
     ];
+    // Today in the workspace's zone, with the responses and the questions below inside it:
+    // within a minute of its midnight, wait for the next day, so that one day holds them all.
+    let today = {
+        let local = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai);
+        let midnight = local
+            .date_naive()
+            .succ_opt()
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap();
+        let left = midnight - local.naive_local();
+        if left < chrono::Duration::seconds(60) {
+            tokio::time::sleep((left + chrono::Duration::seconds(1)).to_std().unwrap()).await;
+        }
+        chrono::Utc::now()
+            .with_timezone(&chrono_tz::Asia::Shanghai)
+            .date_naive()
+    };
     for a in answers {
         let res = app
             .client
@@ -708,59 +765,46 @@ async fn survey_scores_count_once_per_response(app: TestApp) {
             .send()
             .await
             .unwrap();
-        assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+        assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
     }
-    let trend = json_of(
-        app.get("/api/v1/insights/trends?metric=nps&interval=day&from=2026-01-01")
-            .await,
-    )
-    .await;
-    let last = trend["series"][0]["points"]
-        .as_array()
-        .unwrap()
-        .last()
-        .unwrap()
-        .clone();
+    // From today's midnight to now: the day the responses were received, whatever today is.
+    let day = |query: &str| {
+        let path = format!("/api/v1/insights/trends?interval=day&from={today}&{query}");
+        let app = &app;
+        async move {
+            let trend = json_of(app.get(&path).await).await;
+            let series = trend["series"].as_array().unwrap().clone();
+            for s in &series {
+                let points = s["points"].as_array().unwrap();
+                assert_eq!(points.len(), 1, "one day: {trend}");
+                assert_eq!(points[0]["period"], today.to_string(), "{trend}");
+            }
+            series
+        }
+    };
+    let nps = day("metric=nps").await;
+    let point = &nps[0]["points"][0];
     // Two promoters, one passive, one detractor: (2 − 1) / 4 = 25 points.
-    assert_eq!(last["n"], 4, "{trend}");
-    assert_eq!(last["value"], 25.0);
-    let csat = json_of(
-        app.get("/api/v1/insights/trends?metric=csat&interval=day&from=2026-01-01")
-            .await,
-    )
-    .await;
-    let last = csat["series"][0]["points"]
-        .as_array()
-        .unwrap()
-        .last()
-        .unwrap()
-        .clone();
-    assert_eq!(last["n"], 3);
-    assert_eq!(last["value"], 66.7);
-    let by_source = json_of(
-        app.get("/api/v1/insights/trends?metric=nps&interval=day&from=2026-01-01&group_by=source")
-            .await,
-    )
-    .await;
-    let series = by_source["series"].as_array().unwrap();
-    let survey = series
+    assert_eq!(point["n"], 4, "{point}");
+    assert_eq!(point["value"], 25.0);
+    let csat = day("metric=csat").await;
+    let point = &csat[0]["points"][0];
+    assert_eq!(point["n"], 3, "{point}");
+    assert_eq!(point["value"], 66.7);
+    let by_source = day("metric=nps&group_by=source").await;
+    let survey = by_source
         .iter()
         .find(|s| s["group"] == id.as_str())
         .expect("the survey's series");
-    assert_eq!(survey["points"].as_array().unwrap().last().unwrap()["n"], 4);
-    let volume = json_of(
-        app.get("/api/v1/insights/trends?metric=volume&interval=day&from=2026-01-01")
-            .await,
-    )
-    .await;
-    let last = volume["series"][0]["points"]
-        .as_array()
-        .unwrap()
-        .last()
-        .unwrap()
-        .clone();
+    assert_eq!(survey["points"][0]["n"], 4);
     assert_eq!(
-        last["value"], 3.0,
+        by_source.len(),
+        1,
+        "only the survey has scores: {by_source:?}"
+    );
+    let volume = day("metric=volume").await;
+    assert_eq!(
+        volume[0]["points"][0]["value"], 3.0,
         "three text answers are three feedback items"
     );
 }
@@ -852,6 +896,7 @@ async fn send_now_sends_only_its_own_workspace(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(res.status(), 201);
+    assert_eq!(res.json::<Value>().await.unwrap()["email"], "b@example.com");
     let theirs = app.state.store.subscriptions(&other_ws).await.unwrap();
     assert!(app
         .state

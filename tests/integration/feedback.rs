@@ -9,6 +9,7 @@ use crate::helpers::{assert_problem, TestApp};
 both_backends!(
     filters_and_pagination,
     delete_and_erase_respondent,
+    erasing_a_respondent_takes_their_responses_and_interviews,
     bad_input_is_refused_cleanly,
     attribute_filters_compare_booleans_alike
 );
@@ -107,9 +108,12 @@ async fn delete_and_erase_respondent(app: TestApp) {
     seed(&app).await;
     let all = app.all_feedback("").await;
     let id = all[0]["id"].as_str().unwrap();
+    let res = app.get(&format!("/api/v1/feedback/{id}")).await;
+    assert_eq!(res.status(), 200);
     assert_eq!(
-        app.get(&format!("/api/v1/feedback/{id}")).await.status(),
-        200
+        res.json::<Value>().await.unwrap(),
+        all[0],
+        "the item as listed"
     );
     assert_eq!(
         app.delete(&format!("/api/v1/feedback/{id}")).await.status(),
@@ -140,16 +144,17 @@ async fn delete_and_erase_respondent(app: TestApp) {
 
 async fn bad_input_is_refused_cleanly(app: TestApp) {
     let bad_queries = [
-        "limit=0",
-        "limit=201",
-        "limit=abc",
-        "channel=fax",
-        "from=yesterday",
-        "colour=red",
+        ("limit=0", "limit"),
+        ("limit=201", "limit"),
+        ("limit=abc", "limit"),
+        ("channel=fax", "channel"),
+        ("from=yesterday", "from"),
+        ("colour=red", "colour"),
     ];
-    for q in bad_queries {
+    for (q, field) in bad_queries {
         let res = app.get(&format!("/api/v1/feedback?{q}")).await;
-        assert_eq!(res.status(), 422, "{q}");
+        let body = assert_problem(res, 422, "validation_failed").await;
+        assert_eq!(body["errors"][0]["field"], field, "{q}: {body}");
     }
     // Invalid JSON, wrong content type, invalid UTF-8, wrong types, oversized body.
     let res = app
@@ -271,4 +276,168 @@ async fn attribute_filters_compare_booleans_alike(app: TestApp) {
         texts(app.all_feedback("attr.level=1.5").await),
         ["不是会员"]
     );
+}
+
+/// Erasing a respondent takes their survey responses and their interviews with them, not only
+/// the feedback items carrying their id; what the API shows of the survey and the interview no
+/// longer has their words, and another respondent's stay.
+async fn erasing_a_respondent_takes_their_responses_and_interviews(app: TestApp) {
+    let survey = crate::surveys::create_survey(&app, &crate::surveys::nps_survey()).await;
+    let respond =
+        |respondent: &'static str, response_id: &'static str, nps: u8, text: &'static str| {
+            let req = app
+                .client
+                .post(app.url(&format!("/s/{survey}/responses")))
+                .json(&json!({"answers": {"q1": nps, "q5": text, "q4": 1},
+                "respondent": {"id": respondent}, "response_id": response_id}));
+            async move {
+                let res = req.send().await.unwrap();
+                let status = res.status().as_u16();
+                (status, res.json::<Value>().await.unwrap())
+            }
+        };
+    let interview = |interviewee: &'static str, external_id: &'static str, said: &'static str| {
+        let body = json!({"title": "访谈", "external_id": external_id, "interviewee": {"id": interviewee},
+            "transcript": format!("主持人：最近用得怎么样？\n用户：{said}")});
+        let app = &app;
+        async move {
+            let res = app.post_json("/api/v1/interviews", &body).await;
+            let status = res.status().as_u16();
+            (status, res.json::<Value>().await.unwrap())
+        }
+    };
+    let from = (chrono::Utc::now() - chrono::Duration::hours(1))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    const GONE: [&str; 3] = ["收不到验证码", "快递总是送错", "客服电话打不通"];
+
+    let (status, theirs) = respond("u-erase", "erase-response-1", 2, "手机一直收不到验证码").await;
+    assert_eq!(status, 201, "{theirs}");
+    let (status, kept) = respond("u-keep", "keep-response-1", 9, "结账页面有点卡").await;
+    assert_eq!(status, 201, "{kept}");
+    let (status, iv) = interview("u-erase", "iv-erase", "快递总是送错地址，客服电话打不通").await;
+    assert_eq!((status, &iv["feedback_count"]), (201, &json!(1)), "{iv}");
+    let iv_erase = iv["id"].as_str().unwrap().to_owned();
+    let (status, iv) = interview("u-keep", "iv-keep", "界面挺好看的").await;
+    assert_eq!(status, 201, "{iv}");
+    let iv_keep = iv["id"].as_str().unwrap().to_owned();
+    // An imported item of the same person.
+    let res = app
+        .client
+        .post(app.url(
+            "/api/v1/imports/csv?map=text%3Dtext&map=external_id%3Did&map=respondent_id%3Duser",
+        ))
+        .bearer_auth(&app.api_key)
+        .header("content-type", "text/csv")
+        .body("id,text,user\ne-1,APP 闪退,u-erase\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json::<Value>().await.unwrap()["stored"], 1);
+
+    // What the API shows of them before: their words, their response in the survey's count
+    // and in the trend's responses.
+    let to = (chrono::Utc::now() + chrono::Duration::hours(1))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let responses_in_trend = |metric: &'static str| {
+        let path =
+            format!("/api/v1/insights/trends?metric={metric}&interval=day&from={from}&to={to}");
+        let app = &app;
+        async move {
+            let res = app.get(&path).await;
+            assert_eq!(res.status(), 200, "{path}");
+            let trend: Value = res.json().await.unwrap();
+            trend["series"][0]["points"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["n"].as_u64().unwrap())
+                .sum::<u64>()
+        }
+    };
+    let response_count = || {
+        let app = &app;
+        let path = format!("/api/v1/surveys/{survey}");
+        async move {
+            let got: Value = app.get(&path).await.json().await.unwrap();
+            got["response_count"].clone()
+        }
+    };
+    assert_eq!(response_count().await, 2);
+    assert_eq!(responses_in_trend("nps").await, 2);
+    assert_eq!(responses_in_trend("csat").await, 2);
+    let shown = |items: &[Value]| items.iter().map(|i| i.to_string()).collect::<String>();
+    let before = shown(&app.all_feedback("").await);
+    assert!(GONE.iter().all(|t| before.contains(t)), "{before}");
+    // The ranked pain points quote them.
+    let ranked = || {
+        let app = &app;
+        let path = format!("/api/v1/insights/pain-points?from={from}&to={to}");
+        async move {
+            let res = app.get(&path).await;
+            assert_eq!(res.status(), 200, "{path}");
+            res.text().await.unwrap()
+        }
+    };
+    let quoted = ranked().await;
+    assert!(GONE.iter().any(|t| quoted.contains(t)), "{quoted}");
+
+    let res = app.delete("/api/v1/respondents/u-erase").await;
+    assert_eq!(res.status(), 200);
+    let out: Value = res.json().await.unwrap();
+    assert_eq!(
+        out,
+        json!({"respondent_id": "u-erase", "erased": {"feedback": 3, "survey_responses": 1, "interviews": 1}})
+    );
+
+    // Their words are gone from every list, the interview's items included.
+    let all = app.all_feedback("").await;
+    let after = shown(&all);
+    for t in GONE {
+        assert!(!after.contains(t), "{t} is still shown: {after}");
+    }
+    assert!(
+        after.contains("结账页面有点卡") && after.contains("界面挺好看的"),
+        "{after}"
+    );
+    assert_eq!(all.len(), 2, "{after}");
+    assert!(app.all_feedback("respondent_id=u-erase").await.is_empty());
+    assert!(app
+        .all_feedback(&format!("source=interview:{iv_erase}"))
+        .await
+        .is_empty());
+    assert_eq!(
+        app.all_feedback(&format!("source=interview:{iv_keep}"))
+            .await
+            .len(),
+        1
+    );
+    // Their response no longer counts in the survey or its scores.
+    assert_eq!(response_count().await, 1);
+    assert_eq!(responses_in_trend("nps").await, 1);
+    assert_eq!(responses_in_trend("csat").await, 1);
+    let ranked = ranked().await;
+    assert!(GONE.iter().all(|t| !ranked.contains(t)), "{ranked}");
+
+    // The response and the interview themselves are gone: sent again under the same ids, each
+    // is stored as new instead of being recognised as a replay of what was erased.
+    let (status, again) =
+        interview("u-erase", "iv-erase", "快递总是送错地址，客服电话打不通").await;
+    assert_eq!(
+        (status, &again["replayed"]),
+        (201, &json!(false)),
+        "{again}"
+    );
+    let (status, again) = respond("u-erase", "erase-response-1", 2, "手机一直收不到验证码").await;
+    assert_eq!(
+        (status, &again["replayed"]),
+        (201, &json!(false)),
+        "{again}"
+    );
+    assert_eq!(again["response_id"], theirs["response_id"]);
+    // The other respondent's are still there: a replay.
+    let (status, again) = respond("u-keep", "keep-response-1", 9, "结账页面有点卡").await;
+    assert_eq!((status, &again["replayed"]), (200, &json!(true)), "{again}");
+    let (status, again) = interview("u-keep", "iv-keep", "界面挺好看的").await;
+    assert_eq!((status, &again["replayed"]), (200, &json!(true)), "{again}");
 }

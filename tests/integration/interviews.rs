@@ -98,11 +98,21 @@ async fn subtitle_uploads_and_retries(app: TestApp) {
     let body = json!({"title": "SRT", "format": "srt", "transcript": srt, "external_id": "call-9"});
     let res = app.post_json("/api/v1/interviews", &body).await;
     assert_eq!(res.status(), 201);
+    let first: Value = res.json().await.unwrap();
+    assert_eq!(
+        (
+            first["feedback_count"].as_u64(),
+            first["replayed"].as_bool()
+        ),
+        (Some(1), Some(false)),
+        "{first}"
+    );
     // The same upload again (a retry): nothing new.
     let res = app.post_json("/api/v1/interviews", &body).await;
     assert_eq!(res.status(), 200);
     let out: Value = res.json().await.unwrap();
     assert_eq!(out["replayed"], true);
+    assert_eq!(out["id"], first["id"], "the same interview");
     assert_eq!(app.all_feedback("channel=interview").await.len(), 2);
     let res = app
         .post_json(

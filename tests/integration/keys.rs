@@ -56,6 +56,10 @@ async fn keys_authenticate_and_carry_scopes(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.json::<Value>().await.unwrap(),
+        json!({"stored": 1, "duplicates": 0})
+    );
     let read_only = app.key_with("read").await;
     let res = app
         .client
@@ -65,6 +69,8 @@ async fn keys_authenticate_and_carry_scopes(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
+    let list: Value = res.json().await.unwrap();
+    assert_eq!(list["items"][0]["text"], "好用", "{list}");
     let res = app
         .client
         .get(app.url("/api/v1/keys"))
@@ -199,8 +205,7 @@ async fn workspaces_are_walls(app: TestApp) {
         .unwrap();
     assert_problem(res, 404, "not_found").await;
     // Still ours, untouched.
-    assert_eq!(
-        app.get(&format!("/api/v1/feedback/{fb_id}")).await.status(),
-        200
-    );
+    let res = app.get(&format!("/api/v1/feedback/{fb_id}")).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json::<Value>().await.unwrap(), ours[0]);
 }

@@ -16,4 +16,5 @@ mod interviews;
 mod keys;
 mod social;
 mod surveys;
+mod tenants;
 mod webhooks;

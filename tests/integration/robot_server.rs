@@ -664,3 +664,183 @@ fn form_decode(s: &str) -> String {
     }
     String::from_utf8_lossy(&out).into_owned()
 }
+
+/// The stand-in refuses what the platforms refuse: a signature made with another secret or
+/// for another timestamp, a stale timestamp, a missing signature, a wrong token. So its
+/// acceptance of the app's messages in the digest tests says the app signs them right.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn robot_server_refuses_bad_signatures() {
+    let robots = RobotServer::start().await;
+    let client = reqwest::Client::new();
+    const OTHER_SECRET: &str =
+        "SEC0000000000000000000000000000000000000000000000000000000000000000";
+    let now = chrono::Utc::now();
+
+    // DingTalk: timestamp (ms) and sign in the query; sign over "timestamp\nsecret".
+    let dingtalk = |ts: Option<String>, sign: Option<String>, url: &str| {
+        let mut url = reqwest::Url::parse(url).unwrap();
+        if let Some(ts) = ts {
+            url.query_pairs_mut().append_pair("timestamp", &ts);
+        }
+        if let Some(sign) = sign {
+            url.query_pairs_mut().append_pair("sign", &sign);
+        }
+        let req = client.post(url).json(
+            &json!({"msgtype": "markdown", "markdown": {"title": "周报", "text": "支付问题"}}),
+        );
+        async move { req.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let ding_sign = |ts: &str, secret: &str| {
+        hmac_sha256_b64(secret.as_bytes(), format!("{ts}\n{secret}").as_bytes())
+    };
+    let url = robots.webhook_url("dingtalk");
+    let ms = now.timestamp_millis().to_string();
+    let stale = (now - chrono::Duration::hours(2))
+        .timestamp_millis()
+        .to_string();
+    let earlier = (now.timestamp_millis() - 1000).to_string();
+    let wrong_token = url.replace(DINGTALK_TOKEN, &"0".repeat(64));
+    let ok = json!({"errcode": 0, "errmsg": "ok"});
+    let sign_not_match = json!({"errcode": 310000, "errmsg": "sign not match"});
+    let invalid_timestamp = json!({"errcode": 310000, "errmsg": "invalid timestamp"});
+    for (ts, sign, url, want) in [
+        (Some(&ms), Some(ding_sign(&ms, DINGTALK_SECRET)), &url, &ok),
+        (
+            Some(&ms),
+            Some(ding_sign(&ms, OTHER_SECRET)),
+            &url,
+            &sign_not_match,
+        ),
+        (
+            Some(&ms),
+            Some(ding_sign(&earlier, DINGTALK_SECRET)),
+            &url,
+            &sign_not_match,
+        ),
+        (
+            Some(&stale),
+            Some(ding_sign(&stale, DINGTALK_SECRET)),
+            &url,
+            &invalid_timestamp,
+        ),
+        (Some(&ms), None, &url, &sign_not_match),
+        (
+            None,
+            Some(ding_sign(&ms, DINGTALK_SECRET)),
+            &url,
+            &sign_not_match,
+        ),
+        (
+            Some(&ms),
+            Some(ding_sign(&ms, DINGTALK_SECRET)),
+            &wrong_token,
+            &json!({"errcode": 300001, "errmsg": "token is not exist"}),
+        ),
+    ] {
+        let got = dingtalk(ts.cloned(), sign.clone(), url).await;
+        assert_eq!(&got, want, "dingtalk timestamp {ts:?} sign {sign:?}");
+    }
+
+    // Feishu: timestamp (s) and sign in the body; sign is the HMAC keyed with
+    // "timestamp\nsecret" over nothing.
+    let feishu = |ts: Option<String>, sign: Option<String>, url: &str| {
+        let mut body = json!({"msg_type": "text", "content": {"text": "支付问题"}});
+        if let Some(ts) = ts {
+            body["timestamp"] = json!(ts);
+        }
+        if let Some(sign) = sign {
+            body["sign"] = json!(sign);
+        }
+        let req = client.post(url).json(&body);
+        async move { req.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let feishu_sign =
+        |ts: &str, secret: &str| hmac_sha256_b64(format!("{ts}\n{secret}").as_bytes(), b"");
+    let url = robots.webhook_url("feishu");
+    let s = now.timestamp().to_string();
+    let stale = (now - chrono::Duration::hours(2)).timestamp().to_string();
+    let earlier = (now.timestamp() - 1).to_string();
+    let wrong_token = url.replace(FEISHU_TOKEN, "00000000-0000-0000-0000-000000000000");
+    let refused = json!({"code": 19021, "msg": "sign match fail or timestamp is not within one hour from current time", "data": {}});
+    for (ts, sign, url, code) in [
+        (Some(&s), Some(feishu_sign(&s, FEISHU_SECRET)), &url, 0),
+        (
+            Some(&s),
+            Some(feishu_sign(&s, "wrongSecretOfFeishu22")),
+            &url,
+            19021,
+        ),
+        (
+            Some(&s),
+            Some(feishu_sign(&earlier, FEISHU_SECRET)),
+            &url,
+            19021,
+        ),
+        (
+            Some(&stale),
+            Some(feishu_sign(&stale, FEISHU_SECRET)),
+            &url,
+            19021,
+        ),
+        (Some(&s), None, &url, 19021),
+        (None, Some(feishu_sign(&s, FEISHU_SECRET)), &url, 19021),
+        (
+            Some(&s),
+            Some(feishu_sign(&s, FEISHU_SECRET)),
+            &wrong_token,
+            19001,
+        ),
+    ] {
+        let got = feishu(ts.cloned(), sign.clone(), url).await;
+        assert_eq!(
+            got["code"], code,
+            "feishu timestamp {ts:?} sign {sign:?}: {got}"
+        );
+        if code == 19021 {
+            assert_eq!(got, refused);
+        }
+    }
+
+    // WeCom has no signature; its key in the URL is the credential.
+    let wecom = robots.webhook_url("wecom");
+    for (url, want) in [
+        (wecom.clone(), ok.clone()),
+        (
+            wecom.replace(WECOM_KEY, "00000000-0000-0000-0000-000000000000"),
+            json!({"errcode": 93000, "errmsg": "invalid webhook url"}),
+        ),
+    ] {
+        let got: Value = client
+            .post(&url)
+            .json(&json!({"msgtype": "markdown", "markdown": {"content": "支付问题"}}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(got, want, "{url}");
+    }
+
+    // Exactly the three good messages were taken; each refusal was recorded with its reason.
+    let kinds: Vec<String> = robots.received().into_iter().map(|m| m.kind).collect();
+    assert_eq!(kinds, ["dingtalk", "feishu", "wecom"]);
+    let rejected = robots.rejected();
+    assert_eq!(rejected.len(), 13, "{rejected:#?}");
+    for (platform, n) in [("dingtalk", 6), ("feishu", 6), ("wecom", 1)] {
+        assert_eq!(
+            rejected
+                .iter()
+                .filter(|r| r.starts_with(&format!("{platform}: ")))
+                .count(),
+            n,
+            "{rejected:#?}"
+        );
+    }
+    for why in ["bad signature", "stale timestamp", "wrong webhook URL"] {
+        assert!(
+            rejected.iter().any(|r| r.contains(why)),
+            "{why}: {rejected:#?}"
+        );
+    }
+}

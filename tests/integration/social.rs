@@ -19,13 +19,13 @@ both_backends!(
 
 /// A feed server on a random port. It serves whatever body is set, with an ETag, and
 /// answers 304 to a matching If-None-Match.
-struct FeedServer {
-    url: String,
-    body: Arc<Mutex<(String, &'static str)>>,
-    hits: Arc<AtomicUsize>,
+pub(crate) struct FeedServer {
+    pub(crate) url: String,
+    pub(crate) body: Arc<Mutex<(String, &'static str)>>,
+    pub(crate) hits: Arc<AtomicUsize>,
 }
 
-async fn feed_server() -> FeedServer {
+pub(crate) async fn feed_server() -> FeedServer {
     let body = Arc::new(Mutex::new((String::new(), "application/rss+xml")));
     let hits = Arc::new(AtomicUsize::new(0));
     let (b, h) = (body.clone(), hits.clone());
@@ -67,7 +67,7 @@ async fn feed_server() -> FeedServer {
     }
 }
 
-fn rss(items: &[(&str, &str)]) -> String {
+pub(crate) fn rss(items: &[(&str, &str)]) -> String {
     let entries: String = items
         .iter()
         .map(|(guid, text)| format!("<item><guid>{guid}</guid><title>微博用户</title><link>https://weibo.com/{guid}</link><description><![CDATA[<p>{text}</p><br/><a href='#'>#微博#</a>]]></description><pubDate>Fri, 20 Nov 2026 08:00:00 GMT</pubDate></item>"))
@@ -199,6 +199,10 @@ async fn manual_polls_reschedule_and_fail_as_bad_gateway(app: TestApp) {
         .post_json(&format!("/api/v1/sources/{id}/poll"), &json!({}))
         .await;
     assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.json::<Value>().await.unwrap(),
+        json!({"fetched": 1, "stored": 1, "not_modified": false})
+    );
     let src: Value = app
         .get(&format!("/api/v1/sources/{id}"))
         .await
@@ -213,6 +217,7 @@ async fn manual_polls_reschedule_and_fail_as_bad_gateway(app: TestApp) {
 
     // Nothing listens on port 9; the path and query (a token) are not echoed.
     let res = app.post_json("/api/v1/sources", &json!({"kind": "feed", "name": "内网", "url": "http://127.0.0.1:9/private/feed.xml?token=s3cr3t"})).await;
+    assert_eq!(res.status(), 201);
     let dead: Value = res.json().await.unwrap();
     let res = app
         .post_json(

@@ -81,11 +81,15 @@ async fn survey_lifecycle(app: TestApp) {
     assert_problem(res, 409, "survey_closed").await;
     let list: Value = app.get("/api/v1/surveys").await.json().await.unwrap();
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    let res = app
+        .post_json(&format!("/api/v1/surveys/{id}/archive"), &json!({}))
+        .await;
+    assert_eq!(res.status(), 200);
+    let archived: Value = res.json().await.unwrap();
     assert_eq!(
-        app.post_json(&format!("/api/v1/surveys/{id}/archive"), &json!({}))
-            .await
-            .status(),
-        200
+        (archived["id"].as_str(), archived["status"].as_str()),
+        (Some(id.as_str()), Some("archived")),
+        "{archived}"
     );
     let list: Value = app.get("/api/v1/surveys").await.json().await.unwrap();
     assert!(list["items"].as_array().unwrap().is_empty());
@@ -137,9 +141,15 @@ async fn responses_are_validated_and_stored(app: TestApp) {
     assert_eq!(res.status(), 201);
     let out: Value = res.json().await.unwrap();
     assert_eq!(out["feedback_count"], 2);
-    // A retried submission with the same response id stores nothing new.
+    assert_eq!(out["replayed"], false);
+    // A retried submission with the same response id stores nothing new, and says so.
     let res = app.client.post(&url).json(&good).send().await.unwrap();
     assert_eq!(res.status(), 200);
+    let again: Value = res.json().await.unwrap();
+    assert_eq!(
+        again,
+        json!({"response_id": out["response_id"], "feedback_count": 2, "replayed": true})
+    );
     let items = app.all_feedback(&format!("source={id}")).await;
     assert_eq!(items.len(), 2);
     assert!(items.iter().all(|i| i["scores"]["nps"] == 3
@@ -158,6 +168,9 @@ async fn responses_are_validated_and_stored(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(res.status(), 201);
+    let scores_only: Value = res.json().await.unwrap();
+    assert_eq!(scores_only["feedback_count"], 0, "{scores_only}");
+    assert_ne!(scores_only["response_id"], out["response_id"]);
     let got: Value = app
         .get(&format!("/api/v1/surveys/{id}"))
         .await
@@ -258,7 +271,11 @@ async fn hosted_form_posts_work_without_javascript(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(res.status(), 201);
-    assert!(res.text().await.unwrap().contains("<html"));
+    let thanks = res.text().await.unwrap();
+    assert!(
+        thanks.contains("<html") && thanks.contains("data-tingjian-thanks"),
+        "the thank-you page: {thanks}"
+    );
     let items = app.all_feedback("channel=survey").await;
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["text"], "加载太慢");
@@ -272,7 +289,12 @@ async fn hosted_form_posts_work_without_javascript(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(res.status(), 422);
-    assert!(res.text().await.unwrap().contains("name=\"q1\""));
+    let again = res.text().await.unwrap();
+    assert!(again.contains("name=\"q1\""), "the form again: {again}");
+    assert!(
+        again.contains("此题为必填，请选择一项"),
+        "with the error marked: {again}"
+    );
     assert_eq!(app.all_feedback("").await.len(), 1);
     let js = app.client.get(app.url("/embed.js")).send().await.unwrap();
     assert_eq!(js.status(), 200);
@@ -280,6 +302,11 @@ async fn hosted_form_posts_work_without_javascript(app: TestApp) {
         .to_str()
         .unwrap()
         .starts_with("application/javascript"));
+    let script = js.text().await.unwrap();
+    assert!(
+        script.contains("data-tingjian-form") && script.contains("/responses"),
+        "the embed script"
+    );
 }
 
 /// The `_response_id` hidden field of a hosted page.
@@ -320,6 +347,7 @@ async fn hosted_form_double_submit_stores_once(app: TestApp) {
     let body = format!("q1=3&q2=%E5%A4%AA%E8%B4%B5&_response_id={rid}&website=");
     let first = post(body.clone()).await.unwrap();
     assert_eq!(first.status(), 201);
+    assert!(first.text().await.unwrap().contains("data-tingjian-thanks"));
     let second = post(body).await.unwrap();
     assert_eq!(second.status(), 200);
     assert!(second
@@ -412,6 +440,12 @@ async fn cors_follows_allowed_origins(app: TestApp) {
         res.headers()["access-control-allow-origin"],
         "https://shop.example"
     );
+    let out: Value = res.json().await.unwrap();
+    assert_eq!(
+        (out["feedback_count"].as_u64(), out["replayed"].as_bool()),
+        (Some(0), Some(false)),
+        "{out}"
+    );
     let res = app
         .client
         .get(app.url(&format!("/s/{id}/definition.json")))
@@ -439,7 +473,7 @@ async fn cors_follows_allowed_origins(app: TestApp) {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 403);
+    assert_problem(res, 403, "origin_not_allowed").await;
     let got: Value = app
         .get(&format!("/api/v1/surveys/{id}"))
         .await

@@ -60,14 +60,22 @@ async fn signed_delivery_is_stored_once(app: TestApp) {
     let res = deliver(&app, &src, &secret, "msg_1", now(), &body).await;
     assert_eq!(res.status(), 200);
     let out: Value = res.json().await.unwrap();
-    assert_eq!(out["stored"], 1);
+    assert_eq!(
+        out,
+        json!({"stored": 1, "duplicates": 0, "replayed": false})
+    );
     // The same delivery again: 2xx, nothing new.
     let res = deliver(&app, &src, &secret, "msg_1", now(), &body).await;
     assert_eq!(res.status(), 200);
     let out: Value = res.json().await.unwrap();
-    assert_eq!(out["replayed"], true);
+    assert_eq!(
+        out,
+        json!({"stored": 0, "duplicates": 1, "replayed": true}),
+        "a redelivery: what the first delivery stored, as duplicates"
+    );
     // A new delivery carrying the same external id: 2xx, counted as a duplicate.
     let res = deliver(&app, &src, &secret, "msg_2", now(), &body).await;
+    assert_eq!(res.status(), 200);
     let out: Value = res.json().await.unwrap();
     assert_eq!(
         (out["stored"].as_u64(), out["duplicates"].as_u64()),
@@ -212,6 +220,10 @@ async fn batches_are_all_or_nothing(app: TestApp) {
     )
     .await;
     assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.json::<Value>().await.unwrap(),
+        json!({"stored": 300, "duplicates": 0, "replayed": false})
+    );
     assert_eq!(app.all_feedback("").await.len(), 300);
     let too_many: Vec<Value> = (0..1001).map(|i| json!({"text": format!("{i}")})).collect();
     let res = deliver(
@@ -247,6 +259,7 @@ async fn mapped_payloads_are_ingested(app: TestApp) {
     ]}});
     let res = deliver(&app, &src, &secret, "tf1", now(), &body.to_string()).await;
     assert_eq!(res.status(), 200);
+    assert_eq!(res.json::<Value>().await.unwrap()["stored"], 2);
     let items = app.all_feedback(&format!("source={src}")).await;
     assert_eq!(items.len(), 2);
     assert!(items.iter().any(|i| i["text"] == "希望支持导出 Excel"
@@ -271,31 +284,18 @@ async fn rotated_secret_stays_valid_for_a_day(app: TestApp) {
     let new = rotated["secret"].as_str().unwrap().to_owned();
     assert_ne!(new, old);
     assert!(rotated["previous_secret_expires_at"].is_string());
-    assert_eq!(
-        deliver(
+    for (secret, id, text) in [(&old, "r1", "旧密钥"), (&new, "r2", "新密钥")] {
+        let res = deliver(
             &app,
             &src,
-            &old,
-            "r1",
+            secret,
+            id,
             now(),
-            &json!({"text": "旧密钥"}).to_string()
+            &json!({"text": text}).to_string(),
         )
-        .await
-        .status(),
-        200
-    );
-    assert_eq!(
-        deliver(
-            &app,
-            &src,
-            &new,
-            "r2",
-            now(),
-            &json!({"text": "新密钥"}).to_string()
-        )
-        .await
-        .status(),
-        200
-    );
+        .await;
+        assert_eq!(res.status(), 200, "{text}");
+        assert_eq!(res.json::<Value>().await.unwrap()["stored"], 1, "{text}");
+    }
     assert_eq!(app.all_feedback("").await.len(), 2);
 }
