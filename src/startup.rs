@@ -148,7 +148,14 @@ impl Application {
         let counters = Arc::new(Counters::new()?);
         let pipeline = Arc::new(Pipeline::new(store.clone(), analyzer));
         let workers = Workers::build(&store, &settings, pipeline.clone(), counters.clone())?;
-        let state = AppState::new(store, settings, pipeline, counters, &workers)?;
+        let state = AppState::new(
+            store,
+            settings,
+            pipeline,
+            counters,
+            workers.poller.clone(),
+            workers.outbox.clone(),
+        )?;
         let server = serve(listener, state.clone())?;
         let settings = &state.settings;
         if settings.run_poller {

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::FieldError;
+use super::field::FieldError;
 
 /// Longest text accepted for one feedback item, in characters.
 pub const MAX_TEXT_CHARS: usize = 10_000;

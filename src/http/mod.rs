@@ -26,9 +26,7 @@ use actix_web::web;
 pub use auth::{Admin, Auth, Ingest, Read};
 pub use body::{from_value, json_body, number_in, parse_json, query_pairs, read_body, Json};
 pub use error::ApiError;
-pub use state::AppState;
-
-pub type State = web::Data<AppState>;
+pub use state::{AppState, State};
 
 /// Mounts every route; the server and the tests call this.
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
-use actix_web::HttpRequest;
+use actix_web::{web, HttpRequest};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use crate::collect::poller::Poller;
@@ -13,9 +13,11 @@ use crate::config::Settings;
 use crate::counters::Counters;
 use crate::domain::Clock;
 use crate::ingest::Pipeline;
-use crate::startup::Workers;
 use crate::store::Store;
 use crate::tell::outbox::Outbox;
+
+/// What handlers take to reach the state.
+pub type State = web::Data<AppState>;
 
 /// Built once per process and shared by all HTTP workers.
 pub struct AppState {
@@ -38,7 +40,8 @@ impl AppState {
         settings: Settings,
         pipeline: Arc<Pipeline>,
         counters: Arc<Counters>,
-        workers: &Workers,
+        poller: Poller,
+        outbox: Outbox,
     ) -> anyhow::Result<Arc<Self>> {
         let per_minute = NonZeroU32::new(settings.survey_rate_per_minute.max(1))
             .ok_or_else(|| anyhow::anyhow!("rate must be positive"))?;
@@ -49,8 +52,8 @@ impl AppState {
             settings,
             counters,
             survey_limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
-            poller: workers.poller.clone(),
-            outbox: workers.outbox.clone(),
+            poller,
+            outbox,
         }))
     }
 

@@ -10,10 +10,11 @@ use sea_orm::{
 use serde_json::Value;
 use std::collections::HashSet;
 
+use super::db::is_unique_violation;
 use super::entity::{
     feedback, feedback_keyword, feedback_pain_point, interview, survey_response, webhook_delivery,
 };
-use super::{is_unique_violation, Store, StoreResult};
+use super::{Store, StoreResult};
 use crate::domain::{new_id, Channel, NewFeedback};
 
 pub use feedback::Model as Feedback;

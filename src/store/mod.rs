@@ -1,6 +1,7 @@
 //! The store: the only module that speaks SQL. SQLite (default, a WAL file) and PostgreSQL
 //! share the same migrations and queries; backend differences stay inside this module.
 
+mod db;
 pub mod entity;
 mod feedback;
 mod insights;
@@ -12,6 +13,7 @@ mod tell;
 mod understand;
 mod workspaces;
 
+pub use db::{Store, StoreError, StoreResult};
 pub use feedback::*;
 pub use keys::*;
 pub use sources::*;
@@ -19,138 +21,3 @@ pub use surveys::*;
 pub use tell::*;
 pub use understand::*;
 pub use workspaces::*;
-
-use std::time::Duration;
-
-use migration::{Migrator, MigratorTrait};
-
-use crate::domain::Clock;
-use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement,
-    TransactionTrait,
-};
-
-/// Key of the PostgreSQL advisory lock that serialises migrations between processes: the
-/// bytes of "tingjian" read as a big-endian integer, so it does not collide by accident with
-/// another application's lock on a shared server.
-const MIGRATION_LOCK_KEY: i64 = 0x7469_6e67_6a69_616e;
-
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("database error")]
-    Db(#[from] DbErr),
-    #[error("{0} not found")]
-    NotFound(&'static str),
-    #[error("conflict: {0}")]
-    Conflict(String),
-}
-
-pub type StoreResult<T> = Result<T, StoreError>;
-
-/// A handle to the database, cheap to clone (a pool inside).
-#[derive(Clone, Debug)]
-pub struct Store {
-    db: DatabaseConnection,
-    clock: Clock,
-}
-
-impl Store {
-    /// Opens the database at `url`, creating the SQLite file if needed. SQLite runs in WAL
-    /// mode with `synchronous=FULL`, so an answered write survives a power cut.
-    pub async fn connect(url: &str) -> StoreResult<Self> {
-        let mut opts = ConnectOptions::new(url.to_owned());
-        opts.sqlx_logging(false)
-            .connect_timeout(Duration::from_secs(10))
-            .acquire_timeout(Duration::from_secs(30));
-        if url.starts_with("sqlite:") {
-            opts.max_connections(8).map_sqlx_sqlite_opts(|o| {
-                o.journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Full)
-                    .busy_timeout(Duration::from_secs(10))
-                    .foreign_keys(true)
-                    .create_if_missing(true)
-            });
-        } else {
-            opts.max_connections(16);
-        }
-        let db = Database::connect(opts).await?;
-        Ok(Self {
-            db,
-            clock: Clock::system(),
-        })
-    }
-
-    /// The same database, with the times it writes taken from `clock`.
-    pub fn with_clock(self, clock: Clock) -> Self {
-        Self { clock, ..self }
-    }
-
-    /// The time rows are written with, to the microsecond (what PostgreSQL keeps).
-    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        self.clock.now()
-    }
-
-    /// Applies every pending migration, at every start. On PostgreSQL, several processes
-    /// (replicas starting together, `tingjian migrate` beside them) take turns: each waits for
-    /// an advisory lock, so only the first applies what is pending and the others find nothing
-    /// left to do. Without it they race on `CREATE TABLE` and all but one fail.
-    pub async fn migrate(&self) -> StoreResult<()> {
-        if self.backend() != DbBackend::Postgres {
-            // SQLite has no advisory locks, and sea-orm runs its migrations outside a
-            // transaction: two processes migrating a fresh file at the same moment could still
-            // race. One machine runs one service there, so that is left as it is.
-            Migrator::up(&self.db, None).await?;
-            return Ok(());
-        }
-        // `self.db` is a pool: two statements on it may run on two different connections, so
-        // a session-level `pg_advisory_lock` / `pg_advisory_unlock` pair could unlock on the
-        // wrong connection and leave the lock held by a pooled connection. A transaction
-        // pins one connection instead, and `pg_advisory_xact_lock` is released when that
-        // transaction ends: on the rollback below, when `lock` is dropped on an error or a
-        // cancelled future, or when the connection dies with the process. The transaction
-        // runs nothing but the lock. `Migrator::up` runs on another connection of the pool
-        // and commits its own transaction before the lock is released, so the next process
-        // to get the lock sees the migrations as applied. Being transaction-scoped, the lock
-        // also works behind PgBouncer in transaction mode (operations.md suggests it), where
-        // a session-level lock could be taken and released on different server connections.
-        let lock = self.db.begin().await?;
-        lock.execute(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT pg_advisory_xact_lock($1)",
-            [MIGRATION_LOCK_KEY.into()],
-        ))
-        .await?;
-        let applied = Migrator::up(&self.db, None).await;
-        lock.rollback().await?;
-        applied?;
-        Ok(())
-    }
-
-    /// Is the database answering?
-    pub async fn ping(&self) -> StoreResult<()> {
-        self.db.ping().await?;
-        Ok(())
-    }
-
-    pub fn backend(&self) -> DbBackend {
-        self.db.get_database_backend()
-    }
-
-    pub fn connection(&self) -> &DatabaseConnection {
-        &self.db
-    }
-
-    pub async fn close(self) -> StoreResult<()> {
-        self.db.close().await?;
-        Ok(())
-    }
-}
-
-/// Is this error a unique-constraint violation? Decided here, at the storage edge.
-fn is_unique_violation(err: &DbErr) -> bool {
-    matches!(
-        err.sql_err(),
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-    )
-}

@@ -11,8 +11,9 @@ use sea_orm::{
 };
 use serde_json::Value;
 
+use super::db::is_unique_violation;
 use super::entity::{digest_delivery, digest_subscription};
-use super::{is_unique_violation, Store, StoreError, StoreResult};
+use super::{Store, StoreError, StoreResult};
 use crate::domain::{new_id, DeliveryStatus};
 
 pub use digest_delivery::Model as DigestDelivery;

@@ -14,6 +14,7 @@ mod feedback;
 mod imports;
 mod interviews;
 mod keys;
+mod layers;
 mod social;
 mod surveys;
 mod tenants;
