@@ -5,7 +5,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Map, Value};
 
-use super::transcript::{Role, Turn};
+use super::turn::{Role, Turn};
 use crate::domain::{
     new_id, stable_id, Channel, FeedbackText, Joint, NewFeedback, Scores, MAX_TEXT_CHARS,
 };

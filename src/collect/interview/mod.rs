@@ -3,7 +3,17 @@
 //! (`transcript.rs`), and the respondents' turns turned into feedback items ([`to_feedback`]).
 
 mod feedback;
+mod plain;
+mod roles;
+mod shared;
+mod speakers;
+mod subtitles;
 mod transcript;
+mod turn;
+
+#[cfg(test)]
+mod tests;
 
 pub use feedback::{interview_id, to_feedback, Start};
-pub use transcript::{parse, Role, TranscriptError, TranscriptFormat, Turn};
+pub use transcript::parse;
+pub use turn::{Role, TranscriptError, TranscriptFormat, Turn};

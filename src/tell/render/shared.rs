@@ -1,0 +1,468 @@
+//! What every format of the digest shares: the limits, the section titles, the wording of
+//! periods, numbers and changes, and user text as plain strings (each format escapes them its
+//! own way).
+
+use chrono::{Datelike, TimeDelta};
+use chrono_tz::Tz;
+
+use crate::domain::text::clip;
+use crate::tell::digest::*;
+
+/// Inbox lists cut subjects around here, and the headline must survive the cut.
+pub(super) const SUBJECT_MAX_CHARS: usize = 60;
+/// Cut shorter than this a name says nothing, so the subject runs long rather than cut it more.
+pub(super) const SUBJECT_MIN_NAME_CHARS: usize = 4;
+/// Lines shown per pain-point section; the console has the rest.
+pub(super) const MAX_LINES: usize = 5;
+pub(super) const MAX_KEYWORDS: usize = 6;
+pub(super) const MAX_CHANNELS: usize = 4;
+/// Mail has room for a few full quotes; robot messages are capped (WeCom at 4096 bytes).
+pub(super) const MAIL_QUOTES: usize = 3;
+pub(super) const MAIL_QUOTE_CHARS: usize = 140;
+pub(super) const ROBOT_QUOTES: usize = 2;
+pub(super) const ROBOT_QUOTE_CHARS: usize = 40;
+
+pub(super) const TITLE_HEADLINE: &str = "核心指标";
+pub(super) const TITLE_PAIN: &str = "主要痛点";
+pub(super) const TITLE_NEW: &str = "新出现的抱怨";
+pub(super) const TITLE_CHANNELS: &str = "各渠道";
+pub(super) const TITLE_CHARTS: &str = "趋势";
+pub(super) const NO_CHARTS: &str = "暂无趋势数据";
+/// Readers must not take noise for a trend, so every format explains the arrows once.
+pub(super) const NOTE_PLAIN: &str =
+    "注：只有带箭头的变化在统计上显著，其余是正常波动，不代表趋势。";
+pub(super) const NOTE_HTML: &str =
+    "只有带箭头的变化在统计上显著；灰色的变化是正常波动，不代表趋势。";
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Cadence {
+    Weekly,
+    Daily,
+}
+
+impl Cadence {
+    /// Weekly period keys are ISO weeks (`2026-W47`); any other key is a day.
+    pub(super) fn of(d: &Digest) -> Self {
+        if d.period.contains("-W") {
+            Cadence::Weekly
+        } else {
+            Cadence::Daily
+        }
+    }
+
+    pub(super) fn report(self) -> &'static str {
+        match self {
+            Cadence::Weekly => "听见周报",
+            Cadence::Daily => "听见日报",
+        }
+    }
+
+    pub(super) fn this_period(self) -> &'static str {
+        match self {
+            Cadence::Weekly => "本周",
+            Cadence::Daily => "当天",
+        }
+    }
+}
+
+/// `听见周报 · 2026年第47周（11月16日—11月22日）`.
+pub(super) fn report_line(d: &Digest) -> String {
+    let span = date_span(d).map(|s| format!("（{s}）")).unwrap_or_default();
+    format!(
+        "{} · {}{span}",
+        Cadence::of(d).report(),
+        one_line(&d.period_label)
+    )
+}
+
+/// The period's days in the workspace's zone, so a week label also says which days it means.
+/// `None` for a single day, where the label already is the date.
+pub(super) fn date_span(d: &Digest) -> Option<String> {
+    // An unknown zone name should not lose the digest; UTC days are still close.
+    let tz: Tz = d.timezone.parse().unwrap_or(Tz::UTC);
+    let first = d.from.with_timezone(&tz).date_naive();
+    // `to` is exclusive: the last day is the one holding the instant just before it.
+    let last =
+        d.to.checked_sub_signed(TimeDelta::try_seconds(1)?)?
+            .with_timezone(&tz)
+            .date_naive();
+    (last > first).then(|| {
+        format!(
+            "{}月{}日—{}月{}日",
+            first.month(),
+            first.day(),
+            last.month(),
+            last.day()
+        )
+    })
+}
+
+pub(super) fn empty_pain(d: &Digest) -> String {
+    format!("{}没有突出的痛点", Cadence::of(d).this_period())
+}
+
+pub(super) fn empty_new(d: &Digest) -> String {
+    format!("{}没有新的痛点", Cadence::of(d).this_period())
+}
+
+pub(super) fn empty_channels(d: &Digest) -> String {
+    format!("{}没有收到反馈", Cadence::of(d).this_period())
+}
+
+pub(super) fn empty_headline(d: &Digest) -> String {
+    format!("{}没有指标数据", Cadence::of(d).this_period())
+}
+
+pub(super) fn more_note(rest: usize) -> String {
+    format!("另有 {rest} 项，请在控制台查看")
+}
+
+pub(super) fn round_int(v: f64) -> i64 {
+    // `as` saturates and maps NaN to 0, and -0.4 rounds to a plain 0 (never "-0").
+    v.round() as i64
+}
+
+/// `12345` → `12,345`.
+pub(super) fn fmt_count(n: u64) -> String {
+    let digits: Vec<char> = n.to_string().chars().collect();
+    // Group from the right: the first group holds what is left over (1 to 3 digits).
+    let head = match digits.len() % 3 {
+        0 => 3,
+        r => r,
+    };
+    let (first, rest) = digits.split_at(head.min(digits.len()));
+    let mut out: String = first.iter().collect();
+    for group in rest.chunks(3) {
+        out.push(',');
+        out.extend(group);
+    }
+    out
+}
+
+pub(super) fn fmt_metric(metric: Metric, v: f64) -> String {
+    match metric {
+        Metric::Nps | Metric::Sentiment => round_int(v).to_string(),
+        Metric::Csat => format!("{}%", round_int(v)),
+        Metric::Ces => format!("{v:.1}"),
+        Metric::Volume => fmt_count(round_int(v).max(0) as u64),
+    }
+}
+
+/// A 0..1 share as a whole percentage; a sliver shows as `<1%` rather than a misleading `0%`.
+pub(super) fn fmt_share(share: f64) -> String {
+    let pct = share * 100.0;
+    if pct > 0.0 && pct < 0.5 {
+        "<1%".to_string()
+    } else {
+        format!("{}%", round_int(pct))
+    }
+}
+
+/// How a change reads: with an arrow only when it passed the significance test.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Change {
+    Marked {
+        text: String,
+        tone: Tone,
+    },
+    Plain(String),
+    /// Nothing to compare against: the pain point is new.
+    New,
+}
+
+/// Colour of a marked change in HTML: whether the move is good news for the team.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Tone {
+    Good,
+    Bad,
+    Neutral,
+}
+
+impl Change {
+    pub(super) fn text(&self) -> String {
+        match self {
+            Change::Marked { text, .. } | Change::Plain(text) => text.clone(),
+            Change::New => "新".to_string(),
+        }
+    }
+}
+
+/// `amount` in display units; `up_is_good` is `None` where a rise is neither good nor bad.
+pub(super) fn change(
+    amount: f64,
+    decimals: usize,
+    unit: &str,
+    significant: bool,
+    up_is_good: Option<bool>,
+) -> Change {
+    let magnitude = format!("{:.*}", decimals, amount.abs());
+    // A change that rounds to nothing is not shown as a move, significant or not.
+    if magnitude.chars().all(|c| c == '0' || c == '.') {
+        return Change::Plain("持平".to_string());
+    }
+    let up = amount > 0.0;
+    if !significant {
+        return Change::Plain(format!("{}{magnitude}{unit}", if up { '+' } else { '-' }));
+    }
+    let tone = match up_is_good {
+        Some(good) if good == up => Tone::Good,
+        Some(_) => Tone::Bad,
+        None => Tone::Neutral,
+    };
+    Change::Marked {
+        text: format!("{}{magnitude}{unit}", if up { '↑' } else { '↓' }),
+        tone,
+    }
+}
+
+/// The headline's change against the previous period; `None` without a previous value.
+pub(super) fn headline_change(h: &Headline) -> Option<Change> {
+    h.previous?;
+    let amount = h.change?;
+    Some(match h.metric {
+        Metric::Nps | Metric::Sentiment => change(amount, 0, "", h.significant, Some(true)),
+        // CSAT is a percentage already, so its change is in points, not percent.
+        Metric::Csat => change(amount, 0, "个百分点", h.significant, Some(true)),
+        // Whether a higher CES is better depends on the survey's scale; stay neutral.
+        Metric::Ces => change(amount, 1, "", h.significant, None),
+        Metric::Volume => change(amount * 100.0, 0, "%", h.significant, None),
+    })
+}
+
+pub(super) fn pain_change(p: &PainPointLine) -> Change {
+    match p.change {
+        Some(rel) if !p.is_new => change(rel * 100.0, 0, "%", p.significant, Some(false)),
+        _ => Change::New,
+    }
+}
+
+pub(super) fn headline_value(h: &Headline) -> String {
+    h.value
+        .map(|v| fmt_metric(h.metric, v))
+        .unwrap_or_else(|| "暂无数据".to_string())
+}
+
+/// `较上期 ↑4`; without a change, what the previous period had (volume's relative change is
+/// undefined after a period of zero).
+pub(super) fn headline_change_label(h: &Headline) -> String {
+    match (headline_change(h), h.previous) {
+        (Some(c), _) => format!("较上期 {}", c.text()),
+        (None, Some(p)) => format!("上期 {}", fmt_metric(h.metric, p)),
+        (None, None) => "上期无数据".to_string(),
+    }
+}
+
+/// `NPS 32 · CSAT 86% · …` for the mail preview line.
+pub(super) fn headline_summary(d: &Digest) -> String {
+    if d.headline.is_empty() {
+        return report_line(d);
+    }
+    d.headline
+        .iter()
+        .map(|h| format!("{} {}", h.metric.display(), headline_value(h)))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// Puts user text on one line, so it can neither break a line layout nor start a markdown
+/// block: each run of whitespace becomes one space, except that a line break between two
+/// CJK characters simply joins them.
+pub(super) fn one_line(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    // A pending run of whitespace, and whether it broke a line.
+    let mut gap: Option<bool> = None;
+    for c in s.trim().chars() {
+        if c.is_whitespace() {
+            gap = Some(gap.unwrap_or(false) || matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}'));
+            continue;
+        }
+        if let Some(broke_line) = gap.take() {
+            // Chinese puts no spaces between words, so there a space would read as a gap.
+            let joins =
+                broke_line && !c.is_ascii() && out.chars().last().is_some_and(|p| !p.is_ascii());
+            if !joins {
+                out.push(' ');
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The first pain-point lines, and how many were left out.
+pub(super) fn top(lines: &[PainPointLine]) -> (&[PainPointLine], usize) {
+    let n = lines.len().min(MAX_LINES);
+    (&lines[..n], lines.len() - n)
+}
+
+/// One pain-point section: its lines, and the top pain points shown in full above it, so a
+/// new complaint that already ranks among them is not told twice.
+pub(super) struct PainSection<'a> {
+    pub(super) title: &'static str,
+    pub(super) lines: &'a [PainPointLine],
+    pub(super) empty: String,
+    pub(super) above: &'a [PainPointLine],
+}
+
+pub(super) fn pain_sections(d: &Digest) -> [PainSection<'_>; 2] {
+    [
+        PainSection {
+            title: TITLE_PAIN,
+            lines: &d.pain_points,
+            empty: empty_pain(d),
+            above: &[],
+        },
+        PainSection {
+            title: TITLE_NEW,
+            lines: &d.new_complaints,
+            empty: empty_new(d),
+            above: top(&d.pain_points).0,
+        },
+    ]
+}
+
+/// `详见主要痛点第 3 条` when the line is already shown in full above.
+/// A section's shown items, numbered, each with its "see above" note, and the note on how
+/// many more were left out.
+pub(super) fn pain_items(
+    s: &PainSection,
+    item: impl Fn(usize, &PainPointLine, Option<String>) -> String,
+) -> (Vec<String>, Option<String>) {
+    let (shown, rest) = top(s.lines);
+    let items = shown
+        .iter()
+        .enumerate()
+        .map(|(i, p)| item(i + 1, p, see_above(s, p)))
+        .collect();
+    (items, (rest > 0).then(|| more_note(rest)))
+}
+
+/// A pain section as lines (text and markdown): heading, then the items or the empty note,
+/// joined by `sep` (the empty note always follows its heading on the next line).
+pub(super) fn lined_pain_section(
+    s: &PainSection,
+    heading: String,
+    item: impl Fn(usize, &PainPointLine, Option<String>) -> String,
+    sep: &str,
+) -> String {
+    if s.lines.is_empty() {
+        return format!("{heading}\n{}", s.empty);
+    }
+    let (items, more) = pain_items(s, item);
+    let mut out = vec![heading];
+    out.extend(items);
+    out.extend(more);
+    out.join(sep)
+}
+
+pub(super) fn see_above(s: &PainSection, p: &PainPointLine) -> Option<String> {
+    let rank = s.above.iter().position(|q| q.id == p.id)? + 1;
+    Some(format!("详见{TITLE_PAIN}第 {rank} 条"))
+}
+
+pub(super) fn pain_name(p: &PainPointLine) -> String {
+    one_line(&p.name)
+}
+
+/// Emerging clusters have no category yet; readers should know the name is only keywords.
+pub(super) fn pain_tag(p: &PainPointLine) -> Option<&'static str> {
+    p.emerging.then_some("新兴话题")
+}
+
+/// `86 条 · 占负面 31%`.
+pub(super) fn pain_facts(p: &PainPointLine) -> String {
+    format!("{} 条 · 占负面 {}", fmt_count(p.count), fmt_share(p.share))
+}
+
+pub(super) fn joined(items: &[String], max: usize) -> Option<String> {
+    let kept: Vec<String> = items
+        .iter()
+        .map(|s| one_line(s))
+        .filter(|s| !s.is_empty())
+        .take(max)
+        .collect();
+    (!kept.is_empty()).then(|| kept.join("、"))
+}
+
+pub(super) fn pain_keywords(p: &PainPointLine) -> Option<String> {
+    joined(&p.keywords, MAX_KEYWORDS).map(|k| format!("关键词：{k}"))
+}
+
+pub(super) fn pain_aspects(p: &PainPointLine) -> Option<String> {
+    joined(&p.aspects, MAX_KEYWORDS).map(|a| format!("具体问题：{a}"))
+}
+
+pub(super) fn pain_channels(p: &PainPointLine) -> Option<String> {
+    let parts: Vec<String> = p
+        .channels
+        .iter()
+        .take(MAX_CHANNELS)
+        .map(|(name, n)| format!("{} {}", one_line(name), fmt_count(*n)))
+        .collect();
+    (!parts.is_empty()).then(|| format!("来源：{}", parts.join("、")))
+}
+
+pub(super) fn quote_text(q: &Quote, max_chars: usize) -> String {
+    format!("“{}”", clip(&one_line(&q.text), max_chars))
+}
+
+/// Channel names are short in practice; clipping keeps an odd long one from widening a
+/// phone layout, where the source is kept on one line.
+pub(super) fn quote_source(q: &Quote) -> String {
+    format!("—— {}", clip(&one_line(&q.channel), 16))
+}
+
+/// `520 条（上期 480）`, `情感指数 -8`, `NPS 21`: a channel's numbers, without its name.
+pub(super) fn channel_stats(c: &ChannelLine) -> Vec<String> {
+    let mut parts = vec![format!(
+        "{} 条（上期 {}）",
+        fmt_count(c.count),
+        fmt_count(c.previous_count)
+    )];
+    if let Some(s) = c.sentiment {
+        parts.push(format!("情感指数 {}", round_int(s)));
+    }
+    if let Some(n) = c.nps {
+        parts.push(format!("NPS {}", round_int(n)));
+    }
+    parts
+}
+
+/// `NPS 近10周：28 → 32`: the first and last periods that had data.
+pub(super) fn chart_summary(c: &TrendChart) -> String {
+    let unit = match c.points.first() {
+        Some((key, _)) if !key.contains("-W") => "天",
+        _ => "周",
+    };
+    let values: Vec<f64> = c.points.iter().filter_map(|(_, v)| *v).collect();
+    let span = match (values.first(), values.last()) {
+        (Some(a), Some(b)) if values.len() > 1 => {
+            format!(
+                "{} → {}",
+                fmt_metric(c.metric, *a),
+                fmt_metric(c.metric, *b)
+            )
+        }
+        (Some(a), _) => fmt_metric(c.metric, *a),
+        _ => "暂无数据".to_string(),
+    };
+    format!("{} 近{}{unit}：{span}", c.metric.display(), c.points.len())
+}
+
+pub(super) fn console_label(d: &Digest) -> String {
+    format!("在控制台查看{}全部反馈", Cadence::of(d).this_period())
+}
+
+pub(super) fn subscription_note(d: &Digest) -> String {
+    format!(
+        "你收到这封邮件，是因为订阅了「{}」的{}。",
+        one_line(&d.workspace_name),
+        Cadence::of(d).report()
+    )
+}
+
+/// Only web links become links: a `javascript:` or `data:` URL must never be clickable.
+pub(super) fn is_web_url(url: &str) -> bool {
+    let lower = url.trim_start().to_ascii_lowercase();
+    lower.starts_with("https://") || lower.starts_with("http://")
+}

@@ -1,0 +1,549 @@
+//! The digest's renderers, read as a person and a hostile sender would.
+
+use super::html::*;
+use super::markdown::*;
+use super::shared::*;
+use super::subject::*;
+use super::text::*;
+use crate::domain::text::clip;
+use crate::tell::digest::*;
+use chrono::{DateTime, TimeZone, Utc};
+
+fn at(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, h, 0, 0)
+        .single()
+        .expect("valid time")
+}
+
+fn headline(metric: Metric, value: f64, previous: f64, significant: bool, n: u64) -> Headline {
+    let change = match metric {
+        Metric::Volume => (value - previous) / previous,
+        _ => value - previous,
+    };
+    Headline {
+        metric,
+        value: Some(value),
+        previous: Some(previous),
+        change: Some(change),
+        significant,
+        n,
+    }
+}
+
+fn quote(id: &str, text: &str, channel: &str) -> Quote {
+    Quote {
+        feedback_id: id.into(),
+        text: text.into(),
+        channel: channel.into(),
+        occurred_at: at(2026, 11, 18, 3),
+    }
+}
+
+fn pain(
+    id: &str,
+    name: &str,
+    count: u64,
+    previous: u64,
+    keywords: &[&str],
+    quotes: &[(&str, &str)],
+) -> PainPointLine {
+    let change = (previous > 0).then(|| (count as f64 - previous as f64) / previous as f64);
+    PainPointLine {
+        id: id.into(),
+        name: name.into(),
+        count,
+        share: count as f64 / 280.0,
+        previous_count: previous,
+        change,
+        significant: false,
+        first_seen: Some(at(2026, 3, 2, 8)),
+        is_new: previous == 0,
+        emerging: false,
+        keywords: keywords.iter().map(|k| k.to_string()).collect(),
+        aspects: keywords.iter().take(2).map(|k| format!("{k}→差")).collect(),
+        quotes: quotes
+            .iter()
+            .enumerate()
+            .map(|(i, (t, c))| quote(&format!("{id}-{i}"), t, c))
+            .collect(),
+        channels: vec![
+            ("应用商店".into(), count / 2),
+            ("小程序客服".into(), count - count / 2),
+        ],
+        url: format!(
+            "https://tingjian.example.com/w/qingning/feedback?category={id}&period=2026-W47"
+        ),
+    }
+}
+
+fn trend(cid: &str, title: &str, metric: Metric, values: &[f64]) -> TrendChart {
+    let points = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (format!("2026-W{}", 38 + i), Some(*v)))
+        .collect();
+    TrendChart {
+        cid: cid.into(),
+        title: title.into(),
+        metric,
+        points,
+    }
+}
+
+fn pain_points() -> Vec<PainPointLine> {
+    let mut crash = pain(
+        "crash",
+        "闪退",
+        22,
+        9,
+        &["闪退", "打开", "更新"],
+        &[
+            ("更新到 5.2 以后一打开订单页就闪退", "应用商店"),
+            ("华为手机上\n点开直播就闪退，重装也没用", "小程序客服"),
+        ],
+    );
+    crash.significant = true;
+    vec![
+        pain(
+            "logistics",
+            "物流太慢",
+            86,
+            70,
+            &["物流", "发货", "快递", "等待"],
+            &[
+                ("等了三天都没发货，客服只会说请耐心等待", "应用商店"),
+                ("第二次遇到了，\n真的很影响心情", "小程序客服"),
+                ("下单一周了物流信息还停在揽收", "问卷"),
+                ("第四条不该出现", "问卷"),
+            ],
+        ),
+        pain(
+            "support",
+            "客服响应慢",
+            54,
+            60,
+            &["客服", "回复", "人工"],
+            &[
+                ("转人工排队四十分钟", "小程序客服"),
+                ("机器人一直答非所问", "应用商店"),
+            ],
+        ),
+        pain(
+            "payment",
+            "支付失败",
+            48,
+            0,
+            &["支付", "失败", "扣款"],
+            &[
+                ("微信支付一直提示失败，可是钱已经扣了", "应用商店"),
+                ("付款转圈圈然后报错 E102", "问卷"),
+            ],
+        ),
+        pain(
+            "coupon",
+            "优惠券无法使用",
+            31,
+            29,
+            &["优惠券", "满减", "不可用"],
+            &[("满 99 减 20 的券结算时说不可用", "小程序客服")],
+        ),
+        crash,
+        pain(
+            "login",
+            "登录异常",
+            10,
+            11,
+            &["登录", "验证码"],
+            &[("收不到验证码", "问卷")],
+        ),
+    ]
+}
+
+/// A week of a Chinese lifestyle app: NPS and volume up significantly, the rest drifting.
+fn sample() -> Digest {
+    let pain_points = pain_points();
+    let mut emerging = pain(
+        "cluster-7",
+        "扣款·重复·退款",
+        12,
+        0,
+        &["扣款", "重复", "退款"],
+        &[
+            ("同一笔订单被扣了两次款，退款要等七天", "小程序客服"),
+            ("重复扣款，客服说要走退款流程", "应用商店"),
+        ],
+    );
+    emerging.emerging = true;
+    Digest {
+        workspace_id: "ws_qingning".into(),
+        workspace_name: "青柠生活 App".into(),
+        period: "2026-W47".into(),
+        period_label: "2026年第47周".into(),
+        from: at(2026, 11, 15, 16),
+        to: at(2026, 11, 22, 16),
+        timezone: "Asia/Shanghai".into(),
+        headline: vec![
+            headline(Metric::Nps, 32.0, 28.0, true, 312),
+            headline(Metric::Csat, 86.4, 85.1, false, 298),
+            headline(Metric::Sentiment, 12.3, 15.1, false, 1180),
+            headline(Metric::Volume, 1234.0, 1100.0, true, 1234),
+        ],
+        new_complaints: vec![pain_points[2].clone(), emerging],
+        pain_points,
+        channels: vec![
+            ChannelLine {
+                channel: "应用商店".into(),
+                count: 520,
+                previous_count: 480,
+                sentiment: Some(-8.4),
+                nps: Some(21.0),
+            },
+            ChannelLine {
+                channel: "小程序客服".into(),
+                count: 410,
+                previous_count: 390,
+                sentiment: Some(5.0),
+                nps: None,
+            },
+            ChannelLine {
+                channel: "问卷".into(),
+                count: 304,
+                previous_count: 230,
+                sentiment: Some(22.0),
+                nps: Some(35.0),
+            },
+        ],
+        charts: vec![
+            trend(
+                "nps-trend@tingjian",
+                "NPS 趋势",
+                Metric::Nps,
+                &[28.0, 27.0, 30.0, 29.0, 31.0, 26.0, 30.0, 29.0, 28.0, 32.0],
+            ),
+            trend(
+                "sentiment-trend@tingjian",
+                "情感指数趋势",
+                Metric::Sentiment,
+                &[18.0, 17.5, 16.0, 15.1, 12.3],
+            ),
+            trend(
+                "volume-trend@tingjian",
+                "反馈量趋势",
+                Metric::Volume,
+                &[980.0, 1020.0, 1100.0, 1234.0],
+            ),
+        ],
+        console_url: "https://tingjian.example.com/w/qingning/feedback?period=2026-W47".into(),
+    }
+}
+
+fn hostile() -> Digest {
+    let mut d = sample();
+    d.pain_points[0].name = "<b>x</b>".into();
+    d.pain_points[0].quotes[0].text = "<script>alert(1)</script>".into();
+    d.pain_points[1].quotes[0].text = "[点我](http://evil)\n# 标题".into();
+    d.pain_points[1].keywords = vec!["*粗体*".into(), "`代码`".into()];
+    d.new_complaints[1].name = "_斜体_ #话题".into();
+    d.workspace_name = "A&B \"店\"".into();
+    d
+}
+
+fn insignificant(mut d: Digest) -> Digest {
+    d.headline.iter_mut().for_each(|h| h.significant = false);
+    d.pain_points.iter_mut().for_each(|p| p.significant = false);
+    d
+}
+
+#[test]
+fn subject_with_a_significant_change_has_an_arrow() {
+    assert_eq!(
+        subject(&sample()),
+        "【听见周报】2026年第47周：NPS 32（↑4），新痛点：支付失败"
+    );
+}
+
+#[test]
+fn subject_with_a_plain_change_is_signed() {
+    assert_eq!(
+        subject(&insignificant(sample())),
+        "【听见周报】2026年第47周：NPS 32（+4），新痛点：支付失败"
+    );
+}
+
+#[test]
+fn subject_without_nps_uses_the_sentiment_index() {
+    let mut d = sample();
+    d.headline[0].value = None;
+    assert_eq!(
+        subject(&d),
+        "【听见周报】2026年第47周：情感指数 12（-3），新痛点：支付失败"
+    );
+}
+
+#[test]
+fn subject_without_previous_omits_the_change() {
+    let mut d = sample();
+    d.headline[0].previous = None;
+    d.headline[0].change = None;
+    assert_eq!(
+        subject(&d),
+        "【听见周报】2026年第47周：NPS 32，新痛点：支付失败"
+    );
+}
+
+#[test]
+fn subject_falls_back_to_the_top_pain_point_then_to_nothing() {
+    let mut d = sample();
+    d.new_complaints.clear();
+    assert_eq!(
+        subject(&d),
+        "【听见周报】2026年第47周：NPS 32（↑4），最大痛点：物流太慢"
+    );
+    d.pain_points.clear();
+    d.headline.clear();
+    assert_eq!(subject(&d), "【听见周报】2026年第47周");
+}
+
+#[test]
+fn daily_subject_names_the_day() {
+    let mut d = sample();
+    d.period = "2026-11-16".into();
+    d.period_label = "2026年11月16日".into();
+    assert_eq!(
+        subject(&d),
+        "【听见日报】2026年11月16日：NPS 32（↑4），新痛点：支付失败"
+    );
+}
+
+#[test]
+fn long_names_are_cut_to_keep_the_subject_short() {
+    let mut d = sample();
+    d.new_complaints[0].name =
+        "支付页面在弱网环境下反复提示失败但银行卡已经被扣款且长时间没有退款到账的问题".into();
+    let s = subject(&d);
+    assert!(s.chars().count() <= SUBJECT_MAX_CHARS, "{s}");
+    assert!(s.ends_with('…'), "{s}");
+    assert!(
+        s.starts_with("【听见周报】2026年第47周：NPS 32（↑4），新痛点：支付页面"),
+        "{s}"
+    );
+}
+
+#[test]
+fn html_escapes_user_text() {
+    let h = html(
+        &hostile(),
+        Some("https://tingjian.example.com/unsubscribe?t=a&b"),
+    );
+    assert!(!h.contains("<script"), "raw script tag");
+    assert!(h.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(!h.contains("<b>x"));
+    assert!(h.contains("&lt;b&gt;x&lt;/b&gt;"));
+    assert!(h.contains("A&amp;B"));
+    assert!(h.contains("unsubscribe?t=a&amp;b"));
+}
+
+#[test]
+fn html_never_links_a_script_url() {
+    let mut d = sample();
+    d.pain_points[0].url = "javascript:alert(1)".into();
+    assert!(!html(&d, None).contains("javascript:"));
+    assert!(!markdown(&d).contains("javascript:"));
+}
+
+#[test]
+fn markdown_cannot_be_injected_by_a_quote() {
+    let m = markdown(&hostile());
+    assert!(!m.contains("[点我](http://evil)"));
+    assert!(m.contains("\\[点我\\]\\(http://evil\\)"));
+    assert!(m.contains("\\*粗体\\*"));
+    assert!(m.contains("\\`代码\\`"));
+    assert!(m.contains("\\_斜体\\_ \\#话题"), "{m}");
+    // The quote's newline must not start a heading of its own.
+    assert!(m.lines().all(|l| !l.trim_start().starts_with("# ")), "{m}");
+}
+
+#[test]
+fn markdown_keeps_links_and_fits_a_wecom_message() {
+    let m = markdown(&sample());
+    assert!(m.contains("[物流太慢](https://tingjian.example.com/w/qingning/feedback?category=logistics&period=2026-W47)"));
+    assert!(m.contains("NPS 近10周：28 → 32"));
+    assert!(!m.contains("cid:") && !m.contains("!["));
+    assert!(m.len() <= 4096, "{} bytes", m.len());
+}
+
+#[test]
+fn no_arrow_when_not_significant() {
+    let d = insignificant(sample());
+    for out in [html(&d, None), text(&d, None), markdown(&d), subject(&d)] {
+        assert!(!out.contains('↑') && !out.contains('↓'), "{out}");
+    }
+    assert!(text(&d, None).contains("NPS：32（较上期 +4）"));
+    assert!(html(&d, None).contains(&format!("<span style=\"color:{GREY};\">+4</span>")));
+}
+
+#[test]
+fn significant_changes_carry_arrows_and_plain_ones_do_not() {
+    let t = text(&sample(), None);
+    assert!(t.contains("NPS：32（较上期 ↑4）"), "{t}");
+    assert!(t.contains("CSAT：86%（较上期 +1个百分点）"), "{t}");
+    assert!(t.contains("情感指数：12（较上期 -3）"), "{t}");
+    assert!(t.contains("反馈量：1,234（较上期 ↑12%）"), "{t}");
+    assert!(t.contains("5. 闪退：22 条 · 占负面 8% · ↑144%"), "{t}");
+    assert!(t.contains("3. 支付失败：48 条 · 占负面 17% · 新"), "{t}");
+    assert_eq!(t.matches(NOTE_PLAIN).count(), 1);
+}
+
+#[test]
+fn empty_sections_say_so() {
+    let mut d = sample();
+    d.pain_points.clear();
+    d.new_complaints.clear();
+    d.channels.clear();
+    d.charts.clear();
+    for out in [html(&d, None), text(&d, None), markdown(&d)] {
+        assert!(out.contains("本周没有突出的痛点"), "{out}");
+        assert!(out.contains("本周没有新的痛点"), "{out}");
+        assert!(out.contains("本周没有收到反馈"), "{out}");
+        assert!(out.contains(NO_CHARTS), "{out}");
+    }
+}
+
+#[test]
+fn html_shows_every_chart_by_content_id() {
+    let d = sample();
+    let h = html(&d, None);
+    for c in &d.charts {
+        let tag = format!(
+            "<img src=\"cid:{}\" alt=\"{}\" width=\"100%\" style=\"max-width:560px\">",
+            c.cid, c.title
+        );
+        assert!(h.contains(&tag), "{}", c.cid);
+    }
+}
+
+#[test]
+fn html_follows_the_mail_client_rules() {
+    let h = html(&sample(), None);
+    assert!(h.contains("<meta charset=\"utf-8\">"));
+    assert!(h.contains("name=\"viewport\""));
+    assert!(h.contains("style=\"max-width:600px;"));
+    for banned in [
+        "<script", "<style", "<link", "flex", "grid", "@import", "class=",
+    ] {
+        assert!(!h.contains(banned), "{banned}");
+    }
+    assert!(h.contains("display:none"), "preheader");
+    assert!(!h.contains("退订"));
+    assert!(html(&sample(), Some("https://x.example/u")).contains("href=\"https://x.example/u\""));
+}
+
+#[test]
+fn text_lines_have_no_html_and_quotes_stay_on_one_line() {
+    let t = text(
+        &sample(),
+        Some("https://tingjian.example.com/unsubscribe?t=1"),
+    );
+    for line in t.lines() {
+        assert!(!line.contains('<') && !line.contains('>'), "{line}");
+        assert!(
+            !line.contains("&lt;") && !line.contains("&amp;") && !line.contains("&nbsp;"),
+            "{line}"
+        );
+    }
+    assert!(
+        t.contains("“第二次遇到了，真的很影响心情” —— 小程序客服"),
+        "{t}"
+    );
+    assert!(!t.contains("第四条不该出现"));
+    assert!(t.contains("退订：https://tingjian.example.com/unsubscribe?t=1"));
+    assert!(t.contains("NPS 近10周：28 → 32"));
+}
+
+#[test]
+fn sections_come_in_order_with_the_period() {
+    let t = text(&sample(), None);
+    assert!(
+        t.starts_with("青柠生活 App\n听见周报 · 2026年第47周（11月16日—11月22日）"),
+        "{t}"
+    );
+    let at = |s: &str| t.find(s).unwrap_or(usize::MAX);
+    let mut order: Vec<String> = [
+        TITLE_HEADLINE,
+        TITLE_PAIN,
+        TITLE_NEW,
+        TITLE_CHANNELS,
+        TITLE_CHARTS,
+    ]
+    .map(text_heading)
+    .to_vec();
+    order.push("在控制台查看本周全部反馈".into());
+    assert!(order.windows(2).all(|w| at(&w[0]) < at(&w[1])), "{t}");
+    assert!(t.contains("另有 1 项，请在控制台查看"));
+}
+
+#[test]
+fn a_new_complaint_already_ranked_is_not_told_twice() {
+    let d = sample();
+    let t = text(&d, None);
+    assert!(
+        t.contains("1. 支付失败：48 条 · 占负面 17% · 新（详见主要痛点第 3 条）"),
+        "{t}"
+    );
+    assert_eq!(t.matches("微信支付一直提示失败").count(), 1);
+    assert!(markdown(&d).contains("新（详见主要痛点第 3 条）"));
+    assert!(html(&d, None).contains("详见主要痛点第 3 条"));
+    assert!(t.contains("2. 扣款·重复·退款（新兴话题）：12 条"), "{t}");
+    assert!(t.contains("同一笔订单被扣了两次款"), "{t}");
+}
+
+#[test]
+fn line_breaks_join_chinese_and_space_latin() {
+    assert_eq!(
+        one_line("  青柠\n生活 \r\n App\tv2\n\n好 评 "),
+        "青柠生活 App v2 好 评"
+    );
+    assert_eq!(one_line("很好\n\n推荐"), "很好推荐");
+    assert_eq!(one_line("hello\nworld"), "hello world");
+    assert_eq!(clip("支付失败退款", 4), "支付失…");
+}
+
+#[test]
+fn a_change_that_cannot_be_computed_shows_the_previous_value() {
+    let mut d = sample();
+    d.headline[3].previous = Some(0.0);
+    d.headline[3].change = None;
+    d.headline[0].previous = None;
+    d.headline[0].change = None;
+    let t = text(&d, None);
+    assert!(t.contains("反馈量：1,234（上期 0）"), "{t}");
+    assert!(t.contains("NPS：32（上期无数据）"), "{t}");
+}
+
+#[test]
+fn numbers_read_as_people_expect() {
+    assert_eq!(fmt_count(0), "0");
+    assert_eq!(fmt_count(999), "999");
+    assert_eq!(fmt_count(1234567), "1,234,567");
+    assert_eq!(fmt_share(0.003), "<1%");
+    assert_eq!(fmt_share(0.0), "0%");
+    assert_eq!(fmt_metric(Metric::Sentiment, -0.4), "0");
+    assert_eq!(
+        change(0.3, 0, "", true, Some(true)),
+        Change::Plain("持平".into())
+    );
+}
+
+#[test]
+fn writes_a_sample_for_eyes() {
+    let dir = std::env::var("RENDER_SAMPLE_DIR").unwrap_or_default();
+    if dir.is_empty() {
+        return;
+    }
+    let d = sample();
+    let unsub = Some("https://tingjian.example.com/unsubscribe?t=abc");
+    std::fs::write(format!("{dir}/sample.html"), html(&d, unsub)).expect("write html");
+    std::fs::write(format!("{dir}/sample.txt"), text(&d, unsub)).expect("write text");
+    std::fs::write(format!("{dir}/sample.md"), markdown(&d)).expect("write md");
+    std::fs::write(format!("{dir}/hostile.html"), html(&hostile(), unsub)).expect("write hostile");
+}

@@ -1,0 +1,107 @@
+//! The digest as plain text, the alternative part of the mail.
+
+use super::shared::*;
+use crate::tell::digest::*;
+
+/// The mail's plain-text part: the same content as [`html`], one fact per line, no markup.
+/// `unsubscribe_url` shown in the footer when given.
+pub fn text(d: &Digest, unsubscribe_url: Option<&str>) -> String {
+    let blocks = [
+        format!("{}\n{}", one_line(&d.workspace_name), report_line(d)),
+        text_headline(d),
+        pain_sections(d)
+            .iter()
+            .map(text_pain_section)
+            .collect::<Vec<_>>()
+            .join("\n\n"),
+        text_channels(d),
+        text_charts(d),
+        text_footer(d, unsubscribe_url),
+    ];
+    blocks.join("\n\n") + "\n"
+}
+
+pub(super) fn text_heading(title: &str) -> String {
+    format!("【{title}】")
+}
+
+pub(super) fn text_headline(d: &Digest) -> String {
+    let mut lines = vec![text_heading(TITLE_HEADLINE)];
+    if d.headline.is_empty() {
+        lines.push(empty_headline(d));
+        return lines.join("\n");
+    }
+    lines.extend(d.headline.iter().map(|h| {
+        format!(
+            "{}：{}（{}）",
+            h.metric.display(),
+            headline_value(h),
+            headline_change_label(h)
+        )
+    }));
+    lines.push(NOTE_PLAIN.to_string());
+    lines.join("\n")
+}
+
+pub(super) fn text_pain_section(s: &PainSection) -> String {
+    lined_pain_section(s, text_heading(s.title), text_pain_item, "\n")
+}
+
+pub(super) fn text_pain_item(rank: usize, p: &PainPointLine, see_above: Option<String>) -> String {
+    let tag = pain_tag(p).map(|t| format!("（{t}）")).unwrap_or_default();
+    let first = format!(
+        "{rank}. {}{tag}：{} · {}",
+        pain_name(p),
+        pain_facts(p),
+        pain_change(p).text()
+    );
+    if let Some(note) = see_above {
+        return format!("{first}（{note}）");
+    }
+    let mut lines = vec![first];
+    let details = [pain_keywords(p), pain_aspects(p), pain_channels(p)];
+    lines.extend(details.into_iter().flatten());
+    lines.extend(
+        p.quotes
+            .iter()
+            .take(MAIL_QUOTES)
+            .map(|q| format!("{} {}", quote_text(q, MAIL_QUOTE_CHARS), quote_source(q))),
+    );
+    lines.push(format!("查看：{}", one_line(&p.url)));
+    // Indent the details under the numbered line.
+    lines.join("\n   ")
+}
+
+pub(super) fn text_channels(d: &Digest) -> String {
+    let mut lines = vec![text_heading(TITLE_CHANNELS)];
+    if d.channels.is_empty() {
+        lines.push(empty_channels(d));
+    }
+    lines.extend(
+        d.channels
+            .iter()
+            .map(|c| format!("{}：{}", one_line(&c.channel), channel_stats(c).join(" · "))),
+    );
+    lines.join("\n")
+}
+
+pub(super) fn text_charts(d: &Digest) -> String {
+    let mut lines = vec![text_heading(TITLE_CHARTS)];
+    if d.charts.is_empty() {
+        lines.push(NO_CHARTS.to_string());
+    }
+    lines.extend(d.charts.iter().map(chart_summary));
+    lines.join("\n")
+}
+
+pub(super) fn text_footer(d: &Digest, unsubscribe_url: Option<&str>) -> String {
+    let mut lines = vec![
+        "——".to_string(),
+        format!("{}：{}", console_label(d), one_line(&d.console_url)),
+        subscription_note(d),
+    ];
+    if let Some(u) = unsubscribe_url {
+        lines.push(format!("退订：{}", one_line(u)));
+    }
+    lines.join("\n")
+}
