@@ -126,11 +126,117 @@ fn count(row: &QueryResult, i: usize) -> StoreResult<u64> {
 }
 
 impl Store {
+    /// The `limit` most frequent keywords of `[from, to)`.
+    pub async fn keyword_counts(
+        &self,
+        workspace_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: u64,
+    ) -> StoreResult<Vec<(String, u64)>> {
+        let mut q = Sql::new(self.backend());
+        let (ws, f, t) = (q.bind(workspace_id.to_owned()), q.bind(from), q.bind(to));
+        let sql = format!(
+            "SELECT keyword, COUNT(*) FROM feedback_keyword \
+             WHERE workspace_id = {ws} AND occurred_at >= {f} AND occurred_at < {t} \
+             GROUP BY keyword ORDER BY 2 DESC, 1 LIMIT {limit}"
+        );
+        let rows = self.db.query_all(q.statement(sql)).await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get_by_index::<String>(0)?, count(r, 1)?)))
+            .collect()
+    }
+
+    /// Items carrying each of `keywords` in `[from, to)` (keywords without any left out).
+    pub async fn keyword_counts_of(
+        &self,
+        workspace_id: &str,
+        keywords: &[String],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<(String, u64)>> {
+        if keywords.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q = Sql::new(self.backend());
+        let (ws, f, t) = (q.bind(workspace_id.to_owned()), q.bind(from), q.bind(to));
+        let list: Vec<String> = keywords.iter().map(|k| q.bind(k.clone())).collect();
+        let sql = format!(
+            "SELECT keyword, COUNT(*) FROM feedback_keyword WHERE workspace_id = {ws} \
+             AND occurred_at >= {f} AND occurred_at < {t} AND keyword IN ({}) GROUP BY keyword",
+            list.join(", ")
+        );
+        let rows = self.db.query_all(q.statement(sql)).await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get_by_index::<String>(0)?, count(r, 1)?)))
+            .collect()
+    }
+
+    /// The newest `limit` items carrying `keyword` in `[from, to)`.
+    pub async fn keyword_samples(
+        &self,
+        workspace_id: &str,
+        keyword: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: u64,
+    ) -> StoreResult<Vec<Sample>> {
+        let by = ("feedback_keyword", "keyword", keyword);
+        self.newest_samples(workspace_id, by, from, to, limit).await
+    }
+
+    /// The newest `limit` items of `[from, to)` that a per-item table (pain points, keywords)
+    /// links to a value, with their analysis. `table` and `column` are our own names.
+    async fn newest_samples(
+        &self,
+        workspace_id: &str,
+        (table, column, value): (&str, &str, &str),
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: u64,
+    ) -> StoreResult<Vec<Sample>> {
+        let mut q = Sql::new(self.backend());
+        let (ws, v, f, t) = (
+            q.bind(workspace_id.to_owned()),
+            q.bind(value.to_owned()),
+            q.bind(from),
+            q.bind(to),
+        );
+        let sql = format!(
+            "SELECT f.id, f.text, f.channel, f.occurred_at, f.analysis FROM {table} x \
+             JOIN feedback f ON f.id = x.feedback_id \
+             WHERE x.workspace_id = {ws} AND x.{column} = {v} \
+             AND x.occurred_at >= {f} AND x.occurred_at < {t} \
+             ORDER BY x.occurred_at DESC LIMIT {limit}"
+        );
+        self.samples(q.statement(sql)).await
+    }
+
+    async fn samples(&self, stmt: Statement) -> StoreResult<Vec<Sample>> {
+        let rows = self.db.query_all(stmt).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Sample {
+                    id: r.try_get_by_index(0)?,
+                    text: r.try_get_by_index(1)?,
+                    channel: r.try_get_by_index(2)?,
+                    occurred_at: r.try_get_by_index(3)?,
+                    analysis: r.try_get_by_index(4)?,
+                })
+            })
+            .collect()
+    }
+}
+
+/// The insight room's queries.
+impl Aggregates for Store {
+    type Error = StoreError;
+
     /// Counts per `bucket_secs`-long bucket (aligned to the Unix epoch) of the items that
     /// occurred in `[from, to)`, split by `group`. Buckets of an hour (or a quarter hour)
     /// roll up exactly into days, weeks and months of any time zone whose offset is whole
     /// hours (or quarter hours).
-    pub async fn insight_buckets(
+    async fn insight_buckets(
         &self,
         workspace_id: &str,
         from: DateTime<Utc>,
@@ -225,7 +331,7 @@ impl Store {
 
     /// Items per pain-point category and channel in `[from, to)`. Driven from the feedback
     /// side so the covering index gives each item's id and channel without reading its row.
-    pub async fn pain_point_channels(
+    async fn pain_point_channels(
         &self,
         workspace_id: &str,
         from: DateTime<Utc>,
@@ -252,7 +358,7 @@ impl Store {
     }
 
     /// Items per pain-point category in `[from, to)`.
-    pub async fn pain_point_counts(
+    async fn pain_point_counts(
         &self,
         workspace_id: &str,
         from: DateTime<Utc>,
@@ -273,7 +379,7 @@ impl Store {
 
     /// Complaints of `[from, to)`: items that are negative or mixed, or carry a pain point.
     /// The denominator of a pain point's share.
-    pub async fn complaint_count(
+    async fn complaint_count(
         &self,
         workspace_id: &str,
         from: DateTime<Utc>,
@@ -297,7 +403,7 @@ impl Store {
     }
 
     /// When the workspace first saw `category`, if ever.
-    pub async fn pain_point_first_seen(
+    async fn pain_point_first_seen(
         &self,
         workspace_id: &str,
         category: &str,
@@ -316,7 +422,7 @@ impl Store {
     }
 
     /// The newest `limit` items of `category` in `[from, to)`, with their analysis.
-    pub async fn pain_point_samples(
+    async fn pain_point_samples(
         &self,
         workspace_id: &str,
         category: &str,
@@ -328,98 +434,8 @@ impl Store {
         self.newest_samples(workspace_id, by, from, to, limit).await
     }
 
-    /// The `limit` most frequent keywords of `[from, to)`.
-    pub async fn keyword_counts(
-        &self,
-        workspace_id: &str,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        limit: u64,
-    ) -> StoreResult<Vec<(String, u64)>> {
-        let mut q = Sql::new(self.backend());
-        let (ws, f, t) = (q.bind(workspace_id.to_owned()), q.bind(from), q.bind(to));
-        let sql = format!(
-            "SELECT keyword, COUNT(*) FROM feedback_keyword \
-             WHERE workspace_id = {ws} AND occurred_at >= {f} AND occurred_at < {t} \
-             GROUP BY keyword ORDER BY 2 DESC, 1 LIMIT {limit}"
-        );
-        let rows = self.db.query_all(q.statement(sql)).await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get_by_index::<String>(0)?, count(r, 1)?)))
-            .collect()
-    }
-
-    /// Items carrying each of `keywords` in `[from, to)` (keywords without any left out).
-    pub async fn keyword_counts_of(
-        &self,
-        workspace_id: &str,
-        keywords: &[String],
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> StoreResult<Vec<(String, u64)>> {
-        if keywords.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut q = Sql::new(self.backend());
-        let (ws, f, t) = (q.bind(workspace_id.to_owned()), q.bind(from), q.bind(to));
-        let list: Vec<String> = keywords.iter().map(|k| q.bind(k.clone())).collect();
-        let sql = format!(
-            "SELECT keyword, COUNT(*) FROM feedback_keyword WHERE workspace_id = {ws} \
-             AND occurred_at >= {f} AND occurred_at < {t} AND keyword IN ({}) GROUP BY keyword",
-            list.join(", ")
-        );
-        let rows = self.db.query_all(q.statement(sql)).await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get_by_index::<String>(0)?, count(r, 1)?)))
-            .collect()
-    }
-
-    /// The newest `limit` items carrying `keyword` in `[from, to)`.
-    pub async fn keyword_samples(
-        &self,
-        workspace_id: &str,
-        keyword: &str,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        limit: u64,
-    ) -> StoreResult<Vec<Sample>> {
-        let by = ("feedback_keyword", "keyword", keyword);
-        self.newest_samples(workspace_id, by, from, to, limit).await
-    }
-
-    /// The newest `limit` items of `[from, to)` that a per-item table (pain points, keywords)
-    /// links to a value, with their analysis. `table` and `column` are our own names.
-    async fn newest_samples(
-        &self,
-        workspace_id: &str,
-        (table, column, value): (&str, &str, &str),
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        limit: u64,
-    ) -> StoreResult<Vec<Sample>> {
-        let mut q = Sql::new(self.backend());
-        let (ws, v, f, t) = (
-            q.bind(workspace_id.to_owned()),
-            q.bind(value.to_owned()),
-            q.bind(from),
-            q.bind(to),
-        );
-        let sql = format!(
-            "SELECT f.id, f.text, f.channel, f.occurred_at, f.analysis FROM {table} x \
-             JOIN feedback f ON f.id = x.feedback_id \
-             WHERE x.workspace_id = {ws} AND x.{column} = {v} \
-             AND x.occurred_at >= {f} AND x.occurred_at < {t} \
-             ORDER BY x.occurred_at DESC LIMIT {limit}"
-        );
-        self.samples(q.statement(sql)).await
-    }
-
     /// Items by id (for the members of an emerging cluster), newest first.
-    pub async fn samples_by_id(
-        &self,
-        workspace_id: &str,
-        ids: &[String],
-    ) -> StoreResult<Vec<Sample>> {
+    async fn samples_by_id(&self, workspace_id: &str, ids: &[String]) -> StoreResult<Vec<Sample>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -434,84 +450,6 @@ impl Store {
         self.samples(q.statement(sql)).await
     }
 
-    async fn samples(&self, stmt: Statement) -> StoreResult<Vec<Sample>> {
-        let rows = self.db.query_all(stmt).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Sample {
-                    id: r.try_get_by_index(0)?,
-                    text: r.try_get_by_index(1)?,
-                    channel: r.try_get_by_index(2)?,
-                    occurred_at: r.try_get_by_index(3)?,
-                    analysis: r.try_get_by_index(4)?,
-                })
-            })
-            .collect()
-    }
-}
-
-/// The insight room's queries, answered by the methods above.
-impl Aggregates for Store {
-    type Error = StoreError;
-
-    async fn insight_buckets(
-        &self,
-        workspace_id: &str,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        bucket_secs: i64,
-        group: &GroupBy,
-    ) -> StoreResult<Vec<Bucket>> {
-        Store::insight_buckets(self, workspace_id, from, to, bucket_secs, group).await
-    }
-
-    async fn pain_point_channels(
-        &self,
-        workspace_id: &str,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> StoreResult<Vec<(String, String, u64)>> {
-        Store::pain_point_channels(self, workspace_id, from, to).await
-    }
-
-    async fn pain_point_counts(
-        &self,
-        workspace_id: &str,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> StoreResult<Vec<(String, u64)>> {
-        Store::pain_point_counts(self, workspace_id, from, to).await
-    }
-
-    async fn complaint_count(
-        &self,
-        workspace_id: &str,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        negative_or_mixed: u64,
-    ) -> StoreResult<u64> {
-        Store::complaint_count(self, workspace_id, from, to, negative_or_mixed).await
-    }
-
-    async fn pain_point_first_seen(
-        &self,
-        workspace_id: &str,
-        category: &str,
-    ) -> StoreResult<Option<DateTime<Utc>>> {
-        Store::pain_point_first_seen(self, workspace_id, category).await
-    }
-
-    async fn pain_point_samples(
-        &self,
-        workspace_id: &str,
-        category: &str,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        limit: u64,
-    ) -> StoreResult<Vec<Sample>> {
-        Store::pain_point_samples(self, workspace_id, category, from, to, limit).await
-    }
-
     async fn uncategorised_complaints(
         &self,
         workspace_id: &str,
@@ -520,10 +458,6 @@ impl Aggregates for Store {
         limit: u64,
     ) -> StoreResult<Vec<(String, Vec<String>)>> {
         Store::uncategorised_complaints(self, workspace_id, from, to, limit).await
-    }
-
-    async fn samples_by_id(&self, workspace_id: &str, ids: &[String]) -> StoreResult<Vec<Sample>> {
-        Store::samples_by_id(self, workspace_id, ids).await
     }
 
     async fn custom_categories(&self, workspace_id: &str) -> StoreResult<Vec<CustomCategory>> {

@@ -19,7 +19,7 @@ use crate::domain::Clock;
 use crate::insight::quotes::{pick_quotes, Quote};
 use crate::insight::ranking::category_names;
 use crate::insight::tally::is_spike;
-use crate::insight::Sample;
+use crate::insight::{Aggregates, Sample};
 use crate::store::{Store, StoreResult, Subscription};
 
 /// Fewest items in 24 hours that can make a spike.
