@@ -1,10 +1,12 @@
 //! The service goes by its clock, not the machine's: a manual clock the test holds and moves
-//! decides a webhook secret's grace and the signature tolerance. Each clock starts at the
-//! real time (rounded), so nothing here expires with the date.
+//! decides a webhook secret's grace and the signature tolerance, the local day an alert
+//! belongs to, and the times rows are written with. Each clock starts at the real time
+//! (rounded), so nothing here expires with the date.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono_tz::Asia::Shanghai;
 use serde_json::{json, Value};
-use tingjian::collect::webhook::sign;
+use tingjian::collect::webhook::{parse_delivery, sign};
 use tingjian::config::Settings;
 use tingjian::domain::Clock;
 
@@ -28,7 +30,10 @@ macro_rules! on_both_backends {
     )*};
 }
 
-on_both_backends!(old_webhook_secret_ends_with_its_grace);
+on_both_backends!(
+    old_webhook_secret_ends_with_its_grace,
+    alerts_once_per_local_day,
+);
 
 /// The real time to the whole second: what every clock here starts at.
 fn now_in_seconds() -> DateTime<Utc> {
@@ -229,4 +234,194 @@ async fn old_webhook_secret_ends_with_its_grace(backend: Backend) {
             .all(|i| !i["text"].as_str().unwrap().starts_with("old-at-24h")),
         "the old secret's refused deliveries left nothing"
     );
+}
+
+/// Today's noon in the workspace's zone (Asia/Shanghai), as UTC: 04:00 UTC, so that the next
+/// local day begins while the UTC date is still the same.
+fn local_noon_today() -> DateTime<Utc> {
+    let today = Utc::now().with_timezone(&Shanghai).date_naive();
+    Shanghai
+        .from_local_datetime(&today.and_hms_opt(12, 0, 0).unwrap())
+        .single()
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+const PAYMENT: [&str; 5] = [
+    "支付失败，钱扣了订单却没成功",
+    "微信付款一直失败，提示网络错误",
+    "银行卡扣款了但显示未支付，退款也没到账",
+    "付不了款，点支付就转圈然后失败",
+    "支付宝支付失败三次了，太耽误事",
+];
+
+/// Twelve payment failures in the half hour before `now`, analysed by the same pipeline as
+/// every ingest path: a spike against an empty week before.
+async fn seed_payment_spike(app: &TestApp, now: DateTime<Utc>) {
+    let items: Vec<Value> = (0..12)
+        .map(|k| {
+            json!({"text": PAYMENT[k % PAYMENT.len()], "external_id": format!("spike-{k}"),
+            "occurred_at": (now - Duration::minutes(10 + k as i64)).to_rfc3339()})
+        })
+        .collect();
+    let parsed = parse_delivery(&json!({"items": items}), None, "seed", now).unwrap();
+    let prepared = app
+        .state
+        .pipeline
+        .prepare(&app.workspace_id, parsed)
+        .await
+        .unwrap();
+    app.state
+        .store
+        .ingest(&app.workspace_id, &prepared)
+        .await
+        .unwrap();
+}
+
+async fn subscribe(app: &TestApp, email: &str, alerts: bool) -> Value {
+    let res = app
+        .post_json(
+            "/api/v1/digest-subscriptions",
+            &json!({"email": email, "alerts": alerts}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    res.json().await.unwrap()
+}
+
+/// Every delivery of the workspace.
+async fn all_deliveries(app: &TestApp) -> Vec<Value> {
+    let res = app.get("/api/v1/digest-deliveries?limit=500").await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    body["items"].as_array().unwrap().clone()
+}
+
+/// The alert deliveries of one subscription for one local day, by spike key.
+fn alerts_of<'a>(deliveries: &'a [Value], sub: &Value, day: &str) -> Vec<&'a Value> {
+    let suffix = format!("@{day}");
+    let mut out: Vec<&Value> = deliveries
+        .iter()
+        .filter(|d| {
+            d["kind"] == "alert"
+                && d["subscription_id"] == sub["id"]
+                && d["period"].as_str().unwrap().ends_with(&suffix)
+        })
+        .collect();
+    out.sort_by_key(|d| d["period"].as_str().unwrap().to_owned());
+    out
+}
+
+fn periods(alerts: &[&Value]) -> Vec<String> {
+    alerts
+        .iter()
+        .map(|d| d["period"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// A spike alerts each subscription with alerts on once per local day of the workspace
+/// (Asia/Shanghai), however often the check runs: the same instant twice, later the same
+/// day, then past local midnight (still the same UTC date) once more. The delivery rows
+/// carry the clock's times, so the store writes by the clock.
+async fn alerts_once_per_local_day(backend: Backend) {
+    let noon = local_noon_today();
+    let clock = Clock::manual(noon);
+    let Some(app) = spawn_at(backend, &clock, |_| {}).await else {
+        return;
+    };
+    seed_payment_spike(&app, noon).await;
+    let oncall = subscribe(&app, "oncall@example.com", true).await;
+    let lead = subscribe(&app, "lead@example.com", true).await;
+    let quiet = subscribe(&app, "quiet@example.com", false).await;
+    assert_eq!(time_of(&oncall["created_at"]), noon);
+    let alerting = [&oncall, &lead];
+
+    let today = noon.with_timezone(&Shanghai).date_naive().to_string();
+    let queued = app.workers.alerts.check_spikes(clock.now()).await.unwrap();
+    assert!(
+        queued >= 2 && queued % 2 == 0,
+        "per spike and subscription: {queued}"
+    );
+    assert_eq!(
+        app.workers.alerts.check_spikes(clock.now()).await.unwrap(),
+        0,
+        "the same instant again"
+    );
+    let rows = all_deliveries(&app).await;
+    assert_eq!(rows.len(), queued, "{rows:#?}");
+    let first = periods(&alerts_of(&rows, &oncall, &today));
+    assert!(
+        first.contains(&format!("pain_point:payment@{today}")),
+        "{rows:#?}"
+    );
+    for sub in alerting {
+        let mine = alerts_of(&rows, sub, &today);
+        assert_eq!(
+            periods(&mine),
+            first,
+            "one of each alert for {}",
+            sub["email"]
+        );
+        for d in mine {
+            assert_eq!(time_of(&d["created_at"]), noon, "{d}");
+            assert_eq!(time_of(&d["next_attempt_at"]), noon, "{d}");
+        }
+    }
+    assert!(rows.iter().all(|d| d["subscription_id"] != quiet["id"]));
+
+    // Sent a minute later: the outbox finds them due by the clock and stamps its time.
+    clock.advance(Duration::minutes(1));
+    assert_eq!(app.workers.outbox.deliver_pending().await, queued);
+    for d in all_deliveries(&app).await {
+        assert_eq!(d["status"], "sent", "{d}");
+        assert_eq!(time_of(&d["sent_at"]), noon + Duration::minutes(1), "{d}");
+    }
+
+    // 23:00 the same local day: the spike is still there, and still alerted already.
+    clock.set(noon + Duration::hours(11));
+    assert_eq!(
+        app.workers.alerts.check_spikes(clock.now()).await.unwrap(),
+        0,
+        "later the same local day"
+    );
+
+    // 01:00 the next local day (17:00 UTC, the same UTC date), the spike still within the
+    // last 24 hours: alerted again, once.
+    let next = noon + Duration::hours(13);
+    clock.set(next);
+    assert_eq!(next.date_naive(), noon.date_naive(), "same UTC date");
+    let tomorrow = next.with_timezone(&Shanghai).date_naive().to_string();
+    assert_ne!(tomorrow, today);
+    let again = app.workers.alerts.check_spikes(clock.now()).await.unwrap();
+    assert!(again >= 2 && again % 2 == 0, "the next local day: {again}");
+    assert_eq!(
+        app.workers.alerts.check_spikes(clock.now()).await.unwrap(),
+        0
+    );
+    let rows = all_deliveries(&app).await;
+    assert_eq!(rows.len(), queued + again, "{rows:#?}");
+    let second = periods(&alerts_of(&rows, &oncall, &tomorrow));
+    assert!(
+        second.contains(&format!("pain_point:payment@{tomorrow}")),
+        "{rows:#?}"
+    );
+    for sub in alerting {
+        let mine = alerts_of(&rows, sub, &tomorrow);
+        assert_eq!(
+            periods(&mine),
+            second,
+            "one of each alert for {}",
+            sub["email"]
+        );
+        for d in mine {
+            assert_eq!(d["status"], "pending", "{d}");
+            assert_eq!(time_of(&d["created_at"]), next, "{d}");
+        }
+        assert_eq!(
+            alerts_of(&rows, sub, &today).len(),
+            first.len(),
+            "yesterday's stay as they were"
+        );
+    }
+    assert!(rows.iter().all(|d| d["subscription_id"] != quiet["id"]));
 }
