@@ -1,7 +1,10 @@
 //! The service goes by its clock, not the machine's: a manual clock the test holds and moves
 //! decides a webhook secret's grace and the signature tolerance, the local day an alert
-//! belongs to, and the times rows are written with. Each clock starts at the real time
-//! (rounded), so nothing here expires with the date.
+//! belongs to, the times rows are written with, and when the background poller finds a feed
+//! due. Each clock starts at the real time (rounded), so nothing here expires with the date.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use chrono_tz::Asia::Shanghai;
@@ -11,6 +14,7 @@ use tingjian::config::Settings;
 use tingjian::domain::Clock;
 
 use crate::helpers::{assert_problem, Backend, TestApp};
+use crate::social::{feed_server, rss, FeedServer};
 
 /// Runs each named `async fn(Backend)` on SQLite and on PostgreSQL (these tests build their
 /// app themselves, with a manual clock): `name::sqlite`, `name::postgres`.
@@ -33,6 +37,8 @@ macro_rules! on_both_backends {
 on_both_backends!(
     old_webhook_secret_ends_with_its_grace,
     alerts_once_per_local_day,
+    background_poller_polls_when_the_clock_says,
+    switched_off_poller_leaves_feeds_to_requests,
 );
 
 /// The real time to the whole second: what every clock here starts at.
@@ -424,4 +430,131 @@ async fn alerts_once_per_local_day(backend: Backend) {
         );
     }
     assert!(rows.iter().all(|d| d["subscription_id"] != quiet["id"]));
+}
+
+/// Waits (up to ten seconds) until the feed server has been hit `n` times; returns the hits.
+async fn wait_for_hits(feed: &FeedServer, n: usize) -> usize {
+    for _ in 0..200 {
+        if feed.hits.load(Ordering::SeqCst) >= n {
+            break;
+        }
+        tokio::time::sleep(StdDuration::from_millis(50)).await;
+    }
+    feed.hits.load(Ordering::SeqCst)
+}
+
+async fn feed_source(app: &TestApp, feed: &FeedServer) -> Value {
+    *feed.body.lock().unwrap() = (rss(&[("c1", "听见 收不到验证码")]), "application/rss+xml");
+    let res = app
+        .post_json(
+            "/api/v1/sources",
+            &json!({"kind": "feed", "name": "微博", "url": feed.url, "keywords": ["听见"], "interval_secs": 60}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    res.json().await.unwrap()
+}
+
+async fn source(app: &TestApp, id: &str) -> Value {
+    let res = app.get(&format!("/api/v1/sources/{id}")).await;
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
+const TICK: StdDuration = StdDuration::from_millis(50);
+
+/// The background poller, ticking every 50 ms, fetches a new feed once and then leaves it
+/// while the clock stands still, however many ticks go by; once the clock passes the
+/// feed's interval it fetches again, once.
+async fn background_poller_polls_when_the_clock_says(backend: Backend) {
+    let start = now_in_seconds();
+    let clock = Clock::manual(start);
+    let Some(app) = spawn_at(backend, &clock, |s| {
+        s.run_poller = true;
+        s.poll_tick = TICK;
+    })
+    .await
+    else {
+        return;
+    };
+    let feed = feed_server().await;
+    let src = feed_source(&app, &feed).await;
+    let id = src["id"].as_str().unwrap();
+    assert_eq!(time_of(&src["next_poll_at"]), start, "due at once");
+
+    assert_eq!(wait_for_hits(&feed, 1).await, 1, "fetched by the poller");
+    tokio::time::sleep(TICK * 8).await;
+    assert_eq!(
+        feed.hits.load(Ordering::SeqCst),
+        1,
+        "not again while the clock stands still"
+    );
+    let polled = source(&app, id).await;
+    assert_eq!(
+        time_of(&polled["next_poll_at"]),
+        start + Duration::seconds(60)
+    );
+    assert_eq!(time_of(&polled["last_poll"]["last_polled_at"]), start);
+    assert_eq!(polled["last_poll"]["last_stored"], 1);
+
+    // 59 seconds on, the feed is not due yet.
+    clock.advance(Duration::seconds(59));
+    tokio::time::sleep(TICK * 8).await;
+    assert_eq!(feed.hits.load(Ordering::SeqCst), 1, "not due at 59 s");
+
+    // 61 seconds on, it is: fetched again (the unchanged feed answers 304), once.
+    clock.advance(Duration::seconds(2));
+    assert_eq!(wait_for_hits(&feed, 2).await, 2, "fetched again at 61 s");
+    tokio::time::sleep(TICK * 8).await;
+    assert_eq!(feed.hits.load(Ordering::SeqCst), 2, "and only once");
+    let polled = source(&app, id).await;
+    let at = start + Duration::seconds(61);
+    assert_eq!(time_of(&polled["next_poll_at"]), at + Duration::seconds(60));
+    assert_eq!(time_of(&polled["last_poll"]["last_polled_at"]), at);
+    assert_eq!(app.all_feedback("channel=social").await.len(), 1);
+}
+
+/// With `run_poller = false` no background poll happens, however long the ticks and however
+/// far the clock moves; a poll asked for by request still fetches, and reschedules the feed
+/// one interval past the clock's time.
+async fn switched_off_poller_leaves_feeds_to_requests(backend: Backend) {
+    let start = now_in_seconds();
+    let clock = Clock::manual(start);
+    let Some(app) = spawn_at(backend, &clock, |s| {
+        s.run_poller = false;
+        s.poll_tick = TICK;
+    })
+    .await
+    else {
+        return;
+    };
+    let feed = feed_server().await;
+    let src = feed_source(&app, &feed).await;
+    let id = src["id"].as_str().unwrap();
+    tokio::time::sleep(TICK * 8).await;
+    assert_eq!(feed.hits.load(Ordering::SeqCst), 0, "due, but nobody polls");
+    clock.advance(Duration::hours(2));
+    tokio::time::sleep(TICK * 8).await;
+    assert_eq!(
+        feed.hits.load(Ordering::SeqCst),
+        0,
+        "long overdue, still nobody"
+    );
+
+    let res = app
+        .post_json(&format!("/api/v1/sources/{id}/poll"), &json!({}))
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.json::<Value>().await.unwrap(),
+        json!({"fetched": 1, "stored": 1, "not_modified": false})
+    );
+    assert_eq!(feed.hits.load(Ordering::SeqCst), 1);
+    let polled = source(&app, id).await;
+    let at = start + Duration::hours(2);
+    assert_eq!(time_of(&polled["next_poll_at"]), at + Duration::seconds(60));
+    assert_eq!(time_of(&polled["last_poll"]["last_polled_at"]), at);
+    assert_eq!(app.all_feedback("channel=social").await.len(), 1);
+    tokio::time::sleep(TICK * 4).await;
+    assert_eq!(feed.hits.load(Ordering::SeqCst), 1);
 }
