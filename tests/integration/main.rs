@@ -9,6 +9,7 @@ mod analysis;
 mod basics;
 mod browser;
 mod cli;
+mod clock;
 mod digest;
 mod feedback;
 mod imports;
