@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261129_000001_collect;
 mod m20261129_000002_analysis;
 mod m20261129_000003_tell;
+mod m20261206_000004_connect;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_collect::Migration),
             Box::new(m20261129_000002_analysis::Migration),
             Box::new(m20261129_000003_tell::Migration),
+            Box::new(m20261206_000004_connect::Migration),
         ]
     }
 }

@@ -412,6 +412,7 @@ pub fn entry_to_feedback(
         attributes: Map::new(),
         context,
         occurred_at: e.published_at.unwrap_or(now),
+        response_id: None,
         analysis: None,
     })
 }

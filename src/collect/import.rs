@@ -548,10 +548,16 @@ fn convert_row(
         respondent_id,
         author,
         text,
-        scores: Scores { nps, csat, ces },
+        scores: Scores {
+            nps,
+            csat,
+            ces,
+            rating: None,
+        },
         attributes,
         context,
         occurred_at,
+        response_id: None,
         analysis: None,
     })
 }

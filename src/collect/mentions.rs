@@ -262,6 +262,7 @@ fn mention_to_feedback(m: Mention, text: FeedbackText, now: DateTime<Utc>) -> Ne
         attributes: Map::new(),
         context,
         occurred_at: m.published_at.unwrap_or(now),
+        response_id: None,
         analysis: None,
     }
 }

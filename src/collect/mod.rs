@@ -9,6 +9,7 @@ pub mod interview;
 pub mod mentions;
 pub mod platform;
 pub mod poller;
+pub mod presets;
 pub mod source;
 pub mod survey;
 pub mod webhook;

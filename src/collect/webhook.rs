@@ -354,6 +354,7 @@ fn native_item(v: &Value, at: &str, now: DateTime<Utc>) -> Result<NewFeedback, F
         )?,
         context: Map::new(),
         occurred_at,
+        response_id: None,
         analysis: None,
     })
 }
@@ -401,6 +402,7 @@ fn mapped_item(
         nps: score(&m.nps, 0, 10)?,
         csat: score(&m.csat, 1, 5)?,
         ces: score(&m.ces, 1, 7)?,
+        rating: None,
     };
     let occurred_at = match opt(&m.occurred_at) {
         None => now,
@@ -432,6 +434,7 @@ fn mapped_item(
         attributes,
         context: Map::new(),
         occurred_at,
+        response_id: None,
         analysis: None,
     })
 }

@@ -70,7 +70,8 @@ impl FeedbackText {
     }
 }
 
-/// Satisfaction scores that may come with an item: NPS 0–10, CSAT 1–5, CES 1–7.
+/// Satisfaction scores that may come with an item: NPS 0–10, CSAT 1–5, CES 1–7, and a star
+/// rating 1–5 (an app-store review, a tool's rating question: not CSAT).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Scores {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -79,6 +80,8 @@ pub struct Scores {
     pub csat: Option<i16>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ces: Option<i16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rating: Option<i16>,
 }
 
 impl Scores {
@@ -93,10 +96,11 @@ impl Scores {
                 "nps" => (&mut scores.nps, 0, 10),
                 "csat" => (&mut scores.csat, 1, 5),
                 "ces" => (&mut scores.ces, 1, 7),
+                "rating" => (&mut scores.rating, 1, 5),
                 _ => {
                     return Err(FieldError::new(
                         format!("{field}/{key}"),
-                        "unknown score (expected nps, csat or ces)",
+                        "unknown score (expected nps, csat, ces or rating)",
                     ))
                 }
             };
@@ -111,7 +115,7 @@ impl Scores {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.nps.is_none() && self.csat.is_none() && self.ces.is_none()
+        self.nps.is_none() && self.csat.is_none() && self.ces.is_none() && self.rating.is_none()
     }
 }
 
@@ -176,6 +180,9 @@ pub struct NewFeedback {
     /// Channel-specific context: interview offsets and question, post URL and platform …
     pub context: Map<String, Value>,
     pub occurred_at: DateTime<Utc>,
+    /// The stored response (`sr_…`) whose answer this item is: its scores are counted once,
+    /// from the response, however many text answers it has.
+    pub response_id: Option<String>,
     /// Filled in by the ingest pipeline before the item is stored.
     pub analysis: Option<FeedbackAnalysis>,
 }

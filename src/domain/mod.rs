@@ -9,6 +9,7 @@ mod key;
 mod stable_id;
 mod status;
 pub mod text;
+pub mod time;
 
 pub use clock::Clock;
 pub use feedback::*;

@@ -14,7 +14,12 @@ const MAX_LIMIT: u64 = 200;
 
 pub fn feedback_json(f: &Feedback) -> Value {
     let mut scores = serde_json::Map::new();
-    for (k, v) in [("nps", f.nps), ("csat", f.csat), ("ces", f.ces)] {
+    for (k, v) in [
+        ("nps", f.nps),
+        ("csat", f.csat),
+        ("ces", f.ces),
+        ("rating", f.rating),
+    ] {
         if let Some(v) = v {
             scores.insert(k.into(), json!(v));
         }

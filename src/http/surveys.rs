@@ -492,6 +492,7 @@ async fn submit_response(
         nps: answers.nps,
         csat: answers.csat,
         ces: answers.ces,
+        rating: answers.rating,
     };
     let fresh = state
         .store

@@ -45,6 +45,7 @@ pub struct NewSurveyResponse {
     pub nps: Option<i16>,
     pub csat: Option<i16>,
     pub ces: Option<i16>,
+    pub rating: Option<i16>,
 }
 
 pub struct NewInterview {
@@ -101,6 +102,7 @@ fn active_model(
         nps: Set(item.scores.nps),
         csat: Set(item.scores.csat),
         ces: Set(item.scores.ces),
+        rating: Set(item.scores.rating),
         attributes: Set(Value::Object(item.attributes.clone())),
         context: Set(Value::Object(item.context.clone())),
         occurred_at: Set(item.occurred_at),
@@ -110,6 +112,7 @@ fn active_model(
         analysis: Set(a.map(|a| a.json.clone())),
         analyzer_version: Set(a.map(|a| a.version.clone())),
         corrected: Set(false),
+        response_id: Set(item.response_id.clone()),
     }
 }
 
@@ -276,7 +279,10 @@ impl Store {
             nps: Set(response.nps),
             csat: Set(response.csat),
             ces: Set(response.ces),
+            rating: Set(response.rating),
             received_at: Set(self.now()),
+            occurred_at: Set(Some(self.now())),
+            updated_at: Set(Some(self.now())),
         };
         match row.insert(&txn).await {
             Ok(_) => {}

@@ -84,8 +84,10 @@ fn survey_scores(
     group: &GroupBy,
 ) -> Statement {
     let mut q = Sql::new(backend);
-    let epoch = bucket_expr(backend, "received_at", bucket_secs);
-    let group_expr = group_expr(&mut q, group, "'survey'", "survey_id");
+    let epoch = bucket_expr(backend, "occurred_at", bucket_secs);
+    // Hosted surveys' responses are the survey channel's; other tools' are their webhook's.
+    let channel = "CASE WHEN survey_id LIKE 'sv_%' THEN 'survey' ELSE 'webhook' END";
+    let group_expr = group_expr(&mut q, group, channel, "survey_id");
     let (ws, f, t) = (q.bind(workspace_id.to_owned()), q.bind(from), q.bind(to));
     let sql = format!(
         "SELECT {epoch} AS bucket, {group_expr} AS grp, CAST(0 AS BIGINT), CAST(0 AS BIGINT), CAST(0 AS BIGINT), \
@@ -96,7 +98,7 @@ fn survey_scores(
          COUNT(csat), SUM(CASE WHEN csat >= 4 THEN 1 ELSE 0 END), \
          COUNT(ces), SUM(ces), SUM(ces * ces) \
          FROM survey_response WHERE workspace_id = {ws} \
-         AND received_at >= {f} AND received_at < {t} \
+         AND occurred_at >= {f} AND occurred_at < {t} \
          AND (nps IS NOT NULL OR csat IS NOT NULL OR ces IS NOT NULL) \
          GROUP BY 1, 2"
     );
@@ -267,10 +269,10 @@ impl Aggregates for Store {
         } else {
             (String::new(), "1, 2".to_owned())
         };
-        // Hosted-survey scores are counted once per response, from survey_response below: a
-        // response's feedback items (one per text answer, source `sv_…`) all carry its scores.
+        // A response's scores (a hosted survey's, another tool's) are counted once, from
+        // survey_response below: its feedback items (one per text answer) all carry them.
         // Tested after the score itself, so rows without one never evaluate it.
-        let scored = "(source_id IS NULL OR source_id NOT LIKE 'sv_%')";
+        let scored = "response_id IS NULL";
         let sql = format!(
             "SELECT {epoch} AS bucket, {group_expr} AS grp, COUNT(*), COUNT(sentiment), \
              SUM(CASE WHEN sentiment = 'positive' THEN 1 ELSE 0 END), \

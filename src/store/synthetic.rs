@@ -91,6 +91,8 @@ impl Store {
                     )),
                     analyzer_version: Set(Some("synthetic".to_owned())),
                     corrected: Set(false),
+                    rating: Set(None),
+                    response_id: Set(None),
                 });
                 // Pain points refer to their items: write them after the items they follow.
                 if items.len() == CHUNK {

@@ -92,6 +92,7 @@ pub fn to_feedback(
                 attributes: attributes.clone(),
                 context,
                 occurred_at,
+                response_id: None,
                 analysis: None,
             });
         }

@@ -36,6 +36,7 @@ pub struct ValidAnswers {
     pub nps: Option<i16>,
     pub csat: Option<i16>,
     pub ces: Option<i16>,
+    pub rating: Option<i16>,
     /// (question id, trimmed text) of each answered text question, in question order.
     pub texts: Vec<(String, String)>,
 }
@@ -118,7 +119,7 @@ impl SurveyDefinition {
 
         let mut slots: HashMap<&str, Slot> = HashMap::new();
         let mut out = Map::new();
-        let (mut nps, mut csat, mut ces) = (None, None, None);
+        let (mut nps, mut csat, mut ces, mut rating) = (None, None, None, None);
         let mut texts = Vec::new();
 
         for q in &self.questions {
@@ -158,6 +159,7 @@ impl SurveyDefinition {
                     QuestionKind::Nps if nps.is_none() => nps = score,
                     QuestionKind::Csat if csat.is_none() => csat = score,
                     QuestionKind::Ces if ces.is_none() => ces = score,
+                    QuestionKind::Rating if rating.is_none() => rating = score,
                     QuestionKind::Text => {
                         if let Some(s) = v.as_str() {
                             texts.push((q.id.clone(), s.to_owned()));
@@ -186,6 +188,7 @@ impl SurveyDefinition {
                 nps,
                 csat,
                 ces,
+                rating,
                 texts,
             })
         } else {

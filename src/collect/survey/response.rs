@@ -52,10 +52,12 @@ pub fn response_feedback(
                     nps: answers.nps,
                     csat: answers.csat,
                     ces: answers.ces,
+                    rating: answers.rating,
                 },
                 attributes: sub.attributes.clone(),
                 context,
                 occurred_at: now,
+                response_id: Some(rid.to_owned()),
                 analysis: None,
             })
         })

@@ -17,6 +17,7 @@ pub struct Model {
     pub nps: Option<i16>,
     pub csat: Option<i16>,
     pub ces: Option<i16>,
+    pub rating: Option<i16>,
     #[sea_orm(column_type = "JsonBinary")]
     pub attributes: Json,
     #[sea_orm(column_type = "JsonBinary")]
@@ -30,6 +31,8 @@ pub struct Model {
     pub analyzer_version: Option<String>,
     /// A person corrected the labels: re-analysis leaves them alone.
     pub corrected: bool,
+    /// The response this item answers (hosted survey or another tool), if any.
+    pub response_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -15,7 +15,12 @@ pub struct Model {
     pub nps: Option<i16>,
     pub csat: Option<i16>,
     pub ces: Option<i16>,
+    pub rating: Option<i16>,
     pub received_at: DateTimeUtc,
+    /// When the response was given: its tool's submit time, else when it was received.
+    pub occurred_at: Option<DateTimeUtc>,
+    /// The time of the version stored (a tool's update time), to keep the latest.
+    pub updated_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,0 +1,349 @@
+//! Presets: the survey tools teams already use, taken exactly as each sends. A preset knows
+//! its tool's signature and payload: it checks the one, and reads the other into
+//! [`ToolResponse`]s (one per response: its text answers, scores, respondent, time), which
+//! [`to_stored`] turns into a stored response and one feedback item per text answer. A
+//! tool's test ping is a [`Reading::Ping`]: answered, and nothing stored.
+//!
+//! Each tool is its own file; this one holds what they share.
+
+mod formbricks;
+mod standard;
+mod surveymonkey;
+mod survicate;
+mod tally;
+mod tencent_wj;
+mod typeform;
+mod wjx;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde_json::{json, Map, Value};
+
+use super::webhook::SignatureError;
+use crate::domain::{
+    stable_id, Channel, FeedbackText, FieldError, Joint, NewFeedback, Scores, MAX_TEXT_CHARS,
+};
+
+pub use surveymonkey::FetchRequest;
+
+/// The tools a webhook source can take deliveries from as they send them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Preset {
+    /// Tingjian's own shape (or a JSON Pointer mapping), signed by Standard Webhooks.
+    Standard,
+    Typeform,
+    Formbricks,
+    Tally,
+    SurveyMonkey,
+    Survicate,
+    /// 问卷星.
+    Wjx,
+    /// 腾讯问卷.
+    TencentWj,
+}
+
+/// How a source's deliveries are proven to come from its tool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protection {
+    /// The tool signs each delivery with the source's signing secret.
+    Signature(&'static str),
+    /// The tool cannot sign (or no secret is set yet): the URL carries an unguessable token.
+    UrlToken,
+}
+
+impl Preset {
+    pub const ALL: [Preset; 8] = [
+        Preset::Standard,
+        Preset::Typeform,
+        Preset::Formbricks,
+        Preset::Tally,
+        Preset::SurveyMonkey,
+        Preset::Survicate,
+        Preset::Wjx,
+        Preset::TencentWj,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Preset::Standard => "standard",
+            Preset::Typeform => "typeform",
+            Preset::Formbricks => "formbricks",
+            Preset::Tally => "tally",
+            Preset::SurveyMonkey => "surveymonkey",
+            Preset::Survicate => "survicate",
+            Preset::Wjx => "wjx",
+            Preset::TencentWj => "tencent_wj",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Preset::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    /// The tool's name as people in China write it.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            Preset::Standard => "通用 Webhook",
+            Preset::Typeform => "Typeform",
+            Preset::Formbricks => "Formbricks",
+            Preset::Tally => "Tally",
+            Preset::SurveyMonkey => "SurveyMonkey",
+            Preset::Survicate => "Survicate",
+            Preset::Wjx => "问卷星",
+            Preset::TencentWj => "腾讯问卷",
+        }
+    }
+
+    /// The signature scheme the tool signs with, if it signs at all.
+    pub fn signature_scheme(self) -> Option<&'static str> {
+        match self {
+            Preset::Standard | Preset::Formbricks => Some("standard_webhooks"),
+            Preset::Typeform => Some("typeform_signature"),
+            Preset::Tally => Some("tally_signature"),
+            Preset::SurveyMonkey => Some("surveymonkey_signature"),
+            Preset::Wjx => Some("wjx_sign"),
+            Preset::Survicate => survicate::SIGNATURE_SCHEME,
+            Preset::TencentWj => None,
+        }
+    }
+
+    /// What protects a source of this preset, given whether it has a signing secret.
+    pub fn protection(self, has_secret: bool) -> Protection {
+        match (self.signature_scheme(), has_secret) {
+            (Some(scheme), true) => Protection::Signature(scheme),
+            _ => Protection::UrlToken,
+        }
+    }
+}
+
+/// A request to a webhook URL, as far as a preset needs to see it.
+pub struct Incoming<'a> {
+    /// Header names in lower case, values as sent (repeated headers repeated).
+    pub headers: &'a [(String, String)],
+    pub body: &'a [u8],
+}
+
+impl Incoming<'_> {
+    /// The first value of a header, `""` when absent.
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+}
+
+/// The secrets a delivery may be signed with: the current one, and the one rotated out while
+/// its grace lasts.
+pub struct Secrets<'a> {
+    pub live: Vec<&'a str>,
+}
+
+/// What a delivery says, as its preset read it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reading {
+    /// A test ping or verification request: answered with 2xx, nothing stored.
+    Ping,
+    /// An event with nothing to store (a deletion, an event of another kind); the reason is
+    /// said in the answer.
+    Ignored(String),
+    /// One or more responses.
+    Responses(Vec<ToolResponse>),
+    /// Only ids: the response is fetched from the tool's API.
+    Fetch(FetchRequest),
+}
+
+/// One response of another tool.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ToolResponse {
+    /// The tool's own id of the response, unique within the source.
+    pub id: String,
+    pub respondent_id: Option<String>,
+    /// When the respondent submitted it.
+    pub submitted_at: Option<DateTime<Utc>>,
+    /// When this version of it was made: a later version replaces an earlier one, never the
+    /// other way round.
+    pub updated_at: Option<DateTime<Utc>>,
+    /// Each non-empty text answer, in question order.
+    pub answers: Vec<Answer>,
+    pub scores: Scores,
+    /// Hidden fields, link parameters, contact attributes.
+    pub attributes: Map<String, Value>,
+    /// Every answer as the tool gave it (choices, scores, texts), kept with the response.
+    pub raw_answers: Map<String, Value>,
+    /// The event carries the whole response (so an answer missing now was removed), not one
+    /// question of it.
+    pub complete: bool,
+}
+
+/// One text answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    pub question_id: String,
+    /// The question as the respondent saw it, when the payload says.
+    pub question: Option<String>,
+    pub text: String,
+}
+
+/// What reading needs to know beyond the payload.
+#[derive(Debug, Clone, Copy)]
+pub struct Context {
+    /// The workspace's zone, for tool times without an offset.
+    pub tz: Tz,
+    pub now: DateTime<Utc>,
+}
+
+/// Checks a delivery's signature with the preset's scheme.
+pub fn verify(
+    preset: Preset,
+    req: &Incoming<'_>,
+    secrets: &Secrets<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), SignatureError> {
+    if secrets.live.is_empty() {
+        return Err(SignatureError::Invalid);
+    }
+    match preset {
+        Preset::Standard | Preset::Formbricks => standard::verify(req, secrets, now),
+        Preset::Typeform => typeform::verify(req, secrets),
+        Preset::Tally => tally::verify(req, secrets),
+        Preset::SurveyMonkey => surveymonkey::verify(req, secrets),
+        Preset::Wjx => wjx::verify(req, secrets),
+        Preset::Survicate => survicate::verify(req, secrets),
+        Preset::TencentWj => Err(SignatureError::Invalid),
+    }
+}
+
+/// Reads a delivery's JSON (or, for tools that post forms, its body) into what it says.
+pub fn read(preset: Preset, body: &Value, cx: &Context) -> Result<Reading, Vec<FieldError>> {
+    match preset {
+        Preset::Standard => Err(vec![FieldError::new(
+            "",
+            "the standard preset is read by its mapping",
+        )]),
+        Preset::Typeform => typeform::read(body, cx),
+        Preset::Formbricks => formbricks::read(body, cx),
+        Preset::Tally => tally::read(body, cx),
+        Preset::SurveyMonkey => surveymonkey::read(body, cx),
+        Preset::Survicate => survicate::read(body, cx),
+        Preset::Wjx => wjx::read(body, cx),
+        Preset::TencentWj => tencent_wj::read(body, cx),
+    }
+}
+
+/// Longest external id kept verbatim; a longer one is replaced by its hash.
+const MAX_KEY_CHARS: usize = 200;
+
+/// The id a response is stored under: stable across the tool's retries and later versions of
+/// the response, scoped to the source.
+pub fn stored_response_id(source_id: &str, tool_response_id: &str) -> String {
+    format!(
+        "sr_{}",
+        stable_id(Joint::Nul, &[source_id, tool_response_id])
+    )
+}
+
+/// A response's row and its feedback items, ready to prepare and store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredResponse {
+    pub id: String,
+    pub respondent_id: Option<String>,
+    pub answers: Value,
+    pub attributes: Value,
+    pub scores: Scores,
+    pub occurred_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub complete: bool,
+    pub items: Vec<NewFeedback>,
+}
+
+/// A tool's response as Tingjian stores it: one item per text answer, each under an external
+/// id made of the response and the question (so every answer is kept, and a later version of
+/// the response replaces its own answers only), carrying the response's scores.
+pub fn to_stored(
+    source_id: &str,
+    preset: Preset,
+    r: &ToolResponse,
+    cx: &Context,
+) -> StoredResponse {
+    let id = stored_response_id(source_id, &r.id);
+    let occurred_at = r.submitted_at.unwrap_or(cx.now);
+    let items = r
+        .answers
+        .iter()
+        .filter_map(|a| {
+            let text = FeedbackText::parse(&crate::domain::text::truncate_chars(
+                &a.text,
+                MAX_TEXT_CHARS,
+            ))
+            .ok()?;
+            let mut context = Map::new();
+            context.insert("preset".into(), json!(preset.as_str()));
+            context.insert("response_id".into(), json!(r.id));
+            context.insert("question_id".into(), json!(a.question_id));
+            if let Some(q) = &a.question {
+                context.insert("question".into(), json!(q));
+            }
+            Some(NewFeedback {
+                channel: Channel::Webhook,
+                source_key: format!("webhook:{source_id}"),
+                source_id: Some(source_id.to_owned()),
+                external_id: Some(bounded_key(&format!("{}:{}", r.id, a.question_id))),
+                respondent_id: r
+                    .respondent_id
+                    .as_ref()
+                    .map(|s| s.chars().take(128).collect()),
+                author: None,
+                text,
+                scores: r.scores,
+                attributes: r.attributes.clone(),
+                context,
+                occurred_at,
+                response_id: Some(id.clone()),
+                analysis: None,
+            })
+        })
+        .collect();
+    StoredResponse {
+        id,
+        respondent_id: r.respondent_id.clone(),
+        answers: Value::Object(r.raw_answers.clone()),
+        attributes: Value::Object(r.attributes.clone()),
+        scores: r.scores,
+        occurred_at,
+        updated_at: r.updated_at.unwrap_or(cx.now),
+        complete: r.complete,
+        items,
+    }
+}
+
+fn bounded_key(key: &str) -> String {
+    if key.chars().count() <= MAX_KEY_CHARS {
+        key.to_owned()
+    } else {
+        stable_id(Joint::UnitSeparator, &[key])
+    }
+}
+
+/// A JSON value as a trimmed, non-empty string (numbers and booleans written out).
+pub(crate) fn text_of(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.trim().to_owned()).filter(|s| !s.is_empty()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// A whole-number score within `lo..=hi`, from a number or a numeric string.
+pub(crate) fn score_in(v: &Value, lo: i16, hi: i16) -> Option<i16> {
+    crate::domain::parse_score(v, lo, hi).ok()
+}
+
+/// Compares two byte strings in constant time (for tokens and signatures).
+pub fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
