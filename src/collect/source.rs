@@ -1,9 +1,12 @@
-//! Sources as the product knows them: a webhook endpoint (an optional field mapping) or a
-//! social feed (URL, brand keywords, poll interval). One validation per kind, used when a
-//! source is created and when it is changed, so the two cannot drift apart.
+//! Sources as the product knows them: a webhook endpoint (the tool it takes deliveries from,
+//! an optional field mapping, the tool's API token) or a social feed (URL, brand keywords,
+//! poll interval). One validation per kind, used when a source is created and when it is
+//! changed, so the two cannot drift apart.
 
-use serde_json::{json, Value};
+use rand::RngCore;
+use serde_json::{json, Map, Value};
 
+use super::presets::Preset;
 use super::webhook::FieldMapping;
 use crate::domain::FieldError;
 
@@ -49,27 +52,51 @@ pub struct FeedSettings {
     pub interval_secs: u64,
 }
 
+/// A webhook's settings.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct WebhookSettings {
+    /// The tool whose deliveries it takes as they are sent.
+    pub preset: Option<Preset>,
+    /// JSON Pointers into another shape (the standard preset only).
+    pub mapping: Option<FieldMapping>,
+    /// The unguessable token its URL carries when deliveries are not signed.
+    pub url_token: Option<String>,
+    /// A token for the tool's API, to read a response the tool announces by id
+    /// (SurveyMonkey) or question titles it leaves out.
+    pub api_token: Option<String>,
+    /// The tool's API base URL, replacing the documented one (a mirror, a proxy, a test).
+    pub api_url: Option<String>,
+}
+
+impl WebhookSettings {
+    pub fn preset(&self) -> Preset {
+        self.preset.unwrap_or(Preset::Standard)
+    }
+}
+
 /// A source's settings, by kind.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SourceSettings {
-    Webhook { mapping: Option<FieldMapping> },
+    Webhook(WebhookSettings),
     Feed(FeedSettings),
 }
 
 /// What a create or patch request says about settings; absent fields are `None`, and
-/// `mapping: Some(None)` is an explicit `null` (remove the mapping).
+/// `Some(None)` is an explicit `null` (remove it).
 #[derive(Debug, Default)]
 pub struct SettingsChange {
+    pub preset: Option<String>,
     pub mapping: Option<Option<FieldMapping>>,
     pub url: Option<String>,
     pub keywords: Option<Vec<String>>,
     pub interval_secs: Option<u64>,
+    pub api_token: Option<Option<String>>,
 }
 
 impl SourceSettings {
     pub fn kind(&self) -> SourceKind {
         match self {
-            SourceSettings::Webhook { .. } => SourceKind::Webhook,
+            SourceSettings::Webhook(_) => SourceKind::Webhook,
             SourceSettings::Feed(_) => SourceKind::Feed,
         }
     }
@@ -78,16 +105,14 @@ impl SourceSettings {
     /// when written; a field that no longer reads falls back to its default.
     pub fn from_stored(kind: SourceKind, stored: &Value) -> Self {
         match kind {
-            SourceKind::Webhook => SourceSettings::Webhook {
-                mapping: stored_mapping(stored),
-            },
+            SourceKind::Webhook => SourceSettings::Webhook(WebhookSettings::from_stored(stored)),
             SourceKind::Feed => SourceSettings::Feed(FeedSettings::from_stored(stored)),
         }
     }
 
     pub fn to_value(&self) -> Value {
         match self {
-            SourceSettings::Webhook { mapping } => json!({ "mapping": mapping }),
+            SourceSettings::Webhook(w) => w.to_value(),
             SourceSettings::Feed(f) => json!({
                 "url": f.url,
                 "keywords": f.keywords,
@@ -99,7 +124,7 @@ impl SourceSettings {
     /// New settings of `kind` from a create request.
     pub fn create(kind: SourceKind, change: SettingsChange) -> Result<Self, FieldError> {
         let blank = match kind {
-            SourceKind::Webhook => SourceSettings::Webhook { mapping: None },
+            SourceKind::Webhook => SourceSettings::Webhook(WebhookSettings::default()),
             SourceKind::Feed => SourceSettings::Feed(FeedSettings {
                 url: String::new(),
                 keywords: Vec::new(),
@@ -115,9 +140,25 @@ impl SourceSettings {
     /// These settings with a request's changes applied, checked as a whole.
     pub fn changed(&self, change: SettingsChange) -> Result<Self, FieldError> {
         match self {
-            SourceSettings::Webhook { mapping } => {
+            SourceSettings::Webhook(w) => {
+                let preset = match change.preset.as_deref() {
+                    None => w.preset(),
+                    Some(p) => {
+                        let p = Preset::parse(p).ok_or_else(|| {
+                            FieldError::new("/preset", format!("must be one of {}", preset_names()))
+                        })?;
+                        if w.preset.is_some() && p != w.preset() {
+                            return Err(FieldError::new(
+                                "/preset",
+                                "cannot change: create a new source for another tool",
+                            ));
+                        }
+                        p
+                    }
+                };
+                let fetches = matches!(preset, Preset::SurveyMonkey | Preset::Formbricks);
                 let feed_only = [
-                    ("/url", change.url.is_some()),
+                    ("/url", change.url.is_some() && !fetches),
                     (
                         "/keywords",
                         change.keywords.as_ref().is_some_and(|k| !k.is_empty()),
@@ -127,11 +168,41 @@ impl SourceSettings {
                 if let Some((field, _)) = feed_only.iter().find(|(_, given)| *given) {
                     return Err(FieldError::new(*field, "belongs to feed sources"));
                 }
-                let mapping = change.mapping.unwrap_or_else(|| mapping.clone());
+                let mapping = change.mapping.unwrap_or_else(|| w.mapping.clone());
                 if let Some(m) = &mapping {
+                    if preset != Preset::Standard {
+                        return Err(FieldError::new(
+                            "/mapping",
+                            "a preset reads its tool's payload itself; a mapping is for the standard preset",
+                        ));
+                    }
                     m.validate()?;
                 }
-                Ok(SourceSettings::Webhook { mapping })
+                let api_url = match change.url {
+                    Some(u) => Some(check_http_url(&u, "/url")?),
+                    None => w.api_url.clone(),
+                };
+                let api_token = match change.api_token {
+                    Some(Some(t)) => {
+                        let t = t.trim();
+                        if t.is_empty() || t.chars().count() > 2048 {
+                            return Err(FieldError::new(
+                                "/api_token",
+                                "must be 1 to 2048 characters",
+                            ));
+                        }
+                        Some(t.to_owned())
+                    }
+                    Some(None) => None,
+                    None => w.api_token.clone(),
+                };
+                Ok(SourceSettings::Webhook(WebhookSettings {
+                    preset: (preset != Preset::Standard).then_some(preset),
+                    mapping,
+                    url_token: w.url_token.clone(),
+                    api_token,
+                    api_url,
+                }))
             }
             SourceSettings::Feed(f) => {
                 if change.mapping.is_some() {
@@ -139,6 +210,14 @@ impl SourceSettings {
                         "/mapping",
                         "mapping belongs to webhook sources",
                     ));
+                }
+                if change.preset.is_some() || change.api_token.is_some() {
+                    let field = if change.preset.is_some() {
+                        "/preset"
+                    } else {
+                        "/api_token"
+                    };
+                    return Err(FieldError::new(field, "belongs to webhook sources"));
                 }
                 let feed = FeedSettings {
                     url: change.url.unwrap_or_else(|| f.url.clone()),
@@ -155,12 +234,73 @@ impl SourceSettings {
     }
 }
 
-/// A webhook's field mapping as stored; `None` when it has none.
-pub fn stored_mapping(stored: &Value) -> Option<FieldMapping> {
-    stored
-        .get("mapping")
-        .filter(|m| !m.is_null())
-        .and_then(|m| serde_json::from_value(m.clone()).ok())
+/// The presets' names, for error messages.
+fn preset_names() -> String {
+    Preset::ALL
+        .iter()
+        .map(|p| p.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// An absolute http(s) URL.
+fn check_http_url(url: &str, field: &str) -> Result<String, FieldError> {
+    let url_error = || FieldError::new(field, "must be an absolute http(s) URL");
+    let parsed = reqwest::Url::parse(url.trim()).map_err(|_| url_error())?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        return Err(url_error());
+    }
+    Ok(url.trim().to_owned())
+}
+
+/// A new URL token: 24 random bytes in base64url (no padding), safe in a query string.
+pub fn generate_url_token() -> String {
+    use base64::Engine;
+    let mut bytes = [0u8; 24];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+impl WebhookSettings {
+    /// A webhook's settings as stored.
+    pub fn from_stored(stored: &Value) -> Self {
+        let text = |k: &str| {
+            stored
+                .get(k)
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .filter(|s| !s.is_empty())
+        };
+        WebhookSettings {
+            preset: text("preset").and_then(|p| Preset::parse(&p)),
+            mapping: stored
+                .get("mapping")
+                .filter(|m| !m.is_null())
+                .and_then(|m| serde_json::from_value(m.clone()).ok()),
+            url_token: text("url_token"),
+            api_token: text("api_token"),
+            api_url: text("api_url"),
+        }
+    }
+
+    /// As stored: the mapping always (as before presets), the rest when set.
+    pub fn to_value(&self) -> Value {
+        let mut out = Map::new();
+        out.insert("mapping".into(), json!(self.mapping));
+        if let Some(p) = self.preset {
+            out.insert("preset".into(), json!(p.as_str()));
+        }
+        for (k, v) in [
+            ("url_token", &self.url_token),
+            ("api_token", &self.api_token),
+            ("api_url", &self.api_url),
+        ] {
+            if let Some(v) = v {
+                out.insert(k.into(), json!(v));
+            }
+        }
+        Value::Object(out)
+    }
 }
 
 impl FeedSettings {
@@ -184,11 +324,7 @@ impl FeedSettings {
     }
 
     fn check(&self) -> Result<(), FieldError> {
-        let url_error = || FieldError::new("/url", "must be an absolute http(s) URL");
-        let parsed = reqwest::Url::parse(&self.url).map_err(|_| url_error())?;
-        if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-            return Err(url_error());
-        }
+        check_http_url(&self.url, "/url")?;
         if self.keywords.len() > MAX_KEYWORDS {
             return Err(FieldError::new(
                 "/keywords",
@@ -257,7 +393,7 @@ mod tests {
     #[test]
     fn a_webhook_refuses_feed_fields_on_create_and_patch_alike() {
         let hook = SourceSettings::create(SourceKind::Webhook, SettingsChange::default()).unwrap();
-        assert_eq!(hook, SourceSettings::Webhook { mapping: None });
+        assert_eq!(hook, SourceSettings::Webhook(WebhookSettings::default()));
         let on_create = SourceSettings::create(
             SourceKind::Webhook,
             SettingsChange {
@@ -279,7 +415,13 @@ mod tests {
     #[test]
     fn stored_settings_read_back() {
         for s in [
-            SourceSettings::Webhook { mapping: None },
+            SourceSettings::Webhook(WebhookSettings::default()),
+            SourceSettings::Webhook(WebhookSettings {
+                preset: Some(Preset::Typeform),
+                url_token: Some("t".into()),
+                api_token: Some("k".into()),
+                ..Default::default()
+            }),
             SourceSettings::Feed(FeedSettings {
                 url: "https://r.example/a".into(),
                 keywords: vec!["听见".into()],

@@ -48,6 +48,11 @@ pub fn generate_secret() -> String {
     format!("whsec_{}", B64.encode(bytes))
 }
 
+/// Is this a Standard Webhooks secret (`whsec_` and base64, or bare base64)?
+pub fn is_signing_secret(secret: &str) -> bool {
+    key_of(secret).is_some_and(|k| !k.is_empty())
+}
+
 fn key_of(secret: &str) -> Option<Vec<u8>> {
     B64.decode(secret.strip_prefix("whsec_").unwrap_or(secret))
         .ok()

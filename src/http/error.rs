@@ -48,6 +48,10 @@ pub enum ApiError {
     /// host and what went wrong, never the URL or internal addresses.
     #[error("{0}")]
     FeedUnreachable(String),
+    /// A tool announced a response by id and its API could not be read; the message names
+    /// the tool and the reason, never the URL or the token.
+    #[error("{0}")]
+    ToolUnreachable(String),
     /// A client error actix answered before our handlers ran, with a status that has no
     /// code of its own.
     #[error("{}", .0.canonical_reason().unwrap_or("the request cannot be served"))]
@@ -134,6 +138,8 @@ error_codes! {
         "Another client error refused before any endpoint ran, whose status has no code of its own; `status` and `title` name it.";
     FeedUnreachable => "feed_unreachable", "502", "Bad gateway",
         "A feed polled with `POST /api/v1/sources/{id}/poll` could not be fetched or read; `detail` names its host and the reason.";
+    ToolUnreachable => "tool_unreachable", "502", "Bad gateway",
+        "A tool announced a response by id (SurveyMonkey) and its API could not be read with the source's `api_token`; `detail` names the tool and the reason. The tool retries the delivery.";
     Unavailable => "unavailable", "503", "Service unavailable",
         "The database cannot be reached. Retry later; `/readyz` answers 503 meanwhile.";
     Internal => "internal", "500", "Internal server error",

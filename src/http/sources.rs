@@ -7,8 +7,11 @@ use serde_json::{json, Value};
 
 use super::{json_body, Admin, ApiError, Auth, Ingest, Json, Read, State};
 use crate::collect::poller;
-use crate::collect::source::{FeedSettings, SettingsChange, SourceKind, SourceSettings};
-use crate::collect::webhook::{generate_secret, FieldMapping};
+use crate::collect::presets::{Preset, Protection};
+use crate::collect::source::{
+    generate_url_token, FeedSettings, SettingsChange, SourceKind, SourceSettings, WebhookSettings,
+};
+use crate::collect::webhook::{generate_secret, is_signing_secret, FieldMapping};
 use crate::store::{NewSource, Source};
 
 #[derive(Deserialize)]
@@ -16,6 +19,10 @@ use crate::store::{NewSource, Source};
 struct CreateSource {
     kind: String,
     name: String,
+    preset: Option<String>,
+    /// The secret the tool signs with (set in, or copied from, the tool).
+    signing_secret: Option<String>,
+    api_token: Option<String>,
     mapping: Option<FieldMapping>,
     url: Option<String>,
     keywords: Option<Vec<String>>,
@@ -26,6 +33,13 @@ struct CreateSource {
 #[serde(deny_unknown_fields)]
 struct PatchSource {
     name: Option<String>,
+    preset: Option<String>,
+    /// `null` removes it: the URL then carries a token.
+    #[serde(default, with = "serde_with_null")]
+    signing_secret: Option<Option<String>>,
+    /// `null` removes it.
+    #[serde(default, with = "serde_with_null")]
+    api_token: Option<Option<String>>,
     /// `null` removes the mapping.
     #[serde(default, with = "serde_with_null")]
     mapping: Option<Option<FieldMapping>>,
@@ -50,6 +64,68 @@ fn check_name(name: &str) -> Result<String, ApiError> {
     Ok(super::body::bounded("/name", name, 100)?.to_owned())
 }
 
+/// The signing secret a source of `preset` is given, checked: `None` when none is given.
+fn signing_secret(preset: Preset, given: Option<&str>) -> Result<Option<String>, ApiError> {
+    let Some(given) = given.map(str::trim) else {
+        return Ok(None);
+    };
+    if preset.signature_scheme().is_none() {
+        return Err(ApiError::field(
+            "/signing_secret",
+            format!(
+                "{} cannot sign its deliveries: leave this out, and the source's URL carries a token instead",
+                preset.display_name()
+            ),
+        ));
+    }
+    if given.is_empty() || given.chars().count() > 512 {
+        return Err(ApiError::field(
+            "/signing_secret",
+            "must be 1 to 512 characters",
+        ));
+    }
+    if preset.signature_scheme() == Some("standard_webhooks") && !is_signing_secret(given) {
+        return Err(ApiError::field(
+            "/signing_secret",
+            "must be a Standard Webhooks secret: whsec_ followed by base64",
+        ));
+    }
+    Ok(Some(given.to_owned()))
+}
+
+/// What protects a source's deliveries, said plainly for the people who set it up.
+fn protection_json(preset: Preset, has_secret: bool) -> Value {
+    let tool = preset.display_name();
+    match preset.protection(has_secret) {
+        Protection::Signature(scheme) => json!({
+            "kind": "signature",
+            "scheme": scheme,
+            "detail": format!("{tool} 用签名密钥为每次推送签名，签名不符的推送会被拒绝（401），不会保存。"),
+        }),
+        Protection::UrlToken => json!({
+            "kind": "url_token",
+            "scheme": null,
+            "detail": if preset.signature_scheme().is_some() {
+                format!("还没有设置 {tool} 的签名密钥：推送地址里带有一个随机令牌，令牌不符的推送会被拒绝。请像密码一样保管这个地址；设置签名密钥后改为校验签名。")
+            } else {
+                format!("{tool} 不能为推送签名：推送地址里带有一个随机令牌，令牌不符的推送会被拒绝。请像密码一样保管这个地址。")
+            },
+        }),
+    }
+}
+
+/// For a source whose URL carries a token: the URL to paste into the tool, token included.
+/// Shown when the token is made (on create, rotation, or removing the secret), never listed.
+fn with_token_url(out: &mut Value, src: &Source) {
+    if let Some(token) = WebhookSettings::from_stored(&src.settings).url_token {
+        if src.secret.is_none() {
+            if let Some(url) = out["url"].as_str() {
+                out["url"] = json!(format!("{url}?token={token}"));
+            }
+        }
+    }
+}
+
 /// The source's kind and settings as stored.
 fn settings_of(s: &Source) -> SourceSettings {
     let kind = SourceKind::parse(&s.kind).unwrap_or(SourceKind::Feed);
@@ -66,8 +142,15 @@ pub(super) fn source_json(state: &State, req: &HttpRequest, s: &Source) -> Value
     });
     match SourceKind::parse(&s.kind) {
         Some(SourceKind::Webhook) => {
+            let w = WebhookSettings::from_stored(&s.settings);
+            let preset = w.preset();
             out["url"] = json!(format!("{}/hooks/{}", state.public_url(req), s.id));
+            out["preset"] = json!(preset.as_str());
+            out["tool"] = json!(preset.display_name());
+            out["protection"] = protection_json(preset, s.secret.is_some());
             out["mapping"] = s.settings.get("mapping").cloned().unwrap_or(Value::Null);
+            out["api_token_set"] = json!(w.api_token.is_some());
+            out["api_url"] = json!(w.api_url);
             out["previous_secret_expires_at"] = json!(s.previous_secret_expires_at);
         }
         _ => {
@@ -92,30 +175,59 @@ async fn create(
     let name = check_name(&body.name)?;
     let kind = SourceKind::parse(&body.kind)
         .ok_or_else(|| ApiError::field("/kind", "must be webhook or feed"))?;
-    let settings = SourceSettings::create(
+    let mut settings = SourceSettings::create(
         kind,
         SettingsChange {
+            preset: body.preset,
             mapping: body.mapping.map(Some),
             url: body.url,
             keywords: body.keywords,
             interval_secs: body.interval_secs,
+            api_token: body.api_token.map(Some),
         },
     )
     .map_err(|e| ApiError::Validation(vec![e]))?;
-    let secret = (kind == SourceKind::Webhook).then(generate_secret);
+    // A standard webhook gets a secret made here unless the team brings its own; a tool's
+    // preset takes the tool's secret, or else its URL carries a token.
+    let (secret, shown) = match &mut settings {
+        SourceSettings::Webhook(w) => {
+            let secret = signing_secret(w.preset(), body.signing_secret.as_deref())?;
+            let generated = secret.is_none() && w.preset() == Preset::Standard;
+            let secret = if generated {
+                Some(generate_secret())
+            } else {
+                secret
+            };
+            if secret.is_none() {
+                w.url_token = Some(generate_url_token());
+            }
+            let shown = generated.then(|| secret.clone()).flatten();
+            (secret, shown)
+        }
+        SourceSettings::Feed(_) => {
+            if body.signing_secret.is_some() {
+                return Err(ApiError::field(
+                    "/signing_secret",
+                    "belongs to webhook sources",
+                ));
+            }
+            (None, None)
+        }
+    };
     let new = NewSource {
         kind: kind.as_str(),
         name,
         settings: settings.to_value(),
-        secret: secret.clone(),
+        secret,
         next_poll_at: (kind == SourceKind::Feed).then(|| state.clock.now()),
     };
     let src = state.store.create_source(ws, new).await?;
     tracing::info!(workspace = ws, source = %src.id, kind = %src.kind, "source created");
     let mut out = source_json(&state, &req, &src);
-    if let Some(secret) = secret {
+    if let Some(secret) = shown {
         out["secret"] = json!(secret);
     }
+    with_token_url(&mut out, &src);
     Ok(HttpResponse::Created().json(out))
 }
 
@@ -163,23 +275,66 @@ async fn patch(
     // what the body may hold depends on the source's kind.
     let body: PatchSource = json_body(&req, payload).await?;
     let name = body.name.as_deref().map(check_name).transpose()?;
-    let settings = settings_of(&src)
+    let mut settings = settings_of(&src)
         .changed(SettingsChange {
+            preset: body.preset,
             mapping: body.mapping,
             url: body.url,
             keywords: body.keywords,
             interval_secs: body.interval_secs,
+            api_token: body.api_token,
         })
         .map_err(|e| ApiError::Validation(vec![e]))?;
     // A changed feed is polled at once (unless archived).
     let next_poll = (settings.kind() == SourceKind::Feed && src.archived_at.is_none())
         .then(|| state.clock.now());
-    let settings = Some(settings.to_value());
-    let src = state
-        .store
-        .update_source(src, name, settings, next_poll)
-        .await?;
-    Ok(HttpResponse::Ok().json(source_json(&state, &req, &src)))
+    let signing = match (&mut settings, body.signing_secret) {
+        (SourceSettings::Feed(_), Some(_)) => {
+            return Err(ApiError::field(
+                "/signing_secret",
+                "belongs to webhook sources",
+            ))
+        }
+        (SourceSettings::Webhook(w), Some(given)) => {
+            let secret = match given {
+                Some(s) => signing_secret(w.preset(), Some(&s))?,
+                None if w.preset() == Preset::Standard => {
+                    return Err(ApiError::field(
+                        "/signing_secret",
+                        "a standard webhook is always signed: rotate its secret instead",
+                    ))
+                }
+                None => None,
+            };
+            w.url_token = match secret {
+                Some(_) => None,
+                None => w.url_token.clone().or_else(|| Some(generate_url_token())),
+            };
+            Some(secret)
+        }
+        _ => None,
+    };
+    let src = match signing {
+        Some(secret) => {
+            let src = state
+                .store
+                .update_source(src, name, None, next_poll)
+                .await?;
+            state
+                .store
+                .set_signing(src, secret, settings.to_value())
+                .await?
+        }
+        None => {
+            state
+                .store
+                .update_source(src, name, Some(settings.to_value()), next_poll)
+                .await?
+        }
+    };
+    let mut out = source_json(&state, &req, &src);
+    with_token_url(&mut out, &src);
+    Ok(HttpResponse::Ok().json(out))
 }
 
 async fn archive(
@@ -208,11 +363,33 @@ async fn rotate(
             "only webhook sources have a secret".into(),
         ));
     }
-    let secret = generate_secret();
-    let src = state.store.rotate_secret(src, secret.clone()).await?;
-    tracing::info!(workspace = ws, source = %src.id, "webhook secret rotated");
+    let mut w = WebhookSettings::from_stored(&src.settings);
+    let preset = w.preset();
+    if preset == Preset::Standard {
+        let secret = generate_secret();
+        let src = state.store.rotate_secret(src, secret.clone()).await?;
+        tracing::info!(workspace = ws, source = %src.id, "webhook secret rotated");
+        let mut out = source_json(&state, &req, &src);
+        out["secret"] = json!(secret);
+        return Ok(HttpResponse::Ok().json(out));
+    }
+    if src.secret.is_some() {
+        return Err(ApiError::Conflict(format!(
+            "this source checks {}'s own signature: change the secret in {} and set it here with PATCH signing_secret",
+            preset.display_name(),
+            preset.display_name()
+        )));
+    }
+    // A URL-token source: a new token, the old one refused from now on.
+    w.url_token = Some(generate_url_token());
+    let settings = SourceSettings::Webhook(w).to_value();
+    let src = state
+        .store
+        .update_source(src, None, Some(settings), None)
+        .await?;
+    tracing::info!(workspace = ws, source = %src.id, "webhook URL token rotated");
     let mut out = source_json(&state, &req, &src);
-    out["secret"] = json!(secret);
+    with_token_url(&mut out, &src);
     Ok(HttpResponse::Ok().json(out))
 }
 

@@ -116,9 +116,56 @@ fn active_model(
     }
 }
 
+/// An item's pain-point and keyword rows.
+fn row_models(
+    workspace_id: &str,
+    id: &str,
+    item: &NewFeedback,
+) -> (
+    Vec<feedback_pain_point::ActiveModel>,
+    Vec<feedback_keyword::ActiveModel>,
+) {
+    let Some(a) = &item.analysis else {
+        return (Vec::new(), Vec::new());
+    };
+    let pains = a
+        .pain_points
+        .iter()
+        .map(|p| feedback_pain_point::ActiveModel {
+            feedback_id: Set(id.to_owned()),
+            category: Set(p.clone()),
+            workspace_id: Set(workspace_id.to_owned()),
+            occurred_at: Set(item.occurred_at),
+        })
+        .collect();
+    let words = a
+        .keywords
+        .iter()
+        .map(|k| feedback_keyword::ActiveModel {
+            feedback_id: Set(id.to_owned()),
+            keyword: Set(k.clone()),
+            workspace_id: Set(workspace_id.to_owned()),
+            occurred_at: Set(item.occurred_at),
+        })
+        .collect();
+    (pains, words)
+}
+
+/// Writes one stored item's pain-point and keyword rows (after its answer was replaced).
+pub(super) async fn analysis_rows<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: &str,
+    id: &str,
+    item: &NewFeedback,
+) -> StoreResult<()> {
+    let (pains, words) = row_models(workspace_id, id, item);
+    insert_rows(conn, pains).await?;
+    insert_rows(conn, words).await
+}
+
 /// Inserts items inside the caller's transaction, skipping those already stored, and the
 /// pain-point and keyword rows of the ones that are new.
-async fn insert_items<C: ConnectionTrait>(
+pub(super) async fn insert_items<C: ConnectionTrait>(
     conn: &C,
     workspace_id: &str,
     items: &[NewFeedback],
@@ -153,23 +200,9 @@ async fn insert_items<C: ConnectionTrait>(
         let mut pains = Vec::new();
         let mut words = Vec::new();
         for (item, id) in new_items {
-            let Some(a) = &item.analysis else { continue };
-            pains.extend(
-                a.pain_points
-                    .iter()
-                    .map(|p| feedback_pain_point::ActiveModel {
-                        feedback_id: Set(id.clone()),
-                        category: Set(p.clone()),
-                        workspace_id: Set(workspace_id.to_owned()),
-                        occurred_at: Set(item.occurred_at),
-                    }),
-            );
-            words.extend(a.keywords.iter().map(|k| feedback_keyword::ActiveModel {
-                feedback_id: Set(id.clone()),
-                keyword: Set(k.clone()),
-                workspace_id: Set(workspace_id.to_owned()),
-                occurred_at: Set(item.occurred_at),
-            }));
+            let (p, w) = row_models(workspace_id, id, item);
+            pains.extend(p);
+            words.extend(w);
         }
         insert_rows(conn, pains).await?;
         insert_rows(conn, words).await?;

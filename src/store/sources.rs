@@ -99,6 +99,25 @@ impl Store {
         Ok(active.update(&self.db).await?)
     }
 
+    /// Sets a webhook's signing secret, or clears it (its URL then carries a token, which
+    /// `settings` says). A secret replaced stays valid for [`SECRET_GRACE`], as on rotation.
+    pub async fn set_signing(
+        &self,
+        src: Source,
+        secret: Option<String>,
+        settings: Value,
+    ) -> StoreResult<Source> {
+        let old = src.secret.clone();
+        let mut active = src.into_active_model();
+        if old.is_some() && secret.is_some() && old != secret {
+            active.previous_secret = Set(old);
+            active.previous_secret_expires_at = Set(Some(self.now() + SECRET_GRACE));
+        }
+        active.secret = Set(secret);
+        active.settings = Set(settings);
+        Ok(active.update(&self.db).await?)
+    }
+
     pub async fn archive_source(&self, src: Source) -> StoreResult<Source> {
         let mut active = src.into_active_model();
         active.archived_at = Set(Some(self.now()));

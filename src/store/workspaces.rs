@@ -44,6 +44,15 @@ impl Store {
         Ok(active.update(&self.db).await?)
     }
 
+    /// The workspace's time zone (Asia/Shanghai when it names none this build knows).
+    pub async fn workspace_zone(&self, id: &str) -> StoreResult<chrono_tz::Tz> {
+        let ws = self
+            .workspace(id)
+            .await?
+            .ok_or(super::StoreError::NotFound("workspace"))?;
+        Ok(ws.timezone.parse().unwrap_or(chrono_tz::Asia::Shanghai))
+    }
+
     pub async fn workspace(&self, id: &str) -> StoreResult<Option<Workspace>> {
         Ok(workspace::Entity::find_by_id(id.to_owned())
             .one(&self.db)

@@ -23,8 +23,9 @@ use super::webhook::SignatureError;
 use crate::domain::{
     stable_id, Channel, FeedbackText, FieldError, Joint, NewFeedback, Scores, MAX_TEXT_CHARS,
 };
+use crate::store::NewToolResponse;
 
-pub use surveymonkey::FetchRequest;
+pub use surveymonkey::{fetch_response, FetchRequest};
 
 /// The tools a webhook source can take deliveries from as they send them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -314,6 +315,23 @@ pub fn to_stored(
         updated_at: r.updated_at.unwrap_or(cx.now),
         complete: r.complete,
         items,
+    }
+}
+
+impl StoredResponse {
+    /// The response's row, for the store (its items are stored beside it).
+    pub fn into_new(self, source_id: &str) -> NewToolResponse {
+        NewToolResponse {
+            id: self.id,
+            source_id: source_id.to_owned(),
+            respondent_id: self.respondent_id,
+            answers: self.answers,
+            attributes: self.attributes,
+            scores: self.scores,
+            occurred_at: self.occurred_at,
+            updated_at: self.updated_at,
+            complete: self.complete,
+        }
     }
 }
 

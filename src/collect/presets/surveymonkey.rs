@@ -13,6 +13,27 @@ pub struct FetchRequest {
     pub response_id: String,
 }
 
+/// Why a response could not be fetched (placeholder).
+#[derive(Debug)]
+pub struct FetchError;
+
+impl FetchError {
+    pub fn summary(&self) -> String {
+        "not yet".into()
+    }
+}
+
+/// Fetches a response the callback announced (placeholder).
+pub async fn fetch_response(
+    _http: &reqwest::Client,
+    _req: &FetchRequest,
+    _api_token: &str,
+    _base_url: Option<&str>,
+    _cx: &Context,
+) -> Result<super::ToolResponse, FetchError> {
+    Err(FetchError)
+}
+
 pub fn verify(_req: &Incoming<'_>, _secrets: &Secrets<'_>) -> Result<(), SignatureError> {
     Err(SignatureError::Invalid)
 }
