@@ -22,6 +22,8 @@ pub struct Mention {
     pub author: Option<String>,
     pub published_at: Option<DateTime<Utc>>,
     pub external_id: Option<String>,
+    /// The post's star rating or survey scores, when the monitoring tool has them.
+    pub scores: Scores,
 }
 
 impl Mention {
@@ -45,12 +47,14 @@ impl Mention {
     }
 }
 
-/// Validates `{"items": [{"platform", "text", "url"?, "author"?, "published_at"?, "id"?}]}`.
-/// All or nothing: any invalid item rejects the push, with JSON Pointers (`/items/3/text`) for
-/// every problem found (the first 100).
+/// Validates `{"items": [{"platform", "text", "url"?, "author"?, "published_at"?, "id"?,
+/// "rating"?, "scores"?}]}`. All or nothing: any invalid item rejects the push, with JSON
+/// Pointers (`/items/3/text`) for every problem found (the first 100). Local times are read in
+/// `tz`.
 pub fn parse_mentions(
     body: &Value,
     now: DateTime<Utc>,
+    tz: chrono_tz::Tz,
 ) -> Result<Vec<NewFeedback>, Vec<FieldError>> {
     let Some(obj) = body.as_object() else {
         return Err(vec![FieldError::new(
@@ -74,7 +78,7 @@ pub fn parse_mentions(
     let mut out = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         let ptr = format!("/items/{i}");
-        if let Some((m, text)) = parse_mention(item, &ptr, &mut errors) {
+        if let Some((m, text)) = parse_mention(tz, item, &ptr, &mut errors) {
             out.push(mention_to_feedback(m, text, now));
         }
     }
@@ -87,6 +91,7 @@ pub fn parse_mentions(
 }
 
 fn parse_mention(
+    tz: chrono_tz::Tz,
     item: &Value,
     ptr: &str,
     errors: &mut Vec<FieldError>,
@@ -168,23 +173,45 @@ fn parse_mention(
         other => other,
     };
 
-    let published_at = match optional_string(
-        obj.get("published_at"),
-        &format!("{ptr}/published_at"),
-        errors,
-    ) {
-        Some(s) => match DateTime::parse_from_rfc3339(&s) {
-            Ok(t) => Some(t.with_timezone(&Utc)),
-            Err(_) => {
+    let published_at = match obj.get("published_at") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(t)) if t.trim().is_empty() => None,
+        Some(v @ (Value::String(_) | Value::Number(_))) => {
+            let t = crate::domain::time::parse_time(v, tz);
+            if t.is_none() {
                 errors.push(FieldError::new(
                     format!("{ptr}/published_at"),
-                    "must be an RFC 3339 timestamp such as 2024-05-01T12:00:00+08:00",
+                    "must be a time such as 2024-05-01T12:00:00+08:00, 2024-05-01 12:00:00 \
+                     (in the workspace's zone), or epoch seconds or milliseconds",
                 ));
-                None
             }
-        },
-        None => None,
+            t
+        }
+        Some(_) => {
+            errors.push(FieldError::new(
+                format!("{ptr}/published_at"),
+                "must be a string",
+            ));
+            None
+        }
     };
+
+    // A star rating given on its own (`rating`), and scores (`scores`: nps, csat, ces,
+    // rating), kept with the item.
+    let mut scores = match obj.get("scores") {
+        None | Some(Value::Null) => Scores::default(),
+        Some(v) => Scores::parse(v, &format!("{ptr}/scores")).unwrap_or_else(|e| {
+            errors.push(e);
+            Scores::default()
+        }),
+    };
+    match obj.get("rating") {
+        None | Some(Value::Null) => {}
+        Some(v) => match crate::domain::parse_score(v, 1, 5) {
+            Ok(r) => scores.rating = Some(r),
+            Err(m) => errors.push(FieldError::new(format!("{ptr}/rating"), m)),
+        },
+    }
 
     // Platform ids are often large integers (Weibo mids); accept them as numbers too.
     let external_id = match obj.get("id") {
@@ -223,6 +250,7 @@ fn parse_mention(
             author,
             published_at,
             external_id,
+            scores,
         },
         text,
     ))
@@ -258,7 +286,7 @@ fn mention_to_feedback(m: Mention, text: FeedbackText, now: DateTime<Utc>) -> Ne
         respondent_id: None,
         author: m.author,
         text,
-        scores: Scores::default(),
+        scores: m.scores,
         attributes: Map::new(),
         context,
         occurred_at: m.published_at.unwrap_or(now),
@@ -285,7 +313,7 @@ mod tests {
             {"platform": "Xiaohongshu", "text": "笔记里提到了听见", "url": "https://www.xiaohongshu.com/explore/1"},
             {"platform": "douyin", "text": "视频评论：好用", "author": "抖友"}
         ]});
-        let items = parse_mentions(&body, now()).unwrap();
+        let items = parse_mentions(&body, now(), chrono_tz::UTC).unwrap();
         assert_eq!(items.len(), 3);
 
         assert_eq!(items[0].source_key, "mentions:weibo");
@@ -309,12 +337,12 @@ mod tests {
         let key = items[2].external_id.clone().unwrap();
         assert_eq!(key.len(), 64);
         // A re-push gives the same key, so the store drops the duplicate.
-        let again = parse_mentions(&body, now()).unwrap();
+        let again = parse_mentions(&body, now(), chrono_tz::UTC).unwrap();
         assert_eq!(again[2].external_id.as_deref(), Some(key.as_str()));
         // A different author is a different post.
         let other = serde_json::json!({"items": [{"platform": "douyin", "text": "视频评论：好用", "author": "别人"}]});
         assert_ne!(
-            parse_mentions(&other, now()).unwrap()[0]
+            parse_mentions(&other, now(), chrono_tz::UTC).unwrap()[0]
                 .external_id
                 .as_deref(),
             Some(key.as_str())
@@ -331,11 +359,11 @@ mod tests {
             {"platform": "weibo", "text": "   "},
             {"platform": "weibo", "text": long},
             {"platform": "weibo", "text": "x", "url": "ftp://example.com/a"},
-            {"platform": "weibo", "text": "x", "published_at": "2024-05-01 12:00"},
+            {"platform": "weibo", "text": "x", "published_at": "昨天 12:00"},
             {"platform": "weibo", "text": 5, "id": 1.5, "author": ["a"]},
             "not an object"
         ]});
-        let errs = parse_mentions(&body, now()).unwrap_err();
+        let errs = parse_mentions(&body, now(), chrono_tz::UTC).unwrap_err();
         let fields: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(
             fields,
@@ -356,19 +384,22 @@ mod tests {
 
     #[test]
     fn mentions_envelope_errors() {
-        let e = parse_mentions(&serde_json::json!([1]), now()).unwrap_err();
+        let e = parse_mentions(&serde_json::json!([1]), now(), chrono_tz::UTC).unwrap_err();
         assert_eq!(e[0].field, "");
-        let e = parse_mentions(&serde_json::json!({}), now()).unwrap_err();
+        let e = parse_mentions(&serde_json::json!({}), now(), chrono_tz::UTC).unwrap_err();
         assert_eq!(e[0].field, "/items");
-        let e = parse_mentions(&serde_json::json!({"items": []}), now()).unwrap_err();
+        let e =
+            parse_mentions(&serde_json::json!({"items": []}), now(), chrono_tz::UTC).unwrap_err();
         assert_eq!(e[0].field, "/items");
         let many: Vec<Value> = (0..1001)
             .map(|_| serde_json::json!({"platform": "weibo", "text": "x"}))
             .collect();
-        let e = parse_mentions(&serde_json::json!({ "items": many }), now()).unwrap_err();
+        let e = parse_mentions(&serde_json::json!({ "items": many }), now(), chrono_tz::UTC)
+            .unwrap_err();
         assert_eq!(e[0].field, "/items");
         let bad: Vec<Value> = (0..500).map(|_| serde_json::json!({})).collect();
-        let e = parse_mentions(&serde_json::json!({ "items": bad }), now()).unwrap_err();
+        let e = parse_mentions(&serde_json::json!({ "items": bad }), now(), chrono_tz::UTC)
+            .unwrap_err();
         assert_eq!(e.len(), MAX_REPORTED_ERRORS);
     }
 }

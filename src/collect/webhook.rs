@@ -112,17 +112,28 @@ pub fn verify(
     Err(SignatureError::Invalid)
 }
 
-/// How another tool's payload maps onto feedback: JSON Pointers into each item.
+/// How another tool's payload maps onto feedback: JSON Pointers into each item. A pointer
+/// that starts with `$` reads the whole body instead of the item (`$/form_response/token`),
+/// for what a tool puts beside its list of answers.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FieldMapping {
     /// Pointer to the array of items in the body; absent means the body is one item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub items: Option<String>,
+    /// Keeps only the items where each pointer holds the value given (or one of the values
+    /// given as an array): `{"/type": ["text", "long_text"]}`.
+    #[serde(default, rename = "where", skip_serializing_if = "Option::is_none")]
+    pub filter: Option<Map<String, Value>>,
     /// One pointer, or several whose strings are joined by new lines.
     pub text: PointerList,
+    /// A pointer, or a template of pointers in braces: `{$/form_response/token}:{/field/id}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
+    /// The question the item answers: a pointer, or a lookup of its title by id elsewhere in
+    /// the payload.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub question: Option<QuestionTitle>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub author: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -135,8 +146,29 @@ pub struct FieldMapping {
     pub csat: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ces: Option<String>,
+    /// A star rating, 1–5.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<String>,
     #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub attributes: Map<String, Value>,
+}
+
+/// Where an item's question title is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum QuestionTitle {
+    /// A pointer to the title itself.
+    Pointer(String),
+    /// The title found by id in a list: the element of `from` whose `key` equals the item's
+    /// `match`, and its `title`. `{"from": "$/form_response/definition/fields", "key": "/id",
+    /// "match": "/field/id", "title": "/title"}`.
+    Lookup {
+        from: String,
+        key: String,
+        #[serde(rename = "match")]
+        matches: String,
+        title: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -153,7 +185,8 @@ impl Default for PointerList {
 }
 
 impl FieldMapping {
-    /// Every pointer must be a JSON Pointer (empty or starting with `/`).
+    /// Every pointer must be a JSON Pointer (empty or starting with `/`, or with `$` before
+    /// it for the whole body); an external id may be a template of such pointers in braces.
     pub fn validate(&self) -> Result<(), FieldError> {
         let texts = match &self.text {
             PointerList::One(p) => vec![p.as_str()],
@@ -167,13 +200,13 @@ impl FieldMapping {
         }
         let singles = [
             ("items", &self.items),
-            ("external_id", &self.external_id),
             ("author", &self.author),
             ("respondent_id", &self.respondent_id),
             ("occurred_at", &self.occurred_at),
             ("nps", &self.nps),
             ("csat", &self.csat),
             ("ces", &self.ces),
+            ("rating", &self.rating),
         ];
         let mut all: Vec<(String, &str)> =
             texts.into_iter().map(|p| ("text".to_owned(), p)).collect();
@@ -193,11 +226,34 @@ impl FieldMapping {
                 }
             }
         }
+        for k in self.filter.iter().flat_map(|f| f.keys()) {
+            all.push((format!("where/{k}"), k.as_str()));
+        }
+        match &self.question {
+            Some(QuestionTitle::Pointer(p)) => all.push(("question".into(), p)),
+            Some(QuestionTitle::Lookup {
+                from,
+                key,
+                matches,
+                title,
+            }) => {
+                all.push(("question/from".into(), from));
+                all.push(("question/key".into(), key));
+                all.push(("question/match".into(), matches));
+                all.push(("question/title".into(), title));
+            }
+            None => {}
+        }
+        if let Some(ext) = &self.external_id {
+            for p in template_pointers(ext) {
+                all.push(("external_id".into(), p));
+            }
+        }
         for (name, p) in all {
-            if !(p.is_empty() || p.starts_with('/')) {
+            if !is_pointer(p) {
                 return Err(FieldError::new(
                     format!("/mapping/{name}"),
-                    "must be a JSON Pointer such as /data/text",
+                    "must be a JSON Pointer such as /data/text (or $/data/text for the whole body)",
                 ));
             }
         }
@@ -205,17 +261,64 @@ impl FieldMapping {
     }
 }
 
-/// The items of a delivery, all valid or none: errors name the item by pointer.
+fn is_pointer(p: &str) -> bool {
+    let p = p.strip_prefix('$').unwrap_or(p);
+    p.is_empty() || p.starts_with('/')
+}
+
+/// The pointers of a template (`{$/token}:{/field/id}`), or the whole text when it has no
+/// braces.
+fn template_pointers(t: &str) -> Vec<&str> {
+    if !t.contains('{') {
+        return vec![t];
+    }
+    t.split('{')
+        .skip(1)
+        .map(|part| part.split('}').next().unwrap_or(part))
+        .collect()
+}
+
+/// An item of a delivery that was not stored, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    /// The item's pointer in the body (`/form_response/answers/3`).
+    pub item: String,
+    pub reason: String,
+}
+
+/// A delivery read: the items to store and, for a mapping, the items left out with why.
+#[derive(Debug, Default)]
+pub struct Delivered {
+    pub items: Vec<NewFeedback>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// The items of a delivery in Tingjian's own shape or through a mapping, all valid or none:
+/// errors name the item by pointer. Times without an offset are read in UTC.
 pub fn parse_delivery(
     body: &Value,
     mapping: Option<&FieldMapping>,
     source_id: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<NewFeedback>, Vec<FieldError>> {
-    let (raw_items, prefix): (Vec<&Value>, String) = match mapping.and_then(|m| m.items.as_deref())
+    read_delivery(body, mapping, source_id, now, chrono_tz::UTC).map(|d| d.items)
+}
+
+/// Reads a delivery. Our own shape is all or nothing; through a mapping, an item without text
+/// (a score-only answer, an empty one, one the filter lets through by mistake) is left out
+/// with the reason, and the rest are stored. Local times are read in `tz`.
+pub fn read_delivery(
+    body: &Value,
+    mapping: Option<&FieldMapping>,
+    source_id: &str,
+    now: DateTime<Utc>,
+    tz: chrono_tz::Tz,
+) -> Result<Delivered, Vec<FieldError>> {
+    let (raw_items, prefix): (Vec<(usize, &Value)>, String) = match mapping
+        .and_then(|m| m.items.as_deref())
     {
-        Some(ptr) => match body.pointer(ptr) {
-            Some(Value::Array(a)) => (a.iter().collect(), ptr.to_owned()),
+        Some(ptr) => match body.pointer(ptr.strip_prefix('$').unwrap_or(ptr)) {
+            Some(Value::Array(a)) => (a.iter().enumerate().collect(), ptr.to_owned()),
             _ => {
                 return Err(vec![FieldError::new(
                     ptr,
@@ -223,15 +326,28 @@ pub fn parse_delivery(
                 )])
             }
         },
-        None => match body.get("items") {
-            Some(Value::Array(a)) if mapping.is_none() => (a.iter().collect(), "/items".into()),
-            Some(_) if mapping.is_none() => {
-                return Err(vec![FieldError::new("/items", "must be an array")])
-            }
-            _ => (vec![body], String::new()),
+        None => match body {
+            // A tool that posts its list as the body itself (Formbricks' array form).
+            Value::Array(a) if mapping.is_some() => (a.iter().enumerate().collect(), "/".into()),
+            _ => match body.get("items") {
+                Some(Value::Array(a)) if mapping.is_none() => {
+                    (a.iter().enumerate().collect(), "/items".into())
+                }
+                Some(_) if mapping.is_none() => {
+                    return Err(vec![FieldError::new("/items", "must be an array")])
+                }
+                _ => (vec![(0, body)], String::new()),
+            },
         },
     };
-    if raw_items.is_empty() {
+    let raw_items: Vec<(usize, &Value)> = match mapping.and_then(|m| m.filter.as_ref()) {
+        Some(filter) => raw_items
+            .into_iter()
+            .filter(|(_, item)| keeps(filter, item, body))
+            .collect(),
+        None => raw_items,
+    };
+    if raw_items.is_empty() && mapping.is_none() {
         return Err(vec![FieldError::new(prefix, "no items")]);
     }
     if raw_items.len() > MAX_ITEMS {
@@ -241,31 +357,60 @@ pub fn parse_delivery(
         )]);
     }
     let many = !prefix.is_empty();
-    let mut items = Vec::with_capacity(raw_items.len());
+    let mut out = Delivered::default();
     let mut errors = Vec::new();
-    for (i, raw) in raw_items.into_iter().enumerate() {
+    for (i, raw) in raw_items {
         let at = if many {
-            format!("{prefix}/{i}")
+            format!("{}/{i}", prefix.trim_end_matches('/'))
         } else {
             String::new()
         };
         let parsed = match mapping {
-            Some(m) => mapped_item(raw, m, &at, now),
+            Some(m) => match mapped_item(raw, body, m, &at, now, tz) {
+                Ok(Some(item)) => Ok(item),
+                Ok(None) => {
+                    out.skipped.push(Skipped {
+                        item: if at.is_empty() { "/".into() } else { at },
+                        reason: "no text to store at the mapped pointers".into(),
+                    });
+                    continue;
+                }
+                Err(e) => Err(e),
+            },
             None => native_item(raw, &at, now),
         };
         match parsed {
             Ok(mut item) => {
                 item.source_key = format!("webhook:{source_id}");
                 item.source_id = Some(source_id.to_owned());
-                items.push(item);
+                out.items.push(item);
             }
             Err(e) => errors.push(e),
         }
     }
     if errors.is_empty() {
-        Ok(items)
+        Ok(out)
     } else {
         Err(errors)
+    }
+}
+
+/// Does an item pass a mapping's `where`?
+fn keeps(filter: &Map<String, Value>, item: &Value, body: &Value) -> bool {
+    filter.iter().all(|(ptr, wanted)| {
+        let got = resolve(ptr, item, body);
+        match wanted {
+            Value::Array(options) => got.is_some_and(|g| options.contains(g)),
+            v => got == Some(v),
+        }
+    })
+}
+
+/// A mapping pointer: into the item, or with `$` into the whole body.
+fn resolve<'a>(ptr: &str, item: &'a Value, body: &'a Value) -> Option<&'a Value> {
+    match ptr.strip_prefix('$') {
+        Some(p) => body.pointer(p),
+        None => item.pointer(ptr),
     }
 }
 
@@ -373,26 +518,35 @@ fn scalar_string(v: &Value) -> Option<String> {
     }
 }
 
-/// Another tool's shape, read through the source's pointers.
+/// Another tool's shape, read through the source's pointers: `None` when the item has no
+/// text to store.
 fn mapped_item(
     v: &Value,
+    body: &Value,
     m: &FieldMapping,
     at: &str,
     now: DateTime<Utc>,
-) -> Result<NewFeedback, FieldError> {
+    tz: chrono_tz::Tz,
+) -> Result<Option<NewFeedback>, FieldError> {
     let pointers: Vec<&str> = match &m.text {
         PointerList::One(p) => vec![p],
         PointerList::Many(ps) => ps.iter().map(String::as_str).collect(),
     };
     let parts: Vec<String> = pointers
         .iter()
-        .filter_map(|p| v.pointer(p).and_then(scalar_string))
+        .filter_map(|p| resolve(p, v, body).and_then(scalar_string))
         .collect();
-    let text = FeedbackText::parse(&parts.join("\n"))
-        .map_err(|msg| FieldError::new(format!("{at}{}", pointers[0]), msg))?;
+    if parts.is_empty() {
+        return Ok(None);
+    }
+    let text = match FeedbackText::parse(&parts.join("\n")) {
+        Ok(t) => t,
+        Err(_) if parts.iter().all(|p| p.trim().is_empty()) => return Ok(None),
+        Err(msg) => return Err(FieldError::new(format!("{at}{}", pointers[0]), msg)),
+    };
     let opt = |p: &Option<String>| {
         p.as_deref()
-            .and_then(|p| v.pointer(p))
+            .and_then(|p| resolve(p, v, body))
             .filter(|x| !x.is_null())
     };
     let score = |p: &Option<String>, lo, hi| -> Result<Option<i16>, FieldError> {
@@ -407,41 +561,92 @@ fn mapped_item(
         nps: score(&m.nps, 0, 10)?,
         csat: score(&m.csat, 1, 5)?,
         ces: score(&m.ces, 1, 7)?,
-        rating: None,
+        rating: score(&m.rating, 1, 5)?,
     };
     let occurred_at = match opt(&m.occurred_at) {
         None => now,
-        Some(t) => parse_time(
-            t,
-            &format!("{at}{}", m.occurred_at.as_deref().unwrap_or("")),
-        )?,
+        Some(t) => crate::domain::time::parse_time(t, tz).ok_or_else(|| {
+            FieldError::new(
+                format!("{at}{}", m.occurred_at.as_deref().unwrap_or("")),
+                "must be a time: RFC 3339, YYYY-MM-DD HH:MM:SS (in the workspace's zone), or epoch seconds or milliseconds",
+            )
+        })?,
     };
     let mut attributes = Map::new();
     for (key, ptr) in &m.attributes {
         if let Some(val) = ptr
             .as_str()
-            .and_then(|p| v.pointer(p))
+            .and_then(|p| resolve(p, v, body))
             .and_then(scalar_string)
         {
             attributes.insert(key.clone(), Value::String(val.chars().take(200).collect()));
         }
     }
+    let mut context = Map::new();
+    if let Some(q) = question_title(m.question.as_ref(), v, body) {
+        context.insert(
+            "question".into(),
+            Value::String(q.chars().take(500).collect()),
+        );
+    }
     let cap = |s: Option<String>, n: usize| s.map(|s| s.chars().take(n).collect::<String>());
-    Ok(NewFeedback {
+    let external_id = match m.external_id.as_deref() {
+        Some(t) if t.contains('{') => fill_template(t, v, body),
+        Some(p) => resolve(p, v, body).and_then(scalar_string),
+        None => None,
+    };
+    Ok(Some(NewFeedback {
         channel: Channel::Webhook,
         source_key: String::new(),
         source_id: None,
-        external_id: cap(opt(&m.external_id).and_then(scalar_string), 200),
+        external_id: cap(external_id, 200),
         respondent_id: cap(opt(&m.respondent_id).and_then(scalar_string), 128),
         author: cap(opt(&m.author).and_then(scalar_string), 200),
         text,
         scores,
         attributes,
-        context: Map::new(),
+        context,
         occurred_at,
         response_id: None,
         analysis: None,
-    })
+    }))
+}
+
+/// A template's pointers filled in; `None` when any of them holds nothing (an id made of
+/// half its parts would merge different items).
+fn fill_template(t: &str, item: &Value, body: &Value) -> Option<String> {
+    let mut out = String::new();
+    let mut rest = t;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let close = after.find('}')?;
+        out.push_str(&resolve(&after[..close], item, body).and_then(scalar_string)?);
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// The title of the question an item answers.
+fn question_title(q: Option<&QuestionTitle>, item: &Value, body: &Value) -> Option<String> {
+    match q? {
+        QuestionTitle::Pointer(p) => resolve(p, item, body).and_then(scalar_string),
+        QuestionTitle::Lookup {
+            from,
+            key,
+            matches,
+            title,
+        } => {
+            let wanted = resolve(matches, item, body)?;
+            resolve(from, item, body)?
+                .as_array()?
+                .iter()
+                .find(|e| e.pointer(key) == Some(wanted))
+                .and_then(|e| e.pointer(title))
+                .and_then(scalar_string)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -571,5 +776,51 @@ mod tests {
         assert_eq!(items[1].external_id.as_deref(), Some("a2"));
         let bad: FieldMapping = serde_json::from_value(json!({"text": "data.text"})).unwrap();
         assert!(bad.validate().is_err());
+    }
+
+    /// Typeform's shape, as its documented example sends it: text answers picked by type,
+    /// titles looked up by field id, the response token and hidden fields beside the answers.
+    #[test]
+    fn mapping_reads_answers_beside_their_envelope() {
+        let m: FieldMapping = serde_json::from_value(json!({
+            "items": "$/form_response/answers",
+            "where": {"/type": ["text"]},
+            "text": "/text",
+            "external_id": "{$/form_response/token}:{/field/id}",
+            "question": {"from": "$/form_response/definition/fields", "key": "/id",
+                         "match": "/field/id", "title": "/title"},
+            "respondent_id": "$/form_response/hidden/user_id",
+            "occurred_at": "$/form_response/submitted_at",
+            "rating": "/rating"
+        }))
+        .unwrap();
+        m.validate().unwrap();
+        let body = json!({"form_response": {
+        "token": "tok1", "submitted_at": "2026-11-20 08:30:05", "hidden": {"user_id": "u9"},
+        "definition": {"fields": [{"id": "f1", "title": "哪里不好用？"}, {"id": "f2", "title": "评分"}]},
+        "answers": [
+            {"type": "text", "text": "支付总是失败", "field": {"id": "f1"}},
+            {"type": "number", "number": 3, "field": {"id": "f2"}},
+            {"type": "text", "text": "  ", "field": {"id": "f3"}}
+        ]}});
+        let sh = chrono_tz::Asia::Shanghai;
+        let d = read_delivery(&body, Some(&m), "src", Utc::now(), sh).unwrap();
+        assert_eq!(d.items.len(), 1);
+        let item = &d.items[0];
+        assert_eq!(item.external_id.as_deref(), Some("tok1:f1"));
+        assert_eq!(item.context["question"], json!("哪里不好用？"));
+        assert_eq!(item.respondent_id.as_deref(), Some("u9"));
+        assert_eq!(
+            item.occurred_at,
+            DateTime::parse_from_rfc3339("2026-11-20T08:30:05+08:00").unwrap()
+        );
+        // The blank text answer is left out with its reason; the number was filtered out.
+        assert_eq!(d.skipped.len(), 1);
+        assert_eq!(d.skipped[0].item, "$/form_response/answers/2");
+        // A template with a part missing gives no id rather than half of one.
+        assert_eq!(
+            fill_template("{/a}:{/b}", &json!({"a": 1}), &json!({})),
+            None
+        );
     }
 }

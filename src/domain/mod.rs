@@ -6,6 +6,7 @@ mod field;
 pub mod host;
 mod ids;
 mod key;
+pub mod names;
 mod stable_id;
 mod status;
 pub mod text;

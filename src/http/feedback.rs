@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use serde_json::{json, Value};
 
 use super::{Admin, ApiError, Auth, Read, State};
+use crate::domain::names::{channel_name, platform_name};
 use crate::domain::Channel;
 use crate::store::{Feedback, FeedbackFilter};
 
@@ -24,9 +25,12 @@ pub fn feedback_json(f: &Feedback) -> Value {
             scores.insert(k.into(), json!(v));
         }
     }
+    let platform = f.context.get("platform").and_then(Value::as_str);
     json!({
         "id": f.id,
         "channel": f.channel,
+        "channel_name": Channel::parse(&f.channel).map(channel_name),
+        "platform_name": platform.map(|p| platform_name(p).unwrap_or(p)),
         "source_key": f.source_key,
         "source_id": f.source_id,
         "external_id": f.external_id,

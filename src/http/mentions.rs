@@ -16,7 +16,8 @@ async fn push(
     let ws = auth.workspace();
     let body = read_body(payload, MAX_BODY_BYTES).await?;
     let value = parse_json(&req, &body)?;
-    let items = parse_mentions(&value, state.clock.now()).map_err(ApiError::Validation)?;
+    let tz = state.pipeline.profile(ws).await?.timezone;
+    let items = parse_mentions(&value, state.clock.now(), tz).map_err(ApiError::Validation)?;
     let items = state.pipeline.prepare(ws, items).await?;
     let done = state.store.ingest(ws, &items).await?;
     state.counters.stored("social", done.stored);

@@ -7,11 +7,12 @@ use serde_json::{json, Value};
 
 use super::{json_body, Admin, ApiError, Auth, Ingest, Json, Read, State};
 use crate::collect::poller;
-use crate::collect::presets::{Preset, Protection};
+use crate::collect::presets::{self, Context, Preset, Protection, Reading};
 use crate::collect::source::{
     generate_url_token, FeedSettings, SettingsChange, SourceKind, SourceSettings, WebhookSettings,
 };
-use crate::collect::webhook::{generate_secret, is_signing_secret, FieldMapping};
+use crate::collect::webhook::{generate_secret, is_signing_secret, read_delivery, FieldMapping};
+use crate::domain::NewFeedback;
 use crate::store::{NewSource, Source};
 
 #[derive(Deserialize)]
@@ -428,6 +429,93 @@ fn feed_host(src: &Source) -> String {
         .unwrap_or_else(|| "its URL".to_owned())
 }
 
+/// An item as it would be stored, with its analysis: what a team checks before pointing a
+/// tool at the source.
+fn would_store(item: &NewFeedback) -> Value {
+    let a = item.analysis.as_ref();
+    json!({
+        "text": item.text.as_str(),
+        "external_id": item.external_id,
+        "respondent_id": item.respondent_id,
+        "occurred_at": item.occurred_at,
+        "scores": item.scores,
+        "attributes": item.attributes,
+        "context": item.context,
+        "sentiment": a.map(|a| a.sentiment.clone()),
+        "pain_points": a.map(|a| a.pain_points.clone()),
+        "keywords": a.map(|a| a.keywords.clone()),
+    })
+}
+
+/// `POST /sources/{id}/test`: a sample payload read as the source would read it, analysed,
+/// and nothing stored. Signatures are not checked: the sample comes from the team.
+async fn test_payload(
+    state: State,
+    auth: Auth<Admin>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let ws = auth.workspace();
+    let src = find(&state, ws, &path).await?;
+    if SourceKind::parse(&src.kind) != Some(SourceKind::Webhook) {
+        return Err(ApiError::Conflict(
+            "only webhook sources take payloads".into(),
+        ));
+    }
+    // Read after the lookup, like PATCH: an unknown id is a 404 whatever the body.
+    let body: Value = json_body(&req, payload).await?;
+    let settings = WebhookSettings::from_stored(&src.settings);
+    let preset = settings.preset();
+    let tz = state.pipeline.profile(ws).await?.timezone;
+    let now = state.clock.now();
+    let mut out = json!({"preset": preset.as_str(), "stored": false});
+    let items = if preset == Preset::Standard {
+        let d = read_delivery(&body, settings.mapping.as_ref(), &src.id, now, tz)
+            .map_err(ApiError::Validation)?;
+        out["skipped"] = json!(d.skipped);
+        d.items
+    } else {
+        let cx = Context { tz, now };
+        match presets::read(preset, &body, &cx).map_err(ApiError::Validation)? {
+            Reading::Ping => {
+                out["ping"] = json!(true);
+                Vec::new()
+            }
+            Reading::Ignored(why) => {
+                out["ignored"] = json!(why);
+                Vec::new()
+            }
+            Reading::Fetch(f) => {
+                out["fetch"] = json!({"survey_id": f.survey_id, "response_id": f.response_id});
+                Vec::new()
+            }
+            Reading::Responses(rs) => {
+                let stored: Vec<_> = rs
+                    .iter()
+                    .map(|r| presets::to_stored(&src.id, preset, r, &cx))
+                    .collect();
+                out["responses"] = json!(rs
+                    .iter()
+                    .zip(&stored)
+                    .map(|(r, s)| json!({
+                        "response_id": r.id,
+                        "respondent_id": r.respondent_id,
+                        "occurred_at": s.occurred_at,
+                        "scores": r.scores,
+                        "text_answers": s.items.len(),
+                        "attributes": r.attributes,
+                    }))
+                    .collect::<Vec<_>>());
+                stored.into_iter().flat_map(|s| s.items).collect()
+            }
+        }
+    };
+    let items = state.pipeline.prepare(ws, items).await?;
+    out["items"] = json!(items.iter().map(would_store).collect::<Vec<_>>());
+    Ok(HttpResponse::Ok().json(out))
+}
+
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/sources")
@@ -441,5 +529,6 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::delete().to(archive)),
     )
     .service(web::resource("/sources/{id}/rotate-secret").route(web::post().to(rotate)))
-    .service(web::resource("/sources/{id}/poll").route(web::post().to(poll_now)));
+    .service(web::resource("/sources/{id}/poll").route(web::post().to(poll_now)))
+    .service(web::resource("/sources/{id}/test").route(web::post().to(test_payload)));
 }

@@ -11,7 +11,7 @@ use super::body::json_from_bytes;
 use super::{read_body, ApiError, State};
 use crate::collect::presets::{self, Context, Incoming, Preset, Reading, Secrets};
 use crate::collect::source::{SourceKind, WebhookSettings};
-use crate::collect::webhook::{parse_delivery, SignatureError};
+use crate::collect::webhook::{read_delivery, SignatureError};
 use crate::config::MAX_BODY_BYTES;
 use crate::store::{Delivery, ResponsesDelivery, Source};
 
@@ -133,14 +133,20 @@ async fn standard(
         ));
     }
     let value = json_from_bytes(body)?;
-    let items = parse_delivery(
+    let tz = state.pipeline.profile(&src.workspace_id).await?.timezone;
+    let delivered = read_delivery(
         &value,
         settings.mapping.as_ref(),
         &src.id,
         state.clock.now(),
+        tz,
     )
     .map_err(ApiError::Validation)?;
-    let items = state.pipeline.prepare(&src.workspace_id, items).await?;
+    let skipped = delivered.skipped;
+    let items = state
+        .pipeline
+        .prepare(&src.workspace_id, delivered.items)
+        .await?;
     match state
         .store
         .ingest_webhook(&src.workspace_id, &src.id, msg_id, &items)
@@ -153,9 +159,12 @@ async fn standard(
                 duplicates = done.duplicates,
                 "webhook delivery stored"
             );
-            Ok(HttpResponse::Ok().json(
-                json!({"stored": done.stored, "duplicates": done.duplicates, "replayed": false}),
-            ))
+            let mut answer =
+                json!({"stored": done.stored, "duplicates": done.duplicates, "replayed": false});
+            if !skipped.is_empty() {
+                answer["skipped"] = json!(skipped);
+            }
+            Ok(HttpResponse::Ok().json(answer))
         }
         Delivery::Replay { stored } => {
             tracing::info!("webhook redelivery ignored");
@@ -187,7 +196,7 @@ async fn tool(
     body: &[u8],
 ) -> Result<HttpResponse, ApiError> {
     let value = json_from_bytes(body)?;
-    let tz = state.store.workspace_zone(&src.workspace_id).await?;
+    let tz = state.pipeline.profile(&src.workspace_id).await?.timezone;
     let cx = Context {
         tz,
         now: state.clock.now(),

@@ -21,6 +21,8 @@ const CORPUS_SAMPLE: u64 = 5_000;
 /// What the pipeline knows of one workspace.
 pub struct Profile {
     pub redact_pii: bool,
+    /// The workspace's zone, for times other tools send without an offset.
+    pub timezone: chrono_tz::Tz,
     pub context: WorkspaceContext,
 }
 
@@ -99,6 +101,7 @@ async fn load(store: &Store, analyzer: Arc<Analyzer>, workspace_id: &str) -> Sto
     .map_err(|e| StoreError::Conflict(format!("profile task failed: {e}")))?;
     Ok(Profile {
         redact_pii: ws.redact_pii,
+        timezone: ws.timezone.parse().unwrap_or(chrono_tz::Asia::Shanghai),
         context,
     })
 }

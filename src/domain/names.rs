@@ -1,0 +1,66 @@
+//! The names people read: channels and platforms in Chinese, for API answers meant for
+//! people and for what the service writes to them. Codes (`social`, `weibo`) stay as they are
+//! for machines.
+
+use super::Channel;
+
+/// A channel as a team in China calls it.
+pub fn channel_name(c: Channel) -> &'static str {
+    match c {
+        Channel::Survey => "问卷",
+        Channel::Webhook => "Webhook 推送",
+        Channel::Interview => "用户访谈",
+        Channel::Social => "社交媒体",
+        Channel::Import => "文件导入",
+    }
+}
+
+/// A platform or tool by its code (`weibo`, `wjx`, `app_store` …); `None` for one this build
+/// does not know, which is then shown by its code.
+pub fn platform_name(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "weibo" => "微博",
+        "xiaohongshu" => "小红书",
+        "zhihu" => "知乎",
+        "bilibili" => "哔哩哔哩",
+        "douyin" => "抖音",
+        "kuaishou" => "快手",
+        "wechat" => "微信",
+        "tieba" => "百度贴吧",
+        "douban" => "豆瓣",
+        "feed" => "订阅源",
+        "wjx" => "问卷星",
+        "tencent_wj" => "腾讯问卷",
+        "typeform" => "Typeform",
+        "formbricks" => "Formbricks",
+        "tally" => "Tally",
+        "surveymonkey" => "SurveyMonkey",
+        "survicate" => "Survicate",
+        "app_store" => "App Store",
+        "google_play" => "Google Play",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_channel_has_a_chinese_name() {
+        for c in [
+            Channel::Survey,
+            Channel::Webhook,
+            Channel::Interview,
+            Channel::Social,
+            Channel::Import,
+        ] {
+            assert!(channel_name(c)
+                .chars()
+                .any(|ch| ('\u{4e00}'..='\u{9fff}').contains(&ch)));
+        }
+        assert_eq!(platform_name("xiaohongshu"), Some("小红书"));
+        assert_eq!(platform_name("wjx"), Some("问卷星"));
+        assert_eq!(platform_name("example.com"), None);
+    }
+}
