@@ -16,6 +16,7 @@ mod imports;
 mod interviews;
 mod keys;
 mod layers;
+mod presets;
 mod social;
 mod surveys;
 mod tenants;

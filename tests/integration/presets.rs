@@ -1,0 +1,340 @@
+//! Survey tools delivering as they send: each preset's documented payload, signed by the
+//! tool's own scheme over the exact bytes, lands in the right fields; a wrong signature gets
+//! 401 and stores nothing; a redelivery and a later version of the same response store
+//! nothing twice; test pings are answered and store nothing. Both backends.
+
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use serde_json::{json, Value};
+
+use crate::helpers::{assert_problem, TestApp};
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+fn hmac_sha256_b64(secret: &str, body: &[u8]) -> String {
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(body);
+    B64.encode(mac.finalize().into_bytes())
+}
+
+fn fixture(path: &str) -> Vec<u8> {
+    let full = format!(
+        "{}/tests/fixtures/presets/{path}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
+}
+
+/// Creates a webhook source of `preset` through the API; returns its answer.
+pub async fn create_preset(app: &TestApp, preset: &str, secret: Option<&str>) -> Value {
+    let mut body = json!({"kind": "webhook", "name": format!("{preset} 来源"), "preset": preset});
+    if let Some(s) = secret {
+        body["signing_secret"] = json!(s);
+    }
+    let res = app.post_json("/api/v1/sources", &body).await;
+    assert_eq!(res.status(), 201, "{preset}");
+    let out: Value = res.json().await.unwrap();
+    assert_eq!(out["preset"], preset);
+    assert!(out.get("secret").is_none() || preset == "standard");
+    assert!(
+        !out.to_string().contains(secret.unwrap_or("\u{0}")),
+        "the signing secret is never shown"
+    );
+    out
+}
+
+/// Posts raw bytes to a hook URL (absolute, as the source's answer gives it).
+pub async fn deliver(
+    app: &TestApp,
+    url: &str,
+    headers: &[(&str, String)],
+    body: &[u8],
+) -> reqwest::Response {
+    let path = url.split_once("/hooks/").map(|(_, p)| p).unwrap();
+    let mut req = app
+        .client
+        .post(app.url(&format!("/hooks/{path}")))
+        .header("content-type", "application/json")
+        .body(body.to_vec());
+    for (k, v) in headers {
+        req = req.header(*k, v);
+    }
+    req.send().await.unwrap()
+}
+
+async fn ok_json(res: reqwest::Response) -> Value {
+    let status = res.status();
+    let body = res.text().await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+async fn items(app: &TestApp, source: &str) -> Vec<Value> {
+    app.all_feedback(&format!("source={source}")).await
+}
+
+/// NPS responses counted over a range: a response is counted once however many text answers
+/// it has.
+async fn nps_n(app: &TestApp, from: &str, to: &str) -> u64 {
+    let res = app
+        .get(&format!(
+            "/api/v1/insights/trends?metric=nps&interval=month&from={from}&to={to}"
+        ))
+        .await;
+    let body: Value = res.json().await.unwrap();
+    body["series"][0]["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["n"].as_u64().unwrap())
+        .sum()
+}
+
+async fn typeform_delivers_as_typeform_sends(app: TestApp) {
+    let secret = "tf-秘密-123";
+    let src = create_preset(&app, "typeform", Some(secret)).await;
+    assert_eq!(src["protection"]["kind"], "signature");
+    assert_eq!(src["protection"]["scheme"], "typeform_signature");
+    let url = src["url"].as_str().unwrap().to_owned();
+    let id = src["id"].as_str().unwrap().to_owned();
+    let body = fixture("typeform/typeform_form_response_constructed.json");
+    let sign = |b: &[u8]| {
+        vec![(
+            "typeform-signature",
+            format!("sha256={}", hmac_sha256_b64(secret, b)),
+        )]
+    };
+
+    // A wrong secret, a changed byte and no signature at all: 401, nothing stored.
+    let wrong = vec![(
+        "typeform-signature",
+        format!("sha256={}", hmac_sha256_b64("other", &body)),
+    )];
+    assert_problem(
+        deliver(&app, &url, &wrong, &body).await,
+        401,
+        "invalid_signature",
+    )
+    .await;
+    let mut changed = body.clone();
+    let at = changed.iter().position(|b| *b == b'9').unwrap();
+    changed[at] = b'8';
+    assert_problem(
+        deliver(&app, &url, &sign(&body), &changed).await,
+        401,
+        "invalid_signature",
+    )
+    .await;
+    assert_problem(
+        deliver(&app, &url, &[], &body).await,
+        401,
+        "invalid_signature",
+    )
+    .await;
+    assert!(items(&app, &id).await.is_empty());
+
+    let out = ok_json(deliver(&app, &url, &sign(&body), &body).await).await;
+    assert_eq!(
+        (out["stored"].as_u64(), out["responses"].as_u64()),
+        (Some(1), Some(1)),
+        "{out}"
+    );
+    let stored = items(&app, &id).await;
+    assert_eq!(stored.len(), 1);
+    let item = &stored[0];
+    assert_eq!(item["text"], "Export to CSV is hard to find.");
+    assert_eq!(item["context"]["question"], "What should we improve?");
+    assert_eq!(item["respondent_id"], "user-4711");
+    assert_eq!(item["attributes"]["plan"], "pro");
+    assert_eq!(item["scores"], json!({"nps": 9, "rating": 4}));
+    assert_eq!(item["occurred_at"], "2026-03-02T09:14:05Z");
+    assert_eq!(item["channel"], "webhook");
+
+    // Typeform retries with the same bytes: nothing twice.
+    let again = ok_json(deliver(&app, &url, &sign(&body), &body).await).await;
+    assert_eq!(again["stored"], 0, "{again}");
+    // The respondent edits the answer (a new event): the one item takes the new text.
+    let edited = String::from_utf8(body.clone())
+        .unwrap()
+        .replace(
+            "Export to CSV is hard to find.",
+            "导出报表太难找了，每次都要找半天",
+        )
+        .replace("01JNB3Q6ZK7T2W8Y4X5V9R1M0P", "01JNB3Q6ZK7T2W8Y4X5V9R1M0Q")
+        .into_bytes();
+    let out = ok_json(deliver(&app, &url, &sign(&edited), &edited).await).await;
+    assert_eq!(
+        (out["stored"].as_u64(), out["changed"].as_u64()),
+        (Some(0), Some(1)),
+        "{out}"
+    );
+    let stored = items(&app, &id).await;
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0]["text"], "导出报表太难找了，每次都要找半天");
+    assert_eq!(stored[0]["id"], item["id"], "the item keeps its id");
+    // One response, one NPS answer, whatever number of deliveries.
+    assert_eq!(nps_n(&app, "2026-03-01", "2026-04-01").await, 1);
+
+    // Typeform's test delivery is answered and stored nowhere.
+    let test = fixture("typeform/typeform_test_delivery_constructed.json");
+    let out = ok_json(deliver(&app, &url, &sign(&test), &test).await).await;
+    assert_eq!(out["ping"], true);
+    assert_eq!(items(&app, &id).await.len(), 1);
+}
+
+async fn tally_delivers_as_tally_sends(app: TestApp) {
+    let secret = "tally_test_secret";
+    let src = create_preset(&app, "tally", Some(secret)).await;
+    assert_eq!(src["protection"]["scheme"], "tally_signature");
+    let url = src["url"].as_str().unwrap().to_owned();
+    let id = src["id"].as_str().unwrap().to_owned();
+    let body = fixture("tally/tally_FORM_RESPONSE.json");
+    // The vector from Tally's own documented example, computed independently (research).
+    let sig = hmac_sha256_b64(secret, &body);
+    assert_eq!(sig, "1UhGd7+KggcoF1hpI07mgTSZgxgsT7lbwpd/J+6CTZI=");
+    let wrong = vec![("tally-signature", hmac_sha256_b64("nope", &body))];
+    assert_problem(
+        deliver(&app, &url, &wrong, &body).await,
+        401,
+        "invalid_signature",
+    )
+    .await;
+    let signed = vec![("tally-signature", sig)];
+    let out = ok_json(deliver(&app, &url, &signed, &body).await).await;
+    assert_eq!(out["responses"], 1, "{out}");
+    let stored = items(&app, &id).await;
+    let hello = stored
+        .iter()
+        .find(|i| i["text"] == "Hello")
+        .expect("the text answer is stored");
+    assert_eq!(hello["context"]["question"], "Text");
+    assert_eq!(hello["attributes"]["utm_campaign"], "newsletter");
+    assert_eq!(hello["occurred_at"], "2023-06-28T15:00:21Z");
+    // Emails and phone numbers are not feedback text.
+    assert!(stored.iter().all(|i| i["text"] != "alice@example.com"));
+    let again = ok_json(deliver(&app, &url, &signed, &body).await).await;
+    assert_eq!(again["stored"], 0, "{again}");
+    assert_eq!(items(&app, &id).await.len(), stored.len());
+}
+
+async fn formbricks_lifecycle_ends_as_one_response(app: TestApp) {
+    let secret = tingjian::collect::webhook::generate_secret();
+    let src = create_preset(&app, "formbricks", Some(&secret)).await;
+    assert_eq!(src["protection"]["scheme"], "standard_webhooks");
+    let url = src["url"].as_str().unwrap().to_owned();
+    let id = src["id"].as_str().unwrap().to_owned();
+    let mut n = 0;
+    let mut sign = |b: &[u8]| {
+        n += 1;
+        let msg = format!("msg_{n}");
+        let ts = chrono::Utc::now().timestamp().to_string();
+        let sig = tingjian::collect::webhook::sign(&secret, &msg, &ts, b).unwrap();
+        vec![
+            ("webhook-id", msg),
+            ("webhook-timestamp", ts),
+            ("webhook-signature", sig),
+        ]
+    };
+    // The test ping Formbricks sends before it saves the webhook.
+    let ping = fixture("formbricks/formbricks_testEndpoint.json");
+    let out = ok_json(deliver(&app, &url, &sign(&ping), &ping).await).await;
+    assert_eq!(out["ping"], true);
+
+    let finished = fixture("formbricks/formbricks_responseFinished_constructed.json");
+    let text = String::from_utf8(finished.clone()).unwrap();
+    // Created with the first answers, updated as the respondent goes on, finished.
+    let created = text
+        .replace(
+            "\"event\":\"responseFinished\"",
+            "\"event\":\"responseCreated\"",
+        )
+        .replace(
+            "\"what_to_improve\":\"Export to CSV is hard to find.\",",
+            "",
+        )
+        .replace("2026-03-02T09:14:41.877Z", "2026-03-02T09:14:06.000Z");
+    let updated = text
+        .replace(
+            "\"event\":\"responseFinished\"",
+            "\"event\":\"responseUpdated\"",
+        )
+        .replace("Export to CSV is hard to find.", "CSV 导出")
+        .replace("2026-03-02T09:14:41.877Z", "2026-03-02T09:14:30.000Z");
+    for body in [created.as_bytes(), updated.as_bytes()] {
+        ok_json(deliver(&app, &url, &sign(body), body).await).await;
+    }
+    let out = ok_json(deliver(&app, &url, &sign(&finished), &finished).await).await;
+    assert_eq!(out["changed"], 1, "{out}");
+    // Formbricks sends responseUpdated beside responseFinished with the same data.
+    let same = text.replace(
+        "\"event\":\"responseFinished\"",
+        "\"event\":\"responseUpdated\"",
+    );
+    let out = ok_json(deliver(&app, &url, &sign(same.as_bytes()), same.as_bytes()).await).await;
+    assert_eq!(
+        (out["stored"].as_u64(), out["changed"].as_u64()),
+        (Some(0), Some(0)),
+        "{out}"
+    );
+    // A delivery retried with the same webhook-id is recognised as such.
+    let headers = sign(&finished);
+    ok_json(deliver(&app, &url, &headers, &finished).await).await;
+    let replay = ok_json(deliver(&app, &url, &headers, &finished).await).await;
+    assert_eq!(replay["replayed"], true);
+
+    let stored = items(&app, &id).await;
+    let texts: Vec<&str> = stored.iter().filter_map(|i| i["text"].as_str()).collect();
+    assert!(
+        texts.contains(&"Export to CSV is hard to find."),
+        "{texts:?}"
+    );
+    assert!(
+        !texts.contains(&"CSV 导出"),
+        "the edited answer replaced the earlier text"
+    );
+    let answer = stored
+        .iter()
+        .find(|i| i["text"] == "Export to CSV is hard to find.")
+        .unwrap();
+    assert_eq!(answer["respondent_id"], "user-4711");
+    assert_eq!(answer["scores"]["nps"], 9);
+    assert_eq!(nps_n(&app, "2026-03-01", "2026-04-01").await, 1);
+
+    // An older version arriving late changes nothing.
+    let out =
+        ok_json(deliver(&app, &url, &sign(updated.as_bytes()), updated.as_bytes()).await).await;
+    assert_eq!(out["stale"], 1, "{out}");
+    assert!(items(&app, &id)
+        .await
+        .iter()
+        .any(|i| i["text"] == "Export to CSV is hard to find."));
+}
+
+/// A URL check (SurveyMonkey's HEAD, others' GET) is answered for a live webhook source.
+async fn tools_can_check_the_url(app: TestApp) {
+    let src = create_preset(&app, "typeform", Some("typeform-url-check-secret")).await;
+    let path = format!("/hooks/{}", src["id"].as_str().unwrap());
+    for method in [reqwest::Method::HEAD, reqwest::Method::GET] {
+        let res = app
+            .client
+            .request(method, app.url(&path))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+    }
+    let res = app
+        .client
+        .head(app.url("/hooks/src_nope"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+}
+
+crate::both_backends!(
+    typeform_delivers_as_typeform_sends,
+    tally_delivers_as_tally_sends,
+    formbricks_lifecycle_ends_as_one_response,
+    tools_can_check_the_url,
+);
