@@ -3,6 +3,8 @@
 //! poll interval). One validation per kind, used when a source is created and when it is
 //! changed, so the two cannot drift apart.
 
+use std::collections::BTreeMap;
+
 use rand::RngCore;
 use serde_json::{json, Map, Value};
 
@@ -66,6 +68,9 @@ pub struct WebhookSettings {
     pub api_token: Option<String>,
     /// The tool's API base URL, replacing the documented one (a mirror, a proxy, a test).
     pub api_url: Option<String>,
+    /// Which question holds which score, for tools whose payload does not say (问卷星 sends
+    /// `"q7": "10"` without saying q7 is the NPS question): `{"nps": "q7", "rating": "q4"}`.
+    pub score_questions: BTreeMap<String, String>,
 }
 
 impl WebhookSettings {
@@ -91,6 +96,7 @@ pub struct SettingsChange {
     pub keywords: Option<Vec<String>>,
     pub interval_secs: Option<u64>,
     pub api_token: Option<Option<String>>,
+    pub score_questions: Option<BTreeMap<String, String>>,
 }
 
 impl SourceSettings {
@@ -196,12 +202,39 @@ impl SourceSettings {
                     Some(None) => None,
                     None => w.api_token.clone(),
                 };
+                let score_questions = match change.score_questions {
+                    Some(m) => {
+                        if preset == Preset::Standard && !m.is_empty() {
+                            return Err(FieldError::new(
+                                "/score_questions",
+                                "is for presets; a mapping names its scores itself",
+                            ));
+                        }
+                        for (kind, q) in &m {
+                            if !matches!(kind.as_str(), "nps" | "csat" | "ces" | "rating") {
+                                return Err(FieldError::new(
+                                    format!("/score_questions/{kind}"),
+                                    "unknown score (expected nps, csat, ces or rating)",
+                                ));
+                            }
+                            if q.trim().is_empty() || q.chars().count() > 100 {
+                                return Err(FieldError::new(
+                                    format!("/score_questions/{kind}"),
+                                    "must be a question id of 1 to 100 characters",
+                                ));
+                            }
+                        }
+                        m
+                    }
+                    None => w.score_questions.clone(),
+                };
                 Ok(SourceSettings::Webhook(WebhookSettings {
                     preset: (preset != Preset::Standard).then_some(preset),
                     mapping,
                     url_token: w.url_token.clone(),
                     api_token,
                     api_url,
+                    score_questions,
                 }))
             }
             SourceSettings::Feed(f) => {
@@ -211,11 +244,16 @@ impl SourceSettings {
                         "mapping belongs to webhook sources",
                     ));
                 }
-                if change.preset.is_some() || change.api_token.is_some() {
+                if change.preset.is_some()
+                    || change.api_token.is_some()
+                    || change.score_questions.is_some()
+                {
                     let field = if change.preset.is_some() {
                         "/preset"
-                    } else {
+                    } else if change.api_token.is_some() {
                         "/api_token"
+                    } else {
+                        "/score_questions"
                     };
                     return Err(FieldError::new(field, "belongs to webhook sources"));
                 }
@@ -280,6 +318,10 @@ impl WebhookSettings {
             url_token: text("url_token"),
             api_token: text("api_token"),
             api_url: text("api_url"),
+            score_questions: stored
+                .get("score_questions")
+                .and_then(|m| serde_json::from_value(m.clone()).ok())
+                .unwrap_or_default(),
         }
     }
 
@@ -298,6 +340,9 @@ impl WebhookSettings {
             if let Some(v) = v {
                 out.insert(k.into(), json!(v));
             }
+        }
+        if !self.score_questions.is_empty() {
+            out.insert("score_questions".into(), json!(self.score_questions));
         }
         Value::Object(out)
     }

@@ -24,6 +24,8 @@ struct CreateSource {
     /// The secret the tool signs with (set in, or copied from, the tool).
     signing_secret: Option<String>,
     api_token: Option<String>,
+    /// Which question holds which score, where the tool does not say.
+    score_questions: Option<std::collections::BTreeMap<String, String>>,
     mapping: Option<FieldMapping>,
     url: Option<String>,
     keywords: Option<Vec<String>>,
@@ -41,6 +43,7 @@ struct PatchSource {
     /// `null` removes it.
     #[serde(default, with = "serde_with_null")]
     api_token: Option<Option<String>>,
+    score_questions: Option<std::collections::BTreeMap<String, String>>,
     /// `null` removes the mapping.
     #[serde(default, with = "serde_with_null")]
     mapping: Option<Option<FieldMapping>>,
@@ -152,6 +155,7 @@ pub(super) fn source_json(state: &State, req: &HttpRequest, s: &Source) -> Value
             out["mapping"] = s.settings.get("mapping").cloned().unwrap_or(Value::Null);
             out["api_token_set"] = json!(w.api_token.is_some());
             out["api_url"] = json!(w.api_url);
+            out["score_questions"] = json!(w.score_questions);
             out["previous_secret_expires_at"] = json!(s.previous_secret_expires_at);
         }
         _ => {
@@ -185,6 +189,7 @@ async fn create(
             keywords: body.keywords,
             interval_secs: body.interval_secs,
             api_token: body.api_token.map(Some),
+            score_questions: body.score_questions,
         },
     )
     .map_err(|e| ApiError::Validation(vec![e]))?;
@@ -284,6 +289,7 @@ async fn patch(
             keywords: body.keywords,
             interval_secs: body.interval_secs,
             api_token: body.api_token,
+            score_questions: body.score_questions,
         })
         .map_err(|e| ApiError::Validation(vec![e]))?;
     // A changed feed is polled at once (unless archived).
@@ -490,7 +496,10 @@ async fn test_payload(
                 out["fetch"] = json!({"survey_id": f.survey_id, "response_id": f.response_id});
                 Vec::new()
             }
-            Reading::Responses(rs) => {
+            Reading::Responses(mut rs) => {
+                for r in &mut rs {
+                    presets::apply_score_questions(r, &settings.score_questions);
+                }
                 let stored: Vec<_> = rs
                     .iter()
                     .map(|r| presets::to_stored(&src.id, preset, r, &cx))

@@ -236,6 +236,10 @@ async fn tool(
             vec![r]
         }
     };
+    let mut responses = responses;
+    for r in &mut responses {
+        presets::apply_score_questions(r, &settings.score_questions);
+    }
     let mut stored: Vec<_> = responses
         .iter()
         .map(|r| presets::to_stored(&src.id, preset, r, &cx))

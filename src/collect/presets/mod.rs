@@ -244,6 +244,29 @@ pub fn stored_response_id(source_id: &str, tool_response_id: &str) -> String {
     )
 }
 
+/// Scores from the questions a source names (`{"nps": "q7"}`), for tools whose payload does
+/// not say which question is which; a score the tool gave itself is kept.
+pub fn apply_score_questions(
+    r: &mut ToolResponse,
+    questions: &std::collections::BTreeMap<String, String>,
+) {
+    for (kind, question) in questions {
+        let Some(v) = r.raw_answers.get(question) else {
+            continue;
+        };
+        let (slot, lo, hi) = match kind.as_str() {
+            "nps" => (&mut r.scores.nps, 0, 10),
+            "csat" => (&mut r.scores.csat, 1, 5),
+            "ces" => (&mut r.scores.ces, 1, 7),
+            "rating" => (&mut r.scores.rating, 1, 5),
+            _ => continue,
+        };
+        if slot.is_none() {
+            *slot = score_in(v, lo, hi);
+        }
+    }
+}
+
 /// A response's row and its feedback items, ready to prepare and store.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredResponse {
