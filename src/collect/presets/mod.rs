@@ -25,7 +25,7 @@ use crate::domain::{
 };
 use crate::store::NewToolResponse;
 
-pub use surveymonkey::{fetch_response, FetchRequest};
+pub use surveymonkey::{fetch_response, read_details, FetchError, FetchRequest, Resource};
 
 /// The tools a webhook source can take deliveries from as they send them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
