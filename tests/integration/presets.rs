@@ -332,7 +332,292 @@ async fn tools_can_check_the_url(app: TestApp) {
     assert_eq!(res.status(), 404);
 }
 
+async fn wjx_delivers_as_wjx_sends(app: TestApp) {
+    let key = "wjx_push_key_demo";
+    let res = app
+        .post_json(
+            "/api/v1/sources",
+            &json!({"kind": "webhook", "name": "问卷星回访", "preset": "wjx",
+                    "signing_secret": key, "score_questions": {"nps": "q7"}}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let src: Value = res.json().await.unwrap();
+    assert_eq!(src["tool"], "问卷星");
+    assert_eq!(src["protection"]["scheme"], "wjx_sign");
+    assert!(src["protection"]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("签名"));
+    let url = src["url"].as_str().unwrap().to_owned();
+    let id = src["id"].as_str().unwrap().to_owned();
+    // Signed as 问卷星 signs: sha1(activity + index + 推送密钥), in the body.
+    let body = fixture("wjx/wjx_constructed_signed_push.json");
+    let forged = String::from_utf8(body.clone()).unwrap().replace(
+        "C0B5BF9A86BDC16B87D979E0B52D974B7B70D4CC",
+        "0000BF9A86BDC16B87D979E0B52D974B7B70D4CC",
+    );
+    assert_problem(
+        deliver(&app, &url, &[], forged.as_bytes()).await,
+        401,
+        "invalid_signature",
+    )
+    .await;
+    let out = ok_json(deliver(&app, &url, &[], &body).await).await;
+    assert_eq!(out["responses"], 1, "{out}");
+    let stored = items(&app, &id).await;
+    let item = stored
+        .iter()
+        .find(|i| i["text"] == "价格有点贵，希望多一些优惠")
+        .expect("the text answer");
+    assert_eq!(item["respondent_id"], "u_10086;vip");
+    // 问卷星 writes China time without an offset: read in the workspace's zone.
+    assert_eq!(item["occurred_at"], "2016-08-23T02:01:59Z");
+    assert_eq!(
+        item["scores"]["nps"], 10,
+        "q7 is the NPS question, as the source says"
+    );
+    assert_eq!(item["context"]["question_id"], "q3");
+    assert!(
+        stored.iter().all(|i| i["text"] != "1,3"),
+        "choices are not text"
+    );
+    let again = ok_json(deliver(&app, &url, &[], &body).await).await;
+    assert_eq!(again["stored"], 0);
+    assert_eq!(nps_n(&app, "2016-08-01", "2016-09-01").await, 1);
+}
+
+async fn tencent_wj_is_protected_by_its_url_token(app: TestApp) {
+    let src = create_preset(&app, "tencent_wj", None).await;
+    assert_eq!(src["protection"]["kind"], "url_token");
+    assert!(src["protection"]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("腾讯问卷"));
+    let url = src["url"].as_str().unwrap().to_owned();
+    assert!(
+        url.contains("?token="),
+        "the URL to paste carries the token"
+    );
+    let id = src["id"].as_str().unwrap().to_owned();
+    // The token is shown when made, never listed.
+    let listed = app.get(&format!("/api/v1/sources/{id}")).await;
+    let listed: Value = listed.json().await.unwrap();
+    assert!(!listed["url"].as_str().unwrap().contains("token"));
+    // A signing secret makes no sense for a tool that cannot sign.
+    let res = app
+        .post_json(
+            "/api/v1/sources",
+            &json!({"kind": "webhook", "name": "x", "preset": "tencent_wj", "signing_secret": "x"}),
+        )
+        .await;
+    let p = assert_problem(res, 422, "validation_failed").await;
+    assert_eq!(p["errors"][0]["field"], "/signing_secret");
+
+    let update = fixture("tencent_wj/tencent_wj_constructed_answer_update.json");
+    let bare = url.split('?').next().unwrap().to_owned();
+    assert_problem(
+        deliver(&app, &bare, &[], &update).await,
+        401,
+        "invalid_signature",
+    )
+    .await;
+    let wrong = format!("{bare}?token=wrong");
+    assert_problem(
+        deliver(&app, &wrong, &[], &update).await,
+        401,
+        "invalid_signature",
+    )
+    .await;
+    let out = ok_json(deliver(&app, &url, &[], &update).await).await;
+    assert_eq!(out["responses"], 1, "{out}");
+    let stored = items(&app, &id).await;
+    let slow = stored
+        .iter()
+        .find(|i| i["text"] == "快递太慢了，客服也不回消息。")
+        .expect("the text answer, trimmed");
+    assert_eq!(slow["respondent_id"], "wx_u_8848");
+    assert_eq!(slow["scores"], json!({"nps": 9, "rating": 4}));
+    assert_eq!(slow["occurred_at"], "2021-01-26T05:58:39Z");
+    let night = stored
+        .iter()
+        .find(|i| i["text"] == "希望增加夜间配送")
+        .unwrap();
+    assert_eq!(night["context"]["question"], "还有什么想对我们说的？");
+    // The same answer as first created, arriving after its update: an older version.
+    let created = String::from_utf8(update)
+        .unwrap()
+        .replace("answer.update", "answer.create")
+        .replace("2021-01-27 09:30:00", "2021-01-26 14:00:00")
+        .replace("希望增加夜间配送", "希望");
+    let out = ok_json(deliver(&app, &url, &[], created.as_bytes()).await).await;
+    assert_eq!(out["stale"], 1, "{out}");
+    assert!(items(&app, &id)
+        .await
+        .iter()
+        .any(|i| i["text"] == "希望增加夜间配送"));
+    // Rotating gives a new token and refuses the old one.
+    let rotated = app
+        .client
+        .post(app.url(&format!("/api/v1/sources/{id}/rotate-secret")))
+        .bearer_auth(&app.api_key)
+        .send()
+        .await
+        .unwrap();
+    let rotated: Value = rotated.json().await.unwrap();
+    let new_url = rotated["url"].as_str().unwrap().to_owned();
+    assert_ne!(new_url, url);
+    let gh = fixture("tencent_wj/tencent_wj_github_copy_answer_create.json");
+    assert_problem(
+        deliver(&app, &url, &[], &gh).await,
+        401,
+        "invalid_signature",
+    )
+    .await;
+    ok_json(deliver(&app, &new_url, &[], &gh).await).await;
+}
+
+async fn survicate_delivers_as_survicate_sends(app: TestApp) {
+    let secret = "my_signing_secret";
+    let src = create_preset(&app, "survicate", Some(secret)).await;
+    assert_eq!(src["protection"]["scheme"], "survicate_hmac");
+    let url = src["url"].as_str().unwrap().to_owned();
+    let id = src["id"].as_str().unwrap().to_owned();
+    let body = fixture("survicate/survicate_question_answered_text_constructed.json");
+    let hex = |secret: &str, b: &[u8]| {
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+        mac.update(b);
+        mac.finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    assert_problem(
+        deliver(&app, &url, &[("hmac", hex("other", &body))], &body).await,
+        401,
+        "invalid_signature",
+    )
+    .await;
+    let out = ok_json(deliver(&app, &url, &[("hmac", hex(secret, &body))], &body).await).await;
+    assert_eq!(out["stored"], 1, "{out}");
+    let stored = items(&app, &id).await;
+    assert_eq!(stored[0]["text"], "结账页面加载太慢，希望能支持微信支付。");
+    assert_eq!(stored[0]["context"]["question"], "What could we do better?");
+    assert_eq!(stored[0]["respondent_id"], "u-20260302-77");
+    assert_eq!(stored[0]["attributes"]["plan"], "pro");
+}
+
+/// SurveyMonkey's callback carries ids only: the response is read from its API (a local
+/// server answering as the documented endpoints do), with the team's token.
+async fn surveymonkey_is_read_through_its_api(app: TestApp) {
+    use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+    let response = String::from_utf8(fixture(
+        "surveymonkey/response_details_nps_constructed.json",
+    ))
+    .unwrap();
+    let survey =
+        String::from_utf8(fixture("surveymonkey/survey_details_nps_constructed.json")).unwrap();
+    let server = HttpServer::new(move || {
+        let (response, survey) = (response.clone(), survey.clone());
+        App::new().default_service(web::to(move |req: HttpRequest| {
+            let (response, survey) = (response.clone(), survey.clone());
+            async move {
+                let auth = req
+                    .headers()
+                    .get("authorization")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                if !auth.eq_ignore_ascii_case("bearer sm-token-1") {
+                    return HttpResponse::Unauthorized().body("{}");
+                }
+                match req.path() {
+                    "/v3/surveys/400000001/responses/900000001/details" => HttpResponse::Ok()
+                        .content_type("application/json")
+                        .body(response),
+                    "/v3/surveys/400000001/details" => HttpResponse::Ok()
+                        .content_type("application/json")
+                        .body(survey),
+                    _ => HttpResponse::NotFound().body("{}"),
+                }
+            }
+        }))
+    })
+    .workers(1)
+    .bind("127.0.0.1:0")
+    .unwrap();
+    let port = server.addrs()[0].port();
+    tokio::spawn(server.run());
+
+    let secret = "my_client_id&my_client_secret";
+    let res = app
+        .post_json(
+            "/api/v1/sources",
+            &json!({"kind": "webhook", "name": "SurveyMonkey", "preset": "surveymonkey",
+                    "signing_secret": secret, "api_token": "sm-token-1",
+                    "url": format!("http://127.0.0.1:{port}")}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let src: Value = res.json().await.unwrap();
+    assert!(
+        !src.to_string().contains("sm-token-1"),
+        "the API token is never shown"
+    );
+    assert_eq!(src["api_token_set"], true);
+    let url = src["url"].as_str().unwrap().to_owned();
+    let id = src["id"].as_str().unwrap().to_owned();
+    // The documented callback, pointed at the response the local API serves.
+    let callback = String::from_utf8(fixture("surveymonkey/webhook_response_event_data.json"))
+        .unwrap()
+        .replace("\"object_id\": \"123456\"", "\"object_id\": \"900000001\"")
+        .replace(
+            "\"survey_id\": \"123456789\"",
+            "\"survey_id\": \"400000001\"",
+        );
+    let sha1 = |b: &[u8]| {
+        let mut mac = Hmac::<sha1::Sha1>::new_from_slice(secret.as_bytes()).unwrap();
+        mac.update(b);
+        B64.encode(mac.finalize().into_bytes())
+    };
+    let body = callback.as_bytes();
+    assert_problem(
+        deliver(&app, &url, &[("sm-signature", sha1(b"other"))], body).await,
+        401,
+        "invalid_signature",
+    )
+    .await;
+    let out = ok_json(deliver(&app, &url, &[("sm-signature", sha1(body))], body).await).await;
+    assert_eq!(out["responses"], 1, "{out}");
+    let stored = items(&app, &id).await;
+    assert!(!stored.is_empty(), "text answers stored");
+    assert!(stored.iter().all(|i| i["respondent_id"] == "u_42"));
+    assert!(stored.iter().all(|i| i["scores"]["nps"].is_number()));
+    assert_eq!(nps_n(&app, "2026-03-01", "2026-04-01").await, 1);
+    // Without a token the tool's API cannot be read: 502, which the tool retries.
+    let res = app
+        .patch_json(
+            &format!("/api/v1/sources/{id}"),
+            &json!({"api_token": null}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let again = callback.replace("\"event_id\": \"123456789\"", "\"event_id\": \"2\"");
+    let res = deliver(
+        &app,
+        &url,
+        &[("sm-signature", sha1(again.as_bytes()))],
+        again.as_bytes(),
+    )
+    .await;
+    assert_problem(res, 502, "tool_unreachable").await;
+}
+
 crate::both_backends!(
+    wjx_delivers_as_wjx_sends,
+    tencent_wj_is_protected_by_its_url_token,
+    survicate_delivers_as_survicate_sends,
+    surveymonkey_is_read_through_its_api,
     typeform_delivers_as_typeform_sends,
     tally_delivers_as_tally_sends,
     formbricks_lifecycle_ends_as_one_response,
