@@ -613,7 +613,128 @@ async fn surveymonkey_is_read_through_its_api(app: TestApp) {
     assert_problem(res, 502, "tool_unreachable").await;
 }
 
+/// A generic mapping reads a tool without a preset as the tool sends it: answers beside
+/// their envelope, titles looked up by id, a composite id, a local time; an answer without
+/// text is skipped with its reason and the rest stored. And a sample can be tried first.
+async fn mapping_takes_a_real_payload_and_a_sample_first(app: TestApp) {
+    let mapping = json!({
+        "items": "$/form_response/answers",
+        "where": {"/type": ["text", "number"]},
+        "text": "/text",
+        "external_id": "{$/form_response/token}:{/field/id}",
+        "question": {"from": "$/form_response/definition/fields", "key": "/id",
+                     "match": "/field/id", "title": "/title"},
+        "respondent_id": "$/form_response/hidden/user_id",
+        "occurred_at": "$/form_response/submitted_at",
+        "nps": "$/form_response/answers/0/number"
+    });
+    let res = app
+        .post_json(
+            "/api/v1/sources",
+            &json!({"kind": "webhook", "name": "mapped", "mapping": mapping}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let src: Value = res.json().await.unwrap();
+    let (id, secret) = (
+        src["id"].as_str().unwrap().to_owned(),
+        src["secret"].as_str().unwrap().to_owned(),
+    );
+    let body = String::from_utf8(fixture("typeform/typeform_form_response_constructed.json"))
+        .unwrap()
+        .replace("2026-03-02T09:14:05Z", "2026-03-02 17:14:05");
+    // Tried first: what would be stored, analysed, nothing stored.
+    let res = app
+        .post_json(
+            &format!("/api/v1/sources/{id}/test"),
+            &serde_json::from_str(&body).unwrap(),
+        )
+        .await;
+    let tried: Value = res.json().await.unwrap();
+    assert_eq!(tried["stored"], false);
+    assert_eq!(tried["items"].as_array().unwrap().len(), 1, "{tried}");
+    assert_eq!(
+        tried["items"][0]["context"]["question"],
+        "What should we improve?"
+    );
+    assert!(tried["items"][0]["sentiment"].is_string());
+    assert_eq!(
+        tried["skipped"][0]["reason"],
+        "no text to store at the mapped pointers"
+    );
+    assert!(items(&app, &id).await.is_empty());
+
+    let ts = chrono::Utc::now().timestamp().to_string();
+    let sig = tingjian::collect::webhook::sign(&secret, "m1", &ts, body.as_bytes()).unwrap();
+    let headers = vec![
+        ("webhook-id", "m1".to_owned()),
+        ("webhook-timestamp", ts),
+        ("webhook-signature", sig),
+    ];
+    let out = ok_json(
+        deliver(
+            &app,
+            src["url"].as_str().unwrap(),
+            &headers,
+            body.as_bytes(),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(out["stored"], 1, "{out}");
+    assert_eq!(out["skipped"].as_array().unwrap().len(), 2, "{out}");
+    let item = &items(&app, &id).await[0];
+    assert_eq!(
+        item["external_id"],
+        "x8w2k4n6p0r1t3v5x8w2k4n6p0r1t3v5:Lt2XyZ9qWeRt"
+    );
+    assert_eq!(item["respondent_id"], "user-4711");
+    assert_eq!(item["scores"]["nps"], 9);
+    // A local time is read in the workspace's zone (Asia/Shanghai).
+    assert_eq!(item["occurred_at"], "2026-03-02T09:14:05Z");
+
+    // A preset's sample: the tool's test ping is recognised as one.
+    let tf = create_preset(&app, "typeform", Some("typeform-sample-secret")).await;
+    let ping: Value =
+        serde_json::from_slice(&fixture("typeform/typeform_test_delivery_constructed.json"))
+            .unwrap();
+    let res = app
+        .post_json(
+            &format!("/api/v1/sources/{}/test", tf["id"].as_str().unwrap()),
+            &ping,
+        )
+        .await;
+    let tried: Value = res.json().await.unwrap();
+    assert_eq!(tried["ping"], true, "{tried}");
+}
+
+/// A pushed mention keeps its rating and scores.
+async fn mentions_keep_their_rating(app: TestApp) {
+    let res = app
+        .post_json(
+            "/api/v1/mentions",
+            &json!({"items": [{"platform": "xiaohongshu", "text": "这个 App 的客服太慢了", "rating": 2,
+                                "scores": {"nps": 3}, "published_at": "2026-11-20 08:30:05"}]}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let item = &app.all_feedback("channel=social").await[0];
+    assert_eq!(item["scores"], json!({"nps": 3, "rating": 2}));
+    assert_eq!(item["occurred_at"], "2026-11-20T00:30:05Z");
+    assert_eq!(item["channel_name"], "社交媒体");
+    let res = app
+        .post_json(
+            "/api/v1/mentions",
+            &json!({"items": [{"platform": "weibo", "text": "x", "rating": 6}]}),
+        )
+        .await;
+    let p = assert_problem(res, 422, "validation_failed").await;
+    assert_eq!(p["errors"][0]["field"], "/items/0/rating");
+}
+
 crate::both_backends!(
+    mapping_takes_a_real_payload_and_a_sample_first,
+    mentions_keep_their_rating,
     wjx_delivers_as_wjx_sends,
     tencent_wj_is_protected_by_its_url_token,
     survicate_delivers_as_survicate_sends,
