@@ -82,7 +82,7 @@ impl WebhookSettings {
 /// A source's settings, by kind.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SourceSettings {
-    Webhook(WebhookSettings),
+    Webhook(Box<WebhookSettings>),
     Feed(FeedSettings),
 }
 
@@ -111,7 +111,7 @@ impl SourceSettings {
     /// when written; a field that no longer reads falls back to its default.
     pub fn from_stored(kind: SourceKind, stored: &Value) -> Self {
         match kind {
-            SourceKind::Webhook => SourceSettings::Webhook(WebhookSettings::from_stored(stored)),
+            SourceKind::Webhook => SourceSettings::Webhook(Box::new(WebhookSettings::from_stored(stored))),
             SourceKind::Feed => SourceSettings::Feed(FeedSettings::from_stored(stored)),
         }
     }
@@ -130,7 +130,7 @@ impl SourceSettings {
     /// New settings of `kind` from a create request.
     pub fn create(kind: SourceKind, change: SettingsChange) -> Result<Self, FieldError> {
         let blank = match kind {
-            SourceKind::Webhook => SourceSettings::Webhook(WebhookSettings::default()),
+            SourceKind::Webhook => SourceSettings::Webhook(Box::default()),
             SourceKind::Feed => SourceSettings::Feed(FeedSettings {
                 url: String::new(),
                 keywords: Vec::new(),
@@ -228,14 +228,14 @@ impl SourceSettings {
                     }
                     None => w.score_questions.clone(),
                 };
-                Ok(SourceSettings::Webhook(WebhookSettings {
+                Ok(SourceSettings::Webhook(Box::new(WebhookSettings {
                     preset: (preset != Preset::Standard).then_some(preset),
                     mapping,
                     url_token: w.url_token.clone(),
                     api_token,
                     api_url,
                     score_questions,
-                }))
+                })))
             }
             SourceSettings::Feed(f) => {
                 if change.mapping.is_some() {
@@ -438,7 +438,7 @@ mod tests {
     #[test]
     fn a_webhook_refuses_feed_fields_on_create_and_patch_alike() {
         let hook = SourceSettings::create(SourceKind::Webhook, SettingsChange::default()).unwrap();
-        assert_eq!(hook, SourceSettings::Webhook(WebhookSettings::default()));
+        assert_eq!(hook, SourceSettings::Webhook(Box::default()));
         let on_create = SourceSettings::create(
             SourceKind::Webhook,
             SettingsChange {
@@ -460,13 +460,13 @@ mod tests {
     #[test]
     fn stored_settings_read_back() {
         for s in [
-            SourceSettings::Webhook(WebhookSettings::default()),
-            SourceSettings::Webhook(WebhookSettings {
+            SourceSettings::Webhook(Box::default()),
+            SourceSettings::Webhook(Box::new(WebhookSettings {
                 preset: Some(Preset::Typeform),
                 url_token: Some("t".into()),
                 api_token: Some("k".into()),
                 ..Default::default()
-            }),
+            })),
             SourceSettings::Feed(FeedSettings {
                 url: "https://r.example/a".into(),
                 keywords: vec!["听见".into()],

@@ -389,7 +389,7 @@ async fn rotate(
     }
     // A URL-token source: a new token, the old one refused from now on.
     w.url_token = Some(generate_url_token());
-    let settings = SourceSettings::Webhook(w).to_value();
+    let settings = SourceSettings::Webhook(Box::new(w)).to_value();
     let src = state
         .store
         .update_source(src, None, Some(settings), None)

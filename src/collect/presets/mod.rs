@@ -7,6 +7,7 @@
 //! Each tool is its own file; this one holds what they share.
 
 mod formbricks;
+mod model;
 mod standard;
 mod surveymonkey;
 mod survicate;
@@ -16,7 +17,6 @@ mod typeform;
 mod wjx;
 
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 use serde_json::{json, Map, Value};
 
 use super::webhook::SignatureError;
@@ -25,7 +25,11 @@ use crate::domain::{
 };
 use crate::store::NewToolResponse;
 
-pub use surveymonkey::{fetch_response, read_details, FetchError, FetchRequest, Resource};
+pub use model::{
+    same_bytes, Answer, Context, FetchRequest, Incoming, Reading, Secrets, ToolResponse,
+};
+pub(crate) use model::{score_in, text_of};
+pub use surveymonkey::{fetch_response, read_details, FetchError, Resource};
 
 /// The tools a webhook source can take deliveries from as they send them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,83 +119,6 @@ impl Preset {
             _ => Protection::UrlToken,
         }
     }
-}
-
-/// A request to a webhook URL, as far as a preset needs to see it.
-pub struct Incoming<'a> {
-    /// Header names in lower case, values as sent (repeated headers repeated).
-    pub headers: &'a [(String, String)],
-    pub body: &'a [u8],
-}
-
-impl Incoming<'_> {
-    /// The first value of a header, `""` when absent.
-    pub fn header(&self, name: &str) -> &str {
-        self.headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map_or("", |(_, v)| v.as_str())
-    }
-}
-
-/// The secrets a delivery may be signed with: the current one, and the one rotated out while
-/// its grace lasts.
-pub struct Secrets<'a> {
-    pub live: Vec<&'a str>,
-}
-
-/// What a delivery says, as its preset read it.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Reading {
-    /// A test ping or verification request: answered with 2xx, nothing stored.
-    Ping,
-    /// An event with nothing to store (a deletion, an event of another kind); the reason is
-    /// said in the answer.
-    Ignored(String),
-    /// One or more responses.
-    Responses(Vec<ToolResponse>),
-    /// Only ids: the response is fetched from the tool's API.
-    Fetch(FetchRequest),
-}
-
-/// One response of another tool.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ToolResponse {
-    /// The tool's own id of the response, unique within the source.
-    pub id: String,
-    pub respondent_id: Option<String>,
-    /// When the respondent submitted it.
-    pub submitted_at: Option<DateTime<Utc>>,
-    /// When this version of it was made: a later version replaces an earlier one, never the
-    /// other way round.
-    pub updated_at: Option<DateTime<Utc>>,
-    /// Each non-empty text answer, in question order.
-    pub answers: Vec<Answer>,
-    pub scores: Scores,
-    /// Hidden fields, link parameters, contact attributes.
-    pub attributes: Map<String, Value>,
-    /// Every answer as the tool gave it (choices, scores, texts), kept with the response.
-    pub raw_answers: Map<String, Value>,
-    /// The event carries the whole response (so an answer missing now was removed), not one
-    /// question of it.
-    pub complete: bool,
-}
-
-/// One text answer.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Answer {
-    pub question_id: String,
-    /// The question as the respondent saw it, when the payload says.
-    pub question: Option<String>,
-    pub text: String,
-}
-
-/// What reading needs to know beyond the payload.
-#[derive(Debug, Clone, Copy)]
-pub struct Context {
-    /// The workspace's zone, for tool times without an offset.
-    pub tz: Tz,
-    pub now: DateTime<Utc>,
 }
 
 /// Checks a delivery's signature with the preset's scheme.
@@ -364,27 +291,4 @@ fn bounded_key(key: &str) -> String {
     } else {
         stable_id(Joint::UnitSeparator, &[key])
     }
-}
-
-/// A JSON value as a trimmed, non-empty string (numbers and booleans written out).
-pub(crate) fn text_of(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.trim().to_owned()).filter(|s| !s.is_empty()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
-/// A whole-number score within `lo..=hi`, from a number or a numeric string.
-pub(crate) fn score_in(v: &Value, lo: i16, hi: i16) -> Option<i16> {
-    crate::domain::parse_score(v, lo, hi).ok()
-}
-
-/// Compares two byte strings in constant time (for tokens and signatures).
-pub fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

@@ -13,12 +13,13 @@ use std::fmt;
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
-use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use serde_json::{Map, Value};
 use sha1::Sha1;
 
-use super::{score_in, text_of, Answer, Context, Incoming, Reading, Secrets, ToolResponse};
+use super::{
+    score_in, text_of, Answer, Context, FetchRequest, Incoming, Reading, Secrets, ToolResponse,
+};
 use crate::collect::fetch::TransportKind;
 use crate::collect::webhook::SignatureError;
 use crate::domain::text::truncate_chars;
@@ -49,25 +50,6 @@ const RESPONDENT_KEYS: [&str; 7] = [
 
 /// Longest question heading kept with a text answer.
 const MAX_HEADING_CHARS: usize = 500;
-
-/// What to fetch from the tool's API to read a response whose callback carried only ids.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FetchRequest {
-    /// `resources.survey_id`.
-    pub survey_id: String,
-    /// The response's id: the callback's `object_id`, else `resources.respondent_id` (the same
-    /// number in API v3).
-    pub response_id: String,
-    /// The callback's `event_id`: a redelivery of the same event carries the same one.
-    pub event_id: Option<String>,
-    /// `response_completed` or `response_updated` (the latter may come more than once per
-    /// response; a later fetch reads a later version).
-    pub event_type: String,
-    /// `resources.collector_id`, when the webhook gives it.
-    pub collector_id: Option<String>,
-    /// The callback's `event_datetime`.
-    pub event_at: Option<DateTime<Utc>>,
-}
 
 /// Checks `Sm-Signature`: the standard base64 of an HMAC-SHA1 over the raw body, byte for byte.
 ///
@@ -1021,6 +1003,7 @@ fn attributes_of(custom: &Map<String, Value>) -> Map<String, Value> {
 mod tests {
     use super::*;
     use crate::domain::Scores;
+    use chrono::{DateTime, Utc};
     use serde_json::json;
     use std::sync::{Arc, Mutex};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
