@@ -111,7 +111,9 @@ impl SourceSettings {
     /// when written; a field that no longer reads falls back to its default.
     pub fn from_stored(kind: SourceKind, stored: &Value) -> Self {
         match kind {
-            SourceKind::Webhook => SourceSettings::Webhook(Box::new(WebhookSettings::from_stored(stored))),
+            SourceKind::Webhook => {
+                SourceSettings::Webhook(Box::new(WebhookSettings::from_stored(stored)))
+            }
             SourceKind::Feed => SourceSettings::Feed(FeedSettings::from_stored(stored)),
         }
     }

@@ -732,7 +732,45 @@ async fn mentions_keep_their_rating(app: TestApp) {
     assert_eq!(p["errors"][0]["field"], "/items/0/rating");
 }
 
+/// A standard source takes a Standard Webhooks secret the team already has (imported), as
+/// well as one made for it; anything else is refused by name.
+async fn standard_takes_an_imported_secret(app: TestApp) {
+    let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    let res = app
+        .post_json(
+            "/api/v1/sources",
+            &json!({"kind": "webhook", "name": "imported", "signing_secret": secret}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let src: Value = res.json().await.unwrap();
+    assert!(
+        src.get("secret").is_none(),
+        "an imported secret is not echoed"
+    );
+    assert_eq!(src["protection"]["scheme"], "standard_webhooks");
+    let body = r#"{"text": "导入的密钥也能验签", "external_id": "imp-1"}"#.as_bytes();
+    let ts = chrono::Utc::now().timestamp().to_string();
+    let sig = tingjian::collect::webhook::sign(secret, "imp-1", &ts, body).unwrap();
+    let headers = vec![
+        ("webhook-id", "imp-1".to_owned()),
+        ("webhook-timestamp", ts),
+        ("webhook-signature", sig),
+    ];
+    let out = ok_json(deliver(&app, src["url"].as_str().unwrap(), &headers, body).await).await;
+    assert_eq!(out["stored"], 1);
+    let res = app
+        .post_json(
+            "/api/v1/sources",
+            &json!({"kind": "webhook", "name": "bad", "signing_secret": "not base64 !!"}),
+        )
+        .await;
+    let p = assert_problem(res, 422, "validation_failed").await;
+    assert_eq!(p["errors"][0]["field"], "/signing_secret");
+}
+
 crate::both_backends!(
+    standard_takes_an_imported_secret,
     mapping_takes_a_real_payload_and_a_sample_first,
     mentions_keep_their_rating,
     wjx_delivers_as_wjx_sends,
