@@ -37,6 +37,9 @@ enum Wall {
     Create,
     /// Not keyed to a workspace by an API key; the reason says what guards it.
     Public(&'static str),
+    /// Answers without an API key, the same whoever asks (the reason says what it tells):
+    /// tried with another workspace's key all the same, it tells no more of the owner's.
+    Keyless(&'static str),
 }
 
 // Why the routes without an API key hold no wall to test.
@@ -50,6 +53,10 @@ const SURVEY: Wall = Wall::Public(
 );
 const UNSUBSCRIBE: Wall =
     Wall::Public("the token (32 random bytes, only in the subscriber's mail) is the credential");
+const HOOK_CHECK: Wall = Wall::Keyless(
+    "a tool checking its webhook URL before saving it: 200 {\"ok\": true} for a live webhook \
+     source, else 404, and nothing of its workspace",
+);
 
 /// Every operation of the OpenAPI document, in the order they are tried: reads and attempts on
 /// the owner's ids first (while the other workspace is still empty), creations last.
@@ -81,6 +88,9 @@ const TABLE: &[(&str, &str, Wall)] = &[
     ("DELETE", "/api/v1/sources/{id}", Wall::Id),
     ("POST", "/api/v1/sources/{id}/rotate-secret", Wall::Id),
     ("POST", "/api/v1/sources/{id}/poll", Wall::Id),
+    ("POST", "/api/v1/sources/{id}/test", Wall::Id),
+    ("GET", "/hooks/{source_id}", HOOK_CHECK),
+    ("HEAD", "/hooks/{source_id}", HOOK_CHECK),
     ("GET", "/api/v1/feedback", Wall::Aggregate),
     ("GET", "/api/v1/feedback/{id}", Wall::Id),
     ("PUT", "/api/v1/feedback/{id}/labels", Wall::Id),
@@ -576,6 +586,44 @@ impl Walled {
                     "the feed was fetched"
                 );
             }
+            ("POST", "/api/v1/sources/{id}/test") => {
+                // The owner's source does not read (with the owner's mapping and dictionary)
+                // a sample sent with another workspace's key.
+                for id in [&o.webhook, &o.feed_source] {
+                    o.not_found(
+                        o.other("POST", &format!("/api/v1/sources/{id}/test"))
+                            .json(&json!({"text": "不该被读的样本", "external_id": "wh-1"})),
+                    )
+                    .await;
+                }
+            }
+            ("GET", "/hooks/{source_id}") => {
+                // Whoever asks, and with whatever key: the owner's live webhook answers as it
+                // does to a tool checking its URL, and a feed's id is no webhook.
+                let res = o
+                    .other("GET", &format!("/hooks/{}", o.webhook))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(body(res, 200).await, json!({"ok": true}));
+                o.not_found(o.other("GET", &format!("/hooks/{}", o.feed_source)))
+                    .await;
+            }
+            ("HEAD", "/hooks/{source_id}") => {
+                let res = o
+                    .other("HEAD", &format!("/hooks/{}", o.webhook))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(res.status(), 200);
+                assert!(res.bytes().await.unwrap().is_empty());
+                let res = o
+                    .other("HEAD", &format!("/hooks/{}", o.feed_source))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(res.status(), 404);
+            }
             ("GET", "/api/v1/feedback") => {
                 let filters = [
                     String::new(),
@@ -1017,6 +1065,10 @@ async fn every_route_keeps_to_its_workspace(app: TestApp) {
     for (method, path, wall) in TABLE {
         match wall {
             Wall::Public(reason) => assert!(!reason.is_empty()),
+            Wall::Keyless(reason) => {
+                assert!(!reason.is_empty());
+                w.cross(method, path).await
+            }
             Wall::Id => {
                 assert!(path.contains('{'), "{path} has no id");
                 w.cross(method, path).await
