@@ -142,11 +142,17 @@ impl SourceSettings {
         if kind == SourceKind::Feed && change.url.is_none() {
             return Err(FieldError::new("/url", "is required for a feed"));
         }
-        blank.changed(change)
+        blank.apply(change, true)
     }
 
     /// These settings with a request's changes applied, checked as a whole.
     pub fn changed(&self, change: SettingsChange) -> Result<Self, FieldError> {
+        self.apply(change, false)
+    }
+
+    /// `creating`: the settings are a new source's blank ones, so any preset may be chosen;
+    /// afterwards the preset stays what it was.
+    fn apply(&self, change: SettingsChange, creating: bool) -> Result<Self, FieldError> {
         match self {
             SourceSettings::Webhook(w) => {
                 let preset = match change.preset.as_deref() {
@@ -155,7 +161,7 @@ impl SourceSettings {
                         let p = Preset::parse(p).ok_or_else(|| {
                             FieldError::new("/preset", format!("must be one of {}", preset_names()))
                         })?;
-                        if w.preset.is_some() && p != w.preset() {
+                        if p != w.preset() && (w.preset.is_some() || !creating) {
                             return Err(FieldError::new(
                                 "/preset",
                                 "cannot change: create a new source for another tool",
@@ -164,7 +170,17 @@ impl SourceSettings {
                         p
                     }
                 };
-                let fetches = matches!(preset, Preset::SurveyMonkey | Preset::Formbricks);
+                // Only SurveyMonkey announces responses by id, to be read from its API.
+                let fetches = preset == Preset::SurveyMonkey;
+                if !fetches && change.api_token.as_ref().is_some_and(Option::is_some) {
+                    return Err(FieldError::new(
+                        "/api_token",
+                        format!(
+                            "{} sends its answers itself; an API token is for SurveyMonkey sources",
+                            preset.display_name()
+                        ),
+                    ));
+                }
                 let feed_only = [
                     ("/url", change.url.is_some() && !fetches),
                     (

@@ -111,7 +111,7 @@ error_codes! {
     Unauthorized => "unauthorized", "401", "Unauthorized",
         "No API key, or the key is unknown or revoked. Sent with `WWW-Authenticate: Bearer`.";
     InvalidSignature => "invalid_signature", "401", "Unauthorized",
-        "A webhook delivery without the three signature headers, with a timestamp outside the 5-minute tolerance, or whose signature matches no live secret.";
+        "A webhook delivery whose signature (Standard Webhooks, or its tool's own scheme for a preset) is missing, outside its time tolerance, or matches no live secret; or whose URL token, for a source that has one, is missing or wrong.";
     Forbidden => "forbidden", "403", "Forbidden",
         "The key lacks the scope the operation needs (`detail` names it).";
     OriginNotAllowed => "origin_not_allowed", "403", "Forbidden",

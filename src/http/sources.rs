@@ -106,6 +106,11 @@ fn protection_json(preset: Preset, has_secret: bool) -> Value {
             "scheme": scheme,
             "detail": format!("{tool} 用签名密钥为每次推送签名，签名不符的推送会被拒绝（401），不会保存。"),
         }),
+        Protection::SignatureAndToken(scheme) => json!({
+            "kind": "signature_and_token",
+            "scheme": scheme,
+            "detail": format!("{tool} 的签名只覆盖问卷编号和答卷序号、不覆盖答案，所以推送地址里还带有一个随机令牌：签名和令牌都对上的推送才会保存。请像密码一样保管这个地址。"),
+        }),
         Protection::UrlToken => json!({
             "kind": "url_token",
             "scheme": null,
@@ -122,10 +127,8 @@ fn protection_json(preset: Preset, has_secret: bool) -> Value {
 /// Shown when the token is made (on create, rotation, or removing the secret), never listed.
 fn with_token_url(out: &mut Value, src: &Source) {
     if let Some(token) = WebhookSettings::from_stored(&src.settings).url_token {
-        if src.secret.is_none() {
-            if let Some(url) = out["url"].as_str() {
-                out["url"] = json!(format!("{url}?token={token}"));
-            }
+        if let Some(url) = out["url"].as_str() {
+            out["url"] = json!(format!("{url}?token={token}"));
         }
     }
 }
@@ -204,7 +207,7 @@ async fn create(
             } else {
                 secret
             };
-            if secret.is_none() {
+            if w.preset().needs_url_token(secret.is_some()) {
                 w.url_token = Some(generate_url_token());
             }
             let shown = generated.then(|| secret.clone()).flatten();
@@ -295,6 +298,7 @@ async fn patch(
     // A changed feed is polled at once (unless archived).
     let next_poll = (settings.kind() == SourceKind::Feed && src.archived_at.is_none())
         .then(|| state.clock.now());
+    let mut token_made = false;
     let signing = match (&mut settings, body.signing_secret) {
         (SourceSettings::Feed(_), Some(_)) => {
             return Err(ApiError::field(
@@ -313,9 +317,14 @@ async fn patch(
                 }
                 None => None,
             };
-            w.url_token = match secret {
-                Some(_) => None,
-                None => w.url_token.clone().or_else(|| Some(generate_url_token())),
+            let keep = w.url_token.clone();
+            w.url_token = if w.preset().needs_url_token(secret.is_some()) {
+                keep.or_else(|| {
+                    token_made = true;
+                    Some(generate_url_token())
+                })
+            } else {
+                None
             };
             Some(secret)
         }
@@ -340,7 +349,9 @@ async fn patch(
         }
     };
     let mut out = source_json(&state, &req, &src);
-    with_token_url(&mut out, &src);
+    if token_made {
+        with_token_url(&mut out, &src);
+    }
     Ok(HttpResponse::Ok().json(out))
 }
 
@@ -380,7 +391,7 @@ async fn rotate(
         out["secret"] = json!(secret);
         return Ok(HttpResponse::Ok().json(out));
     }
-    if src.secret.is_some() {
+    if !preset.needs_url_token(src.secret.is_some()) {
         return Err(ApiError::Conflict(format!(
             "this source checks {}'s own signature: change the secret in {} and set it here with PATCH signing_secret",
             preset.display_name(),

@@ -32,18 +32,23 @@ async fn webhook_source(state: &State, id: &str) -> Result<Source, ApiError> {
         .ok_or(ApiError::NotFound("webhook source"))
 }
 
-fn refused(state: &State, e: SignatureError) -> ApiError {
+fn refused(state: &State, e: SignatureError, preset: Preset) -> ApiError {
     state
         .counters
         .webhook_rejected
         .with_label_values(&[e.reason()])
         .inc();
     tracing::warn!(reason = e.reason(), "webhook delivery refused");
+    let standard = preset.signature_scheme() == Some("standard_webhooks");
     ApiError::InvalidSignature(match e {
-        SignatureError::MissingHeaders => {
+        SignatureError::MissingHeaders if standard => {
             "the delivery is not signed (webhook-id, webhook-timestamp, webhook-signature)"
         }
-        SignatureError::Invalid => "the webhook signature does not match",
+        SignatureError::MissingHeaders => "the delivery carries no signature of its tool",
+        SignatureError::Invalid if standard => "the webhook signature does not match",
+        SignatureError::Invalid => {
+            "the tool's signature does not match this source's signing secret"
+        }
         _ => "the webhook timestamp is missing or outside the 5-minute tolerance",
     })
 }
@@ -58,7 +63,8 @@ fn authenticate(
     body: &[u8],
 ) -> Result<(), ApiError> {
     let now = state.clock.now();
-    if src.secret.is_none() {
+    let preset = settings.preset();
+    if preset.needs_url_token(src.secret.is_some()) {
         let given =
             web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
                 .ok()
@@ -76,7 +82,9 @@ fn authenticate(
                 "the token in the webhook URL is missing or does not match",
             ));
         }
-        return Ok(());
+        if src.secret.is_none() {
+            return Ok(());
+        }
     }
     let mut live: Vec<&str> = src.secret.as_deref().into_iter().collect();
     if let (Some(old), Some(until)) = (
@@ -96,8 +104,8 @@ fn authenticate(
         headers: &headers,
         body,
     };
-    presets::verify(settings.preset(), &incoming, &Secrets { live }, now)
-        .map_err(|e| refused(state, e))
+    presets::verify(preset, &incoming, &Secrets { live }, now)
+        .map_err(|e| refused(state, e, preset))
 }
 
 #[tracing::instrument(skip_all, fields(source = %path))]
@@ -180,6 +188,8 @@ fn delivery_id(req: &HttpRequest, preset: Preset, body: &serde_json::Value) -> O
         Preset::Formbricks => Some(header(req, "webhook-id").to_owned()),
         Preset::Typeform | Preset::SurveyMonkey => body.get("event_id").and_then(presets::text_of),
         Preset::Tally => body.get("eventId").and_then(presets::text_of),
+        Preset::Survicate => body.get("messageId").and_then(presets::text_of),
+        Preset::TencentWj => body.get("id").and_then(presets::text_of),
         _ => None,
     }?;
     (!id.is_empty() && id.len() <= 200).then(|| format!("{}:{id}", preset.as_str()))

@@ -131,23 +131,38 @@ async fn store_response<C: ConnectionTrait>(
         .filter(survey_response::Column::WorkspaceId.eq(workspace_id))
         .one(conn)
         .await?;
+    // A version that carries one question (Survicate's per-question events) adds to the
+    // response; a whole version replaces it, unless it is older than the one stored.
+    let older = existing
+        .as_ref()
+        .and_then(|row| row.updated_at)
+        .is_some_and(|t| t > r.updated_at);
     match &existing {
-        Some(row) if row.updated_at.is_some_and(|t| t > r.updated_at) => {
+        Some(_) if older && r.complete => {
             done.stale += 1;
             done.duplicates += items.len() as u64;
             return Ok(());
         }
         Some(row) => {
+            let merged = if r.complete {
+                r.clone()
+            } else {
+                merge_partial(row, r)
+            };
             let mut active: survey_response::ActiveModel = row.clone().into();
-            active.respondent_id = Set(r.respondent_id.clone());
-            active.answers = Set(r.answers.clone());
-            active.attributes = Set(r.attributes.clone());
-            active.nps = Set(r.scores.nps);
-            active.csat = Set(r.scores.csat);
-            active.ces = Set(r.scores.ces);
-            active.rating = Set(r.scores.rating);
-            active.occurred_at = Set(Some(r.occurred_at));
-            active.updated_at = Set(Some(r.updated_at));
+            active.respondent_id = Set(merged.respondent_id.clone());
+            active.answers = Set(merged.answers.clone());
+            active.attributes = Set(merged.attributes.clone());
+            active.nps = Set(merged.scores.nps);
+            active.csat = Set(merged.scores.csat);
+            active.ces = Set(merged.scores.ces);
+            active.rating = Set(merged.scores.rating);
+            active.occurred_at = Set(Some(merged.occurred_at));
+            active.updated_at = Set(Some(if older {
+                row.updated_at.unwrap_or(r.updated_at)
+            } else {
+                r.updated_at
+            }));
             active.update(conn).await?;
         }
         None => {
@@ -188,12 +203,24 @@ async fn store_response<C: ConnectionTrait>(
     } else {
         done.responses += 1;
     }
+    let (scores, respondent) = match &existing {
+        Some(row) if !r.complete => {
+            let m = merge_partial(row, r);
+            (m.scores, m.respondent_id)
+        }
+        _ => (r.scores, r.respondent_id.clone()),
+    };
     let mut fresh = Vec::new();
     for item in items {
+        let mut item = item.clone();
+        item.scores = scores;
+        let item = &item;
         let key = item.external_id.clone().unwrap_or_default();
         match before.get(&key) {
             None => fresh.push(item.clone()),
             Some((_, text)) if text == item.text.as_str() => done.duplicates += 1,
+            // An older partial version does not undo a later edit of the same answer.
+            Some(_) if older => done.duplicates += 1,
             Some((id, _)) => {
                 replace_answer(conn, workspace_id, id, item).await?;
                 done.changed += 1;
@@ -221,14 +248,11 @@ async fn store_response<C: ConnectionTrait>(
     // Every answer of the response carries the response's latest scores and respondent.
     if existing.is_some() {
         feedback::Entity::update_many()
-            .col_expr(feedback::Column::Nps, Expr::value(r.scores.nps))
-            .col_expr(feedback::Column::Csat, Expr::value(r.scores.csat))
-            .col_expr(feedback::Column::Ces, Expr::value(r.scores.ces))
-            .col_expr(feedback::Column::Rating, Expr::value(r.scores.rating))
-            .col_expr(
-                feedback::Column::RespondentId,
-                Expr::value(r.respondent_id.clone()),
-            )
+            .col_expr(feedback::Column::Nps, Expr::value(scores.nps))
+            .col_expr(feedback::Column::Csat, Expr::value(scores.csat))
+            .col_expr(feedback::Column::Ces, Expr::value(scores.ces))
+            .col_expr(feedback::Column::Rating, Expr::value(scores.rating))
+            .col_expr(feedback::Column::RespondentId, Expr::value(respondent))
             .filter(feedback::Column::WorkspaceId.eq(workspace_id))
             .filter(feedback::Column::ResponseId.eq(r.id.clone()))
             .exec(conn)
@@ -290,4 +314,33 @@ async fn replace_answer<C: ConnectionTrait>(
         .exec(conn)
         .await?;
     analysis_rows(conn, workspace_id, id, item).await
+}
+
+/// A partial version (one question) added to the stored response: its answers join the
+/// stored ones, a score it has replaces the stored one, a score it lacks keeps the stored one.
+fn merge_partial(row: &survey_response::Model, r: &NewToolResponse) -> NewToolResponse {
+    let mut answers = row.answers.as_object().cloned().unwrap_or_default();
+    if let Some(new) = r.answers.as_object() {
+        answers.extend(new.clone());
+    }
+    let mut attributes = row.attributes.as_object().cloned().unwrap_or_default();
+    if let Some(new) = r.attributes.as_object() {
+        attributes.extend(new.clone());
+    }
+    NewToolResponse {
+        answers: Value::Object(answers),
+        attributes: Value::Object(attributes),
+        respondent_id: r
+            .respondent_id
+            .clone()
+            .or_else(|| row.respondent_id.clone()),
+        scores: Scores {
+            nps: r.scores.nps.or(row.nps),
+            csat: r.scores.csat.or(row.csat),
+            ces: r.scores.ces.or(row.ces),
+            rating: r.scores.rating.or(row.rating),
+        },
+        occurred_at: row.occurred_at.unwrap_or(r.occurred_at).min(r.occurred_at),
+        ..r.clone()
+    }
 }

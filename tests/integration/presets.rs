@@ -378,6 +378,7 @@ async fn wjx_delivers_as_wjx_sends(app: TestApp) {
         "q7 is the NPS question, as the source says"
     );
     assert_eq!(item["context"]["question_id"], "q3");
+    assert_eq!(item["platform_name"], "问卷星");
     assert!(
         stored.iter().all(|i| i["text"] != "1,3"),
         "choices are not text"
@@ -448,6 +449,7 @@ async fn tencent_wj_is_protected_by_its_url_token(app: TestApp) {
     let created = String::from_utf8(update)
         .unwrap()
         .replace("answer.update", "answer.create")
+        .replace("7f0c2a4e-6b1d-4c8e-9a51-2f3d4e5f6a7b", "1a2b3c4d-6b1d-4c8e-9a51-2f3d4e5f6a7b")
         .replace("2021-01-27 09:30:00", "2021-01-26 14:00:00")
         .replace("希望增加夜间配送", "希望");
     let out = ok_json(deliver(&app, &url, &[], created.as_bytes()).await).await;
@@ -499,13 +501,52 @@ async fn survicate_delivers_as_survicate_sends(app: TestApp) {
         "invalid_signature",
     )
     .await;
+    // Survicate sends one event per question: the NPS answer (a later event) and the text
+    // answer (an earlier one) join in one response, neither undoing the other.
+    let text = String::from_utf8(body.clone()).unwrap();
+    let nps = text
+        .replace(
+            "5d1e3c0a9b7f4e21a8c6d2f0e1b3a4c5",
+            "6e2f4d1b0c8a5f32b9d7e3a1f2c4b5d6",
+        )
+        .replace("2026-03-02T08:15:30+00:00", "2026-03-02T08:16:00+00:00")
+        .replace(
+            "\"id\": 12124,\n        \"body\": \"What could we do better?\"",
+            "\"id\": 12123,\n        \"body\": \"How likely are you to recommend us?\"",
+        )
+        .replace(
+            "\"text\": \"结账页面加载太慢，希望能支持微信支付。\"",
+            "\"choice\": {\"id\": 9, \"body\": \"promoter\", \"comment\": null}",
+        );
+    assert_ne!(nps, text);
+    let out = ok_json(
+        deliver(
+            &app,
+            &url,
+            &[("hmac", hex(secret, nps.as_bytes()))],
+            nps.as_bytes(),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(out["responses"], 1, "{out}");
     let out = ok_json(deliver(&app, &url, &[("hmac", hex(secret, &body))], &body).await).await;
     assert_eq!(out["stored"], 1, "{out}");
     let stored = items(&app, &id).await;
+    assert_eq!(stored.len(), 1);
     assert_eq!(stored[0]["text"], "结账页面加载太慢，希望能支持微信支付。");
     assert_eq!(stored[0]["context"]["question"], "What could we do better?");
     assert_eq!(stored[0]["respondent_id"], "u-20260302-77");
     assert_eq!(stored[0]["attributes"]["plan"], "pro");
+    assert_eq!(
+        stored[0]["scores"]["nps"], 9,
+        "the earlier NPS answer joins the text's response"
+    );
+    assert_eq!(stored[0]["platform_name"], "Survicate");
+    assert_eq!(nps_n(&app, "2026-03-01", "2026-04-01").await, 1);
+    // A redelivery of the same message is recognised by its messageId.
+    let again = ok_json(deliver(&app, &url, &[("hmac", hex(secret, &body))], &body).await).await;
+    assert_eq!(again["replayed"], true, "{again}");
 }
 
 /// SurveyMonkey's callback carries ids only: the response is read from its API (a local

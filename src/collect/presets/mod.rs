@@ -52,6 +52,9 @@ pub enum Preset {
 pub enum Protection {
     /// The tool signs each delivery with the source's signing secret.
     Signature(&'static str),
+    /// The tool's signature does not cover the answers (问卷星 signs only the survey and the
+    /// answer's number), so the URL carries a token as well; both must match.
+    SignatureAndToken(&'static str),
     /// The tool cannot sign (or no secret is set yet): the URL carries an unguessable token.
     UrlToken,
 }
@@ -112,12 +115,24 @@ impl Preset {
         }
     }
 
+    /// Does the tool's signature cover the whole delivery? 问卷星's covers only the survey id
+    /// and the answer's sequence number: anyone who saw one push could forge answers.
+    pub fn signs_whole_delivery(self) -> bool {
+        self != Preset::Wjx
+    }
+
     /// What protects a source of this preset, given whether it has a signing secret.
     pub fn protection(self, has_secret: bool) -> Protection {
         match (self.signature_scheme(), has_secret) {
-            (Some(scheme), true) => Protection::Signature(scheme),
+            (Some(scheme), true) if self.signs_whole_delivery() => Protection::Signature(scheme),
+            (Some(scheme), true) => Protection::SignatureAndToken(scheme),
             _ => Protection::UrlToken,
         }
+    }
+
+    /// Does a source of this preset need a token in its URL?
+    pub fn needs_url_token(self, has_secret: bool) -> bool {
+        !matches!(self.protection(has_secret), Protection::Signature(_))
     }
 }
 
@@ -230,6 +245,8 @@ pub fn to_stored(
             .ok()?;
             let mut context = Map::new();
             context.insert("preset".into(), json!(preset.as_str()));
+            // The tool, by the code people see named in Chinese (`platform_name`).
+            context.insert("platform".into(), json!(preset.as_str()));
             context.insert("response_id".into(), json!(r.id));
             context.insert("question_id".into(), json!(a.question_id));
             if let Some(q) = &a.question {
