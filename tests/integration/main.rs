@@ -17,6 +17,7 @@ mod interviews;
 mod keys;
 mod layers;
 mod social;
+mod stores;
 mod surveys;
 mod tenants;
 mod webhooks;
