@@ -140,7 +140,7 @@ pub async fn fetch(
 
 /// A transport error as text, without the URL (feed URLs may embed access tokens): reqwest's
 /// top-level message plus its causes (DNS, TLS, connection …), bounded in length.
-fn transport_error(e: reqwest::Error) -> FeedError {
+pub(crate) fn transport_error(e: reqwest::Error) -> FeedError {
     let e = e.without_url();
     let mut msg = if e.is_timeout() {
         "timed out".to_owned()

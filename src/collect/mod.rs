@@ -1,6 +1,6 @@
 //! Collect: each channel turns its input into `NewFeedback`, one file (or folder) per channel:
-//! surveys, webhooks, interviews, social feeds and pushed mentions, CSV imports. The feed
-//! poller fetches what is due.
+//! surveys, webhooks, interviews, social feeds and pushed mentions, CSV imports, app-store
+//! reviews. The poller fetches the feeds and app stores that are due.
 
 pub mod feeds;
 pub mod fetch;
@@ -11,5 +11,6 @@ pub mod platform;
 pub mod poller;
 pub mod presets;
 pub mod source;
+pub mod stores;
 pub mod survey;
 pub mod webhook;

@@ -1,20 +1,23 @@
-//! Polls social feeds when they are due. State lives in the database (next poll time, ETag,
-//! Last-Modified), and a feed is claimed by compare-and-set, so any number of replicas can
-//! run the poller and each feed is fetched once per interval.
+//! Polls the sources Tingjian fetches from (social feeds, app stores) when they are due.
+//! State lives in the database (next poll time; a feed's ETag and Last-Modified; a store's
+//! newest review time), and a source is claimed by compare-and-set, so any number of replicas
+//! can run the poller and each source is fetched once per interval.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::feeds::{entry_to_feedback, mentions_keyword, parse_feed};
 use super::fetch::{fetch, FeedError, FetchOutcome};
-use super::source::FeedSettings;
+use super::source::{AppStoreSettings, FeedSettings, GooglePlaySettings, SourceKind};
+use super::stores::{app_store, google_play, to_stored, PullError, Pulled};
 use crate::counters::Counters;
 use crate::domain::Clock;
 use crate::ingest::Pipeline;
-use crate::store::{Source, StoreError};
+use crate::store::{ResponsesDelivery, Source, StoreError};
 
 /// What polling needs, built once at start-up; cheap to clone.
 #[derive(Clone)]
@@ -32,6 +35,13 @@ pub struct PollOutcome {
     pub fetched: usize,
     pub stored: u64,
     pub not_modified: bool,
+    /// Reviews edited since they were stored, whose text was replaced (app stores).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changed: Option<u64>,
+    /// The store's first page had no reviews (App Store: also its answer when throttling);
+    /// nothing was stored.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub empty: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -40,11 +50,28 @@ pub enum PollError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Feed(#[from] FeedError),
+    #[error(transparent)]
+    Pull(#[from] PullError),
+}
+
+/// The kinds the poller claims, by name.
+fn pulled_kinds() -> Vec<&'static str> {
+    SourceKind::PULLED.iter().map(|k| k.as_str()).collect()
 }
 
 impl Poller {
-    /// Fetches one feed, keeps the entries that mention a keyword, stores the new ones.
+    /// Polls one source by its kind: a feed, or an app store's reviews.
     pub async fn poll_source(&self, src: &Source) -> Result<PollOutcome, PollError> {
+        match SourceKind::parse(&src.kind) {
+            Some(kind @ (SourceKind::AppStore | SourceKind::GooglePlay)) => {
+                self.poll_reviews(src, kind).await
+            }
+            _ => self.poll_feed(src).await,
+        }
+    }
+
+    /// Fetches one feed, keeps the entries that mention a keyword, stores the new ones.
+    async fn poll_feed(&self, src: &Source) -> Result<PollOutcome, PollError> {
         let feed = FeedSettings::from_stored(&src.settings);
         let (url, keywords) = (feed.url.as_str(), &feed.keywords);
         let etag = src.poll_state.get("etag").and_then(Value::as_str);
@@ -65,6 +92,8 @@ impl Poller {
                     fetched: 0,
                     stored: 0,
                     not_modified: true,
+                    changed: None,
+                    empty: false,
                 });
             }
             Ok(FetchOutcome::Fetched {
@@ -121,21 +150,137 @@ impl Poller {
             fetched: entries.len(),
             stored: done.stored,
             not_modified: false,
+            changed: None,
+            empty: false,
         })
     }
 
-    /// Polls every due feed, then sleeps `tick`; runs until the process stops.
+    /// Reads an app store's reviews (those since the last poll's newest, as far as the store
+    /// lets it tell) and stores each as a response with its text: a new review once, an edited
+    /// one replacing its text. An empty first page is recorded and stores nothing.
+    async fn poll_reviews(&self, src: &Source, kind: SourceKind) -> Result<PollOutcome, PollError> {
+        let now = self.clock.now();
+        let state = &src.poll_state;
+        let since = state
+            .get("newest_at")
+            .and_then(Value::as_str)
+            .and_then(|s| s.parse::<DateTime<Utc>>().ok());
+        let pulled = match kind {
+            SourceKind::GooglePlay => {
+                let settings = GooglePlaySettings::from_stored(&src.settings);
+                google_play::pull(&self.http, &settings, since, now).await
+            }
+            _ => {
+                let settings = AppStoreSettings::from_stored(&src.settings);
+                app_store::pull(&self.http, &settings, since).await
+            }
+        };
+        let mut st = json!({
+            "last_polled_at": now,
+            "last_error": null,
+            "newest_at": since,
+        });
+        let Pulled {
+            reviews,
+            pages,
+            empty_first_page,
+        } = match pulled {
+            Ok(p) => p,
+            Err(e) => {
+                self.counters.feed_polls.with_label_values(&["error"]).inc();
+                st["last_error"] = json!(e.to_string());
+                self.store.save_poll_state(&src.id, st).await?;
+                return Err(e.into());
+            }
+        };
+        st["last_pages"] = json!(pages);
+        if empty_first_page {
+            self.counters.feed_polls.with_label_values(&["empty"]).inc();
+            let empties = state
+                .get("empty_polls")
+                .and_then(Value::as_u64)
+                .unwrap_or(0);
+            st["empty_polls"] = json!(empties + 1);
+            st["last_fetched"] = json!(0);
+            st["last_stored"] = json!(0);
+            st["last_note"] = json!(
+                "the store answered with no reviews: none yet, or (App Store) throttled; nothing stored"
+            );
+            self.store.save_poll_state(&src.id, st).await?;
+            tracing::info!(source = %src.id, "store answered with no reviews");
+            return Ok(PollOutcome {
+                fetched: 0,
+                stored: 0,
+                not_modified: false,
+                changed: Some(0),
+                empty: true,
+            });
+        }
+        let platform = kind.as_str();
+        let mut batch = Vec::with_capacity(reviews.len());
+        let mut items = Vec::new();
+        for r in &reviews {
+            let (response, own) = to_stored(&src.id, &src.name, platform, r, now);
+            batch.push((response, own.len()));
+            items.extend(own);
+        }
+        let mut items = self
+            .pipeline
+            .prepare(&src.workspace_id, items)
+            .await?
+            .into_iter();
+        // The pipeline keeps the items' order: each review takes back as many as it gave.
+        let batch: Vec<_> = batch
+            .into_iter()
+            .map(|(response, n)| (response, items.by_ref().take(n).collect()))
+            .collect();
+        let done = match self
+            .store
+            .ingest_responses(&src.workspace_id, None, &batch)
+            .await?
+        {
+            ResponsesDelivery::New(done) => done,
+            ResponsesDelivery::Replay => Default::default(),
+        };
+        self.counters.feed_polls.with_label_values(&["ok"]).inc();
+        self.counters.stored("review", done.stored);
+        let newest = reviews.iter().filter_map(|r| r.updated_at).max();
+        st["newest_at"] = json!(since.max(newest));
+        st["last_fetched"] = json!(reviews.len());
+        st["last_stored"] = json!(done.stored);
+        st["last_changed"] = json!(done.changed);
+        self.store.save_poll_state(&src.id, st).await?;
+        tracing::info!(
+            source = %src.id,
+            fetched = reviews.len(),
+            stored = done.stored,
+            changed = done.changed,
+            "store reviews polled"
+        );
+        Ok(PollOutcome {
+            fetched: reviews.len(),
+            stored: done.stored,
+            not_modified: false,
+            changed: Some(done.changed),
+            empty: false,
+        })
+    }
+
+    /// Polls every due source (feeds, app stores), then sleeps `tick`; runs until the
+    /// process stops.
     pub async fn run(self, tick: Duration) {
+        let kinds = pulled_kinds();
         loop {
-            while let Some(src) = match self.store.claim_due_feed(self.clock.now()).await {
+            while let Some(src) = match self.store.claim_due_source(self.clock.now(), &kinds).await
+            {
                 Ok(src) => src,
                 Err(e) => {
-                    tracing::warn!(error = %e, "could not claim a due feed");
+                    tracing::warn!(error = %e, "could not claim a due source");
                     None
                 }
             } {
                 if let Err(e) = self.poll_source(&src).await {
-                    tracing::warn!(source = %src.id, error = %e, "feed poll failed");
+                    tracing::warn!(source = %src.id, kind = %src.kind, error = %e, "poll failed");
                 }
             }
             tokio::time::sleep(tick).await;

@@ -474,12 +474,8 @@ fn native_item(v: &Value, at: &str, now: DateTime<Utc>) -> Result<NewFeedback, F
     };
     let channel = match get_str(v, "channel", at, 32)? {
         None => Channel::Webhook,
-        Some(c) => Channel::parse(&c).ok_or_else(|| {
-            FieldError::new(
-                format!("{at}/channel"),
-                "must be survey, webhook, interview, social or import",
-            )
-        })?,
+        Some(c) => Channel::parse(&c)
+            .ok_or_else(|| FieldError::new(format!("{at}/channel"), Channel::must_be()))?,
     };
     let scores = match v.get("scores") {
         None | Some(Value::Null) => Scores::default(),

@@ -17,9 +17,21 @@ pub enum Channel {
     Interview,
     Social,
     Import,
+    /// An app-store review (App Store, Google Play).
+    Review,
 }
 
 impl Channel {
+    /// Every channel, in the order error messages and lists name them.
+    pub const ALL: [Channel; 6] = [
+        Channel::Survey,
+        Channel::Webhook,
+        Channel::Interview,
+        Channel::Social,
+        Channel::Import,
+        Channel::Review,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Channel::Survey => "survey",
@@ -27,6 +39,7 @@ impl Channel {
             Channel::Interview => "interview",
             Channel::Social => "social",
             Channel::Import => "import",
+            Channel::Review => "review",
         }
     }
 
@@ -37,8 +50,18 @@ impl Channel {
             "interview" => Channel::Interview,
             "social" => Channel::Social,
             "import" => Channel::Import,
+            "review" => Channel::Review,
             _ => return None,
         })
+    }
+
+    /// What a channel given by name must be, for error messages: `must be survey, …, or review`.
+    pub fn must_be() -> String {
+        let names: Vec<&str> = Channel::ALL.iter().map(|c| c.as_str()).collect();
+        match names.split_last() {
+            Some((last, rest)) => format!("must be {} or {last}", rest.join(", ")),
+            None => String::new(),
+        }
     }
 }
 

@@ -12,6 +12,7 @@ pub fn channel_name(c: Channel) -> &'static str {
         Channel::Interview => "用户访谈",
         Channel::Social => "社交媒体",
         Channel::Import => "文件导入",
+        Channel::Review => "应用商店评价",
     }
 }
 
@@ -48,19 +49,18 @@ mod tests {
 
     #[test]
     fn every_channel_has_a_chinese_name() {
-        for c in [
-            Channel::Survey,
-            Channel::Webhook,
-            Channel::Interview,
-            Channel::Social,
-            Channel::Import,
-        ] {
+        for c in Channel::ALL {
             assert!(channel_name(c)
                 .chars()
                 .any(|ch| ('\u{4e00}'..='\u{9fff}').contains(&ch)));
         }
         assert_eq!(platform_name("xiaohongshu"), Some("小红书"));
         assert_eq!(platform_name("wjx"), Some("问卷星"));
+        assert_eq!(channel_name(Channel::Review), "应用商店评价");
+        assert_eq!(
+            Channel::must_be(),
+            "must be survey, webhook, interview, social, import or review"
+        );
         assert_eq!(platform_name("example.com"), None);
     }
 }

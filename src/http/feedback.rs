@@ -70,12 +70,10 @@ fn parse_filter(query: &str, tz: chrono_tz::Tz) -> Result<FeedbackFilter, ApiErr
     for (key, value) in pairs {
         match key.as_str() {
             "channel" => {
-                f.channel = Some(Channel::parse(&value).ok_or_else(|| {
-                    ApiError::field(
-                        "channel",
-                        "must be survey, webhook, interview, social or import",
-                    )
-                })?)
+                f.channel = Some(
+                    Channel::parse(&value)
+                        .ok_or_else(|| ApiError::field("channel", Channel::must_be()))?,
+                )
             }
             "source" => f.source = Some(value),
             "from" => f.from = Some(parse_instant(&value, tz, "from")?),

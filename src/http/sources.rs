@@ -1,5 +1,6 @@
-//! Sources: webhook endpoints (a signing secret each, an optional field mapping) and social
-//! feeds (URL, brand keywords, poll interval).
+//! Sources: webhook endpoints (a signing secret each, an optional field mapping), social
+//! feeds (URL, brand keywords, poll interval) and app stores (App Store, Google Play: whose
+//! reviews, how often). A Google Play source's private key is taken, never shown.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -9,7 +10,8 @@ use super::{json_body, Admin, ApiError, Auth, Ingest, Json, Read, State};
 use crate::collect::poller;
 use crate::collect::presets::{self, Context, Preset, Protection, Reading};
 use crate::collect::source::{
-    generate_url_token, FeedSettings, SettingsChange, SourceKind, SourceSettings, WebhookSettings,
+    generate_url_token, AppStoreSettings, FeedSettings, GooglePlaySettings, SettingsChange,
+    SourceKind, SourceSettings, WebhookSettings,
 };
 use crate::collect::webhook::{generate_secret, is_signing_secret, read_delivery, FieldMapping};
 use crate::domain::NewFeedback;
@@ -30,6 +32,12 @@ struct CreateSource {
     url: Option<String>,
     keywords: Option<Vec<String>>,
     interval_secs: Option<u64>,
+    app_id: Option<String>,
+    country: Option<String>,
+    package: Option<String>,
+    /// The service account's JSON key file, as Google Cloud gives it.
+    service_account: Option<Value>,
+    token_url: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -50,6 +58,12 @@ struct PatchSource {
     url: Option<String>,
     keywords: Option<Vec<String>>,
     interval_secs: Option<u64>,
+    app_id: Option<String>,
+    country: Option<String>,
+    package: Option<String>,
+    /// A new JSON key file replaces the service account.
+    service_account: Option<Value>,
+    token_url: Option<String>,
 }
 
 /// Tells "absent" from "null" for PATCH.
@@ -161,7 +175,27 @@ pub(super) fn source_json(state: &State, req: &HttpRequest, s: &Source) -> Value
             out["score_questions"] = json!(w.score_questions);
             out["previous_secret_expires_at"] = json!(s.previous_secret_expires_at);
         }
-        _ => {
+        Some(SourceKind::AppStore) => {
+            let a = AppStoreSettings::from_stored(&s.settings);
+            out["app_id"] = json!(a.app_id);
+            out["country"] = json!(a.country);
+            out["url"] = json!(a.url);
+            out["interval_secs"] = json!(a.interval_secs);
+            out["next_poll_at"] = json!(s.next_poll_at);
+            out["last_poll"] = s.poll_state.clone();
+        }
+        Some(SourceKind::GooglePlay) => {
+            // The key file stays in the settings; only whose it is is shown.
+            let g = GooglePlaySettings::from_stored(&s.settings);
+            out["package"] = json!(g.package);
+            out["service_account_email"] = json!(g.service_account.client_email);
+            out["url"] = json!(g.url);
+            out["token_url"] = json!(g.token_url);
+            out["interval_secs"] = json!(g.interval_secs);
+            out["next_poll_at"] = json!(s.next_poll_at);
+            out["last_poll"] = s.poll_state.clone();
+        }
+        Some(SourceKind::Feed) | None => {
             for key in ["url", "keywords", "interval_secs"] {
                 out[key] = s.settings.get(key).cloned().unwrap_or(Value::Null);
             }
@@ -182,7 +216,7 @@ async fn create(
 
     let name = check_name(&body.name)?;
     let kind = SourceKind::parse(&body.kind)
-        .ok_or_else(|| ApiError::field("/kind", "must be webhook or feed"))?;
+        .ok_or_else(|| ApiError::field("/kind", format!("must be {}", SourceKind::names())))?;
     let mut settings = SourceSettings::create(
         kind,
         SettingsChange {
@@ -193,6 +227,11 @@ async fn create(
             interval_secs: body.interval_secs,
             api_token: body.api_token.map(Some),
             score_questions: body.score_questions,
+            app_id: body.app_id,
+            country: body.country,
+            package: body.package,
+            service_account: body.service_account,
+            token_url: body.token_url,
         },
     )
     .map_err(|e| ApiError::Validation(vec![e]))?;
@@ -213,7 +252,7 @@ async fn create(
             let shown = generated.then(|| secret.clone()).flatten();
             (secret, shown)
         }
-        SourceSettings::Feed(_) => {
+        SourceSettings::Feed(_) | SourceSettings::AppStore(_) | SourceSettings::GooglePlay(_) => {
             if body.signing_secret.is_some() {
                 return Err(ApiError::field(
                     "/signing_secret",
@@ -228,7 +267,7 @@ async fn create(
         name,
         settings: settings.to_value(),
         secret,
-        next_poll_at: (kind == SourceKind::Feed).then(|| state.clock.now()),
+        next_poll_at: kind.is_pulled().then(|| state.clock.now()),
     };
     let src = state.store.create_source(ws, new).await?;
     tracing::info!(workspace = ws, source = %src.id, kind = %src.kind, "source created");
@@ -293,14 +332,33 @@ async fn patch(
             interval_secs: body.interval_secs,
             api_token: body.api_token,
             score_questions: body.score_questions,
+            app_id: body.app_id,
+            country: body.country,
+            package: body.package,
+            service_account: body.service_account,
+            token_url: body.token_url,
         })
         .map_err(|e| ApiError::Validation(vec![e]))?;
-    // A changed feed is polled at once (unless archived).
-    let next_poll = (settings.kind() == SourceKind::Feed && src.archived_at.is_none())
-        .then(|| state.clock.now());
+    // Another app or storefront: what the last polls read says nothing about it.
+    let other_reviews = match (settings_of(&src), &settings) {
+        (SourceSettings::AppStore(a), SourceSettings::AppStore(b)) => {
+            a.app_id != b.app_id || a.country != b.country
+        }
+        (SourceSettings::GooglePlay(a), SourceSettings::GooglePlay(b)) => a.package != b.package,
+        _ => false,
+    };
+    if other_reviews {
+        state.store.save_poll_state(&src.id, json!({})).await?;
+    }
+    // A changed feed or store is polled at once (unless archived).
+    let next_poll =
+        (settings.kind().is_pulled() && src.archived_at.is_none()).then(|| state.clock.now());
     let mut token_made = false;
     let signing = match (&mut settings, body.signing_secret) {
-        (SourceSettings::Feed(_), Some(_)) => {
+        (
+            SourceSettings::Feed(_) | SourceSettings::AppStore(_) | SourceSettings::GooglePlay(_),
+            Some(_),
+        ) => {
             return Err(ApiError::field(
                 "/signing_secret",
                 "belongs to webhook sources",
@@ -349,6 +407,9 @@ async fn patch(
         }
     };
     let mut out = source_json(&state, &req, &src);
+    if other_reviews {
+        out["last_poll"] = json!({});
+    }
     if token_made {
         with_token_url(&mut out, &src);
     }
@@ -418,14 +479,16 @@ async fn poll_now(
 ) -> Result<HttpResponse, ApiError> {
     let ws = auth.workspace();
     let src = find(&state, ws, &path).await?;
-    if SourceKind::parse(&src.kind) != Some(SourceKind::Feed) {
-        return Err(ApiError::Conflict("only feed sources can be polled".into()));
+    if !SourceKind::parse(&src.kind).is_some_and(SourceKind::is_pulled) {
+        return Err(ApiError::Conflict(
+            "only feed and app store sources can be polled".into(),
+        ));
     }
     if src.archived_at.is_some() {
         return Err(ApiError::Conflict("this source is archived".into()));
     }
     // Like the poller's claim: the next background poll is one interval from now.
-    state.store.postpone_feed(&src, state.clock.now()).await?;
+    state.store.postpone_poll(&src, state.clock.now()).await?;
     let outcome = state.poller.poll_source(&src).await.map_err(|e| match e {
         poller::PollError::Store(e) => ApiError::from(e),
         poller::PollError::Feed(e) => ApiError::FeedUnreachable(format!(
@@ -433,6 +496,9 @@ async fn poll_now(
             feed_host(&src),
             e.summary()
         )),
+        poller::PollError::Pull(e) => {
+            ApiError::FeedUnreachable(format!("the reviews could not be read: {}", e.summary()))
+        }
     })?;
     Ok(HttpResponse::Ok().json(outcome))
 }

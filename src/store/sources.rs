@@ -1,4 +1,5 @@
-//! Sources: webhook endpoints (with their signing secrets) and polled social feeds.
+//! Sources: webhook endpoints (with their signing secrets), and the sources polled on a
+//! schedule (social feeds, app stores).
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
@@ -125,11 +126,16 @@ impl Store {
         Ok(active.update(&self.db).await?)
     }
 
-    /// Claims the feed that is most overdue, pushing its next poll `interval` ahead. The
-    /// claim is a compare-and-set on `next_poll_at`, so of several replicas only one wins.
-    pub async fn claim_due_feed(&self, at: DateTime<Utc>) -> StoreResult<Option<Source>> {
+    /// Claims the source of one of `kinds` (the polled kinds: `feed`, `app_store` …) that is
+    /// most overdue, pushing its next poll `interval` ahead. The claim is a compare-and-set on
+    /// `next_poll_at`, so of several replicas only one wins.
+    pub async fn claim_due_source(
+        &self,
+        at: DateTime<Utc>,
+        kinds: &[&str],
+    ) -> StoreResult<Option<Source>> {
         let due = source::Entity::find()
-            .filter(source::Column::Kind.eq("feed"))
+            .filter(source::Column::Kind.is_in(kinds.iter().copied()))
             .filter(source::Column::ArchivedAt.is_null())
             .filter(source::Column::NextPollAt.lte(at))
             .order_by_asc(source::Column::NextPollAt)
@@ -140,7 +146,7 @@ impl Store {
         let res = source::Entity::update_many()
             .col_expr(
                 source::Column::NextPollAt,
-                Expr::value(at + feed_interval(&src)),
+                Expr::value(at + poll_interval(&src)),
             )
             .filter(source::Column::Id.eq(src.id.clone()))
             .filter(source::Column::NextPollAt.eq(src.next_poll_at))
@@ -149,14 +155,14 @@ impl Store {
         Ok((res.rows_affected == 1).then_some(src))
     }
 
-    /// Pushes a live feed's next poll one interval past `at`, as a claim does, but
+    /// Pushes a live source's next poll one interval past `at`, as a claim does, but
     /// unconditionally: for a poll made by hand (`POST /api/v1/sources/{id}/poll`), so the
-    /// background poller does not fetch the feed again right after.
-    pub async fn postpone_feed(&self, src: &Source, at: DateTime<Utc>) -> StoreResult<()> {
+    /// background poller does not fetch it again right after.
+    pub async fn postpone_poll(&self, src: &Source, at: DateTime<Utc>) -> StoreResult<()> {
         source::Entity::update_many()
             .col_expr(
                 source::Column::NextPollAt,
-                Expr::value(at + feed_interval(src)),
+                Expr::value(at + poll_interval(src)),
             )
             .filter(source::Column::Id.eq(src.id.clone()))
             .filter(source::Column::ArchivedAt.is_null())
@@ -175,8 +181,8 @@ impl Store {
     }
 }
 
-/// A feed's poll interval (`settings.interval_secs`, 900 s if missing).
-fn feed_interval(src: &Source) -> Duration {
+/// A polled source's interval (`settings.interval_secs`, 900 s if missing).
+fn poll_interval(src: &Source) -> Duration {
     Duration::seconds(
         src.settings
             .get("interval_secs")

@@ -18,6 +18,7 @@ mod keys;
 mod layers;
 mod presets;
 mod social;
+mod stores;
 mod surveys;
 mod tenants;
 mod webhooks;

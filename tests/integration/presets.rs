@@ -449,7 +449,10 @@ async fn tencent_wj_is_protected_by_its_url_token(app: TestApp) {
     let created = String::from_utf8(update)
         .unwrap()
         .replace("answer.update", "answer.create")
-        .replace("7f0c2a4e-6b1d-4c8e-9a51-2f3d4e5f6a7b", "1a2b3c4d-6b1d-4c8e-9a51-2f3d4e5f6a7b")
+        .replace(
+            "7f0c2a4e-6b1d-4c8e-9a51-2f3d4e5f6a7b",
+            "1a2b3c4d-6b1d-4c8e-9a51-2f3d4e5f6a7b",
+        )
         .replace("2021-01-27 09:30:00", "2021-01-26 14:00:00")
         .replace("希望增加夜间配送", "希望");
     let out = ok_json(deliver(&app, &url, &[], created.as_bytes()).await).await;
