@@ -22,25 +22,15 @@
 
 use serde_json::{Map, Value};
 
-use super::{score_in, text_of, Answer, Context, Reading, ToolResponse};
+use super::{
+    put_attribute, respondent_of, score_in, text_of, Answer, Context, Reading, ToolResponse,
+};
 use crate::domain::time::parse_time;
 use crate::domain::FieldError;
 
 /// The values Formbricks itself writes for a call-to-action (`clicked`, older `dismissed`),
 /// a consent checkbox (`accepted`) and a booking (`booked`): not the respondent's words.
 const MARKER_VALUES: [&str; 4] = ["clicked", "accepted", "booked", "dismissed"];
-
-/// Hidden field / contact attribute names that carry the respondent, in order of preference
-/// (case-insensitive).
-const RESPONDENT_KEYS: [&str; 7] = [
-    "respondent_id",
-    "user_id",
-    "userid",
-    "uid",
-    "customer_id",
-    "member_id",
-    "openid",
-];
 
 /// Open-text input types that are contact data, not feedback.
 const CONTACT_INPUTS: [&str; 4] = ["email", "url", "phone", "number"];
@@ -312,29 +302,6 @@ fn localized(v: Option<&Value>) -> Option<String> {
         Value::Object(langs) => langs.get("default").and_then(text_of),
         other => text_of(other),
     }
-}
-
-/// The first key naming the respondent, by [`RESPONDENT_KEYS`] order.
-fn respondent_of(map: &Map<String, Value>) -> Option<String> {
-    RESPONDENT_KEYS.iter().find_map(|want| {
-        map.iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(want))
-            .and_then(|(_, v)| text_of(v))
-    })
-}
-
-/// Keeps a hidden field or contact attribute: names of 1–64 bytes, strings cut to 200
-/// characters, numbers and booleans as they are, at most 50 keys.
-fn put_attribute(attributes: &mut Map<String, Value>, key: &str, value: &Value) {
-    if key.is_empty() || key.len() > 64 || attributes.len() >= 50 {
-        return;
-    }
-    let value = match value {
-        Value::String(s) => Value::String(crate::domain::text::truncate_chars(s, 200)),
-        Value::Number(_) | Value::Bool(_) => value.clone(),
-        _ => return,
-    };
-    attributes.insert(key.to_owned(), value);
 }
 
 #[cfg(test)]

@@ -25,10 +25,10 @@ use crate::domain::{
 };
 use crate::store::NewToolResponse;
 
+pub(crate) use model::{put_attribute, respondent_of, score_in, text_of, RESPONDENT_KEYS};
 pub use model::{
     same_bytes, Answer, Context, FetchRequest, Incoming, Reading, Secrets, ToolResponse,
 };
-pub(crate) use model::{score_in, text_of};
 pub use surveymonkey::{fetch_response, read_details, FetchError, Resource};
 
 /// The tools a webhook source can take deliveries from as they send them.

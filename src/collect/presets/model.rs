@@ -126,3 +126,39 @@ pub fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     }
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
+
+/// Where tools put the person, by name (hidden fields, custom variables, link parameters);
+/// the first present wins, compared without case.
+pub const RESPONDENT_KEYS: [&str; 7] = [
+    "respondent_id",
+    "user_id",
+    "userid",
+    "uid",
+    "customer_id",
+    "member_id",
+    "openid",
+];
+
+/// The respondent a map of named values (hidden fields, custom variables) names, by
+/// [`RESPONDENT_KEYS`] order.
+pub fn respondent_of(map: &Map<String, Value>) -> Option<String> {
+    RESPONDENT_KEYS.iter().find_map(|want| {
+        map.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(want))
+            .and_then(|(_, v)| text_of(v))
+    })
+}
+
+/// Keeps a named value as an attribute, within what attributes allow everywhere: names of
+/// 1–64 bytes, strings cut to 200 characters, numbers and booleans as they are, at most 50.
+pub fn put_attribute(attributes: &mut Map<String, Value>, key: &str, value: &Value) {
+    if key.is_empty() || key.len() > 64 || attributes.len() >= 50 {
+        return;
+    }
+    let value = match value {
+        Value::String(s) => Value::String(crate::domain::text::truncate_chars(s, 200)),
+        Value::Number(_) | Value::Bool(_) => value.clone(),
+        _ => return,
+    };
+    attributes.insert(key.to_owned(), value);
+}

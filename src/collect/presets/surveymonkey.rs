@@ -18,7 +18,8 @@ use serde_json::{Map, Value};
 use sha1::Sha1;
 
 use super::{
-    score_in, text_of, Answer, Context, FetchRequest, Incoming, Reading, Secrets, ToolResponse,
+    respondent_of, score_in, text_of, Answer, Context, FetchRequest, Incoming, Reading, Secrets,
+    ToolResponse,
 };
 use crate::collect::fetch::TransportKind;
 use crate::collect::webhook::SignatureError;
@@ -36,17 +37,6 @@ pub const DEFAULT_BASE_URL: &str = "https://api.surveymonkey.com";
 /// Largest API answer read. A response's details are a few KiB; a survey's details grow with
 /// its questions and choices but stay well under this.
 pub const MAX_BODY_BYTES: usize = 5 * 1024 * 1024;
-
-/// Hidden-field names that carry the person, first present wins (case-insensitive).
-const RESPONDENT_KEYS: [&str; 7] = [
-    "respondent_id",
-    "user_id",
-    "userid",
-    "uid",
-    "customer_id",
-    "member_id",
-    "openid",
-];
 
 /// Longest question heading kept with a text answer.
 const MAX_HEADING_CHARS: usize = 500;
@@ -564,7 +554,7 @@ fn read_response(
         out.attributes = attributes_of(custom);
     }
     out.respondent_id = custom
-        .and_then(respondent_in)
+        .and_then(respondent_of)
         .or_else(|| field("custom_value"))
         .or_else(|| field("recipient_id").filter(|r| r != "0"))
         .map(|s| truncate_chars(&s, 200));
@@ -969,16 +959,6 @@ fn is_exactly(numbers: &[i64], lo: i64, hi: i64) -> bool {
     let mut sorted = numbers.to_vec();
     sorted.sort_unstable();
     sorted.into_iter().eq(lo..=hi)
-}
-
-/// The person among the custom variables, first of [`RESPONDENT_KEYS`].
-fn respondent_in(custom: &Map<String, Value>) -> Option<String> {
-    RESPONDENT_KEYS.iter().find_map(|want| {
-        custom
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(want))
-            .and_then(|(_, v)| text_of(v))
-    })
 }
 
 /// Custom variables as attributes: strings (cut to 200 characters), numbers and booleans under

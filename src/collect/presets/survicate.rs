@@ -37,23 +37,13 @@ use sha2::Sha256;
 
 use super::{
     same_bytes, score_in, text_of, Answer, Context, Incoming, Reading, Secrets, ToolResponse,
+    RESPONDENT_KEYS,
 };
 use crate::collect::webhook::SignatureError;
 use crate::domain::time::parse_time;
 use crate::domain::FieldError;
 
 pub const SIGNATURE_SCHEME: Option<&str> = Some("survicate_hmac");
-
-/// Attribute names that say who answered, in order of preference.
-const RESPONDENT_KEYS: [&str; 7] = [
-    "respondent_id",
-    "user_id",
-    "userid",
-    "uid",
-    "customer_id",
-    "member_id",
-    "openid",
-];
 
 /// Keys of a question-answered event that are not the answer.
 const NOT_ANSWER_KEYS: [&str; 7] = [

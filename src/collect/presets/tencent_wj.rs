@@ -38,20 +38,9 @@
 
 use serde_json::{Map, Value};
 
-use super::{score_in, text_of, Answer, Context, Reading, ToolResponse};
+use super::{score_in, text_of, Answer, Context, Reading, ToolResponse, RESPONDENT_KEYS};
 use crate::domain::time::parse_time;
 use crate::domain::{FieldError, Scores};
-
-/// Link-parameter names that say who answered, in order of preference.
-const RESPONDENT_KEYS: [&str; 7] = [
-    "respondent_id",
-    "user_id",
-    "userid",
-    "uid",
-    "customer_id",
-    "member_id",
-    "openid",
-];
 
 const MAX_ATTRIBUTES: usize = 50;
 const MAX_ATTRIBUTE_CHARS: usize = 200;

@@ -13,7 +13,10 @@ use hmac::{Hmac, Mac};
 use serde_json::{Map, Value};
 use sha2::Sha256;
 
-use super::{score_in, text_of, Answer, Context, Incoming, Reading, Secrets, ToolResponse};
+use super::{
+    put_attribute, respondent_of, score_in, text_of, Answer, Context, Incoming, Reading, Secrets,
+    ToolResponse,
+};
 use crate::collect::webhook::SignatureError;
 use crate::domain::time::parse_time;
 use crate::domain::FieldError;
@@ -21,17 +24,6 @@ use crate::domain::FieldError;
 /// Field types whose answers are feedback text. `email`, `phone_number`, `website` are
 /// contact data, not feedback: kept in the raw answers only.
 const TEXT_TYPES: [&str; 3] = ["short_text", "long_text", "text"];
-
-/// Hidden field names that carry the respondent, in order of preference (case-insensitive).
-const RESPONDENT_KEYS: [&str; 7] = [
-    "respondent_id",
-    "user_id",
-    "userid",
-    "uid",
-    "customer_id",
-    "member_id",
-    "openid",
-];
 
 /// Checks `Typeform-Signature` against each live secret: HMAC-SHA256 of the raw body keyed by
 /// the secret's UTF-8 bytes, base64 after `sha256=`. Typeform signs no time, so there is no
@@ -201,30 +193,6 @@ fn field_definition<'a>(
                 .iter()
                 .find(|f| f.get("ref").and_then(Value::as_str) == Some(r))
         })
-}
-
-/// The first hidden field naming the respondent, by [`RESPONDENT_KEYS`] order.
-fn respondent_of(hidden: &Map<String, Value>) -> Option<String> {
-    RESPONDENT_KEYS.iter().find_map(|want| {
-        hidden
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(want))
-            .and_then(|(_, v)| text_of(v))
-    })
-}
-
-/// Keeps a hidden field as an attribute: names of 1–64 bytes, strings cut to 200 characters,
-/// numbers and booleans as they are, at most 50 keys.
-fn put_attribute(attributes: &mut Map<String, Value>, key: &str, value: &Value) {
-    if key.is_empty() || key.len() > 64 || attributes.len() >= 50 {
-        return;
-    }
-    let value = match value {
-        Value::String(s) => Value::String(crate::domain::text::truncate_chars(s, 200)),
-        Value::Number(_) | Value::Bool(_) => value.clone(),
-        _ => return,
-    };
-    attributes.insert(key.to_owned(), value);
 }
 
 #[cfg(test)]
