@@ -12,23 +12,24 @@ clock: generate just before running wrk.
 import base64, hashlib, hmac, json, sys, time
 
 kind, source, secret, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+tag = sys.argv[5] if len(sys.argv) > 5 else ""
 texts = ["支付失败了三次，钱扣了订单没成功", "物流太慢了，一周还没到", "界面挺好看的，就是有点卡",
          "客服态度很好，问题解决得很快", "希望能支持导出 Excel 报表"]
 now = int(time.time())
 for i in range(n):
     text = texts[i % len(texts)] + f"（第{i}条）"
     if kind == "standard":
-        body = json.dumps({"text": text, "external_id": f"bench-{now}-{i}",
+        body = json.dumps({"text": text, "external_id": f"bench-{now}{tag}-{i}",
                            "scores": {"nps": i % 11}}, ensure_ascii=False, separators=(",", ":"))
-        msg = f"msg_{now}_{i}"
+        msg = f"msg_{now}{tag}_{i}"
         key = base64.b64decode(secret.removeprefix("whsec_"))
         mac = hmac.new(key, f"{msg}.{now}.".encode() + body.encode(), hashlib.sha256).digest()
         headers = {"content-type": "application/json", "webhook-id": msg,
                    "webhook-timestamp": str(now),
                    "webhook-signature": "v1," + base64.b64encode(mac).decode()}
     elif kind == "typeform":
-        body = json.dumps({"event_id": f"evt{now}{i}", "event_type": "form_response",
-            "form_response": {"form_id": "bench", "token": f"tok{now}{i}",
+        body = json.dumps({"event_id": f"evt{now}{tag}{i}", "event_type": "form_response",
+            "form_response": {"form_id": "bench", "token": f"tok{now}{tag}x{i}",
                 "submitted_at": "2026-11-20T08:30:05Z", "landed_at": "2026-11-20T08:29:00Z",
                 "hidden": {"user_id": f"u{i % 1000}"},
                 "definition": {"id": "bench", "title": "bench", "fields": [

@@ -184,6 +184,7 @@ impl Poller {
             reviews,
             pages,
             empty_first_page,
+            cut_short,
         } = match pulled {
             Ok(p) => p,
             Err(e) => {
@@ -246,6 +247,13 @@ impl Poller {
         self.counters.stored("review", done.stored);
         let newest = reviews.iter().filter_map(|r| r.updated_at).max();
         st["newest_at"] = json!(since.max(newest));
+        // Said, not acted on: a store whose `last` link overstates its pages would otherwise
+        // be read from the start on every poll.
+        if cut_short {
+            st["last_note"] = json!(
+                "the store answered an empty page before the page it called last (throttled?); older reviews may be missing until they are edited"
+            );
+        }
         st["last_fetched"] = json!(reviews.len());
         st["last_stored"] = json!(done.stored);
         st["last_changed"] = json!(done.changed);

@@ -123,7 +123,7 @@ error_codes! {
     MethodNotAllowed => "method_not_allowed", "405", "Method not allowed",
         "The path exists, but not with this HTTP method.";
     Conflict => "conflict", "409", "Conflict",
-        "The operation does not fit the item's state: rotating the secret of a feed, polling a webhook source or an archived feed, creating a pain-point category whose id is taken (by the workspace or by a default category), subscribing an email address or robot URL that already has a live digest subscription in the workspace.";
+        "The operation does not fit the item's state: rotating the secret of a feed or app-store source, sending one a test payload, polling a webhook source or an archived source, creating a pain-point category whose id is taken (by the workspace or by a default category), subscribing an email address or robot URL that already has a live digest subscription in the workspace.";
     SurveyClosed => "survey_closed", "409", "Conflict",
         "The survey is closed and takes no responses.";
     PayloadTooLarge => "payload_too_large", "413", "Payload too large",
@@ -137,7 +137,7 @@ error_codes! {
     ClientError => "client_error", "4xx", "Client error",
         "Another client error refused before any endpoint ran, whose status has no code of its own; `status` and `title` name it.";
     FeedUnreachable => "feed_unreachable", "502", "Bad gateway",
-        "A feed polled with `POST /api/v1/sources/{id}/poll` could not be fetched or read; `detail` names its host and the reason.";
+        "A feed or app-store source polled with `POST /api/v1/sources/{id}/poll` could not be read; `detail` names its host and the reason.";
     ToolUnreachable => "tool_unreachable", "502", "Bad gateway",
         "A tool announced a response by id (SurveyMonkey) and its API could not be read with the source's `api_token`; `detail` names the tool and the reason. The tool retries the delivery.";
     Unavailable => "unavailable", "503", "Service unavailable",

@@ -352,7 +352,8 @@ async fn patch(
     }
     // A changed feed or store is polled at once (unless archived).
     let next_poll =
-        (settings.kind().is_pulled() && src.archived_at.is_none()).then(|| state.clock.now());
+        (settings.kind().is_pulled() && src.archived_at.is_none() && settings != settings_of(&src))
+            .then(|| state.clock.now());
     let mut token_made = false;
     let signing = match (&mut settings, body.signing_secret) {
         (

@@ -153,6 +153,7 @@ pub async fn pull(
     let base = settings.base();
     let host = host_of(base);
     let mut pulled = Pulled::default();
+    let mut last_known: Option<u32> = None;
     for n in 1..=MAX_PAGES {
         let url = page_url(base, &settings.country, &settings.app_id, n);
         let body = get_json(http.get(&url), &host, hint).await?;
@@ -163,8 +164,11 @@ pub async fn pull(
         pulled.pages = n;
         if page.reviews.is_empty() {
             pulled.empty_first_page = n == 1;
+            // Empty before the page Apple said was last: throttled, not the end.
+            pulled.cut_short = n > 1 && last_known.is_some_and(|last| n <= last);
             break;
         }
+        last_known = page.last_page.or(last_known);
         let reaches_back = since.is_some_and(|since| {
             page.reviews
                 .iter()

@@ -52,6 +52,9 @@ pub struct Pulled {
     /// The first page had no reviews: for the App Store that is also how a throttled request
     /// is answered, so it says nothing about the app.
     pub empty_first_page: bool,
+    /// The walk stopped at an empty page before the one the store called last (throttling,
+    /// or a `last` link that overstates): the poll state says so.
+    pub cut_short: bool,
 }
 
 /// Why a store could not be read. The words name the server's host, never a URL (a page
