@@ -263,18 +263,16 @@ async fn store_response<C: ConnectionTrait>(
         }
     }
     // Every answer of the response carries the response's latest scores and respondent.
-    {
-        feedback::Entity::update_many()
-            .col_expr(feedback::Column::Nps, Expr::value(scores.nps))
-            .col_expr(feedback::Column::Csat, Expr::value(scores.csat))
-            .col_expr(feedback::Column::Ces, Expr::value(scores.ces))
-            .col_expr(feedback::Column::Rating, Expr::value(scores.rating))
-            .col_expr(feedback::Column::RespondentId, Expr::value(respondent))
-            .filter(feedback::Column::WorkspaceId.eq(workspace_id))
-            .filter(feedback::Column::ResponseId.eq(r.id.clone()))
-            .exec(conn)
-            .await?;
-    }
+    feedback::Entity::update_many()
+        .col_expr(feedback::Column::Nps, Expr::value(scores.nps))
+        .col_expr(feedback::Column::Csat, Expr::value(scores.csat))
+        .col_expr(feedback::Column::Ces, Expr::value(scores.ces))
+        .col_expr(feedback::Column::Rating, Expr::value(scores.rating))
+        .col_expr(feedback::Column::RespondentId, Expr::value(respondent))
+        .filter(feedback::Column::WorkspaceId.eq(workspace_id))
+        .filter(feedback::Column::ResponseId.eq(r.id.clone()))
+        .exec(conn)
+        .await?;
     let stored = insert_items(conn, workspace_id, &fresh, now).await?;
     done.stored += stored.stored;
     done.duplicates += stored.duplicates;
