@@ -51,6 +51,11 @@ pub struct Settings {
     pub max_attempts: i32,
     /// Longest a whole SMTP exchange may take before it counts as failed (and is retried).
     pub smtp_timeout: Duration,
+    /// A console session ends after this long without a request.
+    pub session_idle: Duration,
+    /// Sign-in attempts allowed per client address per minute, and per email address per
+    /// fifteen minutes (whatever the address).
+    pub login_rate_per_minute: u32,
     /// The time the service goes by: the system clock, or one a test sets and moves.
     pub clock: Clock,
 }
@@ -76,6 +81,8 @@ impl Settings {
             retry_base: Duration::from_secs(60),
             max_attempts: 8,
             smtp_timeout: Duration::from_secs(60),
+            session_idle: Duration::from_secs(12 * 3600),
+            login_rate_per_minute: 10,
             clock: Clock::system(),
         }
     }

@@ -5,6 +5,7 @@ pub mod analysis;
 pub mod cli;
 pub mod collect;
 pub mod config;
+pub mod console;
 pub mod counters;
 pub mod domain;
 pub mod http;

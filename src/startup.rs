@@ -15,6 +15,7 @@ use actix_web::{web, App, HttpServer, ResponseError};
 use crate::analysis::Analyzer;
 use crate::collect::poller::Poller;
 use crate::config::Settings;
+use crate::console::{self, Console};
 use crate::counters::Counters;
 use crate::http::{self, ApiError, AppState};
 use crate::ingest::Pipeline;
@@ -156,7 +157,8 @@ impl Application {
             workers.poller.clone(),
             workers.outbox.clone(),
         )?;
-        let server = serve(listener, state.clone())?;
+        let console = Arc::new(Console::new(state.settings.login_rate_per_minute)?);
+        let server = serve(listener, state.clone(), console.clone())?;
         let settings = &state.settings;
         if settings.run_poller {
             tokio::spawn(workers.poller.clone().run(settings.poll_tick));
@@ -166,7 +168,7 @@ impl Application {
             tokio::spawn(scheduler::digests(outbox.clone(), settings.delivery_tick));
             tokio::spawn(scheduler::alerts(alerts, outbox, settings.alert_tick));
         }
-        tokio::spawn(housekeeping(state.clone()));
+        tokio::spawn(housekeeping(state.clone(), console));
         Ok(Self {
             port,
             server,
@@ -196,26 +198,39 @@ impl Application {
 /// Tidies in-memory state every `housekeeping_tick`, for as long as the process runs: the
 /// survey rate limiter drops addresses whose budget has refilled, so its memory follows the
 /// recent clients rather than every client ever seen.
-async fn housekeeping(state: Arc<AppState>) {
+async fn housekeeping(state: Arc<AppState>, console: Arc<Console>) {
     let mut tick = tokio::time::interval(state.settings.housekeeping_tick);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
         state.survey_limiter.retain_recent();
         state.survey_limiter.shrink_to_fit();
+        console.tidy();
+        let idle = chrono::Duration::from_std(state.settings.session_idle)
+            .unwrap_or_else(|_| chrono::Duration::hours(12));
+        if let Err(e) = state.store.prune_sessions(idle).await {
+            tracing::warn!(error = %e, "pruning console sessions failed");
+        }
     }
 }
 
-fn serve(listener: TcpListener, state: Arc<AppState>) -> anyhow::Result<Server> {
+fn serve(
+    listener: TcpListener,
+    state: Arc<AppState>,
+    console: Arc<Console>,
+) -> anyhow::Result<Server> {
     let workers = state.settings.workers;
     let data = web::Data::from(state);
+    let console = web::Data::from(console);
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
+            .app_data(console.clone())
             .wrap(problem_errors())
             .wrap(from_fn(http::counters::track))
             .wrap(from_fn(http::refuse_nul_in_uri))
             .configure(http::routes)
+            .configure(console::routes)
     })
     .shutdown_timeout(30)
     .listen(listener)?;
@@ -246,11 +261,17 @@ fn as_problem<B: MessageBody>(
         .headers()
         .get(CONTENT_TYPE)
         .is_some_and(|v| v == HeaderValue::from_static("application/problem+json"));
-    let deliberate = res.response().error().is_none()
-        && !matches!(
-            res.response().body().size(),
-            BodySize::None | BodySize::Sized(0)
-        );
+    let has_body = !matches!(
+        res.response().body().size(),
+        BodySize::None | BodySize::Sized(0)
+    );
+    // The console's error pages are HTML built on purpose, error attached or not.
+    let page = res
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let deliberate = has_body && (res.response().error().is_none() || page);
     if problem || deliberate {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }

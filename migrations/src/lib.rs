@@ -7,6 +7,7 @@ mod m20261129_000001_collect;
 mod m20261129_000002_analysis;
 mod m20261129_000003_tell;
 mod m20261206_000004_connect;
+mod m20261206_000005_see;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000002_analysis::Migration),
             Box::new(m20261129_000003_tell::Migration),
             Box::new(m20261206_000004_connect::Migration),
+            Box::new(m20261206_000005_see::Migration),
         ]
     }
 }

@@ -47,6 +47,9 @@ pub(super) enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Manage the people who sign in to the console.
+    #[command(subcommand)]
+    Member(MemberCommand),
     /// Import feedback from files.
     #[command(subcommand)]
     Import(ImportCommand),
@@ -267,6 +270,29 @@ pub(super) enum KeyCommand {
         /// Comma-separated: ingest, read, admin.
         #[arg(long, default_value = "ingest,read")]
         scopes: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub(super) enum MemberCommand {
+    /// Give an email address a role in a workspace (inviting the person if new); prints one
+    /// JSON object. Without --password, a one-time link to set one is printed and mailed.
+    Add {
+        #[arg(long)]
+        workspace: String,
+        #[arg(long)]
+        email: String,
+        /// admin, editor or viewer.
+        #[arg(long, value_parser = ["admin", "editor", "viewer"])]
+        role: String,
+        /// Set this password now (at least 10 characters) instead of sending a link.
+        #[arg(long, env = "TINGJIAN_MEMBER_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+        #[command(flatten)]
+        mail: MailArgs,
+        /// Base URL of the link, e.g. https://feedback.example.com
+        #[arg(long, env = "TINGJIAN_PUBLIC_URL")]
+        public_url: Option<String>,
     },
 }
 

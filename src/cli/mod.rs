@@ -6,6 +6,7 @@ mod admin;
 mod args;
 mod digest;
 mod engine;
+mod members;
 mod train;
 
 use std::process::ExitCode;
@@ -14,7 +15,8 @@ use clap::Parser;
 
 use crate::startup::{open_store, Application};
 use args::{
-    Cli, Command, DigestCommand, ImportCommand, KeyCommand, TrainCommand, WorkspaceCommand,
+    Cli, Command, DigestCommand, ImportCommand, KeyCommand, MemberCommand, TrainCommand,
+    WorkspaceCommand,
 };
 
 pub async fn main() -> ExitCode {
@@ -87,6 +89,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             scopes,
         }) => {
             admin::create_key(&settings, &workspace, &name, &scopes).await?;
+        }
+        Command::Member(MemberCommand::Add {
+            workspace,
+            email,
+            role,
+            password,
+            mail,
+            public_url,
+        }) => {
+            settings.public_url = public_url;
+            settings.smtp_url = mail.smtp_url;
+            settings.mail_from = mail.mail_from;
+            members::add(&settings, &workspace, &email, &role, password).await?;
         }
         Command::Import(ImportCommand::Csv {
             file,

@@ -1,7 +1,9 @@
-//! `Authorization: Bearer KEY` → the calling workspace, with the scope a handler needs in the
-//! extractor's type: a handler that takes `Auth<Admin>` runs only for an admin key. The
-//! body extractor [`super::body::Json`] waits for this one, so a caller who may not act never
-//! has its body read or judged.
+//! Who is calling, and whether they may: `Authorization: Bearer KEY` for machines, or the
+//! console's session cookie (with `X-Tingjian-Workspace` naming the workspace and, for
+//! anything that changes state, `X-CSRF-Token`) for a member in the browser. What a handler
+//! requires is in the extractor's type: a handler that takes `Auth<Admin>` runs only for an
+//! admin key or an admin member. The body extractor [`super::body::Json`] waits for this one,
+//! so a caller who may not act never has its body read or judged.
 
 use std::cell::RefCell;
 use std::marker::PhantomData;
@@ -10,35 +12,48 @@ use actix_web::{dev::Payload, web, FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use tokio::sync::oneshot;
 
+use super::session::{changes_state, csrf_header_matches, session_of, WORKSPACE_HEADER};
 use super::{ApiError, AppState};
-use crate::domain::Scope;
+use crate::domain::{Role, Scope};
 use crate::store::Caller;
 
-/// What a handler requires of the key: one scope.
+/// What a handler requires: a key scope, or a member's role.
 pub trait Policy {
     const SCOPE: Scope;
+    const ROLE: Role;
 }
 
 /// Read feedback and configuration.
 pub struct Read;
-/// Push feedback.
+/// Push feedback (for members: imports and interview uploads).
 pub struct Ingest;
-/// Everything, including keys, sources, surveys and erasure.
+/// Change what a team works with: surveys, label corrections, digest subscriptions,
+/// dictionary words and categories. Keys need `admin`; members need `editor`.
+pub struct Edit;
+/// Everything, including keys, sources, members, settings and erasure.
 pub struct Admin;
 
 impl Policy for Read {
     const SCOPE: Scope = Scope::Read;
+    const ROLE: Role = Role::Viewer;
 }
 impl Policy for Ingest {
     const SCOPE: Scope = Scope::Ingest;
+    const ROLE: Role = Role::Editor;
+}
+impl Policy for Edit {
+    const SCOPE: Scope = Scope::Admin;
+    const ROLE: Role = Role::Editor;
 }
 impl Policy for Admin {
     const SCOPE: Scope = Scope::Admin;
+    const ROLE: Role = Role::Admin;
 }
 
-/// A caller whose key carries `P`'s scope.
+/// A caller allowed `P`.
 pub struct Auth<P> {
     caller: Caller,
+    member_id: Option<String>,
     policy: PhantomData<P>,
 }
 
@@ -46,6 +61,11 @@ impl<P> Auth<P> {
     /// The caller's workspace: every query the handler makes is scoped to it.
     pub fn workspace(&self) -> &str {
         &self.caller.workspace_id
+    }
+
+    /// The signed-in member, when the console made the call.
+    pub fn member_id(&self) -> Option<&str> {
+        self.member_id.as_deref()
     }
 }
 
@@ -71,24 +91,71 @@ impl<P: Policy> FromRequest for Auth<P> {
             });
         let (open, gate) = oneshot::channel();
         req.extensions_mut().insert(Gate(RefCell::new(Some(gate))));
+        let req = req.clone();
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no app state")))?;
-            let key = key
-                .filter(|k| !k.is_empty())
-                .ok_or(ApiError::Unauthorized)?;
-            let caller = state
-                .store
-                .authenticate(&key)
-                .await?
-                .ok_or(ApiError::Unauthorized)?;
-            if !caller.scopes.allows(P::SCOPE) {
-                return Err(ApiError::Forbidden(P::SCOPE.as_str()));
-            }
+            let auth = match key {
+                Some(key) => by_key::<P>(&state, &key).await?,
+                None => by_session::<P>(&state, &req).await?,
+            };
             let _ = open.send(());
-            Ok(Auth {
-                caller,
-                policy: PhantomData,
-            })
+            Ok(auth)
         })
     }
+}
+
+async fn by_key<P: Policy>(state: &AppState, key: &str) -> Result<Auth<P>, ApiError> {
+    if key.is_empty() {
+        return Err(ApiError::Unauthorized);
+    }
+    let caller = state
+        .store
+        .authenticate(key)
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+    if !caller.scopes.allows(P::SCOPE) {
+        return Err(ApiError::Forbidden(P::SCOPE.as_str()));
+    }
+    Ok(Auth {
+        caller,
+        member_id: None,
+        policy: PhantomData,
+    })
+}
+
+/// The console's own calls: a live session whose member is in the named workspace, with the
+/// session's CSRF token on anything that changes state (checked before the role, so a forged
+/// request learns nothing about the member).
+async fn by_session<P: Policy>(state: &AppState, req: &HttpRequest) -> Result<Auth<P>, ApiError> {
+    let session = session_of(state, req)
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+    if changes_state(req) && !csrf_header_matches(req, &session) {
+        return Err(ApiError::CsrfFailed);
+    }
+    let workspace_id = req
+        .headers()
+        .get(WORKSPACE_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|w| !w.is_empty())
+        .ok_or(ApiError::Unauthorized)?
+        .to_owned();
+    let role = state
+        .store
+        .role_in(&workspace_id, &session.member.id)
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+    if role < P::ROLE {
+        return Err(ApiError::RoleForbidden(P::ROLE.as_str()));
+    }
+    Ok(Auth {
+        caller: Caller {
+            workspace_id,
+            key_id: String::new(),
+            scopes: role.scopes(),
+        },
+        member_id: Some(session.member.id),
+        policy: PhantomData,
+    })
 }

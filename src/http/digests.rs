@@ -6,7 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{Admin, ApiError, Auth, Json, Read, State};
+use super::{ApiError, Auth, Edit, Json, Read, State};
 use crate::domain::{DeliveryStatus, Frequency};
 use crate::store::{DigestDelivery, NewSubscription, Subscription};
 use crate::tell::build::{build_digest, DigestError};
@@ -175,7 +175,7 @@ fn delivery_json(d: &DigestDelivery) -> Value {
 
 async fn create(
     state: State,
-    auth: Auth<Admin>,
+    auth: Auth<Edit>,
     Json(body): Json<SubscriptionBody>,
 ) -> Result<HttpResponse, ApiError> {
     let ws = auth.workspace();
@@ -218,7 +218,7 @@ async fn get(
 
 async fn delete(
     state: State,
-    auth: Auth<Admin>,
+    auth: Auth<Edit>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let ws = auth.workspace();
@@ -314,7 +314,7 @@ async fn preview(
 /// and sends it now.
 async fn send(
     state: State,
-    auth: Auth<Admin>,
+    auth: Auth<Edit>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let ws = auth.workspace();
@@ -410,19 +410,7 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     .service(web::resource("/digests/{period}/send").route(web::post().to(send)));
 }
 
-/// The console page digest links open: the feedback behind a pain point, filtered by the
-/// link's query. It asks for an API key and reads the JSON API itself.
-async fn console() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .insert_header(("Cache-Control", "no-cache"))
-        .insert_header(("Referrer-Policy", "no-referrer"))
-        .insert_header(("X-Frame-Options", "DENY"))
-        .body(include_str!("../../static/console.html"))
-}
-
 pub(super) fn public_routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/console").route(web::get().to(console)));
     cfg.service(
         web::resource("/unsubscribe/{token}")
             .route(web::get().to(unsubscribe_page))

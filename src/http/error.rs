@@ -22,6 +22,12 @@ pub enum ApiError {
     InvalidSignature(&'static str),
     #[error("this key lacks the `{0}` scope")]
     Forbidden(&'static str),
+    /// A signed-in member whose role in the workspace is below what the operation needs.
+    #[error("this needs the {0} role in the workspace")]
+    RoleForbidden(&'static str),
+    /// A state-changing request of a console session without its CSRF token.
+    #[error("the request lacks this session's CSRF token (reload the page and try again)")]
+    CsrfFailed,
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("no such route")]
@@ -109,11 +115,15 @@ error_codes! {
     BadRequest => "bad_request", "400", "Bad request",
         "Something else about the request is malformed: a NUL character (raw, `\\u0000` or `%00`), a query string that cannot be decoded, an unreadable or broken multipart body, or a `webhook-id` longer than 200 bytes.";
     Unauthorized => "unauthorized", "401", "Unauthorized",
-        "No API key, or the key is unknown or revoked. Sent with `WWW-Authenticate: Bearer`.";
+        "No API key, or the key is unknown or revoked; for the console's own calls, no live session, or a session whose member is not in the workspace named by `X-Tingjian-Workspace`. Sent with `WWW-Authenticate: Bearer`.";
     InvalidSignature => "invalid_signature", "401", "Unauthorized",
         "A webhook delivery whose signature (Standard Webhooks, or its tool's own scheme for a preset) is missing, outside its time tolerance, or matches no live secret; or whose URL token, for a source that has one, is missing or wrong.";
     Forbidden => "forbidden", "403", "Forbidden",
         "The key lacks the scope the operation needs (`detail` names it).";
+    RoleForbidden => "role_forbidden", "403", "Forbidden",
+        "A console session whose member's role in the workspace is below what the operation needs (`detail` names the role: `editor` or `admin`).";
+    CsrfFailed => "csrf_failed", "403", "Forbidden",
+        "A console session's state-changing request (a form or a `fetch`) without the session's CSRF token: the `csrf_token` form field or the `X-CSRF-Token` header.";
     OriginNotAllowed => "origin_not_allowed", "403", "Forbidden",
         "A browser request to a public survey endpoint from an origin not in the survey's `allowed_origins`.";
     NotFound => "not_found", "404", "Not found",
@@ -133,7 +143,7 @@ error_codes! {
     Validation => "validation_failed", "422", "Validation failed",
         "The request is well-formed but has invalid fields; `errors` lists each one. Also unknown fields and unknown query parameters, and a digest `period` that is not an ISO week or a day (field `period`).";
     RateLimited => "rate_limited", "429", "Too many requests",
-        "Too many survey submissions from this address. Sent with `Retry-After: 60`.";
+        "Too many survey submissions from this address, or too many sign-in attempts from this address or for this email. Sent with `Retry-After: 60`.";
     ClientError => "client_error", "4xx", "Client error",
         "Another client error refused before any endpoint ran, whose status has no code of its own; `status` and `title` name it.";
     FeedUnreachable => "feed_unreachable", "502", "Bad gateway",

@@ -12,8 +12,10 @@ mod imports;
 mod insights;
 mod interviews;
 mod keys;
+mod members;
 mod mentions;
 mod openapi;
+pub mod session;
 mod sources;
 mod state;
 mod surveys;
@@ -23,7 +25,7 @@ mod workspace;
 
 use actix_web::web;
 
-pub use auth::{Admin, Auth, Ingest, Read};
+pub use auth::{Admin, Auth, Edit, Ingest, Read};
 pub use body::{from_value, json_body, number_in, parse_json, query_pairs, read_body, Json};
 pub use error::ApiError;
 pub use state::{AppState, State};
@@ -38,6 +40,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             web::scope("/api/v1")
                 .configure(keys::routes)
+                .configure(members::routes)
                 .configure(surveys::routes)
                 .configure(sources::routes)
                 .configure(interviews::routes)

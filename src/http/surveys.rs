@@ -7,7 +7,7 @@ use actix_web::{web, HttpMessage, HttpRequest, HttpResponse, HttpResponseBuilder
 use serde_json::{json, Value};
 
 use super::body::{is_json, json_from_bytes};
-use super::{json_body, read_body, Admin, ApiError, Auth, Json, Read, State};
+use super::{json_body, read_body, ApiError, Auth, Edit, Json, Read, State};
 use crate::collect::survey::{
     iframe_snippet, is_valid_response_id, page_csp, parse_submission_form, parse_submission_json,
     public_definition, render_closed, render_not_found, render_page, render_thanks,
@@ -44,7 +44,7 @@ fn survey_json(state: &State, req: &HttpRequest, s: &Survey, def: &SurveyDefinit
 
 async fn create(
     state: State,
-    auth: Auth<Admin>,
+    auth: Auth<Edit>,
     req: HttpRequest,
     Json(body): Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
@@ -106,7 +106,7 @@ async fn get(
 
 async fn patch(
     state: State,
-    auth: Auth<Admin>,
+    auth: Auth<Edit>,
     req: HttpRequest,
     path: web::Path<String>,
     payload: web::Payload,
@@ -146,7 +146,7 @@ async fn patch(
 
 async fn archive(
     state: State,
-    auth: Auth<Admin>,
+    auth: Auth<Edit>,
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {

@@ -5,7 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{Admin, ApiError, Auth, Json, Read, State};
+use super::{ApiError, Auth, Edit, Json, Read, State};
 use crate::analysis::painpoint::DEFAULT_IDS;
 use crate::analysis::{CustomCategory, Label};
 use crate::domain::MAX_TEXT_CHARS;
@@ -82,7 +82,7 @@ async fn dictionary(state: State, auth: Auth<Read>) -> Result<HttpResponse, ApiE
 
 async fn add_words(
     state: State,
-    auth: Auth<Admin>,
+    auth: Auth<Edit>,
     Json(body): Json<Words>,
 ) -> Result<HttpResponse, ApiError> {
     let ws = auth.workspace();
@@ -111,7 +111,7 @@ async fn add_words(
 
 async fn delete_word(
     state: State,
-    auth: Auth<Admin>,
+    auth: Auth<Edit>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let ws = auth.workspace();
@@ -143,7 +143,7 @@ async fn categories(state: State, auth: Auth<Read>) -> Result<HttpResponse, ApiE
 
 async fn create_category(
     state: State,
-    auth: Auth<Admin>,
+    auth: Auth<Edit>,
     Json(c): Json<CustomCategory>,
 ) -> Result<HttpResponse, ApiError> {
     let ws = auth.workspace();
@@ -181,7 +181,7 @@ async fn create_category(
 
 async fn delete_category(
     state: State,
-    auth: Auth<Admin>,
+    auth: Auth<Edit>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let ws = auth.workspace();
@@ -201,7 +201,7 @@ struct Labels {
 
 async fn set_labels(
     state: State,
-    auth: Auth<Admin>,
+    auth: Auth<Edit>,
     path: web::Path<String>,
     Json(body): Json<Labels>,
 ) -> Result<HttpResponse, ApiError> {

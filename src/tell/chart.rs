@@ -12,7 +12,7 @@ use plotters::prelude::*;
 use super::digest::{Metric, TrendChart};
 
 /// The shipped font; see `assets/fonts/README.md` for its source, licence and subset.
-static FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-Regular-subset.otf");
+pub static FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-Regular-subset.otf");
 
 /// The font, parsed once per process (`None` if the shipped file were unreadable).
 ///

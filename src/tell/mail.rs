@@ -184,6 +184,28 @@ pub fn compose(email: Email<'_>) -> Result<Message, SendError> {
         .map_err(|e| SendError::permanent(format!("the message could not be built: {e}")))
 }
 
+/// A message to one person about their account (an invitation, a new sign-in link): plain
+/// text and HTML, no list headers (it is not a mailing).
+pub fn compose_notice(
+    from: &Mailbox,
+    to: &str,
+    subject: &str,
+    text: String,
+    html: String,
+    message_id: String,
+) -> Result<Message, SendError> {
+    let to: Mailbox = to
+        .parse()
+        .map_err(|e| SendError::permanent(format!("invalid recipient address: {e}")))?;
+    Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(subject)
+        .message_id(Some(message_id))
+        .multipart(MultiPart::alternative_plain_html(text, html))
+        .map_err(|e| SendError::permanent(format!("the message could not be built: {e}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod build;
 pub mod chart;
 pub mod digest;
+pub mod invite;
 pub mod links;
 pub mod mail;
 pub mod outbox;

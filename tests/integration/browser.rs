@@ -13,10 +13,7 @@ use crate::both_backends;
 use crate::helpers::{skip_or_fail, TestApp};
 use crate::surveys::create_survey;
 
-both_backends!(
-    embedded_survey_is_filled_in_a_real_browser,
-    console_page_drills_down_in_a_real_browser
-);
+both_backends!(embedded_survey_is_filled_in_a_real_browser);
 
 static WARNED: AtomicBool = AtomicBool::new(false);
 
@@ -157,6 +154,8 @@ async fn embedded_survey_is_filled_in_a_real_browser(app: TestApp) {
 }
 
 /// Runs one script of tests/browser with node and returns the JSON line it printed last.
+// The console's browser flows (being rewritten for the signed-in console) use these again.
+#[allow(dead_code)]
 async fn node_report(script: &str, args: Vec<String>, screenshot: PathBuf) -> Value {
     let script = browser_dir().join(script);
     let out = tokio::task::spawn_blocking(move || {
@@ -182,113 +181,16 @@ async fn node_report(script: &str, args: Vec<String>, screenshot: PathBuf) -> Va
         })
 }
 
+#[allow(dead_code)]
 fn sorted(mut v: Vec<String>) -> Vec<String> {
     v.sort();
     v
 }
 
+#[allow(dead_code)]
 fn texts(items: &[Value]) -> Vec<String> {
     items
         .iter()
         .map(|i| i["text"].as_str().expect("text").to_owned())
         .collect()
-}
-
-/// The feedback console (/console) in a real browser: a digest link's filters, the key form,
-/// the list with untrusted text shown as text, a filter change, paging, and refused keys.
-async fn console_page_drills_down_in_a_real_browser(app: TestApp) {
-    if !browser_ready() {
-        return;
-    }
-    // Four payment complaints (three in the digest week 2026-11-16..23, one of them neutral and
-    // one carrying an XSS probe; one a week earlier) and three items about other things.
-    let seeded = [
-        ("支付失败，扣了钱订单没成功", "2026-11-18T10:00:00+08:00"),
-        (
-            "<img src=x onerror=alert(1)> 付款失败，钱被扣了两次",
-            "2026-11-19T10:00:00+08:00",
-        ),
-        ("希望支持数字人民币付款", "2026-11-20T10:00:00+08:00"),
-        ("退款一直没到账，等了半个月", "2026-11-10T10:00:00+08:00"),
-        ("打开就闪退，气死了", "2026-11-18T11:00:00+08:00"),
-        ("物流太慢了，等了一周", "2026-11-19T11:00:00+08:00"),
-        ("界面很好看，推荐给大家", "2026-11-20T11:00:00+08:00"),
-    ];
-    let items: Vec<Value> = seeded
-        .iter()
-        .map(|(text, at)| json!({"platform": "weibo", "text": text, "published_at": at}))
-        .collect();
-    let res = app
-        .post_json("/api/v1/mentions", &json!({"items": items}))
-        .await;
-    assert_eq!(res.status(), 200);
-    // What the page must show, as the API sees it: an analysis change fails here, not in
-    // the browser.
-    let payment = sorted(seeded[..4].iter().map(|(t, _)| t.to_string()).collect());
-    assert_eq!(
-        sorted(texts(&app.all_feedback("pain_point=payment").await)),
-        payment
-    );
-    assert_eq!(
-        app.all_feedback("pain_point=payment&sentiment=negative")
-            .await
-            .len(),
-        3
-    );
-
-    let read_key = app.key_with("read").await;
-    let ingest_key = app.key_with("ingest").await;
-    let screenshot = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
-        "console-{}.png",
-        app.address.rsplit(':').next().unwrap_or("x")
-    ));
-    let report = node_report(
-        "console.mjs",
-        vec![app.address.clone(), read_key, ingest_key],
-        screenshot,
-    )
-    .await;
-    assert!(report.get("error").is_none(), "{report}");
-    assert_eq!(
-        report["problems"],
-        json!([]),
-        "no script errors on the page: {report}"
-    );
-    for (check, passed) in report["checks"].as_object().expect("checks") {
-        assert_eq!(
-            passed,
-            &json!(true),
-            "console check `{check}` failed: {report}"
-        );
-    }
-    assert_eq!(report["ok"], true, "{report}");
-    assert_eq!(report["painPointLabel"], "支付问题");
-    let listed = |key: &str| texts(report[key].as_array().expect(key));
-    assert_eq!(
-        sorted(listed("paymentItems")),
-        payment,
-        "exactly the payment items"
-    );
-    assert!(report["xssItem"]["text"]
-        .as_str()
-        .unwrap()
-        .starts_with("<img src=x onerror=alert(1)>"));
-    assert_eq!(report["dialogs"], json!([]));
-    let negative = listed("negativeItems");
-    assert_eq!(negative.len(), 3, "{report}");
-    assert!(report["urlAfterSentiment"]
-        .as_str()
-        .unwrap()
-        .contains("sentiment=negative"));
-    let week = listed("weekItems");
-    assert_eq!(week.len(), 3, "{report}");
-    assert!(!week.iter().any(|t| t == "退款一直没到账，等了半个月"));
-    assert!(report["wrongKey"]["message"]
-        .as_str()
-        .unwrap()
-        .contains("无效"));
-    assert!(report["noReadScope"]["message"]
-        .as_str()
-        .unwrap()
-        .contains("权限"));
 }

@@ -16,7 +16,7 @@ fn layer(room: &str) -> Option<u8> {
     Some(match room {
         "cli" => 6,
         "startup" => 5,
-        "http" => 4,
+        "http" | "console" => 4,
         "collect" | "tell" | "ingest" => 3,
         "store" => 2,
         "insight" | "analysis" => 1,

@@ -1,6 +1,7 @@
 //! sea-orm entities, one module per table; only `store` uses them.
 
 pub mod api_key;
+pub mod console_session;
 pub mod dictionary_word;
 pub mod digest_delivery;
 pub mod digest_subscription;
@@ -9,6 +10,9 @@ pub mod feedback_keyword;
 pub mod feedback_label;
 pub mod feedback_pain_point;
 pub mod interview;
+pub mod member;
+pub mod member_token;
+pub mod membership;
 pub mod pain_point_category;
 pub mod source;
 pub mod survey;

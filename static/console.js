@@ -1,0 +1,278 @@
+// 听见 Tingjian console: the little JavaScript the pages use. Pages work as plain HTML; this
+// adds what HTML alone cannot: forms and buttons that call the JSON API with the session's
+// CSRF token, in-place label corrections, bulk selection, copy buttons. Text from the server
+// is only ever inserted with textContent, never as markup.
+"use strict";
+
+(function () {
+  const body = document.body;
+  const workspace = body.dataset.workspace || "";
+
+  // Chinese words for the API's error codes; the API's own detail follows where it helps.
+  const MESSAGES = {
+    unauthorized: "登录已过期，请刷新页面重新登录。",
+    csrf_failed: "页面已过期（缺少安全令牌），请刷新后再试。",
+    role_forbidden: "你在这个工作区的角色没有这个权限。",
+    forbidden: "没有权限执行这个操作。",
+    not_found: "要操作的对象不存在，可能已被删除。请刷新页面。",
+    conflict: "这个操作与当前状态冲突：",
+    validation_failed: "有内容需要修改：",
+    rate_limited: "操作太频繁，请稍后再试。",
+    payload_too_large: "内容太大了。",
+    internal: "服务出错了，请稍后再试。",
+    unavailable: "数据库暂时不可用，请稍后再试。",
+    feed_unreachable: "读取失败：",
+    tool_unreachable: "读取失败：",
+  };
+
+  function toast(text) {
+    const el = document.querySelector(".toast");
+    if (!el) return;
+    el.textContent = text;
+    el.hidden = false;
+    clearTimeout(toast.timer);
+    toast.timer = setTimeout(() => { el.hidden = true; }, 3200);
+  }
+
+  function problemText(status, data) {
+    if (!data || typeof data !== "object") {
+      return status >= 500 ? MESSAGES.internal : "请求失败（" + status + "）。";
+    }
+    let text = MESSAGES[data.code] || "请求失败：";
+    if (["conflict", "validation_failed", "feed_unreachable", "tool_unreachable"].includes(data.code) || !MESSAGES[data.code]) {
+      if (Array.isArray(data.errors) && data.errors.length) {
+        text += "\n" + data.errors.map((e) => "· " + (e.field || "") + " " + (e.message || "")).join("\n");
+      } else if (data.detail) {
+        text += data.detail;
+      }
+    }
+    return text;
+  }
+
+  async function api(method, url, payload, csrf) {
+    const headers = { "X-Tingjian-Workspace": workspace, "Accept": "application/json" };
+    if (csrf) headers["X-CSRF-Token"] = csrf;
+    const init = { method, headers, credentials: "same-origin" };
+    if (payload !== undefined) {
+      headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(payload);
+    }
+    let res;
+    try {
+      res = await fetch(url, init);
+    } catch (e) {
+      return { ok: false, status: 0, data: null, text: "无法连接到服务，请检查网络后再试。" };
+    }
+    let data = null;
+    const type = res.headers.get("content-type") || "";
+    if (type.includes("json")) {
+      try { data = await res.json(); } catch (e) { data = null; }
+    }
+    return { ok: res.ok, status: res.status, data, text: res.ok ? "" : problemText(res.status, data) };
+  }
+
+  // "PATCH /api/v1/members/x" → ["PATCH", "/api/v1/members/x"]
+  function target(spec) {
+    const i = spec.indexOf(" ");
+    return i < 0 ? ["POST", spec] : [spec.slice(0, i).toUpperCase(), spec.slice(i + 1)];
+  }
+
+  function setPath(obj, path, value) {
+    const parts = path.split(".");
+    let o = obj;
+    for (let i = 0; i < parts.length - 1; i++) {
+      if (typeof o[parts[i]] !== "object" || o[parts[i]] === null) o[parts[i]] = {};
+      o = o[parts[i]];
+    }
+    o[parts[parts.length - 1]] = value;
+  }
+
+  function getPath(obj, path) {
+    return path.split(".").reduce((o, k) => (o == null ? undefined : o[k]), obj);
+  }
+
+  // The JSON a form sends: names with dots nest; names ending in [] collect every checked or
+  // selected value; data-type says how to read a value (number, bool, lines, json); empty
+  // fields marked data-optional are left out.
+  function formPayload(form) {
+    const out = {};
+    const lists = {};
+    for (const el of form.elements) {
+      if (!el.name || el.name === "csrf_token" || el.disabled || el.dataset.skip !== undefined) continue;
+      const type = el.dataset.type || "";
+      let name = el.name;
+      if (name.endsWith("[]")) {
+        name = name.slice(0, -2);
+        if (!(name in lists)) lists[name] = [];
+        if (el.type === "checkbox" || el.type === "radio") {
+          if (el.checked) lists[name].push(el.value);
+        } else if (el.tagName === "SELECT" && el.multiple) {
+          for (const o of el.selectedOptions) lists[name].push(o.value);
+        } else if (el.value.trim() !== "") {
+          lists[name].push(el.value.trim());
+        }
+        continue;
+      }
+      if (el.type === "radio" && !el.checked) continue;
+      if (el.type === "checkbox" && type === "bool") { setPath(out, name, el.checked); continue; }
+      if (el.type === "checkbox" && !el.checked) continue;
+      let value = el.value;
+      if (value.trim() === "" && el.dataset.optional !== undefined) continue;
+      if (type === "number") value = value.trim() === "" ? null : Number(value);
+      else if (type === "lines") value = value.split(/[\n,，、]/).map((s) => s.trim()).filter(Boolean);
+      else if (type === "json") {
+        try { value = value.trim() === "" ? null : JSON.parse(value); } catch (e) { throw new Error((el.dataset.label || name) + " 不是有效的 JSON"); }
+      } else if (type === "null-if-empty" && value.trim() === "") value = null;
+      else if (el.tagName !== "TEXTAREA") value = value.trim();
+      setPath(out, name, value);
+    }
+    for (const [name, values] of Object.entries(lists)) setPath(out, name, values);
+    return out;
+  }
+
+  function statusEl(scope) {
+    return scope.querySelector(".form-status");
+  }
+
+  function showStatus(scope, text, ok) {
+    const el = statusEl(scope);
+    if (el) {
+      el.textContent = text;
+      el.classList.toggle("ok", !!ok);
+      el.hidden = !text;
+    } else if (text) {
+      toast(text);
+    }
+  }
+
+  // What happens after a call succeeds: data-then="reload", "go:URL" ({field} from the
+  // answer), "show-link" / "show-secret" (fills the nearest .reveal), "toast:文字", "remove".
+  function after(el, data) {
+    const then = el.dataset.then || "reload";
+    if (then === "reload") { location.reload(); return; }
+    if (then.startsWith("go:")) {
+      const url = then.slice(3).replace(/\{([a-z_.]+)\}/g, (_, k) => encodeURIComponent(getPath(data || {}, k) ?? ""));
+      location.assign(url);
+      return;
+    }
+    if (then.startsWith("toast:")) { toast(then.slice(6)); return; }
+    if (then === "remove") { const row = el.closest("[data-row]"); if (row) row.remove(); return; }
+    if (then === "show-link" || then === "show-secret") {
+      const section = el.closest("section, .card, main") || document;
+      const reveal = section.querySelector(".reveal");
+      if (!reveal) { location.reload(); return; }
+      for (const f of reveal.querySelectorAll("[data-field]")) {
+        const key = f.dataset.field;
+        if (key === "mailed") {
+          f.textContent = data && data.mailed ? "（已发送到对方邮箱）" : "（邮件没有发出，请复制链接发给对方）";
+        } else {
+          const v = getPath(data || {}, key);
+          f.textContent = v == null ? "（无：对方已设置过密码，可直接登录）" : String(v);
+        }
+      }
+      reveal.hidden = false;
+      reveal.scrollIntoView({ block: "nearest" });
+    }
+  }
+
+  document.addEventListener("submit", async (ev) => {
+    const form = ev.target;
+    if (!(form instanceof HTMLFormElement) || !form.dataset.api) return;
+    ev.preventDefault();
+    let payload;
+    try {
+      payload = form.dataset.bulk !== undefined ? bulkPayload(form) : formPayload(form);
+    } catch (e) {
+      showStatus(form, e.message);
+      return;
+    }
+    if (payload === null) return;
+    if (form.dataset.confirm && !confirm(form.dataset.confirm)) return;
+    const [method, url] = target(form.dataset.api);
+    const csrfField = form.querySelector('input[name="csrf_token"]');
+    const buttons = form.querySelectorAll("button");
+    buttons.forEach((b) => { b.disabled = true; });
+    showStatus(form, "");
+    const res = await api(method, url, method === "DELETE" ? undefined : payload, csrfField ? csrfField.value : "");
+    buttons.forEach((b) => { b.disabled = false; });
+    if (!res.ok) { showStatus(form, res.text); return; }
+    if (form.dataset.reset !== undefined) form.reset();
+    after(form, res.data);
+  });
+
+  document.addEventListener("click", async (ev) => {
+    const button = ev.target.closest("button[data-api]");
+    if (button) {
+      ev.preventDefault();
+      if (button.dataset.confirm && !confirm(button.dataset.confirm)) return;
+      const [method, url] = target(button.dataset.api);
+      let payload;
+      if (button.dataset.body) {
+        try { payload = JSON.parse(button.dataset.body); } catch (e) { payload = undefined; }
+      } else if (method !== "DELETE" && method !== "GET") {
+        payload = {};
+      }
+      button.disabled = true;
+      const res = await api(method, url, payload, body.dataset.csrf);
+      button.disabled = false;
+      const scope = button.closest("form, section, .card, tr") || document.body;
+      if (!res.ok) { showStatus(scope, res.text); return; }
+      after(button, res.data);
+      return;
+    }
+    const copy = ev.target.closest("[data-copy], [data-copy-from]");
+    if (copy) {
+      ev.preventDefault();
+      let text = copy.dataset.copy;
+      if (text === undefined) {
+        const scope = copy.closest("section, .card, .reveal") || document;
+        const src = scope.querySelector('[data-field="' + copy.dataset.copyFrom + '"], #' + CSS.escape(copy.dataset.copyFrom));
+        text = src ? (src.value !== undefined && src.tagName === "TEXTAREA" ? src.value : src.textContent) : "";
+      }
+      try {
+        await navigator.clipboard.writeText(text);
+        toast("已复制");
+      } catch (e) {
+        toast("复制失败，请手动选择复制");
+      }
+    }
+  });
+
+  // A select that saves when changed.
+  document.addEventListener("change", (ev) => {
+    const el = ev.target;
+    if (el.matches("select[data-autosubmit]") && el.form) el.form.requestSubmit();
+    if (el.matches(".pick input[type=checkbox], input[data-pick-all]")) updateBulk(el);
+  });
+
+  // Bulk selection in the inbox: the checked items' ids go with the bulk form.
+  function picked() {
+    return Array.from(document.querySelectorAll(".pick input[type=checkbox]:checked")).map((c) => c.value);
+  }
+
+  function updateBulk(el) {
+    if (el && el.matches("input[data-pick-all]")) {
+      for (const c of document.querySelectorAll(".pick input[type=checkbox]")) c.checked = el.checked;
+    }
+    const n = picked().length;
+    const bar = document.querySelector(".bulk");
+    if (!bar) return;
+    bar.hidden = n === 0;
+    const count = bar.querySelector("[data-picked]");
+    if (count) count.textContent = String(n);
+  }
+
+  function bulkPayload(form) {
+    const ids = picked();
+    if (!ids.length) { showStatus(form, "先勾选要修正的反馈。"); return null; }
+    const p = formPayload(form);
+    p.ids = ids;
+    for (const k of ["add_pain_points", "remove_pain_points"]) {
+      if (Array.isArray(p[k]) && !p[k].length) delete p[k];
+    }
+    if (p.sentiment === "") delete p.sentiment;
+    return p;
+  }
+
+  updateBulk(null);
+})();
