@@ -10,6 +10,7 @@ use crate::analysis::painpoint::DEFAULT_IDS;
 use crate::analysis::{CustomCategory, Label};
 use crate::domain::MAX_TEXT_CHARS;
 use crate::ingest::analysis_json;
+use crate::store::PainEdit;
 
 /// Texts one analyze request may carry.
 const MAX_ANALYZE_ITEMS: usize = 1000;
@@ -199,6 +200,35 @@ struct Labels {
     pain_points: Option<Vec<String>>,
 }
 
+/// Checks pain-point ids against the workspace's categories (default, its own, or an
+/// emerging cluster); `field` names the list in errors.
+async fn check_pains(
+    state: &State,
+    ws: &str,
+    field: &str,
+    pains: &[String],
+) -> Result<(), ApiError> {
+    let custom = state.store.custom_categories(ws).await?;
+    for (i, p) in pains.iter().enumerate() {
+        if !DEFAULT_IDS.contains(&p.as_str())
+            && !custom.iter().any(|c| &c.id == p)
+            && !p.starts_with("cluster:")
+        {
+            return Err(ApiError::field(
+                format!("/{field}/{i}"),
+                "not a category of this workspace",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v.dedup();
+    v
+}
+
 async fn set_labels(
     state: State,
     auth: Auth<Edit>,
@@ -211,30 +241,83 @@ async fn set_labels(
         return Err(ApiError::field("/", "give sentiment, pain_points, or both"));
     }
     if let Some(pains) = &body.pain_points {
-        let custom = state.store.custom_categories(ws).await?;
-        for (i, p) in pains.iter().enumerate() {
-            if !DEFAULT_IDS.contains(&p.as_str())
-                && !custom.iter().any(|c| &c.id == p)
-                && !p.starts_with("cluster:")
-            {
-                return Err(ApiError::field(
-                    format!("/pain_points/{i}"),
-                    "not a category of this workspace",
-                ));
-            }
-        }
-    }
-    let mut pains = body.pain_points;
-    if let Some(p) = &mut pains {
-        p.sort();
-        p.dedup();
+        check_pains(&state, ws, "pain_points", pains).await?;
     }
     let updated = state
         .store
-        .set_labels(ws, &path, body.sentiment, pains)
+        .set_labels(ws, &path, body.sentiment, body.pain_points.map(sorted))
         .await?;
     state.pipeline.invalidate(ws);
     Ok(HttpResponse::Ok().json(super::feedback::feedback_json(&updated)))
+}
+
+/// Items one bulk correction may change.
+const MAX_BULK_LABELS: usize = 500;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BulkLabels {
+    ids: Vec<String>,
+    sentiment: Option<Label>,
+    pain_points: Option<Vec<String>>,
+    #[serde(default)]
+    add_pain_points: Vec<String>,
+    #[serde(default)]
+    remove_pain_points: Vec<String>,
+}
+
+/// The same correction for many items at once (the inbox's bulk bar): all or nothing.
+async fn set_labels_many(
+    state: State,
+    auth: Auth<Edit>,
+    Json(body): Json<BulkLabels>,
+) -> Result<HttpResponse, ApiError> {
+    let ws = auth.workspace();
+    let ids = sorted(body.ids);
+    if ids.is_empty() || ids.len() > MAX_BULK_LABELS {
+        return Err(ApiError::field(
+            "/ids",
+            format!("give 1 to {MAX_BULK_LABELS} feedback ids"),
+        ));
+    }
+    let adjusting = !body.add_pain_points.is_empty() || !body.remove_pain_points.is_empty();
+    if body.pain_points.is_some() && adjusting {
+        return Err(ApiError::field(
+            "/pain_points",
+            "give pain_points (replace) or add_pain_points/remove_pain_points, not both",
+        ));
+    }
+    if body.sentiment.is_none() && body.pain_points.is_none() && !adjusting {
+        return Err(ApiError::field(
+            "/",
+            "give sentiment, pain_points, add_pain_points or remove_pain_points",
+        ));
+    }
+    for (field, list) in [
+        (
+            "pain_points",
+            body.pain_points.as_deref().unwrap_or_default(),
+        ),
+        ("add_pain_points", &body.add_pain_points[..]),
+        ("remove_pain_points", &body.remove_pain_points[..]),
+    ] {
+        check_pains(&state, ws, field, list).await?;
+    }
+    let edit = match body.pain_points {
+        Some(p) => PainEdit::Replace(sorted(p)),
+        None if adjusting => PainEdit::Adjust {
+            add: body.add_pain_points,
+            remove: body.remove_pain_points,
+        },
+        None => PainEdit::Keep,
+    };
+    let updated = state
+        .store
+        .set_labels_many(ws, &ids, body.sentiment, &edit)
+        .await?;
+    state.pipeline.invalidate(ws);
+    tracing::info!(workspace = ws, items = updated, "labels corrected in bulk");
+    Ok(HttpResponse::Ok().json(json!({"updated": updated})))
 }
 
 /// Emerging complaints: complaints of a period that fit no category, grouped by the
@@ -291,5 +374,6 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
             web::resource("/pain-point-categories/{id}").route(web::delete().to(delete_category)),
         )
         .service(web::resource("/feedback/{id}/labels").route(web::put().to(set_labels)))
+        .service(web::resource("/label-corrections").route(web::post().to(set_labels_many)))
         .service(web::resource("/pain-points/emerging").route(web::get().to(emerging)));
 }

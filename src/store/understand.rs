@@ -24,6 +24,21 @@ pub struct StaleItem {
     pub occurred_at: chrono::DateTime<chrono::Utc>,
 }
 
+/// How a correction changes an item's pain points.
+#[derive(Debug, Clone)]
+pub enum PainEdit {
+    /// Leave them as they are.
+    Keep,
+    /// Exactly these.
+    Replace(Vec<String>),
+    /// Add some and take some away, keeping the rest (bulk corrections across items that
+    /// carry different pain points).
+    Adjust {
+        add: Vec<String>,
+        remove: Vec<String>,
+    },
+}
+
 impl Store {
     pub async fn dictionary(&self, workspace_id: &str) -> StoreResult<Vec<String>> {
         Ok(dictionary_word::Entity::find()
@@ -131,26 +146,80 @@ impl Store {
         sentiment: Option<Label>,
         pain_points: Option<Vec<String>>,
     ) -> StoreResult<feedback::Model> {
+        let edit = match pain_points {
+            Some(p) => PainEdit::Replace(p),
+            None => PainEdit::Keep,
+        };
         let txn = self.db.begin().await?;
+        let updated = self
+            .label_one(&txn, workspace_id, feedback_id, sentiment, &edit)
+            .await?;
+        txn.commit().await?;
+        Ok(updated)
+    }
+
+    /// The same labels for many items, all or none: an id that is not the workspace's
+    /// rolls everything back (`NotFound`).
+    pub async fn set_labels_many(
+        &self,
+        workspace_id: &str,
+        feedback_ids: &[String],
+        sentiment: Option<Label>,
+        edit: &PainEdit,
+    ) -> StoreResult<u64> {
+        let txn = self.db.begin().await?;
+        for id in feedback_ids {
+            self.label_one(&txn, workspace_id, id, sentiment, edit)
+                .await?;
+        }
+        txn.commit().await?;
+        Ok(feedback_ids.len() as u64)
+    }
+
+    async fn label_one(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        workspace_id: &str,
+        feedback_id: &str,
+        sentiment: Option<Label>,
+        edit: &PainEdit,
+    ) -> StoreResult<feedback::Model> {
         let item = feedback::Entity::find_by_id(feedback_id.to_owned())
             .filter(feedback::Column::WorkspaceId.eq(workspace_id))
-            .one(&txn)
+            .one(txn)
             .await?
             .ok_or(StoreError::NotFound("feedback"))?;
         let existing = feedback_label::Entity::find_by_id(feedback_id.to_owned())
-            .one(&txn)
+            .one(txn)
             .await?;
         let sentiment = sentiment
             .map(|l| l.as_str().to_owned())
             .or(existing.as_ref().and_then(|e| e.sentiment.clone()));
-        let pains = pain_points.or_else(|| {
-            existing
-                .as_ref()
-                .and_then(|e| e.pain_points.clone())
-                .and_then(|v| serde_json::from_value(v).ok())
-        });
+        let before: Option<Vec<String>> = existing
+            .as_ref()
+            .and_then(|e| e.pain_points.clone())
+            .and_then(|v| serde_json::from_value(v).ok());
+        let pains = match edit {
+            PainEdit::Keep => before,
+            PainEdit::Replace(p) => Some(p.clone()),
+            PainEdit::Adjust { add, remove } => {
+                // What the item carries now: a person's earlier labels, else the engine's.
+                let mut now = before.unwrap_or_else(|| {
+                    item.analysis
+                        .as_ref()
+                        .and_then(|a| a.get("pain_points"))
+                        .and_then(|v| serde_json::from_value(v.clone()).ok())
+                        .unwrap_or_default()
+                });
+                now.retain(|p| !remove.contains(p));
+                now.extend(add.iter().cloned());
+                now.sort();
+                now.dedup();
+                Some(now)
+            }
+        };
         feedback_label::Entity::delete_by_id(feedback_id.to_owned())
-            .exec(&txn)
+            .exec(txn)
             .await?;
         feedback_label::ActiveModel {
             feedback_id: Set(feedback_id.to_owned()),
@@ -159,7 +228,7 @@ impl Store {
             pain_points: Set(pains.as_ref().map(|p| json!(p))),
             created_at: Set(self.now()),
         }
-        .insert(&txn)
+        .insert(txn)
         .await?;
         let mut analysis = item.analysis.clone().unwrap_or_else(|| json!({}));
         if let Some(s) = &sentiment {
@@ -170,7 +239,7 @@ impl Store {
             analysis["pain_points"] = json!(p);
             feedback_pain_point::Entity::delete_many()
                 .filter(feedback_pain_point::Column::FeedbackId.eq(feedback_id))
-                .exec(&txn)
+                .exec(txn)
                 .await?;
             let rows: Vec<_> = p
                 .iter()
@@ -183,7 +252,7 @@ impl Store {
                 .collect();
             if !rows.is_empty() {
                 feedback_pain_point::Entity::insert_many(rows)
-                    .exec_without_returning(&txn)
+                    .exec_without_returning(txn)
                     .await?;
             }
         }
@@ -193,9 +262,7 @@ impl Store {
         }
         active.analysis = Set(Some(analysis));
         active.corrected = Set(true);
-        let updated = active.update(&txn).await?;
-        txn.commit().await?;
-        Ok(updated)
+        Ok(active.update(txn).await?)
     }
 
     /// Texts a person labelled positive or negative, to learn the workspace's word weights.

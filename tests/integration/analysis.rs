@@ -17,6 +17,7 @@ both_backends!(
     interview_turns_and_survey_answers_are_redacted,
     analyze_endpoint_dictionary_and_categories,
     label_corrections_apply_at_once_and_survive_reanalysis,
+    bulk_corrections_change_all_or_nothing,
 );
 
 async fn push(app: &TestApp, texts: &[&str]) {
@@ -690,4 +691,65 @@ fn labels_match_the_snapshot_of_this_engine_version() {
              changed): {regenerate}"
         ),
     }
+}
+
+/// The inbox's bulk bar: one correction for many items, all or nothing; adding and removing
+/// pain points keeps each item's others.
+async fn bulk_corrections_change_all_or_nothing(app: TestApp) {
+    push(
+        &app,
+        &["打开就闪退，气死", "支付失败了，扣了钱", "物流太慢了"],
+    )
+    .await;
+    let items = app.all_feedback("").await;
+    let ids: Vec<String> = items
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_owned())
+        .collect();
+    let post = |body: Value| {
+        app.client
+            .post(app.url("/api/v1/label-corrections"))
+            .bearer_auth(&app.api_key)
+            .json(&body)
+            .send()
+    };
+    // An id of nothing (or of another workspace) changes nothing at all.
+    let res = post(json!({"ids": [ids[0], "fb_nope"], "sentiment": "positive"}))
+        .await
+        .unwrap();
+    assert_problem(res, 404, "not_found").await;
+    assert_eq!(app.all_feedback("sentiment=positive").await.len(), 0);
+    for bad in [
+        json!({"ids": [], "sentiment": "positive"}),
+        json!({"ids": [ids[0]]}),
+        json!({"ids": [ids[0]], "add_pain_points": ["teleport"]}),
+        json!({"ids": [ids[0]], "pain_points": ["ui"], "add_pain_points": ["ui"]}),
+    ] {
+        assert_problem(post(bad).await.unwrap(), 422, "validation_failed").await;
+    }
+    let res = post(json!({"ids": ids, "sentiment": "negative", "add_pain_points": ["ui"]}))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json::<Value>().await.unwrap()["updated"], 3);
+    assert_eq!(app.all_feedback("pain_point=ui").await.len(), 3);
+    assert_eq!(app.all_feedback("sentiment=negative").await.len(), 3);
+    let crash = app.all_feedback("pain_point=crash").await;
+    assert_eq!(crash.len(), 1, "the engine's own pain point is kept");
+    let res = post(json!({"ids": [crash[0]["id"]], "remove_pain_points": ["crash"]}))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(app.all_feedback("pain_point=crash").await.len(), 0);
+    assert_eq!(app.all_feedback("pain_point=ui").await.len(), 3);
+    let key = app.key_with("read").await;
+    let res = app
+        .client
+        .post(app.url("/api/v1/label-corrections"))
+        .bearer_auth(key)
+        .json(&json!({"ids": ids, "sentiment": "positive"}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 403, "forbidden").await;
 }
