@@ -122,7 +122,7 @@ fn parse_subscription(
 }
 
 /// A subscription as the API shows it: the robot's URL without its token, never its secret.
-fn subscription_json(s: &Subscription) -> Value {
+pub fn subscription_json(s: &Subscription) -> Value {
     let robot = s.robot_kind.as_ref().map(|kind| {
         json!({
             "kind": kind,
@@ -158,7 +158,7 @@ fn mask_url(url: &str) -> String {
     }
 }
 
-fn delivery_json(d: &DigestDelivery) -> Value {
+pub fn delivery_json(d: &DigestDelivery) -> Value {
     json!({
         "id": d.id,
         "subscription_id": d.subscription_id,

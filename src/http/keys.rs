@@ -15,7 +15,7 @@ struct CreateKey {
     scopes: Vec<Scope>,
 }
 
-fn key_json(k: &ApiKey) -> serde_json::Value {
+pub fn key_json(k: &ApiKey) -> serde_json::Value {
     json!({
         "id": k.id,
         "name": k.name,

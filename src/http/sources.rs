@@ -153,7 +153,7 @@ fn settings_of(s: &Source) -> SourceSettings {
     SourceSettings::from_stored(kind, &s.settings)
 }
 
-pub(super) fn source_json(state: &State, req: &HttpRequest, s: &Source) -> Value {
+pub fn source_json(state: &State, req: &HttpRequest, s: &Source) -> Value {
     let mut out = json!({
         "id": s.id,
         "kind": s.kind,

@@ -18,7 +18,7 @@ use crate::config::MAX_BODY_BYTES;
 use crate::domain::SurveyStatus;
 use crate::store::{NewSurveyResponse, Survey};
 
-fn definition(s: &Survey) -> Result<SurveyDefinition, ApiError> {
+pub fn definition(s: &Survey) -> Result<SurveyDefinition, ApiError> {
     serde_json::from_value(s.questions.clone()).map_err(|e| {
         ApiError::Internal(anyhow::anyhow!(
             "stored survey {} does not parse: {e}",
@@ -27,7 +27,7 @@ fn definition(s: &Survey) -> Result<SurveyDefinition, ApiError> {
     })
 }
 
-fn survey_json(state: &State, req: &HttpRequest, s: &Survey, def: &SurveyDefinition) -> Value {
+pub fn survey_json(state: &State, req: &HttpRequest, s: &Survey, def: &SurveyDefinition) -> Value {
     let base = state.public_url(req);
     let mut out = serde_json::to_value(def).unwrap_or_else(|_| json!({}));
     out["id"] = json!(s.id);

@@ -124,7 +124,7 @@ async fn delete_word(
 }
 
 /// A workspace's own category as the API shows it.
-fn custom_json(c: &CustomCategory) -> Value {
+pub fn custom_json(c: &CustomCategory) -> Value {
     json!({"id": c.id, "name": c.name, "custom": true, "keywords": c.keywords, "examples": c.examples})
 }
 
