@@ -221,7 +221,7 @@ fn draw(root: &Area<'_>, font: &FontRef<'_>, chart: &TrendChart) -> Result<Vec<L
     let values: Vec<Option<f64>> = chart
         .points
         .iter()
-        .map(|(_, v)| v.filter(|v| v.is_finite()))
+        .map(|p| p.value.filter(|v| v.is_finite()))
         .collect();
     let known: Vec<f64> = values.iter().flatten().copied().collect();
     let scale = y_scale(chart.metric, &known);
@@ -267,7 +267,7 @@ fn draw(root: &Area<'_>, font: &FontRef<'_>, chart: &TrendChart) -> Result<Vec<L
     ))
     .map_err(draw_err)?;
     let every = n.div_ceil(MAX_X_LABELS);
-    for (i, (key, _)) in chart.points.iter().enumerate().step_by(every) {
+    for (i, p) in chart.points.iter().enumerate().step_by(every) {
         let (x, _) = plot.backend_coord(&(i as f64, scale.lo));
         root.draw(&PathElement::new(
             vec![(x, bottom), (x, bottom + pxi(3.0))],
@@ -275,8 +275,13 @@ fn draw(root: &Area<'_>, font: &FontRef<'_>, chart: &TrendChart) -> Result<Vec<L
         ))
         .map_err(draw_err)?;
         labels.push(
-            Label::new(short_period(key), (x, bottom + pxi(8.0)), LABEL_SIZE, MUTED)
-                .align(Align::Centre, VAlign::Top),
+            Label::new(
+                short_period(&p.period),
+                (x, bottom + pxi(8.0)),
+                LABEL_SIZE,
+                MUTED,
+            )
+            .align(Align::Centre, VAlign::Top),
         );
     }
 
@@ -326,7 +331,7 @@ fn header_labels(font: &FontRef<'_>, chart: &TrendChart, values: &[Option<f64>])
         let week = chart
             .points
             .get(i)
-            .map(|(key, _)| short_period(key))
+            .map(|p| short_period(&p.period))
             .unwrap_or_default();
         let value = format_value(chart.metric, v);
         let value_w = text_width(font, VALUE_SIZE, &value).ceil() as i32;
@@ -578,6 +583,7 @@ fn count(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tell::digest::ChartPoint;
 
     fn weekly(metric: Metric, title: &str, values: &[Option<f64>]) -> TrendChart {
         TrendChart {
@@ -587,7 +593,13 @@ mod tests {
             points: values
                 .iter()
                 .enumerate()
-                .map(|(i, v)| (format!("2026-W{}", 40 + i), *v))
+                .map(|(i, v)| ChartPoint {
+                    period: format!("2026-W{}", 40 + i),
+                    value: *v,
+                    n: 100,
+                    low: None,
+                    high: None,
+                })
                 .collect(),
         }
     }
