@@ -5,12 +5,11 @@
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 
-use super::digest::{Digest, Metric, TrendChart};
+use super::digest::{ChartPoint, Digest, Metric, TrendChart};
 use crate::analysis::Analyzer;
 use crate::insight::period::{label, period_bounds, period_key, previous, Granularity};
 use crate::insight::ranking::{self, RankInput};
 use crate::insight::summary;
-use crate::insight::trends::round1;
 use crate::store::{Store, StoreError};
 
 /// Weeks the trend charts span.
@@ -147,7 +146,7 @@ pub async fn build_digest(
                 .iter()
                 .map(|k| {
                     let t = weeks.get(k).copied().unwrap_or_default();
-                    (k.clone(), t.value(m).map(round1))
+                    ChartPoint::from_tally(k.as_str(), &t, m)
                 })
                 .collect(),
         })

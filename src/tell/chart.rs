@@ -1,4 +1,5 @@
-//! Draws the digest's trend charts as PNG images that the email attaches inline by content id.
+//! Draws trend charts as PNG images, with each point's 95 % interval and a mark on small
+//! samples: the digest's, which the email attaches inline by content id, and the console's.
 //! All text is set in the CJK font shipped in `assets/fonts` (a GB2312 subset of Noto Sans CJK
 //! SC), so Chinese titles look the same on every machine and no system font is ever looked up.
 
@@ -24,22 +25,35 @@ static FONT: Lazy<Option<FontRef<'static>>> =
 
 /// Device pixels per CSS pixel: drawn at 2× so the chart stays sharp on phones.
 const SCALE: f64 = 2.0;
-/// Size in CSS pixels, as the email's `<img width height>` should state it.
+/// Size in CSS pixels, as the email's `<img width height>` should state it; the mail's charts
+/// are this wide, the console's cards pass their own width to [`trend_png_width`].
 pub const CSS_WIDTH: u32 = 600;
-pub const CSS_HEIGHT: u32 = 220;
-/// Size of the PNG in device pixels.
+pub const CSS_HEIGHT: u32 = 236;
+/// Narrowest and widest chart drawn (CSS px): below, a title and the latest value no longer
+/// share the header; above, nothing gains and the image only grows.
+pub const MIN_CSS_WIDTH: u32 = 300;
+pub const MAX_CSS_WIDTH: u32 = 1200;
+/// Size of the mail's PNG in device pixels.
 pub const WIDTH: u32 = CSS_WIDTH * SCALE as u32;
 pub const HEIGHT: u32 = CSS_HEIGHT * SCALE as u32;
 
+/// A point whose value rests on fewer observations than this is drawn hollow: its interval is
+/// too wide to read the point as the period's level.
+pub const SMALL_SAMPLE: u64 = 30;
+
 /// Height of the band above the plot that holds the title and the latest value (CSS px).
 const HEADER: f64 = 36.0;
+/// Height of the band below the x labels that holds the note on intervals and hollow points;
+/// kept on every chart so that the charts of one mail line up.
+const FOOTER: f64 = 16.0;
 /// Font sizes (em, CSS px).
 const TITLE_SIZE: f64 = 15.0;
 const VALUE_SIZE: f64 = 15.0;
 const LABEL_SIZE: f64 = 11.0;
 const NOTE_SIZE: f64 = 14.0;
-/// Points beyond this are still drawn but not every week gets an x label.
-const MAX_X_LABELS: usize = 12;
+const FOOTNOTE_SIZE: f64 = 10.5;
+/// Least room between two x labels (CSS px).
+const X_LABEL_GAP: f64 = 10.0;
 /// Titles longer than this (in chars) are cut before measuring.
 const MAX_TITLE_CHARS: usize = 80;
 
@@ -49,6 +63,11 @@ const AXIS: RGBColor = RGBColor(156, 163, 175);
 const GRID: RGBColor = RGBColor(229, 231, 235);
 const ZERO: RGBColor = RGBColor(190, 195, 203);
 const LINE: RGBColor = RGBColor(37, 99, 235);
+/// The line's blue at about 13 % on white: the interval band, quiet behind the line. Solid
+/// rather than translucent so the grid drawn over it stays the same grey everywhere.
+const BAND: RGBColor = RGBColor(226, 234, 252);
+/// The line's blue at about 45 %: whiskers are thin, so they need more colour than the band.
+const WHISKER: RGBColor = RGBColor(157, 185, 246);
 
 /// Why a chart could not be drawn.
 #[derive(Debug, thiserror::Error)]
@@ -74,29 +93,54 @@ fn pxi(css: f64) -> i32 {
     px(css).round() as i32
 }
 
-/// Draws one trend chart as a PNG (600×220 CSS px, rendered at 2×: 1200×440 pixels).
+/// Draws one trend chart as a PNG for the mail: [`CSS_WIDTH`]×[`CSS_HEIGHT`] CSS px, rendered
+/// at 2× ([`WIDTH`]×[`HEIGHT`] pixels).
 ///
-/// Weeks without a value (`None`, or a non-finite number) leave a gap in the line; a chart with
-/// no value at all is drawn with empty axes and a "暂无数据" note.
+/// Periods without a value (`None`, or a non-finite number) leave a gap in the line; a chart
+/// with no value at all is drawn with empty axes and a "暂无数据" note. Each point's 95 %
+/// interval is a light band behind the line (a whisker where the point has no neighbour with
+/// one), and a point with fewer than [`SMALL_SAMPLE`] observations is hollow; a footnote says
+/// so when the chart has either.
 pub fn trend_png(chart: &TrendChart) -> Result<Vec<u8>, ChartError> {
+    trend_png_width(chart, CSS_WIDTH)
+}
+
+/// [`trend_png`] at another width in CSS px (the height stays [`CSS_HEIGHT`]), for the
+/// console's cards. The width is clamped to [`MIN_CSS_WIDTH`]..=[`MAX_CSS_WIDTH`]; the PNG
+/// is twice the CSS size in each direction.
+pub fn trend_png_width(chart: &TrendChart, css_width: u32) -> Result<Vec<u8>, ChartError> {
     let font = FONT.as_ref().ok_or(ChartError::Font)?;
-    let mut rgb = vec![255u8; (WIDTH * HEIGHT * 3) as usize];
+    let canvas = Canvas {
+        width: css_width.clamp(MIN_CSS_WIDTH, MAX_CSS_WIDTH) * SCALE as u32,
+        height: HEIGHT,
+    };
+    let mut rgb = vec![255u8; canvas.width as usize * canvas.height as usize * 3];
     let labels = {
-        let backend = BitMapBackend::<RGBPixel>::with_buffer_and_format(&mut rgb, (WIDTH, HEIGHT))
-            .map_err(draw_err)?;
+        let backend = BitMapBackend::<RGBPixel>::with_buffer_and_format(
+            &mut rgb,
+            (canvas.width, canvas.height),
+        )
+        .map_err(draw_err)?;
         let root = backend.into_drawing_area();
         root.fill(&WHITE).map_err(draw_err)?;
-        let labels = draw(&root, font, chart)?;
+        let labels = draw(&root, font, canvas, chart)?;
         root.present().map_err(draw_err)?;
         labels
     };
     for label in &labels {
-        paint(&mut rgb, font, label);
+        paint(&mut rgb, canvas, font, label);
     }
     let mut png = Vec::with_capacity(48 * 1024);
     PngEncoder::new_with_quality(&mut png, CompressionType::Best, FilterType::Adaptive)
-        .write_image(&rgb, WIDTH, HEIGHT, ColorType::Rgb8)?;
+        .write_image(&rgb, canvas.width, canvas.height, ColorType::Rgb8)?;
     Ok(png)
+}
+
+/// The image's size in device pixels.
+#[derive(Debug, Clone, Copy)]
+struct Canvas {
+    width: u32,
+    height: u32,
 }
 
 type Area<'a> = DrawingArea<BitMapBackend<'a, RGBPixel>, plotters::coord::Shift>;
@@ -170,7 +214,7 @@ fn text_width(font: &FontRef<'_>, size: f64, text: &str) -> f32 {
 }
 
 /// Rasterises a label into the RGB buffer, blending its coverage over what is there.
-fn paint(rgb: &mut [u8], font: &FontRef<'_>, label: &Label) {
+fn paint(rgb: &mut [u8], canvas: Canvas, font: &FontRef<'_>, label: &Label) {
     let em = px(label.size) as f32;
     let scale = px_scale(font, em);
     let scaled = font.as_scaled(scale);
@@ -199,10 +243,10 @@ fn paint(rgb: &mut [u8], font: &FontRef<'_>, label: &Label) {
             outline.draw(|gx, gy, coverage| {
                 let px = bounds.min.x as i64 + gx as i64;
                 let py = bounds.min.y as i64 + gy as i64;
-                if px < 0 || py < 0 || px >= WIDTH as i64 || py >= HEIGHT as i64 {
+                if px < 0 || py < 0 || px >= canvas.width as i64 || py >= canvas.height as i64 {
                     return;
                 }
-                let at = ((py as usize) * WIDTH as usize + px as usize) * 3;
+                let at = ((py as usize) * canvas.width as usize + px as usize) * 3;
                 let a = coverage.clamp(0.0, 1.0);
                 if let Some(dst) = rgb.get_mut(at..at + 3) {
                     for (d, c) in dst.iter_mut().zip(colour) {
@@ -216,19 +260,68 @@ fn paint(rgb: &mut [u8], font: &FontRef<'_>, label: &Label) {
     }
 }
 
-/// Draws grid, axes, line and markers with plotters; returns the text to paint on top.
-fn draw(root: &Area<'_>, font: &FontRef<'_>, chart: &TrendChart) -> Result<Vec<Label>, ChartError> {
-    let values: Vec<Option<f64>> = chart
+/// What the chart shows at one period, read once from its point.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Mark {
+    /// `None` for a period without data, and for a value that is not a number.
+    value: Option<f64>,
+    /// The 95 % interval, kept only beside a value and when its bounds make sense.
+    interval: Option<(f64, f64)>,
+    /// Drawn hollow: the value rests on fewer than [`SMALL_SAMPLE`] observations.
+    small: bool,
+}
+
+/// Volume is a count, not an estimate: it has no interval and no sample to be small.
+fn marks(chart: &TrendChart) -> Vec<Mark> {
+    let estimate = chart.metric != Metric::Volume;
+    chart
         .points
         .iter()
-        .map(|(_, v)| v.filter(|v| v.is_finite()))
-        .collect();
+        .map(|p| {
+            let value = p.value.filter(|v| v.is_finite());
+            let interval = match (value, p.low, p.high) {
+                (Some(_), Some(low), Some(high))
+                    if estimate && low.is_finite() && high.is_finite() && low <= high =>
+                {
+                    Some((low, high))
+                }
+                _ => None,
+            };
+            Mark {
+                value,
+                interval,
+                small: estimate && value.is_some() && p.n < SMALL_SAMPLE,
+            }
+        })
+        .collect()
+}
+
+/// Draws band, grid, axes, line and markers with plotters; returns the text to paint on top.
+fn draw(
+    root: &Area<'_>,
+    font: &FontRef<'_>,
+    canvas: Canvas,
+    chart: &TrendChart,
+) -> Result<Vec<Label>, ChartError> {
+    let marks = marks(chart);
+    let values: Vec<Option<f64>> = marks.iter().map(|m| m.value).collect();
     let known: Vec<f64> = values.iter().flatten().copied().collect();
-    let scale = y_scale(chart.metric, &known);
-    let mut labels = header_labels(font, chart, &values);
+    // The axis makes room for the intervals of well-sampled points only: a small sample's
+    // interval can span most of the range and would flatten the line; it is cut at the plot's
+    // edge instead, and its hollow point says why it is wide.
+    let extent: Vec<f64> = marks
+        .iter()
+        .filter(|m| !m.small)
+        .filter_map(|m| m.interval)
+        .flat_map(|(low, high)| [low, high])
+        .chain(known.iter().copied())
+        .collect();
+    let scale = y_scale(chart.metric, &extent);
+    let mut labels = header_labels(font, canvas, chart, &values);
 
     let (_, body) = root.split_vertically(pxi(HEADER));
-    let n = values.len().max(1);
+    let (body, _) = body.split_vertically(canvas.height as i32 - pxi(HEADER) - pxi(FOOTER));
+    let n = marks.len().max(1);
     let (x_lo, x_hi) = (-0.5, n as f64 - 0.5);
     let mut plot = ChartBuilder::on(&body)
         .margin_left(pxi(4.0))
@@ -240,7 +333,49 @@ fn draw(root: &Area<'_>, font: &FontRef<'_>, chart: &TrendChart) -> Result<Vec<L
         .build_cartesian_2d(x_lo..x_hi, scale.lo..scale.hi)
         .map_err(draw_err)?;
 
-    // The grid lines sit on our own round ticks, the x labels under the weeks.
+    // Intervals first, so that grid, line and points are drawn over them. A run of periods
+    // with intervals is one band; a lone interval would be a band of no width, so it is a
+    // whisker. Both are cut to the plot, and a whisker end that was cut gets no cap.
+    let intervals: Vec<Option<(f64, f64)>> = marks.iter().map(|m| m.interval).collect();
+    let (mut banded, mut whiskered) = (false, false);
+    for run in runs(&intervals) {
+        if let [(i, (low, high))] = run[..] {
+            let x = i as f64;
+            let (top, bottom) = (high.min(scale.hi), low.max(scale.lo));
+            if top <= bottom {
+                continue;
+            }
+            let (wx, top_y) = plot.backend_coord(&(x, top));
+            let (_, bottom_y) = plot.backend_coord(&(x, bottom));
+            let whisker = WHISKER.stroke_width(pxi(1.5) as u32);
+            root.draw(&PathElement::new(
+                vec![(wx, top_y), (wx, bottom_y)],
+                whisker,
+            ))
+            .map_err(draw_err)?;
+            let cap = pxi(4.0);
+            for (y, cut) in [(top_y, high > scale.hi), (bottom_y, low < scale.lo)] {
+                if !cut {
+                    root.draw(&PathElement::new(
+                        vec![(wx - cap, y), (wx + cap, y)],
+                        whisker,
+                    ))
+                    .map_err(draw_err)?;
+                }
+            }
+            whiskered = true;
+        } else {
+            let upper: Vec<(f64, f64)> = run.iter().map(|&(i, (_, h))| (i as f64, h)).collect();
+            let lower: Vec<(f64, f64)> = run.iter().map(|&(i, (l, _))| (i as f64, l)).collect();
+            let mut outline = clamp_chain(&upper, scale.lo, scale.hi);
+            outline.extend(clamp_chain(&lower, scale.lo, scale.hi).into_iter().rev());
+            plot.draw_series(std::iter::once(Polygon::new(outline, BAND.filled())))
+                .map_err(draw_err)?;
+            banded = true;
+        }
+    }
+
+    // The grid lines sit on our own round ticks, the x labels under the periods.
     let grid = GRID.stroke_width(pxi(1.0) as u32);
     for &t in &scale.ticks {
         plot.draw_series(LineSeries::new([(x_lo, t), (x_hi, t)], grid))
@@ -266,39 +401,66 @@ fn draw(root: &Area<'_>, font: &FontRef<'_>, chart: &TrendChart) -> Result<Vec<L
         axis,
     ))
     .map_err(draw_err)?;
-    let every = n.div_ceil(MAX_X_LABELS);
-    for (i, (key, _)) in chart.points.iter().enumerate().step_by(every) {
+    let keys: Vec<String> = chart
+        .points
+        .iter()
+        .map(|p| short_period(&p.period))
+        .collect();
+    let spacing = plot.backend_coord(&(1.0, scale.lo)).0 - plot.backend_coord(&(0.0, scale.lo)).0;
+    let widest = keys
+        .iter()
+        .map(|k| text_width(font, LABEL_SIZE, k))
+        .fold(0.0, f32::max);
+    for i in labelled(keys.len(), widest + px(X_LABEL_GAP) as f32, spacing) {
         let (x, _) = plot.backend_coord(&(i as f64, scale.lo));
         root.draw(&PathElement::new(
             vec![(x, bottom), (x, bottom + pxi(3.0))],
             axis,
         ))
         .map_err(draw_err)?;
+        // The latest period's label is centred under it unless that would cut it at the edge.
+        let key = &keys[i];
+        let half = (text_width(font, LABEL_SIZE, key) / 2.0).ceil() as i32;
+        let edge = canvas.width as i32 - pxi(2.0);
+        let (at, align) = if x + half > edge {
+            (edge, Align::Right)
+        } else {
+            (x, Align::Centre)
+        };
         labels.push(
-            Label::new(short_period(key), (x, bottom + pxi(8.0)), LABEL_SIZE, MUTED)
-                .align(Align::Centre, VAlign::Top),
+            Label::new(key.clone(), (at, bottom + pxi(8.0)), LABEL_SIZE, MUTED)
+                .align(align, VAlign::Top),
         );
     }
 
-    // One line per run of consecutive weeks with data: a missing week breaks the line.
+    // One line per run of consecutive periods with data: a missing period breaks the line.
     let line = LINE.stroke_width(pxi(2.0) as u32);
     for run in runs(&values) {
         if run.len() > 1 {
-            plot.draw_series(LineSeries::new(run.iter().copied(), line))
-                .map_err(draw_err)?;
+            plot.draw_series(LineSeries::new(
+                run.iter().map(|&(i, v)| (i as f64, v)),
+                line,
+            ))
+            .map_err(draw_err)?;
         }
     }
-    let dots = values
+    // Points shrink when periods crowd (a month of days on a phone) so they do not touch;
+    // a hollow point keeps a ring about as thick as the line.
+    let radius = (f64::from(spacing) / SCALE * 0.3).clamp(2.75, 4.0);
+    let dots = marks
         .iter()
         .enumerate()
-        .filter_map(|(i, v)| v.map(|v| (i as f64, v)));
+        .filter_map(|(i, m)| m.value.map(|v| ((i as f64, v), m.small)));
     plot.draw_series(
         dots.clone()
-            .map(|p| Circle::new(p, pxi(4.0), LINE.filled())),
+            .map(|(p, _)| Circle::new(p, pxi(radius), LINE.filled())),
     )
     .map_err(draw_err)?;
-    plot.draw_series(dots.map(|p| Circle::new(p, pxi(2.0), WHITE.filled())))
-        .map_err(draw_err)?;
+    plot.draw_series(
+        dots.filter(|(_, small)| *small)
+            .map(|(p, _)| Circle::new(p, pxi(radius - 1.5), WHITE.filled())),
+    )
+    .map_err(draw_err)?;
 
     if known.is_empty() {
         let (xs, ys) = plot.plotting_area().get_pixel_range();
@@ -307,14 +469,79 @@ fn draw(root: &Area<'_>, font: &FontRef<'_>, chart: &TrendChart) -> Result<Vec<L
             Label::new("暂无数据", centre, NOTE_SIZE, MUTED).align(Align::Centre, VAlign::Middle),
         );
     }
+    let hollow = marks.iter().any(|m| m.small);
+    if let Some(note) = footnote(banded, whiskered, hollow) {
+        let room = canvas.width as f32 - px(32.0) as f32;
+        let at = (pxi(16.0), canvas.height as i32 - pxi(FOOTER / 2.0));
+        labels.push(Label::new(
+            fit_text(font, FOOTNOTE_SIZE, &note, room),
+            at,
+            FOOTNOTE_SIZE,
+            MUTED,
+        ));
+    }
     Ok(labels)
 }
 
-/// Title on the left; the latest week with data and its value on the right.
-fn header_labels(font: &FontRef<'_>, chart: &TrendChart, values: &[Option<f64>]) -> Vec<Label> {
+/// The note under the chart on what its shapes mean, naming only those it has.
+fn footnote(banded: bool, whiskered: bool, hollow: bool) -> Option<String> {
+    let interval = match (banded, whiskered) {
+        (true, true) => Some("阴影和竖线为 95% 置信区间".to_string()),
+        (true, false) => Some("阴影为 95% 置信区间".to_string()),
+        (false, true) => Some("竖线为 95% 置信区间".to_string()),
+        (false, false) => None,
+    };
+    let small = hollow.then(|| format!("空心点样本不足 {SMALL_SAMPLE}"));
+    let parts: Vec<String> = interval.into_iter().chain(small).collect();
+    (!parts.is_empty()).then(|| parts.join("，"))
+}
+
+/// Which of `count` periods get an x label when labels are `width` and periods `spacing`
+/// pixels apart: every k-th, counted back from the latest period so that it always has one.
+fn labelled(count: usize, width: f32, spacing: i32) -> Vec<usize> {
+    let every = if spacing > 0 {
+        (width / spacing as f32).ceil().max(1.0) as usize
+    } else {
+        count.max(1)
+    };
+    let mut out: Vec<usize> = (0..count).rev().step_by(every).collect();
+    out.reverse();
+    out
+}
+
+/// A polyline with its y values held to `[lo, hi]`, with a vertex added wherever it crosses
+/// a bound, so that the band between two such chains is the band cut exactly at the plot.
+fn clamp_chain(points: &[(f64, f64)], lo: f64, hi: f64) -> Vec<(f64, f64)> {
+    let mut out = Vec::with_capacity(points.len() + 2);
+    for (k, &(x, y)) in points.iter().enumerate() {
+        if let Some(&(x0, y0)) = k.checked_sub(1).and_then(|j| points.get(j)) {
+            let mut crossings: Vec<f64> = [lo, hi]
+                .into_iter()
+                .filter(|&b| (y0 < b && b < y) || (y < b && b < y0))
+                .collect();
+            if y < y0 {
+                crossings.reverse();
+            }
+            for b in crossings {
+                out.push((x0 + (x - x0) * (b - y0) / (y - y0), b));
+            }
+        }
+        // Not `f64::clamp`, which panics on bounds it does not like; a chart never should.
+        out.push((x, y.max(lo).min(hi)));
+    }
+    out
+}
+
+/// Title on the left; the latest period with data and its value on the right.
+fn header_labels(
+    font: &FontRef<'_>,
+    canvas: Canvas,
+    chart: &TrendChart,
+    values: &[Option<f64>],
+) -> Vec<Label> {
     let mut labels = Vec::new();
     let mid = pxi(HEADER * 0.55);
-    let right = WIDTH as i32 - pxi(16.0);
+    let right = canvas.width as i32 - pxi(16.0);
     let mut title_room = right - pxi(16.0);
 
     let latest = values
@@ -323,24 +550,24 @@ fn header_labels(font: &FontRef<'_>, chart: &TrendChart, values: &[Option<f64>])
         .rev()
         .find_map(|(i, v)| v.map(|v| (i, v)));
     if let Some((i, v)) = latest {
-        let week = chart
+        let period = chart
             .points
             .get(i)
-            .map(|(key, _)| short_period(key))
+            .map(|p| short_period(&p.period))
             .unwrap_or_default();
         let value = format_value(chart.metric, v);
         let value_w = text_width(font, VALUE_SIZE, &value).ceil() as i32;
-        let week_text = format!("最新 {week}");
-        let week_w = text_width(font, LABEL_SIZE, &week_text).ceil() as i32;
+        let period_text = format!("最新 {period}");
+        let period_w = text_width(font, LABEL_SIZE, &period_text).ceil() as i32;
         labels.push(
             Label::new(value, (right, mid), VALUE_SIZE, LINE).align(Align::Right, VAlign::Middle),
         );
-        let week_right = right - value_w - pxi(6.0);
+        let period_right = right - value_w - pxi(6.0);
         labels.push(
-            Label::new(week_text, (week_right, mid), LABEL_SIZE, MUTED)
+            Label::new(period_text, (period_right, mid), LABEL_SIZE, MUTED)
                 .align(Align::Right, VAlign::Middle),
         );
-        title_room = week_right - week_w - pxi(16.0) - pxi(16.0);
+        title_room = period_right - period_w - pxi(16.0) - pxi(16.0);
     }
 
     let title: String = chart
@@ -370,13 +597,13 @@ fn fit_text(font: &FontRef<'_>, size: f64, text: &str, room: f32) -> String {
         .unwrap_or_default()
 }
 
-/// Consecutive weeks with data, as `(index, value)` points.
-fn runs(values: &[Option<f64>]) -> Vec<Vec<(f64, f64)>> {
-    let mut out: Vec<Vec<(f64, f64)>> = Vec::new();
+/// Consecutive periods that have something (a value, an interval), with their indices.
+fn runs<T: Copy>(items: &[Option<T>]) -> Vec<Vec<(usize, T)>> {
+    let mut out: Vec<Vec<(usize, T)>> = Vec::new();
     let mut current = Vec::new();
-    for (i, v) in values.iter().enumerate() {
-        match v {
-            Some(v) => current.push((i as f64, *v)),
+    for (i, item) in items.iter().enumerate() {
+        match item {
+            Some(t) => current.push((i, *t)),
             None => {
                 if !current.is_empty() {
                     out.push(std::mem::take(&mut current));
@@ -390,14 +617,21 @@ fn runs(values: &[Option<f64>]) -> Vec<Vec<(f64, f64)>> {
     out
 }
 
-/// `2026-W40` → `W40`; `2026-11-16` → `11-16`; anything else as it is (at most 8 chars).
+/// `2026-W40` → `W40`; `2026-11-16` → `11-16`; `2026-11` → `11月`; anything else as it is
+/// (at most 8 chars). The year is left out: the title says which weeks a chart spans.
 fn short_period(key: &str) -> String {
     if let Some((_, week)) = key.rsplit_once("-W") {
         return format!("W{week}");
     }
     let parts: Vec<&str> = key.split('-').collect();
-    if parts.len() == 3 && parts[0].len() == 4 {
-        return format!("{}-{}", parts[1], parts[2]);
+    match parts[..] {
+        [year, month, day] if year.len() == 4 => return format!("{month}-{day}"),
+        [year, month] if year.len() == 4 => {
+            if let Ok(m @ 1..=12) = month.parse::<u32>() {
+                return format!("{m}月");
+            }
+        }
+        _ => {}
     }
     key.chars().take(8).collect()
 }
@@ -578,18 +812,53 @@ fn count(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tell::digest::ChartPoint;
 
+    /// A weekly chart of well-sampled points without intervals.
     fn weekly(metric: Metric, title: &str, values: &[Option<f64>]) -> TrendChart {
+        let points: Vec<_> = values.iter().map(|v| (*v, 100, None)).collect();
+        with_intervals(metric, title, &points)
+    }
+
+    /// One week of a test chart: value, sample size, interval.
+    type Week = (Option<f64>, u64, Option<(f64, f64)>);
+
+    /// A weekly chart from `(value, n, interval)` per week.
+    fn with_intervals(metric: Metric, title: &str, points: &[Week]) -> TrendChart {
         TrendChart {
             cid: "trend@tingjian".into(),
             title: title.into(),
             metric,
-            points: values
+            points: points
                 .iter()
                 .enumerate()
-                .map(|(i, v)| (format!("2026-W{}", 40 + i), *v))
+                .map(|(i, (value, n, interval))| ChartPoint {
+                    period: format!("2026-W{}", 40 + i),
+                    value: *value,
+                    n: *n,
+                    low: interval.map(|(low, _)| low),
+                    high: interval.map(|(_, high)| high),
+                })
                 .collect(),
         }
+    }
+
+    /// Twelve weeks of NPS around +30 with ±12 points, the weeks from `small` on with 12
+    /// responses and ±45 points; week 7 has no data.
+    fn nps_with_intervals(small: usize) -> TrendChart {
+        let values: [f64; 12] = [
+            24.0, 28.5, 26.0, 31.0, 29.0, 33.5, 30.0, 0.0, 34.0, 32.5, 36.0, 35.0,
+        ];
+        let points: Vec<_> = values
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| match i {
+                7 => (None, 0, None),
+                i if i >= small => (Some(v), 12, Some((v - 45.0, (v + 45.0).min(100.0)))),
+                _ => (Some(v), 120, Some((v - 12.0, v + 12.0))),
+            })
+            .collect();
+        with_intervals(Metric::Nps, "NPS · 近12周", &points)
     }
 
     fn decode(png: &[u8]) -> image::RgbImage {
@@ -632,7 +901,7 @@ mod tests {
         assert!(png.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]));
         let img = decode(&png);
         assert_eq!((img.width(), img.height()), (WIDTH, HEIGHT));
-        assert_eq!((WIDTH, HEIGHT), (1200, 440));
+        assert_eq!((WIDTH, HEIGHT), (1200, 472));
         assert!(png.len() < 60 * 1024, "PNG is {} bytes", png.len());
     }
 
@@ -767,5 +1036,279 @@ mod tests {
         assert_eq!(format_value(Metric::Volume, 1_234_567.0), "123.5万");
         assert_eq!(short_period("2026-W40"), "W40");
         assert_eq!(short_period("2026-11-16"), "11-16");
+    }
+
+    /// Anti-aliased edges of lines and text hit the band's or a whisker's exact colour now and
+    /// then; a drawn band or whisker has thousands of such pixels, a stray few dozen at most.
+    const STRAY: usize = 50;
+
+    /// Columns (x) that hold at least one pixel of colour `c`.
+    fn columns_with(img: &image::RgbImage, c: RGBColor) -> Vec<u32> {
+        (0..img.width())
+            .filter(|&x| (0..img.height()).any(|y| img.get_pixel(x, y).0 == [c.0, c.1, c.2]))
+            .collect()
+    }
+
+    /// Pixels in the footer band that are not white.
+    fn footer_ink(img: &image::RgbImage) -> usize {
+        let top = img.height() - px(FOOTER) as u32;
+        (top..img.height())
+            .flat_map(|y| (0..img.width()).map(move |x| (x, y)))
+            .filter(|&(x, y)| img.get_pixel(x, y).0 != [255, 255, 255])
+            .count()
+    }
+
+    #[test]
+    fn intervals_draw_a_band_broken_by_a_gap() {
+        let img = decode(&trend_png(&nps_with_intervals(12)).expect("draws"));
+        assert!(count_colour(&img, BAND) > 20_000, "no band");
+        assert!(count_colour(&img, WHISKER) < STRAY, "no lone interval");
+        // Week 7 has no data: the band stops on either side of it.
+        let cols = columns_with(&img, BAND);
+        let widest_gap = cols.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0);
+        assert!(
+            widest_gap > 100,
+            "the band runs through the gap: {widest_gap}"
+        );
+        assert!(footer_ink(&img) > 300, "no footnote");
+
+        let plain = weekly(Metric::Nps, "NPS · 近12周", &[Some(24.0), Some(28.5)]);
+        let img = decode(&trend_png(&plain).expect("draws"));
+        assert!(count_colour(&img, BAND) < STRAY);
+        assert_eq!(
+            footer_ink(&img),
+            0,
+            "a chart without intervals has no footnote"
+        );
+    }
+
+    #[test]
+    fn a_lone_interval_is_a_whisker() {
+        let i = Some((20.0, 40.0));
+        let chart = with_intervals(
+            Metric::Csat,
+            "",
+            &[
+                (Some(80.0), 200, Some((76.0, 84.0))),
+                (None, 0, None),
+                (Some(82.0), 200, Some((78.0, 86.0))),
+                (Some(30.0), 200, None),
+                (Some(30.0), 200, i),
+            ],
+        );
+        let img = decode(&trend_png(&chart).expect("draws"));
+        assert!(count_colour(&img, WHISKER) > 200, "no whiskers");
+        assert!(count_colour(&img, BAND) < STRAY, "one period is no band");
+        assert!(footer_ink(&img) > 300, "no footnote");
+    }
+
+    #[test]
+    fn small_samples_are_hollow_and_said_so() {
+        let solid = decode(&trend_png(&nps_with_intervals(12)).expect("draws"));
+        let hollow = decode(&trend_png(&nps_with_intervals(9)).expect("draws"));
+        // Three hollow points: the white inside each replaces line colour.
+        let lost = count_colour(&solid, LINE) - count_colour(&hollow, LINE);
+        assert!(lost > 3 * 40, "hollow points not hollow: {lost}");
+        assert!(
+            footer_ink(&hollow) > footer_ink(&solid),
+            "the note names hollow points"
+        );
+        // A small sample's interval may be cut at the plot, but does not stretch the axis.
+        assert!(count_colour(&hollow, BAND) > count_colour(&solid, BAND));
+        let only_small: Vec<_> = (0..6)
+            .map(|_| (Some(30.0), 5, Some((-60.0, 100.0))))
+            .collect();
+        let img = decode(&trend_png(&with_intervals(Metric::Nps, "", &only_small)).expect("draws"));
+        assert!(count_colour(&img, BAND) > 20_000);
+
+        // Volume is a count: neither interval nor hollow points, whatever it is given.
+        let volume = |n| {
+            let p: Vec<_> = (0..6).map(|_| (Some(12.0), n, Some((8.0, 16.0)))).collect();
+            decode(&trend_png(&with_intervals(Metric::Volume, "反馈量", &p)).expect("draws"))
+        };
+        let (few, many) = (volume(12), volume(1200));
+        assert_eq!(differing(&few, &many, (0, WIDTH), (0, HEIGHT)), 0);
+        assert!(count_colour(&few, BAND) < STRAY);
+        assert_eq!(footer_ink(&few), 0);
+    }
+
+    #[test]
+    fn all_none_draws_no_band_and_no_note() {
+        let none: Vec<_> = (0..12).map(|_| (None, 0, Some((10.0, 20.0)))).collect();
+        let img = decode(&trend_png(&with_intervals(Metric::Nps, "NPS", &none)).expect("draws"));
+        assert_eq!((img.width(), img.height()), (WIDTH, HEIGHT));
+        assert!(
+            count_colour(&img, BAND) < STRAY,
+            "an interval needs a value"
+        );
+        assert_eq!(count_colour(&img, LINE), 0);
+        assert_eq!(footer_ink(&img), 0);
+        // Bounds that make no sense are not drawn.
+        let bad = [
+            (Some(30.0), 100, Some((40.0, 20.0))),
+            (Some(30.0), 100, Some((f64::NAN, 20.0))),
+        ];
+        let img = decode(&trend_png(&with_intervals(Metric::Nps, "", &bad)).expect("draws"));
+        assert!(count_colour(&img, BAND) + count_colour(&img, WHISKER) < STRAY);
+    }
+
+    #[test]
+    fn width_is_a_parameter_within_bounds() {
+        let chart = nps_with_intervals(9);
+        for (css, expected) in [(350, 700), (560, 1120), (10, 600), (100_000, 2400)] {
+            let img = decode(&trend_png_width(&chart, css).expect("draws"));
+            assert_eq!((img.width(), img.height()), (expected, HEIGHT), "{css}");
+            assert!(count_colour(&img, BAND) > 5_000, "{css}");
+        }
+    }
+
+    #[test]
+    fn x_labels_thin_out_from_the_latest_period() {
+        assert_eq!(labelled(12, 40.0, 88), (0..12).collect::<Vec<_>>());
+        assert_eq!(labelled(12, 40.0, 30), vec![1, 3, 5, 7, 9, 11]);
+        assert_eq!(
+            labelled(30, 70.0, 34),
+            (0..10).map(|k| 2 + 3 * k).collect::<Vec<_>>()
+        );
+        assert_eq!(labelled(0, 40.0, 30), Vec::<usize>::new());
+        assert_eq!(labelled(3, 40.0, 0), vec![2]);
+        assert_eq!(short_period("2026-11"), "11月");
+        assert_eq!(short_period("2026-01"), "1月");
+        assert_eq!(short_period("2026-13"), "2026-13");
+    }
+
+    #[test]
+    fn footnote_names_what_is_drawn() {
+        assert_eq!(footnote(false, false, false), None);
+        assert_eq!(
+            footnote(true, false, true).as_deref(),
+            Some("阴影为 95% 置信区间，空心点样本不足 30")
+        );
+        assert_eq!(
+            footnote(false, true, false).as_deref(),
+            Some("竖线为 95% 置信区间")
+        );
+        assert_eq!(
+            footnote(true, true, false).as_deref(),
+            Some("阴影和竖线为 95% 置信区间")
+        );
+        assert_eq!(
+            footnote(false, false, true).as_deref(),
+            Some("空心点样本不足 30")
+        );
+        // Every character of the notes is in the shipped subset (else it would be a box).
+        let font = FONT.as_ref().expect("font");
+        for note in [
+            "阴影和竖线为 95% 置信区间 · 空心点样本不足 30",
+            "最新 11月",
+            "暂无数据",
+        ] {
+            for c in note.chars().filter(|c| *c != ' ') {
+                assert_ne!(font.glyph_id(c).0, 0, "{c:?} is missing");
+            }
+        }
+    }
+
+    #[test]
+    fn a_band_is_cut_exactly_at_the_plot() {
+        let chain = [(0.0, 50.0), (1.0, 150.0), (2.0, 50.0), (3.0, -50.0)];
+        assert_eq!(
+            clamp_chain(&chain, 0.0, 100.0),
+            vec![
+                (0.0, 50.0),
+                (0.5, 100.0),
+                (1.0, 100.0),
+                (1.5, 100.0),
+                (2.0, 50.0),
+                (2.5, 0.0),
+                (3.0, 0.0),
+            ]
+        );
+        // A segment crossing both bounds gets both crossings, in order along it.
+        assert_eq!(
+            clamp_chain(&[(0.0, -100.0), (1.0, 200.0)], 0.0, 100.0),
+            vec![
+                (0.0, 0.0),
+                (1.0 / 3.0, 0.0),
+                (2.0 / 3.0, 100.0),
+                (1.0, 100.0)
+            ]
+        );
+    }
+
+    /// Writes sample charts to the temp directory to look at:
+    /// `cargo test --lib tell::chart::tests::samples -- --ignored`.
+    #[test]
+    #[ignore]
+    fn samples() {
+        let dir = std::env::temp_dir();
+        let daily = TrendChart {
+            cid: String::new(),
+            title: "情感指数 · 近30天".into(),
+            metric: Metric::Sentiment,
+            points: (0..30)
+                .map(|d| {
+                    let v = 10.0 + 8.0 * (d as f64 / 4.0).sin();
+                    let n = 20 + 3 * d as u64;
+                    let half = 190.0 / (n as f64).sqrt();
+                    ChartPoint {
+                        period: format!("2026-11-{:02}", d + 1),
+                        value: (d != 12).then_some(v),
+                        n,
+                        low: (d != 12).then_some(v - half),
+                        high: (d != 12).then_some(v + half),
+                    }
+                })
+                .collect(),
+        };
+        let monthly = TrendChart {
+            cid: String::new(),
+            title: "满意度 CSAT · 近12个月".into(),
+            metric: Metric::Csat,
+            points: (0..12)
+                .map(|m| ChartPoint {
+                    period: format!("{}-{:02}", 2025 + (m + 11) / 12, (m + 11) % 12 + 1),
+                    value: Some(82.0 + m as f64 * 0.6),
+                    n: 400,
+                    low: Some(78.0 + m as f64 * 0.6),
+                    high: Some(86.0 + m as f64 * 0.6),
+                })
+                .collect(),
+        };
+        let lone = with_intervals(
+            Metric::Ces,
+            "费力度 CES",
+            &[
+                (Some(5.1), 40, Some((4.8, 5.4))),
+                (None, 0, None),
+                (Some(5.3), 12, Some((4.6, 6.0))),
+                (None, 0, None),
+                (Some(5.0), 45, Some((4.7, 5.3))),
+                (Some(5.2), 50, Some((4.9, 5.5))),
+            ],
+        );
+        let volume = weekly(
+            Metric::Volume,
+            "反馈量 · 近10周",
+            &[
+                Some(820.0),
+                Some(900.0),
+                Some(1100.0),
+                Some(980.0),
+                Some(1234.0),
+            ],
+        );
+        for (name, chart) in [
+            ("weekly", nps_with_intervals(9)),
+            ("daily", daily),
+            ("monthly", monthly),
+            ("lone", lone),
+            ("volume", volume),
+        ] {
+            for css in [600, 350] {
+                let png = trend_png_width(&chart, css).expect("draws");
+                std::fs::write(dir.join(format!("chart-{name}-{css}.png")), png).expect("writes");
+            }
+        }
     }
 }

@@ -431,10 +431,10 @@ pub(super) fn channel_stats(c: &ChannelLine) -> Vec<String> {
 /// `NPS 近10周：28 → 32`: the first and last periods that had data.
 pub(super) fn chart_summary(c: &TrendChart) -> String {
     let unit = match c.points.first() {
-        Some((key, _)) if !key.contains("-W") => "天",
+        Some(p) if !p.period.contains("-W") => "天",
         _ => "周",
     };
-    let values: Vec<f64> = c.points.iter().filter_map(|(_, v)| *v).collect();
+    let values: Vec<f64> = c.points.iter().filter_map(|p| p.value).collect();
     let span = match (values.first(), values.last()) {
         (Some(a), Some(b)) if values.len() > 1 => {
             format!(

@@ -80,7 +80,13 @@ fn trend(cid: &str, title: &str, metric: Metric, values: &[f64]) -> TrendChart {
     let points = values
         .iter()
         .enumerate()
-        .map(|(i, v)| (format!("2026-W{}", 38 + i), Some(*v)))
+        .map(|(i, v)| ChartPoint {
+            period: format!("2026-W{}", 38 + i),
+            value: Some(*v),
+            n: 120,
+            low: None,
+            high: None,
+        })
         .collect();
     TrendChart {
         cid: cid.into(),
