@@ -357,3 +357,133 @@ macro_rules! both_backends {
         }
     )*};
 }
+
+/// A member of the test workspace signed in to the console: a client that keeps the session
+/// cookie, and the CSRF token the console's pages carry.
+#[allow(dead_code)] // email, password and member_id serve the tests that sign in again
+pub struct ConsoleClient {
+    pub client: reqwest::Client,
+    pub address: String,
+    pub workspace_id: String,
+    pub email: String,
+    pub password: String,
+    pub member_id: String,
+    pub csrf: String,
+}
+
+pub const MEMBER_PASSWORD: &str = "correct horse 1";
+
+impl TestApp {
+    /// Adds a member with `role` (`admin`, `editor` or `viewer`) and a password to `workspace`.
+    pub async fn add_member_to(&self, workspace: &str, email: &str, role: &str) -> String {
+        let role = tingjian::domain::Role::parse(role).expect("role");
+        let email = tingjian::domain::Email::parse(email).expect("email");
+        let hash = tingjian::domain::hash_password(MEMBER_PASSWORD).expect("hash");
+        let (m, _) = self
+            .state
+            .store
+            .add_member(workspace, &email, role, Some(hash))
+            .await
+            .expect("member");
+        m.id
+    }
+
+    /// A new member of the test workspace with `role`, signed in through the login form.
+    pub async fn console(&self, role: &str) -> ConsoleClient {
+        let email = format!("{role}-{}@example.com", uuid::Uuid::new_v4().simple());
+        let member_id = self.add_member_to(&self.workspace_id, &email, role).await;
+        self.sign_in(&email, MEMBER_PASSWORD, member_id).await
+    }
+
+    /// Signs `email` in through `/console/login` as a browser would (the login cookie and the
+    /// form's hidden token), then reads the CSRF token from the home page.
+    pub async fn sign_in(&self, email: &str, password: &str, member_id: String) -> ConsoleClient {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
+            .build()
+            .expect("client");
+        let form = client
+            .get(self.url("/console/login"))
+            .send()
+            .await
+            .expect("login form")
+            .text()
+            .await
+            .expect("login form body");
+        let token = hidden_field(&form, "csrf_token").expect("csrf_token in the login form");
+        let res = client
+            .post(self.url("/console/login"))
+            .form(&[
+                ("email", email),
+                ("password", password),
+                ("csrf_token", &token),
+            ])
+            .send()
+            .await
+            .expect("sign in");
+        assert_eq!(res.status(), 303, "sign-in answers a redirect");
+        let mut c = ConsoleClient {
+            client,
+            address: self.address.clone(),
+            workspace_id: self.workspace_id.clone(),
+            email: email.to_owned(),
+            password: password.to_owned(),
+            member_id,
+            csrf: String::new(),
+        };
+        let page = c.page("/manage/settings").await;
+        c.csrf = page
+            .split("data-csrf=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .unwrap_or_default()
+            .to_owned();
+        c
+    }
+}
+
+/// The value of the first `<input name="{name}" value="…">` in a page.
+pub fn hidden_field(page: &str, name: &str) -> Option<String> {
+    let at = page.find(&format!("name=\"{name}\""))?;
+    let rest = &page[at..];
+    let v = rest.split("value=\"").nth(1)?;
+    Some(v.split('"').next()?.to_owned())
+}
+
+impl ConsoleClient {
+    /// `/console/w/{workspace}{path}`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}/console/w/{}{}", self.address, self.workspace_id, path)
+    }
+
+    /// GETs a console page of the workspace (whatever the status).
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// A console page's HTML, asserting it answers 200.
+    pub async fn page(&self, path: &str) -> String {
+        let res = self.get(path).await;
+        assert_eq!(res.status(), 200, "GET {path}");
+        res.text().await.expect("page body")
+    }
+
+    /// Calls the JSON API with the session and its CSRF token, as the console's script does.
+    pub async fn api(&self, method: &str, path: &str, body: Option<&Value>) -> reqwest::Response {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut req = self
+            .client
+            .request(method, format!("{}{}", self.address, path))
+            .header("X-CSRF-Token", &self.csrf)
+            .header("X-Tingjian-Workspace", &self.workspace_id);
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        req.send().await.expect("request")
+    }
+}

@@ -10,6 +10,7 @@ mod basics;
 mod browser;
 mod cli;
 mod clock;
+mod console;
 mod digest;
 mod feedback;
 mod imports;
