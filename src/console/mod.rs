@@ -7,9 +7,12 @@
 mod assets;
 mod error;
 mod frame;
+mod home;
 mod login;
 mod members;
+mod painpoints;
 mod render;
+mod scope;
 mod settings;
 mod state;
 
@@ -23,6 +26,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(login::routes)
         .service(
             web::scope("/console/w/{workspace}")
+                .configure(home::routes)
+                .configure(painpoints::routes)
                 .configure(members::routes)
                 .configure(settings::routes)
                 .default_service(web::to(error::not_found)),

@@ -28,6 +28,10 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "message.html",
     "members.html",
     "settings.html",
+    "scope.html",
+    "home.html",
+    "pain_points.html",
+    "pain_point.html",
 );
 
 pub(super) fn templates() -> anyhow::Result<Environment<'static>> {

@@ -346,7 +346,7 @@ async fn emerging(
     }
     let items = state
         .store
-        .uncategorised_complaints(ws, from, to, 5_000)
+        .uncategorised_complaints(ws, from, to, 5_000, None)
         .await?;
     let considered = items.len();
     let clusters = crate::analysis::painpoint::cluster_emerging(&items, min_size);
