@@ -8,6 +8,7 @@ mod assets;
 mod error;
 mod frame;
 mod home;
+mod inbox;
 mod login;
 mod members;
 mod painpoints;
@@ -28,6 +29,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::scope("/console/w/{workspace}")
                 .configure(home::routes)
                 .configure(painpoints::routes)
+                .configure(inbox::routes)
                 .configure(members::routes)
                 .configure(settings::routes)
                 .default_service(web::to(error::not_found)),

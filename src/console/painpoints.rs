@@ -147,7 +147,7 @@ async fn detail(
                 segments.push(segment_row(&key, &o, shown));
             }
         }
-        segments.sort_by(|a, b| b.significant.cmp(&a.significant));
+        segments.sort_by_key(|s| std::cmp::Reverse(s.significant));
         segments.truncate(12);
     }
     // Periods before the pain point was first seen say nothing.

@@ -32,6 +32,8 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "home.html",
     "pain_points.html",
     "pain_point.html",
+    "inbox.html",
+    "feedback.html",
 );
 
 pub(super) fn templates() -> anyhow::Result<Environment<'static>> {

@@ -61,7 +61,8 @@ pub fn parse_instant(raw: &str, tz: chrono_tz::Tz, field: &str) -> Result<DateTi
         .ok_or_else(|| ApiError::field(field, "must be an RFC 3339 time or a date (YYYY-MM-DD)"))
 }
 
-fn parse_filter(query: &str, tz: chrono_tz::Tz) -> Result<FeedbackFilter, ApiError> {
+/// The list's filters from a query string (the console's inbox reads the same).
+pub fn parse_filter(query: &str, tz: chrono_tz::Tz) -> Result<FeedbackFilter, ApiError> {
     let pairs: Vec<(String, String)> = super::query_pairs(query)?;
     let mut f = FeedbackFilter {
         limit: DEFAULT_LIMIT,

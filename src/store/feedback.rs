@@ -526,7 +526,11 @@ impl Store {
 /// `attributes[key] == value`, compared as text (numbers and booleans as they print), the
 /// same on both backends: PostgreSQL's `->>` gives `true`/`false` for booleans, while SQLite's
 /// `json_extract` gives `1`/`0`, so SQLite spells booleans out by their JSON type first.
-fn attribute_equals(backend: DbBackend, key: &str, value: &str) -> sea_orm::sea_query::SimpleExpr {
+pub(super) fn attribute_equals(
+    backend: DbBackend,
+    key: &str,
+    value: &str,
+) -> sea_orm::sea_query::SimpleExpr {
     match backend {
         DbBackend::Postgres => Expr::cust_with_values("(attributes ->> $1) = $2", [key, value]),
         _ => {

@@ -281,10 +281,16 @@ fn response_segment(q: &mut Sql, segment: Option<&Segment>) -> String {
 fn attr_expr(q: &mut Sql, key: &str, p: &str) -> String {
     match q.backend {
         DbBackend::Postgres => format!("({p}attributes ->> {})", q.bind(key.to_owned())),
-        _ => format!(
-            "CAST(json_extract({p}attributes, {}) AS TEXT)",
-            q.bind(format!("$.\"{key}\""))
-        ),
+        // Booleans spelled as PostgreSQL prints them (json_extract gives 1/0), as the
+        // feedback list's attribute filter does.
+        _ => {
+            let path = format!("$.\"{key}\"");
+            let (a, b) = (q.bind(path.clone()), q.bind(path));
+            format!(
+                "(CASE json_type({p}attributes, {a}) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' \
+                 ELSE CAST(json_extract({p}attributes, {b}) AS TEXT) END)"
+            )
+        }
     }
 }
 

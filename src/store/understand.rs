@@ -550,16 +550,7 @@ impl Store {
             Some(Segment::Channel(c)) => q = q.filter(feedback::Column::Channel.eq(c.as_str())),
             Some(Segment::Source(s)) => q = q.filter(feedback::Column::SourceId.eq(s.as_str())),
             Some(Segment::Attr(k, v)) => {
-                let expr = match self.backend() {
-                    sea_orm::DbBackend::Postgres => {
-                        Expr::cust_with_values("(attributes ->> ?) = ?", [k.clone(), v.clone()])
-                    }
-                    _ => Expr::cust_with_values(
-                        "CAST(json_extract(attributes, ?) AS TEXT) = ?",
-                        [format!("$.\"{k}\""), v.clone()],
-                    ),
-                };
-                q = q.filter(expr);
+                q = q.filter(super::feedback::attribute_equals(self.backend(), k, v));
             }
         }
         let ids: Vec<String> = q
