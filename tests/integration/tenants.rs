@@ -92,6 +92,7 @@ const TABLE: &[(&str, &str, Wall)] = &[
     ("GET", "/hooks/{source_id}", HOOK_CHECK),
     ("HEAD", "/hooks/{source_id}", HOOK_CHECK),
     ("GET", "/api/v1/feedback", Wall::Aggregate),
+    ("GET", "/api/v1/feedback/count", Wall::Aggregate),
     ("GET", "/api/v1/feedback/{id}", Wall::Id),
     ("PUT", "/api/v1/feedback/{id}/labels", Wall::Id),
     ("DELETE", "/api/v1/feedback/{id}", Wall::Id),
@@ -160,6 +161,22 @@ struct Walled {
     day: String,
     /// A range around everything seeded now, for trends and rankings.
     range: String,
+}
+
+/// Filters of the feedback list, each matching some of the owner's items.
+fn feedback_filters(o: &Walled) -> Vec<String> {
+    vec![
+        String::new(),
+        format!("source={}", o.survey),
+        format!("source={}", o.webhook),
+        format!("source={}", o.feed_source),
+        format!("source=interview:{}", o.interview),
+        "source=import:wall".into(),
+        "source=mentions:weibo".into(),
+        format!("respondent_id={RESPONDENT}"),
+        "pain_point=payment".into(),
+        "q=%E5%A4%B1%E8%B4%A5".into(),
+    ]
 }
 
 /// Standard Webhooks signature, as the docs describe it (not the app's own signer).
@@ -625,32 +642,41 @@ impl Walled {
                 assert_eq!(res.status(), 404);
             }
             ("GET", "/api/v1/feedback") => {
-                let filters = [
-                    String::new(),
-                    format!("source={}", o.survey),
-                    format!("source={}", o.webhook),
-                    format!("source={}", o.feed_source),
-                    format!("source=interview:{}", o.interview),
-                    "source=import:wall".into(),
-                    "source=mentions:weibo".into(),
-                    format!("respondent_id={RESPONDENT}"),
-                    "pain_point=payment".into(),
-                    "q=%E5%A4%B1%E8%B4%A5".into(),
-                ];
-                for f in &filters {
+                for f in &feedback_filters(o) {
                     let ours = o.owner_get(&format!("/api/v1/feedback?{f}")).await;
                     assert!(!items(&ours).is_empty(), "the owner's {f}: {ours}");
                     let theirs = o.other_get(&format!("/api/v1/feedback?{f}")).await;
                     assert!(items(&theirs).is_empty(), "{f}: {theirs}");
                     assert!(theirs["next_cursor"].is_null(), "{f}: {theirs}");
                 }
-                // The owner's cursor does not page into the owner's items either.
-                let page = o.owner_get("/api/v1/feedback?limit=2").await;
-                let cursor = page["next_cursor"].as_str().unwrap();
-                let theirs = o
-                    .other_get(&format!("/api/v1/feedback?cursor={cursor}"))
-                    .await;
-                assert!(items(&theirs).is_empty(), "{theirs}");
+                // The owner's cursor does not page into the owner's items either, in either
+                // order.
+                for sort in ["occurred", "received"] {
+                    let page = o
+                        .owner_get(&format!("/api/v1/feedback?limit=2&sort={sort}"))
+                        .await;
+                    let cursor = page["next_cursor"].as_str().unwrap();
+                    let theirs = o
+                        .other_get(&format!("/api/v1/feedback?sort={sort}&cursor={cursor}"))
+                        .await;
+                    assert!(items(&theirs).is_empty(), "{theirs}");
+                }
+            }
+            ("GET", "/api/v1/feedback/count") => {
+                for f in feedback_filters(o) {
+                    let ours = o.owner_get(&format!("/api/v1/feedback/count?{f}")).await;
+                    assert!(
+                        ours["total"].as_u64().unwrap() > 0,
+                        "the owner's {f}: {ours}"
+                    );
+                    let theirs = o.other_get(&format!("/api/v1/feedback/count?{f}")).await;
+                    assert_eq!(
+                        theirs,
+                        json!({"total": 0, "by_sentiment":
+                            {"positive": 0, "negative": 0, "neutral": 0, "mixed": 0}}),
+                        "{f}"
+                    );
+                }
             }
             ("GET", "/api/v1/feedback/{id}") => {
                 for id in &o.feedback {
