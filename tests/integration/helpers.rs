@@ -452,16 +452,20 @@ impl TestApp {
             .and_then(|s| s.split('"').next())
             .unwrap_or_default()
             .to_owned();
+        assert!(
+            !c.csrf.is_empty(),
+            "the workspace's pages carry the CSRF token"
+        );
         c
     }
 }
 
-/// The value of the first `<input name="{name}" value="…">` in a page.
+/// The value of the first `<input name="{name}" value="…">` in a page, unescaped.
 pub fn hidden_field(page: &str, name: &str) -> Option<String> {
     let at = page.find(&format!("name=\"{name}\""))?;
     let rest = &page[at..];
     let v = rest.split("value=\"").nth(1)?;
-    Some(v.split('"').next()?.to_owned())
+    Some(html_escape::decode_html_entities(v.split('"').next()?).into_owned())
 }
 
 impl ConsoleClient {

@@ -11,6 +11,7 @@ mod browser;
 mod cli;
 mod clock;
 mod console;
+mod console_auth;
 mod console_pages;
 mod digest;
 mod feedback;
