@@ -39,6 +39,9 @@ pub(super) struct GlobalArgs {
 pub(super) enum Command {
     /// Run the HTTP service.
     Serve(ServeArgs),
+    /// Fill the demo workspace (once: a second run changes nothing) and print how to sign
+    /// in to it as JSON.
+    Demo(DemoArgs),
     /// Create or upgrade the database schema, then exit.
     Migrate,
     /// Manage workspaces.
@@ -208,6 +211,19 @@ pub(super) struct ServeArgs {
     /// Do not schedule or send digests and alerts in this process.
     #[arg(long, env = "TINGJIAN_NO_DELIVERY", value_parser = EnvBool)]
     pub(super) no_delivery: bool,
+    /// Fill the demo workspace first (once), print how to sign in to it, then serve.
+    #[arg(long)]
+    pub(super) demo: bool,
+}
+
+#[derive(Args)]
+pub(super) struct DemoArgs {
+    /// Address the service listens on, for the console URL printed.
+    #[arg(long, env = "TINGJIAN_BIND", default_value = "127.0.0.1:8080")]
+    pub(super) bind: String,
+    /// Public base URL, for the console URL printed (instead of the bind address).
+    #[arg(long, env = "TINGJIAN_PUBLIC_URL")]
+    pub(super) public_url: Option<String>,
 }
 
 #[derive(Args, Clone)]
