@@ -12,6 +12,7 @@ mod members;
 mod render;
 mod settings;
 mod state;
+mod surveys;
 
 use actix_web::web;
 
@@ -25,6 +26,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::scope("/console/w/{workspace}")
                 .configure(members::routes)
                 .configure(settings::routes)
+                .configure(surveys::routes)
                 .default_service(web::to(error::not_found)),
         );
 }
