@@ -16,6 +16,7 @@ mod render;
 mod scope;
 mod settings;
 mod state;
+mod surveys;
 
 use actix_web::web;
 
@@ -32,6 +33,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(inbox::routes)
                 .configure(members::routes)
                 .configure(settings::routes)
+                .configure(surveys::routes)
                 .default_service(web::to(error::not_found)),
         );
 }

@@ -11,20 +11,20 @@ use crate::insight::queries::{Aggregates, Bucket, GroupBy, Sample, Segment};
 use crate::insight::tally::Tally;
 
 /// Placeholders differ: `$1` on PostgreSQL, `?` on SQLite.
-struct Sql {
+pub(super) struct Sql {
     backend: DbBackend,
     values: Vec<Value>,
 }
 
 impl Sql {
-    fn new(backend: DbBackend) -> Self {
+    pub(super) fn new(backend: DbBackend) -> Self {
         Self {
             backend,
             values: Vec::new(),
         }
     }
 
-    fn bind(&mut self, v: impl Into<Value>) -> String {
+    pub(super) fn bind(&mut self, v: impl Into<Value>) -> String {
         self.values.push(v.into());
         match self.backend {
             DbBackend::Postgres => format!("${}", self.values.len()),
@@ -32,7 +32,7 @@ impl Sql {
         }
     }
 
-    fn statement(self, sql: String) -> Statement {
+    pub(super) fn statement(self, sql: String) -> Statement {
         Statement::from_sql_and_values(self.backend, sql, self.values)
     }
 }
@@ -43,7 +43,7 @@ impl Sql {
 /// SQLite keeps times as RFC 3339 text in UTC ("2026-11-16T08:30:00.123+00:00"): a prefix up
 /// to the hour (or minute) groups faster than parsing every row. The same bucket may then come
 /// back as several minute rows; callers add tallies up, so that is harmless.
-fn bucket_expr(backend: DbBackend, column: &str, bucket_secs: i64) -> String {
+pub(super) fn bucket_expr(backend: DbBackend, column: &str, bucket_secs: i64) -> String {
     match backend {
         // date_trunc groups a third faster than arithmetic on the epoch.
         DbBackend::Postgres if bucket_secs == 3600 => {
@@ -109,7 +109,7 @@ fn survey_scores(
 
 /// Seconds since the epoch of the bucket a UTC text prefix (`2026-11-16T08` or
 /// `2026-11-16T08:37`) falls in.
-fn text_bucket(prefix: &str, bucket_secs: i64) -> StoreResult<i64> {
+pub(super) fn text_bucket(prefix: &str, bucket_secs: i64) -> StoreResult<i64> {
     let padded = match prefix.len() {
         13 => format!("{prefix}:00:00"),
         16 => format!("{prefix}:00"),
