@@ -11,10 +11,10 @@ use serde_json::Value;
 use super::error::ConsoleError;
 use super::frame::Page;
 use super::home::source_names;
-use crate::domain::names::{channel_name, platform_name};
+use crate::domain::names::channel_name;
 use crate::domain::{Channel, Role};
 use crate::insight::ranking::category_names;
-use crate::store::{Feedback, FeedbackFilter};
+use crate::store::{Feedback, FeedbackFilter, OriginNames};
 
 /// Filters the page's form may send, besides `attr.KEY`.
 const FILTER_KEYS: [&str; 11] = [
@@ -101,30 +101,6 @@ fn encode(pairs: &[(String, String)]) -> String {
     serde_urlencoded::to_string(pairs).unwrap_or_default()
 }
 
-/// Where an item came from, in Chinese: the survey's title, the source's name, the
-/// platform, the interview's title, the import.
-pub fn origin_name(f: &Feedback, sources: &HashMap<String, String>) -> String {
-    let ctx = |k: &str| f.context.get(k).and_then(Value::as_str);
-    if let Some(name) = f.source_id.as_ref().and_then(|id| sources.get(id)) {
-        return name.clone();
-    }
-    if let Some(p) = ctx("platform") {
-        if let Some(name) = platform_name(p) {
-            return name.to_owned();
-        }
-    }
-    if let Some(s) = ctx("source") {
-        return s.to_owned();
-    }
-    match Channel::parse(&f.channel) {
-        Some(Channel::Interview) => ctx("title")
-            .map(|t| format!("访谈：{t}"))
-            .unwrap_or_else(|| "用户访谈".to_owned()),
-        Some(c) => channel_name(c).to_owned(),
-        None => f.channel.clone(),
-    }
-}
-
 #[derive(Serialize)]
 struct Tag {
     id: String,
@@ -170,7 +146,7 @@ fn analysis_list(f: &Feedback, key: &str) -> Vec<String> {
 fn item(
     f: &Feedback,
     tz: chrono_tz::Tz,
-    sources: &HashMap<String, String>,
+    origins: &OriginNames,
     categories: &HashMap<String, String>,
 ) -> Item {
     let time = |t: chrono::DateTime<chrono::Utc>| {
@@ -196,7 +172,7 @@ fn item(
             .map(channel_name)
             .unwrap_or(f.channel.as_str())
             .to_owned(),
-        origin: origin_name(f, sources),
+        origin: origins.name(f),
         respondent: f.respondent_id.clone(),
         author: f.author.clone(),
         scores,
@@ -266,11 +242,13 @@ async fn inbox(page: Page, req: HttpRequest) -> Result<HttpResponse, ConsoleErro
             ),
         };
     let (rows, next) = page.state.store.list_feedback(ws, &filter).await?;
+    let counts = page.state.store.count_feedback(ws, &filter).await?;
+    let origins = page.state.store.origin_names(ws, &rows).await?;
     let sources = source_names(&page).await?;
     let categories = categories(&page).await?;
     let items: Vec<Item> = rows
         .iter()
-        .map(|f| item(f, page.tz, &sources, &categories))
+        .map(|f| item(f, page.tz, &origins, &categories))
         .collect();
     let value = |k: &str| {
         pairs
@@ -311,6 +289,8 @@ async fn inbox(page: Page, req: HttpRequest) -> Result<HttpResponse, ConsoleErro
         "inbox",
         serde_json::json!({
             "items": items,
+            "total": counts.total,
+            "by_sentiment": counts.by_sentiment,
             "problem": problem,
             "filtered": filtered,
             "first_page": !pairs.iter().any(|(k, _)| k == "cursor"),
@@ -342,9 +322,7 @@ async fn detail(
         .feedback(ws, &path.1)
         .await?
         .ok_or(ConsoleError::NotFound)?;
-    let sources = source_names(&page).await?;
     let categories = categories(&page).await?;
-    let shown = item(&f, page.tz, &sources, &categories);
     let ctx = |k: &str| f.context.get(k).and_then(Value::as_str).map(str::to_owned);
     let mut others = Vec::new();
     if let Some(r) = &f.respondent_id {
@@ -354,13 +332,19 @@ async fn detail(
             ..Default::default()
         };
         let (rows, _) = page.state.store.list_feedback(ws, &filter).await?;
+        let rows: Vec<Feedback> = rows.into_iter().filter(|o| o.id != f.id).take(10).collect();
+        let origins = page.state.store.origin_names(ws, &rows).await?;
         others = rows
             .iter()
-            .filter(|o| o.id != f.id)
-            .take(10)
-            .map(|o| item(o, page.tz, &sources, &categories))
+            .map(|o| item(o, page.tz, &origins, &categories))
             .collect();
     }
+    let origins = page
+        .state
+        .store
+        .origin_names(ws, std::slice::from_ref(&f))
+        .await?;
+    let shown = item(&f, page.tz, &origins, &categories);
     let aspects = analysis_list(&f, "aspects");
     let score = f
         .analysis

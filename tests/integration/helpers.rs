@@ -423,29 +423,42 @@ impl TestApp {
             .await
             .expect("sign in");
         assert_eq!(res.status(), 303, "sign-in answers a redirect");
-        // The console's start answers with the member's first workspace.
-        let start = client
-            .get(self.url("/console"))
-            .send()
-            .await
-            .expect("console start");
-        let workspace_id = start
-            .headers()
-            .get("location")
-            .and_then(|l| l.to_str().ok())
-            .and_then(|l| l.strip_prefix("/console/w/"))
-            .map(|w| w.split(['/', '?']).next().unwrap_or_default().to_owned())
-            .expect("signed in, /console names a workspace");
         let mut c = ConsoleClient {
             client,
             address: self.address.clone(),
-            workspace_id,
+            workspace_id: self.workspace_id.clone(),
             email: email.to_owned(),
             password: password.to_owned(),
             member_id,
             csrf: String::new(),
         };
-        let page = c.page("/inbox").await;
+        // Every page inside a workspace carries the token in the frame, whatever the role (a
+        // page the role may not open is refused inside the frame too): the member's first
+        // workspace, where the console sends them.
+        let start = c
+            .client
+            .get(self.url("/console"))
+            .send()
+            .await
+            .expect("the console's start");
+        assert_eq!(
+            start.status(),
+            303,
+            "the console sends a member to a workspace"
+        );
+        let to = start.headers()["location"]
+            .to_str()
+            .expect("location")
+            .to_owned();
+        let page = c
+            .client
+            .get(self.url(&to))
+            .send()
+            .await
+            .expect("a workspace page")
+            .text()
+            .await
+            .expect("page body");
         c.csrf = page
             .split("data-csrf=\"")
             .nth(1)
