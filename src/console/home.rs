@@ -22,6 +22,9 @@ use crate::insight::{GroupBy, Segment};
 use crate::tell::chart::{trend_png_width, SMALL_SAMPLE};
 use crate::tell::digest::TrendChart;
 
+/// Below this many items in both periods a pain point's change is not given as a percentage.
+const SMALL_COUNT: u64 = 10;
+
 /// Pain points the home page lists; the pain-point page lists them all.
 const HOME_PAIN_POINTS: usize = 8;
 
@@ -281,7 +284,12 @@ pub fn pain_row(p: &PainPointLine, base: &str, scope: &Scope) -> PainRow {
         count: p.count,
         share: format!("{:.0}%", p.share * 100.0),
         previous_count: p.previous_count,
-        change: p.change.map(|c| format!("{:+.0}%", c * 100.0)),
+        // A percentage of a handful reads as an alarm: below ten on both sides only the
+        // counts are shown.
+        change: p
+            .change
+            .filter(|_| p.count.max(p.previous_count) >= SMALL_COUNT)
+            .map(|c| format!("{:+.0}%", c * 100.0)),
         significant: p.significant,
         rising: p.significant && p.change.is_some_and(|c| c > 0.0),
         is_new: p.is_new,
