@@ -337,8 +337,9 @@ impl<'a> Filler<'a> {
             .pipeline
             .prepare(self.workspace_id, report.accepted)
             .await?;
-        // Imported the day before yesterday, as a team would after the survey closed.
-        self.at(self.now - Duration::days(2))
+        // Imported an hour after the last answer, as a team would after the survey closed.
+        let imported = plan.members.iter().map(|m| m.at).max().unwrap_or(self.now);
+        self.at(imported + Duration::hours(1))
             .ingest(self.workspace_id, &items)
             .await?;
         Ok(())

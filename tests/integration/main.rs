@@ -11,6 +11,7 @@ mod browser;
 mod cli;
 mod clock;
 mod console;
+mod demo;
 mod digest;
 mod feedback;
 mod imports;
