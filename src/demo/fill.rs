@@ -40,13 +40,14 @@ fn invalid(what: &str, errors: Vec<FieldError>) -> anyhow::Error {
     anyhow::anyhow!("the demo's {what} is refused: {}", said.join("; "))
 }
 
-/// The store, writing with a clock the filler moves to each item's arrival.
+/// Writes one plan into one workspace: `store` for reading, `then` for writing, with a
+/// clock the filler moves to each item's arrival.
 pub struct Filler<'a> {
-    pub store: &'a Store,
-    pub pipeline: &'a Pipeline,
-    pub workspace_id: &'a str,
-    pub tz: chrono_tz::Tz,
-    pub now: DateTime<Utc>,
+    store: &'a Store,
+    pipeline: &'a Pipeline,
+    workspace_id: &'a str,
+    tz: chrono_tz::Tz,
+    now: DateTime<Utc>,
     clock: Clock,
     then: Store,
 }
