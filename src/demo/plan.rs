@@ -641,6 +641,36 @@ mod tests {
         assert!(late > 2 * early, "{survey:?}");
     }
 
+    /// What the trends API shows: NPS by calendar week in the workspace's zone, whatever
+    /// the weekday and hour the demo was made at.
+    #[test]
+    fn nps_falls_by_calendar_week_on_any_day() {
+        use chrono::Datelike;
+        let tz = Tz::Asia__Shanghai;
+        for hours in (0..7 * 24).step_by(5) {
+            let now = now() + Duration::hours(hours);
+            let plan = Plan::new(now, tz);
+            let mut weeks: std::collections::BTreeMap<(i32, u32), (f64, f64, f64)> =
+                Default::default();
+            for s in &plan.survey {
+                let week = s.at.with_timezone(&tz).iso_week();
+                let e = weeks.entry((week.year(), week.week())).or_default();
+                e.0 += 1.0;
+                e.1 += f64::from(u8::from(s.nps >= 9));
+                e.2 += f64::from(u8::from(s.nps <= 6));
+            }
+            let nps: Vec<f64> = weeks
+                .values()
+                .filter(|(n, _, _)| *n >= 10.0)
+                .map(|(n, p, d)| 100.0 * (p - d) / n)
+                .collect();
+            assert!(nps.len() >= 7, "{nps:?}");
+            let first = nps[..3].iter().sum::<f64>() / 3.0;
+            let last = nps[nps.len() - 3..].iter().sum::<f64>() / 3.0;
+            assert!(first - last >= 25.0, "made at {now}: {nps:?}");
+        }
+    }
+
     #[test]
     fn crashes_gather_on_android_3_2() {
         let plan = Plan::new(now(), Tz::Asia__Shanghai);
