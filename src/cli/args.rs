@@ -191,6 +191,15 @@ pub(super) struct ServeArgs {
     /// Survey submissions allowed per client address per minute.
     #[arg(long, env = "TINGJIAN_SURVEY_RATE", default_value_t = 30)]
     pub(super) survey_rate: u32,
+    /// A console session ends after this many hours without a request (1 to 720).
+    #[arg(long, env = "TINGJIAN_SESSION_IDLE_HOURS", default_value_t = 12,
+        value_parser = clap::value_parser!(u64).range(1..=720))]
+    pub(super) session_idle_hours: u64,
+    /// Console sign-in attempts allowed per client address per minute (and per email address
+    /// per fifteen minutes, whatever the client address).
+    #[arg(long, env = "TINGJIAN_LOGIN_RATE_PER_MINUTE", default_value_t = 10,
+        value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub(super) login_rate_per_minute: u32,
     /// Do not poll social feeds in this process.
     #[arg(long, env = "TINGJIAN_NO_POLLER", value_parser = EnvBool)]
     pub(super) no_poller: bool,

@@ -40,6 +40,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             settings.public_url = args.public_url;
             settings.trust_proxy = args.trust_proxy;
             settings.survey_rate_per_minute = args.survey_rate;
+            settings.session_idle = std::time::Duration::from_secs(args.session_idle_hours * 3600);
+            settings.login_rate_per_minute = args.login_rate_per_minute;
             settings.run_poller = !args.no_poller;
             settings.workers = args.workers;
             settings.run_delivery = !args.no_delivery;

@@ -423,32 +423,49 @@ impl TestApp {
             .await
             .expect("sign in");
         assert_eq!(res.status(), 303, "sign-in answers a redirect");
+        // The console's start answers with the member's first workspace.
+        let start = client
+            .get(self.url("/console"))
+            .send()
+            .await
+            .expect("console start");
+        let workspace_id = start
+            .headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .and_then(|l| l.strip_prefix("/console/w/"))
+            .map(|w| w.split(['/', '?']).next().unwrap_or_default().to_owned())
+            .expect("signed in, /console names a workspace");
         let mut c = ConsoleClient {
             client,
             address: self.address.clone(),
-            workspace_id: self.workspace_id.clone(),
+            workspace_id,
             email: email.to_owned(),
             password: password.to_owned(),
             member_id,
             csrf: String::new(),
         };
-        let page = c.page("/manage/settings").await;
+        let page = c.page("/inbox").await;
         c.csrf = page
             .split("data-csrf=\"")
             .nth(1)
             .and_then(|s| s.split('"').next())
             .unwrap_or_default()
             .to_owned();
+        assert!(
+            !c.csrf.is_empty(),
+            "the workspace's pages carry the CSRF token"
+        );
         c
     }
 }
 
-/// The value of the first `<input name="{name}" value="…">` in a page.
+/// The value of the first `<input name="{name}" value="…">` in a page, unescaped.
 pub fn hidden_field(page: &str, name: &str) -> Option<String> {
     let at = page.find(&format!("name=\"{name}\""))?;
     let rest = &page[at..];
     let v = rest.split("value=\"").nth(1)?;
-    Some(v.split('"').next()?.to_owned())
+    Some(html_escape::decode_html_entities(v.split('"').next()?).into_owned())
 }
 
 impl ConsoleClient {
