@@ -40,13 +40,14 @@ fn invalid(what: &str, errors: Vec<FieldError>) -> anyhow::Error {
     anyhow::anyhow!("the demo's {what} is refused: {}", said.join("; "))
 }
 
-/// The store, writing with a clock the filler moves to each item's arrival.
+/// Writes one plan into one workspace: `store` for reading, `then` for writing, with a
+/// clock the filler moves to each item's arrival.
 pub struct Filler<'a> {
-    pub store: &'a Store,
-    pub pipeline: &'a Pipeline,
-    pub workspace_id: &'a str,
-    pub tz: chrono_tz::Tz,
-    pub now: DateTime<Utc>,
+    store: &'a Store,
+    pipeline: &'a Pipeline,
+    workspace_id: &'a str,
+    tz: chrono_tz::Tz,
+    now: DateTime<Utc>,
     clock: Clock,
     then: Store,
 }
@@ -337,8 +338,9 @@ impl<'a> Filler<'a> {
             .pipeline
             .prepare(self.workspace_id, report.accepted)
             .await?;
-        // Imported the day before yesterday, as a team would after the survey closed.
-        self.at(self.now - Duration::days(2))
+        // Imported an hour after the last answer, as a team would after the survey closed.
+        let imported = plan.members.iter().map(|m| m.at).max().unwrap_or(self.now);
+        self.at(imported + Duration::hours(1))
             .ingest(self.workspace_id, &items)
             .await?;
         Ok(())

@@ -56,9 +56,11 @@ pub async fn ensure(store: &Store, pipeline: &Pipeline, link_base: &str) -> anyh
             .parse()
             .map_err(|e| anyhow::anyhow!("the demo's time zone: {e}"))?;
         if store.workspace(WORKSPACE_ID).await?.is_none() {
+            // Made the day before its first feedback, like a team setting up.
+            let made = plan::Plan::start(now) - chrono::Duration::days(1);
             store
                 .clone()
-                .with_clock(crate::domain::Clock::manual(plan::Plan::start(now)))
+                .with_clock(crate::domain::Clock::manual(made))
                 .create_workspace_with_id(WORKSPACE_ID, WORKSPACE_NAME, TIMEZONE)
                 .await?;
         }
