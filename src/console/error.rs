@@ -152,9 +152,3 @@ pub fn message_page(title: &str, message: &str) -> String {
         css = *super::assets::CSS_URL,
     )
 }
-
-/// Unknown paths under a workspace: for a member of it, a 404 inside the frame; for anyone
-/// else the same page as an unknown workspace (the `Page` extractor refuses them first).
-pub async fn not_found(page: super::frame::Page) -> Result<actix_web::HttpResponse, ConsoleError> {
-    Err(page.refuse(ConsoleError::NotFound))
-}

@@ -233,3 +233,9 @@ impl Page {
         )
     }
 }
+
+/// Unknown paths under a workspace: for a member of it, a 404 inside the frame; for anyone
+/// else the same page as an unknown workspace (the `Page` extractor refuses them first).
+pub async fn not_found(page: Page) -> Result<actix_web::HttpResponse, ConsoleError> {
+    Err(page.refuse(ConsoleError::NotFound))
+}

@@ -34,6 +34,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(members::routes)
                 .configure(settings::routes)
                 .configure(surveys::routes)
-                .default_service(web::to(error::not_found)),
+                .default_service(web::to(frame::not_found)),
         );
 }
