@@ -8,6 +8,7 @@ pub mod config;
 pub mod console;
 pub mod counters;
 pub mod domain;
+pub mod export;
 pub mod http;
 pub mod ingest;
 pub mod insight;

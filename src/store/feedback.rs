@@ -512,10 +512,7 @@ impl Store {
                     Expr::col(sort.column()).into(),
                     Expr::col(feedback::Column::Id).into(),
                 ])
-                .lt(Expr::tuple([
-                    Expr::value(c.at),
-                    Expr::value(c.id.clone()),
-                ])),
+                .lt(Expr::tuple([Expr::value(c.at), Expr::value(c.id.clone())])),
             );
         }
         let mut rows = q

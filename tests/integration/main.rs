@@ -12,6 +12,7 @@ mod cli;
 mod clock;
 mod console;
 mod digest;
+mod exports;
 mod feedback;
 mod imports;
 mod interviews;
