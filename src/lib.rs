@@ -9,6 +9,7 @@ pub mod console;
 pub mod counters;
 pub mod demo;
 pub mod domain;
+pub mod export;
 pub mod http;
 pub mod ingest;
 pub mod insight;

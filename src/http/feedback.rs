@@ -6,7 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use serde_json::{json, Value};
 
-use super::{Admin, ApiError, Auth, Read, State};
+use super::{Admin, ApiError, AppState, Auth, Read, State};
 use crate::domain::names::{channel_name, platform_name};
 use crate::domain::Channel;
 use crate::store::{Feedback, FeedbackCursor, FeedbackFilter, FeedbackSort, OriginNames};
@@ -74,7 +74,7 @@ pub fn parse_filter(query: &str, tz: chrono_tz::Tz) -> Result<FeedbackFilter, Ap
     filter_from_pairs(pairs, tz)
 }
 
-fn filter_from_pairs(
+pub(super) fn filter_from_pairs(
     pairs: Vec<(String, String)>,
     tz: chrono_tz::Tz,
 ) -> Result<FeedbackFilter, ApiError> {
@@ -139,7 +139,7 @@ fn filter_from_pairs(
     Ok(f)
 }
 
-pub async fn workspace_tz(state: &State, ws: &str) -> Result<chrono_tz::Tz, ApiError> {
+pub async fn workspace_tz(state: &AppState, ws: &str) -> Result<chrono_tz::Tz, ApiError> {
     let w = state
         .store
         .workspace(ws)

@@ -15,6 +15,7 @@ mod console_auth;
 mod console_pages;
 mod demo;
 mod digest;
+mod exports;
 mod feedback;
 mod imports;
 mod interviews;

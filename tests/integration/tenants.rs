@@ -101,6 +101,7 @@ const TABLE: &[(&str, &str, Wall)] = &[
     ("HEAD", "/hooks/{source_id}", HOOK_CHECK),
     ("GET", "/api/v1/feedback", Wall::Aggregate),
     ("GET", "/api/v1/feedback/count", Wall::Aggregate),
+    ("GET", "/api/v1/feedback/export", Wall::Aggregate),
     ("GET", "/api/v1/feedback/{id}", Wall::Id),
     ("PUT", "/api/v1/feedback/{id}/labels", Wall::Id),
     ("POST", "/api/v1/label-corrections", Wall::Own),
@@ -692,6 +693,33 @@ impl Walled {
                             {"positive": 0, "negative": 0, "neutral": 0, "mixed": 0}}),
                         "{f}"
                     );
+                }
+            }
+            ("GET", "/api/v1/feedback/export") => {
+                // The other workspace's export is its header row alone, in either format.
+                for f in feedback_filters(o) {
+                    for format in ["csv", "xlsx"] {
+                        let path = format!("/api/v1/feedback/export?format={format}&{f}");
+                        let ours = o.app.get(&path).await;
+                        assert_eq!(ours.status(), 200, "{path}");
+                        let ours = ours.bytes().await.unwrap();
+                        let theirs = o.other("GET", &path).send().await.unwrap();
+                        assert_eq!(theirs.status(), 200, "{path}");
+                        let theirs = theirs.bytes().await.unwrap();
+                        assert!(ours.len() > theirs.len(), "{path}");
+                        if format == "csv" {
+                            let text = String::from_utf8(theirs.to_vec()).unwrap();
+                            assert_eq!(text.lines().count(), 1, "{path}: {text}");
+                            assert!(text.starts_with("\u{feff}时间,"), "{path}: {text}");
+                        } else {
+                            use calamine::Reader;
+                            let mut book: calamine::Xlsx<_> =
+                                calamine::open_workbook_from_rs(std::io::Cursor::new(theirs))
+                                    .unwrap();
+                            let range = book.worksheet_range("反馈").unwrap();
+                            assert_eq!(range.rows().count(), 1, "{path}");
+                        }
+                    }
                 }
             }
             ("GET", "/api/v1/feedback/{id}") => {
