@@ -432,7 +432,8 @@ impl TestApp {
             member_id,
             csrf: String::new(),
         };
-        let page = c.page("/manage/settings").await;
+        // A page every role may open (the settings page is for admins only).
+        let page = c.page("/surveys").await;
         c.csrf = page
             .split("data-csrf=\"")
             .nth(1)
