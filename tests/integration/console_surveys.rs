@@ -12,7 +12,8 @@ both_backends!(
     results_match_what_was_submitted,
     qr_code_is_an_svg_of_the_share_link,
     responses_export_as_csv,
-    preview_stores_nothing
+    preview_stores_nothing,
+    builder_works_in_a_real_browser
 );
 
 async fn submit(app: &TestApp, survey: &str, answers: Value) {
@@ -358,4 +359,68 @@ async fn preview_stores_nothing(app: TestApp) {
     .await;
     let form = html_of(&c, &format!("/surveys/{id}/preview")).await;
     assert!(form.contains("data-tingjian-form"));
+}
+
+/// tests/browser/surveys.mjs in Chromium: build a survey in the builder (a mistake first),
+/// save, preview, close and reopen, copy the embed snippet, find it listed.
+async fn builder_works_in_a_real_browser(app: TestApp) {
+    if !crate::browser::browser_ready() {
+        return;
+    }
+    let email = format!("builder-{}@example.com", uuid::Uuid::new_v4().simple());
+    app.add_member_to(&app.workspace_id, &email, "editor").await;
+    let screenshot = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "surveys-{}.png",
+        app.address.rsplit(':').next().unwrap_or("x")
+    ));
+    let report = crate::browser::node_report(
+        "surveys.mjs",
+        vec![
+            app.address.clone(),
+            app.workspace_id.clone(),
+            email,
+            crate::helpers::MEMBER_PASSWORD.to_owned(),
+        ],
+        screenshot,
+    )
+    .await;
+    assert_eq!(report["ok"], true, "{report}");
+    assert_eq!(report["problems"], json!([]), "no script errors: {report}");
+    let error = report["errorShown"].as_str().unwrap();
+    assert!(
+        error.contains("第 3 题 · 选项：需要 2 到 50 个选项"),
+        "the API's error, said where: {error}"
+    );
+    assert_eq!(report["invalidMarked"], "true");
+    assert_eq!(report["savedNotice"], "已保存。");
+    assert_eq!(report["previewTitle"], "门店服务回访");
+    assert_eq!(report["statusAfterClose"], "已关闭");
+    assert_eq!(report["statusAfterOpen"], "收集中");
+    assert_eq!(report["toast"], "已复制");
+    assert_eq!(report["qrLoaded"], true);
+    let id = report["surveyId"].as_str().unwrap();
+    assert_eq!(
+        report["clipboard"],
+        format!(
+            "<script src=\"{}/embed.js\" data-survey=\"{id}\" async></script>",
+            app.address
+        )
+    );
+    assert!(report["listed"].as_str().unwrap().contains("门店服务回访"));
+
+    // What the builder saved.
+    let got: Value = app
+        .get(&format!("/api/v1/surveys/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(got["status"], "active");
+    let q = &got["questions"];
+    assert_eq!(q.as_array().unwrap().len(), 3, "{got}");
+    assert_eq!(q[0]["type"], "nps");
+    assert_eq!(q[1]["type"], "text");
+    assert_eq!(q[2]["type"], "single_choice");
+    assert_eq!(q[2]["options"], json!(["App", "小程序", "门店"]));
+    assert_eq!(q[2]["show_if"], json!({"question": "q1", "max": 6.0}));
 }
