@@ -7,6 +7,7 @@ pub mod collect;
 pub mod config;
 pub mod console;
 pub mod counters;
+pub mod demo;
 pub mod domain;
 pub mod http;
 pub mod ingest;

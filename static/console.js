@@ -167,7 +167,9 @@
           f.textContent = data && data.mailed ? "（已发送到对方邮箱）" : "（邮件没有发出，请复制链接发给对方）";
         } else {
           const v = getPath(data || {}, key);
-          f.textContent = v == null ? "（无：对方已设置过密码，可直接登录）" : String(v);
+          f.textContent = v != null ? String(v)
+            : data && data.link_withheld ? "（对方也是其他工作区的成员，链接只发到对方的邮箱）"
+            : "（无：对方已设置过密码，可直接登录）";
         }
       }
       reveal.hidden = false;

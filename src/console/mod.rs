@@ -7,9 +7,13 @@
 mod assets;
 mod error;
 mod frame;
+mod home;
+mod inbox;
 mod login;
 mod members;
+mod painpoints;
 mod render;
+mod scope;
 mod settings;
 mod state;
 mod surveys;
@@ -24,6 +28,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(login::routes)
         .service(
             web::scope("/console/w/{workspace}")
+                .configure(home::routes)
+                .configure(painpoints::routes)
+                .configure(inbox::routes)
                 .configure(members::routes)
                 .configure(settings::routes)
                 .configure(surveys::routes)

@@ -29,7 +29,7 @@ pub use auth::{Admin, Auth, Edit, Ingest, Read};
 pub use body::{from_value, json_body, number_in, parse_json, query_pairs, read_body, Json};
 pub use digests::{delivery_json, subscription_json};
 pub use error::ApiError;
-pub use feedback::{feedback_json, parse_instant, workspace_tz};
+pub use feedback::{feedback_json, parse_filter, parse_instant, workspace_tz};
 pub use keys::key_json;
 pub use sources::source_json;
 pub use state::{AppState, State};

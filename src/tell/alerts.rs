@@ -132,10 +132,10 @@ impl Alerts {
             });
         }
         let recent = store
-            .uncategorised_complaints(ws, Some(from), Some(now), 5_000)
+            .uncategorised_complaints(ws, Some(from), Some(now), 5_000, None)
             .await?;
         let older = store
-            .uncategorised_complaints(ws, Some(base_from), Some(from), 20_000)
+            .uncategorised_complaints(ws, Some(base_from), Some(from), 20_000, None)
             .await?;
         for c in cluster_emerging(&recent, MIN_SPIKE as usize) {
             let lead = c.keywords.first().cloned().unwrap_or_default();

@@ -432,24 +432,53 @@ impl TestApp {
             member_id,
             csrf: String::new(),
         };
-        // A page every role may open (the settings page is for admins only).
-        let page = c.page("/surveys").await;
+        // Every page inside a workspace carries the token in the frame, whatever the role (a
+        // page the role may not open is refused inside the frame too): the member's first
+        // workspace, where the console sends them.
+        let start = c
+            .client
+            .get(self.url("/console"))
+            .send()
+            .await
+            .expect("the console's start");
+        assert_eq!(
+            start.status(),
+            303,
+            "the console sends a member to a workspace"
+        );
+        let to = start.headers()["location"]
+            .to_str()
+            .expect("location")
+            .to_owned();
+        let page = c
+            .client
+            .get(self.url(&to))
+            .send()
+            .await
+            .expect("a workspace page")
+            .text()
+            .await
+            .expect("page body");
         c.csrf = page
             .split("data-csrf=\"")
             .nth(1)
             .and_then(|s| s.split('"').next())
             .unwrap_or_default()
             .to_owned();
+        assert!(
+            !c.csrf.is_empty(),
+            "the workspace's pages carry the CSRF token"
+        );
         c
     }
 }
 
-/// The value of the first `<input name="{name}" value="…">` in a page.
+/// The value of the first `<input name="{name}" value="…">` in a page, unescaped.
 pub fn hidden_field(page: &str, name: &str) -> Option<String> {
     let at = page.find(&format!("name=\"{name}\""))?;
     let rest = &page[at..];
     let v = rest.split("value=\"").nth(1)?;
-    Some(v.split('"').next()?.to_owned())
+    Some(html_escape::decode_html_entities(v.split('"').next()?).into_owned())
 }
 
 impl ConsoleClient {

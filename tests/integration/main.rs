@@ -11,6 +11,8 @@ mod browser;
 mod cli;
 mod clock;
 mod console;
+mod console_auth;
+mod console_pages;
 mod console_surveys;
 mod digest;
 mod feedback;
