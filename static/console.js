@@ -303,7 +303,7 @@
     [/^must not be empty$/, "不能为空"],
     [/^must be at most (\d+) characters$/, "最多 $1 个字"],
     [/^duplicate option$/, "选项重复了"],
-    [/needs (\d+) to (\d+) options/, "需要 $1 到 $2 个选项"],
+    [/^an? \w+ question needs (\d+) to (\d+) options$/, "需要 $1 到 $2 个选项"],
     [/^needs at least one question$/, "至少要有一道题"],
     [/^must be the id of an earlier question$/, "只能引用它前面的题目"],
     [/^duplicate id/, "题目编号重复"],

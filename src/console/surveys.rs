@@ -168,11 +168,21 @@ fn builder_question(q: &Question) -> Value {
             })
             .collect();
         values.dedup();
+        // 6, not 6.0: scores are whole numbers.
+        let whole = |x: Option<f64>| {
+            x.map(|v| {
+                if v.fract() == 0.0 {
+                    json!(v as i64)
+                } else {
+                    json!(v)
+                }
+            })
+        };
         json!({
             "question": c.question,
             "values": values.join("\n"),
-            "min": c.min,
-            "max": c.max,
+            "min": whole(c.min),
+            "max": whole(c.max),
         })
     });
     json!({
@@ -550,10 +560,15 @@ async fn results(
     let (s, def) = find(&page, &path.1).await?;
     let totals = page.state.store.survey_totals(&page.workspace.id).await?;
     let t = totals.get(&s.id);
-    let mut questions = Vec::with_capacity(def.questions.len());
-    for (i, q) in def.questions.iter().enumerate() {
-        questions.push(question_result(&page, &s, q, i).await?);
-    }
+    // Each question is its own grouped query; run side by side, the page takes as long as
+    // the slowest one rather than their sum.
+    let questions = futures_util::future::try_join_all(
+        def.questions
+            .iter()
+            .enumerate()
+            .map(|(i, q)| question_result(&page, &s, q, i)),
+    )
+    .await?;
     Ok(page.render(
         "survey_results.html",
         format!("结果：{}", def.title),
@@ -654,10 +669,17 @@ async fn nps_weeks(page: &Page, s: &Survey, q: &Question) -> Result<Vec<TrendPoi
     .collect())
 }
 
+/// `…/nps/{question}.png[?w=CSS px]`: a phone asks for a narrower chart, so its text stays
+/// legible.
 async fn nps_chart(
     page: Page,
+    req: HttpRequest,
     path: web::Path<(String, String, String)>,
 ) -> Result<HttpResponse, ConsoleError> {
+    let width = web::Query::<BTreeMap<String, String>>::from_query(req.query_string())
+        .ok()
+        .and_then(|q| q.get("w").and_then(|w| w.parse::<u32>().ok()))
+        .unwrap_or(CHART_WIDTH);
     let (s, def) = find(&page, &path.1).await?;
     let qid = path.2.strip_suffix(".png").unwrap_or(&path.2);
     let q = def
@@ -666,7 +688,7 @@ async fn nps_chart(
         .ok_or(ConsoleError::NotFound)?;
     let points = nps_weeks(&page, &s, q).await?;
     let chart = TrendChart::from_trend("", "NPS 每周变化", Metric::Nps, &points);
-    let png = web::block(move || trend_png_width(&chart, CHART_WIDTH))
+    let png = web::block(move || trend_png_width(&chart, width))
         .await
         .map_err(|e| ConsoleError::Internal(format!("chart: {e}")))?
         .map_err(|e| ConsoleError::Internal(format!("chart: {e}")))?;

@@ -338,15 +338,15 @@ impl Store {
             .filter(survey_response::Column::WorkspaceId.eq(workspace_id))
             .filter(survey_response::Column::SurveyId.eq(survey_id));
         if let Some((at, id)) = after {
-            query = query.filter(
-                Condition::any()
-                    .add(survey_response::Column::ReceivedAt.gt(at))
-                    .add(
-                        Condition::all()
-                            .add(survey_response::Column::ReceivedAt.eq(at))
-                            .add(survey_response::Column::Id.gt(id)),
-                    ),
-            );
+            // `received_at >= at` alone lets the index seek to the batch's start; the rest
+            // skips the rows of `at` already read.
+            query = query
+                .filter(survey_response::Column::ReceivedAt.gte(at))
+                .filter(
+                    Condition::any()
+                        .add(survey_response::Column::ReceivedAt.gt(at))
+                        .add(survey_response::Column::Id.gt(id)),
+                );
         }
         Ok(query
             .order_by_asc(survey_response::Column::ReceivedAt)

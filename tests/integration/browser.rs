@@ -26,7 +26,7 @@ fn browser_dir() -> PathBuf {
 }
 
 /// Chromium, Node and playwright-core, installing the last with npm if it is missing.
-fn browser_ready() -> bool {
+pub fn browser_ready() -> bool {
     let chromium = std::env::var("CHROMIUM_PATH").unwrap_or_else(|_| "/usr/bin/chromium".into());
     if !Path::new(&chromium).exists() {
         skip_or_fail(&WARNED, &format!("browser test: no Chromium at {chromium} (apt-get install chromium, or set CHROMIUM_PATH)"));
@@ -260,7 +260,7 @@ async fn console_sign_in_and_out_in_a_real_browser(app: TestApp) {
 }
 
 /// Runs one script of tests/browser with node and returns the JSON line it printed last.
-async fn node_report(script: &str, args: Vec<String>, screenshot: PathBuf) -> Value {
+pub async fn node_report(script: &str, args: Vec<String>, screenshot: PathBuf) -> Value {
     let script = browser_dir().join(script);
     let out = tokio::task::spawn_blocking(move || {
         Command::new("node")

@@ -13,6 +13,7 @@ mod clock;
 mod console;
 mod console_auth;
 mod console_pages;
+mod console_surveys;
 mod demo;
 mod digest;
 mod exports;
