@@ -8,6 +8,7 @@ mod assets;
 mod error;
 mod frame;
 mod login;
+mod manage;
 mod members;
 mod render;
 mod settings;
@@ -25,6 +26,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::scope("/console/w/{workspace}")
                 .configure(members::routes)
                 .configure(settings::routes)
+                .configure(manage::routes)
                 .default_service(web::to(error::not_found)),
         );
 }

@@ -10,8 +10,8 @@ use minijinja::{Environment, Value};
 
 /// The console's policy; pages carry nothing inline.
 pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
-    img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; \
-    base-uri 'none'";
+    img-src 'self' data:; font-src 'self'; connect-src 'self'; frame-src 'self'; form-action 'self'; \
+    frame-ancestors 'none'; base-uri 'none'";
 
 macro_rules! embedded {
     ($($name:literal),* $(,)?) => {
@@ -28,6 +28,13 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "message.html",
     "members.html",
     "settings.html",
+    "manage_sources.html",
+    "manage_import.html",
+    "manage_interviews.html",
+    "manage_subscriptions.html",
+    "manage_dictionary.html",
+    "manage_categories.html",
+    "manage_keys.html",
 );
 
 pub(super) fn templates() -> anyhow::Result<Environment<'static>> {

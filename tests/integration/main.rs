@@ -11,6 +11,7 @@ mod browser;
 mod cli;
 mod clock;
 mod console;
+mod console_manage;
 mod digest;
 mod feedback;
 mod imports;
