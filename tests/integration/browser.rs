@@ -17,12 +17,12 @@ both_backends!(embedded_survey_is_filled_in_a_real_browser);
 
 static WARNED: AtomicBool = AtomicBool::new(false);
 
-fn browser_dir() -> PathBuf {
+pub(crate) fn browser_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser")
 }
 
 /// Chromium, Node and playwright-core, installing the last with npm if it is missing.
-fn browser_ready() -> bool {
+pub(crate) fn browser_ready() -> bool {
     let chromium = std::env::var("CHROMIUM_PATH").unwrap_or_else(|_| "/usr/bin/chromium".into());
     if !Path::new(&chromium).exists() {
         skip_or_fail(&WARNED, &format!("browser test: no Chromium at {chromium} (apt-get install chromium, or set CHROMIUM_PATH)"));

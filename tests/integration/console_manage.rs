@@ -12,6 +12,7 @@ both_backends!(
     a_csv_import_and_an_interview_uploaded_by_an_editor_show_on_their_pages,
     subscriptions_their_preview_and_the_delivery_log,
     dictionary_words_categories_and_keys_made_from_the_console_are_listed,
+    an_admin_subscribes_previews_connects_imports_and_makes_a_key_in_a_real_browser,
 );
 
 /// Editors' pages and admins' pages.
@@ -447,4 +448,153 @@ async fn dictionary_words_categories_and_keys_made_from_the_console_are_listed(a
         )
         .await;
     assert_eq!(res.status(), 403);
+}
+
+/// A few weeks of feedback, so the digest preview and the screenshots have something to show.
+async fn seed_feedback(app: &TestApp) {
+    let texts = [
+        ("weibo", "结账页面太卡了，付款按钮点了没反应", 2),
+        ("xiaohongshu", "客服回复太慢，等了一个小时", 1),
+        ("weibo", "新版界面很清爽，找功能方便多了", 5),
+        ("appstore", "更新以后经常闪退，登录不了", 1),
+        ("weibo", "优惠券结算时用不了，体验很差", 2),
+        ("xiaohongshu", "物流很快，第二天就到了", 5),
+    ];
+    let now = chrono::Utc::now();
+    let mut items = Vec::new();
+    for day in 0..21i64 {
+        for (i, (platform, text, rating)) in texts.iter().enumerate() {
+            if (day + i as i64) % 3 == 0 {
+                continue;
+            }
+            let at = now - chrono::Duration::days(day) - chrono::Duration::hours(i as i64);
+            items.push(json!({"platform": platform, "text": text, "rating": rating,
+                "id": format!("seed-{day}-{i}"), "published_at": at.to_rfc3339()}));
+        }
+    }
+    let res = app
+        .post_json("/api/v1/mentions", &json!({"items": items}))
+        .await;
+    assert_eq!(res.status(), 200);
+}
+
+async fn an_admin_subscribes_previews_connects_imports_and_makes_a_key_in_a_real_browser(
+    app: TestApp,
+) {
+    use crate::browser::{browser_dir, browser_ready};
+    if !browser_ready() {
+        return;
+    }
+    seed_feedback(&app).await;
+    let email = "ops-admin@example.com";
+    app.add_member_to(&app.workspace_id, email, "admin").await;
+    // Kept for a person to look at: target/tmp/manage-<port>/*.png (SQLite's run)
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "manage-{}",
+        app.address.rsplit(':').next().unwrap_or("x")
+    ));
+    std::fs::create_dir_all(&shots).unwrap();
+    let args = [
+        app.address.clone(),
+        app.workspace_id.clone(),
+        email.to_owned(),
+        crate::helpers::MEMBER_PASSWORD.to_owned(),
+    ];
+    let script = browser_dir().join("manage.mjs");
+    // Screenshots once: the pages look the same on either backend.
+    let shots = (!app.database_url.starts_with("postgres")).then_some(shots);
+    let out = tokio::task::spawn_blocking(move || {
+        let mut node = std::process::Command::new("node");
+        node.arg(script).args(args);
+        if let Some(dir) = shots {
+            node.env("SHOTS", dir);
+        }
+        node.output().expect("run node")
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let r: Value = stdout
+        .lines()
+        .rev()
+        .find_map(|l| serde_json::from_str(l).ok())
+        .unwrap_or_else(|| {
+            panic!(
+                "no report from the browser: {stdout} {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+    assert_eq!(r["ok"], true, "{r}");
+    assert_eq!(
+        r["problems"],
+        json!([]),
+        "no script errors or CSP violations"
+    );
+
+    let sub = r["subscription"].as_str().unwrap();
+    assert!(
+        sub.contains("邮件 ops@example.com") && sub.contains("8:00"),
+        "{sub}"
+    );
+    let preview = r["previewText"].as_str().unwrap();
+    assert!(
+        preview.contains("测试团队"),
+        "the digest in the frame: {preview}"
+    );
+    assert!(
+        preview.contains("NPS") || preview.contains("净推荐值"),
+        "{preview}"
+    );
+    assert!(r["previewImages"].as_u64().unwrap() >= 1);
+    assert_eq!(
+        r["previewImages"], r["previewImagesLoaded"],
+        "the charts show in the frame"
+    );
+    assert_eq!(r["sandbox"], "allow-popups allow-popups-to-escape-sandbox");
+
+    let url = r["sourceUrl"].as_str().unwrap();
+    assert!(
+        url.contains("/hooks/src_") && url.contains("?token="),
+        "{url}"
+    );
+    assert_eq!(r["copied"], url, "the copy button copies the address");
+    assert_eq!(
+        r["sourceSecretRowHidden"], true,
+        "问卷星 gets no secret made"
+    );
+    assert!(r["sourceProtection"].as_str().unwrap().contains("问卷星"));
+    assert!(r["sourceListed"]
+        .as_str()
+        .unwrap()
+        .contains("问卷星 售后回访"));
+    assert_eq!(r["tokenListedAfter"], false, "the token is shown once");
+    let sources: Value = app.get("/api/v1/sources").await.json().await.unwrap();
+    assert_eq!(sources["items"][0]["score_questions"]["nps"], "q7");
+
+    assert_eq!(r["guessedText"], "#2");
+    assert_eq!(r["guessedRating"], "#3");
+    assert_eq!(r["guessedTime"], "#5");
+    assert_eq!(r["guessedId"], "#1");
+    assert_eq!(r["importStored"], "2");
+    assert!(
+        r["importRejected"].as_str().unwrap().starts_with('3'),
+        "{r}"
+    );
+    let imported = app.all_feedback("q=闪退，登录不了").await;
+    assert!(imported
+        .iter()
+        .any(|f| f["attributes"]["城市"] == "北京" && f["scores"]["csat"] == 1));
+
+    let key = r["apiKey"].as_str().unwrap();
+    assert!(key.starts_with("tj_") && key.len() == 46, "{key}");
+    assert!(r["keyListed"].as_str().unwrap().contains("数据看板"));
+    assert_eq!(r["keyShownAgain"], false);
+    let res = app
+        .client
+        .get(app.url("/api/v1/feedback"))
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "the key made in the browser reads");
 }
