@@ -393,6 +393,24 @@
     return out;
   }
 
+  // A rejected row's reason (the server's words after the column's name) in Chinese.
+  const REASONS = [
+    [/text must not be empty/, "内容为空"],
+    [/text is longer than (\d+) characters/, "内容超过 $1 个字"],
+    [/text must not contain NUL characters/, "内容含有无效字符"],
+    [/must be an integer from (\d+) to (\d+), got "(.*)"/, "分数应为 $1 到 $2 的整数，这里是“$3”"],
+    [/unrecognised date "(.*?)" \(.*\)/, "看不懂的日期“$1”（可以写 2024-05-01 14:30、2024/05/01、2024年05月01日）"],
+    [/longer than (\d+) characters/, "超过 $1 个字"],
+    [/unreadable row: .*/, "这一行无法读取（引号或分隔符不成对）"],
+  ];
+
+  function reasonWords(reason) {
+    for (const [pattern, words] of REASONS) {
+      if (pattern.test(reason)) return reason.replace(pattern, words);
+    }
+    return reason;
+  }
+
   async function readHeader(input) {
     const form = input.form;
     const box = form.querySelector(".import-columns");
@@ -509,7 +527,7 @@
       row.textContent = String(r.row);
       const reason = document.createElement("td");
       reason.dataset.label = "原因";
-      reason.textContent = r.reason;
+      reason.textContent = reasonWords(r.reason);
       tr.append(row, reason);
       rows.append(tr);
     }

@@ -76,7 +76,10 @@ try {
   await page.locator('.import-report').waitFor({ state: 'visible', timeout: 10000 });
   report.importStored = await page.locator('[data-report=stored]').textContent();
   report.importRejected = (await page.locator('[data-report-rows]').innerText()).replace(/\s+/g, ' ');
-  if (shots) await page.screenshot({ path: `${shots}/import-1280.png`, fullPage: true });
+  if (shots) {
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: `${shots}/import-1280.png`, fullPage: true });
+  }
 
   // An API key: shown once, with a copy button; not on the page after a reload.
   await page.goto(`${ws}/manage/keys`);
@@ -98,7 +101,13 @@ try {
       await page.setViewportSize({ width, height });
       for (const p of pages) {
         await page.goto(`${ws}/manage/${p}`);
-        if (p === 'subscriptions') await page.frameLocator('iframe.digest-frame').locator('body').waitFor();
+        if (p === 'subscriptions') {
+          await page.frameLocator('iframe.digest-frame').locator('img').first().waitFor();
+          await page.locator('iframe.digest-frame').scrollIntoViewIfNeeded();
+          await page.locator('iframe.digest-frame').screenshot({ path: `${shots}/digest-frame-${width}.png` });
+          // Back to the top, so the sticky header is where it belongs in the full-page shot.
+          await page.evaluate(() => window.scrollTo(0, 0));
+        }
         await page.screenshot({ path: `${shots}/manage-${p}-${width}.png`, fullPage: true });
       }
     }

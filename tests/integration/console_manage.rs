@@ -478,6 +478,72 @@ async fn seed_feedback(app: &TestApp) {
     assert_eq!(res.status(), 200);
 }
 
+/// Sources, a robot subscription whose delivery failed, words, a category and an interview,
+/// so that the screenshots show the pages as a team in its second week sees them.
+async fn seed_manage(app: &TestApp) {
+    let created = |body: Value| async move {
+        let res = app.post_json("/api/v1/sources", &body).await;
+        assert_eq!(res.status(), 201);
+        res.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    created(json!({"kind": "webhook", "name": "App 内反馈"})).await;
+    let feed = created(json!({"kind": "feed", "name": "微博提及", "url": "https://rsshub.example/weibo/keyword/听见", "keywords": ["听见"]})).await;
+    let store =
+        created(json!({"kind": "app_store", "name": "iOS 评价 中国区", "app_id": "1234567890"}))
+            .await;
+    let now = chrono::Utc::now();
+    app.state
+        .store
+        .save_poll_state(&feed, json!({"last_polled_at": now - chrono::Duration::minutes(5), "last_error": "could not fetch the feed: error sending request: dns error: failed to lookup address information"}))
+        .await
+        .unwrap();
+    app.state
+        .store
+        .save_poll_state(&store, json!({"last_polled_at": now - chrono::Duration::minutes(20), "last_error": null, "last_fetched": 50, "last_stored": 12, "last_changed": 1, "last_pages": 1}))
+        .await
+        .unwrap();
+    let res = app
+        .post_json(
+            "/api/v1/digest-subscriptions",
+            &json!({"robot": {"kind": "dingtalk", "webhook_url": "http://127.0.0.1:9/robot/send?access_token=abc"}, "frequency": "daily", "hour": 8, "alerts": true}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let yesterday = (now - chrono::Duration::days(1))
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .format("%Y-%m-%d")
+        .to_string();
+    let res = app
+        .post_json(&format!("/api/v1/digests/{yesterday}/send"), &json!({}))
+        .await;
+    assert_eq!(res.status(), 202);
+    let res = app
+        .post_json(
+            "/api/v1/dictionary",
+            &json!({"words": ["听见App", "会员日", "拼团", "骑手"]}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let res = app
+        .post_json(
+            "/api/v1/pain-point-categories",
+            &json!({"id": "coupon", "name": "优惠券", "keywords": ["优惠券", "满减", "券用不了"], "examples": ["领的券结算时用不了"]}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let res = app
+        .post_json(
+            "/api/v1/interviews",
+            &json!({"title": "用户访谈 #12 · 上海 · 付费用户", "interviewee": {"id": "u-1001"},
+                "transcript": "主持人：最近一次用我们的产品是什么时候？\n用户：上周，导出报表的时候卡住了好几次。\n主持人：卡住之后你怎么做的？\n用户：只好换成手动复制，挺麻烦的。"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+}
+
 async fn an_admin_subscribes_previews_connects_imports_and_makes_a_key_in_a_real_browser(
     app: TestApp,
 ) {
@@ -486,6 +552,7 @@ async fn an_admin_subscribes_previews_connects_imports_and_makes_a_key_in_a_real
         return;
     }
     seed_feedback(&app).await;
+    seed_manage(&app).await;
     let email = "ops-admin@example.com";
     app.add_member_to(&app.workspace_id, email, "admin").await;
     // Kept for a person to look at: target/tmp/manage-<port>/*.png (SQLite's run)
@@ -569,7 +636,13 @@ async fn an_admin_subscribes_previews_connects_imports_and_makes_a_key_in_a_real
         .contains("问卷星 售后回访"));
     assert_eq!(r["tokenListedAfter"], false, "the token is shown once");
     let sources: Value = app.get("/api/v1/sources").await.json().await.unwrap();
-    assert_eq!(sources["items"][0]["score_questions"]["nps"], "q7");
+    let wjx = sources["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["preset"] == "wjx")
+        .expect("the 问卷星 source");
+    assert_eq!(wjx["score_questions"]["nps"], "q7");
 
     assert_eq!(r["guessedText"], "#2");
     assert_eq!(r["guessedRating"], "#3");
