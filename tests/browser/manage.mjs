@@ -108,7 +108,13 @@ try {
           // Back to the top, so the sticky header is where it belongs in the full-page shot.
           await page.evaluate(() => window.scrollTo(0, 0));
         }
-        await page.screenshot({ path: `${shots}/manage-${p}-${width}.png`, fullPage: true });
+        // The whole page as one tall viewport: a full-page shot leaves the sandboxed frame
+        // (its own process) blank unless it is in view.
+        const tall = await page.evaluate(() => document.documentElement.scrollHeight);
+        await page.setViewportSize({ width, height: tall });
+        await page.waitForTimeout(300);
+        await page.screenshot({ path: `${shots}/manage-${p}-${width}.png` });
+        await page.setViewportSize({ width, height });
       }
     }
   }
