@@ -81,6 +81,20 @@ try {
     await page.screenshot({ path: `${shots}/import-1280.png`, fullPage: true });
   }
 
+  // An interview from a subtitle file: the file fills the transcript, its format and title;
+  // the time typed is in the workspace's zone.
+  await page.goto(`${ws}/manage/interviews`);
+  const srt = '1\n00:00:01,000 --> 00:00:04,000\n主持人：你平时怎么用导出功能？\n\n2\n00:00:05,000 --> 00:00:09,000\n用户：每周导一次，但是经常卡住，只好手动复制。\n';
+  await page.setInputFiles('input[data-read-into=transcript]', { name: '可用性测试 05.srt', mimeType: 'application/x-subrip', buffer: Buffer.from(srt) });
+  await page.waitForFunction(() => document.querySelector('textarea[name=transcript]').value.includes('导出'));
+  report.interviewFormat = await page.locator('select[name=format]').inputValue();
+  report.interviewTitle = await page.locator('input[name=title]').inputValue();
+  await page.fill('input[data-time-into=occurred_at]', '2026-12-01T10:00');
+  await page.fill('input[name="interviewee.id"]', 'u-2002');
+  await Promise.all([page.waitForEvent('framenavigated'), page.click('form[data-api="POST /api/v1/interviews"] button[type=submit]')]);
+  await page.waitForSelector('text=可用性测试 05');
+  report.interviewListed = (await page.locator('table').innerText()).replace(/\s+/g, ' ');
+
   // An API key: shown once, with a copy button; not on the page after a reload.
   await page.goto(`${ws}/manage/keys`);
   const keyForm = page.locator('form[data-api="POST /api/v1/keys"]');

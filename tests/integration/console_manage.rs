@@ -658,6 +658,20 @@ async fn an_admin_subscribes_previews_connects_imports_and_makes_a_key_in_a_real
         .iter()
         .any(|f| f["attributes"]["城市"] == "北京" && f["scores"]["csat"] == 1));
 
+    assert_eq!(r["interviewFormat"], "srt");
+    assert_eq!(r["interviewTitle"], "可用性测试 05");
+    let listed = r["interviewListed"].as_str().unwrap();
+    assert!(
+        listed.contains("可用性测试 05 SRT 字幕") && listed.contains("u-2002"),
+        "{listed}"
+    );
+    let turns = app.all_feedback("respondent_id=u-2002").await;
+    assert_eq!(turns.len(), 1, "one respondent turn");
+    assert_eq!(
+        turns[0]["occurred_at"], "2026-12-01T02:00:05Z",
+        "10:00 in Shanghai, plus the turn's offset"
+    );
+
     let key = r["apiKey"].as_str().unwrap();
     assert!(key.starts_with("tj_") && key.len() == 46, "{key}");
     assert!(r["keyListed"].as_str().unwrap().contains("数据看板"));

@@ -65,13 +65,16 @@ fn schedule(s: &Value) -> String {
     format!("{when}（{}）", s["timezone"].as_str().unwrap_or_default())
 }
 
-/// `2026-W47` → 2026年第47周; `2026-11-16` → 2026年11月16日; an alert's key names its item.
-fn period_words(kind: &str, period: &str) -> String {
-    if kind == "alert" {
-        let (item, day) = period.split_once('@').unwrap_or((period, ""));
-        let item = item.split_once(':').map(|(_, v)| v).unwrap_or(item);
-        return format!("预警：{item}（{day}）");
-    }
+/// An alert's delivery key (`pain_point:payment@2026-11-23`) with the spike's name, as its
+/// payload carries it: 预警：支付问题（2026-11-23）.
+fn alert_words(period: &str, name: Option<&str>) -> String {
+    let (item, day) = period.split_once('@').unwrap_or((period, ""));
+    let item = item.split_once(':').map(|(_, v)| v).unwrap_or(item);
+    format!("预警：{}（{day}）", name.unwrap_or(item))
+}
+
+/// `2026-W47` → 2026年第47周; `2026-11-16` → 2026年11月16日.
+fn period_words(period: &str) -> String {
     if let Some((y, w)) = period.split_once("-W") {
         return format!("{y}年第{}周", w.trim_start_matches('0'));
     }
@@ -140,7 +143,7 @@ fn periods(page: &Page) -> Vec<Value> {
         (yesterday, "昨天"),
     ]
     .into_iter()
-    .map(|(key, name)| json!({"key": key, "name": name, "label": period_words("digest", &key)}))
+    .map(|(key, name)| json!({"key": key, "name": name, "label": period_words(&key)}))
     .collect()
 }
 
@@ -185,7 +188,11 @@ async fn subscriptions(page: Page, query: web::Query<Query>) -> Result<HttpRespo
             json!({
                 "created": local(d.created_at, page.tz),
                 "target": names.get(&d.subscription_id).cloned().unwrap_or_else(|| "已结束的订阅".into()),
-                "what": if d.kind == "alert" { period_words("alert", &d.period) } else { format!("{}的摘要", period_words("digest", &d.period)) },
+                "what": if d.kind == "alert" {
+                    alert_words(&d.period, d.payload.as_ref().and_then(|p| p.get("name")).and_then(Value::as_str))
+                } else {
+                    format!("{}的摘要", period_words(&d.period))
+                },
                 "status": status,
                 "class": class,
                 "attempts": d.attempts,
@@ -212,7 +219,7 @@ async fn subscriptions(page: Page, query: web::Query<Query>) -> Result<HttpRespo
             "log_rows": LOG_ROWS,
             "periods": periods,
             "period": chosen,
-            "period_label": period_words("digest", &chosen),
+            "period_label": period_words(&chosen),
             "timezone": page.workspace.timezone,
             "weekdays": WEEKDAYS,
         }),
@@ -284,11 +291,15 @@ mod tests {
 
     #[test]
     fn periods_and_failures_read_in_chinese() {
-        assert_eq!(period_words("digest", "2026-W07"), "2026年第7周");
-        assert_eq!(period_words("digest", "2026-11-06"), "2026年11月6日");
+        assert_eq!(period_words("2026-W07"), "2026年第7周");
+        assert_eq!(period_words("2026-11-06"), "2026年11月6日");
         assert_eq!(
-            period_words("alert", "pain_point:payment@2026-11-23"),
-            "预警：payment（2026-11-23）"
+            alert_words("pain_point:payment@2026-11-23", Some("支付问题")),
+            "预警：支付问题（2026-11-23）"
+        );
+        assert_eq!(
+            alert_words("keyword:退款@2026-11-23", None),
+            "预警：退款（2026-11-23）"
         );
         assert!(
             delivery_error_words("the SMTP server refused the message (550)")
