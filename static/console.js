@@ -92,7 +92,8 @@
   }
 
   // The JSON a form sends: names with dots nest; names ending in [] collect every checked or
-  // selected value; data-type says how to read a value (number, bool, lines, json); empty
+  // selected value; data-type says how to read a value (number, bool, lines, paragraphs:
+  // one per line, json); empty
   // fields marked data-optional are left out.
   function formPayload(form) {
     const out = {};
@@ -120,6 +121,7 @@
       if (value.trim() === "" && el.dataset.optional !== undefined) continue;
       if (type === "number") value = value.trim() === "" ? null : Number(value);
       else if (type === "lines") value = value.split(/[\n,，、]/).map((s) => s.trim()).filter(Boolean);
+      else if (type === "paragraphs") value = value.split(/\n/).map((s) => s.trim()).filter(Boolean);
       else if (type === "json") {
         try { value = value.trim() === "" ? null : JSON.parse(value); } catch (e) { throw new Error((el.dataset.label || name) + " 不是有效的 JSON"); }
       } else if (type === "null-if-empty" && value.trim() === "") value = null;
@@ -146,7 +148,8 @@
   }
 
   // What happens after a call succeeds: data-then="reload", "go:URL" ({field} from the
-  // answer), "show-link" / "show-secret" (fills the nearest .reveal), "toast:文字", "remove".
+  // answer), "show-link" / "show-secret" (fills the nearest .reveal), "toast:文字", "remove",
+  // "event" (a "tj:done" event carrying the answer, for a page's own script).
   function after(el, data) {
     const then = el.dataset.then || "reload";
     if (then === "reload") { location.reload(); return; }
@@ -156,6 +159,8 @@
       return;
     }
     if (then.startsWith("toast:")) { toast(then.slice(6)); return; }
+    // A page's own script takes it from here (see the page's section at the end of this file).
+    if (then === "event") { el.dispatchEvent(new CustomEvent("tj:done", { bubbles: true, detail: data })); return; }
     if (then === "remove") { const row = el.closest("[data-row]"); if (row) row.remove(); return; }
     if (then === "show-link" || then === "show-secret") {
       const section = el.closest("section, .card, main") || document;
@@ -492,4 +497,262 @@
   });
 
   refresh();
+// ---------------------------------------------------------------------------------------
+// Manage pages (sources, CSV import, interviews, keys): showing a new secret once, the
+// connect form's choice of tool, files read into fields, and the CSV import with its row
+// report. Everything from the server or a file goes in with textContent or .value.
+(function () {
+  const body = document.body;
+
+  function say(text) {
+    const el = document.querySelector(".toast");
+    if (!el) return;
+    el.textContent = text;
+    el.hidden = false;
+    setTimeout(() => { el.hidden = true; }, 3200);
+  }
+
+  function valueAt(obj, path) {
+    return path.split(".").reduce((o, k) => (o == null ? undefined : o[k]), obj);
+  }
+
+  // The connect form: one form per kind of source, the select shows one.
+  document.addEventListener("change", (ev) => {
+    const el = ev.target;
+    if (el.matches("select[data-choose]")) {
+      const scope = el.closest("section") || document;
+      for (const f of scope.querySelectorAll("[data-choice]")) f.hidden = f.dataset.choice !== el.value;
+    }
+    if (el.matches("input[type=file][data-read-into]")) readInto(el);
+    if (el.matches("input[data-time-into]")) {
+      const hidden = el.form && el.form.elements[el.dataset.timeInto];
+      if (hidden) hidden.value = el.value ? el.value + (el.value.length === 16 ? ":00" : "") + (el.dataset.offset || "") : "";
+    }
+    if (el.matches("form[data-import] input[type=file]")) readHeader(el);
+  });
+
+  // A text file's content: UTF-8, else GB18030 (what Chinese Windows saves).
+  function decode(buf) {
+    const bytes = new Uint8Array(buf);
+    if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder("utf-16le").decode(bytes);
+    try { return new TextDecoder("utf-8", { fatal: true }).decode(bytes); } catch (e) { /* not UTF-8 */ }
+    try { return new TextDecoder("gb18030").decode(bytes); } catch (e) { return new TextDecoder().decode(bytes); }
+  }
+
+  async function readInto(input) {
+    const file = input.files && input.files[0];
+    const form = input.form;
+    if (!file || !form) return;
+    const target = form.elements[input.dataset.readInto];
+    if (target) target.value = decode(await file.arrayBuffer()).replace(/^\uFEFF/, "");
+    const lower = file.name.toLowerCase();
+    const format = form.elements[input.dataset.formatInto || ""];
+    if (format) format.value = lower.endsWith(".srt") ? "srt" : lower.endsWith(".vtt") ? "vtt" : "text";
+    const title = form.elements[input.dataset.titleInto || ""];
+    if (title && !title.value.trim()) title.value = file.name.replace(/\.[^.]+$/, "");
+  }
+
+  // After a source is made or its secret renewed: the answer's fields, shown once.
+  document.addEventListener("tj:done", (ev) => {
+    const el = ev.target;
+    const data = ev.detail || {};
+    if (el.dataset.done === "poll") {
+      let text = "读到 " + (data.fetched ?? 0) + " 条，新增 " + (data.stored ?? 0) + " 条";
+      if (data.not_modified) text = "订阅没有更新";
+      if (data.empty) text = "应用商店没有返回评价（可能被限流），稍后会再读";
+      say(text);
+      setTimeout(() => location.reload(), 1500);
+      return;
+    }
+    const card = el.dataset.reveal && document.getElementById(el.dataset.reveal);
+    if (!card) { location.reload(); return; }
+    for (const f of card.querySelectorAll("[data-field]")) {
+      const v = valueAt(data, f.dataset.field);
+      f.textContent = v == null ? "" : String(v);
+    }
+    for (const row of card.querySelectorAll("[data-field-row]")) {
+      const v = valueAt(data, row.dataset.fieldRow);
+      row.hidden = v == null || v === "";
+    }
+    const title = card.querySelector("[data-reveal-title]");
+    if (title) title.textContent = el.dataset.revealTitle || "已创建";
+    if (el instanceof HTMLFormElement) el.reset();
+    card.hidden = false;
+    card.scrollIntoView({ block: "start" });
+  });
+
+  // CSV import: the header row offers the columns; the file goes as it is.
+  const GUESSES = {
+    text: ["反馈", "内容", "评论", "意见", "建议", "留言", "评价内容", "text", "comment", "feedback", "review"],
+    occurred_at: ["提交时间", "时间", "日期", "date", "time"],
+    rating: ["星级", "星", "rating", "stars"],
+    nps: ["nps", "推荐"],
+    csat: ["满意度", "csat"],
+    respondent_id: ["用户id", "用户 id", "会员id", "user id", "user_id", "uid"],
+    author: ["昵称", "作者", "用户名", "author", "nickname"],
+    external_id: ["序号", "编号", "答卷编号", "id"],
+  };
+
+  function splitRow(line, sep) {
+    const out = [];
+    let cur = "";
+    let quoted = false;
+    for (let i = 0; i < line.length; i++) {
+      const c = line[i];
+      if (quoted) {
+        if (c === '"') { if (line[i + 1] === '"') { cur += '"'; i++; } else quoted = false; } else cur += c;
+      } else if (c === '"') quoted = true;
+      else if (c === sep) { out.push(cur.trim()); cur = ""; } else cur += c;
+    }
+    out.push(cur.trim());
+    return out;
+  }
+
+  // A rejected row's reason (the server's words after the column's name) in Chinese.
+  const REASONS = [
+    [/text must not be empty/, "内容为空"],
+    [/text is longer than (\d+) characters/, "内容超过 $1 个字"],
+    [/text must not contain NUL characters/, "内容含有无效字符"],
+    [/must be an integer from (\d+) to (\d+), got "(.*)"/, "分数应为 $1 到 $2 的整数，这里是“$3”"],
+    [/unrecognised date "(.*?)" \(.*\)/, "看不懂的日期“$1”（可以写 2024-05-01 14:30、2024/05/01、2024年05月01日）"],
+    [/longer than (\d+) characters/, "超过 $1 个字"],
+    [/unreadable row: .*/, "这一行无法读取（引号或分隔符不成对）"],
+  ];
+
+  function reasonWords(reason) {
+    for (const [pattern, words] of REASONS) {
+      if (pattern.test(reason)) return reason.replace(pattern, words);
+    }
+    return reason;
+  }
+
+  async function readHeader(input) {
+    const form = input.form;
+    const box = form.querySelector(".import-columns");
+    const file = input.files && input.files[0];
+    if (!file || !box) return;
+    const buf = await file.slice(0, 65536).arrayBuffer();
+    const bytes = new Uint8Array(buf);
+    let text;
+    if (bytes[0] === 0xff && bytes[1] === 0xfe) {
+      text = new TextDecoder("utf-16le").decode(bytes);
+    } else {
+      // Only whole lines: a cut multi-byte character must not make UTF-8 look like GBK.
+      const end = bytes.lastIndexOf(0x0a);
+      text = decode(end > 0 ? bytes.slice(0, end) : bytes);
+    }
+    const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
+    let sep = null;
+    if (/^sep=.$/i.test(lines[0] || "")) { sep = lines[0].slice(4, 5); lines.shift(); }
+    const head = lines[0] || "";
+    if (!sep) {
+      const count = (c) => head.split(c).length - 1;
+      sep = count("\t") > 0 ? "\t" : count(";") > count(",") ? ";" : ",";
+    }
+    const columns = splitRow(head, sep);
+    box.querySelector("[data-col-count]").textContent = String(columns.length);
+    const used = new Set();
+    for (const select of box.querySelectorAll("select[data-map]")) {
+      select.length = 1;
+      columns.forEach((name, i) => {
+        const o = document.createElement("option");
+        o.value = "#" + (i + 1);
+        o.textContent = "第 " + (i + 1) + " 列：" + (name || "（无列名）");
+        select.append(o);
+      });
+      const key = select.dataset.map;
+      if (key === "csat" && used.has("rating")) continue;
+      const words = GUESSES[key] || [];
+      const hit = columns.findIndex((name, i) => !used.has(i) && words.some((w) => name.toLowerCase().includes(w)));
+      if (hit >= 0) { select.value = "#" + (hit + 1); used.add(hit); used.add(key); }
+    }
+    const attrs = box.querySelector("[data-attr-choices]");
+    attrs.replaceChildren();
+    columns.forEach((name, i) => {
+      if (!name) return;
+      const label = document.createElement("label");
+      const cb = document.createElement("input");
+      cb.type = "checkbox";
+      cb.value = "#" + (i + 1);
+      cb.dataset.attr = name.slice(0, 20);
+      cb.dataset.skip = "";
+      label.append(cb, " " + name);
+      attrs.append(label);
+    });
+    box.hidden = false;
+  }
+
+  document.addEventListener("submit", async (ev) => {
+    const form = ev.target;
+    if (!(form instanceof HTMLFormElement) || !form.dataset.import) return;
+    ev.preventDefault();
+    const status = form.querySelector(".form-status");
+    const show = (text, ok) => { if (status) { status.textContent = text; status.classList.toggle("ok", !!ok); status.hidden = !text; } };
+    const file = form.querySelector("input[type=file]").files[0];
+    if (!file) { show("先选择一个 CSV 文件。"); return; }
+    const q = new URLSearchParams();
+    q.append("source", form.elements.source.value.trim() || "csv");
+    for (const select of form.querySelectorAll("select[data-map]")) {
+      if (select.value) q.append("map", select.dataset.map + "=" + select.value);
+    }
+    if (!q.getAll("map").some((m) => m.startsWith("text="))) { show("请选择哪一列是反馈内容。"); return; }
+    for (const cb of form.querySelectorAll("[data-attr-choices] input:checked")) q.append("map", "attr." + cb.dataset.attr + "=" + cb.value);
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    show("正在导入，文件大时需要一会儿……", true);
+    let res;
+    let data = null;
+    try {
+      res = await fetch(form.dataset.import + "?" + q.toString(), {
+        method: "POST",
+        credentials: "same-origin",
+        headers: {
+          "Content-Type": "text/csv",
+          "Accept": "application/json",
+          "X-CSRF-Token": form.elements.csrf_token.value,
+          "X-Tingjian-Workspace": body.dataset.workspace || "",
+        },
+        body: file,
+      });
+      data = await res.json().catch(() => null);
+    } catch (e) {
+      button.disabled = false;
+      show("无法连接到服务，请检查网络后再试。");
+      return;
+    }
+    button.disabled = false;
+    if (!res.ok) {
+      const errors = data && Array.isArray(data.errors) ? data.errors.map((e) => e.message).join("\n") : "";
+      show("没有导入：" + (errors || (data && data.detail) || "请求失败（" + res.status + "）"));
+      return;
+    }
+    show("");
+    const report = document.querySelector(".import-report");
+    const rejected = data.rejected || [];
+    for (const [key, v] of [["accepted", data.accepted], ["stored", data.stored], ["duplicates", data.duplicates], ["rejected", rejected.length]]) {
+      report.querySelector('[data-report="' + key + '"]').textContent = String(v ?? 0);
+    }
+    const rows = report.querySelector("[data-report-rows]");
+    rows.replaceChildren();
+    const SHOWN = 200;
+    for (const r of rejected.slice(0, SHOWN)) {
+      const tr = document.createElement("tr");
+      const row = document.createElement("td");
+      row.className = "num";
+      row.textContent = String(r.row);
+      const reason = document.createElement("td");
+      reason.dataset.label = "原因";
+      reason.textContent = reasonWords(r.reason);
+      tr.append(row, reason);
+      rows.append(tr);
+    }
+    report.querySelector("[data-report-rejected]").hidden = rejected.length === 0;
+    const more = report.querySelector("[data-report-more]");
+    more.hidden = rejected.length <= SHOWN;
+    more.textContent = "还有 " + (rejected.length - SHOWN) + " 行没有列出。";
+    const inbox = report.querySelector("[data-report-inbox]");
+    if (inbox) inbox.href = body.dataset.base + "/inbox?source=" + encodeURIComponent("import:" + q.get("source"));
+    report.hidden = false;
+    report.scrollIntoView({ block: "start" });
+  });
 })();

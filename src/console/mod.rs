@@ -10,6 +10,7 @@ mod frame;
 mod home;
 mod inbox;
 mod login;
+mod manage;
 mod members;
 mod painpoints;
 mod render;
@@ -34,6 +35,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(members::routes)
                 .configure(settings::routes)
                 .configure(surveys::routes)
+                .configure(manage::routes)
                 .default_service(web::to(frame::not_found)),
         );
 }

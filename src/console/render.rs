@@ -42,6 +42,13 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "survey_results.html",
     "survey_answers.html",
     "survey_responses.html",
+    "manage_sources.html",
+    "manage_import.html",
+    "manage_interviews.html",
+    "manage_subscriptions.html",
+    "manage_dictionary.html",
+    "manage_categories.html",
+    "manage_keys.html",
 );
 
 pub(super) fn templates() -> anyhow::Result<Environment<'static>> {

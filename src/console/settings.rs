@@ -34,16 +34,18 @@ async fn settings(page: Page) -> Result<HttpResponse, ConsoleError> {
     ))
 }
 
-/// `/console/w/{id}/manage`: the first manage page the member may open.
-async fn manage(page: Page) -> HttpResponse {
+/// `/console/w/{id}/manage`: the first manage page the member may open (in the order of the
+/// manage navigation); a viewer may open none of them.
+async fn manage(page: Page) -> Result<HttpResponse, ConsoleError> {
+    page.require(Role::Editor)?;
     let to = if page.role >= Role::Admin {
         "sources"
     } else {
-        "subscriptions"
+        "import"
     };
-    HttpResponse::SeeOther()
+    Ok(HttpResponse::SeeOther()
         .insert_header(("Location", format!("{}/manage/{to}", page.base())))
-        .finish()
+        .finish())
 }
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {

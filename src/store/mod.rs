@@ -5,6 +5,7 @@ mod db;
 pub mod entity;
 mod feedback;
 mod insights;
+mod interviews;
 mod keys;
 mod members;
 mod origins;
@@ -19,6 +20,7 @@ mod workspaces;
 
 pub use db::{Store, StoreError, StoreResult};
 pub use feedback::*;
+pub use interviews::*;
 pub use keys::*;
 pub use members::*;
 pub use origins::OriginNames;

@@ -8,8 +8,9 @@ use sea_orm::{
     QuerySelect, Set,
 };
 use serde_json::Value;
+use std::collections::HashMap;
 
-use super::entity::source;
+use super::entity::{feedback, source};
 use super::{Store, StoreResult};
 use crate::domain::new_id;
 
@@ -178,6 +179,34 @@ impl Store {
             .exec(&self.db)
             .await?;
         Ok(())
+    }
+
+    /// When each of these sources' newest feedback item happened, for the sources page; a
+    /// source without items is absent from the map.
+    pub async fn last_item_at(
+        &self,
+        workspace_id: &str,
+        source_ids: &[String],
+    ) -> StoreResult<HashMap<String, DateTime<Utc>>> {
+        if source_ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        // `source_id` is part of the insight index on (workspace_id, occurred_at, …): an
+        // index-only scan.
+        let rows: Vec<(Option<String>, Option<DateTime<Utc>>)> = feedback::Entity::find()
+            .filter(feedback::Column::WorkspaceId.eq(workspace_id))
+            .filter(feedback::Column::SourceId.is_in(source_ids.iter().cloned()))
+            .select_only()
+            .column(feedback::Column::SourceId)
+            .column_as(feedback::Column::OccurredAt.max(), "last")
+            .group_by(feedback::Column::SourceId)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(id, at)| Some((id?, at?)))
+            .collect())
     }
 }
 

@@ -21,7 +21,7 @@ both_backends!(
 
 static WARNED: AtomicBool = AtomicBool::new(false);
 
-fn browser_dir() -> PathBuf {
+pub(crate) fn browser_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser")
 }
 

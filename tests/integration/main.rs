@@ -15,6 +15,7 @@ mod console_auth;
 mod console_pages;
 mod console_surveys;
 mod demo;
+mod console_manage;
 mod digest;
 mod exports;
 mod feedback;
