@@ -468,6 +468,80 @@ async fn sign_in_attempts_are_rate_limited() {
     assert_eq!(res.status(), 303);
 }
 
+/// `serve` takes the sign-in limit and the idle time from its flags and environment.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_reads_the_sign_in_settings() {
+    let Some(app) = TestApp::spawn(Backend::Sqlite).await else {
+        return;
+    };
+    let start = |envs: Vec<(&'static str, &'static str)>| {
+        let mut cmd = tingjian(&app);
+        cmd.envs(envs);
+        tokio::task::spawn_blocking(move || crate::cli::serve(cmd))
+    };
+    let served = start(vec![
+        ("TINGJIAN_LOGIN_RATE_PER_MINUTE", "2"),
+        ("TINGJIAN_SESSION_IDLE_HOURS", "1"),
+    ])
+    .await
+    .unwrap()
+    .expect("serve starts");
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{}", served.port);
+    let page = client
+        .get(format!("{base}/console/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = hidden_field(&page, "csrf_token").unwrap();
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        let res = client
+            .post(format!("{base}/console/login"))
+            .form(&[
+                ("email", "nobody@example.com"),
+                ("password", "wrong password 1"),
+                ("csrf_token", &token),
+            ])
+            .send()
+            .await
+            .unwrap();
+        statuses.push(res.status().as_u16());
+    }
+    assert_eq!(statuses, [401, 401, 429]);
+    drop(served);
+    for (var, value) in [
+        ("TINGJIAN_SESSION_IDLE_HOURS", "0"),
+        ("TINGJIAN_SESSION_IDLE_HOURS", "a day"),
+        ("TINGJIAN_LOGIN_RATE_PER_MINUTE", "0"),
+    ] {
+        let refused = start(vec![(var, value)]).await.unwrap();
+        let stderr = refused.err().expect("serve refuses the value");
+        assert!(
+            stderr.contains(&format!("invalid value '{value}'")),
+            "{stderr}"
+        );
+    }
+    let mut cmd = tingjian(&app);
+    cmd.args(["serve", "--help"]);
+    let help = String::from_utf8(run_ok(cmd).await.stdout).unwrap();
+    for flag in [
+        "--session-idle-hours <SESSION_IDLE_HOURS>",
+        "[env: TINGJIAN_SESSION_IDLE_HOURS=]",
+        "--login-rate-per-minute <LOGIN_RATE_PER_MINUTE>",
+        "[env: TINGJIAN_LOGIN_RATE_PER_MINUTE=]",
+    ] {
+        assert!(help.contains(flag), "{flag}: {help}");
+    }
+}
+
 async fn sessions_end_after_inactivity(backend: Backend) {
     let start = Utc::now();
     let clock = Clock::manual(start);
