@@ -65,6 +65,31 @@ async fn shown_link(
     })
 }
 
+/// The base of a mailed link. For a member who is (or would be) in another workspace, only the
+/// configured public URL: the request's host is the caller's to choose, and a link to the
+/// caller's own host would hand them the token that opens the other workspaces.
+async fn link_base(
+    state: &State,
+    req: &HttpRequest,
+    workspace_id: &str,
+    member_id: Option<&str>,
+) -> Result<String, ApiError> {
+    let elsewhere = match member_id {
+        Some(id) => state
+            .store
+            .memberships(id)
+            .await?
+            .iter()
+            .any(|m| m.workspace_id != workspace_id),
+        None => false,
+    };
+    Ok(if elsewhere {
+        state.settings.link_base()
+    } else {
+        state.public_url(req)
+    })
+}
+
 fn post<'a>(state: &'a State, base: &'a str) -> Post<'a> {
     Post {
         mailer: &state.outbox.mailer,
@@ -88,7 +113,8 @@ async fn create(
     let ws = auth.workspace();
     let email = Email::parse(&body.email).map_err(|m| ApiError::field("/email", m))?;
     let role = role(&body.role)?;
-    let base = state.public_url(&req);
+    let known = state.store.member_by_email(&email).await?;
+    let base = link_base(&state, &req, ws, known.as_ref().map(|m| m.id.as_str())).await?;
     let invited =
         invite::invite(&state.store, &post(&state, &base), ws, &email, role, None).await?;
     tracing::info!(workspace = ws, member = %invited.member_id, role = role.as_str(), "member invited");
@@ -160,7 +186,7 @@ async fn new_link(
         .member(&path)
         .await?
         .ok_or(ApiError::NotFound("member"))?;
-    let base = state.public_url(&req);
+    let base = link_base(&state, &req, ws, Some(&member.id)).await?;
     let (url, mailed) = invite::send_link(
         &state.store,
         &post(&state, &base),

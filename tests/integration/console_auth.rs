@@ -1373,13 +1373,18 @@ async fn a_link_opens_one_workspace_only_to_its_own_admin(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(res.status(), 201);
+    // The caller chooses the request's host; the mailed link must not go there.
     let res = admin
-        .api(
-            "POST",
-            "/api/v1/members",
-            Some(&json!({"email": "pending@example.com", "role": "viewer"})),
-        )
-        .await;
+        .client
+        .post(app.url("/api/v1/members"))
+        .header("X-CSRF-Token", &admin.csrf)
+        .header("X-Tingjian-Workspace", &app.workspace_id)
+        .header("X-Forwarded-Host", "evil.example")
+        .header("Forwarded", "host=evil.example;proto=https")
+        .json(&json!({"email": "pending@example.com", "role": "viewer"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 201);
     let out: Value = res.json().await.unwrap();
     assert_eq!(out["sign_in_url"], Value::Null, "{out}");
@@ -1387,15 +1392,31 @@ async fn a_link_opens_one_workspace_only_to_its_own_admin(app: TestApp) {
     assert_eq!(out["mailed"], true, "the member gets it by mail");
     let id = out["member_id"].as_str().unwrap();
     let res = admin
-        .api(
-            "POST",
-            &format!("/api/v1/members/{id}/sign-in-link"),
-            Some(&json!({})),
-        )
-        .await;
+        .client
+        .post(app.url(&format!("/api/v1/members/{id}/sign-in-link")))
+        .header("X-CSRF-Token", &admin.csrf)
+        .header("X-Tingjian-Workspace", &app.workspace_id)
+        .header("X-Forwarded-Host", "evil.example")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
     let out: Value = res.json().await.unwrap();
     assert_eq!(out["sign_in_url"], Value::Null, "{out}");
     assert_eq!(out["link_withheld"], true);
+    let mails: Vec<String> = std::fs::read_dir(app.data_dir.join("mail"))
+        .unwrap()
+        .map(|f| {
+            let raw = std::fs::read(f.unwrap().path()).unwrap();
+            let msg = mail_parser::MessageParser::default().parse(&raw).unwrap();
+            msg.body_text(0).unwrap().into_owned()
+        })
+        .collect();
+    assert_eq!(mails.len(), 3, "the first invitation and the two links");
+    for mail in &mails {
+        assert!(mail.contains("/console/set-password?token="), "{mail}");
+        assert!(!mail.contains("evil.example"), "{mail}");
+    }
     // Nor for a member with a password in both.
     let both = app
         .add_member_to(&other_ws, "both2@example.com", "admin")
