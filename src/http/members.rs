@@ -41,8 +41,23 @@ fn member_json(m: &WorkspaceMember) -> serde_json::Value {
     })
 }
 
-/// The link as the answer may show it: `None` when the member is also in another workspace
-/// (the link then goes to the member's own mailbox only).
+/// Whether the member belongs to a workspace other than this one: then a password set
+/// through a link would open more than this workspace's admin may give.
+async fn in_another_workspace(
+    state: &State,
+    workspace_id: &str,
+    member_id: &str,
+) -> Result<bool, ApiError> {
+    Ok(state
+        .store
+        .memberships(member_id)
+        .await?
+        .iter()
+        .any(|m| m.workspace_id != workspace_id))
+}
+
+/// The link as the answer may show it, and whether it was withheld: a member of another
+/// workspace gets it in their own mailbox only.
 async fn shown_link(
     state: &State,
     workspace_id: &str,
@@ -52,22 +67,18 @@ async fn shown_link(
     let Some(url) = url else {
         return Ok((None, false));
     };
-    let elsewhere = state
-        .store
-        .memberships(member_id)
-        .await?
-        .iter()
-        .any(|m| m.workspace_id != workspace_id);
-    Ok(if elsewhere {
-        (None, true)
-    } else {
-        (Some(url), false)
-    })
+    Ok(
+        if in_another_workspace(state, workspace_id, member_id).await? {
+            (None, true)
+        } else {
+            (Some(url), false)
+        },
+    )
 }
 
-/// The base of a mailed link. For a member who is (or would be) in another workspace, only the
-/// configured public URL: the request's host is the caller's to choose, and a link to the
-/// caller's own host would hand them the token that opens the other workspaces.
+/// The base of a mailed link. For a member of another workspace, only the configured public
+/// URL: the request's host is the caller's to choose, and a link to the caller's own host
+/// would hand them the token all the same.
 async fn link_base(
     state: &State,
     req: &HttpRequest,
@@ -75,12 +86,7 @@ async fn link_base(
     member_id: Option<&str>,
 ) -> Result<String, ApiError> {
     let elsewhere = match member_id {
-        Some(id) => state
-            .store
-            .memberships(id)
-            .await?
-            .iter()
-            .any(|m| m.workspace_id != workspace_id),
+        Some(id) => in_another_workspace(state, workspace_id, id).await?,
         None => false,
     };
     Ok(if elsewhere {
