@@ -191,7 +191,7 @@ try {
   // The same pages on a phone.
   const phone = await newPage({ width: 390, height: 844 });
   await signIn(phone, home);
-  await chartWidths(phone);
+  report.phoneCharts = await chartWidths(phone);
   report.phone.home = await width(phone);
   await phone.goto(`${base}${report.pain.url}`);
   report.phone.pain = await width(phone);

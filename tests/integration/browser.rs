@@ -525,7 +525,15 @@ async fn everyday_console_flows_in_a_real_browser(app: TestApp) {
         format!("{home}/inbox/{one}").as_str()
     );
 
-    // The same on a phone: nothing wider than the screen.
+    // The same on a phone: nothing wider than the screen, and charts drawn for its width
+    // (340 CSS px, twice that in pixels) rather than the desktop's 560 shrunk.
+    assert!(
+        charts.iter().all(|w| w == 1120),
+        "desktop charts at 560 CSS px: {report}"
+    );
+    let phone_charts = report["phoneCharts"].as_array().unwrap();
+    assert_eq!(phone_charts.len(), charts.len(), "{report}");
+    assert!(phone_charts.iter().all(|w| w == 680), "{report}");
     for page in ["home", "inbox", "pain", "detail"] {
         let width = report["phone"][page].as_u64().unwrap_or(u64::MAX);
         assert!(width <= 390, "{page} fits a phone: {report}");
