@@ -758,3 +758,15 @@
     report.scrollIntoView({ block: "start" });
   });
 })();
+
+// ---- Everyday pages (home, pain points): the period picker ------------------------------
+// Choosing a date means a period of one's own: 自定义 is selected with it, so the dates are
+// not silently ignored in favour of 近 7 天 when the form is applied.
+(function () {
+  document.addEventListener("change", (ev) => {
+    const el = ev.target;
+    if (!(el instanceof HTMLInputElement) || !el.matches('form.picker input[type="date"]')) return;
+    const custom = el.form && el.form.querySelector('input[name="period"][value="custom"]');
+    if (custom) custom.checked = true;
+  });
+})();

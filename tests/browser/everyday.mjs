@@ -192,6 +192,14 @@ try {
   const phone = await newPage({ width: 390, height: 844 });
   await signIn(phone, home);
   report.phoneCharts = await chartWidths(phone);
+  // A date typed in the picker makes the period 自定义: two weeks ending today.
+  const to = await phone.locator('.picker input[name=to]').inputValue();
+  const from = new Date(Date.parse(to) - 13 * 86400e3).toISOString().slice(0, 10);
+  await phone.fill('.picker input[name=from]', from);
+  report.custom = { from, to, checked: await phone.locator('.picker input[name=period][value=custom]').isChecked() };
+  await Promise.all([phone.waitForNavigation(), phone.click('.picker button[type=submit]')]);
+  report.custom.url = pathAndQuery(phone);
+  report.custom.heading = await text(phone.locator('main h1'));
   report.phone.home = await width(phone);
   await phone.goto(`${base}${report.pain.url}`);
   report.phone.pain = await width(phone);

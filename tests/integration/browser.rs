@@ -534,6 +534,22 @@ async fn everyday_console_flows_in_a_real_browser(app: TestApp) {
     let phone_charts = report["phoneCharts"].as_array().unwrap();
     assert_eq!(phone_charts.len(), charts.len(), "{report}");
     assert!(phone_charts.iter().all(|w| w == 680), "{report}");
+    // Typing a date chooses 自定义, and the page shows those dates.
+    let custom = &report["custom"];
+    assert_eq!(custom["checked"], true, "{report}");
+    assert!(
+        custom["url"].as_str().unwrap().contains("period=custom"),
+        "{report}"
+    );
+    let day = |d: &Value| {
+        let d = chrono::NaiveDate::parse_from_str(d.as_str().unwrap(), "%Y-%m-%d").unwrap();
+        d.format("%-m/%-d").to_string()
+    };
+    let shown = format!("{}–{}", day(&custom["from"]), day(&custom["to"]));
+    assert!(
+        custom["heading"].as_str().unwrap().contains(&shown),
+        "{shown}: {report}"
+    );
     for page in ["home", "inbox", "pain", "detail"] {
         let width = report["phone"][page].as_u64().unwrap_or(u64::MAX);
         assert!(width <= 390, "{page} fits a phone: {report}");
