@@ -497,6 +497,8 @@
   });
 
   refresh();
+})();
+
 // ---------------------------------------------------------------------------------------
 // Manage pages (sources, CSV import, interviews, keys): showing a new secret once, the
 // connect form's choice of tool, files read into fields, and the CSV import with its row
