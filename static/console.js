@@ -172,7 +172,9 @@
           f.textContent = data && data.mailed ? "（已发送到对方邮箱）" : "（邮件没有发出，请复制链接发给对方）";
         } else {
           const v = getPath(data || {}, key);
-          f.textContent = v == null ? "（无：对方已设置过密码，可直接登录）" : String(v);
+          f.textContent = v != null ? String(v)
+            : data && data.link_withheld ? "（对方也是其他工作区的成员，链接只发到对方的邮箱）"
+            : "（无：对方已设置过密码，可直接登录）";
         }
       }
       reveal.hidden = false;
@@ -279,7 +281,222 @@
     return p;
   }
 
+  // For the areas' own sections below.
+  window.tingjian = { api, showStatus, toast, problemText };
+
   updateBulk(null);
+})();
+
+// ---- Surveys: the builder ---------------------------------------------------------------
+// Builds the survey's JSON from the builder's form (one fieldset per question), saves it with
+// POST or PATCH /api/v1/surveys, and shows the API's validation errors next to the form and
+// on the questions they name.
+(function () {
+  const form = document.querySelector("form[data-survey-builder]");
+  if (!form || !window.tingjian) return;
+  const list = form.querySelector("[data-questions]");
+  const template = document.getElementById("question-template");
+
+  const FIELD_NAMES = {
+    title: "标题", description: "说明", thank_you: "感谢语", language: "答题语言",
+    questions: "问题", allowed_origins: "允许嵌入的网站", type: "题型", options: "选项",
+    placeholder: "输入框提示", show_if: "显示条件", question: "条件题目", any_of: "条件选项",
+    min: "最低分", max: "最高分", id: "题目编号", required: "必填",
+  };
+  const MESSAGE_WORDS = [
+    [/^is required$/, "必须填写"],
+    [/^must not be empty$/, "不能为空"],
+    [/^must be at most (\d+) characters$/, "最多 $1 个字"],
+    [/^duplicate option$/, "选项重复了"],
+    [/^an? \w+ question needs (\d+) to (\d+) options$/, "需要 $1 到 $2 个选项"],
+    [/^needs at least one question$/, "至少要有一道题"],
+    [/^must be the id of an earlier question$/, "只能引用它前面的题目"],
+    [/^duplicate id/, "题目编号重复"],
+    [/^must start with http:\/\/ or https:\/\/$/, "要以 http:// 或 https:// 开头"],
+  ];
+
+  function questions() { return Array.from(list.querySelectorAll("[data-question]")); }
+  function field(q, name) { return q.querySelector('[data-field="' + name + '"]'); }
+  function kindOf(q) { return field(q, "type").selectedOptions[0]; }
+
+  function newId() {
+    const used = new Set(questions().map((q) => q.dataset.qid));
+    let i = questions().length + 1;
+    while (used.has("q" + i)) i++;
+    return "q" + i;
+  }
+
+  // Shows the fields that belong to the question's type and to its condition's target.
+  function refresh() {
+    const qs = questions();
+    qs.forEach((q, i) => {
+      q.querySelector("[data-number]").textContent = String(i + 1);
+      const kind = kindOf(q);
+      q.dataset.type = kind.value;
+      const choice = kind.dataset.choice === "true";
+      q.querySelector('[data-for="choice"]').hidden = !choice;
+      q.querySelector('[data-for="text"]').hidden = kind.value !== "text";
+      q.querySelector('[data-move="up"]').disabled = i === 0;
+      q.querySelector('[data-move="down"]').disabled = i === qs.length - 1;
+      // A condition may only name an earlier question that is a score or a choice.
+      const sel = field(q, "show_if");
+      const current = sel.value || sel.dataset.current || "";
+      sel.dataset.current = "";
+      while (sel.options.length > 1) sel.remove(1);
+      qs.slice(0, i).forEach((p, j) => {
+        const pk = kindOf(p);
+        if (pk.value === "text") return;
+        const title = field(p, "title").value.trim() || "（未填题目）";
+        const o = new Option("第 " + (j + 1) + " 题：" + title.slice(0, 30) + " 的回答满足…", p.dataset.qid);
+        o.dataset.score = pk.dataset.score;
+        sel.add(o);
+      });
+      sel.value = Array.from(sel.options).some((o) => o.value === current) ? current : "";
+      const target = sel.selectedOptions[0];
+      const mode = !sel.value ? "" : (target && target.dataset.score === "true" ? "score" : "choice");
+      q.querySelectorAll("[data-cond]").forEach((el) => { el.hidden = el.dataset.cond !== mode; });
+    });
+  }
+
+  function lines(text) {
+    return text.split(/\n/).map((s) => s.trim()).filter(Boolean);
+  }
+
+  function numberOrNull(el) {
+    const v = el.value.trim();
+    return v === "" ? null : Number(v);
+  }
+
+  function payload() {
+    const out = {
+      title: form.elements.title.value.trim(),
+      description: form.elements.description.value.trim() || null,
+      thank_you: form.elements.thank_you.value.trim() || null,
+      language: form.elements.language.value,
+      allowed_origins: form.elements.allowed_origins.value.split(/[\s,，]+/).map((s) => s.trim()).filter(Boolean),
+      questions: [],
+    };
+    for (const q of questions()) {
+      const kind = kindOf(q);
+      const item = {
+        id: q.dataset.qid,
+        type: kind.value,
+        title: field(q, "title").value.trim(),
+        required: field(q, "required").checked,
+      };
+      const description = field(q, "description").value.trim();
+      if (description) item.description = description;
+      if (kind.dataset.choice === "true") item.options = lines(field(q, "options").value);
+      if (kind.value === "text") {
+        const ph = field(q, "placeholder").value.trim();
+        if (ph) item.placeholder = ph;
+      }
+      const cond = field(q, "show_if");
+      if (cond.value) {
+        const target = cond.selectedOptions[0];
+        const show = { question: cond.value };
+        if (target.dataset.score === "true") {
+          const min = numberOrNull(field(q, "min"));
+          const max = numberOrNull(field(q, "max"));
+          if (min !== null) show.min = min;
+          if (max !== null) show.max = max;
+        } else {
+          show.any_of = lines(field(q, "any_of").value);
+        }
+        item.show_if = show;
+      }
+      out.questions.push(item);
+    }
+    return out;
+  }
+
+  // "/questions/2/options/1" → "第 3 题 · 选项 · 第 2 项"
+  function where(pointer) {
+    const parts = (pointer || "").split("/").filter(Boolean);
+    const words = [];
+    for (let i = 0; i < parts.length; i++) {
+      const p = parts[i];
+      if (p === "questions" && /^\d+$/.test(parts[i + 1] || "")) { words.push("第 " + (Number(parts[i + 1]) + 1) + " 题"); i++; continue; }
+      if (/^\d+$/.test(p)) { words.push("第 " + (Number(p) + 1) + " 项"); continue; }
+      words.push(FIELD_NAMES[p] || p);
+    }
+    return words.join(" · ");
+  }
+
+  function say(message) {
+    for (const [re, zh] of MESSAGE_WORDS) if (re.test(message)) return message.replace(re, zh);
+    return message;
+  }
+
+  function showErrors(errors) {
+    questions().forEach((q) => q.removeAttribute("aria-invalid"));
+    form.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
+    const status = form.querySelector(".form-status");
+    status.textContent = "";
+    status.classList.remove("ok");
+    const head = document.createElement("p");
+    head.textContent = "有内容需要修改：";
+    status.appendChild(head);
+    const ul = document.createElement("ul");
+    for (const e of errors) {
+      const li = document.createElement("li");
+      li.textContent = (where(e.field) || "问卷") + "：" + say(e.message || "");
+      ul.appendChild(li);
+      const m = /^\/questions\/(\d+)/.exec(e.field || "");
+      if (m && questions()[Number(m[1])]) questions()[Number(m[1])].setAttribute("aria-invalid", "true");
+      const top = /^\/(title|description|thank_you|allowed_origins|language)/.exec(e.field || "");
+      if (top && form.elements[top[1]]) form.elements[top[1]].setAttribute("aria-invalid", "true");
+    }
+    status.appendChild(ul);
+    status.hidden = false;
+    status.scrollIntoView({ block: "nearest" });
+  }
+
+  list.addEventListener("click", (ev) => {
+    const q = ev.target.closest("[data-question]");
+    if (!q) return;
+    if (ev.target.closest("[data-remove]")) {
+      if (questions().length <= 1) { window.tingjian.toast("问卷至少要有一道题。"); return; }
+      q.remove();
+    } else if (ev.target.closest('[data-move="up"]') && q.previousElementSibling) {
+      list.insertBefore(q, q.previousElementSibling);
+    } else if (ev.target.closest('[data-move="down"]') && q.nextElementSibling) {
+      list.insertBefore(q.nextElementSibling, q);
+    } else {
+      return;
+    }
+    refresh();
+  });
+  list.addEventListener("change", refresh);
+  list.addEventListener("input", (ev) => { if (ev.target.matches('[data-field="title"]')) refresh(); });
+
+  form.querySelector("[data-add-question]").addEventListener("click", () => {
+    const q = template.content.firstElementChild.cloneNode(true);
+    q.dataset.qid = newId();
+    field(q, "type").value = form.querySelector("[data-add-type]").value;
+    list.appendChild(q);
+    refresh();
+    field(q, "title").focus();
+  });
+
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    ev.stopImmediatePropagation();
+    const button = form.querySelector('button[type="submit"]');
+    button.disabled = true;
+    const csrf = form.querySelector('input[name="csrf_token"]').value;
+    const res = await window.tingjian.api(form.dataset.method, form.dataset.url, payload(), csrf);
+    button.disabled = false;
+    if (res.ok) {
+      location.assign(form.dataset.editUrl.replace("{id}", encodeURIComponent(res.data.id)));
+    } else if (res.data && Array.isArray(res.data.errors) && res.data.errors.length) {
+      showErrors(res.data.errors);
+    } else {
+      window.tingjian.showStatus(form, res.text);
+    }
+  });
+
+  refresh();
 })();
 
 // ---------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ mod m20261129_000002_analysis;
 mod m20261129_000003_tell;
 mod m20261206_000004_connect;
 mod m20261206_000005_see;
+mod m20261206_000006_inbox;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000003_tell::Migration),
             Box::new(m20261206_000004_connect::Migration),
             Box::new(m20261206_000005_see::Migration),
+            Box::new(m20261206_000006_inbox::Migration),
         ]
     }
 }

@@ -39,6 +39,9 @@ pub(super) struct GlobalArgs {
 pub(super) enum Command {
     /// Run the HTTP service.
     Serve(ServeArgs),
+    /// Fill the demo workspace (once: a second run changes nothing) and print how to sign
+    /// in to it as JSON.
+    Demo(DemoArgs),
     /// Create or upgrade the database schema, then exit.
     Migrate,
     /// Manage workspaces.
@@ -188,6 +191,15 @@ pub(super) struct ServeArgs {
     /// Survey submissions allowed per client address per minute.
     #[arg(long, env = "TINGJIAN_SURVEY_RATE", default_value_t = 30)]
     pub(super) survey_rate: u32,
+    /// A console session ends after this many hours without a request (1 to 720).
+    #[arg(long, env = "TINGJIAN_SESSION_IDLE_HOURS", default_value_t = 12,
+        value_parser = clap::value_parser!(u64).range(1..=720))]
+    pub(super) session_idle_hours: u64,
+    /// Console sign-in attempts allowed per client address per minute (and per email address
+    /// per fifteen minutes, whatever the client address).
+    #[arg(long, env = "TINGJIAN_LOGIN_RATE_PER_MINUTE", default_value_t = 10,
+        value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub(super) login_rate_per_minute: u32,
     /// Do not poll social feeds in this process.
     #[arg(long, env = "TINGJIAN_NO_POLLER", value_parser = EnvBool)]
     pub(super) no_poller: bool,
@@ -199,6 +211,19 @@ pub(super) struct ServeArgs {
     /// Do not schedule or send digests and alerts in this process.
     #[arg(long, env = "TINGJIAN_NO_DELIVERY", value_parser = EnvBool)]
     pub(super) no_delivery: bool,
+    /// Fill the demo workspace first (once), print how to sign in to it, then serve.
+    #[arg(long)]
+    pub(super) demo: bool,
+}
+
+#[derive(Args)]
+pub(super) struct DemoArgs {
+    /// Address the service listens on, for the console URL printed.
+    #[arg(long, env = "TINGJIAN_BIND", default_value = "127.0.0.1:8080")]
+    pub(super) bind: String,
+    /// Public base URL, for the console URL printed (instead of the bind address).
+    #[arg(long, env = "TINGJIAN_PUBLIC_URL")]
+    pub(super) public_url: Option<String>,
 }
 
 #[derive(Args, Clone)]

@@ -1,9 +1,10 @@
-//! The command line: `serve`, `migrate`, `workspace`, `key`, `import`, the digest commands and
-//! the engine's. Each subcommand builds `Settings` from flags and the environment and calls
+//! The command line: `serve`, `demo`, `migrate`, `workspace`, `key`, `import`, the digest
+//! commands and the engine's. Each subcommand builds `Settings` from flags and the environment and calls
 //! library functions; the definitions are in `args`, the longer bodies beside their kind.
 
 mod admin;
 mod args;
+mod demo;
 mod digest;
 mod engine;
 mod members;
@@ -39,6 +40,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             settings.public_url = args.public_url;
             settings.trust_proxy = args.trust_proxy;
             settings.survey_rate_per_minute = args.survey_rate;
+            settings.session_idle = std::time::Duration::from_secs(args.session_idle_hours * 3600);
+            settings.login_rate_per_minute = args.login_rate_per_minute;
             settings.run_poller = !args.no_poller;
             settings.workers = args.workers;
             settings.run_delivery = !args.no_delivery;
@@ -46,7 +49,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             settings.mail_from = args.mail.mail_from.clone();
             let app = Application::build(settings).await?;
             tracing::info!(port = app.port(), "listening");
-            app.run_until_stopped().await?;
+            if args.demo {
+                demo::serve(app).await?;
+            } else {
+                app.run_until_stopped().await?;
+            }
+        }
+        Command::Demo(args) => {
+            settings.bind = args.bind;
+            settings.public_url = args.public_url;
+            demo::fill(&settings).await?;
         }
         Command::Digest(DigestCommand::Preview {
             workspace,

@@ -30,6 +30,10 @@ pub enum ConsoleError {
     BadRequest(String),
     #[error("internal: {0}")]
     Internal(String),
+    /// A refusal already rendered inside the console's frame (for a member of the workspace,
+    /// who keeps the navigation, the workspace switcher and the way to sign out).
+    #[error("refused in the frame ({status})")]
+    InFrame { status: StatusCode, html: String },
 }
 
 impl From<ApiError> for ConsoleError {
@@ -68,21 +72,41 @@ impl ResponseError for ConsoleError {
             ConsoleError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ConsoleError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ConsoleError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ConsoleError::InFrame { status, .. } => *status,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
-        let (title, message) = match self {
+        match self {
             ConsoleError::SignIn { next } => {
                 let to = format!(
                     "/console/login?{}",
                     serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default()
                 );
-                return HttpResponse::SeeOther()
+                HttpResponse::SeeOther()
                     .insert_header((header::LOCATION, to))
                     .insert_header((header::CACHE_CONTROL, "no-store"))
-                    .finish();
+                    .finish()
             }
+            ConsoleError::InFrame { status, html } => html_response(*status, html.clone()),
+            _ => {
+                let (title, message) = self.words();
+                let mut res = html_response(self.status_code(), message_page(title, &message));
+                if let ConsoleError::RateLimited = self {
+                    res.headers_mut()
+                        .insert(header::RETRY_AFTER, header::HeaderValue::from_static("60"));
+                }
+                res
+            }
+        }
+    }
+}
+
+impl ConsoleError {
+    /// The page's title and sentence, in the words a member reads.
+    pub fn words(&self) -> (&'static str, String) {
+        match self {
+            ConsoleError::SignIn { .. } => ("请先登录", "请先登录。".to_owned()),
             ConsoleError::NotFound => (
                 "找不到这个页面",
                 "页面不存在，或者你不是这个工作区的成员。".to_owned(),
@@ -103,17 +127,11 @@ impl ResponseError for ConsoleError {
                 "登录尝试过于频繁，请一分钟后再试。".to_owned(),
             ),
             ConsoleError::BadRequest(m) => ("请求有误", m.clone()),
-            ConsoleError::Internal(_) => (
+            ConsoleError::InFrame { .. } | ConsoleError::Internal(_) => (
                 "出错了",
                 "服务暂时出了问题，请稍后再试。如果一直这样，请联系管理员查看服务日志。".to_owned(),
             ),
-        };
-        let mut res = html_response(self.status_code(), message_page(title, &message));
-        if let ConsoleError::RateLimited = self {
-            res.headers_mut()
-                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("60"));
         }
-        res
     }
 }
 
@@ -133,9 +151,4 @@ pub fn message_page(title: &str, message: &str) -> String {
          </section></main></body></html>",
         css = *super::assets::CSS_URL,
     )
-}
-
-/// Unknown paths under a workspace: the same page as an unknown workspace.
-pub async fn not_found() -> Result<actix_web::HttpResponse, ConsoleError> {
-    Err(ConsoleError::NotFound)
 }

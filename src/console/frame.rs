@@ -154,7 +154,32 @@ impl Page {
         if self.role >= role {
             Ok(())
         } else {
-            Err(ConsoleError::Forbidden(role.as_str()))
+            Err(self.refuse(ConsoleError::Forbidden(role.as_str())))
+        }
+    }
+
+    /// `err` as a page inside the frame: a member who may not see this page still has the
+    /// navigation and the way to sign out.
+    pub fn refuse(&self, err: ConsoleError) -> ConsoleError {
+        let (title, message) = err.words();
+        let ctx = minijinja::context! {
+            frame => super::render::values(self.frame(title, "")),
+            page => super::render::values(serde_json::json!({"title": title, "message": message})),
+        };
+        match self
+            .console
+            .templates
+            .get_template("message.html")
+            .and_then(|t| t.render(ctx))
+        {
+            Ok(html) => ConsoleError::InFrame {
+                status: actix_web::ResponseError::status_code(&err),
+                html,
+            },
+            Err(e) => {
+                tracing::error!(error = %e, "template failed");
+                err
+            }
         }
     }
 
@@ -207,4 +232,10 @@ impl Page {
             },
         )
     }
+}
+
+/// Unknown paths under a workspace: for a member of it, a 404 inside the frame; for anyone
+/// else the same page as an unknown workspace (the `Page` extractor refuses them first).
+pub async fn not_found(page: Page) -> Result<actix_web::HttpResponse, ConsoleError> {
+    Err(page.refuse(ConsoleError::NotFound))
 }

@@ -7,12 +7,17 @@
 mod assets;
 mod error;
 mod frame;
+mod home;
+mod inbox;
 mod login;
 mod manage;
 mod members;
+mod painpoints;
 mod render;
+mod scope;
 mod settings;
 mod state;
+mod surveys;
 
 use actix_web::web;
 
@@ -24,9 +29,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(login::routes)
         .service(
             web::scope("/console/w/{workspace}")
+                .configure(home::routes)
+                .configure(painpoints::routes)
+                .configure(inbox::routes)
                 .configure(members::routes)
                 .configure(settings::routes)
                 .configure(manage::routes)
-                .default_service(web::to(error::not_found)),
+                .configure(surveys::routes)
+                .default_service(web::to(frame::not_found)),
         );
 }

@@ -8,10 +8,11 @@ use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 use minijinja::{Environment, Value};
 
-/// The console's policy; pages carry nothing inline.
+/// The console's policy; pages carry nothing inline. `frame-src 'self'` lets the survey
+/// builder show its preview (`/console/w/{ws}/surveys/{id}/preview`).
 pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
-    img-src 'self' data:; font-src 'self'; connect-src 'self'; frame-src 'self'; form-action 'self'; \
-    frame-ancestors 'none'; base-uri 'none'";
+    img-src 'self' data:; font-src 'self'; connect-src 'self'; frame-src 'self'; form-action 'self'; frame-ancestors 'none'; \
+    base-uri 'none'";
 
 macro_rules! embedded {
     ($($name:literal),* $(,)?) => {
@@ -28,6 +29,19 @@ const TEMPLATES: &[(&str, &str)] = embedded!(
     "message.html",
     "members.html",
     "settings.html",
+    "scope.html",
+    "home.html",
+    "pain_points.html",
+    "pain_point.html",
+    "inbox.html",
+    "feedback.html",
+    "survey_macros.html",
+    "survey_list.html",
+    "survey_builder.html",
+    "survey_share.html",
+    "survey_results.html",
+    "survey_answers.html",
+    "survey_responses.html",
     "manage_sources.html",
     "manage_import.html",
     "manage_interviews.html",

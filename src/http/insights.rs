@@ -149,6 +149,7 @@ async fn pain_points(
     let link = |id: &str| {
         crate::tell::links::console_link(
             &base,
+            ws,
             Some(crate::tell::links::Narrow::pain_point(id)),
             from,
             to,

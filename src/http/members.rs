@@ -1,6 +1,8 @@
 //! Members of the caller's workspace: list, invite (a one-time link to set a password goes
 //! out by mail and comes back in the answer), change a role, remove, send a new link. Admin
-//! only; a workspace always keeps one admin (409 otherwise).
+//! only; a workspace always keeps one admin (409 otherwise). A member may be in several
+//! workspaces, and a password opens all of them: the link comes back in the answer only for a
+//! member of no other workspace, so one workspace's admin cannot take over a member of another.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -39,6 +41,30 @@ fn member_json(m: &WorkspaceMember) -> serde_json::Value {
     })
 }
 
+/// The link as the answer may show it: `None` when the member is also in another workspace
+/// (the link then goes to the member's own mailbox only).
+async fn shown_link(
+    state: &State,
+    workspace_id: &str,
+    member_id: &str,
+    url: Option<String>,
+) -> Result<(Option<String>, bool), ApiError> {
+    let Some(url) = url else {
+        return Ok((None, false));
+    };
+    let elsewhere = state
+        .store
+        .memberships(member_id)
+        .await?
+        .iter()
+        .any(|m| m.workspace_id != workspace_id);
+    Ok(if elsewhere {
+        (None, true)
+    } else {
+        (Some(url), false)
+    })
+}
+
 fn post<'a>(state: &'a State, base: &'a str) -> Post<'a> {
     Post {
         mailer: &state.outbox.mailer,
@@ -66,6 +92,8 @@ async fn create(
     let invited =
         invite::invite(&state.store, &post(&state, &base), ws, &email, role, None).await?;
     tracing::info!(workspace = ws, member = %invited.member_id, role = role.as_str(), "member invited");
+    let (url, withheld) =
+        shown_link(&state, ws, &invited.member_id, invited.sign_in_url.clone()).await?;
     let status = if invited.joined {
         actix_web::http::StatusCode::CREATED
     } else {
@@ -75,7 +103,8 @@ async fn create(
         "member_id": invited.member_id,
         "email": invited.email,
         "role": invited.role,
-        "sign_in_url": invited.sign_in_url,
+        "sign_in_url": url,
+        "link_withheld": withheld,
         "mailed": invited.mailed,
     })))
 }
@@ -141,10 +170,12 @@ async fn new_link(
     )
     .await?;
     tracing::info!(workspace = ws, member = %member.id, "sign-in link sent");
+    let (url, withheld) = shown_link(&state, ws, &member.id, Some(url)).await?;
     Ok(HttpResponse::Ok().json(json!({
         "member_id": member.id,
         "email": member.email,
         "sign_in_url": url,
+        "link_withheld": withheld,
         "mailed": mailed,
     })))
 }

@@ -6,6 +6,7 @@ mod body;
 pub mod counters;
 mod digests;
 pub mod error;
+mod exports;
 mod feedback;
 mod health;
 mod imports;
@@ -29,7 +30,8 @@ pub use auth::{Admin, Auth, Edit, Ingest, Read};
 pub use body::{from_value, json_body, number_in, parse_json, query_pairs, read_body, Json};
 pub use digests::{delivery_json, subscription_json};
 pub use error::ApiError;
-pub use feedback::{feedback_json, parse_instant, workspace_tz};
+pub use exports::export_response;
+pub use feedback::{feedback_json, parse_filter, parse_instant, workspace_tz};
 pub use keys::key_json;
 pub use sources::source_json;
 pub use state::{AppState, State};
@@ -52,6 +54,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(interviews::routes)
                 .configure(mentions::routes)
                 .configure(imports::routes)
+                // Before feedback's `/feedback/{id}`, which would take `export` for an id.
+                .configure(exports::routes)
                 .configure(feedback::routes)
                 .configure(understand::routes)
                 .configure(insights::routes)

@@ -32,7 +32,9 @@ pub fn over_https(state: &AppState, req: &HttpRequest) -> bool {
             .get("x-forwarded-proto")
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"));
-    public || proxied || req.connection_info().scheme() == "https"
+    // The connection itself: actix's `connection_info` would believe any client's
+    // X-Forwarded-Proto, so it is not asked.
+    public || proxied || req.app_config().secure()
 }
 
 /// A cookie the console sets: HttpOnly, SameSite=Lax, for the whole site, `Secure` behind

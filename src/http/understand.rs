@@ -248,7 +248,11 @@ async fn set_labels(
         .set_labels(ws, &path, body.sentiment, body.pain_points.map(sorted))
         .await?;
     state.pipeline.invalidate(ws);
-    Ok(HttpResponse::Ok().json(super::feedback::feedback_json(&updated)))
+    let names = state
+        .store
+        .origin_names(ws, std::slice::from_ref(&updated))
+        .await?;
+    Ok(HttpResponse::Ok().json(super::feedback::feedback_json(&updated, &names)))
 }
 
 /// Items one bulk correction may change.
@@ -346,7 +350,7 @@ async fn emerging(
     }
     let items = state
         .store
-        .uncategorised_complaints(ws, from, to, 5_000)
+        .uncategorised_complaints(ws, from, to, 5_000, None)
         .await?;
     let considered = items.len();
     let clusters = crate::analysis::painpoint::cluster_emerging(&items, min_size);

@@ -8,9 +8,10 @@ pub mod period;
 pub mod queries;
 pub mod quotes;
 pub mod ranking;
+pub mod segments;
 pub mod stats;
 pub mod summary;
 pub mod tally;
 pub mod trends;
 
-pub use queries::{Aggregates, Bucket, GroupBy, Sample};
+pub use queries::{Aggregates, Bucket, GroupBy, Sample, Segment};

@@ -120,3 +120,14 @@ pub trait Aggregates: Sync {
         workspace_id: &str,
     ) -> impl Future<Output = Result<Vec<CustomCategory>, Self::Error>> + Send;
 }
+
+/// A slice of a workspace's feedback that insights can be narrowed to: one channel, one
+/// source (a survey or a webhook/feed source), or the items whose respondent attribute `key`
+/// has `value`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Segment {
+    Channel(String),
+    Source(String),
+    /// (key, value); the key is a plain name as for [`GroupBy::Attr`].
+    Attr(String, String),
+}

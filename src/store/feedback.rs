@@ -1,11 +1,11 @@
 //! Feedback items: stored in one transaction per request (all or nothing), deduplicated by
-//! `(workspace, source_key, external_id)`, listed with filters and a cursor.
+//! `(workspace, source_key, external_id)`, listed with filters and a cursor, and counted.
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, Func, LikeExpr, OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait, TryInsertResult,
+    QueryOrder, QuerySelect, Select, Set, TransactionTrait, TryInsertResult,
 };
 use serde_json::Value;
 use std::collections::HashSet;
@@ -70,9 +70,120 @@ pub struct FeedbackFilter {
     pub sentiment: Option<String>,
     pub pain_point: Option<String>,
     pub keyword: Option<String>,
-    /// Items strictly older than this id (ids sort by creation time).
-    pub cursor: Option<String>,
+    pub sort: FeedbackSort,
+    /// Items strictly after this one in the list's order.
+    pub cursor: Option<FeedbackCursor>,
     pub limit: u64,
+}
+
+/// The order of a feedback list: by when the feedback was given (the default) or when it
+/// was stored, newest first; the id breaks ties, so the order is total and a cursor exact.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum FeedbackSort {
+    #[default]
+    Occurred,
+    Received,
+}
+
+impl FeedbackSort {
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "occurred" => Some(Self::Occurred),
+            "received" => Some(Self::Received),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Occurred => "occurred",
+            Self::Received => "received",
+        }
+    }
+
+    fn column(self) -> feedback::Column {
+        match self {
+            Self::Occurred => feedback::Column::OccurredAt,
+            Self::Received => feedback::Column::ReceivedAt,
+        }
+    }
+
+    fn key(self, f: &Feedback) -> DateTime<Utc> {
+        match self {
+            Self::Occurred => f.occurred_at,
+            Self::Received => f.received_at,
+        }
+    }
+}
+
+/// Where the next page of a list starts: the sort key and id of the last item read. It
+/// carries its sort, so a cursor is never read against a list in another order. As text:
+/// `o.{unix seconds}.{nanoseconds}.{id}` (`r.` for the received order); the time keeps every
+/// digit the database stored, as the next page compares it for equality.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedbackCursor {
+    pub sort: FeedbackSort,
+    pub at: DateTime<Utc>,
+    pub id: String,
+}
+
+impl FeedbackCursor {
+    fn after(sort: FeedbackSort, f: &Feedback) -> Self {
+        Self {
+            sort,
+            at: sort.key(f),
+            id: f.id.clone(),
+        }
+    }
+
+    pub fn encode(&self) -> String {
+        let tag = match self.sort {
+            FeedbackSort::Occurred => 'o',
+            FeedbackSort::Received => 'r',
+        };
+        format!(
+            "{tag}.{}.{}.{}",
+            self.at.timestamp(),
+            self.at.timestamp_subsec_nanos(),
+            self.id
+        )
+    }
+
+    /// `None` for text that no list handed out.
+    pub fn parse(raw: &str) -> Option<Self> {
+        let mut parts = raw.splitn(4, '.');
+        let sort = match parts.next()? {
+            "o" => FeedbackSort::Occurred,
+            "r" => FeedbackSort::Received,
+            _ => return None,
+        };
+        let secs: i64 = parts.next()?.parse().ok()?;
+        let nanos: u32 = parts.next()?.parse().ok()?;
+        let id = parts.next()?;
+        if id.is_empty() || id.len() > 64 {
+            return None;
+        }
+        Some(Self {
+            sort,
+            at: DateTime::from_timestamp(secs, nanos)?,
+            id: id.to_owned(),
+        })
+    }
+}
+
+/// How many items a filter matches, and how many of them carry each sentiment label.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct FeedbackCount {
+    pub total: u64,
+    pub by_sentiment: SentimentCounts,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct SentimentCounts {
+    pub positive: u64,
+    pub negative: u64,
+    pub neutral: u64,
+    pub mixed: u64,
 }
 
 #[derive(Debug, Default, Clone, Copy, serde::Serialize)]
@@ -384,12 +495,75 @@ impl Store {
             .await?)
     }
 
-    /// One page of feedback, newest first, and the cursor of the next page if there is one.
+    /// One page of feedback in the filter's order, newest first, and the cursor of the next
+    /// page if there is one.
     pub async fn list_feedback(
         &self,
         workspace_id: &str,
         filter: &FeedbackFilter,
     ) -> StoreResult<(Vec<Feedback>, Option<String>)> {
+        let sort = filter.sort;
+        let mut q = self.filtered(workspace_id, filter);
+        if let Some(c) = &filter.cursor {
+            // A row-value comparison: both databases walk the (workspace, time, id) index
+            // from the cursor on.
+            q = q.filter(
+                Expr::tuple([
+                    Expr::col(sort.column()).into(),
+                    Expr::col(feedback::Column::Id).into(),
+                ])
+                .lt(Expr::tuple([Expr::value(c.at), Expr::value(c.id.clone())])),
+            );
+        }
+        let mut rows = q
+            .order_by_desc(sort.column())
+            .order_by_desc(feedback::Column::Id)
+            .limit(filter.limit + 1)
+            .all(&self.db)
+            .await?;
+        let next = if rows.len() as u64 > filter.limit {
+            rows.truncate(filter.limit as usize);
+            rows.last().map(|r| FeedbackCursor::after(sort, r).encode())
+        } else {
+            None
+        };
+        Ok((rows, next))
+    }
+
+    /// How many items the filter matches (its cursor, order and limit aside), by sentiment:
+    /// one grouped query.
+    pub async fn count_feedback(
+        &self,
+        workspace_id: &str,
+        filter: &FeedbackFilter,
+    ) -> StoreResult<FeedbackCount> {
+        let groups: Vec<(Option<String>, i64)> = self
+            .filtered(workspace_id, filter)
+            .select_only()
+            .column(feedback::Column::Sentiment)
+            .column_as(Expr::col(feedback::Column::Id).count(), "n")
+            .group_by(feedback::Column::Sentiment)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let mut count = FeedbackCount::default();
+        for (label, n) in groups {
+            let n = n.max(0) as u64;
+            count.total += n;
+            let slot = match label.as_deref() {
+                Some("positive") => &mut count.by_sentiment.positive,
+                Some("negative") => &mut count.by_sentiment.negative,
+                Some("neutral") => &mut count.by_sentiment.neutral,
+                Some("mixed") => &mut count.by_sentiment.mixed,
+                _ => continue,
+            };
+            *slot += n;
+        }
+        Ok(count)
+    }
+
+    /// The workspace's items that pass the filter's conditions, in no order.
+    fn filtered(&self, workspace_id: &str, filter: &FeedbackFilter) -> Select<feedback::Entity> {
         let backend = self.backend();
         let mut q = feedback::Entity::find().filter(feedback::Column::WorkspaceId.eq(workspace_id));
         if let Some(channel) = filter.channel {
@@ -449,21 +623,7 @@ impl Store {
                 ),
             );
         }
-        if let Some(cursor) = &filter.cursor {
-            q = q.filter(feedback::Column::Id.lt(cursor.as_str()));
-        }
-        let mut rows = q
-            .order_by_desc(feedback::Column::Id)
-            .limit(filter.limit + 1)
-            .all(&self.db)
-            .await?;
-        let next = if rows.len() as u64 > filter.limit {
-            rows.truncate(filter.limit as usize);
-            rows.last().map(|r| r.id.clone())
-        } else {
-            None
-        };
-        Ok((rows, next))
+        q
     }
 
     pub async fn delete_feedback(&self, workspace_id: &str, id: &str) -> StoreResult<bool> {
@@ -526,7 +686,11 @@ impl Store {
 /// `attributes[key] == value`, compared as text (numbers and booleans as they print), the
 /// same on both backends: PostgreSQL's `->>` gives `true`/`false` for booleans, while SQLite's
 /// `json_extract` gives `1`/`0`, so SQLite spells booleans out by their JSON type first.
-fn attribute_equals(backend: DbBackend, key: &str, value: &str) -> sea_orm::sea_query::SimpleExpr {
+pub(super) fn attribute_equals(
+    backend: DbBackend,
+    key: &str,
+    value: &str,
+) -> sea_orm::sea_query::SimpleExpr {
     match backend {
         DbBackend::Postgres => Expr::cust_with_values("(attributes ->> $1) = $2", [key, value]),
         _ => {

@@ -7,24 +7,24 @@ use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
 
 use super::{Store, StoreError, StoreResult};
 use crate::analysis::CustomCategory;
-use crate::insight::queries::{Aggregates, Bucket, GroupBy, Sample};
+use crate::insight::queries::{Aggregates, Bucket, GroupBy, Sample, Segment};
 use crate::insight::tally::Tally;
 
 /// Placeholders differ: `$1` on PostgreSQL, `?` on SQLite.
-struct Sql {
+pub(super) struct Sql {
     backend: DbBackend,
     values: Vec<Value>,
 }
 
 impl Sql {
-    fn new(backend: DbBackend) -> Self {
+    pub(super) fn new(backend: DbBackend) -> Self {
         Self {
             backend,
             values: Vec::new(),
         }
     }
 
-    fn bind(&mut self, v: impl Into<Value>) -> String {
+    pub(super) fn bind(&mut self, v: impl Into<Value>) -> String {
         self.values.push(v.into());
         match self.backend {
             DbBackend::Postgres => format!("${}", self.values.len()),
@@ -32,7 +32,7 @@ impl Sql {
         }
     }
 
-    fn statement(self, sql: String) -> Statement {
+    pub(super) fn statement(self, sql: String) -> Statement {
         Statement::from_sql_and_values(self.backend, sql, self.values)
     }
 }
@@ -43,7 +43,7 @@ impl Sql {
 /// SQLite keeps times as RFC 3339 text in UTC ("2026-11-16T08:30:00.123+00:00"): a prefix up
 /// to the hour (or minute) groups faster than parsing every row. The same bucket may then come
 /// back as several minute rows; callers add tallies up, so that is harmless.
-fn bucket_expr(backend: DbBackend, column: &str, bucket_secs: i64) -> String {
+pub(super) fn bucket_expr(backend: DbBackend, column: &str, bucket_secs: i64) -> String {
     match backend {
         // date_trunc groups a third faster than arithmetic on the epoch.
         DbBackend::Postgres if bucket_secs == 3600 => {
@@ -82,6 +82,7 @@ fn survey_scores(
     to: DateTime<Utc>,
     bucket_secs: i64,
     group: &GroupBy,
+    segment: Option<&Segment>,
 ) -> Statement {
     let mut q = Sql::new(backend);
     let epoch = bucket_expr(backend, "occurred_at", bucket_secs);
@@ -89,6 +90,7 @@ fn survey_scores(
     let channel = "CASE WHEN survey_id LIKE 'sv_%' THEN 'survey' ELSE 'webhook' END";
     let group_expr = group_expr(&mut q, group, channel, "survey_id");
     let (ws, f, t) = (q.bind(workspace_id.to_owned()), q.bind(from), q.bind(to));
+    let narrow = response_segment(&mut q, segment);
     let sql = format!(
         "SELECT {epoch} AS bucket, {group_expr} AS grp, CAST(0 AS BIGINT), CAST(0 AS BIGINT), CAST(0 AS BIGINT), \
          CAST(0 AS BIGINT), CAST(0 AS BIGINT), \
@@ -99,7 +101,7 @@ fn survey_scores(
          COUNT(ces), SUM(ces), SUM(ces * ces) \
          FROM survey_response WHERE workspace_id = {ws} \
          AND occurred_at >= {f} AND occurred_at < {t} \
-         AND (nps IS NOT NULL OR csat IS NOT NULL OR ces IS NOT NULL) \
+         AND (nps IS NOT NULL OR csat IS NOT NULL OR ces IS NOT NULL){narrow} \
          GROUP BY 1, 2"
     );
     q.statement(sql)
@@ -107,7 +109,7 @@ fn survey_scores(
 
 /// Seconds since the epoch of the bucket a UTC text prefix (`2026-11-16T08` or
 /// `2026-11-16T08:37`) falls in.
-fn text_bucket(prefix: &str, bucket_secs: i64) -> StoreResult<i64> {
+pub(super) fn text_bucket(prefix: &str, bucket_secs: i64) -> StoreResult<i64> {
     let padded = match prefix.len() {
         13 => format!("{prefix}:00:00"),
         16 => format!("{prefix}:00"),
@@ -184,7 +186,8 @@ impl Store {
         limit: u64,
     ) -> StoreResult<Vec<Sample>> {
         let by = ("feedback_keyword", "keyword", keyword);
-        self.newest_samples(workspace_id, by, from, to, limit).await
+        self.newest_samples(workspace_id, by, from, to, limit, None)
+            .await
     }
 
     /// The newest `limit` items of `[from, to)` that a per-item table (pain points, keywords)
@@ -196,6 +199,7 @@ impl Store {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
         limit: u64,
+        segment: Option<&Segment>,
     ) -> StoreResult<Vec<Sample>> {
         let mut q = Sql::new(self.backend());
         let (ws, v, f, t) = (
@@ -204,11 +208,12 @@ impl Store {
             q.bind(from),
             q.bind(to),
         );
+        let narrow = feedback_segment(&mut q, segment, "f.");
         let sql = format!(
             "SELECT f.id, f.text, f.channel, f.occurred_at, f.analysis FROM {table} x \
              JOIN feedback f ON f.id = x.feedback_id \
              WHERE x.workspace_id = {ws} AND x.{column} = {v} \
-             AND x.occurred_at >= {f} AND x.occurred_at < {t} \
+             AND x.occurred_at >= {f} AND x.occurred_at < {t}{narrow} \
              ORDER BY x.occurred_at DESC LIMIT {limit}"
         );
         self.samples(q.statement(sql)).await
@@ -230,8 +235,229 @@ impl Store {
     }
 }
 
-/// The insight room's queries.
+/// The store's aggregates narrowed to a segment (or not narrowed: `segment: None`).
+pub struct Narrowed<'a> {
+    pub store: &'a Store,
+    pub segment: Option<Segment>,
+}
+
+impl Store {
+    /// The insight queries over `segment` only.
+    pub fn narrowed(&self, segment: Option<Segment>) -> Narrowed<'_> {
+        Narrowed {
+            store: self,
+            segment,
+        }
+    }
+}
+
+/// The SQL condition (`AND …`, or nothing) that keeps a segment's rows of `feedback`, whose
+/// columns are prefixed with `p` (`"f."` or `""`).
+fn feedback_segment(q: &mut Sql, segment: Option<&Segment>, p: &str) -> String {
+    match segment {
+        None => String::new(),
+        Some(Segment::Channel(c)) => format!(" AND {p}channel = {}", q.bind(c.clone())),
+        Some(Segment::Source(s)) => format!(" AND {p}source_id = {}", q.bind(s.clone())),
+        Some(Segment::Attr(k, v)) => format!(" AND {} = {}", attr_expr(q, k, p), q.bind(v.clone())),
+    }
+}
+
+/// The same for `survey_response`: a hosted survey's responses are the survey channel's,
+/// other tools' the webhook channel's.
+fn response_segment(q: &mut Sql, segment: Option<&Segment>) -> String {
+    match segment {
+        None => String::new(),
+        Some(Segment::Channel(c)) if c == "survey" => " AND survey_id LIKE 'sv_%'".to_owned(),
+        Some(Segment::Channel(c)) if c == "webhook" => " AND survey_id NOT LIKE 'sv_%'".to_owned(),
+        Some(Segment::Channel(_)) => " AND 1 = 0".to_owned(),
+        Some(Segment::Source(s)) => format!(" AND survey_id = {}", q.bind(s.clone())),
+        Some(Segment::Attr(k, v)) => {
+            format!(" AND {} = {}", attr_expr(q, k, ""), q.bind(v.clone()))
+        }
+    }
+}
+
+/// A respondent attribute as text.
+fn attr_expr(q: &mut Sql, key: &str, p: &str) -> String {
+    match q.backend {
+        DbBackend::Postgres => format!("({p}attributes ->> {})", q.bind(key.to_owned())),
+        // Booleans spelled as PostgreSQL prints them (json_extract gives 1/0), as the
+        // feedback list's attribute filter does.
+        _ => {
+            let path = format!("$.\"{key}\"");
+            let (a, b) = (q.bind(path.clone()), q.bind(path));
+            format!(
+                "(CASE json_type({p}attributes, {a}) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' \
+                 ELSE CAST(json_extract({p}attributes, {b}) AS TEXT) END)"
+            )
+        }
+    }
+}
+
+impl Store {
+    /// Items of `[from, to)` per value of `group` (channel, source or an attribute), and how
+    /// many of them carry `category`: (value, items, with the category), values without a
+    /// value left out.
+    pub async fn category_by_segment(
+        &self,
+        workspace_id: &str,
+        category: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        group: &GroupBy,
+    ) -> StoreResult<Vec<(String, u64, u64)>> {
+        let mut q = Sql::new(self.backend());
+        let g = group_expr(&mut q, group, "f.channel", "f.source_id")
+            .replace("(attributes", "(f.attributes");
+        let c = q.bind(category.to_owned());
+        let (ws, f, t) = (q.bind(workspace_id.to_owned()), q.bind(from), q.bind(to));
+        let sql = format!(
+            "SELECT {g} AS grp, COUNT(*), SUM(CASE WHEN EXISTS (SELECT 1 FROM feedback_pain_point p \
+             WHERE p.feedback_id = f.id AND p.category = {c}) THEN 1 ELSE 0 END) \
+             FROM feedback f WHERE f.workspace_id = {ws} AND f.occurred_at >= {f} AND f.occurred_at < {t} \
+             GROUP BY 1"
+        );
+        let rows = self.db.query_all(q.statement(sql)).await?;
+        let mut out = Vec::new();
+        for r in rows {
+            if let Some(v) = r.try_get_by_index::<Option<String>>(0)? {
+                out.push((v, count(&r, 1)?, count(&r, 2)?));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The attribute keys most common among the newest `sample` items of `[from, to)`.
+    pub async fn common_attribute_keys(
+        &self,
+        workspace_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        sample: u64,
+        keys: usize,
+    ) -> StoreResult<Vec<String>> {
+        let mut q = Sql::new(self.backend());
+        let (ws, f, t) = (q.bind(workspace_id.to_owned()), q.bind(from), q.bind(to));
+        let sql = format!(
+            "SELECT attributes FROM feedback WHERE workspace_id = {ws} AND occurred_at >= {f} \
+             AND occurred_at < {t} ORDER BY occurred_at DESC LIMIT {sample}"
+        );
+        let rows = self.db.query_all(q.statement(sql)).await?;
+        let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        for r in rows {
+            let v: Option<serde_json::Value> = r.try_get_by_index(0)?;
+            if let Some(serde_json::Value::Object(m)) = v {
+                for (k, v) in m {
+                    let plain = k.len() <= 64
+                        && k.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+                    if plain && (v.is_string() || v.is_number() || v.is_boolean()) {
+                        *seen.entry(k).or_default() += 1;
+                    }
+                }
+            }
+        }
+        let mut keys_seen: Vec<(String, usize)> = seen.into_iter().collect();
+        keys_seen.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        Ok(keys_seen.into_iter().take(keys).map(|(k, _)| k).collect())
+    }
+}
+
+/// The insight room's queries, unnarrowed.
 impl Aggregates for Store {
+    type Error = StoreError;
+
+    async fn insight_buckets(
+        &self,
+        workspace_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        bucket_secs: i64,
+        group: &GroupBy,
+    ) -> StoreResult<Vec<Bucket>> {
+        self.narrowed(None)
+            .insight_buckets(workspace_id, from, to, bucket_secs, group)
+            .await
+    }
+
+    async fn pain_point_channels(
+        &self,
+        workspace_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<(String, String, u64)>> {
+        self.narrowed(None)
+            .pain_point_channels(workspace_id, from, to)
+            .await
+    }
+
+    async fn pain_point_counts(
+        &self,
+        workspace_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<(String, u64)>> {
+        self.narrowed(None)
+            .pain_point_counts(workspace_id, from, to)
+            .await
+    }
+
+    async fn complaint_count(
+        &self,
+        workspace_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        negative_or_mixed: u64,
+    ) -> StoreResult<u64> {
+        self.narrowed(None)
+            .complaint_count(workspace_id, from, to, negative_or_mixed)
+            .await
+    }
+
+    async fn pain_point_first_seen(
+        &self,
+        workspace_id: &str,
+        category: &str,
+    ) -> StoreResult<Option<DateTime<Utc>>> {
+        self.narrowed(None)
+            .pain_point_first_seen(workspace_id, category)
+            .await
+    }
+
+    async fn pain_point_samples(
+        &self,
+        workspace_id: &str,
+        category: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: u64,
+    ) -> StoreResult<Vec<Sample>> {
+        self.narrowed(None)
+            .pain_point_samples(workspace_id, category, from, to, limit)
+            .await
+    }
+
+    async fn samples_by_id(&self, workspace_id: &str, ids: &[String]) -> StoreResult<Vec<Sample>> {
+        self.narrowed(None).samples_by_id(workspace_id, ids).await
+    }
+
+    async fn uncategorised_complaints(
+        &self,
+        workspace_id: &str,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+        limit: u64,
+    ) -> StoreResult<Vec<(String, Vec<String>)>> {
+        Store::uncategorised_complaints(self, workspace_id, from, to, limit, None).await
+    }
+
+    async fn custom_categories(&self, workspace_id: &str) -> StoreResult<Vec<CustomCategory>> {
+        Store::custom_categories(self, workspace_id).await
+    }
+}
+
+/// The insight room's queries, over the segment when there is one.
+impl Aggregates for Narrowed<'_> {
     type Error = StoreError;
 
     /// Counts per `bucket_secs`-long bucket (aligned to the Unix epoch) of the items that
@@ -246,7 +472,7 @@ impl Aggregates for Store {
         bucket_secs: i64,
         group: &GroupBy,
     ) -> StoreResult<Vec<Bucket>> {
-        let backend = self.backend();
+        let backend = self.store.backend();
         let mut q = Sql::new(backend);
         let epoch = bucket_expr(backend, "occurred_at", bucket_secs);
         let group_expr = group_expr(&mut q, group, "channel", "source_id");
@@ -269,6 +495,8 @@ impl Aggregates for Store {
         } else {
             (String::new(), "1, 2".to_owned())
         };
+        // Bound after the hour range: SQLite's `?` placeholders are taken in order.
+        let narrow = feedback_segment(&mut q, self.segment.as_ref(), "");
         // A response's scores (a hosted survey's, another tool's) are counted once, from
         // survey_response below: its feedback items (one per text answer) all carry them.
         // Tested after the score itself, so rows without one never evaluate it.
@@ -287,11 +515,12 @@ impl Aggregates for Store {
              SUM(CASE WHEN ces IS NOT NULL AND {scored} THEN ces ELSE 0 END), \
              SUM(CASE WHEN ces IS NOT NULL AND {scored} THEN ces * ces ELSE 0 END) \
              FROM feedback WHERE workspace_id = {ws} AND occurred_at >= {f} AND occurred_at < {t} \
-             {hour_range} GROUP BY {group_by}"
+             {hour_range}{narrow} GROUP BY {group_by}"
         );
-        let mut rows = self.db.query_all(q.statement(sql)).await?;
+        let mut rows = self.store.db.query_all(q.statement(sql)).await?;
         rows.extend(
-            self.db
+            self.store
+                .db
                 .query_all(survey_scores(
                     backend,
                     workspace_id,
@@ -299,6 +528,7 @@ impl Aggregates for Store {
                     to,
                     bucket_secs,
                     group,
+                    self.segment.as_ref(),
                 ))
                 .await?,
         );
@@ -339,15 +569,16 @@ impl Aggregates for Store {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> StoreResult<Vec<(String, String, u64)>> {
-        let mut q = Sql::new(self.backend());
+        let mut q = Sql::new(self.store.backend());
         let (ws, f, t) = (q.bind(workspace_id.to_owned()), q.bind(from), q.bind(to));
+        let narrow = feedback_segment(&mut q, self.segment.as_ref(), "f.");
         let sql = format!(
             "SELECT p.category, f.channel, COUNT(*) FROM feedback f \
              JOIN feedback_pain_point p ON p.feedback_id = f.id \
-             WHERE f.workspace_id = {ws} AND f.occurred_at >= {f} AND f.occurred_at < {t} \
+             WHERE f.workspace_id = {ws} AND f.occurred_at >= {f} AND f.occurred_at < {t}{narrow} \
              GROUP BY p.category, f.channel"
         );
-        let rows = self.db.query_all(q.statement(sql)).await?;
+        let rows = self.store.db.query_all(q.statement(sql)).await?;
         rows.iter()
             .map(|r| {
                 Ok((
@@ -366,14 +597,22 @@ impl Aggregates for Store {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> StoreResult<Vec<(String, u64)>> {
-        let mut q = Sql::new(self.backend());
+        let mut q = Sql::new(self.store.backend());
         let (ws, f, t) = (q.bind(workspace_id.to_owned()), q.bind(from), q.bind(to));
+        let narrow = match self.segment.as_ref() {
+            None => String::new(),
+            seg => {
+                let ws2 = q.bind(workspace_id.to_owned());
+                let cond = feedback_segment(&mut q, seg, "");
+                format!(" AND feedback_id IN (SELECT id FROM feedback WHERE workspace_id = {ws2}{cond})")
+            }
+        };
         let sql = format!(
             "SELECT category, COUNT(*) FROM feedback_pain_point \
-             WHERE workspace_id = {ws} AND occurred_at >= {f} AND occurred_at < {t} \
+             WHERE workspace_id = {ws} AND occurred_at >= {f} AND occurred_at < {t}{narrow} \
              GROUP BY category"
         );
-        let rows = self.db.query_all(q.statement(sql)).await?;
+        let rows = self.store.db.query_all(q.statement(sql)).await?;
         rows.iter()
             .map(|r| Ok((r.try_get_by_index::<String>(0)?, count(r, 1)?)))
             .collect()
@@ -388,15 +627,16 @@ impl Aggregates for Store {
         to: DateTime<Utc>,
         negative_or_mixed: u64,
     ) -> StoreResult<u64> {
-        let mut q = Sql::new(self.backend());
+        let mut q = Sql::new(self.store.backend());
         let (ws, f, t) = (q.bind(workspace_id.to_owned()), q.bind(from), q.bind(to));
+        let narrow = feedback_segment(&mut q, self.segment.as_ref(), "f.");
         let sql = format!(
             "SELECT COUNT(*) FROM feedback f WHERE f.workspace_id = {ws} \
-             AND f.occurred_at >= {f} AND f.occurred_at < {t} \
+             AND f.occurred_at >= {f} AND f.occurred_at < {t}{narrow} \
              AND (f.sentiment IS NULL OR f.sentiment NOT IN ('negative', 'mixed')) \
              AND EXISTS (SELECT 1 FROM feedback_pain_point p WHERE p.feedback_id = f.id)"
         );
-        let row = self.db.query_one(q.statement(sql)).await?;
+        let row = self.store.db.query_one(q.statement(sql)).await?;
         let others = match row {
             Some(r) => count(&r, 0)?,
             None => 0,
@@ -410,13 +650,13 @@ impl Aggregates for Store {
         workspace_id: &str,
         category: &str,
     ) -> StoreResult<Option<DateTime<Utc>>> {
-        let mut q = Sql::new(self.backend());
+        let mut q = Sql::new(self.store.backend());
         let (ws, c) = (q.bind(workspace_id.to_owned()), q.bind(category.to_owned()));
         let sql = format!(
             "SELECT occurred_at FROM feedback_pain_point WHERE workspace_id = {ws} \
              AND category = {c} ORDER BY occurred_at LIMIT 1"
         );
-        let row = self.db.query_one(q.statement(sql)).await?;
+        let row = self.store.db.query_one(q.statement(sql)).await?;
         Ok(match row {
             Some(r) => Some(r.try_get_by_index::<DateTime<Utc>>(0)?),
             None => None,
@@ -433,7 +673,9 @@ impl Aggregates for Store {
         limit: u64,
     ) -> StoreResult<Vec<Sample>> {
         let by = ("feedback_pain_point", "category", category);
-        self.newest_samples(workspace_id, by, from, to, limit).await
+        self.store
+            .newest_samples(workspace_id, by, from, to, limit, self.segment.as_ref())
+            .await
     }
 
     /// Items by id (for the members of an emerging cluster), newest first.
@@ -441,7 +683,7 @@ impl Aggregates for Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut q = Sql::new(self.backend());
+        let mut q = Sql::new(self.store.backend());
         let ws = q.bind(workspace_id.to_owned());
         let list: Vec<String> = ids.iter().map(|id| q.bind(id.clone())).collect();
         let sql = format!(
@@ -449,7 +691,7 @@ impl Aggregates for Store {
              WHERE workspace_id = {ws} AND id IN ({}) ORDER BY occurred_at DESC",
             list.join(", ")
         );
-        self.samples(q.statement(sql)).await
+        self.store.samples(q.statement(sql)).await
     }
 
     async fn uncategorised_complaints(
@@ -459,11 +701,19 @@ impl Aggregates for Store {
         to: Option<DateTime<Utc>>,
         limit: u64,
     ) -> StoreResult<Vec<(String, Vec<String>)>> {
-        Store::uncategorised_complaints(self, workspace_id, from, to, limit).await
+        Store::uncategorised_complaints(
+            self.store,
+            workspace_id,
+            from,
+            to,
+            limit,
+            self.segment.as_ref(),
+        )
+        .await
     }
 
     async fn custom_categories(&self, workspace_id: &str) -> StoreResult<Vec<CustomCategory>> {
-        Store::custom_categories(self, workspace_id).await
+        Store::custom_categories(self.store, workspace_id).await
     }
 }
 

@@ -514,7 +514,9 @@ impl Store {
         from: Option<chrono::DateTime<chrono::Utc>>,
         to: Option<chrono::DateTime<chrono::Utc>>,
         limit: u64,
+        segment: Option<&crate::insight::Segment>,
     ) -> StoreResult<Vec<(String, Vec<String>)>> {
+        use crate::insight::Segment;
         use sea_orm::sea_query::Query;
         let mut q = feedback::Entity::find()
             .filter(feedback::Column::WorkspaceId.eq(workspace_id))
@@ -542,6 +544,14 @@ impl Store {
         }
         if let Some(to) = to {
             q = q.filter(feedback::Column::OccurredAt.lt(to));
+        }
+        match segment {
+            None => {}
+            Some(Segment::Channel(c)) => q = q.filter(feedback::Column::Channel.eq(c.as_str())),
+            Some(Segment::Source(s)) => q = q.filter(feedback::Column::SourceId.eq(s.as_str())),
+            Some(Segment::Attr(k, v)) => {
+                q = q.filter(super::feedback::attribute_equals(self.backend(), k, v));
+            }
         }
         let ids: Vec<String> = q
             .order_by_desc(feedback::Column::Id)

@@ -78,6 +78,7 @@ impl Alerts {
                 let alert = AlertPayload {
                     spike,
                     workspace: workspace.name.clone(),
+                    workspace_id: workspace.id.clone(),
                     at: now,
                 };
                 let payload = serde_json::to_value(&alert).unwrap_or_default();
@@ -132,10 +133,10 @@ impl Alerts {
             });
         }
         let recent = store
-            .uncategorised_complaints(ws, Some(from), Some(now), 5_000)
+            .uncategorised_complaints(ws, Some(from), Some(now), 5_000, None)
             .await?;
         let older = store
-            .uncategorised_complaints(ws, Some(base_from), Some(from), 20_000)
+            .uncategorised_complaints(ws, Some(base_from), Some(from), 20_000, None)
             .await?;
         for c in cluster_emerging(&recent, MIN_SPIKE as usize) {
             let lead = c.keywords.first().cloned().unwrap_or_default();
@@ -203,6 +204,9 @@ pub struct AlertPayload {
     #[serde(flatten)]
     pub spike: Spike,
     pub workspace: String,
+    /// The workspace's id, for the console link (absent in alerts queued before it was added).
+    #[serde(default)]
+    pub workspace_id: String,
     /// When the spike was found: the end of its 24 hours.
     pub at: DateTime<Utc>,
 }
@@ -223,7 +227,13 @@ pub fn render_alert(p: &AlertPayload, base: &str, unsubscribe: Option<&str>) -> 
         Some(("keyword", word)) => super::links::Narrow::Keyword(word),
         _ => super::links::Narrow::pain_point(&s.key),
     };
-    let link = super::links::console_link(base, Some(narrow), p.at - Duration::hours(24), p.at);
+    let link = super::links::console_link(
+        base,
+        &p.workspace_id,
+        Some(narrow),
+        p.at - Duration::hours(24),
+        p.at,
+    );
     let subject = format!(
         "【听见预警】{}：24小时 {} 条（平时约 {:.0} 条/天）",
         clip(&controls_as_spaces(&s.name), 20),
@@ -295,6 +305,7 @@ mod tests {
         let p = AlertPayload {
             spike: s,
             workspace: "演示".into(),
+            workspace_id: "ws_1".into(),
             at: Utc::now(),
         };
         let a = render_alert(

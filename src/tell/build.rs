@@ -92,6 +92,7 @@ pub async fn build_digest(
     let link = |id: &str| {
         super::links::console_link(
             base_url,
+            workspace_id,
             Some(super::links::Narrow::pain_point(id)),
             from,
             to,
@@ -168,7 +169,7 @@ pub async fn build_digest(
         new_complaints,
         channels: summary::channel_lines(numbers.channels),
         charts,
-        console_url: super::links::console_link(base_url, None, from, to),
+        console_url: super::links::console_link(base_url, workspace_id, None, from, to),
     })
 }
 

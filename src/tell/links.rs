@@ -20,9 +20,12 @@ impl<'a> Narrow<'a> {
     }
 }
 
-/// Link to the console's feedback list for `[from, to)`, narrowed when asked.
+/// Link to the workspace's inbox in the console for `[from, to)`, narrowed when asked. Without
+/// a workspace id (an alert queued before alerts carried one) it goes to `/console`, which
+/// opens the member's first workspace with the same filters.
 pub fn console_link(
     base: &str,
+    workspace_id: &str,
     narrow: Option<Narrow<'_>>,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
@@ -36,5 +39,10 @@ pub fn console_link(
     pairs.push(("from", from.to_rfc3339_opts(SecondsFormat::Secs, true)));
     pairs.push(("to", to.to_rfc3339_opts(SecondsFormat::Secs, true)));
     let query = serde_urlencoded::to_string(pairs).unwrap_or_default();
-    format!("{}/console?{query}", base.trim_end_matches('/'))
+    let base = base.trim_end_matches('/');
+    if workspace_id.is_empty() {
+        format!("{base}/console?{query}")
+    } else {
+        format!("{base}/console/w/{workspace_id}/inbox?{query}")
+    }
 }

@@ -1,6 +1,7 @@
-//! A real browser (Debian's Chromium, driven by playwright-core from Node) loads a host page
-//! on one origin that embeds a survey from the service on another with `embed.js`, fills it in,
-//! submits it, and the response is found stored.
+//! A real browser (Debian's Chromium, driven by playwright-core from Node): it loads a host
+//! page on one origin that embeds a survey from the service on another with `embed.js`, fills
+//! it in, submits it, and the response is found stored; and it signs in to the console and out
+//! again, as an admin and as a viewer.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -10,10 +11,13 @@ use actix_web::{web, App, HttpResponse, HttpServer};
 use serde_json::{json, Value};
 
 use crate::both_backends;
-use crate::helpers::{skip_or_fail, TestApp};
+use crate::helpers::{skip_or_fail, TestApp, MEMBER_PASSWORD};
 use crate::surveys::create_survey;
 
-both_backends!(embedded_survey_is_filled_in_a_real_browser);
+both_backends!(
+    embedded_survey_is_filled_in_a_real_browser,
+    console_sign_in_and_out_in_a_real_browser
+);
 
 static WARNED: AtomicBool = AtomicBool::new(false);
 
@@ -22,7 +26,7 @@ pub(crate) fn browser_dir() -> PathBuf {
 }
 
 /// Chromium, Node and playwright-core, installing the last with npm if it is missing.
-pub(crate) fn browser_ready() -> bool {
+pub fn browser_ready() -> bool {
     let chromium = std::env::var("CHROMIUM_PATH").unwrap_or_else(|_| "/usr/bin/chromium".into());
     if !Path::new(&chromium).exists() {
         skip_or_fail(&WARNED, &format!("browser test: no Chromium at {chromium} (apt-get install chromium, or set CHROMIUM_PATH)"));
@@ -153,10 +157,110 @@ async fn embedded_survey_is_filled_in_a_real_browser(app: TestApp) {
     assert_eq!(f["attributes"]["plan"], "pro");
 }
 
+/// Where a browser test's screenshot is kept for a person to look at: target/tmp/NAME-PORT.png.
+fn screenshot_path(app: &TestApp, name: &str) -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "{name}-{}.png",
+        app.address.rsplit(':').next().unwrap_or("x")
+    ))
+}
+
+async fn console_sign_in_and_out_in_a_real_browser(app: TestApp) {
+    if !browser_ready() {
+        return;
+    }
+    let ws = app.workspace_id.clone();
+    app.add_member_to(&ws, "admin@example.com", "admin").await;
+    app.add_member_to(&ws, "viewer@example.com", "viewer").await;
+    let args = [
+        app.address.as_str(),
+        &ws,
+        "admin@example.com",
+        "viewer@example.com",
+        MEMBER_PASSWORD,
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let report = node_report(
+        "console_auth.mjs",
+        args,
+        screenshot_path(&app, "console-auth"),
+    )
+    .await;
+    assert_eq!(report["ok"], true, "{report}");
+    assert_eq!(
+        report["problems"],
+        json!([]),
+        "no script errors or CSP violations"
+    );
+    let members = format!("/console/w/{ws}/manage/members");
+    assert_eq!(report["loginUrl"], "/console/login", "{report}");
+    assert_eq!(report["loginTitle"], "登录 · 听见");
+    assert_eq!(
+        report["landed"],
+        members.as_str(),
+        "back where the member was going"
+    );
+    assert_eq!(report["heading"], "成员");
+    assert_ne!(
+        report["cardRadius"], "0px",
+        "the stylesheet applied: {report}"
+    );
+    let assets: Vec<&str> = report["assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        assets,
+        ["200 /static/console.css", "200 /static/console.js"],
+        "{report}"
+    );
+    assert!(
+        report["inviteLink"]
+            .as_str()
+            .unwrap()
+            .contains("/console/set-password?token="),
+        "the script called the API and showed the link: {report}"
+    );
+    assert_eq!(report["stayed"], members.as_str());
+    assert_eq!(
+        report["withoutToken"],
+        json!({"status": 403, "code": "csrf_failed"})
+    );
+    assert_eq!(report["afterSignOut"], "/console/login");
+    assert_eq!(
+        report["backShowsConsole"], false,
+        "back after signing out: {report}"
+    );
+    assert_eq!(report["afterBack"], "/console/login", "{report}");
+    assert_eq!(report["afterReopen"], "/console/login");
+    assert_eq!(report["viewerLanded"], format!("/console/w/{ws}").as_str());
+    assert_eq!(report["viewerAdminLinks"], 0, "{report}");
+    assert_eq!(report["viewerSettingsStatus"], 403);
+    assert!(
+        report["viewerSettingsText"]
+            .as_str()
+            .unwrap()
+            .contains("没有权限"),
+        "{report}"
+    );
+    assert_eq!(report["viewerAdminLinksOnRefusal"], 0);
+    assert_eq!(report["viewerHasSignOut"], 1, "refused inside the frame");
+    assert!(
+        report["viewerPageWidth"].as_u64().unwrap() <= 390,
+        "fits a phone: {report}"
+    );
+    // The page did not change the workspace; the invitation did add the member.
+    let ws_now: Value = app.get("/api/v1/workspace").await.json().await.unwrap();
+    assert_eq!(ws_now["name"], "测试团队");
+    let listed: Value = app.get("/api/v1/members").await.json().await.unwrap();
+    assert!(listed.to_string().contains("browser-invite@example.com"));
+}
+
 /// Runs one script of tests/browser with node and returns the JSON line it printed last.
-// The console's browser flows (being rewritten for the signed-in console) use these again.
-#[allow(dead_code)]
-async fn node_report(script: &str, args: Vec<String>, screenshot: PathBuf) -> Value {
+pub async fn node_report(script: &str, args: Vec<String>, screenshot: PathBuf) -> Value {
     let script = browser_dir().join(script);
     let out = tokio::task::spawn_blocking(move || {
         Command::new("node")

@@ -11,7 +11,10 @@ both_backends!(
     delete_and_erase_respondent,
     erasing_a_respondent_takes_their_responses_and_interviews,
     bad_input_is_refused_cleanly,
-    attribute_filters_compare_booleans_alike
+    attribute_filters_compare_booleans_alike,
+    orders_and_their_cursors,
+    counts_by_sentiment_with_the_list_filters,
+    every_origin_has_a_chinese_name
 );
 
 async fn seed(app: &TestApp) -> String {
@@ -58,10 +61,18 @@ async fn filters_and_pagination(app: TestApp) {
     let src = seed(&app).await;
     let all = app.all_feedback("").await;
     assert_eq!(all.len(), 120);
-    let ids: Vec<&str> = all.iter().map(|f| f["id"].as_str().unwrap()).collect();
-    let mut sorted = ids.clone();
+    let keys: Vec<(&str, &str)> = all
+        .iter()
+        .map(|f| {
+            (
+                f["occurred_at"].as_str().unwrap(),
+                f["id"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let mut sorted = keys.clone();
     sorted.sort_by(|a, b| b.cmp(a));
-    assert_eq!(ids, sorted, "newest first, no item twice");
+    assert_eq!(keys, sorted, "newest given first, no item twice");
     sorted.dedup();
     assert_eq!(sorted.len(), 120);
 
@@ -440,4 +451,307 @@ async fn erasing_a_respondent_takes_their_responses_and_interviews(app: TestApp)
     assert_eq!((status, &again["replayed"]), (200, &json!(true)), "{again}");
     let (status, again) = interview("u-keep", "iv-keep", "界面挺好看的").await;
     assert_eq!((status, &again["replayed"]), (200, &json!(true)), "{again}");
+}
+
+/// Every page of `query` (limit 7, so pages end inside runs of equal times), followed by
+/// cursor: the items' ids in the order listed.
+async fn paged_ids(app: &TestApp, query: &str) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let res = app
+            .get(&format!("/api/v1/feedback?limit=7&{query}{cursor}"))
+            .await;
+        assert_eq!(res.status(), 200, "{query}{cursor}");
+        let page: Value = res.json().await.unwrap();
+        for f in page["items"].as_array().unwrap() {
+            ids.push(f["id"].as_str().unwrap().to_owned());
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = format!("&cursor={c}"),
+            None => return ids,
+        }
+    }
+}
+
+async fn orders_and_their_cursors(app: TestApp) {
+    seed(&app).await;
+    // A later delivery of older feedback: last by when it was given, first by arrival.
+    let late = tingjian::collect::webhook::parse_delivery(
+        &json!({"items": [
+            {"text": "补录的旧反馈一", "external_id": "late1", "occurred_at": "2026-10-01T08:00:00+08:00"},
+            {"text": "补录的旧反馈二", "external_id": "late2", "occurred_at": "2026-10-01T08:00:00+08:00"}
+        ]}),
+        None,
+        "src_late",
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    app.state
+        .store
+        .ingest(&app.workspace_id, &late)
+        .await
+        .unwrap();
+    let all = app.all_feedback("").await;
+    let by_id = |id: &str| all.iter().find(|f| f["id"] == id).unwrap().clone();
+
+    // Pages of 7 cross runs of equal `occurred_at` (four or five items per day) and match
+    // the one-page order exactly: no item lost or read twice at a page boundary.
+    let occurred = paged_ids(&app, "").await;
+    let listed: Vec<&str> = all.iter().map(|f| f["id"].as_str().unwrap()).collect();
+    assert_eq!(occurred, listed);
+    assert_eq!(occurred, paged_ids(&app, "sort=occurred&").await);
+    assert!(by_id(&occurred[0])["occurred_at"]
+        .as_str()
+        .unwrap()
+        .starts_with("2026-11-28"));
+    assert!(by_id(&occurred[121])["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("补录的旧反馈"));
+
+    let received = paged_ids(&app, "sort=received&").await;
+    assert_eq!(received.len(), 122);
+    let keys: Vec<(String, String)> = received
+        .iter()
+        .map(|id| {
+            let f = by_id(id);
+            (f["received_at"].as_str().unwrap().to_owned(), id.clone())
+        })
+        .collect();
+    let mut sorted = keys.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    sorted.dedup();
+    assert_eq!(keys, sorted, "newest stored first, no item twice");
+    assert!(by_id(&received[0])["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("补录的旧反馈"));
+
+    // Filters keep their meaning in either order.
+    assert_eq!(
+        paged_ids(&app, "sort=received&attr.city=%E6%9D%AD%E5%B7%9E&")
+            .await
+            .len(),
+        40
+    );
+
+    // A cursor carries its order: given with the other order, or made up, it is a 400.
+    let page: Value = app
+        .get("/api/v1/feedback?limit=5&sort=received")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let cursor = page["next_cursor"].as_str().unwrap();
+    let res = app.get(&format!("/api/v1/feedback?cursor={cursor}")).await;
+    let problem = assert_problem(res, 400, "bad_request").await;
+    assert!(
+        problem["detail"].as_str().unwrap().contains("received"),
+        "{problem}"
+    );
+    let res = app
+        .get(&format!("/api/v1/feedback?sort=occurred&cursor={cursor}"))
+        .await;
+    assert_problem(res, 400, "bad_request").await;
+    for bad in [
+        "fb_01a226ea8d03731c87a486aad9a7a480",
+        "o.x.1.fb_1",
+        "o.1.2",
+        "z.1.2.fb",
+    ] {
+        let res = app.get(&format!("/api/v1/feedback?cursor={bad}")).await;
+        assert_problem(res, 400, "bad_request").await;
+    }
+    let res = app.get("/api/v1/feedback?sort=newest").await;
+    assert_problem(res, 422, "validation_failed").await;
+}
+
+async fn counts_by_sentiment_with_the_list_filters(app: TestApp) {
+    // 120 items stored unanalysed (they count in the total only) and 10 analysed ones.
+    seed(&app).await;
+    let texts = [
+        "支付失败了，钱扣了订单没成功",
+        "打开就闪退，太烂了",
+        "客服态度很差，半天不回",
+        "物流太慢了",
+        "界面很好看，用着顺手",
+        "非常好用，推荐给朋友了",
+        "客服很耐心，解决得很快",
+        "请问怎么修改收货地址？",
+        "界面好看，就是物流太慢了",
+        "功能不错但是老是卡顿",
+    ];
+    let items: Vec<Value> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| json!({"text": t, "external_id": format!("a{i}"), "attributes": {"city": "杭州"}}))
+        .collect();
+    let parsed = tingjian::collect::webhook::parse_delivery(
+        &json!({"items": items}),
+        None,
+        "src_analysed",
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    let analysed = app
+        .state
+        .pipeline
+        .prepare(&app.workspace_id, parsed)
+        .await
+        .unwrap();
+    app.state
+        .store
+        .ingest(&app.workspace_id, &analysed)
+        .await
+        .unwrap();
+
+    let count = |q: &'static str| {
+        let app = &app;
+        async move {
+            let res = app.get(&format!("/api/v1/feedback/count?{q}")).await;
+            assert_eq!(res.status(), 200, "{q}");
+            res.json::<Value>().await.unwrap()
+        }
+    };
+    let all = count("").await;
+    assert_eq!(all["total"], 130, "{all}");
+    let by = &all["by_sentiment"];
+    let sum: u64 = ["positive", "negative", "neutral", "mixed"]
+        .iter()
+        .map(|k| by[k].as_u64().unwrap())
+        .sum();
+    assert_eq!(sum, 10, "only analysed items have a label: {all}");
+    // Each label's count is what the list shows for that label.
+    for label in ["positive", "negative", "neutral", "mixed"] {
+        let listed = app.all_feedback(&format!("sentiment={label}")).await.len() as u64;
+        assert_eq!(by[label].as_u64().unwrap(), listed, "{label}");
+    }
+    assert!(
+        by["negative"].as_u64().unwrap() >= 1,
+        "支付失败 reads negative: {all}"
+    );
+
+    assert_eq!(
+        count("source=src_analysed&sentiment=negative").await["total"],
+        by["negative"]
+    );
+    let hz = count("attr.city=%E6%9D%AD%E5%B7%9E&from=2026-11-01&to=2026-11-08").await;
+    let listed = app
+        .all_feedback("attr.city=%E6%9D%AD%E5%B7%9E&from=2026-11-01&to=2026-11-08")
+        .await
+        .len();
+    assert_eq!(hz["total"], listed as u64);
+    assert_eq!(count("q=%E6%94%AF%E4%BB%98").await["total"], 13);
+    assert_eq!(count("channel=survey").await["total"], 0);
+    assert_eq!(
+        count("channel=survey").await["by_sentiment"],
+        json!({"positive": 0, "negative": 0, "neutral": 0, "mixed": 0})
+    );
+    let res = app.get("/api/v1/feedback/count?colour=red").await;
+    assert_problem(res, 422, "validation_failed").await;
+}
+
+async fn every_origin_has_a_chinese_name(app: TestApp) {
+    // A webhook source, a hosted survey, a pushed mention, a CSV import, an interview.
+    let src: Value = app
+        .post_json(
+            "/api/v1/sources",
+            &json!({"kind": "webhook", "name": "官网意见箱"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let src_id = src["id"].as_str().unwrap();
+    let items = tingjian::collect::webhook::parse_delivery(
+        &json!({"items": [{"text": "官网打不开", "external_id": "w1"}]}),
+        None,
+        src_id,
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    app.state
+        .store
+        .ingest(&app.workspace_id, &items)
+        .await
+        .unwrap();
+
+    let survey = crate::surveys::create_survey(
+        &app,
+        &json!({"title": "十一月满意度调查", "questions": [
+            {"id": "q1", "type": "nps", "title": "推荐意愿"},
+            {"id": "q2", "type": "text", "title": "最需要改进的是什么？"}
+        ]}),
+    )
+    .await;
+    let res = app
+        .client
+        .post(app.url(&format!("/s/{survey}/responses")))
+        .json(&json!({"answers": {"q1": 4, "q2": "退款太慢了"}}))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.status());
+
+    let res = app
+        .post_json(
+            "/api/v1/mentions",
+            &json!({"items": [{"platform": "xiaohongshu", "text": "这个app挺好用"}]}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+
+    let res = app
+        .client
+        .post(app.url("/api/v1/imports/csv?map=text%3Dcontent"))
+        .bearer_auth(&app.api_key)
+        .header("content-type", "text/csv")
+        .body("content\n客服不回消息\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+
+    let res = app
+        .post_json(
+            "/api/v1/interviews",
+            &json!({"title": "王女士访谈", "format": "text",
+                "transcript": "主持人：最近用得怎么样？\n用户：支付经常失败。\n"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+
+    let all = app.all_feedback("").await;
+    let name_of = |channel: &str| -> Vec<String> {
+        all.iter()
+            .filter(|f| f["channel"] == channel)
+            .map(|f| f["source_name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(name_of("webhook"), ["官网意见箱"]);
+    assert_eq!(name_of("survey"), ["十一月满意度调查"]);
+    assert_eq!(name_of("social"), ["小红书"]);
+    assert_eq!(name_of("import"), ["CSV 导入"]);
+    assert_eq!(name_of("interview"), ["王女士访谈"]);
+    // One item says the same.
+    let one = all.iter().find(|f| f["channel"] == "survey").unwrap();
+    let got: Value = app
+        .get(&format!("/api/v1/feedback/{}", one["id"].as_str().unwrap()))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(got["source_name"], "十一月满意度调查");
+
+    // A renamed source is shown by its name of today.
+    let res = app
+        .patch_json(
+            &format!("/api/v1/sources/{src_id}"),
+            &json!({"name": "官网反馈入口"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let webhook = app.all_feedback("channel=webhook").await;
+    assert_eq!(webhook[0]["source_name"], "官网反馈入口");
 }

@@ -47,7 +47,11 @@ const HEALTH: Wall = Wall::Public("process health and readiness, no workspace da
 const METRICS: Wall =
     Wall::Public("process-wide counters by route pattern and channel, no ids or texts");
 const DESCRIPTION: Wall = Wall::Public("the API's description, the same for everyone");
-const STATIC: Wall = Wall::Public("a static file; the console reads the API with its user's key");
+const STATIC: Wall = Wall::Public("a static file");
+const CONSOLE: Wall = Wall::Public(
+    "a redirect to sign in, or to the signed-in member's own first workspace; a session's \
+     wall is tested in console_auth.rs",
+);
 const SURVEY: Wall = Wall::Public(
     "public survey endpoints: the survey id is what respondents are given, no key, no workspace",
 );
@@ -69,7 +73,7 @@ const TABLE: &[(&str, &str, Wall)] = &[
     ("GET", "/api/openapi.json", DESCRIPTION),
     ("GET", "/api/docs", DESCRIPTION),
     ("GET", "/embed.js", STATIC),
-    ("GET", "/console", STATIC),
+    ("GET", "/console", CONSOLE),
     ("GET", "/s/{id}", SURVEY),
     ("GET", "/s/{id}/definition.json", SURVEY),
     ("OPTIONS", "/s/{id}/responses", SURVEY),
@@ -78,6 +82,10 @@ const TABLE: &[(&str, &str, Wall)] = &[
     ("POST", "/unsubscribe/{token}", UNSUBSCRIBE),
     ("GET", "/api/v1/keys", Wall::Aggregate),
     ("DELETE", "/api/v1/keys/{id}", Wall::Id),
+    ("GET", "/api/v1/members", Wall::Aggregate),
+    ("PATCH", "/api/v1/members/{id}", Wall::Id),
+    ("DELETE", "/api/v1/members/{id}", Wall::Id),
+    ("POST", "/api/v1/members/{id}/sign-in-link", Wall::Id),
     ("GET", "/api/v1/surveys", Wall::Aggregate),
     ("GET", "/api/v1/surveys/{id}", Wall::Id),
     ("PATCH", "/api/v1/surveys/{id}", Wall::Id),
@@ -92,8 +100,11 @@ const TABLE: &[(&str, &str, Wall)] = &[
     ("GET", "/hooks/{source_id}", HOOK_CHECK),
     ("HEAD", "/hooks/{source_id}", HOOK_CHECK),
     ("GET", "/api/v1/feedback", Wall::Aggregate),
+    ("GET", "/api/v1/feedback/count", Wall::Aggregate),
+    ("GET", "/api/v1/feedback/export", Wall::Aggregate),
     ("GET", "/api/v1/feedback/{id}", Wall::Id),
     ("PUT", "/api/v1/feedback/{id}/labels", Wall::Id),
+    ("POST", "/api/v1/label-corrections", Wall::Own),
     ("DELETE", "/api/v1/feedback/{id}", Wall::Id),
     ("DELETE", "/api/v1/respondents/{id}", Wall::Id),
     ("GET", "/api/v1/dictionary", Wall::Aggregate),
@@ -113,6 +124,7 @@ const TABLE: &[(&str, &str, Wall)] = &[
     ("GET", "/api/v1/digests/{period}", Wall::Aggregate),
     ("POST", "/api/v1/digests/{period}/send", Wall::Aggregate),
     ("POST", "/api/v1/keys", Wall::Create),
+    ("POST", "/api/v1/members", Wall::Create),
     ("POST", "/api/v1/surveys", Wall::Create),
     ("POST", "/api/v1/sources", Wall::Create),
     ("POST", "/hooks/{source_id}", Wall::Create),
@@ -128,6 +140,8 @@ const RESPONDENT: &str = "u-wall";
 const WORD: &str = "喵购省钱卡";
 const CATEGORY: &str = "coupon";
 const EMAIL: &str = "owner@example.com";
+/// The owner's member (with a password, so inviting the address sends no mail).
+const MEMBER: &str = "member@example.com";
 const INTERVIEW_EXTERNAL_ID: &str = "wall-interview-1";
 const MENTIONS: &str = r#"{"items": [{"platform": "weibo", "id": "wall-m-1", "text": "手表电池续航太差了"},
     {"platform": "weibo", "id": "wall-m-2", "text": "这个电池续航真差，失望"},
@@ -154,12 +168,29 @@ struct Walled {
     labelled: String,
     extra_key_id: String,
     extra_key: String,
+    member: String,
     subscription: String,
     delivery: String,
     /// Yesterday in the owner's zone: a finished day holding the webhook items.
     day: String,
     /// A range around everything seeded now, for trends and rankings.
     range: String,
+}
+
+/// Filters of the feedback list, each matching some of the owner's items.
+fn feedback_filters(o: &Walled) -> Vec<String> {
+    vec![
+        String::new(),
+        format!("source={}", o.survey),
+        format!("source={}", o.webhook),
+        format!("source={}", o.feed_source),
+        format!("source=interview:{}", o.interview),
+        "source=import:wall".into(),
+        "source=mentions:weibo".into(),
+        format!("respondent_id={RESPONDENT}"),
+        "pain_point=payment".into(),
+        "q=%E5%A4%B1%E8%B4%A5".into(),
+    ]
 }
 
 /// Standard Webhooks signature, as the docs describe it (not the app's own signer).
@@ -412,6 +443,7 @@ impl Walled {
         assert_eq!(sent["deliveries"][0]["status"], "sent", "{sent}");
         let delivery = sent["deliveries"][0]["id"].as_str().unwrap().to_owned();
 
+        let member = app.add_member_to(&app.workspace_id, MEMBER, "admin").await;
         Walled {
             app,
             other,
@@ -426,6 +458,7 @@ impl Walled {
             labelled,
             extra_key_id,
             extra_key,
+            member,
             subscription,
             delivery,
             day,
@@ -438,6 +471,7 @@ impl Walled {
     async fn owner_view(&self) -> Vec<(String, Value)> {
         let mut paths = vec![
             "/api/v1/keys".to_owned(),
+            "/api/v1/members".into(),
             "/api/v1/workspace".into(),
             "/api/v1/surveys".into(),
             "/api/v1/surveys?status=archived".into(),
@@ -625,38 +659,115 @@ impl Walled {
                 assert_eq!(res.status(), 404);
             }
             ("GET", "/api/v1/feedback") => {
-                let filters = [
-                    String::new(),
-                    format!("source={}", o.survey),
-                    format!("source={}", o.webhook),
-                    format!("source={}", o.feed_source),
-                    format!("source=interview:{}", o.interview),
-                    "source=import:wall".into(),
-                    "source=mentions:weibo".into(),
-                    format!("respondent_id={RESPONDENT}"),
-                    "pain_point=payment".into(),
-                    "q=%E5%A4%B1%E8%B4%A5".into(),
-                ];
-                for f in &filters {
+                for f in &feedback_filters(o) {
                     let ours = o.owner_get(&format!("/api/v1/feedback?{f}")).await;
                     assert!(!items(&ours).is_empty(), "the owner's {f}: {ours}");
                     let theirs = o.other_get(&format!("/api/v1/feedback?{f}")).await;
                     assert!(items(&theirs).is_empty(), "{f}: {theirs}");
                     assert!(theirs["next_cursor"].is_null(), "{f}: {theirs}");
                 }
-                // The owner's cursor does not page into the owner's items either.
-                let page = o.owner_get("/api/v1/feedback?limit=2").await;
-                let cursor = page["next_cursor"].as_str().unwrap();
-                let theirs = o
-                    .other_get(&format!("/api/v1/feedback?cursor={cursor}"))
-                    .await;
-                assert!(items(&theirs).is_empty(), "{theirs}");
+                // The owner's cursor does not page into the owner's items either, in either
+                // order.
+                for sort in ["occurred", "received"] {
+                    let page = o
+                        .owner_get(&format!("/api/v1/feedback?limit=2&sort={sort}"))
+                        .await;
+                    let cursor = page["next_cursor"].as_str().unwrap();
+                    let theirs = o
+                        .other_get(&format!("/api/v1/feedback?sort={sort}&cursor={cursor}"))
+                        .await;
+                    assert!(items(&theirs).is_empty(), "{theirs}");
+                }
+            }
+            ("GET", "/api/v1/feedback/count") => {
+                for f in feedback_filters(o) {
+                    let ours = o.owner_get(&format!("/api/v1/feedback/count?{f}")).await;
+                    assert!(
+                        ours["total"].as_u64().unwrap() > 0,
+                        "the owner's {f}: {ours}"
+                    );
+                    let theirs = o.other_get(&format!("/api/v1/feedback/count?{f}")).await;
+                    assert_eq!(
+                        theirs,
+                        json!({"total": 0, "by_sentiment":
+                            {"positive": 0, "negative": 0, "neutral": 0, "mixed": 0}}),
+                        "{f}"
+                    );
+                }
+            }
+            ("GET", "/api/v1/feedback/export") => {
+                // The other workspace's export is its header row alone, in either format.
+                for f in feedback_filters(o) {
+                    for format in ["csv", "xlsx"] {
+                        let path = format!("/api/v1/feedback/export?format={format}&{f}");
+                        let ours = o.app.get(&path).await;
+                        assert_eq!(ours.status(), 200, "{path}");
+                        let ours = ours.bytes().await.unwrap();
+                        let theirs = o.other("GET", &path).send().await.unwrap();
+                        assert_eq!(theirs.status(), 200, "{path}");
+                        let theirs = theirs.bytes().await.unwrap();
+                        assert!(ours.len() > theirs.len(), "{path}");
+                        if format == "csv" {
+                            let text = String::from_utf8(theirs.to_vec()).unwrap();
+                            assert_eq!(text.lines().count(), 1, "{path}: {text}");
+                            assert!(text.starts_with("\u{feff}时间,"), "{path}: {text}");
+                        } else {
+                            use calamine::Reader;
+                            let mut book: calamine::Xlsx<_> =
+                                calamine::open_workbook_from_rs(std::io::Cursor::new(theirs))
+                                    .unwrap();
+                            let range = book.worksheet_range("反馈").unwrap();
+                            assert_eq!(range.rows().count(), 1, "{path}");
+                        }
+                    }
+                }
             }
             ("GET", "/api/v1/feedback/{id}") => {
                 for id in &o.feedback {
                     o.not_found(o.other("GET", &format!("/api/v1/feedback/{id}")))
                         .await;
                 }
+            }
+            ("GET", "/api/v1/members") => {
+                let ours = o.owner_get("/api/v1/members").await;
+                assert_eq!(items(&ours)[0]["email"], MEMBER, "{ours}");
+                assert!(items(&o.other_get("/api/v1/members").await).is_empty());
+            }
+            ("PATCH", "/api/v1/members/{id}") => {
+                o.not_found(
+                    o.other("PATCH", &format!("/api/v1/members/{}", o.member))
+                        .json(&json!({"role": "viewer"})),
+                )
+                .await
+            }
+            ("DELETE", "/api/v1/members/{id}") => {
+                o.not_found(o.other("DELETE", &format!("/api/v1/members/{}", o.member)))
+                    .await
+            }
+            ("POST", "/api/v1/members/{id}/sign-in-link") => {
+                // No link to set the owner's member's password, in the answer or by mail.
+                o.not_found(
+                    o.other(
+                        "POST",
+                        &format!("/api/v1/members/{}/sign-in-link", o.member),
+                    )
+                    .json(&json!({})),
+                )
+                .await
+            }
+            ("POST", "/api/v1/label-corrections") => {
+                // The owner's ids are unknown in another workspace: 404, all or nothing.
+                let ids: Vec<&String> = o.feedback.iter().chain([&o.labelled]).collect();
+                o.not_found(
+                    o.other("POST", "/api/v1/label-corrections")
+                        .json(&json!({"ids": ids, "sentiment": "positive", "pain_points": []})),
+                )
+                .await;
+                o.not_found(
+                    o.other("POST", "/api/v1/label-corrections")
+                        .json(&json!({"ids": [&o.feedback[0]], "add_pain_points": ["payment"]})),
+                )
+                .await;
             }
             ("PUT", "/api/v1/feedback/{id}/labels") => {
                 for id in [&o.labelled, &o.feedback[0]] {
@@ -894,6 +1005,23 @@ impl Walled {
                 let key = body(res, 201).await;
                 let ours = o.owner_get("/api/v1/keys").await;
                 assert!(!items(&ours).iter().any(|k| k["id"] == key["id"]), "{ours}");
+            }
+            ("POST", "/api/v1/members") => {
+                // Another workspace may invite the same person: the owner's member joins it
+                // (no link: they have a password), and nothing of the owner's changes.
+                let res = o
+                    .with(&o.newcomer, "POST", "/api/v1/members")
+                    .json(&json!({"email": MEMBER, "role": "viewer"}))
+                    .send()
+                    .await
+                    .unwrap();
+                let out = body(res, 201).await;
+                assert_eq!(out["member_id"], o.member.as_str(), "{out}");
+                assert_eq!(
+                    (&out["sign_in_url"], &out["mailed"]),
+                    (&Value::Null, &json!(false)),
+                    "{out}"
+                );
             }
             ("POST", "/api/v1/surveys") => {
                 let res = o

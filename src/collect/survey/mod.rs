@@ -35,8 +35,8 @@ pub use definition::{
     MAX_QUESTIONS, MAX_QUESTION_TITLE_CHARS, MAX_THANK_YOU_CHARS, MAX_TITLE_CHARS, MIN_OPTIONS,
 };
 pub use page::{
-    page_csp, render_closed, render_not_found, render_page, render_thanks, PLAIN_PAGE_CSP,
-    SURVEY_CSS,
+    page_csp, render_closed, render_not_found, render_page, render_preview, render_preview_thanks,
+    render_thanks, PLAIN_PAGE_CSP, SURVEY_CSS,
 };
 pub use response::{response_feedback, response_id};
 

@@ -23,10 +23,53 @@ pub fn render_page(
     errors: &[FieldError],
     previous: Option<&Submission>,
 ) -> String {
+    let action = format!("/s/{}/responses", path_segment(survey_id));
+    render_form(&action, def, errors, previous, None)
+}
+
+/// The survey form as respondents see it, for the console's preview: it posts to `action`
+/// (which stores nothing) and says at the top that it is a preview.
+pub fn render_preview(
+    action: &str,
+    def: &SurveyDefinition,
+    errors: &[FieldError],
+    previous: Option<&Submission>,
+) -> String {
+    render_form(
+        action,
+        def,
+        errors,
+        previous,
+        Some("预览：这是答题者看到的样子，提交的回答不会保存。"),
+    )
+}
+
+/// The preview's thank-you page, with the same note.
+pub fn render_preview_thanks(def: &SurveyDefinition) -> String {
+    render_thanks(def).replacen(
+        "<main class=\"tj\">\n",
+        "<main class=\"tj\">\n<p class=\"tj-note\" role=\"note\">预览：回答没有保存。</p>\n",
+        1,
+    )
+}
+
+fn render_form(
+    action: &str,
+    def: &SurveyDefinition,
+    errors: &[FieldError],
+    previous: Option<&Submission>,
+    banner: Option<&str>,
+) -> String {
     let lang = def.language;
     let mut b = String::with_capacity(8 * 1024);
 
-    b.push_str("<main class=\"tj\">\n<header class=\"tj-head\">\n<h1 class=\"tj-title\">");
+    b.push_str("<main class=\"tj\">\n");
+    if let Some(note) = banner {
+        b.push_str("<p class=\"tj-note\" role=\"note\">");
+        b.push_str(&text(note));
+        b.push_str("</p>\n");
+    }
+    b.push_str("<header class=\"tj-head\">\n<h1 class=\"tj-title\">");
     b.push_str(&text(&def.title));
     b.push_str("</h1>\n");
     if let Some(d) = &def.description {
@@ -48,9 +91,9 @@ pub fn render_page(
         render_error_summary(&mut b, def, errors);
     }
 
-    b.push_str("<form class=\"tj-form\" method=\"post\" action=\"/s/");
-    b.push_str(&attr(&path_segment(survey_id)));
-    b.push_str("/responses\" accept-charset=\"UTF-8\" data-tingjian-form>\n");
+    b.push_str("<form class=\"tj-form\" method=\"post\" action=\"");
+    b.push_str(&attr(action));
+    b.push_str("\" accept-charset=\"UTF-8\" data-tingjian-form>\n");
 
     // Honeypot: invisible to people and to screen readers, tempting to form-filling bots.
     b.push_str(
