@@ -34,8 +34,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(inbox::routes)
                 .configure(members::routes)
                 .configure(settings::routes)
-                .configure(manage::routes)
                 .configure(surveys::routes)
+                .configure(manage::routes)
                 .default_service(web::to(frame::not_found)),
         );
 }

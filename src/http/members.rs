@@ -41,8 +41,23 @@ fn member_json(m: &WorkspaceMember) -> serde_json::Value {
     })
 }
 
-/// The link as the answer may show it: `None` when the member is also in another workspace
-/// (the link then goes to the member's own mailbox only).
+/// Whether the member belongs to a workspace other than this one: then a password set
+/// through a link would open more than this workspace's admin may give.
+async fn in_another_workspace(
+    state: &State,
+    workspace_id: &str,
+    member_id: &str,
+) -> Result<bool, ApiError> {
+    Ok(state
+        .store
+        .memberships(member_id)
+        .await?
+        .iter()
+        .any(|m| m.workspace_id != workspace_id))
+}
+
+/// The link as the answer may show it, and whether it was withheld: a member of another
+/// workspace gets it in their own mailbox only.
 async fn shown_link(
     state: &State,
     workspace_id: &str,
@@ -52,16 +67,32 @@ async fn shown_link(
     let Some(url) = url else {
         return Ok((None, false));
     };
-    let elsewhere = state
-        .store
-        .memberships(member_id)
-        .await?
-        .iter()
-        .any(|m| m.workspace_id != workspace_id);
+    Ok(
+        if in_another_workspace(state, workspace_id, member_id).await? {
+            (None, true)
+        } else {
+            (Some(url), false)
+        },
+    )
+}
+
+/// The base of a mailed link. For a member of another workspace, only the configured public
+/// URL: the request's host is the caller's to choose, and a link to the caller's own host
+/// would hand them the token all the same.
+async fn link_base(
+    state: &State,
+    req: &HttpRequest,
+    workspace_id: &str,
+    member_id: Option<&str>,
+) -> Result<String, ApiError> {
+    let elsewhere = match member_id {
+        Some(id) => in_another_workspace(state, workspace_id, id).await?,
+        None => false,
+    };
     Ok(if elsewhere {
-        (None, true)
+        state.settings.link_base()
     } else {
-        (Some(url), false)
+        state.public_url(req)
     })
 }
 
@@ -88,7 +119,8 @@ async fn create(
     let ws = auth.workspace();
     let email = Email::parse(&body.email).map_err(|m| ApiError::field("/email", m))?;
     let role = role(&body.role)?;
-    let base = state.public_url(&req);
+    let known = state.store.member_by_email(&email).await?;
+    let base = link_base(&state, &req, ws, known.as_ref().map(|m| m.id.as_str())).await?;
     let invited =
         invite::invite(&state.store, &post(&state, &base), ws, &email, role, None).await?;
     tracing::info!(workspace = ws, member = %invited.member_id, role = role.as_str(), "member invited");
@@ -160,7 +192,7 @@ async fn new_link(
         .member(&path)
         .await?
         .ok_or(ApiError::NotFound("member"))?;
-    let base = state.public_url(&req);
+    let base = link_base(&state, &req, ws, Some(&member.id)).await?;
     let (url, mailed) = invite::send_link(
         &state.store,
         &post(&state, &base),

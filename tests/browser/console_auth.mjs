@@ -5,7 +5,7 @@
 // tests/integration/browser.rs.
 import { chromium } from 'playwright-core';
 
-const [base, workspace, adminEmail, viewerEmail, password] = process.argv.slice(2);
+const [base, workspace, adminEmail, viewerEmail, strangerEmail, password] = process.argv.slice(2);
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -74,6 +74,15 @@ try {
     return { status: res.status, code: (await res.json()).code };
   }, workspace);
   await page.screenshot({ path: process.env.SCREENSHOT || '/tmp/tingjian-console-auth.png', fullPage: true });
+  // A form whose token went missing (a page kept from an old session, a forged copy) is
+  // refused, and the page says why.
+  await page.goto(`${base}/console/w/${workspace}/manage/settings`);
+  const settings = page.locator('form[data-api="PATCH /api/v1/workspace"]');
+  await settings.locator('input[name=csrf_token]').evaluate((e) => e.remove());
+  await settings.locator('input[name=name]').fill('被改了');
+  await settings.locator('button[type=submit]').click();
+  await page.waitForSelector('form[data-api="PATCH /api/v1/workspace"] .form-status:not([hidden])', { timeout: 10000 });
+  report.formWithoutToken = (await settings.locator('.form-status').textContent()).trim();
 
   // Signing out, from the member menu; the back button then does not show the console.
   await page.click('details.switcher summary');
@@ -99,6 +108,20 @@ try {
   report.viewerAdminLinksOnRefusal = await adminLinks();
   report.viewerHasSignOut = await phone.locator('details.switcher button:has-text("退出登录")').count();
   report.viewerPageWidth = await phone.evaluate(() => document.documentElement.scrollWidth);
+
+  // A member of another workspace: this workspace's pages are not found, its API answers
+  // nothing, and nothing on the way names it.
+  const stranger = await newPage({ width: 1280, height: 860 });
+  await stranger.goto(`${base}/console/login`);
+  await signIn(stranger, strangerEmail);
+  report.strangerLanded = new URL(stranger.url()).pathname;
+  const theirs = await stranger.goto(`${base}/console/w/${workspace}/manage/members`);
+  report.strangerStatus = theirs.status();
+  report.strangerText = (await stranger.locator('body').textContent()).replace(/\s+/g, ' ').trim();
+  report.strangerApi = await stranger.evaluate(async (ws) => {
+    const res = await fetch('/api/v1/feedback', { credentials: 'same-origin', headers: { 'X-Tingjian-Workspace': ws } });
+    return { status: res.status, code: (await res.json()).code };
+  }, workspace);
   report.ok = true;
 } catch (e) {
   report.error = String(e && e.stack || e);

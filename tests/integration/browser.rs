@@ -172,11 +172,15 @@ async fn console_sign_in_and_out_in_a_real_browser(app: TestApp) {
     let ws = app.workspace_id.clone();
     app.add_member_to(&ws, "admin@example.com", "admin").await;
     app.add_member_to(&ws, "viewer@example.com", "viewer").await;
+    let (other_ws, _) = app.other_workspace().await;
+    app.add_member_to(&other_ws, "stranger@example.com", "admin")
+        .await;
     let args = [
         app.address.as_str(),
         &ws,
         "admin@example.com",
         "viewer@example.com",
+        "stranger@example.com",
         MEMBER_PASSWORD,
     ]
     .map(str::to_owned)
@@ -229,6 +233,10 @@ async fn console_sign_in_and_out_in_a_real_browser(app: TestApp) {
         report["withoutToken"],
         json!({"status": 403, "code": "csrf_failed"})
     );
+    assert_eq!(
+        report["formWithoutToken"], "页面已过期（缺少安全令牌），请刷新后再试。",
+        "{report}"
+    );
     assert_eq!(report["afterSignOut"], "/console/login");
     assert_eq!(
         report["backShowsConsole"], false,
@@ -252,7 +260,21 @@ async fn console_sign_in_and_out_in_a_real_browser(app: TestApp) {
         report["viewerPageWidth"].as_u64().unwrap() <= 390,
         "fits a phone: {report}"
     );
-    // The page did not change the workspace; the invitation did add the member.
+    assert_eq!(
+        report["strangerLanded"],
+        format!("/console/w/{other_ws}").as_str()
+    );
+    assert_eq!(report["strangerStatus"], 404);
+    let text = report["strangerText"].as_str().unwrap();
+    assert!(text.contains("找不到这个页面"), "{report}");
+    for owner in ["测试团队", "admin@example.com", "viewer@example.com"] {
+        assert!(!text.contains(owner), "{owner}: {report}");
+    }
+    assert_eq!(
+        report["strangerApi"],
+        json!({"status": 401, "code": "unauthorized"})
+    );
+    // The pages did not change the workspace; the invitation did add the member.
     let ws_now: Value = app.get("/api/v1/workspace").await.json().await.unwrap();
     assert_eq!(ws_now["name"], "测试团队");
     let listed: Value = app.get("/api/v1/members").await.json().await.unwrap();

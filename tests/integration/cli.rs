@@ -167,9 +167,9 @@ async fn concurrent_migrations_on_postgres_all_succeed() {
 }
 
 /// A `tingjian serve` started from `cmd`: its port (from its JSON log), killed on drop.
-struct Served {
+pub(crate) struct Served {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
 }
 
 impl Drop for Served {
@@ -180,7 +180,7 @@ impl Drop for Served {
 }
 
 /// Starts `serve` on a free port, waits until it listens; `Err(stderr)` if it exits first.
-fn serve(mut cmd: Command) -> Result<Served, String> {
+pub(crate) fn serve(mut cmd: Command) -> Result<Served, String> {
     cmd.args(["serve", "--bind", "127.0.0.1:0", "--workers", "1"])
         .env("TINGJIAN_LOG_FORMAT", "json")
         .env("RUST_LOG", "info")

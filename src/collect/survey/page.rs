@@ -665,6 +665,22 @@ mod tests {
     }
 
     #[test]
+    fn a_preview_says_so_and_posts_where_it_is_told() {
+        let html = render_preview(
+            "/console/w/ws_1/surveys/sv_1/preview?a=\"x",
+            &evil(),
+            &[],
+            None,
+        );
+        assert!(html.contains("action=\"/console/w/ws_1/surveys/sv_1/preview?a=&quot;x\""));
+        assert!(!html.contains("/responses\""));
+        assert!(html.contains("预览：这是答题者看到的样子，提交的回答不会保存。"));
+        assert!(!render_page("sv_1", &evil(), &[], None).contains("预览"));
+        let thanks = render_preview_thanks(&evil());
+        assert!(thanks.contains("预览：回答没有保存。") && thanks.contains("data-tingjian-thanks"));
+    }
+
+    #[test]
     fn errors_and_previous_values_are_shown() {
         let def = evil();
         let errors = vec![
