@@ -392,8 +392,26 @@ async fn detail(
     ))
 }
 
+/// `/export?format=xlsx|csv&…`: the inbox's filters exported by the API's own export, with
+/// the session standing in for a key.
+async fn export(page: Page, req: HttpRequest) -> Result<HttpResponse, ConsoleError> {
+    let mut pairs: Vec<(String, String)> = filter_pairs(req.query_string())
+        .into_iter()
+        .filter(|(k, _)| k != "cursor" && k != "sort")
+        .collect();
+    let format = serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
+        .unwrap_or_default()
+        .into_iter()
+        .find(|(k, _)| k == "format")
+        .map(|(_, v)| v)
+        .unwrap_or_else(|| "xlsx".to_owned());
+    pairs.push(("format".to_owned(), format));
+    Ok(crate::http::export_response(&page.state, &page.workspace.id, &api_query(&pairs)).await?)
+}
+
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/inbox").route(web::get().to(inbox)))
+    cfg.service(web::resource("/export").route(web::get().to(export)))
+        .service(web::resource("/inbox").route(web::get().to(inbox)))
         .service(web::resource("/inbox/{id}").route(web::get().to(detail)));
 }
 

@@ -709,3 +709,41 @@ fn escape_like(s: &str) -> String {
         .replace('%', "\\%")
         .replace('_', "\\_")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cursor_keeps_its_order_and_every_digit_of_its_time() {
+        let at = DateTime::from_timestamp(1_764_547_200, 123_456_789).unwrap();
+        for sort in [FeedbackSort::Occurred, FeedbackSort::Received] {
+            let c = FeedbackCursor {
+                sort,
+                at,
+                id: "fb_01a226ea8d03731c87a486aad9a7a480".into(),
+            };
+            assert_eq!(FeedbackCursor::parse(&c.encode()), Some(c));
+        }
+        assert_eq!(
+            FeedbackCursor {
+                sort: FeedbackSort::Received,
+                at,
+                id: "fb_1".into()
+            }
+            .encode(),
+            "r.1764547200.123456789.fb_1"
+        );
+        for bad in [
+            "",
+            "fb_01a226ea8d03731c87a486aad9a7a480",
+            "o.1.2",
+            "o.1.2.",
+            "x.1.2.fb_1",
+            "o.one.2.fb_1",
+            "o.1.2000000000.fb_1",
+        ] {
+            assert_eq!(FeedbackCursor::parse(bad), None, "{bad}");
+        }
+    }
+}

@@ -285,10 +285,13 @@ async fn a_csv_import_and_an_interview_uploaded_by_an_editor_show_on_their_pages
         page.contains(">2 条</a>"),
         "two respondent turns became feedback"
     );
-    assert!(page.contains(&format!(
-        "/inbox?source=interview%3A{}",
-        iv["id"].as_str().unwrap()
-    )));
+    let link = format!("/inbox?source=interview%3A{}", iv["id"].as_str().unwrap());
+    assert!(page.contains(&link));
+    let inbox = editor.page(&link).await;
+    assert!(
+        inbox.contains("导出报表的时候卡住了好几次"),
+        "the link lists the interview's feedback"
+    );
 }
 
 async fn subscriptions_their_preview_and_the_delivery_log(app: TestApp) {

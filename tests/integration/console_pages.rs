@@ -89,6 +89,23 @@ async fn home_pain_points_and_inbox_show_the_workspace_feedback(app: TestApp) {
     let detail = editor.page(&format!("/inbox/{id}")).await;
     assert!(detail.contains("已人工修正") && detail.contains("褒贬混合"));
     assert!(detail.contains("这位用户的其他反馈"));
+    // The inbox's export buttons: the same filters, through the session.
+    let csv = editor.get("/export?format=csv&pain_point=payment").await;
+    assert_eq!(csv.status(), 200);
+    let body = csv.text().await.unwrap();
+    assert!(body.starts_with('\u{feff}'), "CSV opens right in Excel");
+    assert_eq!(
+        body.lines().count(),
+        21,
+        "a header and the 20 payment items"
+    );
+    let xlsx = editor.get("/export?format=xlsx&sentiment=positive").await;
+    assert_eq!(xlsx.status(), 200);
+    assert!(xlsx.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains(".xlsx"));
+    assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"));
     // A bad filter is said, not a 500.
     let bad = editor.page("/inbox?sentiment=angry").await;
     assert!(bad.contains("筛选条件有误"));
