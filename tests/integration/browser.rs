@@ -451,6 +451,13 @@ async fn everyday_console_flows_in_a_real_browser(app: TestApp) {
         pain["segments"].as_str().unwrap().contains("plan：pro"),
         "payment complaints are where the pro plan is: {report}"
     );
+    assert!(
+        pain["segments"]
+            .as_str()
+            .unwrap()
+            .contains("这一栏比较的是这段时间的全部反馈，不只是“os = android”"),
+        "the table is over all feedback, and says so: {report}"
+    );
     let all = format!("查看全部 {} 条反馈", story.month_android_payment);
     assert_eq!(pain["allLink"], all.as_str(), "{report}");
 
