@@ -84,6 +84,6 @@ mod tests {
         let before = Utc::now() - Duration::seconds(1);
         clock.set(before - Duration::days(400));
         let now = clock.now();
-        assert!(now >= before && now.timestamp_subsec_nanos() % 1_000 == 0);
+        assert!(now >= before && now.timestamp_subsec_nanos().is_multiple_of(1_000));
     }
 }

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::super::error::ConsoleError;
 use super::super::frame::Page;
-use super::local;
+use super::local::local;
 use crate::domain::Role;
 
 /// Interviews the list shows.

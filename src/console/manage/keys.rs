@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use super::super::error::ConsoleError;
 use super::super::frame::Page;
-use super::local_json;
+use super::local::local_json;
 use crate::domain::Role;
 use crate::http::key_json;
 

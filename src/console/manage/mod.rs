@@ -8,11 +8,11 @@ mod dictionary;
 mod imports;
 mod interviews;
 mod keys;
+mod local;
 mod sources;
 mod subscriptions;
 
 use actix_web::web;
-use chrono::{DateTime, Utc};
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(sources::routes)
@@ -21,16 +21,4 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
         .configure(subscriptions::routes)
         .configure(dictionary::routes)
         .configure(keys::routes);
-}
-
-/// A moment as the workspace reads it: `2026-12-06 14:05`.
-fn local(t: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
-    t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
-}
-
-/// A stored RFC 3339 time (as the JSON views carry them) in the workspace's zone.
-fn local_json(v: &serde_json::Value, tz: chrono_tz::Tz) -> Option<String> {
-    v.as_str()
-        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-        .map(|t| local(t.with_timezone(&Utc), tz))
 }

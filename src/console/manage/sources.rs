@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use super::super::error::ConsoleError;
 use super::super::frame::Page;
-use super::{local, local_json};
+use super::local::{local, local_json};
 use crate::collect::presets::Preset;
 use crate::domain::Role;
 use crate::http::source_json;

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use super::super::error::ConsoleError;
 use super::super::frame::Page;
-use super::{local, local_json};
+use super::local::{local, local_json};
 use crate::domain::Role;
 use crate::http::{delivery_json, subscription_json};
 use crate::insight::period::{period_key, previous, Granularity};
