@@ -1,7 +1,7 @@
 // Drives Debian's Chromium through an editor's morning in the console: sign in, the home page
 // and its charts, 近 30 天 and a segment, the first pain point, its feedback in the inbox,
-// a search, a label corrected in place, two corrected in bulk, and the export when the
-// console offers it; then the same pages on a 390 px phone. Every page is watched for script
+// a search, a label corrected in place, two corrected in bulk, 导出 Excel, one item; then the
+// same pages on a 390 px phone. Every page is watched for script
 // errors and Content-Security-Policy violations. Reports one JSON line; run by
 // tests/integration/browser.rs.
 import { chromium } from 'playwright-core';
@@ -171,7 +171,8 @@ try {
   report.bulk.fixedTags = fixed;
   await page.screenshot({ path: shot, fullPage: true });
 
-  // The export, where the console offers it: a spreadsheet named .xlsx, not empty.
+  // 导出 Excel: a spreadsheet named .xlsx, not empty (the status first, so a missing route is
+  // reported as such rather than as a download that never came).
   const exportLink = page.locator('a.button:has-text("导出 Excel")');
   const exportHref = await exportLink.getAttribute('href');
   const offered = await page.request.get(new URL(exportHref, base).href, { maxRedirects: 0 });

@@ -512,20 +512,16 @@ async fn everyday_console_flows_in_a_real_browser(app: TestApp) {
         assert!(pains.contains("payment") && pains.contains("bug"), "{item}");
     }
 
-    // 导出 Excel downloads a spreadsheet of what the inbox shows. (The console's route for it
-    // is being added: until then the link answers 404 and only that is checked.)
-    if report["exportStatus"] == 200 {
-        assert!(
-            report["export"]["name"]
-                .as_str()
-                .unwrap()
-                .ends_with(".xlsx"),
-            "{report}"
-        );
-        assert!(report["export"]["size"].as_u64().unwrap() > 0, "{report}");
-    } else {
-        assert_eq!(report["exportStatus"], 404, "{report}");
-    }
+    // 导出 Excel downloads a spreadsheet of what the inbox shows.
+    assert_eq!(report["exportStatus"], 200, "{report}");
+    assert!(
+        report["export"]["name"]
+            .as_str()
+            .unwrap()
+            .ends_with(".xlsx"),
+        "{report}"
+    );
+    assert!(report["export"]["size"].as_u64().unwrap() > 0, "{report}");
     assert_eq!(report["detail"]["heading"], "反馈详情");
     assert_eq!(
         report["detail"]["url"],
