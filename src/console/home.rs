@@ -16,7 +16,7 @@ use crate::domain::names::channel_name;
 use crate::domain::Channel;
 use crate::insight::ranking::{self, PainPointLine, RankInput};
 use crate::insight::summary::{headline, Headline};
-use crate::insight::tally::Metric;
+use crate::insight::tally::{Metric, Tally};
 use crate::insight::trends;
 use crate::insight::{GroupBy, Segment};
 use crate::tell::chart::{trend_png_width, SMALL_SAMPLE};
@@ -335,18 +335,28 @@ fn urlencoding(s: &str) -> String {
 }
 
 /// The ranked pain points of the scope.
-pub async fn ranked(page: &Page, scope: &Scope) -> Result<Vec<PainPointLine>, ConsoleError> {
+/// `totals`: the two periods' tallies when the caller has them already.
+pub async fn ranked(
+    page: &Page,
+    scope: &Scope,
+    totals: Option<(Tally, Tally)>,
+) -> Result<Vec<PainPointLine>, ConsoleError> {
     let store = page.state.store.narrowed(scope.segment.clone());
     let ws = &page.workspace.id;
-    let (previous, current) = trends::totals_around(
-        &store,
-        ws,
-        page.tz,
-        scope.previous_from,
-        scope.from,
-        scope.to,
-    )
-    .await?;
+    let (previous, current) = match totals {
+        Some(t) => t,
+        None => {
+            trends::totals_around(
+                &store,
+                ws,
+                page.tz,
+                scope.previous_from,
+                scope.from,
+                scope.to,
+            )
+            .await?
+        }
+    };
     let names = ranking::category_names(&store, page.state.pipeline.analyzer(), ws).await?;
     let link = |_: &str| String::new();
     let input = RankInput {
@@ -385,7 +395,7 @@ async fn home(page: Page, req: HttpRequest) -> Result<HttpResponse, ConsoleError
             )
         })
         .collect();
-    let lines = ranked(&page, &scope).await?;
+    let lines = ranked(&page, &scope, Some((previous, current))).await?;
     let total_pain = lines.len();
     let rows: Vec<PainRow> = lines
         .iter()

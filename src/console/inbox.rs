@@ -16,6 +16,10 @@ use crate::domain::{Channel, Role};
 use crate::insight::ranking::category_names;
 use crate::store::{Feedback, FeedbackFilter, OriginNames};
 
+/// The inbox counts its matches exactly up to this many, and says "more than" beyond (the
+/// API's `/feedback/count` counts them all).
+const COUNT_CAP: u64 = 10_000;
+
 /// Filters the page's form may send, besides `attr.KEY`.
 const FILTER_KEYS: [&str; 11] = [
     "q",
@@ -242,7 +246,11 @@ async fn inbox(page: Page, req: HttpRequest) -> Result<HttpResponse, ConsoleErro
             ),
         };
     let (rows, next) = page.state.store.list_feedback(ws, &filter).await?;
-    let counts = page.state.store.count_feedback(ws, &filter).await?;
+    let (counts, capped) = page
+        .state
+        .store
+        .count_feedback_up_to(ws, &filter, COUNT_CAP)
+        .await?;
     let origins = page.state.store.origin_names(ws, &rows).await?;
     let sources = source_names(&page).await?;
     let categories = categories(&page).await?;
@@ -290,7 +298,8 @@ async fn inbox(page: Page, req: HttpRequest) -> Result<HttpResponse, ConsoleErro
         serde_json::json!({
             "items": items,
             "total": counts.total,
-            "by_sentiment": counts.by_sentiment,
+            "capped": capped,
+            "by_sentiment": if capped { None } else { Some(counts.by_sentiment) },
             "problem": problem,
             "filtered": filtered,
             "first_page": !pairs.iter().any(|(k, _)| k == "cursor"),

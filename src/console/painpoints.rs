@@ -21,7 +21,7 @@ const ATTRIBUTE_KEYS: usize = 4;
 async fn list(page: Page, req: HttpRequest) -> Result<HttpResponse, ConsoleError> {
     let scope = scope_of(&page, &req);
     let base = page.base();
-    let lines = ranked(&page, &scope).await?;
+    let lines = ranked(&page, &scope, None).await?;
     let (categories, emerging): (Vec<_>, Vec<_>) = lines.iter().partition(|l| !l.emerging);
     let names = source_names(&page).await?;
     Ok(page.render(
@@ -80,7 +80,7 @@ async fn detail(
     let id = &path.1;
     let scope = scope_of(&page, &req);
     let base = page.base();
-    let lines = ranked(&page, &scope).await?;
+    let lines = ranked(&page, &scope, None).await?;
     let Some(line) = lines.iter().find(|l| &l.id == id) else {
         // Known but quiet in this period: say so instead of a dead end.
         let names = source_names(&page).await?;

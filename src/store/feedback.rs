@@ -562,6 +562,38 @@ impl Store {
         Ok(count)
     }
 
+    /// Like [`Store::count_feedback`], but reads at most `cap` matching items: the answer and
+    /// whether the cap was reached (then the true count is larger). A page that shows a total
+    /// beside its list stays fast on a workspace of millions.
+    pub async fn count_feedback_up_to(
+        &self,
+        workspace_id: &str,
+        filter: &FeedbackFilter,
+        cap: u64,
+    ) -> StoreResult<(FeedbackCount, bool)> {
+        let labels: Vec<Option<String>> = self
+            .filtered(workspace_id, filter)
+            .select_only()
+            .column(feedback::Column::Sentiment)
+            .limit(cap + 1)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let capped = labels.len() as u64 > cap;
+        let mut count = FeedbackCount::default();
+        for label in labels.iter().take(cap as usize) {
+            count.total += 1;
+            match label.as_deref() {
+                Some("positive") => count.by_sentiment.positive += 1,
+                Some("negative") => count.by_sentiment.negative += 1,
+                Some("neutral") => count.by_sentiment.neutral += 1,
+                Some("mixed") => count.by_sentiment.mixed += 1,
+                _ => {}
+            }
+        }
+        Ok((count, capped))
+    }
+
     /// The workspace's items that pass the filter's conditions, in no order.
     fn filtered(&self, workspace_id: &str, filter: &FeedbackFilter) -> Select<feedback::Entity> {
         let backend = self.backend();

@@ -294,8 +294,12 @@ fn attr_expr(q: &mut Sql, key: &str, p: &str) -> String {
     }
 }
 
+/// Over-representation is computed over the period's newest this many items: enough to tell
+/// a segment's share apart, and a bounded read however large the period.
+pub const SEGMENT_SAMPLE: u64 = 20_000;
+
 impl Store {
-    /// Items of `[from, to)` per value of `group` (channel, source or an attribute), and how
+    /// Items of `[from, to)` (the newest [`SEGMENT_SAMPLE`]) per value of `group` (channel, source or an attribute), and how
     /// many of them carry `category`: (value, items, with the category), values without a
     /// value left out.
     pub async fn category_by_segment(
@@ -314,8 +318,9 @@ impl Store {
         let sql = format!(
             "SELECT {g} AS grp, COUNT(*), SUM(CASE WHEN EXISTS (SELECT 1 FROM feedback_pain_point p \
              WHERE p.feedback_id = f.id AND p.category = {c}) THEN 1 ELSE 0 END) \
-             FROM feedback f WHERE f.workspace_id = {ws} AND f.occurred_at >= {f} AND f.occurred_at < {t} \
-             GROUP BY 1"
+             FROM (SELECT id, channel, source_id, attributes FROM feedback \
+             WHERE workspace_id = {ws} AND occurred_at >= {f} AND occurred_at < {t} \
+             ORDER BY occurred_at DESC LIMIT {SEGMENT_SAMPLE}) f GROUP BY 1"
         );
         let rows = self.db.query_all(q.statement(sql)).await?;
         let mut out = Vec::new();
