@@ -983,8 +983,15 @@ impl Walled {
                 }
             }
             ("POST", "/api/v1/digests/{period}/send") => {
+                // The day before `o.day`: over in any zone the other workspace may have been
+                // moved to by its PATCH row (Europe/Berlin ends Shanghai's yesterday at 23:00
+                // UTC, so `o.day` is still running there for part of the day).
+                let earlier = chrono::NaiveDate::parse_from_str(&o.day, "%Y-%m-%d")
+                    .unwrap()
+                    .pred_opt()
+                    .unwrap();
                 let res = o
-                    .other("POST", &format!("/api/v1/digests/{}/send", o.day))
+                    .other("POST", &format!("/api/v1/digests/{earlier}/send"))
                     .json(&json!({}))
                     .send()
                     .await
