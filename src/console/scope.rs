@@ -53,11 +53,7 @@ pub fn parse_segment(raw: &str) -> Option<Segment> {
         "source" if !rest.is_empty() && rest.len() <= 100 => Some(Segment::Source(rest.to_owned())),
         "attr" => {
             let (k, v) = rest.split_once('=')?;
-            let plain = !k.is_empty()
-                && k.len() <= 64
-                && k.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
-            (plain && !v.is_empty() && v.len() <= 200)
+            (crate::insight::is_plain_key(k) && !v.is_empty() && v.len() <= 200)
                 .then(|| Segment::Attr(k.to_owned(), v.to_owned()))
         }
         _ => None,

@@ -37,12 +37,7 @@ fn parse_group(v: &str) -> Result<GroupBy, ApiError> {
         "source" => Ok(GroupBy::Source),
         _ => {
             let key = v.strip_prefix("attr:").unwrap_or_default();
-            let plain = !key.is_empty()
-                && key.len() <= 64
-                && key
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
-            if plain {
+            if crate::insight::is_plain_key(key) {
                 Ok(GroupBy::Attr(key.to_owned()))
             } else {
                 Err(ApiError::field(

@@ -14,4 +14,4 @@ pub mod summary;
 pub mod tally;
 pub mod trends;
 
-pub use queries::{Aggregates, Bucket, GroupBy, Sample, Segment};
+pub use queries::{is_plain_key, Aggregates, Bucket, GroupBy, Sample, Segment};

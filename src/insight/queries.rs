@@ -9,14 +9,24 @@ use chrono::{DateTime, Utc};
 use super::tally::Tally;
 use crate::analysis::CustomCategory;
 
+/// Whether `key` may name a respondent attribute in a query: 1 to 64 letters, digits, `_`,
+/// `-` or `.` (it is bound as a value, but also spelled into SQLite's JSON path).
+pub fn is_plain_key(key: &str) -> bool {
+    !key.is_empty()
+        && key.len() <= 64
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
 /// What a trend series is split by.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GroupBy {
     Nothing,
     Channel,
     Source,
-    /// A respondent attribute such as `plan`; the key is checked by the caller to be a plain
-    /// name (letters, digits, `_`, `-`, `.`).
+    /// A respondent attribute such as `plan`; the key is checked by the caller with
+    /// [`is_plain_key`].
     Attr(String),
 }
 

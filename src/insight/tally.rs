@@ -44,6 +44,17 @@ impl Metric {
         })
     }
 
+    /// The metric's name in URLs and JSON: `nps`, `csat`, `ces`, `sentiment`, `volume`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Metric::Nps => "nps",
+            Metric::Csat => "csat",
+            Metric::Ces => "ces",
+            Metric::Sentiment => "sentiment",
+            Metric::Volume => "volume",
+        }
+    }
+
     /// Short display name: `NPS`, `CSAT`, `CES`, `情感指数`, `反馈量`.
     pub fn display(self) -> &'static str {
         match self {

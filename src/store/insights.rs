@@ -353,10 +353,9 @@ impl Store {
             let v: Option<serde_json::Value> = r.try_get_by_index(0)?;
             if let Some(serde_json::Value::Object(m)) = v {
                 for (k, v) in m {
-                    let plain = k.len() <= 64
-                        && k.chars()
-                            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
-                    if plain && (v.is_string() || v.is_number() || v.is_boolean()) {
+                    if crate::insight::is_plain_key(&k)
+                        && (v.is_string() || v.is_number() || v.is_boolean())
+                    {
                         *seen.entry(k).or_default() += 1;
                     }
                 }

@@ -140,7 +140,7 @@ pub async fn build_digest(
         .into_iter()
         .filter(|m| *m == Metric::Volume || weeks.values().any(|t| t.n(*m) > 0))
         .map(|m| TrendChart {
-            cid: format!("{}-trend@tingjian", metric_slug(m)),
+            cid: format!("{}-trend@tingjian", Metric::as_str(m)),
             title: format!("{} · 近{}周", m.display(), CHART_WEEKS),
             metric: m,
             points: week_keys
@@ -171,16 +171,6 @@ pub async fn build_digest(
         charts,
         console_url: super::links::console_link(base_url, workspace_id, None, from, to),
     })
-}
-
-fn metric_slug(m: Metric) -> &'static str {
-    match m {
-        Metric::Nps => "nps",
-        Metric::Csat => "csat",
-        Metric::Ces => "ces",
-        Metric::Sentiment => "sentiment",
-        Metric::Volume => "volume",
-    }
 }
 
 #[cfg(test)]
