@@ -224,6 +224,7 @@ fn active_model(
         analyzer_version: Set(a.map(|a| a.version.clone())),
         corrected: Set(false),
         response_id: Set(item.response_id.clone()),
+        has_pain_point: Set(a.is_some_and(|a| !a.pain_points.is_empty())),
     }
 }
 
@@ -247,6 +248,7 @@ fn row_models(
             category: Set(p.clone()),
             workspace_id: Set(workspace_id.to_owned()),
             occurred_at: Set(item.occurred_at),
+            channel: Set(item.channel.as_str().to_owned()),
         })
         .collect();
     let words = a

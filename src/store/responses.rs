@@ -309,6 +309,10 @@ async fn replace_answer<C: ConnectionTrait>(
         )
         .col_expr(feedback::Column::Corrected, Expr::value(false))
         .col_expr(
+            feedback::Column::HasPainPoint,
+            Expr::value(a.is_some_and(|a| !a.pain_points.is_empty())),
+        )
+        .col_expr(
             feedback::Column::Context,
             Expr::value(Value::Object(item.context.clone())),
         )

@@ -65,6 +65,7 @@ impl Store {
                         category: Set(c.0.to_owned()),
                         workspace_id: Set(workspace_id.to_owned()),
                         occurred_at: Set(at),
+                        channel: Set(channel.to_owned()),
                     });
                 }
                 items.push(feedback::ActiveModel {
@@ -93,6 +94,7 @@ impl Store {
                     corrected: Set(false),
                     rating: Set(None),
                     response_id: Set(None),
+                    has_pain_point: Set(complaint.is_some()),
                 });
                 // Pain points refer to their items: write them after the items they follow.
                 if items.len() == CHUNK {
