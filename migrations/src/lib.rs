@@ -10,6 +10,9 @@ mod m20261206_000004_connect;
 mod m20261206_000005_see;
 mod m20261206_000006_inbox;
 mod m20261206_000007_pain_period;
+mod m20261206_000008_survey_answer;
+
+pub use m20261206_000008_survey_answer::backfill_sql as survey_answer_backfill;
 
 pub struct Migrator;
 
@@ -24,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000005_see::Migration),
             Box::new(m20261206_000006_inbox::Migration),
             Box::new(m20261206_000007_pain_period::Migration),
+            Box::new(m20261206_000008_survey_answer::Migration),
         ]
     }
 }

@@ -431,7 +431,17 @@ impl Store {
             updated_at: Set(Some(self.now())),
         };
         match row.insert(&txn).await {
-            Ok(_) => {}
+            Ok(r) => {
+                super::survey_results::write_answer_rows(
+                    &txn,
+                    workspace_id,
+                    &r.survey_id,
+                    &r.id,
+                    r.received_at,
+                    &r.answers,
+                )
+                .await?
+            }
             Err(e) if is_unique_violation(&e) => {
                 txn.rollback().await?;
                 return Ok(false);

@@ -27,6 +27,7 @@ pub use origins::OriginNames;
 pub use responses::*;
 pub use sources::*;
 pub use survey_results::*;
+pub use synthetic::BENCH_SURVEY;
 pub use surveys::*;
 pub use tell::*;
 pub use understand::*;
