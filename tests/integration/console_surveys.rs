@@ -13,7 +13,8 @@ both_backends!(
     qr_code_is_an_svg_of_the_share_link,
     responses_export_as_csv,
     preview_stores_nothing,
-    builder_works_in_a_real_browser
+    builder_works_in_a_real_browser,
+    erasing_a_respondent_takes_their_answers_out_of_the_results
 );
 
 async fn submit(app: &TestApp, survey: &str, answers: Value) {
@@ -449,4 +450,36 @@ async fn builder_works_in_a_real_browser(app: TestApp) {
     assert_eq!(q[2]["type"], "single_choice");
     assert_eq!(q[2]["options"], json!(["App", "小程序", "门店"]));
     assert_eq!(q[2]["show_if"], json!({"question": "q1", "max": 6.0}));
+}
+
+async fn erasing_a_respondent_takes_their_answers_out_of_the_results(app: TestApp) {
+    let id = create_survey(&app, &nps_survey()).await;
+    let res = app
+        .client
+        .post(app.url(&format!("/s/{id}/responses")))
+        .json(&json!({"answers": {"q1": 10, "q3": ["下单"]}, "respondent": {"id": "u1"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    submit(&app, &id, json!({"q1": 0, "q3": ["客服"]})).await;
+    let res = app.delete("/api/v1/respondents/u1").await;
+    assert_eq!(res.status(), 200);
+    use sea_orm::ConnectionTrait;
+    let db = app.state.store.connection();
+    let left = db
+        .query_one(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) FROM survey_answer",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index::<i64>(0)
+        .unwrap();
+    assert_eq!(left, 2, "the anonymous response's two answers");
+    let c = app.console("viewer").await;
+    let page = html_of(&c, &format!("/surveys/{id}")).await;
+    assert!(page.contains("共 <strong>1</strong> 份回答"), "{page}");
+    assert!(page.contains("n=1"), "only the detractor's NPS is left");
 }
