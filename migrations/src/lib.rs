@@ -9,10 +9,10 @@ mod m20261129_000003_tell;
 mod m20261206_000004_connect;
 mod m20261206_000005_see;
 mod m20261206_000006_inbox;
-mod m20261206_000007_pain_period;
-mod m20261206_000008_survey_answer;
+mod m20261206_000010_pain_period;
+mod m20261206_000011_survey_answer;
 
-pub use m20261206_000008_survey_answer::backfill_sql as survey_answer_backfill;
+pub use m20261206_000011_survey_answer::backfill_sql as survey_answer_backfill;
 
 pub struct Migrator;
 
@@ -26,8 +26,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000004_connect::Migration),
             Box::new(m20261206_000005_see::Migration),
             Box::new(m20261206_000006_inbox::Migration),
-            Box::new(m20261206_000007_pain_period::Migration),
-            Box::new(m20261206_000008_survey_answer::Migration),
+            Box::new(m20261206_000010_pain_period::Migration),
+            Box::new(m20261206_000011_survey_answer::Migration),
         ]
     }
 }

@@ -9,7 +9,7 @@ pub struct Migration;
 
 impl MigrationName for Migration {
     fn name(&self) -> &str {
-        "m20261206_000008_survey_answer"
+        "m20261206_000011_survey_answer"
     }
 }
 

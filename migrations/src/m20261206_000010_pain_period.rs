@@ -9,7 +9,7 @@ pub struct Migration;
 
 impl MigrationName for Migration {
     fn name(&self) -> &str {
-        "m20261206_000007_pain_period"
+        "m20261206_000010_pain_period"
     }
 }
 
