@@ -78,7 +78,9 @@ pub(super) fn md_headline(d: &Digest) -> String {
             md(&headline_value(h))
         )
     }));
-    lines.push(NOTE_PLAIN.to_string());
+    if shows_arrow(d) {
+        lines.push(NOTE_PLAIN.to_string());
+    }
     lines.join("\n")
 }
 
@@ -118,7 +120,7 @@ pub(super) fn md_channels(d: &Digest) -> String {
     lines.extend(
         d.channels
             .iter()
-            .map(|c| format!("{}：{}", md(&c.channel), md(&channel_stats(c).join(" · ")))),
+            .map(|c| format!("{}：{}", md(&c.name), md(&channel_stats(c).join(" · ")))),
     );
     lines.join("\n")
 }
