@@ -318,6 +318,25 @@ mod tests {
         assert!(!a.html.contains("<script>") && !a.html.contains("<b>x"));
         assert!(!a.markdown.contains("[点我](http://evil)"));
         assert!(a.subject.starts_with("【听见预警】"));
+        for kind in [
+            super::super::robots::RobotKind::Dingtalk,
+            super::super::robots::RobotKind::Wecom,
+        ] {
+            let req = super::super::robots::build_request(
+                kind,
+                "https://h/robot/send?access_token=t",
+                None,
+                &a.subject,
+                &a.markdown,
+                &[],
+                Utc::now(),
+            );
+            let shown = req.body["markdown"]["text"]
+                .as_str()
+                .or(req.body["markdown"]["content"].as_str())
+                .unwrap();
+            assert_eq!(shown.matches("【听见预警】").count(), 1, "{shown}");
+        }
         assert!(
             !a.markdown.contains("【听见预警】"),
             "the robot's title is the subject; the body does not repeat it: {}",
