@@ -47,8 +47,20 @@ fn target(s: &Value) -> String {
     } else {
         ""
     };
+    let people = r["mentions"].as_array().map_or(0, Vec::len);
+    let mentions = match people {
+        0 => String::new(),
+        n if r["mentions"]
+            .as_array()
+            .is_some_and(|m| m.iter().any(|v| v == "all"))
+            && n == 1 =>
+        {
+            "，@所有人".to_owned()
+        }
+        n => format!("，@ {n} 人"),
+    };
     format!(
-        "{}（{}{signed}）",
+        "{}（{}{signed}{mentions}）",
         robot_name(r["kind"].as_str().unwrap_or_default()),
         r["webhook_url"].as_str().unwrap_or_default()
     )
