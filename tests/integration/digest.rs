@@ -1328,6 +1328,22 @@ async fn daily_and_weekly_digests_read_back(backend: Backend) {
         "{out}"
     );
     assert!(!out.contains("127.0.0.1"), "{out}");
+    let mut cmd = crate::helpers::tingjian(&app);
+    cmd.args([
+        "digest",
+        "preview",
+        "--workspace",
+        &app.workspace_id,
+        "--period",
+        "2026-W47",
+        "--format",
+        "html",
+    ]);
+    let out = String::from_utf8(crate::helpers::run_ok(cmd).await.stdout).unwrap();
+    assert!(
+        !out.contains("cid:") && out.contains("src=\"data:image/png;base64,"),
+        "the command's HTML opens in a browser with its charts"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
