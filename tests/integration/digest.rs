@@ -1167,6 +1167,12 @@ async fn daily_and_weekly_digests_read_back(backend: Backend) {
         assert_eq!(sent["queued"], 2, "{sent}");
         let got = smtp.wait_for(before + 2, Duration::from_secs(10)).await;
         assert_eq!(got.len(), before + 2);
+        if let Ok(dir) = std::env::var("DIGEST_MAIL_DIR") {
+            let res = app
+                .get(&format!("/api/v1/digests/{period}?format=markdown"))
+                .await;
+            std::fs::write(format!("{dir}/{period}.md"), res.text().await.unwrap()).unwrap();
+        }
         let digest = json_of(app.get(&format!("/api/v1/digests/{period}")).await).await;
         let digest = &digest["digest"];
         for chart in digest["charts"].as_array().unwrap() {
@@ -1226,6 +1232,12 @@ async fn daily_and_weekly_digests_read_back(backend: Backend) {
                 "{text}"
             );
             assert!(text.contains("社交媒体："), "{text}");
+            if cadence == "日报" {
+                assert!(
+                    text.contains("NPS 近14天：每期样本不足 30，不作比较"),
+                    "a chart's summary compares no rates from a handful: {text}"
+                );
+            }
             // A channel's rate from a handful: its count only (a day has 4 NPS answers).
             assert!(!text.contains("· NPS "), "{text}");
             assert!(text.contains("—— 小红书"), "{text}");

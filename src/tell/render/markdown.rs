@@ -69,9 +69,13 @@ pub(super) fn md_headline(d: &Digest) -> String {
         return lines.join("\n");
     }
     lines.extend(d.headline.iter().map(|h| {
-        let change = headline_change(h)
-            .map(|c| format!("（{}）", c.text()))
-            .unwrap_or_default();
+        let change = if h.value.is_some() && few(h) {
+            format!("（仅 {}）", sample_label(h))
+        } else {
+            headline_change(h)
+                .map(|c| format!("（{}）", c.text()))
+                .unwrap_or_default()
+        };
         format!(
             "{} **{}**{change}",
             h.metric.display(),

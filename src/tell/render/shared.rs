@@ -501,13 +501,26 @@ pub(super) fn channel_stats(c: &ChannelLine) -> Vec<String> {
     parts
 }
 
-/// `NPS 近10周：28 → 32`: the first and last periods that had data.
+/// `NPS 近10周：28 → 32`: the first and last periods that had data, a rate only from a period
+/// with enough observations.
 pub(super) fn chart_summary(c: &TrendChart) -> String {
     let unit = match c.points.first() {
         Some(p) if !p.period.contains("-W") => "天",
         _ => "周",
     };
-    let values: Vec<f64> = c.points.iter().filter_map(|p| p.value).collect();
+    let values: Vec<f64> = c
+        .points
+        .iter()
+        .filter(|p| !too_few(c.metric, p.n))
+        .filter_map(|p| p.value)
+        .collect();
+    if values.is_empty() && c.points.iter().any(|p| p.value.is_some()) {
+        return format!(
+            "{} 近{}{unit}：每期样本不足 {MIN_RATE_SAMPLE}，不作比较",
+            c.metric.display(),
+            c.points.len()
+        );
+    }
     let span = match (values.first(), values.last()) {
         (Some(a), Some(b)) if values.len() > 1 => {
             format!(

@@ -596,6 +596,18 @@ fn a_rate_from_too_few_answers_shows_its_count_and_no_rate_change_or_arrow() {
         assert!(!out.contains("100个百分点"), "{out}");
     }
     assert!(!subject(&d).contains("CSAT"));
+    assert!(
+        markdown(&d).contains("CSAT **样本少**（仅 3 份评分）"),
+        "{}",
+        markdown(&d)
+    );
+    // A chart of small samples only is summarised without comparing them.
+    d.charts[0].points.iter_mut().for_each(|p| p.n = 4);
+    assert!(
+        text(&d, None).contains("NPS 近10周：每期样本不足 30，不作比较"),
+        "{}",
+        text(&d, None)
+    );
     // NPS itself from too few: the subject falls back to the sentiment index.
     d.headline[0] = headline(Metric::Nps, -100.0, 100.0, true, 2);
     assert!(subject(&d).contains("情感指数"), "{}", subject(&d));
