@@ -176,6 +176,7 @@
     '.tj-slide{right:16px;bottom:16px;width:min(400px,calc(100vw - 32px))}',
     '.tj-box{position:relative;width:100%;max-height:calc(100vh - 32px);overflow:auto;border-radius:var(--tj-radius,12px);box-shadow:0 12px 40px rgba(15,18,22,.28)}',
     '.tj-overlay .tj-box{max-width:560px}',
+    '.tj-slide .tj-box{max-height:min(520px,calc(100vh - 32px))}',
     '.tj-box .tj{margin:0}',
     '.tj-close{all:initial;position:absolute;top:6px;right:6px;z-index:1;width:40px;height:40px;display:flex;align-items:center;justify-content:center;border-radius:50%;font:22px/1 sans-serif;color:var(--tj-muted,#5c636e);cursor:pointer}',
     '.tj-close:hover{background:rgba(127,127,127,.15)}.tj-close:focus-visible{outline:3px solid var(--tj-accent,#1a66d9)}',

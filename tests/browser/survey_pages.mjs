@@ -66,6 +66,8 @@ async function noScript(width) {
   out.overflow = await overflowX(page);
   out.first = await numbered(page);
   out.ruleText = await page.locator('text=仅当').count();
+  out.accent = await page.locator('button[type=submit]').evaluate((b) => getComputedStyle(b).backgroundColor);
+  out.brand = (await page.locator('.tj-brand').textContent()).trim();
   await page.screenshot({ path: shot(`hosted-${width}`), fullPage: true });
   // A promoter is never asked why the score is low.
   await page.click('[data-question="q1"] label:has(input[value="9"])');
@@ -94,6 +96,8 @@ async function embedded(width) {
   out.scale = await scaleOf(page, 'q1');
   out.overflow = await overflowX(page);
   out.before = await numbered(page);
+  out.accent = await page.locator('[data-tingjian-form] button[type=submit]').evaluate((b) => getComputedStyle(b).backgroundColor);
+  out.brand = (await page.locator('[data-tingjian-form] .tj-brand').textContent()).trim();
   await page.click('[data-question="q1"] label:has(input[value="9"])');
   out.promoter = await numbered(page);
   await page.click('[data-question="q1"] label:has(input[value="3"])');
@@ -155,6 +159,7 @@ async function modes() {
   await dialog.waitFor({ state: 'visible', timeout: 10000 });
   out.popupLabel = await dialog.getAttribute('aria-label');
   out.popupScale = await scaleOf(page, 'q1');
+  out.popupDim = await page.locator('tingjian-survey .tj-overlay').evaluate((l) => getComputedStyle(l).backgroundColor);
   await page.screenshot({ path: shot('popup-390') });
   await page.click('[data-tingjian-close]');
   out.popupAfterClose = await page.locator('tingjian-survey').count();
@@ -176,7 +181,7 @@ async function modes() {
   await slide.waitFor({ state: 'visible', timeout: 10000 });
   out.slideBox = await page.locator('tingjian-survey[data-mode="slide-in"] .tj-box').evaluate((b) => {
     const r = b.getBoundingClientRect();
-    return { right: Math.round(window.innerWidth - r.right), bottom: Math.round(window.innerHeight - r.bottom), width: Math.round(r.width) };
+    return { right: Math.round(window.innerWidth - r.right), bottom: Math.round(window.innerHeight - r.bottom), width: Math.round(r.width), height: Math.round(r.height) };
   });
   await page.screenshot({ path: shot('slide-in-1280') });
   await context.close();

@@ -208,6 +208,9 @@ async fn survey_pages_fit_phones_and_desktops(app: TestApp) {
     let (allowed_host, other_host) = (host(&allowed), host(&other));
     let mut def = crate::surveys::nps_survey();
     def["allowed_origins"] = json!([allowed_host]);
+    def["product_name"] = json!("听见商城");
+    def["accent_color"] = json!("#d9480f");
+    def["privacy_url"] = json!("https://shop.example/privacy");
     let id = create_survey(&app, &def).await;
     let got: Value = app
         .get(&format!("/api/v1/surveys/{id}"))
@@ -303,6 +306,8 @@ async fn survey_pages_fit_phones_and_desktops(app: TestApp) {
             "{width}"
         );
         assert_eq!(hosted["ruleText"], 0, "{width}: no rule text");
+        assert_eq!(hosted["accent"], "rgb(217, 72, 15)", "{width}: the survey's colour");
+        assert_eq!(hosted["brand"], "听见商城");
         assert_eq!(
             numbers(&hosted["promoter"]),
             expect(&[("2.", "q3"), ("3.", "q4"), ("4.", "q5")]),
@@ -318,6 +323,8 @@ async fn survey_pages_fit_phones_and_desktops(app: TestApp) {
         let embed = &w["embed"];
         row(&embed["scale"], &format!("embed {width}"));
         assert!(embed["overflow"].as_i64().unwrap() <= 0, "{width}: {embed}");
+        assert_eq!(embed["accent"], "rgb(217, 72, 15)", "{width}: the survey's colour");
+        assert_eq!(embed["brand"], "听见商城");
         let later = expect(&[("1.", "q1"), ("2.", "q3"), ("3.", "q4"), ("4.", "q5")]);
         assert_eq!(
             numbers(&embed["before"]),
@@ -356,6 +363,7 @@ async fn survey_pages_fit_phones_and_desktops(app: TestApp) {
     let modes = &report["modes"];
     assert_eq!(modes["popupLabel"], "听见满意度调查", "{modes}");
     row(&modes["popupScale"], "popup");
+    assert_eq!(modes["popupDim"], "rgba(15, 18, 22, 0.45)", "the page behind is dimmed");
     assert_eq!(modes["popupAfterClose"], 0, "{modes}");
     assert_eq!(modes["popupAgain"], 0, "shown once per browser: {modes}");
     assert_eq!(modes["slideBefore"], 0, "{modes}");
@@ -366,6 +374,10 @@ async fn survey_pages_fit_phones_and_desktops(app: TestApp) {
     assert!(
         modes["slideBox"]["bottom"].as_i64().unwrap() <= 24,
         "{modes}"
+    );
+    assert!(
+        modes["slideBox"]["height"].as_i64().unwrap() <= 520,
+        "a corner card: {modes}"
     );
     assert_eq!(modes["scrollBefore"], 0, "{modes}");
     assert_eq!(modes["scrollAfter"], 1, "{modes}");
