@@ -32,6 +32,10 @@ try {
 
   await page.goto(`${ws}/surveys/new`);
   await page.fill('input[name=title]', '门店服务回访');
+  // The product's name, colour and privacy note (品牌).
+  await page.fill('input[name=product_name]', '鲜到家');
+  await page.fill('input[name=accent_color]', '#0A7');
+  await page.fill('input[name=privacy_url]', 'https://shop.example/privacy');
   await page.selectOption('[data-add-type]', 'single_choice');
   await page.click('[data-add-question]');
   const third = page.locator('[data-question]').nth(2);
@@ -55,6 +59,8 @@ try {
   const preview = page.frameLocator('iframe.preview-frame');
   await preview.locator('[data-tingjian-form]').waitFor({ timeout: 10000 });
   report.previewTitle = (await preview.locator('.tj-title').first().textContent()).trim();
+  report.previewBrand = (await preview.locator('.tj-brand').textContent()).trim();
+  report.previewAccent = await preview.locator('button[type=submit]').evaluate((b) => getComputedStyle(b).backgroundColor);
 
   // Close it, then open it again.
   await Promise.all([page.waitForNavigation(), page.click('button:has-text("关闭问卷")')]);
