@@ -1,6 +1,8 @@
 //! A real browser (Debian's Chromium, driven by playwright-core from Node): it loads a host
 //! page on one origin that embeds a survey from the service on another with `embed.js`, fills
-//! it in, submits it, and the response is found stored; and it signs in to the console and out
+//! it in, submits it, and the response is found stored; it looks at a survey as respondents
+//! meet it at 320, 390 and 1280 px (the hosted page without JavaScript, the embed, the iframe
+//! snippet, popup and slide-in, a site not allowed); and it signs in to the console and out
 //! again, as an admin and as a viewer; and an editor goes through a morning's work: the home
 //! page and its charts, a period and a segment, a pain point, the inbox filtered and searched,
 //! a label corrected in place and two in bulk, on a desktop and on a phone.
@@ -306,7 +308,10 @@ async fn survey_pages_fit_phones_and_desktops(app: TestApp) {
             "{width}"
         );
         assert_eq!(hosted["ruleText"], 0, "{width}: no rule text");
-        assert_eq!(hosted["accent"], "rgb(217, 72, 15)", "{width}: the survey's colour");
+        assert_eq!(
+            hosted["accent"], "rgb(217, 72, 15)",
+            "{width}: the survey's colour"
+        );
         assert_eq!(hosted["brand"], "听见商城");
         assert_eq!(
             numbers(&hosted["promoter"]),
@@ -323,7 +328,10 @@ async fn survey_pages_fit_phones_and_desktops(app: TestApp) {
         let embed = &w["embed"];
         row(&embed["scale"], &format!("embed {width}"));
         assert!(embed["overflow"].as_i64().unwrap() <= 0, "{width}: {embed}");
-        assert_eq!(embed["accent"], "rgb(217, 72, 15)", "{width}: the survey's colour");
+        assert_eq!(
+            embed["accent"], "rgb(217, 72, 15)",
+            "{width}: the survey's colour"
+        );
         assert_eq!(embed["brand"], "听见商城");
         let later = expect(&[("1.", "q1"), ("2.", "q3"), ("3.", "q4"), ("4.", "q5")]);
         assert_eq!(
@@ -363,7 +371,10 @@ async fn survey_pages_fit_phones_and_desktops(app: TestApp) {
     let modes = &report["modes"];
     assert_eq!(modes["popupLabel"], "听见满意度调查", "{modes}");
     row(&modes["popupScale"], "popup");
-    assert_eq!(modes["popupDim"], "rgba(15, 18, 22, 0.45)", "the page behind is dimmed");
+    assert_eq!(
+        modes["popupDim"], "rgba(15, 18, 22, 0.45)",
+        "the page behind is dimmed"
+    );
     assert_eq!(modes["popupAfterClose"], 0, "{modes}");
     assert_eq!(modes["popupAgain"], 0, "shown once per browser: {modes}");
     assert_eq!(modes["slideBefore"], 0, "{modes}");
