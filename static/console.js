@@ -460,6 +460,19 @@
     status.scrollIntoView({ block: "nearest" });
   }
 
+  // The refused-embed warning: one click puts the site into the allowed origins (saved with
+  // the form, like any other change).
+  form.addEventListener("click", (ev) => {
+    const b = ev.target.closest("[data-add-origin]");
+    if (!b) return;
+    const box = form.elements.allowed_origins;
+    const have = box.value.split(/[\s,，]+/).map((s) => s.trim()).filter(Boolean);
+    if (!have.includes(b.dataset.addOrigin)) box.value = have.concat(b.dataset.addOrigin).join("\n");
+    b.disabled = true;
+    b.textContent = "已加入，保存后生效";
+    box.focus();
+  });
+
   list.addEventListener("click", (ev) => {
     const q = ev.target.closest("[data-question]");
     if (!q) return;

@@ -62,6 +62,21 @@ try {
   report.previewBrand = (await preview.locator('.tj-brand').textContent()).trim();
   report.previewAccent = await preview.locator('button[type=submit]').evaluate((b) => getComputedStyle(b).backgroundColor);
 
+  // A site not allowed asks for the survey (Node may send any Origin): the editor sees it
+  // named in the builder and adds it with one click and a save.
+  const refused = await fetch(`${base}/s/${report.surveyId}/definition.json`, { headers: { Origin: 'https://m.shop.example' } });
+  report.refusedStatus = refused.status;
+  await page.reload();
+  report.refusedNamed = (await page.locator('[data-refused-embeds] [data-refused-origin]').textContent()).trim();
+  await page.click('[data-add-origin="https://m.shop.example"]');
+  report.originsAfterAdd = await page.locator('textarea[name=allowed_origins]').inputValue();
+  // Already at …/edit?saved=1: wait for the save's navigation itself.
+  await Promise.all([
+    page.waitForNavigation({ timeout: 15000 }),
+    page.click('form[data-survey-builder] button[type=submit]'),
+  ]);
+  report.warningAfterSave = await page.locator('[data-refused-embeds]').count();
+
   // Close it, then open it again.
   await Promise.all([page.waitForNavigation(), page.click('button:has-text("关闭问卷")')]);
   report.statusAfterClose = (await page.locator('.page-head h1 .tag').textContent()).trim();
