@@ -158,20 +158,15 @@ async fn list(page: Page, req: HttpRequest) -> Result<HttpResponse, ConsoleError
 
 /// The sites refused as embedders of the survey, for the warning on its share and edit pages.
 async fn refused(page: &Page, s: &Survey) -> Result<Value, ConsoleError> {
-    let rows = page.state.store.refused_origins(&s.id).await?;
-    let total: i64 = rows.iter().map(|r| r.refusals).sum();
-    let others: i64 = rows
+    let r = page.state.store.refused_embeds(&s.id).await?;
+    let origins: Vec<Value> = r
+        .origins
         .iter()
-        .filter(|r| r.origin.is_none())
-        .map(|r| r.refusals)
-        .sum();
-    let origins: Vec<Value> = rows
-        .iter()
-        .filter_map(|r| {
-            Some(json!({"origin": r.origin.as_ref()?, "refusals": r.refusals, "last": local(page, r.last_at)}))
-        })
+        .map(
+            |o| json!({"origin": o.origin, "refusals": o.refusals, "last": local(page, o.last_at)}),
+        )
         .collect();
-    Ok(json!({"total": total, "others": others, "origins": origins}))
+    Ok(json!({"total": r.total, "others": r.others, "origins": origins}))
 }
 
 // ---- builder ------------------------------------------------------------------------------

@@ -101,25 +101,8 @@ async fn get(
     let s = find(&state, ws, &path).await?;
     let mut out = survey_json(&state, &req, &s, &definition(&s)?);
     out["response_count"] = json!(state.store.survey_response_count(ws, &s.id).await?);
-    out["refused_embeds"] = refused_embeds_json(&state.store.refused_origins(&s.id).await?);
+    out["refused_embeds"] = json!(state.store.refused_embeds(&s.id).await?);
     Ok(HttpResponse::Ok().json(out))
-}
-
-/// `{"total", "origins": [{"origin", "refusals", "first_at", "last_at"}], "others"}`: the
-/// sites refused since their last change to `allowed_origins`, and those past the cap.
-pub fn refused_embeds_json(rows: &[crate::store::RefusedOrigin]) -> Value {
-    let total: i64 = rows.iter().map(|r| r.refusals).sum();
-    let others: i64 = rows
-        .iter()
-        .filter(|r| r.origin.is_none())
-        .map(|r| r.refusals)
-        .sum();
-    let origins: Vec<Value> = rows
-        .iter()
-        .filter(|r| r.origin.is_some())
-        .map(|r| json!({"origin": r.origin, "refusals": r.refusals, "first_at": r.first_at, "last_at": r.last_at}))
-        .collect();
-    json!({"total": total, "origins": origins, "others": others})
 }
 
 async fn patch(

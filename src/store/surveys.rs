@@ -94,11 +94,22 @@ pub const MAX_REFUSED_ORIGINS: u64 = 20;
 /// How often a site not in `allowed_origins` asked for a survey.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RefusedOrigin {
-    /// The normalised origin to add, or `None` for the sites past [`MAX_REFUSED_ORIGINS`].
-    pub origin: Option<String>,
+    /// The normalised origin to add.
+    pub origin: String,
     pub refusals: i64,
     pub first_at: chrono::DateTime<chrono::Utc>,
     pub last_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A survey's refused embeds, as the API's `refused_embeds` shows them.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+pub struct RefusedEmbeds {
+    /// All refusals, `others` included.
+    pub total: i64,
+    /// The sites kept by name, most refused first.
+    pub origins: Vec<RefusedOrigin>,
+    /// Refusals of the sites past [`MAX_REFUSED_ORIGINS`] and of opaque (`null`) origins.
+    pub others: i64,
 }
 
 impl Store {
@@ -161,28 +172,29 @@ impl Store {
         Ok(())
     }
 
-    /// The survey's refused embeds, most refused site first, the uncounted rest last.
-    pub async fn refused_origins(&self, survey_id: &str) -> StoreResult<Vec<RefusedOrigin>> {
-        let mut rows: Vec<RefusedOrigin> = survey_refused_origin::Entity::find()
+    /// The survey's refused embeds, most refused site first.
+    pub async fn refused_embeds(&self, survey_id: &str) -> StoreResult<RefusedEmbeds> {
+        let mut out = RefusedEmbeds::default();
+        for r in survey_refused_origin::Entity::find()
             .filter(survey_refused_origin::Column::SurveyId.eq(survey_id))
             .all(&self.db)
             .await?
-            .into_iter()
-            .map(|r| RefusedOrigin {
-                origin: (!r.origin.is_empty()).then_some(r.origin),
-                refusals: r.refusals,
-                first_at: r.first_at,
-                last_at: r.last_at,
-            })
-            .collect();
-        rows.sort_by(|a, b| {
-            a.origin
-                .is_none()
-                .cmp(&b.origin.is_none())
-                .then(b.refusals.cmp(&a.refusals))
-                .then(a.origin.cmp(&b.origin))
-        });
-        Ok(rows)
+        {
+            out.total += r.refusals;
+            if r.origin.is_empty() {
+                out.others += r.refusals;
+            } else {
+                out.origins.push(RefusedOrigin {
+                    origin: r.origin,
+                    refusals: r.refusals,
+                    first_at: r.first_at,
+                    last_at: r.last_at,
+                });
+            }
+        }
+        out.origins
+            .sort_by(|a, b| b.refusals.cmp(&a.refusals).then(a.origin.cmp(&b.origin)));
+        Ok(out)
     }
 
     /// Refused embeds per survey, for a list of surveys: one query over their rows (at most
