@@ -74,6 +74,10 @@ async function noScript(width) {
   await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
   out.promoter = await numbered(page);
   await page.screenshot({ path: shot(`hosted-step2-${width}`), fullPage: true });
+  // 上一步: the first step again, the answer still chosen.
+  await Promise.all([page.waitForNavigation(), page.click('button.tj-back')]);
+  out.back = await numbered(page);
+  out.backChosen = await page.locator('[data-question="q1"] input:checked').getAttribute('value');
   // A detractor is, as question 2; and finishes the survey.
   await page.goto(`${base}/s/${surveyId}`);
   await page.click('[data-question="q1"] label:has(input[value="3"])');

@@ -318,6 +318,11 @@ async fn survey_pages_fit_phones_and_desktops(app: TestApp) {
             expect(&[("2.", "q3"), ("3.", "q4"), ("4.", "q5")]),
             "{width}: a promoter is not asked q2"
         );
+        assert_eq!(numbers(&hosted["back"]), expect(&[("1.", "q1")]), "{width}");
+        assert_eq!(
+            hosted["backChosen"], "9",
+            "{width}: 上一步 keeps the answer"
+        );
         assert_eq!(
             numbers(&hosted["detractor"]),
             expect(&[("2.", "q2"), ("3.", "q3"), ("4.", "q4"), ("5.", "q5")]),

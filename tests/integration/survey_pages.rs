@@ -229,6 +229,19 @@ async fn conditional_questions_are_asked_in_steps(app: TestApp) {
     }
     assert_eq!(survey(&app, &id).await["response_count"], 0);
 
+    // 上一步 shows the first step again with its answer, checks nothing and stores nothing.
+    let (status, back) = post_form(
+        &app,
+        &id,
+        &format!("_step=1&_back=1&_response_id={rid}&q1=9&q4=9"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(shown(&back), pairs(&[("1.", "q1")]));
+    assert!(back.contains("name=\"q1\" value=\"9\" checked"), "{back}");
+    assert!(!back.contains("上一步"), "nothing before the first step");
+    assert_eq!(survey(&app, &id).await["response_count"], 0);
+
     // The last step stores the whole response, once, however often it is sent.
     let last = format!(
         "_step=1&_response_id={rid}&website=&q1=9&q3=%E5%AE%A2%E6%9C%8D&q5=%E6%8C%BA%E5%A5%BD"

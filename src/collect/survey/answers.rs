@@ -27,6 +27,8 @@ pub const FORM_RESPONSE_ID: &str = "_response_id";
 pub const FORM_ATTR_PREFIX: &str = "_attr_";
 /// Form field carrying the step of the hosted page that was posted (see [`super::steps`]).
 pub const FORM_STEP: &str = "_step";
+/// Form field of the 上一步 button: show the step before, check nothing.
+pub const FORM_BACK: &str = "_back";
 
 /// Answers that passed validation, normalised: scores as integers, single_choice as the
 /// option text, multi_choice as an array of option texts in option order, text trimmed.
@@ -56,6 +58,8 @@ pub struct Submission {
     /// Index of the first question of the hosted page's step that was posted. `None`: the
     /// post carries the whole response (JSON, or a form without `_step`).
     pub step: Option<usize>,
+    /// The respondent asked for the step before (the hosted page's 上一步).
+    pub back: bool,
 }
 
 impl Default for Submission {
@@ -67,6 +71,7 @@ impl Default for Submission {
             response_id: None,
             honeypot_filled: false,
             step: None,
+            back: false,
         }
     }
 }
@@ -527,6 +532,10 @@ pub fn parse_submission_form(
             // A step that is not a number is the first step: the worst a forged one can do
             // is show a step again.
             sub.step = Some(value.trim().parse().unwrap_or(0));
+            continue;
+        }
+        if name == FORM_BACK {
+            sub.back = true;
             continue;
         }
         if name == FORM_RESPONSE_ID {

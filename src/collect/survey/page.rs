@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use super::answers::{
-    Submission, FORM_ATTR_PREFIX, FORM_RESPONDENT_ID, FORM_RESPONSE_ID, FORM_STEP,
+    Submission, FORM_ATTR_PREFIX, FORM_BACK, FORM_RESPONDENT_ID, FORM_RESPONSE_ID, FORM_STEP,
 };
 use super::definition::{
     ptr_escape, Language, Question, QuestionKind, SurveyDefinition, HONEYPOT_FIELD,
@@ -170,7 +170,16 @@ fn render_form(
     } else {
         lang.pick("提交", "Submit")
     });
-    b.push_str("</button></div>\n</form>\n");
+    b.push_str("</button>");
+    if step.from > 0 {
+        // After the main button, so Enter still moves on.
+        b.push_str("<button type=\"submit\" class=\"tj-back\" name=\"");
+        b.push_str(FORM_BACK);
+        b.push_str("\" value=\"1\" formnovalidate>");
+        b.push_str(lang.pick("上一步", "Back"));
+        b.push_str("</button>");
+    }
+    b.push_str("</div>\n</form>\n");
     render_privacy(&mut b, def);
     b.push_str("</main>");
 
@@ -849,6 +858,7 @@ mod tests {
             .collect();
         assert_eq!(numbers, ["3.", "4.", "5."]);
         assert!(html.contains(">提交</button>"));
+        assert!(html.contains("name=\"_back\" value=\"1\" formnovalidate>上一步</button>"));
         assert!(
             !html.contains("<p class=\"tj-lead\">"),
             "the description is on the first step only"
@@ -926,6 +936,7 @@ mod tests {
             response_id: Some("abcdefgh12".into()),
             honeypot_filled: false,
             step: Some(0),
+            back: false,
         };
         let html = render_page("s1", &def, &errors, Some(&previous));
         assert_no_raw_markup(&html);

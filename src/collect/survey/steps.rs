@@ -96,6 +96,14 @@ impl SurveyDefinition {
         let mut answers = sub.answers.as_object().cloned().unwrap_or_default();
         let step = self.step(from, &answers);
         sub.step = Some(step.from);
+        if sub.back && step.from > 0 {
+            // 上一步: the step shown before this one, its answers refilled, nothing checked.
+            // This step's answers are not carried back: the earlier ones may change it.
+            let mut back = sub.clone();
+            back.back = false;
+            back.step = Some(self.previous_step(step.from, &answers));
+            return Advance::Next(back);
+        }
         answers.retain(|id, _| self.position(id).is_none_or(|i| i < step.end));
         sub.answers = Value::Object(answers.clone());
         if step.end < self.questions.len() {
@@ -113,6 +121,23 @@ impl SurveyDefinition {
             Ok(valid) => Advance::Complete(valid),
             Err(errors) => Advance::Invalid(errors),
         }
+    }
+
+    /// Where the step shown before the one starting at `from` starts (steps with nothing to
+    /// show are never shown, so they are passed over).
+    fn previous_step(&self, from: usize, answers: &Map<String, Value>) -> usize {
+        let (mut at, mut previous) = (0, 0);
+        while at < from {
+            let step = self.step(at, answers);
+            if !step.shown.is_empty() {
+                previous = at;
+            }
+            if step.end <= at {
+                break;
+            }
+            at = step.end;
+        }
+        previous
     }
 
     /// Whether the survey has a condition at all (a survey without one is a single step).
@@ -222,6 +247,24 @@ mod tests {
         assert!(matches!(def.advance(&mut sub), Advance::Next(n) if n.step == Some(3)));
         let mut sub = form(3, json!({"nps": "3", "feat": ["评论"], "c": "太慢"}));
         assert!(matches!(def.advance(&mut sub), Advance::Complete(v) if v.texts.len() == 1));
+        // 上一步 from the last step goes back to the one before it, checking nothing; from
+        // the first step it is a plain post of the first step.
+        let mut back = form(3, json!({"nps": "3", "feat": ["评论"], "c": "太"}));
+        back.back = true;
+        let Advance::Next(prev) = def.advance(&mut back) else {
+            panic!("the step before");
+        };
+        assert_eq!(prev.step, Some(1));
+        assert!(!prev.back);
+        let mut back = form(1, json!({"nps": "30"}));
+        back.back = true;
+        let Advance::Next(prev) = def.advance(&mut back) else {
+            panic!("the first step");
+        };
+        assert_eq!(prev.step, Some(0));
+        let mut first = form(0, json!({"nps": "9"}));
+        first.back = true;
+        assert!(matches!(def.advance(&mut first), Advance::Next(n) if n.step == Some(1)));
         // Without a step, a form post is a whole response, checked as one.
         let mut whole = form(0, json!({"nps": "3", "why": "慢"}));
         whole.step = None;
