@@ -9,6 +9,7 @@ mod m20261129_000003_tell;
 mod m20261206_000004_connect;
 mod m20261206_000005_see;
 mod m20261206_000006_inbox;
+mod m20261206_000007_refused_origins;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000004_connect::Migration),
             Box::new(m20261206_000005_see::Migration),
             Box::new(m20261206_000006_inbox::Migration),
+            Box::new(m20261206_000007_refused_origins::Migration),
         ]
     }
 }

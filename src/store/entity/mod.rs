@@ -16,6 +16,7 @@ pub mod membership;
 pub mod pain_point_category;
 pub mod source;
 pub mod survey;
+pub mod survey_refused_origin;
 pub mod survey_response;
 pub mod webhook_delivery;
 pub mod workspace;
