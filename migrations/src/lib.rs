@@ -10,6 +10,7 @@ mod m20261206_000004_connect;
 mod m20261206_000005_see;
 mod m20261206_000006_inbox;
 mod m20261206_000007_refused_origins;
+mod m20261206_000009_tell_settings;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000005_see::Migration),
             Box::new(m20261206_000006_inbox::Migration),
             Box::new(m20261206_000007_refused_origins::Migration),
+            Box::new(m20261206_000009_tell_settings::Migration),
         ]
     }
 }

@@ -14,6 +14,7 @@ pub mod member;
 pub mod member_token;
 pub mod membership;
 pub mod pain_point_category;
+pub mod service_setting;
 pub mod source;
 pub mod survey;
 pub mod survey_refused_origin;
