@@ -144,6 +144,20 @@ impl Application {
     /// Builds with an analyzer made elsewhere (tests share one across many apps).
     pub async fn build_with(settings: Settings, analyzer: Arc<Analyzer>) -> anyhow::Result<Self> {
         let store = open_store(&settings).await?;
+        // Commands run elsewhere against the same database (`digest send`) link where this
+        // service is reached.
+        if let Some(url) = settings
+            .public_url
+            .as_deref()
+            .filter(|u| !u.trim().is_empty())
+        {
+            store
+                .set_service_setting(
+                    crate::store::PUBLIC_URL_SETTING,
+                    url.trim().trim_end_matches('/'),
+                )
+                .await?;
+        }
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
         let counters = Arc::new(Counters::new()?);

@@ -302,6 +302,7 @@
     questions: "问题", allowed_origins: "允许嵌入的网站", type: "题型", options: "选项",
     placeholder: "输入框提示", show_if: "显示条件", question: "条件题目", any_of: "条件选项",
     min: "最低分", max: "最高分", id: "题目编号", required: "必填",
+    product_name: "产品名称", logo_url: "标志图片地址", accent_color: "主题色", privacy_url: "隐私说明链接",
   };
   const MESSAGE_WORDS = [
     [/^is required$/, "必须填写"],
@@ -313,6 +314,9 @@
     [/^must be the id of an earlier question$/, "只能引用它前面的题目"],
     [/^duplicate id/, "题目编号重复"],
     [/^must start with http:\/\/ or https:\/\/$/, "要以 http:// 或 https:// 开头"],
+    [/^must start with https:\/\/ /, "要以 https:// 开头（https 网页不显示 http 图片）"],
+    [/^must be an absolute URL$/, "要是完整的网址，如 https://example.com/logo.png"],
+    [/^must be a hex colour/, "要是十六进制颜色，如 #1a66d9"],
   ];
 
   function questions() { return Array.from(list.querySelectorAll("[data-question]")); }
@@ -374,6 +378,10 @@
       thank_you: form.elements.thank_you.value.trim() || null,
       language: form.elements.language.value,
       allowed_origins: form.elements.allowed_origins.value.split(/[\s,，]+/).map((s) => s.trim()).filter(Boolean),
+      product_name: form.elements.product_name.value.trim() || null,
+      logo_url: form.elements.logo_url.value.trim() || null,
+      accent_color: form.elements.accent_color.value.trim() || null,
+      privacy_url: form.elements.privacy_url.value.trim() || null,
       questions: [],
     };
     for (const q of questions()) {
@@ -444,13 +452,26 @@
       ul.appendChild(li);
       const m = /^\/questions\/(\d+)/.exec(e.field || "");
       if (m && questions()[Number(m[1])]) questions()[Number(m[1])].setAttribute("aria-invalid", "true");
-      const top = /^\/(title|description|thank_you|allowed_origins|language)/.exec(e.field || "");
+      const top = /^\/(title|description|thank_you|allowed_origins|language|product_name|logo_url|accent_color|privacy_url)/.exec(e.field || "");
       if (top && form.elements[top[1]]) form.elements[top[1]].setAttribute("aria-invalid", "true");
     }
     status.appendChild(ul);
     status.hidden = false;
     status.scrollIntoView({ block: "nearest" });
   }
+
+  // The refused-embed warning: one click puts the site into the allowed origins (saved with
+  // the form, like any other change).
+  form.addEventListener("click", (ev) => {
+    const b = ev.target.closest("[data-add-origin]");
+    if (!b) return;
+    const box = form.elements.allowed_origins;
+    const have = box.value.split(/[\s,，]+/).map((s) => s.trim()).filter(Boolean);
+    if (!have.includes(b.dataset.addOrigin)) box.value = have.concat(b.dataset.addOrigin).join("\n");
+    b.disabled = true;
+    b.textContent = "已加入，保存后生效";
+    box.focus();
+  });
 
   list.addEventListener("click", (ev) => {
     const q = ev.target.closest("[data-question]");

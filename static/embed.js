@@ -9,8 +9,20 @@
  *   data-lang="en"              language of the loading message (the survey sets the rest)
  *   data-base="https://HOST"    service URL, when the script is served from elsewhere
  *
+ * Popup and slide-in (instead of rendering in the page):
+ *   data-mode="popup"           a centred dialog over the page; data-mode="slide-in": a card
+ *                               in the bottom-right corner (the bottom edge on phones)
+ *   data-show-after="10"        show 10 seconds after the page loads
+ *   data-show-at-scroll="50"    show once the visitor has scrolled through half the page
+ *   Tingjian.show('SURVEY_ID')  show it now, from the host page's own code (for example after
+ *                               a purchase); with neither attribute, this is the only trigger
+ * A popup or slide-in is shown once per browser (localStorage), whichever trigger fires first;
+ * Tingjian.show(id, { force: true }) shows it again. `tingjian:ready` is dispatched on
+ * `document` when the script has loaded, so a page may wait for it before calling show().
+ *
  * The survey renders inside a Shadow DOM, so page styles do not reach it and its styles do
- * not reach the page. Theme it by setting custom properties on the `tingjian-survey`
+ * not reach the page. The survey's own accent colour, logo and product name come with it;
+ * override the colours by setting custom properties on the `tingjian-survey`
  * element: --tj-accent, --tj-on-accent, --tj-card, --tj-text, --tj-muted, --tj-border,
  * --tj-error, --tj-radius, --tj-font.
  *
@@ -27,7 +39,7 @@
   }
   if (typeof window.fetch !== 'function') return;
 
-  var VERSION = '1';
+  var VERSION = '2';
   var MOUNTED = 'data-tingjian-mounted';
   var MAX_TEXT = 10000;
   var RANGES = { nps: [0, 10], csat: [1, 5], ces: [1, 7], rating: [1, 5] };
@@ -38,6 +50,9 @@
     'zh-CN': {
       loading: '问卷加载中…',
       loadFailed: '问卷加载失败，请稍后刷新页面重试。',
+      unavailable: '问卷暂时无法在这里显示，感谢您的关注。',
+      close: '关闭问卷',
+      privacy: '隐私说明：我们如何使用您的回答',
       notFound: '问卷不存在或已关闭。',
       required: '必填',
       requiredChoose: '此题为必填，请选择一项',
@@ -54,7 +69,7 @@
       failed: '提交未成功，请稍后再次点击“提交”。',
       tooMany: '提交过于频繁，请稍后再试。',
       thanksTitle: '提交成功',
-      thanks: '感谢你的反馈！我们会认真阅读每一条意见。',
+      thanks: '感谢您的反馈！我们会认真阅读每一条意见。',
       ends: {
         nps: ['0 = 完全不可能', '10 = 非常愿意'],
         csat: ['1 = 非常不满意', '5 = 非常满意'],
@@ -65,6 +80,9 @@
     en: {
       loading: 'Loading survey…',
       loadFailed: 'The survey could not be loaded. Please reload the page later.',
+      unavailable: 'This survey cannot be shown here. Thank you for your interest.',
+      close: 'Close survey',
+      privacy: 'Privacy: how we use your answers',
       notFound: 'This survey does not exist or is closed.',
       required: 'Required',
       requiredChoose: 'This question is required: please choose one.',
@@ -95,9 +113,9 @@
   var CSS = [
     ':host{display:block}',
     '.tj{all:initial;display:block;box-sizing:border-box;max-width:640px;margin:0 auto;padding:20px 16px;',
-    '--a:var(--tj-accent,#1a66d9);--on-a:var(--tj-on-accent,#fff);--card:var(--tj-card,#fff);',
+    '--a:var(--tj-accent,var(--tj-survey-accent,#1a66d9));--on-a:var(--tj-on-accent,var(--tj-survey-on-accent,#fff));--card:var(--tj-card,#fff);',
     '--fg:var(--tj-text,#1f2329);--mut:var(--tj-muted,#5c636e);--bd:var(--tj-border,#cfd3da);',
-    '--err:var(--tj-error,#c4281c);--soft:var(--tj-accent-soft,#e8f0fd);--r:var(--tj-radius,12px);',
+    '--err:var(--tj-error,#c4281c);--soft:var(--tj-accent-soft,var(--tj-survey-soft,#e8f0fd));--r:var(--tj-radius,12px);',
     'color:var(--fg);background:var(--card);border:1px solid var(--bd);border-radius:var(--r);',
     'font:16px/1.6 var(--tj-font,-apple-system,BlinkMacSystemFont,"Segoe UI","PingFang SC","Hiragino Sans GB","Microsoft YaHei","Noto Sans CJK SC","Noto Sans SC",Roboto,"Helvetica Neue",Arial,sans-serif);',
     'text-align:left;-webkit-text-size-adjust:100%;text-size-adjust:100%}',
@@ -119,7 +137,8 @@
     '.tj-err{margin:0 0 8px;font-size:14px;font-weight:600;color:var(--err)}',
     '.tj-pick input,.tj-choice input,.tj-hp{position:absolute;width:1px;height:1px;margin:-1px;padding:0;border:0;overflow:hidden;clip:rect(0 0 0 0);clip-path:inset(50%);white-space:nowrap}',
     '.tj-hp{left:-10000px}',
-    '.tj-scale{display:grid;grid-template-columns:repeat(auto-fit,minmax(44px,1fr));gap:6px;clear:both}',
+    // One row whatever the width: as many equal columns as points (0–10 fits 320 px).
+    '.tj-scale{display:grid;grid-auto-flow:column;grid-auto-columns:minmax(0,1fr);gap:clamp(2px,1.2%,6px);clear:both}',
     '.tj-pick{position:relative;display:block;margin:0}',
     '.tj-pick span{display:flex;align-items:center;justify-content:center;min-height:44px;border:1px solid var(--bd);border-radius:8px;background:var(--card);font-weight:600;font-variant-numeric:tabular-nums;cursor:pointer;user-select:none;-webkit-user-select:none}',
     '.tj-pick:hover span,.tj-choice:hover span{border-color:var(--a)}',
@@ -148,6 +167,22 @@
     '.tj-done{padding:24px 8px;text-align:center;outline:none}',
     '.tj-check{width:56px;height:56px;margin:0 auto 12px;border-radius:50%;display:flex;align-items:center;justify-content:center;font-size:28px;font-weight:700;color:var(--on-a);background:var(--a)}',
     '.tj-done-title{margin:0 0 6px;font-size:20px;font-weight:650}',
+    '.tj-brand{display:flex;align-items:center;gap:8px;margin:0 0 10px;color:var(--mut);font-weight:600;overflow-wrap:anywhere}',
+    '.tj-logo{flex:none;width:28px;height:28px;object-fit:contain;border-radius:6px}',
+    '.tj-foot{margin:14px 0 0;text-align:center;font-size:13px}.tj-foot a{color:var(--mut)}',
+    // Popup and slide-in: the frame inside a fixed layer with its own close button.
+    '.tj-layer{position:fixed;z-index:2147483000;display:flex}',
+    '.tj-overlay{inset:0;align-items:center;justify-content:center;padding:16px;background:rgba(15,18,22,.45)}',
+    '.tj-slide{right:16px;bottom:16px;width:min(400px,calc(100vw - 32px))}',
+    '.tj-box{position:relative;width:100%;max-height:calc(100vh - 32px);overflow:auto;border-radius:var(--tj-radius,12px);box-shadow:0 12px 40px rgba(15,18,22,.28)}',
+    '.tj-overlay .tj-box{max-width:560px}',
+    '.tj-slide .tj-box{max-height:min(520px,calc(100vh - 32px))}',
+    '.tj-box .tj{margin:0}',
+    '.tj-close{all:initial;position:absolute;top:6px;right:6px;z-index:1;width:40px;height:40px;display:flex;align-items:center;justify-content:center;border-radius:50%;font:22px/1 sans-serif;color:var(--tj-muted,#5c636e);cursor:pointer}',
+    '.tj-close:hover{background:rgba(127,127,127,.15)}.tj-close:focus-visible{outline:3px solid var(--tj-accent,#1a66d9)}',
+    '.tj-box .tj-title{padding-right:36px}',
+    '@media (max-width:480px){.tj-slide{right:0;bottom:0;width:100vw}.tj-slide .tj-box{max-height:85vh;border-radius:12px 12px 0 0}}',
+    '@media (max-width:400px){.tj-pick span{font-size:15px;border-radius:6px}}',
     '@media (min-width:560px){.tj{padding:24px}.tj-submit{width:auto;min-width:160px}}'
   ].join('\n');
 
@@ -244,8 +279,26 @@
     return n > 0 ? Math.min(Math.floor(n), MAX_TEXT) : MAX_TEXT;
   }
 
+  /** The survey's accent colour (#rrggbb) with a readable text colour and a soft tint. */
+  function accentStyle(frame, hex) {
+    if (!/^#[0-9a-f]{6}$/i.test(String(hex || ''))) return;
+    var rgb = [1, 3, 5].map(function (i) { return parseInt(hex.slice(i, i + 2), 16); });
+    var lin = rgb.map(function (c) {
+      c /= 255;
+      return c <= 0.04045 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+    });
+    var luminance = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2];
+    var soft = '#' + rgb.map(function (c) {
+      var v = Math.round(c * 0.12 + 255 * 0.88);
+      return (v < 16 ? '0' : '') + v.toString(16);
+    }).join('');
+    frame.style.setProperty('--tj-survey-accent', hex);
+    frame.style.setProperty('--tj-survey-on-accent', luminance > 0.4 ? '#111418' : '#ffffff');
+    frame.style.setProperty('--tj-survey-soft', soft);
+  }
+
   class Survey {
-    constructor(script, root, id, base) {
+    constructor(script, root, id, base, container) {
       this.script = script;
       this.id = id;
       this.base = base;
@@ -263,25 +316,46 @@
         el('p', { class: 'tj-status', role: 'status' }, [this.t.loading])
       ]);
       root.appendChild(el('style', null, [CSS]));
-      root.appendChild(this.frame);
+      (container || root).appendChild(this.frame);
     }
 
+    /** Fetches and renders the survey; resolves to whether it is showing. */
     load() {
       var self = this;
       var url = this.base + '/s/' + encodeURIComponent(this.id) + '/definition.json';
-      fetch(url, { credentials: 'omit', mode: 'cors' })
+      return fetch(url, { credentials: 'omit', mode: 'cors' })
         .then(function (res) {
           if (res.status === 404 || res.status === 410) throw userError(self.t.notFound);
+          if (res.status === 403) {
+            return res.json().catch(function () { return null; }).then(function (body) {
+              if (body && body.code === 'origin_not_allowed') {
+                // For the site's developer: the respondent sees a neutral line only.
+                if (window.console && console.warn) {
+                  console.warn('[tingjian] survey ' + self.id + ' may not be embedded on ' + window.location.origin +
+                    ': add "' + window.location.origin + '" to the survey\'s allowed origins (听见控制台 › 问卷 › 编辑 › 允许嵌入的网站).');
+                }
+                var e = userError(self.t.unavailable);
+                e.quiet = true;
+                throw e;
+              }
+              throw userError(self.t.loadFailed);
+            });
+          }
           if (!res.ok) throw userError(self.t.loadFailed);
           return res.json();
         })
-        .then(function (def) { self.render(def); })
+        .then(function (def) {
+          self.render(def);
+          return true;
+        })
         .catch(function (err) {
           self.frame.textContent = '';
-          self.frame.appendChild(el('p', { class: 'tj-status tj-status-err', role: 'alert' }, [
+          var quiet = err && err.quiet;
+          self.frame.appendChild(el('p', { class: quiet ? 'tj-status' : 'tj-status tj-status-err', role: quiet ? 'status' : 'alert', 'data-tingjian-unavailable': quiet || null }, [
             err && err.tjMessage ? err.tjMessage : self.t.loadFailed
           ]));
-          if (window.console && console.warn) console.warn('[tingjian] survey ' + self.id + ':', err);
+          if (!quiet && window.console && console.warn) console.warn('[tingjian] survey ' + self.id + ':', err);
+          return false;
         });
     }
 
@@ -297,7 +371,10 @@
       });
       var t = this.t;
 
+      accentStyle(this.frame, def.accent_color);
       var form = el('form', { class: 'tj-form', 'data-tingjian-form': true, novalidate: true, 'accept-charset': 'UTF-8' });
+      var brand = this.brand();
+      if (brand) form.appendChild(brand);
       form.appendChild(el('h2', { class: 'tj-title' }, [String(def.title || '')]));
       if (def.description) form.appendChild(el('p', { class: 'tj-lead' }, [String(def.description)]));
       this.alert = el('div', { class: 'tj-alert', role: 'alert', hidden: true });
@@ -314,6 +391,8 @@
       this.button = el('button', { type: 'submit', class: 'tj-submit' }, [t.submit]);
       this.status = el('p', { class: 'tj-status', role: 'status', 'aria-live': 'polite' });
       form.appendChild(el('div', { class: 'tj-actions' }, [this.button, this.status]));
+      var privacy = this.privacy();
+      if (privacy) form.appendChild(privacy);
 
       form.addEventListener('change', function () { self.updateVisibility(); });
       form.addEventListener('input', function () { self.updateVisibility(); });
@@ -328,13 +407,34 @@
       this.updateVisibility();
     }
 
+    /** Logo and product name, when the survey has them. */
+    brand() {
+      var def = this.def;
+      var logo = /^https:\/\//i.test(String(def.logo_url || '')) ? String(def.logo_url) : null;
+      var name = def.product_name ? String(def.product_name) : null;
+      if (!logo && !name) return null;
+      return el('p', { class: 'tj-brand' }, [
+        logo ? el('img', { class: 'tj-logo', src: logo, alt: name ? '' : (this.t === TEXT.en ? 'Logo' : '标志'), width: '28', height: '28', referrerpolicy: 'no-referrer' }) : null,
+        name ? el('span', null, [name]) : null
+      ]);
+    }
+
+    privacy() {
+      var url = String(this.def && this.def.privacy_url || '');
+      if (!/^https?:\/\//i.test(url)) return null;
+      return el('p', { class: 'tj-foot' }, [
+        el('a', { href: url, target: '_blank', rel: 'noopener noreferrer' }, [this.t.privacy])
+      ]);
+    }
+
     renderQuestion(q, i) {
       var t = this.t;
       var uid = this.uid + i;
       var isText = q.type === 'text';
       var wrap = el(isText ? 'div' : 'fieldset', { class: 'tj-q', 'data-question': q.id });
+      var number = el('span', { class: 'tj-n' }, [(i + 1) + '.']);
       var title = [
-        el('span', { class: 'tj-n' }, [(i + 1) + '.']),
+        number,
         el('span', { class: 'tj-t' }, [String(q.title || '')])
       ];
       if (q.required) title.push(el('span', { class: 'tj-badge' }, [t.required]));
@@ -396,7 +496,7 @@
         }
       }
 
-      this.nodes[q.id] = { wrap: wrap, err: err, inputs: inputs, described: described, describer: isText ? inputs[0] : wrap };
+      this.nodes[q.id] = { wrap: wrap, number: number, err: err, inputs: inputs, described: described, describer: isText ? inputs[0] : wrap };
       this.setDescribed(q.id, false);
       return wrap;
     }
@@ -427,6 +527,7 @@
     updateVisibility() {
       var self = this;
       var visible = {};
+      var shown = 0;
       this.questions.forEach(function (q) {
         var show = true;
         var cond = q.show_if;
@@ -436,6 +537,8 @@
         }
         visible[q.id] = show;
         var node = self.nodes[q.id];
+        // Numbers count the questions shown: "1. 2. 3.", never "1. 3.".
+        if (show) node.number.textContent = (++shown) + '.';
         if (node.wrap.hidden === show) {
           node.wrap.hidden = !show;
           // Disabled inputs leave the tab order while hidden.
@@ -538,7 +641,8 @@
       var thanks = el('div', { class: 'tj-done', 'data-tingjian-thanks': true, role: 'status', tabindex: '-1' }, [
         el('div', { class: 'tj-check', 'aria-hidden': 'true' }, ['\u2713']),
         el('p', { class: 'tj-done-title' }, [t.thanksTitle]),
-        el('p', { class: 'tj-lead' }, [message])
+        el('p', { class: 'tj-lead' }, [message]),
+        this.privacy()
       ]);
       this.frame.replaceChild(thanks, this.form);
       this.form = null;
@@ -657,6 +761,144 @@
     return e;
   }
 
+  var SEEN = 'tingjian:seen:';
+  var launchers = [];
+
+  /** Whether this browser has been shown the survey as a popup or slide-in already. */
+  function seen(id) {
+    try {
+      return window.localStorage.getItem(SEEN + id) !== null;
+    } catch (e) {
+      return false; // storage blocked: the in-page flag alone keeps it to once per page
+    }
+  }
+
+  function markSeen(id) {
+    try {
+      window.localStorage.setItem(SEEN + id, new Date().toISOString());
+    } catch (e) { /* storage blocked or full: nothing to remember it in */ }
+  }
+
+  function scrolledPercent() {
+    var doc = document.documentElement;
+    var total = Math.max(doc.scrollHeight, document.body ? document.body.scrollHeight : 0);
+    if (total <= window.innerHeight) return 100;
+    return (window.scrollY + window.innerHeight) / total * 100;
+  }
+
+  /** A popup or slide-in: armed with its triggers, shown once, closed by its button or Esc. */
+  class Launcher {
+    constructor(script, id, base, mode) {
+      this.script = script;
+      this.id = id;
+      this.base = base;
+      this.mode = mode;
+      this.host = null;
+      this.busy = false;
+      this.shownHere = false;
+    }
+
+    arm() {
+      var self = this;
+      var script = this.script;
+      var after = parseFloat(script.getAttribute('data-show-after'));
+      if (after >= 0) window.setTimeout(function () { self.show(false); }, after * 1000);
+      var at = parseFloat(script.getAttribute('data-show-at-scroll'));
+      if (at >= 0) {
+        var onScroll = function () {
+          if (scrolledPercent() < at) return;
+          window.removeEventListener('scroll', onScroll);
+          self.show(false);
+        };
+        window.addEventListener('scroll', onScroll, { passive: true });
+        if (document.readyState === 'complete') onScroll();
+        else window.addEventListener('load', onScroll);
+      }
+    }
+
+    /** Shows the survey unless it is showing or was shown before (force: show again). */
+    show(force) {
+      var self = this;
+      if (this.host || this.busy) return false;
+      if (!force && (this.shownHere || seen(this.id))) return false;
+      this.busy = true;
+      var host = document.createElement('tingjian-survey');
+      host.setAttribute('data-tingjian-survey', this.id);
+      host.setAttribute('data-mode', this.mode);
+      host.style.display = 'block';
+      var root = host;
+      if (typeof host.attachShadow === 'function') {
+        try {
+          root = host.attachShadow({ mode: 'open' });
+        } catch (e) {
+          root = host;
+        }
+      }
+      var popup = this.mode === 'popup';
+      var close = el('button', { type: 'button', class: 'tj-close', 'data-tingjian-close': true }, ['\u00d7']);
+      var box = el('div', { class: 'tj-box' }, [close]);
+      var layer = el('div', { class: 'tj-layer ' + (popup ? 'tj-overlay' : 'tj-slide'), hidden: true }, [box]);
+      var survey = new Survey(this.script, root, this.id, this.base, box);
+      root.appendChild(layer);
+      document.body.appendChild(host);
+      survey.load().then(function (ok) {
+        self.busy = false;
+        if (!ok) {
+          // Nothing the visitor could act on: no dialog at all.
+          host.parentNode && host.parentNode.removeChild(host);
+          return;
+        }
+        self.host = host;
+        self.shownHere = true;
+        markSeen(self.id);
+        var title = survey.def && survey.def.title ? String(survey.def.title) : '';
+        box.setAttribute('role', popup ? 'dialog' : 'complementary');
+        if (popup) box.setAttribute('aria-modal', 'true');
+        box.setAttribute('aria-label', title);
+        close.setAttribute('aria-label', survey.t.close);
+        close.addEventListener('click', function () { self.close(); });
+        self.onKey = function (ev) {
+          if (ev.key === 'Escape') self.close();
+        };
+        if (popup) {
+          document.addEventListener('keydown', self.onKey);
+          // A click on the dimmed page outside the dialog closes it too.
+          layer.addEventListener('click', function (ev) { if (ev.target === layer) self.close(); });
+        }
+        self.returnFocus = document.activeElement;
+        layer.hidden = false;
+        if (popup) {
+          try {
+            close.focus({ preventScroll: true });
+          } catch (e) { /* old browsers: no focus options */ }
+        }
+        try {
+          self.script.dispatchEvent(new CustomEvent('tingjian:shown', { bubbles: true, detail: { surveyId: self.id, mode: self.mode } }));
+        } catch (e) { /* CustomEvent unsupported */ }
+      });
+      return true;
+    }
+
+    close() {
+      if (!this.host) return;
+      if (this.onKey) document.removeEventListener('keydown', this.onKey);
+      if (this.host.parentNode) this.host.parentNode.removeChild(this.host);
+      this.host = null;
+      if (this.returnFocus && this.returnFocus.focus) {
+        try {
+          this.returnFocus.focus({ preventScroll: true });
+        } catch (e) { /* the element is gone */ }
+      }
+    }
+  }
+
+  /** Tingjian.show(id, {force}): the host page's own trigger for a popup or slide-in. */
+  function show(id, options) {
+    var force = !!(options && options.force);
+    var found = launchers.filter(function (l) { return l.id === String(id); })[0];
+    return found ? found.show(force) : false;
+  }
+
   /** Where the survey goes: data-target, else right after the script (in <body>). */
   function placement(script) {
     var selector = script.getAttribute('data-target');
@@ -684,6 +926,20 @@
     var id = (script.getAttribute('data-survey') || '').trim();
     var base = baseUrl(script);
     if (!id || !base) return;
+    var mode = (script.getAttribute('data-mode') || '').trim().toLowerCase();
+    if (mode === 'popup' || mode === 'slide-in') {
+      if (!document.body) {
+        if (document.readyState === 'loading') {
+          document.addEventListener('DOMContentLoaded', function () { mount(script); });
+        }
+        return;
+      }
+      script.setAttribute(MOUNTED, '');
+      var launcher = new Launcher(script, id, base, mode);
+      launchers.push(launcher);
+      launcher.arm();
+      return;
+    }
     var place = placement(script);
     if (!place) {
       // The target or <body> is not parsed yet.
@@ -706,7 +962,7 @@
         root = host;
       }
     }
-    new Survey(script, root, id, base).load();
+    new Survey(script, root, id, base, null).load();
   }
 
   /** Mounts every embed tag not mounted yet (several on one page are fine, each once). */
@@ -723,8 +979,11 @@
     seen.forEach(mount);
   }
 
-  window.Tingjian = { version: VERSION, scan: scan, mount: mount };
+  window.Tingjian = { version: VERSION, scan: scan, mount: mount, show: show };
   scan();
+  try {
+    document.dispatchEvent(new CustomEvent('tingjian:ready'));
+  } catch (e) { /* CustomEvent unsupported */ }
   if (document.readyState === 'loading') {
     document.addEventListener('DOMContentLoaded', function () { scan(); });
   }

@@ -14,6 +14,25 @@ use crate::startup::{open_store, outbox, outgoing_client};
 use crate::store::Store;
 use crate::tell::render;
 
+/// The settings with the public URL links use: the flag (or `TINGJIAN_PUBLIC_URL`), else the
+/// one `serve` recorded in the database, else the bind address, said on stderr since
+/// recipients elsewhere cannot open it.
+async fn with_public_url(settings: &Settings, store: &Store) -> anyhow::Result<Settings> {
+    let mut s = settings.clone();
+    if s.public_url.as_deref().is_none_or(|u| u.trim().is_empty()) {
+        s.public_url = store
+            .service_setting(crate::store::PUBLIC_URL_SETTING)
+            .await?;
+    }
+    if s.public_url.is_none() {
+        eprintln!(
+            "no public URL: neither --public-url nor a running service's (tingjian serve --public-url) is known; links point to {}",
+            s.link_base()
+        );
+    }
+    Ok(s)
+}
+
 /// `tingjian digest preview`: the digest of `period` in `format` on stdout.
 pub(super) async fn preview(
     settings: &Settings,
@@ -22,6 +41,7 @@ pub(super) async fn preview(
     format: &str,
 ) -> anyhow::Result<()> {
     let store = open_store(settings).await?;
+    let settings = &with_public_url(settings, &store).await?;
     let analyzer = Analyzer::new();
     let digest = crate::tell::build::build_digest(
         &store,
@@ -32,7 +52,8 @@ pub(super) async fn preview(
     )
     .await?;
     let out = match format {
-        "html" => render::html(&digest, None),
+        // Written to a file and opened in a browser: the charts embedded.
+        "html" => crate::tell::chart::embed_charts(&render::html(&digest, None), &digest.charts),
         "markdown" => render::markdown(&digest),
         "json" => serde_json::to_string_pretty(
             &json!({"subject": render::subject(&digest), "digest": digest}),
@@ -51,6 +72,7 @@ pub(super) async fn preview(
 /// (once per subscription and period) and sends it now, through the outbox alone.
 pub(super) async fn send(settings: &Settings, workspace: &str, period: &str) -> anyhow::Result<()> {
     let store = open_store(settings).await?;
+    let settings = &with_public_url(settings, &store).await?;
     anyhow::ensure!(
         store.workspace(workspace).await?.is_some(),
         "no workspace {workspace}"

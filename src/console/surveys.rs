@@ -14,8 +14,8 @@ use serde_json::{json, Value};
 use super::error::ConsoleError;
 use super::frame::Page;
 use crate::collect::survey::{
-    iframe_snippet, parse_submission_form, render_preview, render_preview_thanks, script_snippet,
-    Question, QuestionKind, SurveyDefinition,
+    iframe_snippet, parse_submission_form, preview_csp, render_preview, render_preview_thanks,
+    script_snippet, Advance, Question, QuestionKind, SurveyDefinition,
 };
 use crate::domain::{Role, SurveyStatus};
 use crate::insight::period::{period_bounds, period_key, periods_between, Granularity};
@@ -120,6 +120,8 @@ async fn list(page: Page, req: HttpRequest) -> Result<HttpResponse, ConsoleError
         .list_surveys(ws, archived.then_some(SurveyStatus::Archived.as_str()))
         .await?;
     let totals = store.survey_totals(ws).await?;
+    let ids: Vec<String> = surveys.iter().map(|s| s.id.clone()).collect();
+    let refused = store.refused_totals(&ids).await?;
     let rows: Vec<Value> = surveys
         .iter()
         .map(|s| {
@@ -136,6 +138,7 @@ async fn list(page: Page, req: HttpRequest) -> Result<HttpResponse, ConsoleError
                 "status_name": status_name(&s.status),
                 "questions": questions,
                 "responses": t.map_or(0, |t| t.responses),
+                "refused": refused.get(&s.id).copied().unwrap_or(0),
                 "last_at": t.and_then(|t| t.last_at).map(|at| local(&page, at)),
                 "created": s.created_at.with_timezone(&page.tz).format("%Y-%m-%d").to_string(),
             })
@@ -151,6 +154,19 @@ async fn list(page: Page, req: HttpRequest) -> Result<HttpResponse, ConsoleError
         "surveys",
         json!({"surveys": rows, "archived": archived}),
     ))
+}
+
+/// The sites refused as embedders of the survey, for the warning on its share and edit pages.
+async fn refused(page: &Page, s: &Survey) -> Result<Value, ConsoleError> {
+    let r = page.state.store.refused_embeds(&s.id).await?;
+    let origins: Vec<Value> = r
+        .origins
+        .iter()
+        .map(
+            |o| json!({"origin": o.origin, "refusals": o.refusals, "last": local(page, o.last_at)}),
+        )
+        .collect();
+    Ok(json!({"total": r.total, "others": r.others, "origins": origins}))
 }
 
 // ---- builder ------------------------------------------------------------------------------
@@ -198,7 +214,12 @@ fn builder_question(q: &Question) -> Value {
     })
 }
 
-fn builder(page: &Page, survey: Option<(&Survey, &SurveyDefinition)>, saved: bool) -> HttpResponse {
+fn builder(
+    page: &Page,
+    survey: Option<(&Survey, &SurveyDefinition)>,
+    saved: bool,
+    refused: Value,
+) -> HttpResponse {
     let kinds: Vec<Value> = QuestionKind::ALL
         .iter()
         .map(|k| json!({"value": k.as_str(), "name": kind_name(*k), "score": k.score_range().is_some(), "choice": k.is_choice()}))
@@ -209,6 +230,7 @@ fn builder(page: &Page, survey: Option<(&Survey, &SurveyDefinition)>, saved: boo
             json!({
                 "kinds": kinds,
                 "saved": saved,
+                "refused": refused,
                 "head": head(page, s, def, "edit"),
                 "survey": {
                     "id": s.id,
@@ -218,6 +240,10 @@ fn builder(page: &Page, survey: Option<(&Survey, &SurveyDefinition)>, saved: boo
                     "thank_you": def.thank_you,
                     "language": def.language.as_str(),
                     "allowed_origins": def.allowed_origins.join("\n"),
+                    "product_name": def.product_name,
+                    "logo_url": def.logo_url,
+                    "accent_color": def.accent_color,
+                    "privacy_url": def.privacy_url,
                     "questions": def.questions.iter().map(builder_question).collect::<Vec<_>>(),
                 },
             }),
@@ -231,8 +257,8 @@ fn builder(page: &Page, survey: Option<(&Survey, &SurveyDefinition)>, saved: boo
                     "language": "zh-CN",
                     "allowed_origins": "",
                     "questions": [
-                        {"id": "q1", "type": "nps", "title": "你有多大可能把我们推荐给朋友或同事？", "required": true, "options": ""},
-                        {"id": "q2", "type": "text", "title": "主要是什么原因让你给出这个分数？", "required": false, "options": ""},
+                        {"id": "q1", "type": "nps", "title": "您有多大可能把我们推荐给朋友或同事？", "required": true, "options": ""},
+                        {"id": "q2", "type": "text", "title": "主要是什么原因让您给出这个分数？", "required": false, "options": ""},
                     ],
                 },
             }),
@@ -243,7 +269,7 @@ fn builder(page: &Page, survey: Option<(&Survey, &SurveyDefinition)>, saved: boo
 
 async fn new_survey(page: Page) -> Result<HttpResponse, ConsoleError> {
     page.require(Role::Editor)?;
-    Ok(builder(&page, None, false))
+    Ok(builder(&page, None, false, Value::Null))
 }
 
 async fn edit(
@@ -254,20 +280,22 @@ async fn edit(
     page.require(Role::Editor)?;
     let (s, def) = find(&page, &path.1).await?;
     let saved = req.query_string().contains("saved=1");
-    Ok(builder(&page, Some((&s, &def)), saved))
+    let refused = refused(&page, &s).await?;
+    Ok(builder(&page, Some((&s, &def)), saved, refused))
 }
 
 // ---- preview ------------------------------------------------------------------------------
 
 /// The preview is the hosted form with another action: framed by the console (same origin)
 /// only, and its posts are checked like real ones but stored nowhere.
-const PREVIEW_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; \
-    form-action 'self'; base-uri 'none'; frame-ancestors 'self'";
-
-fn preview_html(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
+fn preview_html(
+    status: actix_web::http::StatusCode,
+    def: &SurveyDefinition,
+    body: String,
+) -> HttpResponse {
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
-        .insert_header((header::CONTENT_SECURITY_POLICY, PREVIEW_CSP))
+        .insert_header((header::CONTENT_SECURITY_POLICY, preview_csp(def)))
         .insert_header(("X-Content-Type-Options", "nosniff"))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(body)
@@ -285,6 +313,7 @@ async fn preview(
     let action = preview_action(&page, &s.id);
     Ok(preview_html(
         actix_web::http::StatusCode::OK,
+        &def,
         render_preview(&action, &def, &[], None),
     ))
 }
@@ -299,19 +328,27 @@ async fn preview_post(
     let again = |errors: &[crate::domain::FieldError], sub| {
         preview_html(
             actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+            &def,
             render_preview(&action, &def, errors, sub),
         )
     };
-    let sub = match parse_submission_form(&def, &body) {
+    let mut sub = match parse_submission_form(&def, &body) {
         Ok(sub) => sub,
         Err(errors) => return Ok(again(&errors, None)),
     };
-    match def.validate_answers(&sub.answers) {
-        Ok(_) => Ok(preview_html(
+    // In steps, as on the hosted page.
+    match def.advance(&mut sub) {
+        Advance::Complete(_) => Ok(preview_html(
             actix_web::http::StatusCode::OK,
+            &def,
             render_preview_thanks(&def),
         )),
-        Err(errors) => Ok(again(&errors, Some(&sub))),
+        Advance::Next(next) => Ok(preview_html(
+            actix_web::http::StatusCode::OK,
+            &def,
+            render_preview(&action, &def, &[], Some(&next)),
+        )),
+        Advance::Invalid(errors) => Ok(again(&errors, Some(&sub))),
     }
 }
 
@@ -339,6 +376,7 @@ async fn share(
             "iframe": iframe_snippet(&base, &s.id),
             "origins": def.allowed_origins,
             "any_origin": def.allowed_origins.iter().any(|o| o == "*"),
+            "refused": refused(&page, &s).await?,
             "active": s.status == SurveyStatus::Active.as_str(),
         }),
     ))

@@ -141,16 +141,16 @@ impl<'a> Filler<'a> {
             None => {
                 let def = SurveyDefinition::parse(&json!({
                     "title": SURVEY_TITLE,
-                    "description": "花一分钟告诉我们你的感受，每一条我们都会认真看。",
+                    "description": "花一分钟告诉我们您的感受，每一条我们都会认真看。",
                     "questions": [
                         {"id": "nps", "type": "nps", "required": true,
-                         "title": "你有多大可能把鲜到家推荐给朋友或家人？"},
+                         "title": "您有多大可能把鲜到家推荐给朋友或家人？"},
                         {"id": "reason", "type": "text",
-                         "title": "你给出这个分数，主要是因为什么？"},
-                        {"id": "csat", "type": "csat", "title": "你对最近一次订单满意吗？"},
+                         "title": "您给出这个分数，主要是因为什么？"},
+                        {"id": "csat", "type": "csat", "title": "您对最近一次订单满意吗？"},
                         {"id": "ces", "type": "ces", "title": "这次下单和付款顺利吗？"}
                     ],
-                    "thank_you": "谢谢你的反馈！"
+                    "thank_you": "谢谢您的反馈！"
                 }))
                 .map_err(|e| invalid("survey", e))?;
                 let stored = serde_json::to_value(&def)?;

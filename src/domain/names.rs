@@ -16,6 +16,13 @@ pub fn channel_name(c: Channel) -> &'static str {
     }
 }
 
+/// A channel code as people read it: its Chinese name, or an unknown code as it is.
+pub fn channel_label(code: &str) -> String {
+    Channel::parse(code)
+        .map(|c| channel_name(c).to_owned())
+        .unwrap_or_else(|| code.to_owned())
+}
+
 /// A platform or tool by its code (`weibo`, `wjx`, `app_store` …); `None` for one this build
 /// does not know, which is then shown by its code.
 pub fn platform_name(code: &str) -> Option<&'static str> {
@@ -62,5 +69,7 @@ mod tests {
             "must be survey, webhook, interview, social, import or review"
         );
         assert_eq!(platform_name("example.com"), None);
+        assert_eq!(channel_label("social"), "社交媒体");
+        assert_eq!(channel_label("fax"), "fax");
     }
 }

@@ -8,10 +8,10 @@ use serde_json::{json, Value};
 
 use super::{ApiError, Auth, Edit, Json, Read, State};
 use crate::domain::{DeliveryStatus, Frequency};
-use crate::store::{DigestDelivery, NewSubscription, Subscription};
+use crate::store::{subscription_mentions, DigestDelivery, NewSubscription, Subscription};
 use crate::tell::build::{build_digest, DigestError};
-use crate::tell::render;
-use crate::tell::robots::{validate_webhook_url, RobotKind};
+use crate::tell::robots::{parse_mentions, validate_webhook_url, RobotKind};
+use crate::tell::{chart, render};
 
 impl From<DigestError> for ApiError {
     fn from(e: DigestError) -> Self {
@@ -30,6 +30,9 @@ struct RobotBody {
     webhook_url: String,
     #[serde(default)]
     secret: Option<String>,
+    /// Whom the robot's messages @: mobile numbers (DingTalk, WeCom), open ids (Feishu), `all`.
+    #[serde(default)]
+    mentions: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -58,6 +61,7 @@ fn parse_subscription(
     b: SubscriptionBody,
     workspace_tz: &str,
 ) -> Result<NewSubscription, ApiError> {
+    let mut mentions = Vec::new();
     let robot = match (&b.email, b.robot) {
         (Some(_), Some(_)) | (None, None) => {
             return Err(ApiError::field("/email", "give either email or robot"))
@@ -84,6 +88,8 @@ fn parse_subscription(
                     "WeCom group robots are not signed: leave secret out",
                 ));
             }
+            mentions = parse_mentions(r.kind, &r.mentions)
+                .map_err(|m| ApiError::field("/robot/mentions", m))?;
             Some((r.kind.as_str().to_owned(), r.webhook_url, secret))
         }
     };
@@ -113,6 +119,7 @@ fn parse_subscription(
     Ok(NewSubscription {
         email: b.email,
         robot,
+        mentions,
         frequency: frequency.as_str().to_owned(),
         weekday,
         hour,
@@ -128,6 +135,7 @@ pub fn subscription_json(s: &Subscription) -> Value {
             "kind": kind,
             "webhook_url": mask_url(s.robot_url.as_deref().unwrap_or_default()),
             "signed": s.robot_secret.is_some(),
+            "mentions": subscription_mentions(s),
         })
     });
     json!({
@@ -295,9 +303,16 @@ async fn preview(
     )
     .await?;
     Ok(match format.as_str() {
-        "html" => HttpResponse::Ok()
-            .content_type("text/html; charset=utf-8")
-            .body(render::html(&digest, None)),
+        // For a browser: the charts embedded, since only mail resolves `cid:`.
+        "html" => {
+            let html = render::html(&digest, None);
+            let html = web::block(move || chart::embed_charts(&html, &digest.charts))
+                .await
+                .map_err(|e| ApiError::Internal(e.into()))?;
+            HttpResponse::Ok()
+                .content_type("text/html; charset=utf-8")
+                .body(html)
+        }
         "text" => HttpResponse::Ok()
             .content_type("text/plain; charset=utf-8")
             .body(render::text(&digest, None)),
@@ -336,10 +351,28 @@ fn page(status: actix_web::http::StatusCode, title: &str, body: &str) -> HttpRes
         .insert_header(("Referrer-Policy", "no-referrer"))
         .body(format!(
             "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
-             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title></head>\
-             <body style=\"font-family:-apple-system,'PingFang SC','Microsoft YaHei',sans-serif;max-width:480px;margin:48px auto;padding:0 16px;color:#222;\">\
-             <h1 style=\"font-size:20px;\">{title}</h1>{body}</body></html>"
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title>\
+             <style>{UNSUBSCRIBE_CSS}</style></head>\
+             <body><main><h1>{title}</h1>{body}</main></body></html>"
         ))
+}
+
+/// The unsubscribe pages' look: the console's colours and a real button, inline because the
+/// page stands alone (no console assets, no session).
+const UNSUBSCRIBE_CSS: &str = "body{margin:0;padding:1px 16px;background:#f3f4f6;color:#1f2328;\
+font-family:-apple-system,BlinkMacSystemFont,'PingFang SC','Hiragino Sans GB','Microsoft YaHei',sans-serif;\
+line-height:1.6}main{max-width:440px;margin:48px auto;padding:24px;background:#fff;border-radius:8px;\
+box-shadow:0 1px 3px rgba(0,0,0,.08)}h1{font-size:20px;margin:0 0 12px}p{margin:0 0 16px}\
+button{font:inherit;font-size:16px;color:#fff;background:#1a64d6;border:0;border-radius:6px;\
+padding:10px 24px;min-height:44px;cursor:pointer}button:hover{background:#1553b3}\
+button:focus-visible{outline:3px solid #9ec1f7;outline-offset:2px}";
+
+/// 听见日报 or 听见周报, as the subscription was made.
+fn report_name(sub: &Subscription) -> &'static str {
+    match Frequency::parse(&sub.frequency) {
+        Some(Frequency::Daily) => "听见日报",
+        _ => "听见周报",
+    }
 }
 
 /// Shows what the link does; only the button (a POST) unsubscribes, so mail scanners that
@@ -353,22 +386,22 @@ async fn unsubscribe_page(state: State, path: web::Path<String>) -> Result<HttpR
             "<p>这个退订链接不存在或已失效。</p>",
         ));
     };
+    let report = report_name(&sub);
     if sub.ended_at.is_some() {
         return Ok(page(
             StatusCode::OK,
             "已退订",
-            "<p>你已经退订了这份周报，不会再收到它。</p>",
+            &format!("<p>您已经退订了这份{report}，不会再收到它。</p>"),
         ));
     }
     let who = html_escape::encode_text(sub.email.as_deref().unwrap_or("这个订阅"));
     let action = html_escape::encode_double_quoted_attribute(path.as_str());
     Ok(page(
         StatusCode::OK,
-        "退订听见周报",
+        &format!("退订{report}"),
         &format!(
-            "<p>确定让 <strong>{who}</strong> 不再收到这份周报和预警吗？</p>\
-             <form method=\"post\" action=\"{action}\"><button type=\"submit\" \
-             style=\"font-size:16px;padding:8px 20px;\">确认退订</button></form>"
+            "<p>确定让 <strong>{who}</strong> 不再收到这份{report}和预警吗？</p>\
+             <form method=\"post\" action=\"{action}\"><button type=\"submit\">确认退订</button></form>"
         ),
     ))
 }
@@ -383,7 +416,7 @@ async fn unsubscribe(state: State, path: web::Path<String>) -> Result<HttpRespon
             Ok(page(
                 StatusCode::OK,
                 "已退订",
-                "<p>你不会再收到这份周报和预警。</p>",
+                &format!("<p>您不会再收到这份{}和预警。</p>", report_name(&sub)),
             ))
         }
         None => Ok(page(

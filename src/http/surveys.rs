@@ -9,10 +9,10 @@ use serde_json::{json, Value};
 use super::body::{is_json, json_from_bytes};
 use super::{json_body, read_body, ApiError, Auth, Edit, Json, Read, State};
 use crate::collect::survey::{
-    iframe_snippet, is_valid_response_id, page_csp, parse_submission_form, parse_submission_json,
-    public_definition, render_closed, render_not_found, render_page, render_thanks,
-    response_feedback, response_id, script_snippet, Submission, SurveyDefinition, EMBED_JS,
-    FORM_RESPONSE_ID, PLAIN_PAGE_CSP,
+    iframe_snippet, is_valid_response_id, normalize_origin, page_csp, parse_submission_form,
+    parse_submission_json, public_definition, render_closed, render_not_found, render_page,
+    render_thanks, render_unavailable, response_feedback, response_id, script_snippet, Advance,
+    Submission, SurveyDefinition, EMBED_JS, FORM_RESPONSE_ID, FRAME_JS, PLAIN_PAGE_CSP,
 };
 use crate::config::MAX_BODY_BYTES;
 use crate::domain::SurveyStatus;
@@ -101,6 +101,7 @@ async fn get(
     let s = find(&state, ws, &path).await?;
     let mut out = survey_json(&state, &req, &s, &definition(&s)?);
     out["response_count"] = json!(state.store.survey_response_count(ws, &s.id).await?);
+    out["refused_embeds"] = json!(state.store.refused_embeds(&s.id).await?);
     Ok(HttpResponse::Ok().json(out))
 }
 
@@ -140,6 +141,11 @@ async fn patch(
             json!(def.allowed_origins),
             status.as_deref(),
         )
+        .await?;
+    // A site the editor has just allowed is no longer a warning.
+    state
+        .store
+        .forget_refused_origins(&s.id, &def.allowed_origins)
         .await?;
     Ok(HttpResponse::Ok().json(survey_json(&state, &req, &s, &def)))
 }
@@ -185,10 +191,39 @@ fn cors(res: &mut HttpResponseBuilder, origin: &Option<String>) {
     }
 }
 
-fn check_origin(def: &SurveyDefinition, origin: &Option<String>) -> Result<(), ApiError> {
+/// Refuses a cross-origin request from a site not in `allowed_origins`, and counts it for
+/// the survey's editors (see [`note_refused_origin`]).
+async fn check_origin(
+    state: &State,
+    req: &HttpRequest,
+    survey_id: &str,
+    def: &SurveyDefinition,
+    origin: &Option<String>,
+) -> Result<(), ApiError> {
     match origin {
-        Some(o) if !def.origin_allowed(o) => Err(ApiError::OriginNotAllowed),
+        Some(o) if !def.origin_allowed(o) => {
+            note_refused_origin(state, req, survey_id, o).await;
+            Err(ApiError::OriginNotAllowed)
+        }
         _ => Ok(()),
+    }
+}
+
+/// Counts a refused embed. The per-address survey rate limit bounds how often one client
+/// can make us write; a failure to count is logged and changes nothing for the respondent.
+async fn note_refused_origin(state: &State, req: &HttpRequest, survey_id: &str, origin: &str) {
+    if let Some(ip) = state.client_ip(req) {
+        if state.survey_limiter.check_key(&ip).is_err() {
+            return;
+        }
+    }
+    // Browsers send `null` from sandboxed frames and files: counted with the unnamed rest.
+    let origin = normalize_origin(origin)
+        .ok()
+        .filter(|o| o != "*")
+        .unwrap_or_default();
+    if let Err(e) = state.store.record_refused_origin(survey_id, &origin).await {
+        tracing::warn!(survey = survey_id, error = %e, "refused embed not counted");
     }
 }
 
@@ -243,6 +278,17 @@ async fn hosted_page_response(
     if s.status != SurveyStatus::Active.as_str() {
         return Ok(html(StatusCode::OK, render_closed()));
     }
+    if let Some(parent) = refused_frame_parent(req, &def) {
+        // The browser would refuse the frame (CSP frame-ancestors) and show a broken page:
+        // the respondent gets a neutral one instead, and the editors get the site's name.
+        note_refused_origin(state, req, &s.id, &parent).await;
+        let mut res = html(StatusCode::OK, render_unavailable(&def));
+        res.headers_mut().insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(PLAIN_PAGE_CSP),
+        );
+        return Ok(res);
+    }
     // Each page view carries its own response id, so posting the same form twice (a double
     // click, a reload after a lost answer) stores one response. The page is `no-store`, so
     // no two people are served the same id.
@@ -255,6 +301,28 @@ async fn hosted_page_response(
         render_page(&s.id, &def, &[], Some(&fresh)),
         &def,
     ))
+}
+
+/// The origin of the page framing this one, when the browser says it is a frame
+/// (`Sec-Fetch-Dest: iframe`) and its `Referer` names a site not allowed to frame the survey.
+/// Without a `Referer` nothing is known, and `frame-ancestors` alone decides.
+fn refused_frame_parent(req: &HttpRequest, def: &SurveyDefinition) -> Option<String> {
+    let headers = req.headers();
+    let dest = headers.get("sec-fetch-dest")?.to_str().ok()?;
+    if !dest.eq_ignore_ascii_case("iframe") && !dest.eq_ignore_ascii_case("frame") {
+        return None;
+    }
+    let referer = reqwest::Url::parse(headers.get(header::REFERER)?.to_str().ok()?).ok()?;
+    let parent = referer.origin().ascii_serialization();
+    let own = referer.host_str().map(|h| match referer.port() {
+        Some(p) => format!("{h}:{p}"),
+        None => h.to_owned(),
+    });
+    let host = req.connection_info().host().to_ascii_lowercase();
+    if own.as_deref() == Some(host.as_str()) || def.origin_allowed(&parent) {
+        return None;
+    }
+    Some(parent)
 }
 
 /// Does the request's `Accept` rank `text/html` above JSON? True for browsers navigating to
@@ -329,7 +397,7 @@ async fn definition_response(
 ) -> Result<HttpResponse, ApiError> {
     let origin = cross_origin(req);
     let (s, def) = public_survey(&state, &path).await?;
-    check_origin(&def, &origin)?;
+    check_origin(&state, req, &s.id, &def, &origin).await?;
     if s.status != SurveyStatus::Active.as_str() {
         return Err(ApiError::SurveyClosed);
     }
@@ -346,7 +414,12 @@ async fn preflight(
 ) -> Result<HttpResponse, ApiError> {
     let origin = cross_origin(&req);
     let (_, def) = public_survey(&state, &path).await?;
-    check_origin(&def, &origin)?;
+    // Not counted here: the embed asks for the definition first, and that is counted.
+    if let Some(o) = &origin {
+        if !def.origin_allowed(o) {
+            return Err(ApiError::OriginNotAllowed);
+        }
+    }
     let mut res = HttpResponse::NoContent();
     cors(&mut res, &origin);
     res.insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, "GET, POST"))
@@ -403,7 +476,7 @@ async fn submit_response(
         }
     }
     let (s, def) = public_survey(&state, &path).await?;
-    check_origin(&def, &origin)?;
+    check_origin(&state, &req, &s.id, &def, &origin).await?;
     if s.status != SurveyStatus::Active.as_str() {
         return Err(ApiError::SurveyClosed);
     }
@@ -445,22 +518,39 @@ async fn submit_response(
             res.json(body)
         }
     };
-    let answers = match def.validate_answers(&submission.answers) {
-        Ok(a) => a,
-        Err(errors) if as_form => {
+    let mut submission = submission;
+    if as_form && submission.response_id.is_none() {
+        submission.response_id = Some(new_form_response_id());
+    }
+    let outcome = if as_form {
+        // The hosted page asks in steps: a step that is not the last one stores nothing and
+        // answers with the next step, the answers so far travelling in its hidden fields.
+        def.advance(&mut submission)
+    } else {
+        match def.validate_answers(&submission.answers) {
+            Ok(a) => Advance::Complete(a),
+            Err(errors) => Advance::Invalid(errors),
+        }
+    };
+    let answers = match outcome {
+        Advance::Complete(a) => a,
+        Advance::Next(next) => {
+            return Ok(survey_page(
+                StatusCode::OK,
+                render_page(&s.id, &def, &[], Some(&next)),
+                &def,
+            ))
+        }
+        Advance::Invalid(errors) if as_form => {
             // Shown again with the same response id (or a new one if the post had none), so
             // the corrected form is still posted once however often it is sent.
-            let mut again = submission.clone();
-            if again.response_id.is_none() {
-                again.response_id = Some(new_form_response_id());
-            }
             return Ok(survey_page(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                render_page(&s.id, &def, &errors, Some(&again)),
+                render_page(&s.id, &def, &errors, Some(&submission)),
                 &def,
             ));
         }
-        Err(errors) => return Err(ApiError::Validation(errors)),
+        Advance::Invalid(errors) => return Err(ApiError::Validation(errors)),
     };
     let rid = response_id(&s.id, submission.response_id.as_deref());
     let items = response_feedback(&s.id, &def, &rid, &submission, &answers, state.clock.now());
@@ -513,6 +603,14 @@ async fn submit_response(
     ))
 }
 
+async fn frame_js() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
+        .body(FRAME_JS)
+}
+
 async fn embed_js() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/javascript; charset=utf-8")
@@ -537,6 +635,7 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
 
 pub(super) fn public_routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/embed.js").route(web::get().to(embed_js)))
+        .service(web::resource("/frame.js").route(web::get().to(frame_js)))
         .service(web::resource("/s/{id}").route(web::get().to(hosted_page)))
         .service(web::resource("/s/{id}/definition.json").route(web::get().to(definition_json)))
         .service(

@@ -14,7 +14,12 @@ pub struct Quote {
     pub feedback_id: String,
     /// Already redacted at ingest; still untrusted user text: escape when rendering.
     pub text: String,
+    /// The channel's code (`survey`, `social` …).
     pub channel: String,
+    /// Where it came from by name (the survey's title, 微博, CSV 导入 …), when the one showing
+    /// it looked that up (the digest does); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_name: Option<String>,
     pub occurred_at: DateTime<Utc>,
 }
 
@@ -81,6 +86,7 @@ pub fn pick_quotes(samples: &[Sample], n: usize) -> Vec<Quote> {
                 feedback_id: s.id.clone(),
                 text: clip(&controls_as_spaces(s.text.trim()), QUOTE_CHARS),
                 channel: s.channel.clone(),
+                source_name: None,
                 occurred_at: s.occurred_at,
             }
         })

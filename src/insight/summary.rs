@@ -1,7 +1,7 @@
 //! A period in numbers, as the digest tells it: NPS, CSAT, sentiment and volume this period and
 //! the one before with the change and whether it is more than noise, each channel's volume and
-//! mood, and weekly tallies for the trend charts; all from one bucketed scan and one scan by
-//! channel of the two periods compared.
+//! mood, and a tally per day or week for the trend charts; all from one bucketed scan and one
+//! scan by channel of the two periods compared.
 
 use std::collections::BTreeMap;
 
@@ -13,26 +13,29 @@ use super::period::{period_key, Granularity};
 use super::queries::{Aggregates, GroupBy};
 use super::tally::{significant, Metric, Tally};
 use super::trends::{bucket_secs, round1};
+use crate::domain::names::channel_label;
 
 /// The ranges one digest reads: the period `[from, to)`, the one before it from
-/// `previous_from`, and the whole weeks `[weeks_from, weeks_to)` its charts show.
+/// `previous_from`, and the whole periods `[chart_from, chart_to)` its charts show, each
+/// `chart_by` long (the digest's own period: days for a daily digest, weeks for a weekly one).
 #[derive(Debug, Clone, Copy)]
 pub struct Ranges {
     pub previous_from: DateTime<Utc>,
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
-    pub weeks_from: DateTime<Utc>,
-    pub weeks_to: DateTime<Utc>,
+    pub chart_from: DateTime<Utc>,
+    pub chart_to: DateTime<Utc>,
+    pub chart_by: Granularity,
 }
 
-/// Tallies of the period, the period before, each week shown, and each channel (this period,
-/// the one before).
+/// Tallies of the period, the period before, each period a chart shows, and each channel
+/// (this period, the one before).
 #[derive(Debug, Clone, Default)]
 pub struct PeriodNumbers {
     pub current: Tally,
     pub previous: Tally,
-    /// By ISO week key (`2026-W47`).
-    pub weeks: BTreeMap<String, Tally>,
+    /// By period key of `Ranges::chart_by` (`2026-W47`, `2026-11-16`).
+    pub trend: BTreeMap<String, Tally>,
     pub channels: BTreeMap<String, (Tally, Tally)>,
 }
 
@@ -55,24 +58,31 @@ pub struct Headline {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ChannelLine {
+    /// The channel's code (`survey`, `social` …), for machines.
     pub channel: String,
+    /// The channel as people call it (问卷, 社交媒体 …); an unknown code as it is.
+    pub name: String,
     pub count: u64,
     pub previous_count: u64,
     /// Sentiment index in points (-100..100), `None` without analysed items.
     pub sentiment: Option<f64>,
+    /// Analysed items behind `sentiment`.
+    pub sentiment_n: u64,
     pub nps: Option<f64>,
+    /// NPS answers behind `nps`.
+    pub nps_n: u64,
 }
 
 /// One scan of totals over every range, then channels for the two periods compared only
-/// (grouping by channel over all the weeks would sort that many times the rows).
+/// (grouping by channel over all the charted periods would sort that many times the rows).
 pub async fn period_numbers<A: Aggregates>(
     store: &A,
     workspace_id: &str,
     tz: Tz,
     r: Ranges,
 ) -> Result<PeriodNumbers, A::Error> {
-    let scan_from = r.weeks_from.min(r.previous_from);
-    let scan_to = r.to.max(r.weeks_to);
+    let scan_from = r.chart_from.min(r.previous_from);
+    let scan_to = r.to.max(r.chart_to);
     let secs = bucket_secs(tz, scan_from, scan_to);
     let buckets = store
         .insight_buckets(workspace_id, scan_from, scan_to, secs, &GroupBy::Nothing)
@@ -83,12 +93,11 @@ pub async fn period_numbers<A: Aggregates>(
         r.to.timestamp(),
         r.previous_from.timestamp(),
     );
+    let chart = r.chart_from.timestamp()..r.chart_to.timestamp();
     for b in buckets {
-        if b.start >= r.weeks_from.timestamp() {
-            let t = DateTime::from_timestamp(b.start, 0).unwrap_or(r.weeks_from);
-            *out.weeks
-                .entry(period_key(t, tz, Granularity::Week))
-                .or_default() += b.tally;
+        if chart.contains(&b.start) {
+            let t = DateTime::from_timestamp(b.start, 0).unwrap_or(r.chart_from);
+            *out.trend.entry(period_key(t, tz, r.chart_by)).or_default() += b.tally;
         }
         if (from_s..to_s).contains(&b.start) {
             out.current += b.tally;
@@ -135,11 +144,14 @@ pub fn channel_lines(channels: BTreeMap<String, (Tally, Tally)>) -> Vec<ChannelL
         .into_iter()
         .filter(|(_, (now, _))| now.items > 0)
         .map(|(channel, (now, was))| ChannelLine {
+            name: channel_label(&channel),
             channel,
             count: now.items,
             previous_count: was.items,
             sentiment: now.value(Metric::Sentiment).map(round1),
+            sentiment_n: now.n(Metric::Sentiment),
             nps: now.value(Metric::Nps).map(round1),
+            nps_n: now.n(Metric::Nps),
         })
         .collect();
     lines.sort_by(|a, b| b.count.cmp(&a.count).then(a.channel.cmp(&b.channel)));

@@ -14,6 +14,21 @@ pub const Z95: f64 = 1.959_964;
 /// Significance level for calling a change a change.
 pub const ALPHA: f64 = 0.05;
 
+/// The fewest observations behind a rate (NPS, CSAT, CES, sentiment index) that the digest
+/// and the console show as a rate and compare with the period before; below it they show the
+/// count alone ("Small numbers stay calm" in docs/design.md).
+pub const MIN_RATE_SAMPLE: u64 = 30;
+
+/// The fewest items, in one of the two periods, for a pain point's change to be given as a
+/// percentage; below it the counts are shown as they are.
+pub const MIN_CHANGE_COUNT: u64 = 10;
+
+/// Whether a value of `metric` from `n` observations is too few to read as a rate: volume is a
+/// count and never is.
+pub fn too_few(metric: Metric, n: u64) -> bool {
+    metric != Metric::Volume && n < MIN_RATE_SAMPLE
+}
+
 /// Above this many responses in both periods the NPS test uses the normal approximation of
 /// the multinomial difference instead of resampling: at that size the two agree and the
 /// bootstrap would cost a second per digest.

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde_json::Value;
 
-use super::entity::{interview, source, survey};
+use super::entity::{feedback, interview, source, survey};
 use super::{Feedback, Store, StoreResult};
 use crate::domain::names::{channel_name, platform_name};
 use crate::domain::Channel;
@@ -63,6 +63,29 @@ impl OriginNames {
 }
 
 impl Store {
+    /// Where each of the items `ids` came from, by name (see [`OriginNames::name`]): two
+    /// queries for the items and at most three for their origins. Ids not in the workspace are
+    /// left out.
+    pub async fn origin_names_of(
+        &self,
+        workspace_id: &str,
+        ids: &[String],
+    ) -> StoreResult<HashMap<String, String>> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let items = feedback::Entity::find()
+            .filter(feedback::Column::WorkspaceId.eq(workspace_id))
+            .filter(feedback::Column::Id.is_in(ids.iter().cloned()))
+            .all(&self.db)
+            .await?;
+        let names = self.origin_names(workspace_id, &items).await?;
+        Ok(items
+            .iter()
+            .map(|f| (f.id.clone(), names.name(f)))
+            .collect())
+    }
+
     /// The names of the origins of `items`, all of the workspace: at most one query for
     /// surveys, one for sources and one for interviews.
     pub async fn origin_names(

@@ -23,11 +23,21 @@ pub struct NewSubscription {
     pub email: Option<String>,
     /// Kind, webhook URL and signing secret of a group robot.
     pub robot: Option<(String, String, Option<String>)>,
+    /// Whom a robot's messages @ (already checked for the robot's kind); empty for mail.
+    pub mentions: Vec<String>,
     pub frequency: String,
     pub weekday: i16,
     pub hour: i16,
     pub timezone: String,
     pub alerts: bool,
+}
+
+/// Whom a subscription's robot messages @, as stored (a JSON array of strings).
+pub fn subscription_mentions(s: &Subscription) -> Vec<String> {
+    s.robot_mentions
+        .as_deref()
+        .and_then(|m| serde_json::from_str(m).ok())
+        .unwrap_or_default()
 }
 
 impl Store {
@@ -64,6 +74,8 @@ impl Store {
             robot_kind: Set(kind),
             robot_url: Set(url),
             robot_secret: Set(secret),
+            robot_mentions: Set((!new.mentions.is_empty())
+                .then(|| serde_json::Value::from(new.mentions).to_string())),
             frequency: Set(new.frequency),
             weekday: Set(new.weekday),
             hour: Set(new.hour),

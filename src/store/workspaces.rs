@@ -2,7 +2,7 @@
 
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
 
-use super::entity::workspace;
+use super::entity::{service_setting, workspace};
 use super::{Store, StoreResult};
 use crate::domain::new_id;
 
@@ -68,5 +68,36 @@ impl Store {
         Ok(workspace::Entity::find_by_id(id.to_owned())
             .one(&self.db)
             .await?)
+    }
+}
+
+/// The service setting that holds the URL the service is reached at (`--public-url`), which
+/// `serve` records so that commands run elsewhere (`digest send`) link to the same place.
+pub const PUBLIC_URL_SETTING: &str = "public_url";
+
+impl Store {
+    /// A setting of the whole service (not of a workspace); `None` when never set.
+    pub async fn service_setting(&self, key: &str) -> StoreResult<Option<String>> {
+        Ok(service_setting::Entity::find_by_id(key.to_owned())
+            .one(&self.db)
+            .await?
+            .map(|s| s.value))
+    }
+
+    /// Sets a service setting, replacing what it was.
+    pub async fn set_service_setting(&self, key: &str, value: &str) -> StoreResult<()> {
+        let row = service_setting::ActiveModel {
+            key: Set(key.to_owned()),
+            value: Set(value.to_owned()),
+            updated_at: Set(self.now()),
+        };
+        match service_setting::Entity::find_by_id(key.to_owned())
+            .one(&self.db)
+            .await?
+        {
+            Some(_) => row.update(&self.db).await?,
+            None => row.insert(&self.db).await?,
+        };
+        Ok(())
     }
 }

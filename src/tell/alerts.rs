@@ -245,7 +245,8 @@ pub fn render_alert(p: &AlertPayload, base: &str, unsubscribe: Option<&str>) -> 
         p.workspace, s.name, s.count, s.baseline
     );
     let mut text = format!("{subject}\n\n{lead}\n\n");
-    let mut markdown = format!("### {}\n{}\n\n", md(&subject), md(&lead));
+    // The robot message shows the subject as its title already (see `robots::build_request`).
+    let mut markdown = format!("{}\n\n", md(&lead));
     let mut html = format!(
         "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"></head>\
          <body style=\"margin:0;padding:16px;background:#f4f5f7;font-family:-apple-system,'PingFang SC','Microsoft YaHei',sans-serif;\">\
@@ -299,6 +300,7 @@ mod tests {
                 feedback_id: "f".into(),
                 text: "<script>alert(1)</script> [点我](http://evil)".into(),
                 channel: "survey".into(),
+                source_name: None,
                 occurred_at: Utc::now(),
             }],
         };
@@ -316,5 +318,29 @@ mod tests {
         assert!(!a.html.contains("<script>") && !a.html.contains("<b>x"));
         assert!(!a.markdown.contains("[点我](http://evil)"));
         assert!(a.subject.starts_with("【听见预警】"));
+        for kind in [
+            super::super::robots::RobotKind::Dingtalk,
+            super::super::robots::RobotKind::Wecom,
+        ] {
+            let req = super::super::robots::build_request(
+                kind,
+                "https://h/robot/send?access_token=t",
+                None,
+                &a.subject,
+                &a.markdown,
+                &[],
+                Utc::now(),
+            );
+            let shown = req.body["markdown"]["text"]
+                .as_str()
+                .or(req.body["markdown"]["content"].as_str())
+                .unwrap();
+            assert_eq!(shown.matches("【听见预警】").count(), 1, "{shown}");
+        }
+        assert!(
+            !a.markdown.contains("【听见预警】"),
+            "the robot's title is the subject; the body does not repeat it: {}",
+            a.markdown
+        );
     }
 }

@@ -1,8 +1,11 @@
 //! Builds the [`Digest`] of one workspace and period: the period's numbers, channel lines and
-//! ten weeks of trends, then the pain-point ranking (both computed in `crate::insight`),
-//! with the charts and links a reader needs.
+//! trends in periods of its own size (ten weeks, or fourteen days) ending with it, then the
+//! pain-point ranking (both computed in `crate::insight`), with the charts, quote sources and
+//! links a reader needs.
 
-use chrono::{DateTime, Duration, Utc};
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use super::digest::{ChartPoint, Digest, Metric, TrendChart};
@@ -12,8 +15,14 @@ use crate::insight::ranking::{self, RankInput};
 use crate::insight::summary;
 use crate::store::{Store, StoreError};
 
-/// Weeks the trend charts span.
-pub const CHART_WEEKS: i64 = 10;
+/// Weeks a weekly digest's trend charts span, its own week the last.
+pub const CHART_WEEKS: usize = 10;
+
+/// Days a daily digest's trend charts span, its own day the last.
+pub const CHART_DAYS: usize = 14;
+
+/// Points a chart needs to show a trend; with fewer it is not drawn.
+pub const MIN_CHART_POINTS: usize = 2;
 
 /// Pain points listed in full.
 pub const TOP_PAIN_POINTS: usize = 5;
@@ -42,6 +51,37 @@ pub fn parse_period(key: &str) -> Result<Granularity, DigestError> {
         .ok_or_else(|| DigestError::BadPeriod(key.to_owned()))
 }
 
+/// The keys a digest of `period` charts, oldest first: [`CHART_WEEKS`] weeks or
+/// [`CHART_DAYS`] days, `period` the last.
+pub fn chart_periods(period: &str, g: Granularity) -> Vec<String> {
+    let count = match g {
+        Granularity::Day => CHART_DAYS,
+        _ => CHART_WEEKS,
+    };
+    let mut keys = vec![period.to_owned()];
+    while keys.len() < count {
+        match keys.last().and_then(|k| previous(k, g)) {
+            Some(k) => keys.push(k),
+            None => break,
+        }
+    }
+    keys.reverse();
+    keys
+}
+
+/// Each quote once in the digest: a quote already shown under a pain point ranked higher (the
+/// same item, or the same words from another item) is dropped from the ones below.
+fn quote_each_once(ranked: &mut [ranking::PainPointLine]) {
+    let mut ids = HashSet::new();
+    let mut texts = HashSet::new();
+    for p in ranked {
+        p.quotes.retain(|q| {
+            let words: String = q.text.split_whitespace().collect();
+            ids.insert(q.feedback_id.clone()) & texts.insert(words)
+        });
+    }
+}
+
 /// The last complete period before `now` in zone `tz`.
 pub fn last_complete_period(now: DateTime<Utc>, tz: Tz, g: Granularity) -> String {
     let current = period_key(now, tz, g);
@@ -66,11 +106,12 @@ pub async fn build_digest(
     let previous_key = previous(period, g).ok_or_else(bad)?;
     let (previous_from, _) = period_bounds(&previous_key, tz, g).ok_or_else(bad)?;
 
-    // Ten whole weeks ending with the week this period ends in.
-    let last_week = period_key(to - Duration::seconds(1), tz, Granularity::Week);
-    let (last_week_from, _) = period_bounds(&last_week, tz, Granularity::Week).ok_or_else(bad)?;
-    let chart_from = last_week_from - Duration::weeks(CHART_WEEKS - 1);
-    let chart_to = last_week_from + Duration::weeks(1);
+    // Whole periods of the digest's own size, ending with it: nothing after its end.
+    let chart_keys = chart_periods(period, g);
+    let chart_from = chart_keys
+        .first()
+        .and_then(|k| period_bounds(k, tz, g))
+        .map_or(from, |(start, _)| start);
 
     let started = std::time::Instant::now();
     let numbers = summary::period_numbers(
@@ -81,12 +122,13 @@ pub async fn build_digest(
             previous_from,
             from,
             to,
-            weeks_from: chart_from,
-            weeks_to: chart_to,
+            chart_from,
+            chart_to: to,
+            chart_by: g,
         },
     )
     .await?;
-    let (current, before, weeks) = (numbers.current, numbers.previous, numbers.weeks);
+    let (current, before, trend) = (numbers.current, numbers.previous, numbers.trend);
     let channelled = started.elapsed();
     let names = ranking::category_names(store, analyzer, workspace_id).await?;
     let link = |id: &str| {
@@ -98,7 +140,7 @@ pub async fn build_digest(
             to,
         )
     };
-    let ranked = ranking::rank_pain_points(
+    let mut ranked = ranking::rank_pain_points(
         store,
         &names,
         &RankInput {
@@ -119,38 +161,44 @@ pub async fn build_digest(
         rank_ms = (started.elapsed() - channelled).as_millis() as u64,
         "digest built"
     );
+    quote_each_once(&mut ranked);
+    let ids: Vec<String> = ranked
+        .iter()
+        .flat_map(|p| p.quotes.iter().map(|q| q.feedback_id.clone()))
+        .collect();
+    let sources = store.origin_names_of(workspace_id, &ids).await?;
+    for q in ranked.iter_mut().flat_map(|p| p.quotes.iter_mut()) {
+        q.source_name = sources.get(&q.feedback_id).cloned();
+    }
+    // One meaning of "new" for the 新 mark and this section: never seen before this period.
     let new_complaints = ranked
         .iter()
-        .filter(|p| p.is_new || p.emerging)
+        .filter(|p| p.is_new)
         .take(TOP_PAIN_POINTS)
         .cloned()
         .collect();
     let pain_points = ranked.into_iter().take(TOP_PAIN_POINTS).collect();
 
-    let week_keys: Vec<String> = (0..CHART_WEEKS)
-        .map(|i| {
-            period_key(
-                chart_from + Duration::weeks(i) + Duration::days(3),
-                tz,
-                Granularity::Week,
-            )
-        })
-        .collect();
+    let span = match g {
+        Granularity::Day => format!("近{}天", chart_keys.len()),
+        _ => format!("近{}周", chart_keys.len()),
+    };
     let charts = [Metric::Nps, Metric::Csat, Metric::Sentiment, Metric::Volume]
         .into_iter()
-        .filter(|m| *m == Metric::Volume || weeks.values().any(|t| t.n(*m) > 0))
         .map(|m| TrendChart {
             cid: format!("{}-trend@tingjian", Metric::as_str(m)),
-            title: format!("{} · 近{}周", m.display(), CHART_WEEKS),
+            title: format!("{} · {span}", m.display()),
             metric: m,
-            points: week_keys
+            points: chart_keys
                 .iter()
                 .map(|k| {
-                    let t = weeks.get(k).copied().unwrap_or_default();
+                    let t = trend.get(k).copied().unwrap_or_default();
                     ChartPoint::from_tally(k.as_str(), &t, m)
                 })
                 .collect(),
         })
+        // One point on an empty axis says nothing about a trend.
+        .filter(|c| c.points.iter().filter(|p| p.value.is_some()).count() >= MIN_CHART_POINTS)
         .collect();
 
     Ok(Digest {
@@ -183,6 +231,63 @@ mod tests {
         assert_eq!(parse_period("2026-11-16").unwrap(), Granularity::Day);
         assert!(parse_period("2026-W60").is_err());
         assert!(parse_period("last week").is_err());
+    }
+
+    #[test]
+    fn charts_span_periods_of_the_digests_own_size_ending_with_it() {
+        let days = chart_periods("2026-11-16", Granularity::Day);
+        assert_eq!(days.len(), CHART_DAYS);
+        assert_eq!(days.first().unwrap(), "2026-11-03");
+        assert_eq!(days.last().unwrap(), "2026-11-16");
+        let weeks = chart_periods("2027-W01", Granularity::Week);
+        assert_eq!(weeks.len(), CHART_WEEKS);
+        assert_eq!(weeks[8], "2026-W53");
+        assert_eq!(weeks.last().unwrap(), "2027-W01");
+    }
+
+    #[test]
+    fn a_quote_is_kept_under_the_first_pain_point_only() {
+        use crate::insight::quotes::Quote;
+        let q = |id: &str, text: &str| Quote {
+            feedback_id: id.into(),
+            text: text.into(),
+            channel: "survey".into(),
+            source_name: None,
+            occurred_at: Utc::now(),
+        };
+        let line = |id: &str, quotes: Vec<Quote>| ranking::PainPointLine {
+            id: id.into(),
+            name: id.into(),
+            count: 1,
+            share: 0.0,
+            previous_count: 0,
+            change: None,
+            significant: false,
+            first_seen: None,
+            is_new: true,
+            emerging: false,
+            keywords: vec![],
+            aspects: vec![],
+            quotes,
+            channels: vec![],
+            url: String::new(),
+        };
+        let mut ranked = vec![
+            line("a", vec![q("f1", "支付失败"), q("f2", "闪退")]),
+            line(
+                "b",
+                vec![q("f1", "支付失败"), q("f3", "支付 失败"), q("f4", "太慢")],
+            ),
+        ];
+        quote_each_once(&mut ranked);
+        let ids = |p: &ranking::PainPointLine| {
+            p.quotes
+                .iter()
+                .map(|q| q.feedback_id.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(&ranked[0]), ["f1", "f2"]);
+        assert_eq!(ids(&ranked[1]), ["f4"]);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! SC), so Chinese titles look the same on every machine and no system font is ever looked up.
 
 use ab_glyph::{Font, FontRef, GlyphId, PxScale, ScaleFont};
+use chrono::Datelike;
 use image::codecs::png::{CompressionType, FilterType, PngEncoder};
 use image::{ColorType, ImageEncoder};
 use once_cell::sync::Lazy;
@@ -38,8 +39,9 @@ pub const WIDTH: u32 = CSS_WIDTH * SCALE as u32;
 pub const HEIGHT: u32 = CSS_HEIGHT * SCALE as u32;
 
 /// A point whose value rests on fewer observations than this is drawn hollow: its interval is
-/// too wide to read the point as the period's level.
-pub const SMALL_SAMPLE: u64 = 30;
+/// too wide to read the point as the period's level. The same minimum as the digest's and the
+/// console's numbers.
+pub const SMALL_SAMPLE: u64 = crate::insight::tally::MIN_RATE_SAMPLE;
 
 /// Height of the band above the plot that holds the title and the latest value (CSS px).
 const HEADER: f64 = 36.0;
@@ -103,6 +105,33 @@ fn pxi(css: f64) -> i32 {
 /// so when the chart has either.
 pub fn trend_png(chart: &TrendChart) -> Result<Vec<u8>, ChartError> {
     trend_png_width(chart, CSS_WIDTH)
+}
+
+/// The digest's HTML for a browser (a preview) rather than a mail client: every chart's
+/// `cid:` reference, which only mail resolves, replaced by the PNG itself as a `data:` URI. A
+/// chart that cannot be drawn loses its image and keeps its caption. CPU work: call it off the
+/// async executor.
+pub fn embed_charts(html: &str, charts: &[TrendChart]) -> String {
+    use base64::Engine;
+    let mut out = html.to_owned();
+    for c in charts {
+        let cid = format!(
+            "\"cid:{}\"",
+            html_escape::encode_double_quoted_attribute(&c.cid)
+        );
+        let src = match trend_png(c) {
+            Ok(png) => format!(
+                "\"data:image/png;base64,{}\"",
+                base64::engine::general_purpose::STANDARD.encode(png)
+            ),
+            Err(e) => {
+                tracing::warn!(chart = %c.cid, error = %e, "a preview chart could not be drawn");
+                "\"\"".to_owned()
+            }
+        };
+        out = out.replace(&cid, &src);
+    }
+    out
 }
 
 /// [`trend_png`] at another width in CSS px (the height stays [`CSS_HEIGHT`]), for the
@@ -553,7 +582,11 @@ fn header_labels(
         let period = chart
             .points
             .get(i)
-            .map(|p| short_period(&p.period))
+            // A week is named by its Monday: say it is the week, not that day.
+            .map(|p| match p.period.contains("-W") {
+                true => format!("{} 周", short_period(&p.period)),
+                false => short_period(&p.period),
+            })
             .unwrap_or_default();
         let value = format_value(chart.metric, v);
         let value_w = text_width(font, VALUE_SIZE, &value).ceil() as i32;
@@ -617,15 +650,27 @@ fn runs<T: Copy>(items: &[Option<T>]) -> Vec<Vec<(usize, T)>> {
     out
 }
 
-/// `2026-W40` → `W40`; `2026-11-16` → `11-16`; `2026-11` → `11月`; anything else as it is
-/// (at most 8 chars). The year is left out: the title says which weeks a chart spans.
+/// `2026-W48` → `11/23` (the week's Monday); `2026-11-16` → `11/16`; `2026-11` → `11月`;
+/// anything else as it is (at most 8 chars). People read dates, not ISO week numbers; the year
+/// is left out, the title says which periods a chart spans.
 fn short_period(key: &str) -> String {
-    if let Some((_, week)) = key.rsplit_once("-W") {
-        return format!("W{week}");
+    if let Some((year, week)) = key.rsplit_once("-W") {
+        let monday = year
+            .parse()
+            .ok()
+            .zip(week.parse().ok())
+            .and_then(|(y, w)| chrono::NaiveDate::from_isoywd_opt(y, w, chrono::Weekday::Mon));
+        if let Some(d) = monday {
+            return format!("{}/{}", d.month(), d.day());
+        }
     }
     let parts: Vec<&str> = key.split('-').collect();
     match parts[..] {
-        [year, month, day] if year.len() == 4 => return format!("{month}-{day}"),
+        [year, month, day] if year.len() == 4 => {
+            if let (Ok(m), Ok(d)) = (month.parse::<u32>(), day.parse::<u32>()) {
+                return format!("{m}/{d}");
+            }
+        }
         [year, month] if year.len() == 4 => {
             if let Ok(m @ 1..=12) = month.parse::<u32>() {
                 return format!("{m}月");
@@ -1034,8 +1079,9 @@ mod tests {
         assert_eq!(format_value(Metric::Csat, 86.54), "86.5%");
         assert_eq!(format_value(Metric::Ces, 5.234), "5.23");
         assert_eq!(format_value(Metric::Volume, 1_234_567.0), "123.5万");
-        assert_eq!(short_period("2026-W40"), "W40");
-        assert_eq!(short_period("2026-11-16"), "11-16");
+        assert_eq!(short_period("2026-W40"), "9/28");
+        assert_eq!(short_period("2026-W48"), "11/23");
+        assert_eq!(short_period("2026-11-16"), "11/16");
     }
 
     /// Anti-aliased edges of lines and text hit the band's or a whisker's exact colour now and

@@ -22,14 +22,16 @@ use super::build::{build_digest, last_complete_period, DigestError};
 use super::digest::Digest;
 use super::mail::Mailer;
 use super::mail::{compose, Email, InlineImage, SendError};
-use super::robots::{build_request, check_reply, ReplyError, RobotKind};
+use super::robots::{
+    build_request, check_reply, mention_request, ReplyError, RobotKind, RobotRequest,
+};
 use super::{chart, render};
 use crate::analysis::Analyzer;
 use crate::counters::Counters;
 use crate::domain::Clock;
 use crate::domain::{DeliveryStatus, Frequency};
 use crate::insight::period::Granularity;
-use crate::store::{DigestDelivery, Store, StoreResult, Subscription};
+use crate::store::{subscription_mentions, DigestDelivery, Store, StoreResult, Subscription};
 
 /// How long a claimed delivery stays invisible to other workers: longer than any send can
 /// take (the SMTP exchange is cut at one minute, a robot request at thirty seconds).
@@ -289,10 +291,14 @@ impl Outbox {
                         }
                     },
                 };
+                let to = render::Recipient {
+                    unsubscribe_url: &unsubscribe,
+                    frequency: Frequency::parse(&sub.frequency).unwrap_or(Frequency::Weekly),
+                };
                 Some(Content {
                     subject: rendered.subject.clone(),
-                    text: render::text(&rendered.digest, Some(&unsubscribe)),
-                    html: render::html(&rendered.digest, Some(&unsubscribe)),
+                    text: render::text(&rendered.digest, Some(&to)),
+                    html: render::html(&rendered.digest, Some(&to)),
                     markdown: rendered.markdown.clone(),
                     images: rendered.images.clone(),
                 })
@@ -448,14 +454,28 @@ impl Outbox {
         let kind: RobotKind = serde_json::from_value(Value::String(kind.to_owned()))
             .map_err(|_| SendError::permanent(format!("unknown robot kind {kind}")))?;
         let url = sub.robot_url.as_deref().unwrap_or_default();
+        let mentions = subscription_mentions(sub);
         let req = build_request(
             kind,
             url,
             sub.robot_secret.as_deref(),
             &content.subject,
             &content.markdown,
+            &mentions,
             self.clock.now(),
         );
+        self.post_robot(kind, &req).await?;
+        // WeCom's @ by mobile number is a message of its own. The digest is delivered by now:
+        // a failed @ is logged, not retried, so that a retry never sends the digest twice.
+        if let Some(at) = mention_request(kind, url, &content.subject, &mentions) {
+            if let Err(e) = self.post_robot(kind, &at).await {
+                tracing::warn!(subscription = %sub.id, error = %e.message, "the robot's @ message failed");
+            }
+        }
+        Ok(())
+    }
+
+    async fn post_robot(&self, kind: RobotKind, req: &RobotRequest) -> Result<(), SendError> {
         let res = self
             .http
             .post(&req.url)

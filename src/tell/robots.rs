@@ -62,6 +62,19 @@
 //! on WeCom (no title field), a `###` heading plus `markdown.title` on DingTalk, and the card
 //! header on Feishu. The body is then cut at a line boundary, with a final "…" line, so the
 //! platform's size limit holds.
+//!
+//! # Mentions (@)
+//!
+//! A subscription may name people the messages @, each platform its own way:
+//! - DingTalk: `"at": {"atMobiles": [...], "isAtAll": false}` beside `markdown`; a markdown
+//!   message shows the @ only where the text holds `@mobile`, so the text ends with them.
+//! - WeCom: a `markdown` message can @ only by `<@userid>`; `mentioned_mobile_list` (mobile
+//!   numbers, `"@all"` for everyone) belongs to `text` messages, so the mentions go in a short
+//!   `text` message sent right after the digest.
+//! - Feishu: in a card's `lark_md` text, `<at id=ou_…></at>` (an open id) or `<at id=all></at>`.
+//!
+//! Mobile numbers are mainland ones (11 digits from 13…19, an optional `+86`); `all` means
+//! everyone on every platform.
 
 use crate::domain::host::is_host_name;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -125,6 +138,59 @@ pub const FEISHU_BODY_MAX_BYTES: usize = 20_000;
 pub const TITLE_MAX_CHARS: usize = 64;
 /// The line that ends a shortened body.
 const CUT_MARK: &str = "…";
+/// Most people one subscription may @.
+pub const MAX_MENTIONS: usize = 20;
+
+/// Checks and normalises whom a robot of `kind` should @: mobile numbers (DingTalk, WeCom) or
+/// open ids (Feishu), or `all`; duplicates dropped. The error says what a value must be.
+pub fn parse_mentions(kind: RobotKind, raw: &[String]) -> Result<Vec<String>, String> {
+    if raw.len() > MAX_MENTIONS {
+        return Err(format!("at most {MAX_MENTIONS} people"));
+    }
+    let mut out: Vec<String> = Vec::new();
+    for r in raw {
+        let v = r.trim();
+        let parsed = if v.eq_ignore_ascii_case("all") || v == "@all" {
+            Some("all".to_owned())
+        } else {
+            match kind {
+                RobotKind::Dingtalk | RobotKind::Wecom => mobile(v),
+                RobotKind::Feishu => open_id(v),
+            }
+        };
+        let Some(p) = parsed else {
+            return Err(match kind {
+                RobotKind::Feishu => format!(
+                    "{v:?} is not a Feishu open id (ou_ followed by letters and digits) or all"
+                ),
+                _ => format!("{v:?} is not a mainland mobile number (such as 13800138000) or all"),
+            });
+        };
+        if !out.contains(&p) {
+            out.push(p);
+        }
+    }
+    Ok(out)
+}
+
+/// `13800138000`, also written `+86 138-0013-8000`; `None` for anything else.
+fn mobile(v: &str) -> Option<String> {
+    let digits: String = v.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
+    let digits = digits.strip_prefix("+86").unwrap_or(&digits);
+    let b = digits.as_bytes();
+    let ok = b.len() == 11
+        && b[0] == b'1'
+        && (b'3'..=b'9').contains(&b[1])
+        && b.iter().all(u8::is_ascii_digit);
+    ok.then(|| digits.to_owned())
+}
+
+/// A Feishu open id: `ou_` and 1 to 64 ASCII letters or digits.
+fn open_id(v: &str) -> Option<String> {
+    let rest = v.strip_prefix("ou_")?;
+    let ok = (1..=64).contains(&rest.len()) && rest.bytes().all(|b| b.is_ascii_alphanumeric());
+    ok.then(|| v.to_owned())
+}
 
 /// One markdown message (title + body) for `kind`, signed at `now` when a secret is given; the
 /// body is trimmed at a line boundary to the platform's size limit with a "…" line.
@@ -137,12 +203,19 @@ pub fn build_request(
     secret: Option<&str>,
     title: &str,
     markdown: &str,
+    mentions: &[String],
     now: DateTime<Utc>,
 ) -> RobotRequest {
     let secret = secret.map(str::trim).filter(|s| !s.is_empty());
     let markdown = markdown.replace("\r\n", "\n");
     let title = clean_title(title, &markdown);
     let text = adapt_markdown(kind, &markdown);
+    // The mentions' line ends the text and must survive the cut: room is kept for it.
+    let at_line = at_line(kind, mentions);
+    let at_tail = at_line
+        .as_deref()
+        .map(|l| format!("\n\n{l}"))
+        .unwrap_or_default();
     match kind {
         RobotKind::Wecom => {
             let head = format!("**{title}**\n\n");
@@ -155,12 +228,22 @@ pub fn build_request(
         }
         RobotKind::Dingtalk => {
             let head = format!("### {title}\n\n");
-            let empty = json!({"msgtype": "markdown", "markdown": {"title": title, "text": ""}});
+            let mobiles: Vec<&String> = mentions.iter().filter(|m| *m != "all").collect();
+            let at = json!({"atMobiles": mobiles, "isAtAll": mentions.iter().any(|m| m == "all")});
+            let mut empty =
+                json!({"msgtype": "markdown", "markdown": {"title": title, "text": ""}});
+            if !mentions.is_empty() {
+                empty["at"] = at.clone();
+            }
             // What the body weighs besides the text; the text's weight is its JSON-escaped size.
-            let room =
-                DINGTALK_BODY_MAX_BYTES.saturating_sub(empty.to_string().len() + json_len(&head));
-            let text = format!("{head}{}", trim_to(&text, room, json_len));
-            let body = json!({"msgtype": "markdown", "markdown": {"title": title, "text": text}});
+            let room = DINGTALK_BODY_MAX_BYTES
+                .saturating_sub(empty.to_string().len() + json_len(&head) + json_len(&at_tail));
+            let text = format!("{head}{}{at_tail}", trim_to(&text, room, json_len));
+            let mut body =
+                json!({"msgtype": "markdown", "markdown": {"title": title, "text": text}});
+            if !mentions.is_empty() {
+                body["at"] = at;
+            }
             let url = match secret {
                 Some(secret) => {
                     let ts = now.timestamp_millis();
@@ -192,14 +275,65 @@ pub fn build_request(
                 body["timestamp"] = Value::String(ts.to_string());
                 body["sign"] = Value::String(feishu_sign(secret, ts));
             }
-            let room = FEISHU_BODY_MAX_BYTES.saturating_sub(body.to_string().len());
-            body["card"] = card(&trim_to(&text, room, json_len));
+            let room =
+                FEISHU_BODY_MAX_BYTES.saturating_sub(body.to_string().len() + json_len(&at_tail));
+            body["card"] = card(&format!("{}{at_tail}", trim_to(&text, room, json_len)));
             RobotRequest {
                 url: webhook_url.to_owned(),
                 body,
             }
         }
     }
+}
+
+/// The line of @s a message's text ends with: `@13800138000 @所有人` on DingTalk (its markdown
+/// shows an @ only where the text names it), `<at id=ou_…></at>` on Feishu; `None` on WeCom,
+/// whose markdown cannot @ by mobile (see [`mention_request`]), and without mentions.
+fn at_line(kind: RobotKind, mentions: &[String]) -> Option<String> {
+    if mentions.is_empty() {
+        return None;
+    }
+    let parts: Vec<String> = match kind {
+        RobotKind::Wecom => return None,
+        RobotKind::Dingtalk => mentions
+            .iter()
+            .map(|m| match m.as_str() {
+                "all" => "@所有人".to_owned(),
+                m => format!("@{m}"),
+            })
+            .collect(),
+        RobotKind::Feishu => mentions
+            .iter()
+            .map(|m| format!("<at id={m}></at>"))
+            .collect(),
+    };
+    Some(parts.join(" "))
+}
+
+/// WeCom only: the `text` message that @s the subscription's people by mobile number
+/// (`mentioned_mobile_list`, `@all` for everyone), sent after the markdown message, which
+/// cannot. `None` for the other platforms and without mentions.
+pub fn mention_request(
+    kind: RobotKind,
+    webhook_url: &str,
+    title: &str,
+    mentions: &[String],
+) -> Option<RobotRequest> {
+    if kind != RobotKind::Wecom || mentions.is_empty() {
+        return None;
+    }
+    let list: Vec<&str> = mentions
+        .iter()
+        .map(|m| if m == "all" { "@all" } else { m.as_str() })
+        .collect();
+    let title = clean_title(title, "");
+    Some(RobotRequest {
+        url: webhook_url.to_owned(),
+        body: json!({
+            "msgtype": "text",
+            "text": {"content": format!("请查看上一条消息：{title}"), "mentioned_mobile_list": list},
+        }),
+    })
 }
 
 /// DingTalk's `sign` before URL-encoding: Base64(HMAC-SHA256(key = secret,
@@ -736,6 +870,7 @@ mod tests {
             Some(DING_SECRET),
             "周报",
             "正文",
+            &[],
             at_ms(1_700_000_000_008),
         );
         assert_eq!(
@@ -756,6 +891,7 @@ mod tests {
             Some(DING_SECRET),
             "t",
             "b",
+            &[],
             at_ms(1_700_000_000_000),
         );
         assert_eq!(
@@ -770,6 +906,7 @@ mod tests {
             None,
             "t",
             "b",
+            &[],
             at_ms(0),
         );
         assert_eq!(plain.url, "https://h/robot/send?access_token=t");
@@ -783,6 +920,7 @@ mod tests {
             Some("demo"),
             "本周反馈",
             "# 概览\n![图](https://x/y.png)\n---\n**12** 条新反馈",
+            &[],
             Utc.timestamp_opt(100, 0).unwrap(),
         );
         assert_eq!(req.url, "https://open.feishu.cn/open-apis/bot/v2/hook/abc");
@@ -801,7 +939,15 @@ mod tests {
             "**概览**\n[图](https://x/y.png)\n\n**12** 条新反馈"
         );
         // Unsigned: no timestamp/sign fields at all.
-        let unsigned = build_request(RobotKind::Feishu, "https://h/x", None, "t", "b", at_ms(0));
+        let unsigned = build_request(
+            RobotKind::Feishu,
+            "https://h/x",
+            None,
+            "t",
+            "b",
+            &[],
+            at_ms(0),
+        );
         assert!(unsigned.body.get("sign").is_none() && unsigned.body.get("timestamp").is_none());
     }
 
@@ -813,6 +959,7 @@ mod tests {
             Some("unused"),
             "周报",
             "## 概览\n![](https://x/y.png)",
+            &[],
             at_ms(0),
         );
         assert_eq!(
@@ -835,6 +982,7 @@ mod tests {
             None,
             "周报",
             &body,
+            &[],
             at_ms(0),
         );
         let content = wecom.body["markdown"]["content"].as_str().unwrap();
@@ -856,6 +1004,7 @@ mod tests {
             Some("s"),
             "周报",
             &body.repeat(3),
+            &[],
             at_ms(0),
         );
         let size = serde_json::to_vec(&ding.body).unwrap().len();
@@ -876,6 +1025,7 @@ mod tests {
             Some("s"),
             "周报",
             &quoted,
+            &[],
             at_ms(0),
         );
         let size = serde_json::to_vec(&fei.body).unwrap().len();
@@ -1134,5 +1284,94 @@ mod tests {
             serde_json::from_str::<RobotKind>("\"feishu\"").unwrap(),
             RobotKind::Feishu
         );
+    }
+
+    #[test]
+    fn mentions_are_checked_for_their_platform_and_normalised() {
+        let m = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            parse_mentions(
+                RobotKind::Dingtalk,
+                &m(&["+86 138-0013-8000", "13800138000", "ALL"])
+            ),
+            Ok(m(&["13800138000", "all"]))
+        );
+        assert!(parse_mentions(RobotKind::Wecom, &m(&["12800138000"])).is_err());
+        assert!(parse_mentions(RobotKind::Wecom, &m(&["1380013800"])).is_err());
+        assert!(parse_mentions(RobotKind::Feishu, &m(&["13800138000"])).is_err());
+        assert_eq!(
+            parse_mentions(RobotKind::Feishu, &m(&["ou_abc123", "@all"])),
+            Ok(m(&["ou_abc123", "all"]))
+        );
+        assert!(parse_mentions(RobotKind::Feishu, &m(&["ou_a<b"])).is_err());
+        let many: Vec<String> = (0..21).map(|i| format!("1380013{i:04}")).collect();
+        assert!(parse_mentions(RobotKind::Dingtalk, &many).is_err());
+    }
+
+    #[test]
+    fn each_platform_mentions_its_documented_way() {
+        let who = vec!["13800138000".to_string(), "all".to_string()];
+        let ding = build_request(
+            RobotKind::Dingtalk,
+            "https://h/robot/send?access_token=t",
+            None,
+            "周报",
+            "正文",
+            &who,
+            at_ms(0),
+        );
+        assert_eq!(
+            ding.body["at"],
+            json!({"atMobiles": ["13800138000"], "isAtAll": true})
+        );
+        let text = ding.body["markdown"]["text"].as_str().unwrap();
+        assert!(text.ends_with("@13800138000 @所有人"), "{text}");
+        let plain = build_request(
+            RobotKind::Dingtalk,
+            "https://h/robot/send?access_token=t",
+            None,
+            "周报",
+            "正文",
+            &[],
+            at_ms(0),
+        );
+        assert!(plain.body.get("at").is_none());
+
+        let wecom = build_request(
+            RobotKind::Wecom,
+            "https://h/x",
+            None,
+            "周报",
+            "正文",
+            &who,
+            at_ms(0),
+        );
+        assert!(!wecom.body["markdown"]["content"]
+            .as_str()
+            .unwrap()
+            .contains('@'));
+        let at = mention_request(RobotKind::Wecom, "https://h/x", "周报", &who).unwrap();
+        assert_eq!(at.body["msgtype"], "text");
+        assert_eq!(
+            at.body["text"]["mentioned_mobile_list"],
+            json!(["13800138000", "@all"])
+        );
+        assert!(mention_request(RobotKind::Dingtalk, "https://h/x", "周报", &who).is_none());
+        assert!(mention_request(RobotKind::Wecom, "https://h/x", "周报", &[]).is_none());
+
+        let ids = vec!["ou_abc".to_string()];
+        let fei = build_request(
+            RobotKind::Feishu,
+            "https://h/x",
+            None,
+            "周报",
+            "正文",
+            &ids,
+            at_ms(0),
+        );
+        let content = fei.body["card"]["elements"][0]["text"]["content"]
+            .as_str()
+            .unwrap();
+        assert!(content.ends_with("<at id=ou_abc></at>"), "{content}");
     }
 }

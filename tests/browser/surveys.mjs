@@ -32,6 +32,10 @@ try {
 
   await page.goto(`${ws}/surveys/new`);
   await page.fill('input[name=title]', '门店服务回访');
+  // The product's name, colour and privacy note (品牌).
+  await page.fill('input[name=product_name]', '鲜到家');
+  await page.fill('input[name=accent_color]', '#0A7');
+  await page.fill('input[name=privacy_url]', 'https://shop.example/privacy');
   await page.selectOption('[data-add-type]', 'single_choice');
   await page.click('[data-add-question]');
   const third = page.locator('[data-question]').nth(2);
@@ -55,6 +59,23 @@ try {
   const preview = page.frameLocator('iframe.preview-frame');
   await preview.locator('[data-tingjian-form]').waitFor({ timeout: 10000 });
   report.previewTitle = (await preview.locator('.tj-title').first().textContent()).trim();
+  report.previewBrand = (await preview.locator('.tj-brand').textContent()).trim();
+  report.previewAccent = await preview.locator('button[type=submit]').evaluate((b) => getComputedStyle(b).backgroundColor);
+
+  // A site not allowed asks for the survey (Node may send any Origin): the editor sees it
+  // named in the builder and adds it with one click and a save.
+  const refused = await fetch(`${base}/s/${report.surveyId}/definition.json`, { headers: { Origin: 'https://m.shop.example' } });
+  report.refusedStatus = refused.status;
+  await page.reload();
+  report.refusedNamed = (await page.locator('[data-refused-embeds] [data-refused-origin]').textContent()).trim();
+  await page.click('[data-add-origin="https://m.shop.example"]');
+  report.originsAfterAdd = await page.locator('textarea[name=allowed_origins]').inputValue();
+  // Already at …/edit?saved=1: wait for the save's navigation itself.
+  await Promise.all([
+    page.waitForNavigation({ timeout: 15000 }),
+    page.click('form[data-survey-builder] button[type=submit]'),
+  ]);
+  report.warningAfterSave = await page.locator('[data-refused-embeds]').count();
 
   // Close it, then open it again.
   await Promise.all([page.waitForNavigation(), page.click('button:has-text("关闭问卷")')]);

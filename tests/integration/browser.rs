@@ -1,6 +1,8 @@
 //! A real browser (Debian's Chromium, driven by playwright-core from Node): it loads a host
 //! page on one origin that embeds a survey from the service on another with `embed.js`, fills
-//! it in, submits it, and the response is found stored; and it signs in to the console and out
+//! it in, submits it, and the response is found stored; it looks at a survey as respondents
+//! meet it at 320, 390 and 1280 px (the hosted page without JavaScript, the embed, the iframe
+//! snippet, popup and slide-in, a site not allowed); and it signs in to the console and out
 //! again, as an admin and as a viewer; and an editor goes through a morning's work: the home
 //! page and its charts, a period and a segment, a pain point, the inbox filtered and searched,
 //! a label corrected in place and two in bulk, on a desktop and on a phone.
@@ -17,6 +19,7 @@ use crate::helpers::{skip_or_fail, TestApp, MEMBER_PASSWORD};
 use crate::surveys::create_survey;
 
 both_backends!(
+    survey_pages_fit_phones_and_desktops,
     embedded_survey_is_filled_in_a_real_browser,
     console_sign_in_and_out_in_a_real_browser,
     everyday_console_flows_in_a_real_browser
@@ -158,6 +161,269 @@ async fn embedded_survey_is_filled_in_a_real_browser(app: TestApp) {
     assert_eq!(f["scores"]["nps"], 3);
     assert_eq!(f["respondent_id"], "u-browser");
     assert_eq!(f["attributes"]["plan"], "pro");
+}
+
+/// Serves fixed pages by path on an already bound listener (a host site of another origin).
+fn serve_pages(listener: std::net::TcpListener, pages: Vec<(&'static str, String)>) {
+    let server = HttpServer::new(move || {
+        let mut app = App::new().route("/favicon.ico", web::get().to(HttpResponse::NoContent));
+        for (path, body) in pages.clone() {
+            app = app.route(
+                path,
+                web::get().to(move || {
+                    let body = body.clone();
+                    async move {
+                        HttpResponse::Ok()
+                            .content_type("text/html; charset=utf-8")
+                            .body(body)
+                    }
+                }),
+            );
+        }
+        app
+    })
+    .workers(1)
+    .listen(listener)
+    .expect("serve the host pages");
+    tokio::spawn(server.run());
+}
+
+fn host_page(body: &str) -> String {
+    format!(
+        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>某商城</title></head>\
+         <body><h1>商城首页</h1>{body}</body></html>"
+    )
+}
+
+/// The survey's pages as respondents meet them, at 320, 390 and 1280 px wide: the hosted page
+/// without JavaScript, the embed script, the iframe snippet the API hands out, the popup and
+/// slide-in, and a site that is not allowed (tests/browser/survey_pages.mjs).
+async fn survey_pages_fit_phones_and_desktops(app: TestApp) {
+    if !browser_ready() {
+        return;
+    }
+    let bind = || std::net::TcpListener::bind("127.0.0.1:0").expect("bind a host page");
+    let (allowed, other) = (bind(), bind());
+    let host =
+        |l: &std::net::TcpListener| format!("http://127.0.0.1:{}", l.local_addr().unwrap().port());
+    let (allowed_host, other_host) = (host(&allowed), host(&other));
+    let mut def = crate::surveys::nps_survey();
+    def["allowed_origins"] = json!([allowed_host]);
+    def["product_name"] = json!("听见商城");
+    def["accent_color"] = json!("#d9480f");
+    def["privacy_url"] = json!("https://shop.example/privacy");
+    let id = create_survey(&app, &def).await;
+    let got: Value = app
+        .get(&format!("/api/v1/surveys/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let iframe = got["links"]["iframe"].as_str().unwrap().to_owned();
+    let script = |extra: &str| {
+        format!(
+            "<script src=\"{}/embed.js\" data-survey=\"{id}\"{extra} async></script>",
+            app.address
+        )
+    };
+    let tall = "<p style=\"height:3000px\">商品列表……</p>";
+    serve_pages(
+        allowed,
+        vec![
+            ("/inline", host_page(&script(""))),
+            ("/iframe", host_page(&iframe)),
+            (
+                "/popup",
+                host_page(&format!(
+                    "{tall}{}",
+                    script(" data-mode=\"popup\" data-show-after=\"1\"")
+                )),
+            ),
+            (
+                "/slide",
+                host_page(&format!(
+                    "<button id=\"ask\" onclick=\"Tingjian.show('{id}')\">评价本次购物</button>{}",
+                    script(" data-mode=\"slide-in\"")
+                )),
+            ),
+            (
+                "/scroll",
+                host_page(&format!(
+                    "{tall}{}",
+                    script(" data-mode=\"slide-in\" data-show-at-scroll=\"50\"")
+                )),
+            ),
+        ],
+    );
+    serve_pages(other, vec![("/inline", host_page(&script("")))]);
+
+    let args = [app.address.as_str(), &allowed_host, &other_host, &id]
+        .map(str::to_owned)
+        .to_vec();
+    let report = node_report(
+        "survey_pages.mjs",
+        args,
+        screenshot_path(&app, "survey-pages"),
+    )
+    .await;
+    assert_eq!(report["ok"], true, "{report}");
+    assert_eq!(report["problems"], json!([]), "no script errors: {report}");
+    let row = |s: &Value, what: &str| {
+        assert_eq!(s["points"], 11, "{what}: {s}");
+        assert_eq!(s["rows"], 1, "{what}: the NPS row does not wrap: {s}");
+        assert_eq!(s["lowUnderFirst"], true, "{what}: {s}");
+        assert_eq!(s["highUnderLast"], true, "{what}: {s}");
+    };
+    let numbers = |v: &Value| -> Vec<(String, String)> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p[0].as_str().unwrap().to_owned(),
+                    p[1].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let expect = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(n, q)| ((*n).to_owned(), (*q).to_owned()))
+            .collect()
+    };
+    for width in ["320", "390", "1280"] {
+        let w = &report["widths"][width];
+        let hosted = &w["hosted"];
+        row(&hosted["scale"], &format!("hosted {width}"));
+        assert!(
+            hosted["overflow"].as_i64().unwrap() <= 0,
+            "{width}: {hosted}"
+        );
+        // Without JavaScript the page shows each respondent only the questions for them.
+        assert_eq!(
+            numbers(&hosted["first"]),
+            expect(&[("1.", "q1")]),
+            "{width}"
+        );
+        assert_eq!(hosted["ruleText"], 0, "{width}: no rule text");
+        assert_eq!(
+            hosted["accent"], "rgb(217, 72, 15)",
+            "{width}: the survey's colour"
+        );
+        assert_eq!(hosted["brand"], "听见商城");
+        assert_eq!(
+            numbers(&hosted["promoter"]),
+            expect(&[("2.", "q3"), ("3.", "q4"), ("4.", "q5")]),
+            "{width}: a promoter is not asked q2"
+        );
+        assert_eq!(numbers(&hosted["back"]), expect(&[("1.", "q1")]), "{width}");
+        assert_eq!(
+            hosted["backChosen"], "9",
+            "{width}: 上一步 keeps the answer"
+        );
+        assert_eq!(
+            numbers(&hosted["detractor"]),
+            expect(&[("2.", "q2"), ("3.", "q3"), ("4.", "q4"), ("5.", "q5")]),
+            "{width}"
+        );
+        assert_eq!(hosted["thanks"], 1, "{width}");
+
+        let embed = &w["embed"];
+        row(&embed["scale"], &format!("embed {width}"));
+        assert!(embed["overflow"].as_i64().unwrap() <= 0, "{width}: {embed}");
+        assert_eq!(
+            embed["accent"], "rgb(217, 72, 15)",
+            "{width}: the survey's colour"
+        );
+        assert_eq!(embed["brand"], "听见商城");
+        let later = expect(&[("1.", "q1"), ("2.", "q3"), ("3.", "q4"), ("4.", "q5")]);
+        assert_eq!(
+            numbers(&embed["before"]),
+            later,
+            "{width}: hidden q2 not numbered"
+        );
+        assert_eq!(numbers(&embed["promoter"]), later, "{width}");
+        assert_eq!(
+            numbers(&embed["detractor"]),
+            expect(&[
+                ("1.", "q1"),
+                ("2.", "q2"),
+                ("3.", "q3"),
+                ("4.", "q4"),
+                ("5.", "q5")
+            ]),
+            "{width}"
+        );
+
+        let frame = &w["iframe"];
+        row(&frame["scale"], &format!("iframe {width}"));
+        for step in ["first", "second", "thanks"] {
+            let fit = &frame[step];
+            assert!(
+                fit["hiddenBelow"].as_i64().unwrap() <= 0,
+                "{width} {step}: the iframe shows the whole survey: {fit}"
+            );
+            assert_ne!(fit["frameHeight"], 640, "{width} {step}: resized: {fit}");
+        }
+        assert!(
+            frame["second"]["frameHeight"].as_f64() > frame["first"]["frameHeight"].as_f64(),
+            "{width}: the frame grew with the second step: {frame}"
+        );
+    }
+
+    let modes = &report["modes"];
+    assert_eq!(modes["popupLabel"], "听见满意度调查", "{modes}");
+    row(&modes["popupScale"], "popup");
+    assert_eq!(
+        modes["popupDim"], "rgba(15, 18, 22, 0.45)",
+        "the page behind is dimmed"
+    );
+    assert_eq!(modes["popupAfterClose"], 0, "{modes}");
+    assert_eq!(modes["popupAgain"], 0, "shown once per browser: {modes}");
+    assert_eq!(modes["slideBefore"], 0, "{modes}");
+    assert!(
+        modes["slideBox"]["right"].as_i64().unwrap() <= 24,
+        "{modes}"
+    );
+    assert!(
+        modes["slideBox"]["bottom"].as_i64().unwrap() <= 24,
+        "{modes}"
+    );
+    assert!(
+        modes["slideBox"]["height"].as_i64().unwrap() <= 520,
+        "a corner card: {modes}"
+    );
+    assert_eq!(modes["scrollBefore"], 0, "{modes}");
+    assert_eq!(modes["scrollAfter"], 1, "{modes}");
+
+    let refused = &report["refused"];
+    assert_eq!(
+        refused["text"], "问卷暂时无法在这里显示，感谢您的关注。",
+        "{refused}"
+    );
+    assert!(
+        refused["warning"]
+            .as_str()
+            .unwrap_or("")
+            .contains(&other_host),
+        "the browser console names the origin to add: {refused}"
+    );
+    let got: Value = app
+        .get(&format!("/api/v1/surveys/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        got["refused_embeds"]["origins"][0]["origin"],
+        other_host.as_str(),
+        "{got}"
+    );
+    // Each width's detractor finished on the hosted page and in the iframe; nothing else
+    // was stored (the promoters stopped after the first step).
+    assert_eq!(got["response_count"], 6, "{got}");
 }
 
 /// Where a browser test's screenshot is kept for a person to look at: target/tmp/NAME-PORT.png.

@@ -309,7 +309,7 @@ async fn subscriptions_their_preview_and_the_delivery_log(app: TestApp) {
         .api(
             "POST",
             "/api/v1/digest-subscriptions",
-            Some(&json!({"robot": {"kind": "dingtalk", "webhook_url": "http://127.0.0.1:9/robot/send?access_token=secret-token"}, "frequency": "daily", "hour": 8})),
+            Some(&json!({"robot": {"kind": "dingtalk", "webhook_url": "http://127.0.0.1:9/robot/send?access_token=secret-token", "mentions": ["13800138000", "13900139000"]}, "frequency": "daily", "hour": 8})),
         )
         .await;
     assert_eq!(res.status(), 201);
@@ -318,6 +318,11 @@ async fn subscriptions_their_preview_and_the_delivery_log(app: TestApp) {
     assert!(page.contains("每周一 9:00 发周报（Asia&#x2f;Shanghai）"));
     assert!(page.contains("钉钉群机器人"));
     assert!(page.contains("每天 8:00 发日报"));
+    assert!(page.contains("，@ 2 人）"), "whom the robot @s");
+    assert!(
+        page.contains("name=\"robot.mentions\""),
+        "the robot form asks whom to @"
+    );
     assert!(
         !page.contains("secret-token"),
         "the robot's token is not shown"

@@ -421,6 +421,12 @@ async fn builder_works_in_a_real_browser(app: TestApp) {
     assert_eq!(report["invalidMarked"], "true");
     assert_eq!(report["savedNotice"], "已保存。");
     assert_eq!(report["previewTitle"], "门店服务回访");
+    assert_eq!(report["previewBrand"], "鲜到家");
+    assert_eq!(report["previewAccent"], "rgb(0, 170, 119)");
+    assert_eq!(report["refusedStatus"], 403);
+    assert_eq!(report["refusedNamed"], "https://m.shop.example", "{report}");
+    assert_eq!(report["originsAfterAdd"], "https://m.shop.example");
+    assert_eq!(report["warningAfterSave"], 0, "allowed now: {report}");
     assert_eq!(report["statusAfterClose"], "已关闭");
     assert_eq!(report["statusAfterOpen"], "收集中");
     assert_eq!(report["toast"], "已复制");
@@ -450,6 +456,12 @@ async fn builder_works_in_a_real_browser(app: TestApp) {
     assert_eq!(q[2]["type"], "single_choice");
     assert_eq!(q[2]["options"], json!(["App", "小程序", "门店"]));
     assert_eq!(q[2]["show_if"], json!({"question": "q1", "max": 6.0}));
+    assert_eq!(got["product_name"], "鲜到家");
+    assert_eq!(got["accent_color"], "#00aa77");
+    assert_eq!(got["privacy_url"], "https://shop.example/privacy");
+    assert!(got.get("logo_url").is_none(), "left empty: {got}");
+    assert_eq!(got["allowed_origins"], json!(["https://m.shop.example"]));
+    assert_eq!(got["refused_embeds"]["total"], 0);
 }
 
 async fn erasing_a_respondent_takes_their_answers_out_of_the_results(app: TestApp) {

@@ -48,6 +48,11 @@ fn hand_nps(i: usize) -> f64 {
 /// Seeds eight weeks: NPS answers, praise, a steady crash complaint, and payment failures
 /// that jump in the last week. Analysed by the same pipeline as every ingest path.
 async fn seed(app: &TestApp) {
+    ingest(app, seed_items()).await;
+}
+
+/// The items [`seed`] stores.
+fn seed_items() -> Vec<Value> {
     let mut items = Vec::new();
     for i in 0..WEEKS.len() {
         let (p, pa, d) = nps_counts(i);
@@ -74,13 +79,24 @@ async fn seed(app: &TestApp) {
             );
         }
     }
-    ingest(app, items).await;
+    items
 }
 
 /// Stores webhook-shaped items, analysed by the same pipeline as every ingest path.
 async fn ingest(app: &TestApp, items: Vec<Value>) {
-    let parsed =
+    ingest_from(app, items, |_| None).await;
+}
+
+/// [`ingest`], each item's origin (`survey:sv_…`, `mentions:xiaohongshu`) given by `origin`
+/// from its channel, as the survey, mention and import paths would record it.
+async fn ingest_from(app: &TestApp, items: Vec<Value>, origin: impl Fn(&str) -> Option<String>) {
+    let mut parsed =
         parse_delivery(&json!({"items": items}), None, "seed", chrono::Utc::now()).unwrap();
+    for item in &mut parsed {
+        if let Some(key) = origin(item.channel.as_str()) {
+            item.source_key = key;
+        }
+    }
     let prepared = app
         .state
         .pipeline
@@ -180,8 +196,9 @@ async fn insights_match_the_raw_data(app: TestApp) {
     assert_eq!(volume_now, (25 + 6 + 30) as f64);
     assert_eq!(preview["digest"]["pain_points"][0]["id"], "payment");
     let subject = preview["subject"].as_str().unwrap();
+    // 25 NPS answers a week are too few for a rate: the subject leads with the sentiment index.
     assert!(
-        subject.starts_with("【听见周报】2026年第47周：NPS "),
+        subject.starts_with("【听见周报】2026年第47周：情感指数 "),
         "{subject}"
     );
     assert_eq!(
@@ -332,8 +349,9 @@ async fn digest_arrives_once_through_a_faulty_smtp_server(backend: Backend) {
     assert_eq!(received.rcpt_to, ["ops@example.com"]);
     let msg = MessageParser::default().parse(&received.data).unwrap();
     let subject = msg.subject().unwrap();
+    // 25 NPS answers a week are too few for a rate: the subject leads with the sentiment index.
     assert!(
-        subject.starts_with("【听见周报】2026年第47周：NPS "),
+        subject.starts_with("【听见周报】2026年第47周：情感指数 "),
         "{subject}"
     );
     assert!(subject.contains("痛点："), "{subject}");
@@ -459,8 +477,13 @@ async fn robots_and_failures(backend: Backend) {
     };
     seed(&app).await;
     let robots = RobotServer::start().await;
+    let mentions = |kind: &str| match kind {
+        "wecom" => json!(["13800138000", "all"]),
+        "dingtalk" => json!(["+86 139-0013-9000", "13800138000", "13800138000"]),
+        _ => json!(["ou_7d8a6e6df7621556ce0d21922b676706"]),
+    };
     for kind in ["wecom", "dingtalk", "feishu"] {
-        let mut robot = json!({"kind": kind, "webhook_url": robots.webhook_url(kind)});
+        let mut robot = json!({"kind": kind, "webhook_url": robots.webhook_url(kind), "mentions": mentions(kind)});
         if let Some(secret) = robots.secret(kind) {
             robot["secret"] = json!(secret);
         }
@@ -475,6 +498,11 @@ async fn robots_and_failures(backend: Backend) {
             "the token is not shown: {sub}"
         );
         assert!(sub.get("secret").is_none() && sub["robot"].get("secret").is_none());
+        let stored = &sub["robot"]["mentions"];
+        match kind {
+            "dingtalk" => assert_eq!(*stored, json!(["13900139000", "13800138000"]), "{sub}"),
+            _ => assert_eq!(*stored, mentions(kind), "{sub}"),
+        }
     }
     // A recipient the server refuses for good.
     json_of(
@@ -498,15 +526,30 @@ async fn robots_and_failures(backend: Backend) {
         tokio::time::sleep(Duration::from_millis(150)).await;
         app.workers.outbox.deliver_pending().await;
     }
-    let got = robots.wait_for(3, Duration::from_secs(5)).await;
-    assert_eq!(got.len(), 3, "rejected: {:?}", robots.rejected());
+    // WeCom's markdown cannot @ by mobile number: its @ is a text message of its own.
+    let got = robots.wait_for(4, Duration::from_secs(5)).await;
+    assert_eq!(got.len(), 4, "rejected: {:?}", robots.rejected());
     assert!(robots.rejected().is_empty(), "{:?}", robots.rejected());
-    for m in &got {
-        assert!(m.text.contains("支付"), "{}: {}", m.kind, m.text);
-    }
-    let mut kinds: Vec<&str> = got.iter().map(|m| m.kind.as_str()).collect();
+    let digests: Vec<_> = got.iter().filter(|m| m.text.contains("支付")).collect();
+    let mut kinds: Vec<&str> = digests.iter().map(|m| m.kind.as_str()).collect();
     kinds.sort();
     assert_eq!(kinds, ["dingtalk", "feishu", "wecom"]);
+    let mentioned = |kind: &str| -> Vec<Vec<String>> {
+        got.iter()
+            .filter(|m| m.kind == kind)
+            .map(|m| m.mentions.clone())
+            .collect()
+    };
+    assert_eq!(mentioned("dingtalk"), [["13900139000", "13800138000"]]);
+    assert_eq!(
+        mentioned("feishu"),
+        [["ou_7d8a6e6df7621556ce0d21922b676706"]]
+    );
+    assert_eq!(
+        mentioned("wecom"),
+        [vec![], vec!["13800138000".to_owned(), "all".to_owned()]],
+        "the digest, then the @ message"
+    );
 
     let failed = json_of(app.get("/api/v1/digest-deliveries?status=failed").await).await;
     let failed = failed["items"].as_array().unwrap();
@@ -554,6 +597,14 @@ async fn robots_and_failures(backend: Backend) {
         (
             json!({"robot": {"kind": "wecom", "webhook_url": "http://example.com/hook"}}),
             "/robot/webhook_url",
+        ),
+        (
+            json!({"robot": {"kind": "dingtalk", "webhook_url": robots.webhook_url("dingtalk"), "mentions": ["12345"]}}),
+            "/robot/mentions",
+        ),
+        (
+            json!({"robot": {"kind": "feishu", "webhook_url": robots.webhook_url("feishu"), "mentions": ["13800138000"]}}),
+            "/robot/mentions",
         ),
     ] {
         let p = assert_problem(
@@ -933,6 +984,388 @@ async fn send_now_sends_only_its_own_workspace(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(sent.len(), 1);
+}
+
+/// Channel codes, which people must never read in a digest.
+const CHANNEL_CODES: [&str; 6] = [
+    "survey",
+    "webhook",
+    "interview",
+    "social",
+    "import",
+    "review",
+];
+
+/// A digest read back from a mail: its subject, plain-text part and HTML part, and the
+/// content ids of its PNG charts.
+struct ReadBack {
+    subject: String,
+    text: String,
+    html: String,
+    charts: Vec<String>,
+}
+
+fn read_back(raw: &[u8]) -> ReadBack {
+    let msg = MessageParser::default().parse(raw).unwrap();
+    let charts = msg
+        .attachments()
+        .filter(|a| {
+            a.content_type()
+                .is_some_and(|c| c.ctype() == "image" && c.subtype() == Some("png"))
+        })
+        .map(|a| {
+            assert!(a.contents().starts_with(b"\x89PNG\r\n\x1a\n"));
+            a.content_id().unwrap().to_owned()
+        })
+        .collect();
+    ReadBack {
+        subject: msg.subject().unwrap().to_owned(),
+        text: msg.body_text(0).unwrap().into_owned(),
+        html: msg.body_html(0).unwrap().into_owned(),
+        charts,
+    }
+}
+
+/// What a reader sees of `text`: every word but links.
+fn words(text: &str) -> String {
+    text.split_whitespace()
+        .filter(|w| !w.contains("http://") && !w.contains("https://"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The rules every digest mail keeps, whatever its period: Chinese names only, each quote
+/// once, the arrow note only with an arrow, one meaning of new, a chart per PNG with at least
+/// two points.
+fn assert_reads_right(mail: &ReadBack, digest: &Value) {
+    let (text, seen) = (&mail.text, words(&mail.text));
+    for code in CHANNEL_CODES {
+        assert!(
+            !seen
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .any(|w| w == code),
+            "channel code {code} in: {text}"
+        );
+    }
+    let quotes: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with('“') && l.contains("——"))
+        .collect();
+    assert!(!quotes.is_empty(), "{text}");
+    let mut unique = quotes.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), quotes.len(), "each quote once: {quotes:#?}");
+    let arrows = text.contains('↑') || text.contains('↓');
+    assert_eq!(
+        arrows,
+        text.contains("只有带箭头的变化在统计上显著"),
+        "the arrow note with an arrow only: {text}"
+    );
+    let marked_new = text
+        .lines()
+        .any(|l| l.trim_end().ends_with("· 新") || l.contains("· 新（"));
+    assert_eq!(
+        marked_new,
+        !digest["new_complaints"].as_array().unwrap().is_empty(),
+        "{text}"
+    );
+    assert_eq!(marked_new, !text.contains("没有新的痛点"), "{text}");
+    // Every chart drawn is in the digest with two points or more, and no other is.
+    let drawn: Vec<&str> = digest["charts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let values = c["points"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|p| !p["value"].is_null())
+                .count();
+            assert!(values >= 2, "a chart of one point: {c}");
+            c["cid"].as_str().unwrap()
+        })
+        .collect();
+    let mut attached: Vec<&str> = mail.charts.iter().map(String::as_str).collect();
+    attached.sort();
+    let mut expected = drawn.clone();
+    expected.sort();
+    assert_eq!(attached, expected);
+    for cid in &drawn {
+        assert!(mail.html.contains(&format!("cid:{cid}")), "{cid}");
+    }
+}
+
+/// A daily and a weekly digest over eight seeded weeks, mailed through a real SMTP server to a
+/// daily and a weekly subscriber and read back: the period's own charts, a rate from too few
+/// answers shown as a count, Chinese names for channels and sources, each quote once.
+async fn daily_and_weekly_digests_read_back(backend: Backend) {
+    let smtp = SmtpServer::start().await;
+    let url = smtp.url();
+    let Some(app) = TestApp::spawn_with(backend, |s| {
+        s.smtp_url = Some(url);
+        s.public_url = Some("https://feedback.example.com".into());
+    })
+    .await
+    else {
+        return;
+    };
+    let survey = json_of(
+        app.post_json(
+            "/api/v1/surveys",
+            &json!({"title": "十一月满意度调查", "questions": [{"id": "q1", "type": "nps", "title": "您愿意推荐吗？"}]}),
+        )
+        .await,
+    )
+    .await;
+    let survey_key = format!("survey:{}", survey["id"].as_str().unwrap());
+    let mut items = seed_items();
+    // The same complaint, about paying and about the app closing, under both pain points.
+    for k in 0..6 {
+        items.push(
+            json!({"text": "支付的时候应用闪退，钱扣了订单却没成功", "channel": "social",
+            "occurred_at": at(7, 2), "external_id": format!("both-{k}")}),
+        );
+    }
+    for k in 0..4 {
+        items.push(
+            json!({"text": "导入的旧反馈：退款到账太慢了", "channel": "import",
+            "occurred_at": at(7, 2), "external_id": format!("import-{k}")}),
+        );
+    }
+    ingest_from(&app, items, |channel| match channel {
+        "survey" => Some(survey_key.clone()),
+        "social" => Some("mentions:xiaohongshu".into()),
+        "import" => Some("import:csv".into()),
+        _ => None,
+    })
+    .await;
+    for (email, frequency) in [("week@example.com", "weekly"), ("day@example.com", "daily")] {
+        json_of(
+            app.post_json(
+                "/api/v1/digest-subscriptions",
+                &json!({"email": email, "frequency": frequency}),
+            )
+            .await,
+        )
+        .await;
+    }
+
+    // Wednesday 18 November, a day of week 47.
+    for (period, cadence, points, last) in [
+        ("2026-11-18", "日报", 14, "2026-11-18"),
+        ("2026-W47", "周报", 10, "2026-W47"),
+    ] {
+        let before = smtp.messages().len();
+        let sent = json_of(
+            app.post_json(&format!("/api/v1/digests/{period}/send"), &json!({}))
+                .await,
+        )
+        .await;
+        assert_eq!(sent["queued"], 2, "{sent}");
+        let got = smtp.wait_for(before + 2, Duration::from_secs(10)).await;
+        assert_eq!(got.len(), before + 2);
+        if let Ok(dir) = std::env::var("DIGEST_MAIL_DIR") {
+            let res = app
+                .get(&format!("/api/v1/digests/{period}?format=markdown"))
+                .await;
+            std::fs::write(format!("{dir}/{period}.md"), res.text().await.unwrap()).unwrap();
+        }
+        let digest = json_of(app.get(&format!("/api/v1/digests/{period}")).await).await;
+        let digest = &digest["digest"];
+        for chart in digest["charts"].as_array().unwrap() {
+            let keys: Vec<&str> = chart["points"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["period"].as_str().unwrap())
+                .collect();
+            assert_eq!(keys.len(), points, "{period}: {chart}");
+            assert_eq!(
+                *keys.last().unwrap(),
+                last,
+                "charts stop at the period's end"
+            );
+            let span = if cadence == "日报" {
+                "近14天"
+            } else {
+                "近10周"
+            };
+            assert!(chart["title"].as_str().unwrap().contains(span), "{chart}");
+        }
+        assert!(
+            digest["charts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|c| c["metric"] != "csat"),
+            "no CSAT answers, no CSAT chart"
+        );
+        let nps = &digest["headline"][0];
+        assert!(nps["n"].as_u64().unwrap() < 30, "{nps}");
+        for m in &got[before..] {
+            // DIGEST_MAIL_DIR=dir keeps the mails for eyes (and a browser).
+            if let Ok(dir) = std::env::var("DIGEST_MAIL_DIR") {
+                let name = format!("{dir}/{period}-{}.eml", m.rcpt_to[0]);
+                std::fs::write(name, &m.data).unwrap();
+            }
+            let mail = read_back(&m.data);
+            assert!(
+                mail.subject.starts_with(&format!("【听见{cadence}】")),
+                "{}",
+                mail.subject
+            );
+            assert!(
+                !mail.subject.contains("NPS"),
+                "no rate from too few: {}",
+                mail.subject
+            );
+            assert_reads_right(&mail, digest);
+            let text = &mail.text;
+            assert!(
+                text.contains(&format!(
+                    "NPS：样本少（仅 {} 份评分，不足 30 不计算比率）",
+                    nps["n"]
+                )),
+                "{text}"
+            );
+            assert!(text.contains("社交媒体："), "{text}");
+            if cadence == "日报" {
+                assert!(
+                    text.contains("NPS 近14天：每期样本不足 30，不作比较"),
+                    "a chart's summary compares no rates from a handful: {text}"
+                );
+            }
+            // A channel's rate from a handful: its count only (a day has 4 NPS answers).
+            assert!(!text.contains("· NPS "), "{text}");
+            assert!(text.contains("—— 小红书"), "{text}");
+            let weekly_reader = m.rcpt_to == ["week@example.com"];
+            let note = match (weekly_reader, cadence) {
+                (true, "周报") | (false, "日报") => format!(
+                    "是因为订阅了「{}」的听见{cadence}",
+                    digest["workspace_name"].as_str().unwrap()
+                ),
+                (true, _) => {
+                    "您订阅的是".to_owned()
+                        + "「"
+                        + digest["workspace_name"].as_str().unwrap()
+                        + "」的听见周报"
+                }
+                (false, _) => {
+                    "您订阅的是".to_owned()
+                        + "「"
+                        + digest["workspace_name"].as_str().unwrap()
+                        + "」的听见日报"
+                }
+            };
+            assert!(text.contains(&note), "{note}: {text}");
+            assert!(
+                text.contains("https://feedback.example.com/unsubscribe/"),
+                "{text}"
+            );
+        }
+    }
+
+    // The unsubscribe page names what was subscribed to, with a styled button.
+    let mail = read_back(&smtp.messages().last().unwrap().data);
+    let link = mail
+        .text
+        .lines()
+        .find_map(|l| l.strip_prefix("退订："))
+        .unwrap()
+        .replace("https://feedback.example.com", &app.address);
+    let page = app
+        .client
+        .get(&link)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    if let Ok(dir) = std::env::var("DIGEST_MAIL_DIR") {
+        std::fs::write(format!("{dir}/unsubscribe.html"), &page).unwrap();
+    }
+    let reader = smtp.messages().last().unwrap().rcpt_to[0].clone();
+    let report = if reader == "day@example.com" {
+        "听见日报"
+    } else {
+        "听见周报"
+    };
+    assert!(
+        page.contains(&format!("<title>退订{report}</title>")),
+        "{page}"
+    );
+    assert!(
+        page.contains("<style>") && page.contains("button{"),
+        "{page}"
+    );
+    assert!(!page.contains('你'), "{page}");
+
+    // The browser preview embeds its charts.
+    let html = app
+        .get("/api/v1/digests/2026-W47?format=html")
+        .await
+        .text()
+        .await
+        .unwrap();
+    if let Ok(dir) = std::env::var("DIGEST_MAIL_DIR") {
+        std::fs::write(format!("{dir}/preview.html"), &html).unwrap();
+    }
+    assert!(
+        !html.contains("cid:"),
+        "no image only a mail client resolves"
+    );
+    assert!(
+        html.contains("src=\"data:image/png;base64,iVBORw0KGgo"),
+        "charts embedded"
+    );
+
+    // The command line links where `serve --public-url` said the service is, without a flag.
+    let mut cmd = crate::helpers::tingjian(&app);
+    cmd.args([
+        "digest",
+        "preview",
+        "--workspace",
+        &app.workspace_id,
+        "--period",
+        "2026-11-18",
+    ])
+    .env_remove("TINGJIAN_PUBLIC_URL");
+    let out = String::from_utf8(crate::helpers::run_ok(cmd).await.stdout).unwrap();
+    assert!(
+        out.contains("https://feedback.example.com/console/w/"),
+        "{out}"
+    );
+    assert!(!out.contains("127.0.0.1"), "{out}");
+    let mut cmd = crate::helpers::tingjian(&app);
+    cmd.args([
+        "digest",
+        "preview",
+        "--workspace",
+        &app.workspace_id,
+        "--period",
+        "2026-W47",
+        "--format",
+        "html",
+    ]);
+    let out = String::from_utf8(crate::helpers::run_ok(cmd).await.stdout).unwrap();
+    assert!(
+        !out.contains("cid:") && out.contains("src=\"data:image/png;base64,"),
+        "the command's HTML opens in a browser with its charts"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn daily_and_weekly_digests_read_back_sqlite() {
+    daily_and_weekly_digests_read_back(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn daily_and_weekly_digests_read_back_postgres() {
+    daily_and_weekly_digests_read_back(Backend::Postgres).await;
 }
 
 crate::both_backends!(

@@ -26,6 +26,7 @@ mod layers;
 mod presets;
 mod social;
 mod stores;
+mod survey_pages;
 mod surveys;
 mod tenants;
 mod webhooks;

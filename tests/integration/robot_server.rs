@@ -12,6 +12,11 @@
 //!   within an hour) and `"sign"` = Base64(HMAC-SHA256(key = `S\nsecret`, msg = empty)) beside
 //!   `msg_type` `interactive` (a `card` object), `post` or `text`; body ≤ 20 KB.
 //!
+//! Mentions (@), as each platform documents them: DingTalk `at.atMobiles` (strings) and
+//! `at.isAtAll` (a boolean), shown only for a mobile whose `@mobile` the markdown text holds;
+//! WeCom `text.mentioned_mobile_list` (strings, `@all`), which its `markdown` type does not
+//! take (refused here, since WeCom ignores it); Feishu `<at id=…></at>` in a card's text.
+//!
 //! Replies the docs give verbatim are used verbatim (WeCom/DingTalk `{"errcode":0,"errmsg":"ok"}`,
 //! Feishu's success with `StatusCode`, 9499 "Bad Request", 19021, DingTalk 130101, 310000
 //! "sign not match"/"invalid timestamp", 460101). Where the docs give only a code (Feishu 11232)
@@ -53,6 +58,8 @@ pub struct RobotMessage {
     pub title: Option<String>,
     /// The markdown or text shown in the group.
     pub text: String,
+    /// Whom the message @-ed, as the group sees it: mobile numbers, Feishu open ids, `all`.
+    pub mentions: Vec<String>,
 }
 
 #[derive(Default)]
@@ -337,10 +344,33 @@ fn wecom(
             ),
         ));
     }
+    let list = &v[field]["mentioned_mobile_list"];
+    if !list.is_null() && field != "text" {
+        return Err(bad(format!(
+            "{field} does not take mentioned_mobile_list (text messages do)"
+        )));
+    }
+    let mut mentions = Vec::new();
+    if !list.is_null() {
+        for m in list
+            .as_array()
+            .ok_or_else(|| bad("mentioned_mobile_list is not an array".into()))?
+        {
+            let m = m
+                .as_str()
+                .ok_or_else(|| bad("mentioned_mobile_list holds a non-string".into()))?;
+            mentions.push(if m == "@all" {
+                "all".to_owned()
+            } else {
+                m.to_owned()
+            });
+        }
+    }
     Ok(Some(RobotMessage {
         kind: "wecom".into(),
         title: None,
         text: content.to_owned(),
+        mentions,
     }))
 }
 
@@ -418,6 +448,33 @@ fn dingtalk(
             .filter(|s| !s.trim().is_empty())
             .map(str::to_owned)
     };
+    let mut at_mobiles = Vec::new();
+    let at = &v["at"];
+    if !at.is_null() {
+        for m in at["atMobiles"].as_array().into_iter().flatten() {
+            at_mobiles.push(
+                m.as_str()
+                    .ok_or_else(|| bad("at.atMobiles holds a non-string".into()))?
+                    .to_owned(),
+            );
+        }
+        if !at["isAtAll"].is_null() && !at["isAtAll"].is_boolean() {
+            return Err(bad("at.isAtAll is not a boolean".into()));
+        }
+    }
+    let at_all = at["isAtAll"].as_bool() == Some(true);
+    // What the group sees @-ed: a mobile only where the text names it, everyone when asked.
+    let seen = |body: &str| {
+        let mut m: Vec<String> = at_mobiles
+            .iter()
+            .filter(|m| body.contains(&format!("@{m}")))
+            .cloned()
+            .collect();
+        if at_all {
+            m.push("all".into());
+        }
+        m
+    };
     match v["msgtype"].as_str().unwrap_or("") {
         "markdown" => {
             let md = &v["markdown"];
@@ -426,6 +483,7 @@ fn dingtalk(
             Ok(Some(RobotMessage {
                 kind: "dingtalk".into(),
                 title: Some(title),
+                mentions: seen(&body),
                 text: body,
             }))
         }
@@ -435,6 +493,7 @@ fn dingtalk(
             Ok(Some(RobotMessage {
                 kind: "dingtalk".into(),
                 title: None,
+                mentions: seen(&body),
                 text: body,
             }))
         }
@@ -525,11 +584,24 @@ fn feishu(
             )))
         }
     };
+    let mentions = feishu_ats(&text);
     Ok(Some(RobotMessage {
         kind: "feishu".into(),
         title,
         text,
+        mentions,
     }))
+}
+
+/// The ids of a card text's `<at id=…></at>` tags (`all` for everyone).
+fn feishu_ats(text: &str) -> Vec<String> {
+    text.split("<at id=")
+        .skip(1)
+        .filter_map(|rest| {
+            rest.split_once("></at>")
+                .map(|(id, _)| id.trim_matches('"').to_owned())
+        })
+        .collect()
 }
 
 /// The header title and the texts of a message card (`card` must be an object, not a string).

@@ -73,6 +73,7 @@ const TABLE: &[(&str, &str, Wall)] = &[
     ("GET", "/api/openapi.json", DESCRIPTION),
     ("GET", "/api/docs", DESCRIPTION),
     ("GET", "/embed.js", STATIC),
+    ("GET", "/frame.js", STATIC),
     ("GET", "/console", CONSOLE),
     ("GET", "/s/{id}", SURVEY),
     ("GET", "/s/{id}/definition.json", SURVEY),

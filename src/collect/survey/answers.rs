@@ -25,6 +25,10 @@ pub const FORM_RESPONDENT_ID: &str = "_respondent_id";
 pub const FORM_RESPONSE_ID: &str = "_response_id";
 /// Prefix of form fields carrying respondent attributes (`_attr_plan=pro`).
 pub const FORM_ATTR_PREFIX: &str = "_attr_";
+/// Form field carrying the step of the hosted page that was posted (see [`super::steps`]).
+pub const FORM_STEP: &str = "_step";
+/// Form field of the 上一步 button: show the step before, check nothing.
+pub const FORM_BACK: &str = "_back";
 
 /// Answers that passed validation, normalised: scores as integers, single_choice as the
 /// option text, multi_choice as an array of option texts in option order, text trimmed.
@@ -51,6 +55,11 @@ pub struct Submission {
     pub response_id: Option<String>,
     /// The honeypot field was filled: almost certainly a bot.
     pub honeypot_filled: bool,
+    /// Index of the first question of the hosted page's step that was posted. `None`: the
+    /// post carries the whole response (JSON, or a form without `_step`).
+    pub step: Option<usize>,
+    /// The respondent asked for the step before (the hosted page's 上一步).
+    pub back: bool,
 }
 
 impl Default for Submission {
@@ -61,6 +70,8 @@ impl Default for Submission {
             attributes: Map::new(),
             response_id: None,
             honeypot_filled: false,
+            step: None,
+            back: false,
         }
     }
 }
@@ -92,7 +103,19 @@ enum Visibility {
 impl SurveyDefinition {
     /// Checks answers (a JSON object keyed by question id) against the questions.
     pub fn validate_answers(&self, answers: &Value) -> Result<ValidAnswers, Vec<FieldError>> {
+        self.validate_answers_before(answers, self.questions.len())
+    }
+
+    /// Checks the answers to the questions before index `end` only, as one step of the hosted
+    /// page does: later questions have not been asked yet, so they are neither required nor
+    /// looked at, and "answer at least one" waits for the whole response.
+    pub fn validate_answers_before(
+        &self,
+        answers: &Value,
+        end: usize,
+    ) -> Result<ValidAnswers, Vec<FieldError>> {
         let lang = self.language;
+        let whole = end >= self.questions.len();
         let Some(given) = answers.as_object() else {
             return Err(vec![FieldError::new(
                 "/answers",
@@ -103,9 +126,10 @@ impl SurveyDefinition {
                 ),
             )]);
         };
+        let asked = &self.questions[..end.min(self.questions.len())];
         let mut errors = Vec::new();
         for key in given.keys() {
-            if self.question(key).is_none() {
+            if whole && self.question(key).is_none() {
                 errors.push(FieldError::new(
                     format!("/answers/{}", ptr_escape(key)),
                     tr(
@@ -122,7 +146,7 @@ impl SurveyDefinition {
         let (mut nps, mut csat, mut ces, mut rating) = (None, None, None, None);
         let mut texts = Vec::new();
 
-        for q in &self.questions {
+        for q in asked {
             let field = format!("/answers/{}", ptr_escape(&q.id));
             let visibility = visibility(q, &slots);
             let raw = given.get(&q.id).filter(|v| !is_blank(v));
@@ -132,7 +156,7 @@ impl SurveyDefinition {
                         field,
                         tr(
                             lang,
-                            "根据你之前的回答，此题无需回答，请清空",
+                            "根据您之前的回答，此题无需回答，请清空",
                             "This question does not apply given your earlier answers; please leave it empty.",
                         ),
                     ));
@@ -172,7 +196,7 @@ impl SurveyDefinition {
             slots.insert(q.id.as_str(), slot);
         }
 
-        if errors.is_empty() && out.is_empty() {
+        if whole && errors.is_empty() && out.is_empty() {
             errors.push(FieldError::new(
                 "/answers",
                 tr(
@@ -502,6 +526,16 @@ pub fn parse_submission_form(
                 Ok(id) => sub.respondent_id = id,
                 Err(m) => errors.push(FieldError::new(FORM_RESPONDENT_ID, m)),
             }
+            continue;
+        }
+        if name == FORM_STEP {
+            // A step that is not a number is the first step: the worst a forged one can do
+            // is show a step again.
+            sub.step = Some(value.trim().parse().unwrap_or(0));
+            continue;
+        }
+        if name == FORM_BACK {
+            sub.back = true;
             continue;
         }
         if name == FORM_RESPONSE_ID {

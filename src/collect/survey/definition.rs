@@ -28,17 +28,25 @@ pub const MAX_OPTION_CHARS: usize = 200;
 pub const MAX_PLACEHOLDER_CHARS: usize = 200;
 /// Most entries in `allowed_origins`.
 pub const MAX_ORIGINS: usize = 100;
+/// Longest product name shown above the survey, in characters.
+pub const MAX_PRODUCT_NAME_CHARS: usize = 60;
+/// Longest logo or privacy-note URL, in bytes.
+pub const MAX_URL_CHARS: usize = 2_000;
 
 /// Form field names the hosted page uses for itself; question ids must not collide with them.
 pub const HONEYPOT_FIELD: &str = "website";
 
-const TOP_KEYS: [&str; 6] = [
+const TOP_KEYS: [&str; 10] = [
     "title",
     "description",
     "thank_you",
     "language",
     "questions",
     "allowed_origins",
+    "product_name",
+    "logo_url",
+    "accent_color",
+    "privacy_url",
 ];
 const QUESTION_KEYS: [&str; 9] = [
     "id",
@@ -237,6 +245,18 @@ pub struct SurveyDefinition {
     /// Normalised origins (`https://shop.example`) allowed to embed the survey, or `*`.
     #[serde(default)]
     pub allowed_origins: Vec<String>,
+    /// Whose survey this is, shown above the title ("听见商城").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product_name: Option<String>,
+    /// An `https://` image shown next to the product name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo_url: Option<String>,
+    /// `#rrggbb` (lower case) for buttons and chosen answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accent_color: Option<String>,
+    /// An `http(s)://` page that says how answers are used, linked under the form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privacy_url: Option<String>,
 }
 
 impl SurveyDefinition {
@@ -277,6 +297,32 @@ impl SurveyDefinition {
         };
         let questions = parse_questions(obj.get("questions"), &mut errors);
         let allowed_origins = parse_origins(obj.get("allowed_origins"), &mut errors);
+        let product_name = optional_text(
+            obj.get("product_name"),
+            "/product_name",
+            MAX_PRODUCT_NAME_CHARS,
+            &mut errors,
+        );
+        let logo_url = optional_text(obj.get("logo_url"), "/logo_url", MAX_URL_CHARS, &mut errors)
+            .and_then(|u| check_url(&u, "/logo_url", true, &mut errors));
+        let privacy_url = optional_text(
+            obj.get("privacy_url"),
+            "/privacy_url",
+            MAX_URL_CHARS,
+            &mut errors,
+        )
+        .and_then(|u| check_url(&u, "/privacy_url", false, &mut errors));
+        let accent_color = optional_text(obj.get("accent_color"), "/accent_color", 7, &mut errors)
+            .and_then(|c| match normalize_hex_color(&c) {
+                Some(c) => Some(c),
+                None => {
+                    errors.push(FieldError::new(
+                        "/accent_color",
+                        "must be a hex colour such as \"#1a66d9\" or \"#16d\"",
+                    ));
+                    None
+                }
+            });
 
         match (title, questions) {
             (Some(title), Some(questions)) if errors.is_empty() => Ok(SurveyDefinition {
@@ -286,6 +332,10 @@ impl SurveyDefinition {
                 language,
                 questions,
                 allowed_origins,
+                product_name,
+                logo_url,
+                accent_color,
+                privacy_url,
             }),
             _ => Err(errors),
         }
@@ -335,6 +385,59 @@ impl SurveyDefinition {
     /// 0-based position of a question, used to name it ("question 2") in the UI.
     pub fn position(&self, id: &str) -> Option<usize> {
         self.questions.iter().position(|q| q.id == id)
+    }
+}
+
+/// A URL respondents' browsers will load (a logo, `https` only) or open (a privacy note,
+/// `http` or `https`): absolute, with a host, no user name or password.
+fn check_url(
+    raw: &str,
+    at: &str,
+    https_only: bool,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
+    let problem = match reqwest::Url::parse(raw) {
+        Err(_) => Some("must be an absolute URL"),
+        Ok(u) if u.scheme() != "https" && (https_only || u.scheme() != "http") => {
+            Some(if https_only {
+                "must start with https:// (browsers block http images on https pages)"
+            } else {
+                "must start with http:// or https://"
+            })
+        }
+        Ok(u) if u.host_str().is_none_or(str::is_empty) => Some("must name a host"),
+        Ok(u) if !u.username().is_empty() || u.password().is_some() => {
+            Some("must not carry a user name or password")
+        }
+        Ok(_) if raw.chars().any(|c| c.is_whitespace() || c.is_control()) => {
+            Some("must not contain spaces")
+        }
+        Ok(_) => None,
+    };
+    match problem {
+        Some(p) => {
+            errors.push(FieldError::new(at, p));
+            None
+        }
+        None => Some(raw.to_owned()),
+    }
+}
+
+/// `#rgb` or `#rrggbb` (any case) as `#rrggbb` in lower case.
+pub fn normalize_hex_color(raw: &str) -> Option<String> {
+    let hex = raw.trim().strip_prefix('#')?;
+    if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let hex = hex.to_ascii_lowercase();
+    match hex.len() {
+        6 => Some(format!("#{hex}")),
+        3 => Some(hex.chars().fold(String::from("#"), |mut s, c| {
+            s.push(c);
+            s.push(c);
+            s
+        })),
+        _ => None,
     }
 }
 
@@ -1317,6 +1420,55 @@ mod tests {
             json!({"title": "t", "questions": [{"id": "a", "type": "nps", "title": "x"}], "allowed_origins": [1, null]}),
         ] {
             assert!(SurveyDefinition::parse(&v).is_err());
+        }
+    }
+
+    #[test]
+    fn branding_is_checked_and_normalised() {
+        assert_eq!(normalize_hex_color("#1A66D9").as_deref(), Some("#1a66d9"));
+        assert_eq!(normalize_hex_color(" #d94 ").as_deref(), Some("#dd9944"));
+        for bad in ["1a66d9", "#1a66d", "#ggg", "#", "#1a66d9ff", "red"] {
+            assert_eq!(normalize_hex_color(bad), None, "{bad}");
+        }
+        let base =
+            || json!({"title": "t", "questions": [{"id": "q1", "type": "nps", "title": "x"}]});
+        let mut good = base();
+        good["product_name"] = json!("  听见商城 ");
+        good["logo_url"] = json!("https://cdn.example/logo.png");
+        good["accent_color"] = json!("#ABC");
+        good["privacy_url"] = json!("http://example.com/privacy");
+        let def = SurveyDefinition::parse(&good).expect("valid");
+        assert_eq!(def.product_name.as_deref(), Some("听见商城"));
+        assert_eq!(def.accent_color.as_deref(), Some("#aabbcc"));
+        // Stored and read back the same.
+        let again: SurveyDefinition =
+            serde_json::from_value(serde_json::to_value(&def).expect("json")).expect("back");
+        assert_eq!(again, def);
+        // Blank means unset; an old stored survey without the keys reads as unset.
+        let mut blank = base();
+        blank["logo_url"] = json!(" ");
+        assert_eq!(
+            SurveyDefinition::parse(&blank).expect("valid").logo_url,
+            None
+        );
+        for (key, value) in [
+            ("logo_url", json!("http://cdn.example/logo.png")),
+            ("logo_url", json!("https://u:p@cdn.example/logo.png")),
+            ("logo_url", json!("//cdn.example/logo.png")),
+            (
+                "logo_url",
+                json!(format!("https://cdn.example/{}", "a".repeat(2_000))),
+            ),
+            ("privacy_url", json!("javascript:alert(1)")),
+            ("privacy_url", json!("mailto:a@example.com")),
+            ("accent_color", json!("#12345g")),
+            ("accent_color", json!(12)),
+            ("product_name", json!("名".repeat(61))),
+        ] {
+            let mut def = base();
+            def[key] = value.clone();
+            let errors = SurveyDefinition::parse(&def).expect_err("invalid");
+            assert_eq!(errors[0].field, format!("/{key}"), "{value}");
         }
     }
 }

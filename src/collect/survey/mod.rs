@@ -20,25 +20,29 @@ mod answers;
 mod definition;
 mod page;
 mod response;
+mod steps;
 
 use html_escape::encode_double_quoted_attribute as attr;
 use serde_json::{Map, Value};
 
 pub use answers::{
     is_valid_response_id, parse_submission_form, parse_submission_json, Submission, ValidAnswers,
-    FORM_ATTR_PREFIX, FORM_RESPONDENT_ID, FORM_RESPONSE_ID, MAX_FORM_FIELDS,
+    FORM_ATTR_PREFIX, FORM_RESPONDENT_ID, FORM_RESPONSE_ID, FORM_STEP, MAX_FORM_FIELDS,
     MAX_RESPONDENT_ID_CHARS,
 };
 pub use definition::{
-    normalize_origin, Language, Question, QuestionKind, ShowIf, SurveyDefinition, HONEYPOT_FIELD,
-    MAX_DESCRIPTION_CHARS, MAX_OPTIONS, MAX_OPTION_CHARS, MAX_ORIGINS, MAX_PLACEHOLDER_CHARS,
-    MAX_QUESTIONS, MAX_QUESTION_TITLE_CHARS, MAX_THANK_YOU_CHARS, MAX_TITLE_CHARS, MIN_OPTIONS,
+    normalize_hex_color, normalize_origin, Language, Question, QuestionKind, ShowIf,
+    SurveyDefinition, HONEYPOT_FIELD, MAX_DESCRIPTION_CHARS, MAX_OPTIONS, MAX_OPTION_CHARS,
+    MAX_ORIGINS, MAX_PLACEHOLDER_CHARS, MAX_PRODUCT_NAME_CHARS, MAX_QUESTIONS,
+    MAX_QUESTION_TITLE_CHARS, MAX_THANK_YOU_CHARS, MAX_TITLE_CHARS, MAX_URL_CHARS, MIN_OPTIONS,
 };
 pub use page::{
-    page_csp, render_closed, render_not_found, render_page, render_preview, render_preview_thanks,
-    render_thanks, PLAIN_PAGE_CSP, SURVEY_CSS,
+    accent_css, page_csp, preview_csp, render_closed, render_not_found, render_page,
+    render_preview, render_preview_thanks, render_thanks, render_unavailable, FRAME_HEIGHT_JS,
+    PLAIN_PAGE_CSP, SURVEY_CSS,
 };
 pub use response::{response_feedback, response_id};
+pub use steps::{Advance, Step};
 
 /// The embed script served at `GET /embed.js` (`application/javascript; charset=utf-8`).
 pub const EMBED_JS: &str = include_str!("../../../static/embed.js");
@@ -60,6 +64,10 @@ pub fn public_definition(id: &str, def: &SurveyDefinition) -> Value {
         "questions".into(),
         serde_json::to_value(&def.questions).unwrap_or_else(|_| Value::Array(Vec::new())),
     );
+    m.insert("product_name".into(), text_or_null(&def.product_name));
+    m.insert("logo_url".into(), text_or_null(&def.logo_url));
+    m.insert("accent_color".into(), text_or_null(&def.accent_color));
+    m.insert("privacy_url".into(), text_or_null(&def.privacy_url));
     Value::Object(m)
 }
 
@@ -75,19 +83,24 @@ pub fn script_snippet(base_url: &str, survey_id: &str) -> String {
     )
 }
 
-/// The no-script alternative: the hosted page in an iframe. It works where the host page
-/// cannot run third-party scripts, but the frame does not resize itself, and it needs the
-/// host's origin in `allowed_origins` (see [`page_csp`]'s `frame-ancestors`). Respondent
-/// details cannot be passed this way.
+/// The iframe alternative: the hosted page in a frame, and `frame.js`, a loader of a few
+/// lines that sets the frame's height to its page's (which the page posts to it), so the
+/// survey never scrolls inside the frame. Where the host page cannot run any script, the
+/// `<iframe>` alone still works at its starting height of 40rem, scrolling inside. Either
+/// way it needs the host's origin in `allowed_origins` (see [`page_csp`]'s
+/// `frame-ancestors`). Respondent details cannot be passed this way.
 pub fn iframe_snippet(base_url: &str, survey_id: &str) -> String {
-    let base = base_url.trim_end_matches('/');
+    let base = attr(base_url.trim_end_matches('/'));
     format!(
-        "<iframe src=\"{}/s/{}\" title=\"问卷\" loading=\"lazy\" \
-         style=\"display:block;width:100%;max-width:40rem;min-height:40rem;border:0\"></iframe>",
-        attr(base),
+        "<iframe src=\"{base}/s/{}\" title=\"问卷\" data-tingjian-frame \
+         style=\"display:block;width:100%;max-width:40rem;height:40rem;border:0\"></iframe>\n\
+         <script src=\"{base}/frame.js\" async></script>",
         attr(&page::path_segment(survey_id))
     )
 }
+
+/// The iframe loader served at `GET /frame.js`.
+pub const FRAME_JS: &str = include_str!("../../../static/frame.js");
 
 #[cfg(test)]
 mod tests {
@@ -122,6 +135,21 @@ mod tests {
         assert!(s.contains("data-survey=\"a&quot;b\""));
         let f = iframe_snippet("https://fb.example", "a b");
         assert!(f.starts_with("<iframe src=\"https://fb.example/s/a%20b\""));
+        assert!(f.ends_with("<script src=\"https://fb.example/frame.js\" async></script>"));
+    }
+
+    #[test]
+    fn respondents_are_addressed_as_nin() {
+        // One register everywhere respondents look: 您, never 你.
+        for (what, text) in [
+            ("embed.js", EMBED_JS),
+            ("frame.js", FRAME_JS),
+            ("survey.css", SURVEY_CSS),
+            ("closed", render_closed().as_str()),
+            ("not found", render_not_found().as_str()),
+        ] {
+            assert!(!text.contains('你'), "{what} says 你");
+        }
     }
 
     #[test]

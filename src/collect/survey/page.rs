@@ -1,22 +1,49 @@
 //! The hosted survey page (`GET /s/{id}`) and its thank-you and closed pages: complete,
-//! self-contained HTML with inline CSS and no JavaScript, so it works in any browser and in
-//! in-app web views. Every piece of survey or respondent text is HTML-escaped.
+//! self-contained HTML with inline CSS that needs no JavaScript, so it works in any browser
+//! and in in-app web views. A survey with conditions is asked in steps ([`super::steps`]).
+//! Every piece of survey or respondent text is HTML-escaped. The one script, inline and
+//! allowed by its hash alone, tells a framing page the page's height so an iframe can fit it.
 
+use std::sync::LazyLock;
+
+use base64::Engine as _;
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
-use serde_json::Value;
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
 
-use super::answers::{Submission, FORM_ATTR_PREFIX, FORM_RESPONDENT_ID, FORM_RESPONSE_ID};
-use super::definition::{
-    ptr_escape, Language, Question, QuestionKind, ShowIf, SurveyDefinition, HONEYPOT_FIELD,
+use super::answers::{
+    Submission, FORM_ATTR_PREFIX, FORM_BACK, FORM_RESPONDENT_ID, FORM_RESPONSE_ID, FORM_STEP,
 };
+use super::definition::{
+    ptr_escape, Language, Question, QuestionKind, SurveyDefinition, HONEYPOT_FIELD,
+};
+use super::steps::Step;
 use crate::domain::FieldError;
 
 /// Stylesheet of the hosted pages, inlined into each page.
 pub const SURVEY_CSS: &str = include_str!("../../../static/survey.css");
 
-/// Renders the survey form. `errors` (from validation) are shown next to their questions
-/// and in a summary at the top; `previous` refills the answers after a failed post, and may
-/// also carry a respondent id / attributes / response id to send back as hidden fields.
+/// Run only inside a frame: posts the page's height to the framing page, where the loader
+/// (`GET /frame.js`) sets the iframe's height, so the survey never scrolls inside its frame.
+pub const FRAME_HEIGHT_JS: &str = "(function(){if(window.parent===window)return;var last=0;\
+function send(){var h=Math.ceil(document.body.getBoundingClientRect().height);\
+if(h!==last){last=h;window.parent.postMessage({tingjian:'height',height:h},'*');}}\
+if(window.ResizeObserver){new ResizeObserver(send).observe(document.body);}\
+window.addEventListener('load',send);send();})();";
+
+/// The CSP source that allows [`FRAME_HEIGHT_JS`] and nothing else.
+static FRAME_HEIGHT_HASH: LazyLock<String> = LazyLock::new(|| {
+    let digest = Sha256::digest(FRAME_HEIGHT_JS.as_bytes());
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
+});
+
+/// Renders the step of the survey form that `previous.step` names (the first without one).
+/// `errors` (from validation) are shown next to their questions and in a summary at the top;
+/// `previous` refills the answers after a failed post, carries the earlier steps' answers,
+/// and may carry a respondent id / attributes / response id to send back as hidden fields.
 pub fn render_page(
     survey_id: &str,
     def: &SurveyDefinition,
@@ -53,6 +80,14 @@ pub fn render_preview_thanks(def: &SurveyDefinition) -> String {
     )
 }
 
+/// The answers a submission carries, as a map (empty when it carries none).
+fn answers_of(previous: Option<&Submission>) -> Map<String, Value> {
+    previous
+        .and_then(|p| p.answers.as_object())
+        .cloned()
+        .unwrap_or_default()
+}
+
 fn render_form(
     action: &str,
     def: &SurveyDefinition,
@@ -61,6 +96,8 @@ fn render_form(
     banner: Option<&str>,
 ) -> String {
     let lang = def.language;
+    let answers = answers_of(previous);
+    let step = def.step(previous.and_then(|p| p.step).unwrap_or(0), &answers);
     let mut b = String::with_capacity(8 * 1024);
 
     b.push_str("<main class=\"tj\">\n");
@@ -69,15 +106,17 @@ fn render_form(
         b.push_str(&text(note));
         b.push_str("</p>\n");
     }
-    b.push_str("<header class=\"tj-head\">\n<h1 class=\"tj-title\">");
+    b.push_str("<header class=\"tj-head\">\n");
+    render_brand(&mut b, def);
+    b.push_str("<h1 class=\"tj-title\">");
     b.push_str(&text(&def.title));
     b.push_str("</h1>\n");
-    if let Some(d) = &def.description {
+    if let Some(d) = def.description.as_ref().filter(|_| step.from == 0) {
         b.push_str("<p class=\"tj-lead\">");
         b.push_str(&text(d));
         b.push_str("</p>\n");
     }
-    if def.questions.iter().any(|q| q.required) {
+    if step.shown.iter().any(|q| q.required) {
         b.push_str("<p class=\"tj-note\">");
         b.push_str(lang.pick(
             "标有“必填”的问题需要回答。",
@@ -88,12 +127,14 @@ fn render_form(
     b.push_str("</header>\n");
 
     if !errors.is_empty() {
-        render_error_summary(&mut b, def, errors);
+        render_error_summary(&mut b, def, &step, errors);
     }
 
     b.push_str("<form class=\"tj-form\" method=\"post\" action=\"");
     b.push_str(&attr(action));
-    b.push_str("\" accept-charset=\"UTF-8\" data-tingjian-form>\n");
+    b.push_str("\" accept-charset=\"UTF-8\" data-tingjian-form data-step=\"");
+    b.push_str(&step.from.to_string());
+    b.push_str("\">\n");
 
     // Honeypot: invisible to people and to screen readers, tempting to form-filling bots.
     b.push_str(
@@ -106,40 +147,139 @@ fn render_form(
     if let Some(p) = previous {
         render_hidden_fields(&mut b, p);
     }
-
-    let prev_answers = previous.and_then(|p| p.answers.as_object());
-    for (i, q) in def.questions.iter().enumerate() {
-        let q_errors: Vec<&FieldError> = errors.iter().filter(|e| error_is_for(e, q)).collect();
-        let prev = prev_answers.and_then(|a| a.get(&q.id));
-        render_question(&mut b, def, i, q, &q_errors, prev);
+    if def.has_conditions() {
+        hidden_input(&mut b, FORM_STEP, &step.from.to_string());
+        // The earlier steps' answers travel with the form: nothing is stored before the end.
+        for q in &def.questions[..step.from] {
+            for v in previous_values(answers.get(&q.id)) {
+                hidden_input(&mut b, &q.id, &v);
+            }
+        }
     }
 
-    b.push_str("<div class=\"tj-actions\"><button type=\"submit\" class=\"tj-submit\">");
-    b.push_str(lang.pick("提交", "Submit"));
-    b.push_str("</button></div>\n</form>\n</main>");
+    for q in &step.shown {
+        let q_errors: Vec<&FieldError> = errors.iter().filter(|e| error_is_for(e, q)).collect();
+        let number = step.number_of(&q.id).unwrap_or(step.first_number);
+        render_question(&mut b, def, number, q, &q_errors, answers.get(&q.id));
+    }
 
-    document(lang, &def.title, &b)
+    let more = step.end < def.questions.len();
+    b.push_str("<div class=\"tj-actions\"><button type=\"submit\" class=\"tj-submit\">");
+    b.push_str(if more {
+        lang.pick("下一步", "Next")
+    } else {
+        lang.pick("提交", "Submit")
+    });
+    b.push_str("</button>");
+    if step.from > 0 {
+        // After the main button, so Enter still moves on.
+        b.push_str("<button type=\"submit\" class=\"tj-back\" name=\"");
+        b.push_str(FORM_BACK);
+        b.push_str("\" value=\"1\" formnovalidate>");
+        b.push_str(lang.pick("上一步", "Back"));
+        b.push_str("</button>");
+    }
+    b.push_str("</div>\n</form>\n");
+    render_privacy(&mut b, def);
+    b.push_str("</main>");
+
+    document(def, &def.title, &b, Some(&og_description(def)))
+}
+
+/// The product's logo and name above the title, when the survey has them.
+fn render_brand(b: &mut String, def: &SurveyDefinition) {
+    if def.product_name.is_none() && def.logo_url.is_none() {
+        return;
+    }
+    b.push_str("<p class=\"tj-brand\">");
+    if let Some(logo) = &def.logo_url {
+        b.push_str("<img class=\"tj-logo\" src=\"");
+        b.push_str(&attr(logo));
+        // Decorative next to the name; named when it stands alone.
+        b.push_str("\" alt=\"");
+        if def.product_name.is_none() {
+            b.push_str(def.language.pick("标志", "Logo"));
+        }
+        b.push_str("\" width=\"32\" height=\"32\" referrerpolicy=\"no-referrer\">");
+    }
+    if let Some(name) = &def.product_name {
+        b.push_str("<span class=\"tj-product\">");
+        b.push_str(&text(name));
+        b.push_str("</span>");
+    }
+    b.push_str("</p>\n");
+}
+
+/// The link to the survey's privacy note, under the form and the thank-you message.
+fn render_privacy(b: &mut String, def: &SurveyDefinition) {
+    if let Some(url) = &def.privacy_url {
+        b.push_str("<p class=\"tj-foot\"><a href=\"");
+        b.push_str(&attr(url));
+        b.push_str("\" target=\"_blank\" rel=\"noopener noreferrer\">");
+        b.push_str(def.language.pick(
+            "隐私说明：我们如何使用您的回答",
+            "Privacy: how we use your answers",
+        ));
+        b.push_str("</a></p>\n");
+    }
+}
+
+/// What a shared link's card says under the title: the survey's own description, or a
+/// line naming who asks and how long it is.
+fn og_description(def: &SurveyDefinition) -> String {
+    if let Some(d) = &def.description {
+        let short: String = d.chars().take(120).collect();
+        return short.split_whitespace().collect::<Vec<_>>().join(" ");
+    }
+    let n = def.questions.len();
+    match (def.language, &def.product_name) {
+        (Language::ZhCn, Some(p)) => format!("{p}邀请您填写一份问卷（{n} 题以内），只需一两分钟。"),
+        (Language::ZhCn, None) => format!("邀请您填写一份问卷（{n} 题以内），只需一两分钟。"),
+        (Language::En, Some(p)) => {
+            format!("{p} invites you to a short survey ({n} questions at most).")
+        }
+        (Language::En, None) => {
+            format!("You are invited to a short survey ({n} questions at most).")
+        }
+    }
 }
 
 /// The page shown after a successful form post.
 pub fn render_thanks(def: &SurveyDefinition) -> String {
     let lang = def.language;
     let mut b = String::with_capacity(1024);
-    b.push_str(
-        "<main class=\"tj\">\n<section class=\"tj-done\" role=\"status\" data-tingjian-thanks>\n",
-    );
+    b.push_str("<main class=\"tj\">\n");
+    b.push_str("<section class=\"tj-done\" role=\"status\" data-tingjian-thanks>\n");
+    render_brand(&mut b, def);
     b.push_str("<div class=\"tj-check\" aria-hidden=\"true\">✓</div>\n<h1 class=\"tj-title\">");
     b.push_str(lang.pick("提交成功", "Thank you!"));
     b.push_str("</h1>\n<p class=\"tj-lead\">");
     match &def.thank_you {
         Some(t) => b.push_str(&text(t)),
         None => b.push_str(lang.pick(
-            "感谢你的反馈！我们会认真阅读每一条意见。",
+            "感谢您的反馈！我们会认真阅读每一条意见。",
             "Thanks for your feedback. We read every response.",
         )),
     }
-    b.push_str("</p>\n</section>\n</main>");
-    document(lang, &def.title, &b)
+    b.push_str("</p>\n</section>\n");
+    render_privacy(&mut b, def);
+    b.push_str("</main>");
+    document(def, &def.title, &b, None)
+}
+
+/// The page a respondent sees where the survey may not be shown: framed by a site that is
+/// not in `allowed_origins`. Neutral: nothing to retry, nothing about the configuration.
+pub fn render_unavailable(def: &SurveyDefinition) -> String {
+    let body = format!(
+        "<main class=\"tj\">\n<section class=\"tj-done tj-closed\" role=\"status\" data-tingjian-unavailable>\n\
+         <h1 class=\"tj-title\">{}</h1>\n<p class=\"tj-lead\">{}</p>\n</section>\n</main>",
+        def.language.pick("问卷暂时无法在这里显示", "This survey cannot be shown here"),
+        def.language.pick(
+            "感谢您的关注。这份问卷目前不在本页面开放。",
+            "Thank you for your interest. This survey is not open on this page."
+        ),
+    );
+    plain_document(def.language, &def.title, &body)
 }
 
 /// The page for a survey that no longer accepts responses (closed or archived).
@@ -150,7 +290,7 @@ pub fn render_closed() -> String {
         <p class=\"tj-lead\">感谢关注，该问卷已停止收集回答。</p>\n\
         <p class=\"tj-en\" lang=\"en\">This survey is closed and no longer accepts responses.</p>\n\
         </section>\n</main>";
-    document(Language::ZhCn, "问卷已关闭", body)
+    plain_document(Language::ZhCn, "问卷已关闭", body)
 }
 
 /// The page for a survey id that does not exist, or whose survey was archived (404), for
@@ -160,10 +300,10 @@ pub fn render_not_found() -> String {
     let body = "<main class=\"tj\">\n<section class=\"tj-done tj-closed\" role=\"status\">\n\
         <div class=\"tj-check\" aria-hidden=\"true\">?</div>\n\
         <h1 class=\"tj-title\">问卷不存在或已关闭</h1>\n\
-        <p class=\"tj-lead\">请检查链接是否完整，或联系发给你问卷的人。</p>\n\
+        <p class=\"tj-lead\">请检查链接是否完整，或联系发给您问卷的人。</p>\n\
         <p class=\"tj-en\" lang=\"en\">This survey does not exist or is no longer available.</p>\n\
         </section>\n</main>";
-    document(Language::ZhCn, "问卷不存在或已关闭", body)
+    plain_document(Language::ZhCn, "问卷不存在或已关闭", body)
 }
 
 /// The Content-Security-Policy of pages that belong to no survey: like [`page_csp`], with
@@ -171,8 +311,9 @@ pub fn render_not_found() -> String {
 pub const PLAIN_PAGE_CSP: &str =
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; base-uri 'none'";
 
-/// A Content-Security-Policy for the hosted pages: no scripts at all, inline styles only,
-/// posts only to this service, and framing only by the survey's allowed origins.
+/// A Content-Security-Policy for the hosted pages: the frame-height script alone, inline
+/// styles, images from the survey's logo host, posts only to this service, and framing only
+/// by the survey's allowed origins.
 pub fn page_csp(def: &SurveyDefinition) -> String {
     let ancestors = if def.allowed_origins.iter().any(|o| o == "*") {
         "*".to_owned()
@@ -184,14 +325,79 @@ pub fn page_csp(def: &SurveyDefinition) -> String {
         }
         s
     };
+    csp(def, &ancestors)
+}
+
+/// [`page_csp`] for the console's preview, which only the console frames.
+pub fn preview_csp(def: &SurveyDefinition) -> String {
+    csp(def, "'self'")
+}
+
+fn csp(def: &SurveyDefinition, ancestors: &str) -> String {
+    let logo = def
+        .logo_url
+        .as_deref()
+        .and_then(|u| reqwest::Url::parse(u).ok())
+        .map(|u| format!(" {}", u.origin().ascii_serialization()))
+        .unwrap_or_default();
     format!(
-        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; \
-         base-uri 'none'; frame-ancestors {ancestors}"
+        "default-src 'none'; script-src {}; style-src 'unsafe-inline'; img-src data:{logo}; \
+         form-action 'self'; base-uri 'none'; frame-ancestors {ancestors}",
+        *FRAME_HEIGHT_HASH
     )
 }
 
-fn document(lang: Language, title: &str, body: &str) -> String {
-    let mut html = String::with_capacity(body.len() + SURVEY_CSS.len() + 512);
+/// A survey's page: its accent colour, its `og:` card and the frame-height script.
+fn document(def: &SurveyDefinition, title: &str, body: &str, og: Option<&str>) -> String {
+    let mut head = String::new();
+    if let Some(description) = og {
+        let card_title = match &def.product_name {
+            Some(p) => format!("{title} · {p}"),
+            None => title.to_owned(),
+        };
+        head.push_str(&format!(
+            "<meta name=\"description\" content=\"{d}\">\n\
+             <meta property=\"og:type\" content=\"website\">\n\
+             <meta property=\"og:title\" content=\"{t}\">\n\
+             <meta property=\"og:description\" content=\"{d}\">\n",
+            d = attr(description),
+            t = attr(&card_title),
+        ));
+        if let Some(p) = &def.product_name {
+            head.push_str(&format!(
+                "<meta property=\"og:site_name\" content=\"{}\">\n",
+                attr(p)
+            ));
+        }
+        if let Some(logo) = &def.logo_url {
+            head.push_str(&format!(
+                "<meta property=\"og:image\" content=\"{}\">\n",
+                attr(logo)
+            ));
+        }
+    }
+    let style = def
+        .accent_color
+        .as_deref()
+        .map(accent_css)
+        .unwrap_or_default();
+    let script = format!("<script>{FRAME_HEIGHT_JS}</script>\n");
+    page_document(def.language, title, &head, &style, body, &script)
+}
+
+fn plain_document(lang: Language, title: &str, body: &str) -> String {
+    page_document(lang, title, "", "", body, "")
+}
+
+fn page_document(
+    lang: Language,
+    title: &str,
+    head: &str,
+    style: &str,
+    body: &str,
+    script: &str,
+) -> String {
+    let mut html = String::with_capacity(body.len() + SURVEY_CSS.len() + 1024);
     html.push_str("<!DOCTYPE html>\n<html lang=\"");
     html.push_str(lang.as_str());
     html.push_str(
@@ -201,12 +407,72 @@ fn document(lang: Language, title: &str, body: &str) -> String {
          <meta name=\"format-detection\" content=\"telephone=no\">\n<title>",
     );
     html.push_str(&text(title));
-    html.push_str("</title>\n<style>\n");
+    html.push_str("</title>\n");
+    html.push_str(head);
+    html.push_str("<style>\n");
     html.push_str(SURVEY_CSS);
+    html.push_str(style);
     html.push_str("</style>\n</head>\n<body>\n");
     html.push_str(body);
-    html.push_str("\n</body>\n</html>\n");
+    html.push('\n');
+    html.push_str(script);
+    html.push_str("</body>\n</html>\n");
     html
+}
+
+/// The survey's accent colour (already `#rrggbb`) over the defaults, in light and dark mode,
+/// with a text colour on it that stays readable (black on light accents, white on dark).
+pub fn accent_css(hex: &str) -> String {
+    let Some([r, g, b]) = rgb(hex) else {
+        return String::new();
+    };
+    let on = if luminance(r, g, b) > 0.4 {
+        "#111418"
+    } else {
+        "#ffffff"
+    };
+    let mix = |base: [u8; 3], share: f64| {
+        let m = |c: u8, d: u8| (f64::from(c) * share + f64::from(d) * (1.0 - share)).round() as u8;
+        format!(
+            "#{:02x}{:02x}{:02x}",
+            m(r, base[0]),
+            m(g, base[1]),
+            m(b, base[2])
+        )
+    };
+    format!(
+        ":root{{--tj-accent:{hex};--tj-focus:{hex};--tj-on-accent:{on};--tj-accent-soft:{}}}\n\
+         @media (prefers-color-scheme: dark){{:root{{--tj-accent:{hex};--tj-focus:{hex};--tj-on-accent:{on};--tj-accent-soft:{}}}}}\n",
+        mix([0xff, 0xff, 0xff], 0.12),
+        mix([0x1d, 0x20, 0x24], 0.3),
+    )
+}
+
+fn rgb(hex: &str) -> Option<[u8; 3]> {
+    let h = hex.strip_prefix('#').filter(|h| h.len() == 6)?;
+    let c = |i: usize| u8::from_str_radix(h.get(i..i + 2)?, 16).ok();
+    Some([c(0)?, c(2)?, c(4)?])
+}
+
+/// Relative luminance (WCAG 2) of an sRGB colour, 0 (black) to 1 (white).
+fn luminance(r: u8, g: u8, b: u8) -> f64 {
+    let lin = |c: u8| {
+        let c = f64::from(c) / 255.0;
+        if c <= 0.040_45 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
+}
+
+fn hidden_input(b: &mut String, name: &str, value: &str) {
+    b.push_str("<input type=\"hidden\" name=\"");
+    b.push_str(&attr(name));
+    b.push_str("\" value=\"");
+    b.push_str(&attr(value));
+    b.push_str("\">\n");
 }
 
 /// Percent-encodes everything but unreserved characters, so an id is one path segment.
@@ -234,7 +500,12 @@ fn question_number_label(lang: Language, n: usize) -> String {
     }
 }
 
-fn render_error_summary(b: &mut String, def: &SurveyDefinition, errors: &[FieldError]) {
+fn render_error_summary(
+    b: &mut String,
+    def: &SurveyDefinition,
+    step: &Step<'_>,
+    errors: &[FieldError],
+) {
     let lang = def.language;
     b.push_str("<div class=\"tj-alert\" role=\"alert\" id=\"tj-errors\" tabindex=\"-1\">\n<p class=\"tj-alert-title\">");
     b.push_str(lang.pick(
@@ -243,17 +514,17 @@ fn render_error_summary(b: &mut String, def: &SurveyDefinition, errors: &[FieldE
     ));
     b.push_str("</p>\n<ul>\n");
     for e in errors {
-        let target = def
-            .questions
+        let target = step
+            .shown
             .iter()
-            .enumerate()
-            .find(|(_, q)| error_is_for(e, q));
+            .find(|q| error_is_for(e, q))
+            .and_then(|q| Some((step.number_of(&q.id)?, q)));
         match target {
-            Some((i, q)) => {
+            Some((n, q)) => {
                 b.push_str("<li><a href=\"#tj-q-");
                 b.push_str(&attr(&q.id));
                 b.push_str("\">");
-                b.push_str(&text(&question_number_label(lang, i + 1)));
+                b.push_str(&text(&question_number_label(lang, n)));
                 b.push_str(lang.pick("：", ": "));
                 b.push_str(&text(&e.message));
                 b.push_str("</a></li>\n");
@@ -274,13 +545,7 @@ fn render_error_summary(b: &mut String, def: &SurveyDefinition, errors: &[FieldE
 }
 
 fn render_hidden_fields(b: &mut String, p: &Submission) {
-    let mut hidden = |name: &str, value: &str| {
-        b.push_str("<input type=\"hidden\" name=\"");
-        b.push_str(&attr(name));
-        b.push_str("\" value=\"");
-        b.push_str(&attr(value));
-        b.push_str("\">\n");
-    };
+    let mut hidden = |name: &str, value: &str| hidden_input(b, name, value);
     if let Some(id) = &p.respondent_id {
         hidden(FORM_RESPONDENT_ID, id);
     }
@@ -328,97 +593,10 @@ fn scale_ends(kind: QuestionKind, lang: Language) -> (&'static str, &'static str
     }
 }
 
-fn number_text(f: f64) -> String {
-    if f.fract() == 0.0 && f.abs() < 1e15 {
-        format!("{}", f as i64)
-    } else {
-        format!("{f}")
-    }
-}
-
-fn value_text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Number(n) => n.as_f64().map_or_else(|| n.to_string(), number_text),
-        other => other.to_string(),
-    }
-}
-
-/// "（仅当第 1 题评分不高于 6 时回答）": the no-JS page shows every question, so conditional
-/// ones say when they apply. Returned unescaped.
-fn condition_text(def: &SurveyDefinition, cond: &ShowIf) -> String {
-    let lang = def.language;
-    let n = def.position(&cond.question).map_or(0, |i| i + 1);
-    let is_score = def
-        .question(&cond.question)
-        .and_then(|q| q.kind.score_range())
-        .is_some();
-    let values: Vec<String> = cond
-        .equals
-        .iter()
-        .chain(cond.any_of.iter())
-        .map(value_text)
-        .collect();
-    match lang {
-        Language::ZhCn => {
-            let what = if !values.is_empty() {
-                if is_score {
-                    format!("评分为 {}", values.join(" 或 "))
-                } else {
-                    let quoted: Vec<String> = values.iter().map(|v| format!("“{v}”")).collect();
-                    format!("选择了{}", quoted.join("或"))
-                }
-            } else {
-                match (cond.min, cond.max) {
-                    (Some(a), Some(b)) => {
-                        format!("评分在 {}–{} 之间", number_text(a), number_text(b))
-                    }
-                    (Some(a), None) => format!("评分不低于 {}", number_text(a)),
-                    (None, Some(b)) => format!("评分不高于 {}", number_text(b)),
-                    (None, None) => "已作答".to_owned(),
-                }
-            };
-            // A space between a digit and the following 汉字, as around "第 1 题".
-            let gap = if what.ends_with(|c: char| c.is_ascii_alphanumeric()) {
-                " "
-            } else {
-                ""
-            };
-            format!("（仅当第 {n} 题{what}{gap}时回答）")
-        }
-        Language::En => {
-            let what = if !values.is_empty() {
-                if is_score {
-                    format!("your answer to question {n} was {}", values.join(" or "))
-                } else {
-                    let quoted: Vec<String> = values.iter().map(|v| format!("“{v}”")).collect();
-                    format!("you chose {} in question {n}", quoted.join(" or "))
-                }
-            } else {
-                match (cond.min, cond.max) {
-                    (Some(a), Some(b)) => format!(
-                        "your answer to question {n} was from {} to {}",
-                        number_text(a),
-                        number_text(b)
-                    ),
-                    (Some(a), None) => {
-                        format!("your answer to question {n} was {} or more", number_text(a))
-                    }
-                    (None, Some(b)) => {
-                        format!("your answer to question {n} was {} or less", number_text(b))
-                    }
-                    (None, None) => format!("you answered question {n}"),
-                }
-            };
-            format!("(Answer only if {what}.)")
-        }
-    }
-}
-
 fn render_question(
     b: &mut String,
     def: &SurveyDefinition,
-    index: usize,
+    number: usize,
     q: &Question,
     errors: &[&FieldError],
     prev: Option<&Value>,
@@ -427,17 +605,14 @@ fn render_question(
     let id = attr(&q.id).into_owned();
     let invalid = !errors.is_empty();
     let is_text = q.kind == QuestionKind::Text;
-    // Native `required` only where it is always right: never on conditional questions (the
-    // no-JS page cannot hide them) nor on checkbox groups (it would demand every box).
-    let native_required = q.required && q.show_if.is_none() && q.kind != QuestionKind::MultiChoice;
+    // Native `required` everywhere but on checkbox groups (it would demand every box): a
+    // question on the page is one its respondent is meant to answer.
+    let native_required = q.required && q.kind != QuestionKind::MultiChoice;
     let limit_hint = is_text && q.max_length.is_some();
     let has_hint =
         q.kind.score_range().is_some() || q.kind == QuestionKind::MultiChoice || limit_hint;
 
     let mut described = Vec::new();
-    if q.show_if.is_some() {
-        described.push(format!("tj-c-{id}"));
-    }
     if q.description.is_some() {
         described.push(format!("tj-d-{id}"));
     }
@@ -471,7 +646,7 @@ fn render_question(
 
     let mut title = format!(
         "<span class=\"tj-n\">{}.</span><span class=\"tj-t\">{}</span>",
-        index + 1,
+        number,
         text(&q.title)
     );
     if q.required {
@@ -487,12 +662,6 @@ fn render_question(
         b.push_str(&format!("<legend class=\"tj-label\">{title}</legend>\n"));
     }
 
-    if let Some(cond) = &q.show_if {
-        b.push_str(&format!(
-            "<p class=\"tj-cond\" id=\"tj-c-{id}\">{}</p>\n",
-            text(&condition_text(def, cond))
-        ));
-    }
     if let Some(d) = &q.description {
         b.push_str(&format!(
             "<p class=\"tj-desc\" id=\"tj-d-{id}\">{}</p>\n",
@@ -594,7 +763,7 @@ mod tests {
         SurveyDefinition::parse(&json!({
             "title": "<script>alert(1)</script>标题",
             "description": "说明 <img src=x onerror=alert(1)>",
-            "thank_you": "谢谢 <b>你</b>",
+            "thank_you": "谢谢 <b>您</b>",
             "questions": [
                 {"id": "q1", "type": "nps", "title": "推荐 <script>x</script>", "required": true},
                 {"id": "q2", "type": "single_choice", "title": "选项",
@@ -609,6 +778,7 @@ mod tests {
     }
 
     fn assert_no_raw_markup(html: &str) {
+        let html = &html.replace(&format!("<script>{FRAME_HEIGHT_JS}</script>"), "");
         assert!(!html.contains("<script"), "raw <script> in output");
         assert!(!html.contains("<img"), "raw <img> in output");
         assert!(!html.contains("<b>"), "raw <b> in output");
@@ -631,6 +801,16 @@ mod tests {
         assert!(html.contains("value=\"a&quot; onfocus=&quot;alert(3)\""));
     }
 
+    /// A submission that has reached `step` with these answers.
+    fn at_step(step: usize, answers: Value) -> Submission {
+        Submission {
+            answers,
+            step: Some(step),
+            response_id: Some("abcdefgh12".into()),
+            ..Default::default()
+        }
+    }
+
     #[test]
     fn page_structure() {
         let html = render_page("s1", &evil(), &[], None);
@@ -644,18 +824,76 @@ mod tests {
         assert!(html.contains("name=\"q1\" value=\"10\""));
         assert!(html.contains("0 = 完全不可能"));
         assert!(html.contains("10 = 非常愿意"));
-        assert!(html.contains(">提交</button>"));
+        assert!(html.contains(">下一步</button>"));
         assert!(html.contains("必填"));
-        assert!(html.contains("type=\"checkbox\" name=\"q4\" value=\"搜索\""));
-        assert!(html.contains("<textarea class=\"tj-text\" id=\"tj-i-q3\" name=\"q3\""));
-        assert!(html.contains("maxlength=\"500\""));
-        assert!(html.contains("（仅当第 2 题选择了“&lt;script&gt;alert(2)&lt;/script&gt;”时回答）"));
-        assert!(html.contains("（仅当第 1 题评分不高于 6 时回答）"));
+        // The first step ends before q3, which depends on q2 in the same step: no question
+        // is shown to someone it is not for, and no respondent reads a rule.
+        assert!(!html.contains("data-question=\"q3\""));
+        assert!(!html.contains("仅当") && !html.contains("tj-cond"));
+        assert!(html.contains("<input type=\"hidden\" name=\"_step\" value=\"0\">"));
         // Honeypot.
         assert!(html.contains("name=\"website\" value=\"\" tabindex=\"-1\" autocomplete=\"off\""));
         assert!(html.contains("class=\"tj-hp\" aria-hidden=\"true\""));
-        // No script of our own either.
-        assert!(!html.to_lowercase().contains("<script"));
+        // One script, the frame-height one, allowed by its hash in the CSP.
+        assert_eq!(html.matches("<script>").count(), 1);
+        assert!(html.contains(FRAME_HEIGHT_JS));
+        assert!(page_csp(&evil()).contains(FRAME_HEIGHT_HASH.as_str()));
+
+        // The next step, for someone who chose the first option and gave 3: the earlier
+        // answers ride along hidden, the questions are numbered from 3.
+        let next = at_step(2, json!({"q1": "3", "q2": "<script>alert(2)</script>"}));
+        let html = render_page("s1", &evil(), &[], Some(&next));
+        assert!(html.contains("<input type=\"hidden\" name=\"q1\" value=\"3\">"));
+        assert!(html.contains(
+            "<input type=\"hidden\" name=\"q2\" value=\"&lt;script&gt;alert(2)&lt;/script&gt;\">"
+        ));
+        assert!(html.contains("<input type=\"hidden\" name=\"_step\" value=\"2\">"));
+        assert!(html.contains("<textarea class=\"tj-text\" id=\"tj-i-q3\" name=\"q3\""));
+        assert!(html.contains("maxlength=\"500\""));
+        assert!(html.contains("type=\"checkbox\" name=\"q4\" value=\"搜索\""));
+        let numbers: Vec<&str> = html
+            .split("<span class=\"tj-n\">")
+            .skip(1)
+            .filter_map(|r| r.split('<').next())
+            .collect();
+        assert_eq!(numbers, ["3.", "4.", "5."]);
+        assert!(html.contains(">提交</button>"));
+        assert!(html.contains("name=\"_back\" value=\"1\" formnovalidate>上一步</button>"));
+        assert!(
+            !html.contains("<p class=\"tj-lead\">"),
+            "the description is on the first step only"
+        );
+
+        // The other option and a 9: q3 and q5 are skipped, q4 is question 3.
+        let next = at_step(2, json!({"q1": "9", "q2": "a\" onfocus=\"alert(3)"}));
+        let html = render_page("s1", &evil(), &[], Some(&next));
+        assert!(!html.contains("data-question=\"q3\"") && !html.contains("data-question=\"q5\""));
+        assert!(html.contains("<span class=\"tj-n\">3.</span><span class=\"tj-t\">功能</span>"));
+    }
+
+    #[test]
+    fn branding_and_share_card() {
+        let def = evil()
+            .apply_patch(&json!({
+                "product_name": "听见<商城>",
+                "logo_url": "https://cdn.example/l.png?a=1&b=\"2",
+                "accent_color": "#FFEE00",
+                "privacy_url": "https://example.com/privacy"
+            }))
+            .expect("valid");
+        let html = render_page("s1", &def, &[], None);
+        assert!(html.contains("<span class=\"tj-product\">听见&lt;商城&gt;</span>"));
+        assert!(html.contains("src=\"https://cdn.example/l.png?a=1&amp;b=&quot;2\""));
+        assert!(html.contains("<meta property=\"og:title\" content=\"&lt;script&gt;alert(1)&lt;/script&gt;标题 · 听见&lt;商城&gt;\">"));
+        assert!(html.contains("<meta property=\"og:description\" content=\"说明 &lt;img src=x onerror=alert(1)&gt;\">"));
+        // A light accent gets dark text on it.
+        assert!(html.contains("--tj-accent:#ffee00;--tj-focus:#ffee00;--tj-on-accent:#111418;"));
+        assert!(accent_css("#1a66d9").contains("--tj-on-accent:#ffffff;"));
+        assert!(html.contains("<a href=\"https://example.com/privacy\" target=\"_blank\" rel=\"noopener noreferrer\">"));
+        assert!(page_csp(&def).contains("img-src data: https://cdn.example;"));
+        assert!(render_thanks(&def).contains("https://example.com/privacy"));
+        let unavailable = render_unavailable(&def);
+        assert!(unavailable.contains("问卷暂时无法在这里显示") && !unavailable.contains("<script"));
     }
 
     #[test]
@@ -689,7 +927,7 @@ mod tests {
             FieldError::new("q3", "最多 500 个字"),
         ];
         let previous = Submission {
-            answers: json!({"q2": "a\" onfocus=\"alert(3)", "q3": "</textarea><script>t</script>", "q4": ["收藏"], "q5": "4"}),
+            answers: json!({"q2": "a\" onfocus=\"alert(3)"}),
             respondent_id: Some("u\"1".into()),
             attributes: json!({"plan": "pro", "n": 3})
                 .as_object()
@@ -697,25 +935,36 @@ mod tests {
                 .unwrap_or_default(),
             response_id: Some("abcdefgh12".into()),
             honeypot_filled: false,
+            step: Some(0),
+            back: false,
         };
         let html = render_page("s1", &def, &errors, Some(&previous));
         assert_no_raw_markup(&html);
-        assert!(!html.contains("</textarea><script>"));
         assert!(html.contains("role=\"alert\""));
         assert!(html.contains("<p class=\"tj-err\" id=\"tj-e-q1\">此题为必填，请选择一项</p>"));
-        assert!(html.contains("<p class=\"tj-err\" id=\"tj-e-q3\">最多 500 个字</p>"));
         assert!(html.contains("&lt;i&gt;总体&lt;/i&gt;错误"));
         assert!(html.contains("href=\"#tj-q-q1\">第 1 题：此题为必填，请选择一项"));
         assert!(html.contains("tj-q tj-q-invalid\" id=\"tj-q-q1\""));
         assert!(html.contains("value=\"a&quot; onfocus=&quot;alert(3)\" checked"));
-        assert!(html.contains("value=\"收藏\" checked"));
-        assert!(!html.contains("value=\"搜索\" checked"));
-        assert!(html.contains("name=\"q5\" value=\"4\" checked"));
-        assert!(html.contains("&lt;/textarea&gt;&lt;script&gt;t&lt;/script&gt;</textarea>"));
         assert!(html.contains("name=\"_respondent_id\" value=\"u&quot;1\""));
         assert!(html.contains("name=\"_attr_plan\" value=\"pro\""));
         assert!(html.contains("name=\"_attr_n\" value=\"3\""));
         assert!(html.contains("name=\"_response_id\" value=\"abcdefgh12\""));
+
+        // A later step refills its own answers, and names its questions by shown number.
+        let later = at_step(
+            2,
+            json!({"q1": "2", "q2": "<script>alert(2)</script>", "q3": "</textarea><script>t</script>", "q4": ["收藏"], "q5": "4"}),
+        );
+        let html = render_page("s1", &def, &errors, Some(&later));
+        assert_no_raw_markup(&html);
+        assert!(!html.contains("</textarea><script>"));
+        assert!(html.contains("<p class=\"tj-err\" id=\"tj-e-q3\">最多 500 个字</p>"));
+        assert!(html.contains("href=\"#tj-q-q3\">第 3 题：最多 500 个字"));
+        assert!(html.contains("value=\"收藏\" checked"));
+        assert!(!html.contains("value=\"搜索\" checked"));
+        assert!(html.contains("name=\"q5\" value=\"4\" checked"));
+        assert!(html.contains("&lt;/textarea&gt;&lt;script&gt;t&lt;/script&gt;</textarea>"));
     }
 
     #[test]
@@ -725,21 +974,21 @@ mod tests {
             .expect("valid");
         let html = render_page("s1", &def, &[], None);
         assert!(html.contains("<html lang=\"en\">"));
-        assert!(html.contains(">Submit</button>"));
+        assert!(html.contains(">Next</button>"));
         assert!(html.contains("0 = Not at all likely"));
-        assert!(html.contains("(Answer only if your answer to question 1 was 6 or less.)"));
+        assert!(!html.contains("Answer only if"));
     }
 
     #[test]
     fn thanks_and_closed_pages() {
         let html = render_thanks(&evil());
         assert_no_raw_markup(&html);
-        assert!(html.contains("谢谢 &lt;b&gt;你&lt;/b&gt;"));
+        assert!(html.contains("谢谢 &lt;b&gt;您&lt;/b&gt;"));
         assert!(html.contains("data-tingjian-thanks"));
         let plain = evil()
             .apply_patch(&json!({"thank_you": null}))
             .expect("valid");
-        assert!(render_thanks(&plain).contains("感谢你的反馈"));
+        assert!(render_thanks(&plain).contains("感谢您的反馈"));
         let closed = render_closed();
         assert!(closed.contains("<html lang=\"zh-CN\">"));
         assert!(closed.contains("此问卷已关闭"));

@@ -47,8 +47,20 @@ fn target(s: &Value) -> String {
     } else {
         ""
     };
+    let people = r["mentions"].as_array().map_or(0, Vec::len);
+    let mentions = match people {
+        0 => String::new(),
+        n if r["mentions"]
+            .as_array()
+            .is_some_and(|m| m.iter().any(|v| v == "all"))
+            && n == 1 =>
+        {
+            "，@所有人".to_owned()
+        }
+        n => format!("，@ {n} 人"),
+    };
     format!(
-        "{}（{}{signed}）",
+        "{}（{}{signed}{mentions}）",
         robot_name(r["kind"].as_str().unwrap_or_default()),
         r["webhook_url"].as_str().unwrap_or_default()
     )
@@ -245,28 +257,11 @@ async fn preview(
     )
     .await
     .map_err(crate::http::ApiError::from)?;
-    let mut html = render::html(&digest, None);
-    let charts = digest.charts.clone();
+    let html = render::html(&digest, None);
     // Drawing is CPU work: off the async executor.
-    let images = tokio::task::spawn_blocking(move || {
-        use base64::Engine;
-        charts
-            .iter()
-            .filter_map(|c| {
-                let png = chart::trend_png(c).ok()?;
-                let b64 = base64::engine::general_purpose::STANDARD.encode(png);
-                Some((
-                    format!("cid:{}", c.cid),
-                    format!("data:image/png;base64,{b64}"),
-                ))
-            })
-            .collect::<Vec<_>>()
-    })
-    .await
-    .unwrap_or_default();
-    for (cid, data) in images {
-        html = html.replace(&format!("\"{cid}\""), &format!("\"{data}\""));
-    }
+    let mut html = web::block(move || chart::embed_charts(&html, &digest.charts))
+        .await
+        .map_err(|e| ConsoleError::Internal(e.to_string()))?;
     // Links open the real pages in a new tab, not inside the frame.
     html = html.replacen("<head>", "<head><base target=\"_blank\">", 1);
     Ok(HttpResponse::Ok()

@@ -10,6 +10,8 @@ pub struct Model {
     pub robot_kind: Option<String>,
     pub robot_url: Option<String>,
     pub robot_secret: Option<String>,
+    /// Whom the robot's messages @: a JSON array of mobile numbers or Feishu open ids.
+    pub robot_mentions: Option<String>,
     pub frequency: String,
     pub weekday: i16,
     pub hour: i16,

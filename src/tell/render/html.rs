@@ -3,6 +3,7 @@
 
 use super::shared::*;
 use super::subject::subject;
+use super::Recipient;
 use crate::tell::digest::*;
 
 // System fonts only: mail clients drop web fonts, and CJK faces are large.
@@ -17,15 +18,15 @@ pub(super) const GOOD: &str = "#137333";
 pub(super) const BAD: &str = "#c5221f";
 pub(super) const PAD: &str = "padding-left:24px;padding-right:24px;";
 
-/// Email HTML. `unsubscribe_url` shown in the footer when given.
-pub fn html(d: &Digest, unsubscribe_url: Option<&str>) -> String {
+/// Email HTML; the footer names the recipient's subscription and unsubscribe link when given.
+pub fn html(d: &Digest, to: Option<&Recipient>) -> String {
     let rows = [
         html_title(d),
         html_headline(d),
         pain_sections(d).iter().map(html_pain_section).collect(),
         html_channels(d),
         html_charts(d),
-        html_footer(d, unsubscribe_url),
+        html_footer(d, to),
     ];
     html_document(&subject(d), &headline_summary(d), &rows.concat())
 }
@@ -154,9 +155,10 @@ pub(super) fn html_headline(d: &Digest) -> String {
         rows.concat()
     );
     out += &html_row("padding-top:4px;", &grid);
+    let note = if shows_arrow(d) { NOTE_HTML } else { "" };
     out + &html_row(
         &format!("padding-top:4px;padding-bottom:16px;font-size:12px;color:{GREY};"),
-        NOTE_HTML,
+        note,
     )
 }
 
@@ -165,9 +167,11 @@ pub(super) fn html_headline_cell(h: &Headline) -> String {
         Some(c) => format!("较上期 {}", html_change(&c)),
         None => esc(&headline_change_label(h)),
     };
-    // Volume's n is the value itself; elsewhere it tells how much to trust the number.
+    // Volume's n is the value itself; elsewhere it tells how much to trust the number (a
+    // value from too few says its count in the change line already).
     let sample = match h.metric {
         Metric::Volume => String::new(),
+        _ if few(h) => String::new(),
         _ => html_p(
             &format!("font-size:12px;color:{GREY};"),
             &format!("样本 {}", fmt_count(h.n)),
@@ -267,7 +271,7 @@ pub(super) fn html_channels(d: &Digest) -> String {
             .collect();
         let inner = format!(
             "<span style=\"font-weight:bold;\">{}</span><span style=\"color:{GREY};\">　{}</span>",
-            esc(&one_line(&c.channel)),
+            esc(&one_line(&c.name)),
             stats.join(" · "),
         );
         out += &html_row(
@@ -299,29 +303,24 @@ pub(super) fn html_charts(d: &Digest) -> String {
     out
 }
 
-pub(super) fn html_footer(d: &Digest, unsubscribe_url: Option<&str>) -> String {
+pub(super) fn html_footer(d: &Digest, to: Option<&Recipient>) -> String {
     let console = html_link(
         &d.console_url,
         &esc(&format!("{} →", console_label(d))),
         &format!("color:{LINK};font-weight:bold;"),
     );
     let mut inner = html_p("font-size:14px;", &console);
-    let unsubscribe = unsubscribe_url
-        .map(|u| {
-            format!(
-                " {}",
-                html_link(
-                    u,
-                    "退订",
-                    &format!("color:{GREY};text-decoration:underline;")
-                )
-            )
-        })
-        .unwrap_or_default();
-    inner += &html_p(
-        "margin-top:12px;",
-        &format!("{}{unsubscribe}", esc(&subscription_note(d))),
-    );
+    if let Some(r) = to {
+        let unsubscribe = html_link(
+            r.unsubscribe_url,
+            "退订",
+            &format!("color:{GREY};text-decoration:underline;"),
+        );
+        inner += &html_p(
+            "margin-top:12px;",
+            &format!("{} {unsubscribe}", esc(&subscription_note(d, r.frequency))),
+        );
+    }
     inner += &html_p("", &esc(&format!("统计时区：{}", one_line(&d.timezone))));
     html_row(
         &format!("padding-top:20px;padding-bottom:24px;border-top:1px solid {RULE};font-size:12px;line-height:1.6;color:{GREY};"),

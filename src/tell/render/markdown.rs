@@ -69,16 +69,22 @@ pub(super) fn md_headline(d: &Digest) -> String {
         return lines.join("\n");
     }
     lines.extend(d.headline.iter().map(|h| {
-        let change = headline_change(h)
-            .map(|c| format!("（{}）", c.text()))
-            .unwrap_or_default();
+        let change = if h.value.is_some() && few(h) {
+            format!("（仅 {}）", sample_label(h))
+        } else {
+            headline_change(h)
+                .map(|c| format!("（{}）", c.text()))
+                .unwrap_or_default()
+        };
         format!(
             "{} **{}**{change}",
             h.metric.display(),
             md(&headline_value(h))
         )
     }));
-    lines.push(NOTE_PLAIN.to_string());
+    if shows_arrow(d) {
+        lines.push(NOTE_PLAIN.to_string());
+    }
     lines.join("\n")
 }
 
@@ -118,7 +124,7 @@ pub(super) fn md_channels(d: &Digest) -> String {
     lines.extend(
         d.channels
             .iter()
-            .map(|c| format!("{}：{}", md(&c.channel), md(&channel_stats(c).join(" · ")))),
+            .map(|c| format!("{}：{}", md(&c.name), md(&channel_stats(c).join(" · ")))),
     );
     lines.join("\n")
 }

@@ -18,3 +18,13 @@ pub use markdown::markdown;
 pub(crate) use markdown::md;
 pub use subject::subject;
 pub use text::text;
+
+use crate::domain::Frequency;
+
+/// Who a mail goes to: the subscription's unsubscribe link and its cadence, which the footer
+/// names. A preview has none.
+#[derive(Debug, Clone, Copy)]
+pub struct Recipient<'a> {
+    pub unsubscribe_url: &'a str,
+    pub frequency: Frequency,
+}

@@ -5,7 +5,10 @@
 use chrono::{Datelike, TimeDelta};
 use chrono_tz::Tz;
 
+use crate::domain::names::channel_label;
 use crate::domain::text::clip;
+use crate::domain::Frequency;
+use crate::insight::tally::{too_few, MIN_CHANGE_COUNT, MIN_RATE_SAMPLE};
 use crate::tell::digest::*;
 
 /// Inbox lists cut subjects around here, and the headline must survive the cut.
@@ -28,7 +31,8 @@ pub(super) const TITLE_NEW: &str = "新出现的抱怨";
 pub(super) const TITLE_CHANNELS: &str = "各渠道";
 pub(super) const TITLE_CHARTS: &str = "趋势";
 pub(super) const NO_CHARTS: &str = "暂无趋势数据";
-/// Readers must not take noise for a trend, so every format explains the arrows once.
+/// Readers must not take noise for a trend, so every format that shows an arrow explains the
+/// arrows once.
 pub(super) const NOTE_PLAIN: &str =
     "注：只有带箭头的变化在统计上显著，其余是正常波动，不代表趋势。";
 pub(super) const NOTE_HTML: &str =
@@ -41,6 +45,13 @@ pub(super) enum Cadence {
 }
 
 impl Cadence {
+    pub(super) fn of_subscription(f: Frequency) -> Self {
+        match f {
+            Frequency::Daily => Cadence::Daily,
+            Frequency::Weekly => Cadence::Weekly,
+        }
+    }
+
     /// Weekly period keys are ISO weeks (`2026-W47`); any other key is a day.
     pub(super) fn of(d: &Digest) -> Self {
         if d.period.contains("-W") {
@@ -215,9 +226,19 @@ pub(super) fn change(
     }
 }
 
-/// The headline's change against the previous period; `None` without a previous value.
+/// Whether the headline rests on too few observations to be read as a rate (below
+/// [`MIN_RATE_SAMPLE`]): then only its count is shown, with no rate, change or arrow.
+pub(super) fn few(h: &Headline) -> bool {
+    too_few(h.metric, h.n)
+}
+
+/// The headline's change against the previous period; `None` without a previous value, and
+/// for a rate from too few observations.
 pub(super) fn headline_change(h: &Headline) -> Option<Change> {
     h.previous?;
+    if few(h) {
+        return None;
+    }
     let amount = h.change?;
     Some(match h.metric {
         Metric::Nps | Metric::Sentiment => change(amount, 0, "", h.significant, Some(true)),
@@ -229,22 +250,63 @@ pub(super) fn headline_change(h: &Headline) -> Option<Change> {
     })
 }
 
+/// `新` exactly for a pain point never seen before the period (the one meaning of new, which
+/// the section of new complaints lists); a change in percent only when one of the two periods
+/// had [`MIN_CHANGE_COUNT`] items; otherwise the previous count as it is.
 pub(super) fn pain_change(p: &PainPointLine) -> Change {
+    if p.is_new {
+        return Change::New;
+    }
     match p.change {
-        Some(rel) if !p.is_new => change(rel * 100.0, 0, "%", p.significant, Some(false)),
-        _ => Change::New,
+        Some(rel) if p.count.max(p.previous_count) >= MIN_CHANGE_COUNT => {
+            change(rel * 100.0, 0, "%", p.significant, Some(false))
+        }
+        _ => Change::Plain(format!("上期 {} 条", fmt_count(p.previous_count))),
     }
 }
 
+/// Whether any change the digest shows carries an arrow, so that the note explaining arrows
+/// appears only then.
+pub(super) fn shows_arrow(d: &Digest) -> bool {
+    let marked = |c: &Change| matches!(c, Change::Marked { .. });
+    d.headline
+        .iter()
+        .filter_map(headline_change)
+        .any(|c| marked(&c))
+        || top(&d.pain_points)
+            .0
+            .iter()
+            .chain(top(&d.new_complaints).0)
+            .any(|p| marked(&pain_change(p)))
+}
+
+/// The value, or `样本少` for a rate from too few observations.
 pub(super) fn headline_value(h: &Headline) -> String {
+    if h.value.is_some() && few(h) {
+        return "样本少".to_string();
+    }
     h.value
         .map(|v| fmt_metric(h.metric, v))
         .unwrap_or_else(|| "暂无数据".to_string())
 }
 
+/// What a headline's number rests on: `3 份评分`, `12 条已分析反馈`.
+pub(super) fn sample_label(h: &Headline) -> String {
+    let n = fmt_count(h.n);
+    match h.metric {
+        Metric::Nps | Metric::Csat | Metric::Ces => format!("{n} 份评分"),
+        Metric::Sentiment => format!("{n} 条已分析反馈"),
+        Metric::Volume => format!("{n} 条"),
+    }
+}
+
 /// `较上期 ↑4`; without a change, what the previous period had (volume's relative change is
-/// undefined after a period of zero).
+/// undefined after a period of zero); for too few observations, their count and that no
+/// rate is given below the minimum.
 pub(super) fn headline_change_label(h: &Headline) -> String {
+    if h.value.is_some() && few(h) {
+        return format!("仅 {}，不足 {MIN_RATE_SAMPLE} 不计算比率", sample_label(h));
+    }
     match (headline_change(h), h.previous) {
         (Some(c), _) => format!("较上期 {}", c.text()),
         (None, Some(p)) => format!("上期 {}", fmt_metric(h.metric, p)),
@@ -259,6 +321,7 @@ pub(super) fn headline_summary(d: &Digest) -> String {
     }
     d.headline
         .iter()
+        .filter(|h| !few(h))
         .map(|h| format!("{} {}", h.metric.display(), headline_value(h)))
         .collect::<Vec<_>>()
         .join(" · ")
@@ -397,7 +460,7 @@ pub(super) fn pain_channels(p: &PainPointLine) -> Option<String> {
         .channels
         .iter()
         .take(MAX_CHANNELS)
-        .map(|(name, n)| format!("{} {}", one_line(name), fmt_count(*n)))
+        .map(|(code, n)| format!("{} {}", one_line(&channel_label(code)), fmt_count(*n)))
         .collect();
     (!parts.is_empty()).then(|| format!("来源：{}", parts.join("、")))
 }
@@ -406,35 +469,58 @@ pub(super) fn quote_text(q: &Quote, max_chars: usize) -> String {
     format!("“{}”", clip(&one_line(&q.text), max_chars))
 }
 
-/// Channel names are short in practice; clipping keeps an odd long one from widening a
-/// phone layout, where the source is kept on one line.
+/// Where the quote came from by name (the survey's title, 微博 …), else its channel's name.
+/// Clipping keeps an odd long name from widening a phone layout, where the source is kept on
+/// one line.
 pub(super) fn quote_source(q: &Quote) -> String {
-    format!("—— {}", clip(&one_line(&q.channel), 16))
+    let name = q
+        .source_name
+        .clone()
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| channel_label(&q.channel));
+    format!("—— {}", clip(&one_line(&name), 16))
 }
 
-/// `520 条（上期 480）`, `情感指数 -8`, `NPS 21`: a channel's numbers, without its name.
+/// `520 条（上期 480）`, `情感指数 -8`, `NPS 21`: a channel's numbers, without its name; a
+/// rate from too few observations is left out (the count says how few).
 pub(super) fn channel_stats(c: &ChannelLine) -> Vec<String> {
     let mut parts = vec![format!(
         "{} 条（上期 {}）",
         fmt_count(c.count),
         fmt_count(c.previous_count)
     )];
-    if let Some(s) = c.sentiment {
+    if let Some(s) = c
+        .sentiment
+        .filter(|_| !too_few(Metric::Sentiment, c.sentiment_n))
+    {
         parts.push(format!("情感指数 {}", round_int(s)));
     }
-    if let Some(n) = c.nps {
+    if let Some(n) = c.nps.filter(|_| !too_few(Metric::Nps, c.nps_n)) {
         parts.push(format!("NPS {}", round_int(n)));
     }
     parts
 }
 
-/// `NPS 近10周：28 → 32`: the first and last periods that had data.
+/// `NPS 近10周：28 → 32`: the first and last periods that had data, a rate only from a period
+/// with enough observations.
 pub(super) fn chart_summary(c: &TrendChart) -> String {
     let unit = match c.points.first() {
         Some(p) if !p.period.contains("-W") => "天",
         _ => "周",
     };
-    let values: Vec<f64> = c.points.iter().filter_map(|p| p.value).collect();
+    let values: Vec<f64> = c
+        .points
+        .iter()
+        .filter(|p| !too_few(c.metric, p.n))
+        .filter_map(|p| p.value)
+        .collect();
+    if values.is_empty() && c.points.iter().any(|p| p.value.is_some()) {
+        return format!(
+            "{} 近{}{unit}：每期样本不足 {MIN_RATE_SAMPLE}，不作比较",
+            c.metric.display(),
+            c.points.len()
+        );
+    }
     let span = match (values.first(), values.last()) {
         (Some(a), Some(b)) if values.len() > 1 => {
             format!(
@@ -453,12 +539,23 @@ pub(super) fn console_label(d: &Digest) -> String {
     format!("在控制台查看{}全部反馈", Cadence::of(d).this_period())
 }
 
-pub(super) fn subscription_note(d: &Digest) -> String {
-    format!(
-        "你收到这封邮件，是因为订阅了「{}」的{}。",
-        one_line(&d.workspace_name),
-        Cadence::of(d).report()
-    )
+/// Why the reader gets this mail, in the words of what they subscribed to; a digest of
+/// another cadence (sent by hand, `POST /digests/{period}/send`) says so.
+pub(super) fn subscription_note(d: &Digest, frequency: Frequency) -> String {
+    let (theirs, this) = (Cadence::of_subscription(frequency), Cadence::of(d));
+    let name = one_line(&d.workspace_name);
+    if theirs == this {
+        format!(
+            "您收到这封邮件，是因为订阅了「{name}」的{}。",
+            theirs.report()
+        )
+    } else {
+        format!(
+            "您订阅的是「{name}」的{}；这份{}是另行发送给所有订阅者的。",
+            theirs.report(),
+            this.report()
+        )
+    }
 }
 
 /// Only web links become links: a `javascript:` or `data:` URL must never be clickable.

@@ -28,12 +28,13 @@ pub fn subject(d: &Digest) -> String {
     format!("{head}{sep}{label}{}", clip(&one_line(name), room))
 }
 
-/// NPS when the period has one, else the sentiment index.
+/// NPS when the period has one from enough answers, else the sentiment index; a rate from
+/// too few is no headline.
 pub(super) fn subject_metric(d: &Digest) -> Option<String> {
     let pick = |m: Metric| {
         d.headline
             .iter()
-            .find(|h| h.metric == m && h.value.is_some())
+            .find(|h| h.metric == m && h.value.is_some() && !few(h))
     };
     let h = pick(Metric::Nps).or_else(|| pick(Metric::Sentiment))?;
     let change = headline_change(h)

@@ -5,7 +5,9 @@ use super::markdown::*;
 use super::shared::*;
 use super::subject::*;
 use super::text::*;
+use super::Recipient;
 use crate::domain::text::clip;
+use crate::domain::Frequency;
 use crate::tell::digest::*;
 use chrono::{DateTime, TimeZone, Utc};
 
@@ -35,6 +37,7 @@ fn quote(id: &str, text: &str, channel: &str) -> Quote {
         feedback_id: id.into(),
         text: text.into(),
         channel: channel.into(),
+        source_name: None,
         occurred_at: at(2026, 11, 18, 3),
     }
 }
@@ -199,24 +202,33 @@ fn sample() -> Digest {
         channels: vec![
             ChannelLine {
                 channel: "应用商店".into(),
+                name: "应用商店".into(),
                 count: 520,
                 previous_count: 480,
                 sentiment: Some(-8.4),
+                sentiment_n: 500,
                 nps: Some(21.0),
+                nps_n: 120,
             },
             ChannelLine {
                 channel: "小程序客服".into(),
+                name: "小程序客服".into(),
                 count: 410,
                 previous_count: 390,
                 sentiment: Some(5.0),
+                sentiment_n: 400,
                 nps: None,
+                nps_n: 0,
             },
             ChannelLine {
                 channel: "问卷".into(),
+                name: "问卷".into(),
                 count: 304,
                 previous_count: 230,
                 sentiment: Some(22.0),
+                sentiment_n: 300,
                 nps: Some(35.0),
+                nps_n: 12,
             },
         ],
         charts: vec![
@@ -337,10 +349,11 @@ fn long_names_are_cut_to_keep_the_subject_short() {
 
 #[test]
 fn html_escapes_user_text() {
-    let h = html(
-        &hostile(),
-        Some("https://tingjian.example.com/unsubscribe?t=a&b"),
-    );
+    let to = Recipient {
+        unsubscribe_url: "https://tingjian.example.com/unsubscribe?t=a&b",
+        frequency: Frequency::Weekly,
+    };
+    let h = html(&hostile(), Some(&to));
     assert!(!h.contains("<script"), "raw script tag");
     assert!(h.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     assert!(!h.contains("<b>x"));
@@ -441,15 +454,20 @@ fn html_follows_the_mail_client_rules() {
     }
     assert!(h.contains("display:none"), "preheader");
     assert!(!h.contains("退订"));
-    assert!(html(&sample(), Some("https://x.example/u")).contains("href=\"https://x.example/u\""));
+    let to = Recipient {
+        unsubscribe_url: "https://x.example/u",
+        frequency: Frequency::Weekly,
+    };
+    assert!(html(&sample(), Some(&to)).contains("href=\"https://x.example/u\""));
 }
 
 #[test]
 fn text_lines_have_no_html_and_quotes_stay_on_one_line() {
-    let t = text(
-        &sample(),
-        Some("https://tingjian.example.com/unsubscribe?t=1"),
-    );
+    let to = Recipient {
+        unsubscribe_url: "https://tingjian.example.com/unsubscribe?t=1",
+        frequency: Frequency::Weekly,
+    };
+    let t = text(&sample(), Some(&to));
     for line in t.lines() {
         assert!(!line.contains('<') && !line.contains('>'), "{line}");
         assert!(
@@ -547,9 +565,125 @@ fn writes_a_sample_for_eyes() {
         return;
     }
     let d = sample();
-    let unsub = Some("https://tingjian.example.com/unsubscribe?t=abc");
+    let to = Recipient {
+        unsubscribe_url: "https://tingjian.example.com/unsubscribe?t=abc",
+        frequency: Frequency::Weekly,
+    };
+    let unsub = Some(&to);
     std::fs::write(format!("{dir}/sample.html"), html(&d, unsub)).expect("write html");
     std::fs::write(format!("{dir}/sample.txt"), text(&d, unsub)).expect("write text");
     std::fs::write(format!("{dir}/sample.md"), markdown(&d)).expect("write md");
     std::fs::write(format!("{dir}/hostile.html"), html(&hostile(), unsub)).expect("write hostile");
+}
+
+#[test]
+fn a_rate_from_too_few_answers_shows_its_count_and_no_rate_change_or_arrow() {
+    let mut d = sample();
+    // CSAT 0% from 3 answers against 100% before: no alarm.
+    d.headline[1] = headline(Metric::Csat, 0.0, 100.0, true, 3);
+    let t = text(&d, None);
+    assert!(
+        t.contains("CSAT：样本少（仅 3 份评分，不足 30 不计算比率）"),
+        "{t}"
+    );
+    let h = html(&d, None);
+    let m = markdown(&d);
+    for out in [&t, &h, &m] {
+        assert!(
+            !out.contains("CSAT 0%") && !out.contains("CSAT：0%"),
+            "{out}"
+        );
+        assert!(!out.contains("100个百分点"), "{out}");
+    }
+    assert!(!subject(&d).contains("CSAT"));
+    assert!(
+        markdown(&d).contains("CSAT **样本少**（仅 3 份评分）"),
+        "{}",
+        markdown(&d)
+    );
+    // A chart of small samples only is summarised without comparing them.
+    d.charts[0].points.iter_mut().for_each(|p| p.n = 4);
+    assert!(
+        text(&d, None).contains("NPS 近10周：每期样本不足 30，不作比较"),
+        "{}",
+        text(&d, None)
+    );
+    // NPS itself from too few: the subject falls back to the sentiment index.
+    d.headline[0] = headline(Metric::Nps, -100.0, 100.0, true, 2);
+    assert!(subject(&d).contains("情感指数"), "{}", subject(&d));
+    assert!(!text(&d, None).contains("-100"), "{}", text(&d, None));
+}
+
+#[test]
+fn the_arrow_note_appears_only_with_an_arrow() {
+    let d = insignificant(sample());
+    assert!(!text(&d, None).contains(NOTE_PLAIN));
+    assert!(!markdown(&d).contains(NOTE_PLAIN));
+    assert!(!html(&d, None).contains(NOTE_HTML));
+    let d = sample();
+    assert!(html(&d, None).contains(NOTE_HTML));
+    assert!(markdown(&d).contains(NOTE_PLAIN));
+}
+
+#[test]
+fn new_means_never_seen_before_and_nothing_else() {
+    let mut d = sample();
+    // Nothing last week, but seen before that: not new, and its count says so.
+    d.pain_points[1].previous_count = 0;
+    d.pain_points[1].change = None;
+    d.pain_points[1].is_new = false;
+    let t = text(&d, None);
+    assert!(
+        t.contains("2. 客服响应慢：54 条 · 占负面 19% · 上期 0 条"),
+        "{t}"
+    );
+    // A change from a handful of items is given as counts, not as a percentage.
+    d.pain_points[5].count = 4;
+    d.pain_points[5].previous_count = 2;
+    d.pain_points[5].change = Some(1.0);
+    assert!(!text(&d, None).contains("+100%"), "{}", text(&d, None));
+}
+
+#[test]
+fn the_footer_names_what_the_reader_subscribed_to() {
+    let weekly = Recipient {
+        unsubscribe_url: "https://x.example/u",
+        frequency: Frequency::Weekly,
+    };
+    let t = text(&sample(), Some(&weekly));
+    assert!(
+        t.contains("您收到这封邮件，是因为订阅了「青柠生活 App」的听见周报。"),
+        "{t}"
+    );
+    let mut day = sample();
+    day.period = "2026-11-16".into();
+    day.period_label = "2026年11月16日".into();
+    let t = text(&day, Some(&weekly));
+    assert!(!t.contains("订阅了「青柠生活 App」的听见日报"), "{t}");
+    assert!(t.contains("您订阅的是「青柠生活 App」的听见周报"), "{t}");
+    assert!(!t.contains("你"), "one register: {t}");
+}
+
+#[test]
+fn sources_are_named_in_chinese() {
+    let mut d = sample();
+    d.pain_points[0].channels = vec![("social".into(), 40), ("import".into(), 46)];
+    d.pain_points[0].quotes[0].channel = "social".into();
+    d.pain_points[0].quotes[0].source_name = Some("小红书".into());
+    d.pain_points[0].quotes[1].channel = "import".into();
+    d.channels[0].channel = "social".into();
+    d.channels[0].name = "社交媒体".into();
+    let t = text(&d, None);
+    assert!(t.contains("来源：社交媒体 40、文件导入 46"), "{t}");
+    assert!(t.contains("—— 小红书"), "{t}");
+    assert!(t.contains("—— 文件导入"), "{t}");
+    assert!(t.contains("社交媒体：520 条"), "{t}");
+    // 问卷's NPS rests on 12 answers: its count is shown, the rate is not.
+    assert!(
+        t.contains("问卷：304 条（上期 230） · 情感指数 22\n"),
+        "{t}"
+    );
+    for word in ["social", "import"] {
+        assert!(!t.contains(word), "{word}: {t}");
+    }
 }

@@ -1,11 +1,12 @@
 //! The digest as plain text, the alternative part of the mail.
 
 use super::shared::*;
+use super::Recipient;
 use crate::tell::digest::*;
 
 /// The mail's plain-text part: the same content as [`html`], one fact per line, no markup.
-/// `unsubscribe_url` shown in the footer when given.
-pub fn text(d: &Digest, unsubscribe_url: Option<&str>) -> String {
+/// The footer names the recipient's subscription and unsubscribe link when given.
+pub fn text(d: &Digest, to: Option<&Recipient>) -> String {
     let blocks = [
         format!("{}\n{}", one_line(&d.workspace_name), report_line(d)),
         text_headline(d),
@@ -16,7 +17,7 @@ pub fn text(d: &Digest, unsubscribe_url: Option<&str>) -> String {
             .join("\n\n"),
         text_channels(d),
         text_charts(d),
-        text_footer(d, unsubscribe_url),
+        text_footer(d, to),
     ];
     blocks.join("\n\n") + "\n"
 }
@@ -39,7 +40,9 @@ pub(super) fn text_headline(d: &Digest) -> String {
             headline_change_label(h)
         )
     }));
-    lines.push(NOTE_PLAIN.to_string());
+    if shows_arrow(d) {
+        lines.push(NOTE_PLAIN.to_string());
+    }
     lines.join("\n")
 }
 
@@ -80,7 +83,7 @@ pub(super) fn text_channels(d: &Digest) -> String {
     lines.extend(
         d.channels
             .iter()
-            .map(|c| format!("{}：{}", one_line(&c.channel), channel_stats(c).join(" · "))),
+            .map(|c| format!("{}：{}", one_line(&c.name), channel_stats(c).join(" · "))),
     );
     lines.join("\n")
 }
@@ -94,14 +97,14 @@ pub(super) fn text_charts(d: &Digest) -> String {
     lines.join("\n")
 }
 
-pub(super) fn text_footer(d: &Digest, unsubscribe_url: Option<&str>) -> String {
+pub(super) fn text_footer(d: &Digest, to: Option<&Recipient>) -> String {
     let mut lines = vec![
         "——".to_string(),
         format!("{}：{}", console_label(d), one_line(&d.console_url)),
-        subscription_note(d),
     ];
-    if let Some(u) = unsubscribe_url {
-        lines.push(format!("退订：{}", one_line(u)));
+    if let Some(r) = to {
+        lines.push(subscription_note(d, r.frequency));
+        lines.push(format!("退订：{}", one_line(r.unsubscribe_url)));
     }
     lines.join("\n")
 }
