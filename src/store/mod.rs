@@ -2,6 +2,7 @@
 //! share the same migrations and queries; backend differences stay inside this module.
 
 mod db;
+mod drivers;
 pub mod entity;
 mod feedback;
 mod insights;

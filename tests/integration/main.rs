@@ -29,3 +29,4 @@ mod stores;
 mod surveys;
 mod tenants;
 mod webhooks;
+mod why;
