@@ -5,7 +5,12 @@
 
 use serde_json::{json, Value};
 
+use tingjian::collect::webhook::parse_delivery;
+
+use crate::both_backends;
 use crate::helpers::{assert_problem, Backend, TestApp};
+
+both_backends!(portraits);
 
 const PAYMENT: [&str; 4] = [
     "支付失败，钱扣了订单却没成功",
@@ -337,4 +342,199 @@ mod drivers_and_segments {
             super::drivers_and_segments(app).await;
         }
     }
+}
+
+/// Stores webhook-shaped items, analysed by the same pipeline as every ingest path.
+async fn ingest(app: &TestApp, items: Vec<Value>) {
+    let parsed =
+        parse_delivery(&json!({"items": items}), None, "seed", chrono::Utc::now()).unwrap();
+    let prepared = app
+        .state
+        .pipeline
+        .prepare(&app.workspace_id, parsed)
+        .await
+        .unwrap();
+    app.state
+        .store
+        .ingest(&app.workspace_id, &prepared)
+        .await
+        .unwrap();
+}
+
+async fn get_with(app: &TestApp, key: &str, path: &str) -> reqwest::Response {
+    app.client
+        .get(app.url(path))
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn portraits(app: TestApp) {
+    let survey = json!({"title": "满意度", "questions": [
+        {"id": "q1", "type": "nps", "title": "推荐意愿", "required": true},
+        {"id": "q2", "type": "text", "title": "原因"}]});
+    let res = app.post_json("/api/v1/surveys", &survey).await;
+    let sid = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = app
+        .client
+        .post(app.url(&format!("/s/{sid}/responses")))
+        .json(
+            &json!({"answers": {"q1": 3, "q2": PAYMENT[0]}, "response_id": "resp-u7-0001",
+            "respondent": {"id": "u-7", "attributes": {"app_version": "3.1", "plan": "pro"}}}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    ingest(
+        &app,
+        vec![
+            json!({"text": CRASH, "channel": "social", "respondent_id": "u-7",
+                "scores": {"nps": 9}, "attributes": {"app_version": "3.0"},
+                "occurred_at": "2026-11-01T10:00:00+08:00", "external_id": "old-1"}),
+            json!({"text": PRAISE, "channel": "webhook", "respondent_id": "u-8",
+                "scores": {"nps": 10}, "occurred_at": "2026-11-02T10:00:00+08:00",
+                "external_id": "old-2"}),
+        ],
+    )
+    .await;
+
+    let p = json_of(app.get("/api/v1/respondents/u-7").await).await;
+    assert_eq!(p["respondent_id"], "u-7");
+    assert_eq!(p["first_seen"], "2026-11-01T02:00:00Z");
+    assert_eq!(
+        (p["feedback_count"].as_u64(), p["response_count"].as_u64()),
+        (Some(2), Some(1))
+    );
+    let mut channels: Vec<(String, u64)> = p["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["channel"].as_str().unwrap().to_owned(),
+                c["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    channels.sort();
+    assert_eq!(
+        channels,
+        [("social".to_owned(), 1), ("survey".to_owned(), 1)]
+    );
+    // The newest thing they sent is the survey response.
+    assert_eq!(
+        p["attributes"],
+        json!({"app_version": "3.1", "plan": "pro"})
+    );
+    let nps: Vec<i64> = p["scores"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["nps"].as_i64().unwrap())
+        .collect();
+    assert_eq!(nps, [9, 3], "the response's score once, oldest first");
+    assert_eq!(p["sentiment"].as_array().unwrap().len(), 2);
+    let pains: Vec<&str> = p["pain_points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        pains.contains(&"payment") && pains.contains(&"crash"),
+        "{pains:?}"
+    );
+    assert_eq!(p["pain_points"][0]["count"], 1);
+    assert_eq!(p["recent"].as_array().unwrap().len(), 2);
+    assert_eq!(p["recent"][0]["channel"], "survey");
+
+    let ids = |v: &Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["respondent_id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let all = json_of(app.get("/api/v1/respondents").await).await;
+    assert_eq!(ids(&all), ["u-7", "u-8"]);
+    assert_eq!(all["items"][0]["feedback_count"], 2);
+    assert_eq!(all["items"][0]["response_count"], 1);
+    for (query, want) in [
+        ("nps=detractor", vec!["u-7"]),
+        ("nps=promoter", vec!["u-8"]),
+        ("nps=passive", vec![]),
+        ("pain_point=crash", vec!["u-7"]),
+        ("attr.plan=pro", vec!["u-7"]),
+        ("attr.app_version=3.0", vec!["u-7"]),
+        ("channel=webhook", vec!["u-8"]),
+        (&format!("source={sid}"), vec!["u-7"]),
+        ("last_seen_to=2026-11-03", vec!["u-8"]),
+        ("last_seen_from=2026-11-03", vec!["u-7"]),
+    ] {
+        let body = json_of(app.get(&format!("/api/v1/respondents?{query}")).await).await;
+        assert_eq!(ids(&body), want, "{query}");
+    }
+    // Paging: one at a time, each once.
+    let first = json_of(app.get("/api/v1/respondents?limit=1").await).await;
+    assert_eq!(ids(&first), ["u-7"]);
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let second = json_of(
+        app.get(&format!("/api/v1/respondents?limit=1&cursor={cursor}"))
+            .await,
+    )
+    .await;
+    assert_eq!(ids(&second), ["u-8"]);
+    assert!(second["next_cursor"].is_null());
+    assert_problem(
+        app.get("/api/v1/respondents?cursor=x").await,
+        400,
+        "bad_request",
+    )
+    .await;
+    assert_problem(
+        app.get("/api/v1/respondents?nps=angry").await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_problem(
+        app.get("/api/v1/respondents/nobody").await,
+        404,
+        "not_found",
+    )
+    .await;
+
+    // Another workspace's key sees nothing of them.
+    let (_, other) = app.other_workspace().await;
+    assert_eq!(
+        get_with(&app, &other, "/api/v1/respondents/u-7")
+            .await
+            .status(),
+        404
+    );
+    let body: Value = get_with(&app, &other, "/api/v1/respondents")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["items"], json!([]));
+    let body: Value = get_with(&app, &other, "/api/v1/insights/drivers")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["n"], 0);
+
+    // Erasing the respondent erases the portrait.
+    let res = app.delete("/api/v1/respondents/u-7").await;
+    assert_eq!(res.status(), 200);
+    assert_problem(app.get("/api/v1/respondents/u-7").await, 404, "not_found").await;
+    let all = json_of(app.get("/api/v1/respondents").await).await;
+    assert_eq!(ids(&all), ["u-8"]);
 }
