@@ -162,6 +162,12 @@ mod tests {
         let i = impact(&all, &with).unwrap();
         // All: (80 − 80)/200 = 0; without: (80 − 40)/160 = 25; impact −25.
         assert!(close(i.impact, -25.0, 1e-9), "{i:?}");
+        // Without: s² = (1,200,000 − 160·25²)/159 = 6,918.24; se = 0.2·√(0 + 6,918.24/160)
+        // = 1.315127; ± 1.959964·se = ± 2.577603 (the worked example in docs/insights.md).
+        assert!(
+            close(i.low, -27.577_603, 1e-4) && close(i.high, -22.422_397, 1e-4),
+            "{i:?}"
+        );
         assert!(i.significant && i.high < 0.0, "{i:?}");
         assert!(close(i.value_with, -100.0, 1e-9));
     }
