@@ -15,6 +15,9 @@ use super::queries::{GroupBy, ResponseAggregates};
 use super::stats::two_proportion_p;
 use super::tally::{Metric, ALPHA};
 
+/// (value, items, items with the pain point) of every value.
+type ValueCounts = Vec<(String, u64, u64)>;
+
 /// Values with fewer items are not tested (their share says too little).
 pub const MIN_SEGMENT: u64 = 20;
 
@@ -173,7 +176,7 @@ pub fn segment_lines(
     for (c, v, n) in with {
         *categories.entry(c).or_default().entry(v).or_default() += n;
     }
-    let per_category: Vec<(&str, Vec<(String, u64, u64)>)> = categories
+    let per_category: Vec<(&str, ValueCounts)> = categories
         .into_iter()
         .map(|(c, counts)| {
             let rows = items

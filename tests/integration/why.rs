@@ -39,10 +39,10 @@ fn mix(p: usize, pa: usize, d: usize) -> Vec<i16> {
 /// app version 3.2 above all.
 fn plan() -> Vec<Planned> {
     let mut out = Vec::new();
-    let old = |k: usize| if k % 2 == 0 { "3.0" } else { "3.1" };
+    let old = |k: usize| if k.is_multiple_of(2) { "3.0" } else { "3.1" };
     for k in 0..60 {
         let mut texts = vec![PAYMENT[k % 4]];
-        if k % 2 == 0 {
+        if k.is_multiple_of(2) {
             texts.push(PAYMENT[(k + 1) % 4]);
         }
         out.push(Planned {
@@ -162,10 +162,14 @@ async fn mentioning(app: &TestApp, pain_point: &str) -> std::collections::BTreeS
 /// Impact, low and high of the responses in `with`, from the plan's scores.
 fn by_hand(plan: &[Planned], with: &std::collections::BTreeSet<usize>) -> (usize, f64, f64, f64) {
     let all: Vec<f64> = plan.iter().map(|p| value(p.nps)).collect();
-    let (with, without): (Vec<(usize, &Planned)>, Vec<(usize, &Planned)>) =
-        plan.iter().enumerate().partition(|(k, _)| with.contains(k));
-    let with: Vec<f64> = with.iter().map(|(_, p)| value(p.nps)).collect();
-    let without: Vec<f64> = without.iter().map(|(_, p)| value(p.nps)).collect();
+    let values = |mentioned: bool| -> Vec<f64> {
+        plan.iter()
+            .enumerate()
+            .filter(|(k, _)| with.contains(k) == mentioned)
+            .map(|(_, p)| value(p.nps))
+            .collect()
+    };
+    let (with, without) = (values(true), values(false));
     let (mw, vw) = mean_var(&with);
     let (mo, vo) = mean_var(&without);
     let w = with.len() as f64 / all.len() as f64;
