@@ -5,17 +5,26 @@
 # request is made once to warm up and RUNS times more; the median and the slowest are printed.
 #   cargo build --release && bench/why/run.sh [target/release/tingjian] [runs]
 # DATABASE_URL=postgres://… uses PostgreSQL instead of a SQLite file (the database must exist).
+# DATA_DIR=… WS=ws_… reuse a data directory seeded before (it is then kept).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BIN=${1:-target/release/tingjian}
 RUNS=${2:-5}
-DIR=$(mktemp -d); PORT=${PORT:-18283}; URL=http://127.0.0.1:$PORT
+PORT=${PORT:-18283}; URL=http://127.0.0.1:$PORT
 SERVER=
-trap '[ -n "$SERVER" ] && kill $SERVER 2>/dev/null; rm -rf "$DIR"' EXIT
+if [ -n "${DATA_DIR:-}" ]; then
+  DIR=$DATA_DIR
+  trap '[ -n "$SERVER" ] && kill $SERVER 2>/dev/null' EXIT
+else
+  DIR=$(mktemp -d)
+  trap '[ -n "$SERVER" ] && kill $SERVER 2>/dev/null; rm -rf "$DIR"' EXIT
+fi
 DB=(--data-dir "$DIR"); [ -n "${DATABASE_URL:-}" ] && DB+=(--database-url "$DATABASE_URL")
-start=$(date +%s)
-WS=$($BIN "${DB[@]}" bench-digest --items "${ITEMS:-1000000}" --runs 1 2>&1 >/dev/null | grep -o 'ws_[0-9a-f]*' | head -1)
-echo "seeded ${ITEMS:-1000000} items in $(( $(date +%s) - start )) s (workspace $WS)"
+if [ -z "${WS:-}" ]; then
+  start=$(date +%s)
+  WS=$($BIN "${DB[@]}" bench-digest --items "${ITEMS:-1000000}" --runs 1 2>&1 >/dev/null | grep -o 'ws_[0-9a-f]*' | head -1)
+  echo "seeded ${ITEMS:-1000000} items in $(( $(date +%s) - start )) s (workspace $WS)"
+fi
 KEY=$($BIN "${DB[@]}" key create --workspace "$WS" --name bench --scopes read 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["api_key"])')
 RUST_LOG=warn $BIN "${DB[@]}" serve --bind 127.0.0.1:$PORT --no-poller --no-delivery &
 SERVER=$!
