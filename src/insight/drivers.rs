@@ -57,12 +57,14 @@ pub async fn drivers<E, A>(
 where
     A: Aggregates<Error = E> + ResponseAggregates<Error = E>,
 {
-    let all = store
-        .response_moments(workspace_id, metric, from, to)
-        .await?;
-    let mut candidates: Vec<(String, String, bool, Moments)> = store
-        .pain_point_moments(workspace_id, metric, from, to)
-        .await?
+    // Three independent reads, each a scan of the range: run side by side (the pool gives
+    // each its own connection).
+    let (all, per_category, pool) = tokio::try_join!(
+        store.response_moments(workspace_id, metric, from, to),
+        store.pain_point_moments(workspace_id, metric, from, to),
+        store.uncategorised_complaints(workspace_id, Some(from), Some(to), EMERGING_POOL),
+    )?;
+    let mut candidates: Vec<(String, String, bool, Moments)> = per_category
         .into_iter()
         .map(|(id, m)| {
             let name = names.get(&id).cloned().unwrap_or_else(|| id.clone());
@@ -70,9 +72,6 @@ where
         })
         .collect();
     if all.n >= 2 * MIN_RESPONSES {
-        let pool = store
-            .uncategorised_complaints(workspace_id, Some(from), Some(to), EMERGING_POOL)
-            .await?;
         for c in cluster_emerging(&pool, EMERGING_MIN) {
             // Clusters count texts; a response with several is one. Smaller ones cannot pass.
             if (c.members.len() as u64) < MIN_RESPONSES {

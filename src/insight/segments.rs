@@ -265,12 +265,11 @@ pub async fn segments<E, A>(
 where
     A: ResponseAggregates<Error = E>,
 {
-    let moments = store
-        .moments_by_group(workspace_id, metric, from, to, group)
-        .await?;
-    let (items, with) = store
-        .pain_points_by_group(workspace_id, from, to, group)
-        .await?;
+    // Two independent scans of the range, side by side (each on its own pooled connection).
+    let (moments, (items, with)) = tokio::try_join!(
+        store.moments_by_group(workspace_id, metric, from, to, group),
+        store.pain_points_by_group(workspace_id, from, to, group),
+    )?;
     Ok(segment_lines(&moments, &items, &with, names))
 }
 
