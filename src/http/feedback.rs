@@ -224,5 +224,9 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(get))
                 .route(web::delete().to(delete)),
         )
-        .service(web::resource("/respondents/{id}").route(web::delete().to(erase_respondent)));
+        .service(
+            web::resource("/respondents/{id}")
+                .route(web::get().to(super::respondents::portrait))
+                .route(web::delete().to(erase_respondent)),
+        );
 }

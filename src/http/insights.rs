@@ -170,7 +170,149 @@ async fn pain_points(
     })))
 }
 
+/// The metric, range and (for segments) attribute of a drivers or segments request: the
+/// metric is one with a per-response value (not volume), nps by default; the range defaults
+/// to the 30 days before now and spans at most 366 days.
+struct WhyQuery {
+    metric: Metric,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    attr: Option<GroupBy>,
+}
+
+fn why_query(
+    query: &str,
+    tz: chrono_tz::Tz,
+    now: DateTime<Utc>,
+    with_attr: bool,
+) -> Result<WhyQuery, ApiError> {
+    let (mut metric, mut from, mut to, mut attr) = (Metric::Nps, None, None, None);
+    let expected = if with_attr {
+        "unknown parameter (expected attr, metric, from, to)"
+    } else {
+        "unknown parameter (expected metric, from, to)"
+    };
+    for (k, v) in query_pairs(query)? {
+        match k.as_str() {
+            "metric" => {
+                metric = Metric::parse(&v)
+                    .filter(|m| *m != Metric::Volume)
+                    .ok_or_else(|| ApiError::field("metric", "must be nps, csat, ces or sentiment"))?
+            }
+            "from" => from = Some(parse_instant(&v, tz, "from")?),
+            "to" => to = Some(parse_instant(&v, tz, "to")?),
+            "attr" if with_attr => {
+                attr = Some(match v.as_str() {
+                    "channel" => GroupBy::Channel,
+                    "source" => GroupBy::Source,
+                    key if crate::insight::is_plain_key(key) => GroupBy::Attr(key.to_owned()),
+                    _ => {
+                        return Err(ApiError::field(
+                            "attr",
+                            "must be channel, source or an attribute name (letters, digits, _ - ., up to 64)",
+                        ))
+                    }
+                })
+            }
+            other => return Err(ApiError::field(other, expected)),
+        }
+    }
+    if with_attr && attr.is_none() {
+        return Err(ApiError::field("attr", "is required"));
+    }
+    let (from, to) = range(from, to, Duration::days(30), now)?;
+    if to - from > Duration::days(366) {
+        return Err(ApiError::field(
+            "from",
+            "the range may span at most 366 days",
+        ));
+    }
+    Ok(WhyQuery {
+        metric,
+        from,
+        to,
+        attr,
+    })
+}
+
+/// `GET /api/v1/insights/drivers`: what each pain point costs the metric.
+async fn drivers(
+    state: State,
+    auth: Auth<Read>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let ws = auth.workspace();
+    let tz = workspace_tz(&state, ws).await?;
+    let q = why_query(req.query_string(), tz, state.clock.now(), false)?;
+    let names = ranking::category_names(&state.store, state.pipeline.analyzer(), ws).await?;
+    let (all, items) =
+        crate::insight::drivers::drivers(&state.store, &names, ws, q.metric, q.from, q.to).await?;
+    let base = state.public_url(&req);
+    let items: Vec<_> = items
+        .iter()
+        .map(|d| {
+            let mut v = serde_json::to_value(d).unwrap_or_default();
+            v["url"] = json!(crate::tell::links::console_link(
+                &base,
+                ws,
+                Some(crate::tell::links::Narrow::pain_point(&d.id)),
+                q.from,
+                q.to,
+            ));
+            v
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({
+        "metric": q.metric,
+        "from": q.from,
+        "to": q.to,
+        "n": all.n,
+        "value": all.mean().map(|m| (m * 100.0).round() / 100.0),
+        "min_responses": crate::insight::drivers::MIN_RESPONSES,
+        "items": items,
+    })))
+}
+
+/// `GET /api/v1/insights/segments`: the metric and over-represented pain points per value of
+/// a channel, source or respondent attribute.
+async fn segments(
+    state: State,
+    auth: Auth<Read>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let ws = auth.workspace();
+    let tz = workspace_tz(&state, ws).await?;
+    let q = why_query(req.query_string(), tz, state.clock.now(), true)?;
+    let group = q.attr.unwrap_or(GroupBy::Channel);
+    let names = ranking::category_names(&state.store, state.pipeline.analyzer(), ws).await?;
+    let lines = crate::insight::segments::segments(
+        &state.store,
+        &names,
+        ws,
+        q.metric,
+        q.from,
+        q.to,
+        &group,
+    )
+    .await?;
+    let attr = match &group {
+        GroupBy::Attr(k) => k.clone(),
+        GroupBy::Source => "source".to_owned(),
+        _ => "channel".to_owned(),
+    };
+    Ok(HttpResponse::Ok().json(json!({
+        "attr": attr,
+        "metric": q.metric,
+        "from": q.from,
+        "to": q.to,
+        "min_segment": crate::insight::segments::MIN_SEGMENT,
+        "segments": lines,
+    })))
+}
+
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/insights/trends").route(web::get().to(trends)))
-        .service(web::resource("/insights/pain-points").route(web::get().to(pain_points)));
+        .service(web::resource("/insights/pain-points").route(web::get().to(pain_points)))
+        .service(web::resource("/insights/drivers").route(web::get().to(drivers)))
+        .service(web::resource("/insights/segments").route(web::get().to(segments)));
 }

@@ -16,6 +16,7 @@ mod keys;
 mod members;
 mod mentions;
 mod openapi;
+mod respondents;
 pub mod session;
 mod sources;
 mod state;
@@ -57,6 +58,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 // Before feedback's `/feedback/{id}`, which would take `export` for an id.
                 .configure(exports::routes)
                 .configure(feedback::routes)
+                .configure(respondents::routes)
                 .configure(understand::routes)
                 .configure(insights::routes)
                 .configure(digests::routes)

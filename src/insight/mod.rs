@@ -3,7 +3,9 @@
 //! tests) are pure functions; trends, the pain-point ranking and quotes are assembled over
 //! [`queries::Aggregates`], which the store answers, so this room never names the database.
 
+pub mod drivers;
 pub mod metrics;
+pub mod moments;
 pub mod period;
 pub mod queries;
 pub mod quotes;
@@ -14,4 +16,4 @@ pub mod summary;
 pub mod tally;
 pub mod trends;
 
-pub use queries::{is_plain_key, Aggregates, Bucket, GroupBy, Sample, Segment};
+pub use queries::{is_plain_key, Aggregates, Bucket, GroupBy, ResponseAggregates, Sample, Segment};

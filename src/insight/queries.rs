@@ -142,3 +142,59 @@ pub enum Segment {
     /// (key, value); the key is a plain name as for [`GroupBy::Attr`].
     Attr(String, String),
 }
+
+/// The per-response sums behind the drivers and the segments (see `super::moments`): a
+/// response is a survey response with all its text answers, or one feedback item that
+/// belongs to none. `Metric::Volume` has no per-response value; asked for it, these answer
+/// nothing.
+pub trait ResponseAggregates: Sync {
+    type Error;
+
+    /// Every response of `[from, to)` that carries `metric`.
+    fn response_moments(
+        &self,
+        workspace_id: &str,
+        metric: super::tally::Metric,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> impl Future<Output = Result<super::moments::Moments, Self::Error>> + Send;
+
+    /// Per pain-point category: the responses of `[from, to)` carrying `metric` that mention
+    /// it in at least one text answer, each counted once.
+    fn pain_point_moments(
+        &self,
+        workspace_id: &str,
+        metric: super::tally::Metric,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<(String, super::moments::Moments)>, Self::Error>> + Send;
+
+    /// The responses carrying `metric` that any of these feedback items belong to.
+    fn moments_of_items(
+        &self,
+        workspace_id: &str,
+        metric: super::tally::Metric,
+        ids: &[String],
+    ) -> impl Future<Output = Result<super::moments::Moments, Self::Error>> + Send;
+
+    /// Per value of `group`: the responses of `[from, to)` carrying `metric`.
+    fn moments_by_group(
+        &self,
+        workspace_id: &str,
+        metric: super::tally::Metric,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        group: &GroupBy,
+    ) -> impl Future<Output = Result<Vec<(String, super::moments::Moments)>, Self::Error>> + Send;
+
+    /// Feedback items of `[from, to)` per value of `group`, and per (category, value) the
+    /// items carrying that pain point.
+    #[allow(clippy::type_complexity)]
+    fn pain_points_by_group(
+        &self,
+        workspace_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        group: &GroupBy,
+    ) -> impl Future<Output = Result<(Vec<(String, u64)>, Vec<(String, String, u64)>), Self::Error>> + Send;
+}

@@ -125,7 +125,7 @@ pub(super) fn text_bucket(prefix: &str, bucket_secs: i64) -> StoreResult<i64> {
     Ok(secs - secs.rem_euclid(bucket_secs))
 }
 
-fn count(row: &QueryResult, i: usize) -> StoreResult<u64> {
+pub(super) fn count(row: &QueryResult, i: usize) -> StoreResult<u64> {
     let v: Option<i64> = row.try_get_by_index(i)?;
     Ok(v.unwrap_or(0).max(0) as u64)
 }
@@ -254,7 +254,7 @@ impl Store {
 
 /// The SQL condition (`AND …`, or nothing) that keeps a segment's rows of `feedback`, whose
 /// columns are prefixed with `p` (`"f."` or `""`).
-fn feedback_segment(q: &mut Sql, segment: Option<&Segment>, p: &str) -> String {
+pub(super) fn feedback_segment(q: &mut Sql, segment: Option<&Segment>, p: &str) -> String {
     match segment {
         None => String::new(),
         Some(Segment::Channel(c)) => format!(" AND {p}channel = {}", q.bind(c.clone())),
@@ -265,7 +265,7 @@ fn feedback_segment(q: &mut Sql, segment: Option<&Segment>, p: &str) -> String {
 
 /// The same for `survey_response`: a hosted survey's responses are the survey channel's,
 /// other tools' the webhook channel's.
-fn response_segment(q: &mut Sql, segment: Option<&Segment>) -> String {
+pub(super) fn response_segment(q: &mut Sql, segment: Option<&Segment>) -> String {
     match segment {
         None => String::new(),
         Some(Segment::Channel(c)) if c == "survey" => " AND survey_id LIKE 'sv_%'".to_owned(),
@@ -303,7 +303,7 @@ fn pain_segment(
 }
 
 /// A respondent attribute as text.
-fn attr_expr(q: &mut Sql, key: &str, p: &str) -> String {
+pub(super) fn attr_expr(q: &mut Sql, key: &str, p: &str) -> String {
     match q.backend {
         DbBackend::Postgres => format!("({p}attributes ->> {})", q.bind(key.to_owned())),
         // Booleans spelled as PostgreSQL prints them (json_extract gives 1/0), as the

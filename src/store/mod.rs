@@ -2,6 +2,7 @@
 //! share the same migrations and queries; backend differences stay inside this module.
 
 mod db;
+mod drivers;
 pub mod entity;
 mod feedback;
 mod insights;
@@ -9,6 +10,7 @@ mod interviews;
 mod keys;
 mod members;
 mod origins;
+mod respondents;
 mod responses;
 mod sources;
 mod survey_results;
@@ -24,6 +26,7 @@ pub use interviews::*;
 pub use keys::*;
 pub use members::*;
 pub use origins::OriginNames;
+pub use respondents::*;
 pub use responses::*;
 pub use sources::*;
 pub use survey_results::*;

@@ -30,3 +30,4 @@ mod survey_pages;
 mod surveys;
 mod tenants;
 mod webhooks;
+mod why;
