@@ -34,7 +34,7 @@ use sentiment::{Scorer, WordWeights};
 
 /// Changes whenever the engine or its data change in a way that changes results: stored
 /// analyses carry it, and `tingjian reanalyze` brings older ones up to date.
-pub const ANALYZER_VERSION: &str = "2026.11.29-7";
+pub const ANALYZER_VERSION: &str = "2026.12.06-1";
 
 /// How much naming a problem (a pain-point trigger) weighs as a complaint in its clause.
 const PROBLEM_WEIGHT: f32 = 1.0;
@@ -62,6 +62,9 @@ pub struct WorkspaceContext {
     pub taxonomy: Option<Taxonomy>,
     pub weights: HashMap<String, f32>,
     pub idf: Option<CorpusIdf>,
+    /// The workspace's brand names (its name, normalised): in nearly every text, so never
+    /// the point of one; keywords weigh them down.
+    pub brands: Vec<String>,
 }
 
 /// IDF learned from a workspace's feedback.
@@ -97,15 +100,18 @@ impl Analyzer {
 
     pub fn with_model(model: Model) -> Self {
         normalize::warm_up();
+        keywords::warm_up();
         let lexicon = Lexicon::load();
         let taxonomy = Taxonomy::default_taxonomy(&lexicon.cue_list);
         let learned = words::Learned {
             weights: &model.weights,
             idf: &model.idf,
         };
-        let words = words::WordTable::build(&lexicon, learned, taxonomy.aspect_words());
+        let segmenter = segment::Segmenter::new();
+        let pick = |w: &str| segmenter.pick(w, None);
+        let words = words::WordTable::build(&lexicon, learned, taxonomy.aspect_words(), &pick);
         Self {
-            segmenter: segment::Segmenter::new(),
+            segmenter,
             lexicon,
             words,
             taxonomy,
@@ -190,11 +196,28 @@ impl Analyzer {
             (stacked, pain_points)
         };
         let aspects = taxonomy.aspects(&tokens, &infos, &ruled.clauses);
+        let dictionary = ctx.dictionary.as_ref();
+        let pick = |t: &str, info: &words::WordInfo| match dictionary {
+            Some(d) if d.contains(t) => self.segmenter.pick(t, dictionary),
+            _ if info.known => info.pick,
+            _ => self.segmenter.pick(t, None),
+        };
+        let chooser = keywords::Chooser {
+            pick: &pick,
+            brands: &ctx.brands,
+        };
         let keywords = if self.textrank {
-            keywords::textrank(&tokens, &infos, KEYWORDS)
+            keywords::textrank(&tokens, &infos, KEYWORDS, &chooser)
         } else {
             let idf = ctx.idf.as_ref().map(|c| c as &dyn Idf);
-            keywords::tfidf(&tokens, &infos, idf, self.model.unseen_idf, KEYWORDS)
+            keywords::tfidf(
+                &tokens,
+                &infos,
+                idf,
+                self.model.unseen_idf,
+                KEYWORDS,
+                &chooser,
+            )
         };
         drop(tokens);
         Analysis {

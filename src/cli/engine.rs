@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use serde_json::{json, Value};
 
-use crate::analysis::eval::{evaluate, Gold};
+use crate::analysis::eval::{evaluate, evaluate_keywords, Gold, KeywordGold};
 use crate::analysis::stack;
 use crate::analysis::{normalize, Analyzer, Label};
 use crate::ingest::analysis_json;
@@ -86,8 +86,41 @@ pub(super) fn read_gold(path: &Path) -> anyhow::Result<Vec<Gold>> {
         .collect()
 }
 
-/// `tingjian eval FILE`
+/// A labelled keyword set has `keywords` and no `sentiment` on its lines.
+fn is_keyword_set(path: &Path) -> anyhow::Result<bool> {
+    #[derive(serde::Deserialize)]
+    struct Probe {
+        sentiment: Option<serde::de::IgnoredAny>,
+        keywords: Option<serde::de::IgnoredAny>,
+    }
+    let text = std::fs::read_to_string(path)?;
+    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("{}");
+    let probe: Probe =
+        serde_json::from_str(first).map_err(|e| anyhow::anyhow!("{}:1: {e}", path.display()))?;
+    Ok(probe.sentiment.is_none() && probe.keywords.is_some())
+}
+
+/// `tingjian eval FILE`: a sentiment and pain-point set, or a keyword set.
 pub(super) fn eval(analyzer: &Analyzer, path: &Path, as_json: bool) -> anyhow::Result<()> {
+    if is_keyword_set(path)? {
+        let text = std::fs::read_to_string(path)?;
+        let gold: Vec<KeywordGold> = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+            .map(|(i, l)| {
+                serde_json::from_str(l)
+                    .map_err(|e| anyhow::anyhow!("{}:{}: {e}", path.display(), i + 1))
+            })
+            .collect::<anyhow::Result<_>>()?;
+        let report = evaluate_keywords(analyzer, &gold);
+        if as_json {
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        } else {
+            print!("{}", report.to_text());
+        }
+        return Ok(());
+    }
     let gold = read_gold(path)?;
     let report = evaluate(analyzer, &gold);
     if as_json {
