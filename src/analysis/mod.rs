@@ -169,6 +169,9 @@ impl Analyzer {
 
     pub fn analyze_with(&self, text: &str, ctx: &WorkspaceContext) -> Analysis {
         let n = normalize::normalize(text);
+        if !n.language.chinese_engine() {
+            return Self::unread(n);
+        }
         let tokens = self.segmenter.cut(&n.text, ctx.dictionary.as_ref());
         let infos = self.words.infos(&tokens, &self.lexicon);
         let workspace: Option<&dyn WordWeights> = if ctx.weights.is_empty() {
@@ -226,6 +229,26 @@ impl Analyzer {
             sentiment,
             pain_points,
             aspects,
+            topics: n.topics,
+            language: n.language,
+            version: ANALYZER_VERSION,
+        }
+    }
+
+    /// A text in a language the engine does not read (Japanese, Korean): the language and the
+    /// topics, sentiment `unknown`, and nothing the Chinese lexicons and rules would have read
+    /// into it (no pain points, aspects or keywords).
+    fn unread(n: normalize::Normalized) -> Analysis {
+        Analysis {
+            normalized: n.text,
+            keywords: Vec::new(),
+            sentiment: Sentiment {
+                label: Label::Unknown,
+                score: 0.0,
+                confidence: 0.0,
+            },
+            pain_points: Vec::new(),
+            aspects: Vec::new(),
             topics: n.topics,
             language: n.language,
             version: ANALYZER_VERSION,

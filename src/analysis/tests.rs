@@ -236,3 +236,36 @@ fn the_brand_does_not_dominate() {
     let branded = analyzer().analyze_with(text, &ctx).keywords;
     assert_ne!(branded[0].word, "喵购", "{branded:?}");
 }
+
+/// Japanese and Korean are recognised and not read as Chinese: no sentiment (`unknown`), no
+/// pain points, aspects or keywords from the Chinese lexicons, the text not simplified.
+#[test]
+fn japanese_and_korean_are_not_read_as_chinese() {
+    for (text, language) in [
+        (
+            "最悪です。アプリが起動しません。返金してください",
+            Language::Ja,
+        ),
+        (
+            "星1つ。配送が遅すぎて、サポートの対応も最悪でした",
+            Language::Ja,
+        ),
+        ("앱이 계속 꺼져요. 환불해 주세요", Language::Ko),
+        ("배송이 너무 느려요 최악입니다", Language::Ko),
+    ] {
+        let a = analyzer().analyze(text);
+        assert_eq!(a.language, language, "{text}");
+        assert_eq!(a.sentiment.label, Label::Unknown, "{text}");
+        assert_eq!(a.sentiment.score, 0.0);
+        assert!(a.pain_points.is_empty() && a.aspects.is_empty() && a.keywords.is_empty());
+        assert_eq!(a.normalized, text.to_lowercase(), "{text}");
+    }
+    // English keeps working, and Chinese with English as before.
+    let en = analyzer().analyze("The app keeps crashing, terrible update");
+    assert_eq!(en.language, Language::En);
+    assert_ne!(en.sentiment.label, Label::Unknown);
+    assert_eq!(label("这个app太卡了，bug很多"), Label::Negative);
+    let stray = analyzer().analyze("我の天，这个app太好用了");
+    assert_eq!(stray.language, Language::Zh);
+    assert_eq!(stray.sentiment.label, Label::Positive);
+}
