@@ -83,6 +83,22 @@ fn analyze_lines(
     with_tokens: bool,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
+    // On one core each line is analysed and written before the next is read: the analysis
+    // just made is still in the cache when it is serialised, and nothing is held.
+    if std::thread::available_parallelism().map_or(1, |n| n.get()) == 1 {
+        for r in lines {
+            let line = &buf[r.clone()];
+            match serde_json::from_str::<Input>(line) {
+                Ok(input) => {
+                    let a = analyzer.analyze(&input.text);
+                    write_analysis(analyzer, &input, &a, with_tokens, out)?;
+                }
+                Err(e) => write_failure(line, &e.to_string(), out)?,
+            }
+            out.write_all(b"\n")?;
+        }
+        return Ok(());
+    }
     let parsed: Vec<Result<Input, String>> = lines
         .iter()
         .map(|r| serde_json::from_str::<Input>(&buf[r.clone()]).map_err(|e| e.to_string()))
@@ -100,25 +116,40 @@ fn analyze_lines(
                 let Some(a) = results.next() else {
                     anyhow::bail!("internal: a result is missing");
                 };
-                let mut row = AnalysisJson::new(input.id, &a);
-                if with_tokens {
-                    row.tokens = Some(analyzer.cut_only(&a.normalized));
-                    row.normalized = Some(&a.normalized);
-                }
-                serde_json::to_writer(&mut *out, &row)?;
+                write_analysis(analyzer, input, &a, with_tokens, out)?;
             }
-            Err(e) => {
-                let line = &buf[r.clone()];
-                // Which went wrong: the line is no JSON object, or its text is no string.
-                let (error, id) = match serde_json::from_str::<IdOnly>(line) {
-                    Ok(only) => ("missing string field `text`".to_owned(), only.id),
-                    Err(_) => (format!("invalid JSON: {e}"), None),
-                };
-                serde_json::to_writer(&mut *out, &Failed { error: &error, id })?;
-            }
+            Err(e) => write_failure(&buf[r.clone()], e, out)?,
         }
         out.write_all(b"\n")?;
     }
+    Ok(())
+}
+
+/// One result line, without its newline.
+fn write_analysis(
+    analyzer: &Analyzer,
+    input: &Input,
+    a: &crate::analysis::Analysis,
+    with_tokens: bool,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let mut row = AnalysisJson::new(input.id, a);
+    if with_tokens {
+        row.tokens = Some(analyzer.cut_only(&a.normalized));
+        row.normalized = Some(&a.normalized);
+    }
+    serde_json::to_writer(&mut *out, &row)?;
+    Ok(())
+}
+
+/// The result line of a line that could not be read, without its newline.
+fn write_failure(line: &str, e: &str, out: &mut impl Write) -> anyhow::Result<()> {
+    // Which went wrong: the line is no JSON object, or its text is no string.
+    let (error, id) = match serde_json::from_str::<IdOnly>(line) {
+        Ok(only) => ("missing string field `text`".to_owned(), only.id),
+        Err(_) => (format!("invalid JSON: {e}"), None),
+    };
+    serde_json::to_writer(&mut *out, &Failed { error: &error, id })?;
     Ok(())
 }
 
