@@ -321,3 +321,114 @@ impl Report {
         o
     }
 }
+
+/// One line of a labelled keyword set (`corpus/keywords/keywords.jsonl`): a text and the
+/// keywords a person would pick for it, with the workspace's brand names when it has any.
+#[derive(Debug, Clone, Deserialize)]
+pub struct KeywordGold {
+    pub id: String,
+    pub text: String,
+    pub keywords: Vec<String>,
+    #[serde(default)]
+    pub brands: Vec<String>,
+}
+
+/// How many of the reported keywords are measured.
+pub const KEYWORDS_MEASURED: usize = 3;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct KeywordReport {
+    pub items: usize,
+    /// Of the first three keywords reported (fewer when fewer were), the share a person
+    /// would pick.
+    pub top3_precision: f64,
+    pub reported: usize,
+    pub right: usize,
+    /// Items with at least one keyword reported.
+    pub covered: usize,
+    /// Items whose first keyword is right.
+    pub first_right: usize,
+    /// The keywords reported that were not among the expected ones, by item.
+    pub wrong: Vec<(String, Vec<String>)>,
+}
+
+/// A reported keyword is right when it equals an expected one, or when one holds the
+/// other and both have at least two characters (加载 for 加载慢, 验证码收不到 for 验证码).
+pub fn keyword_matches(reported: &str, expected: &str) -> bool {
+    let long_enough = |s: &str| s.chars().count() >= 2;
+    reported == expected
+        || (long_enough(reported)
+            && long_enough(expected)
+            && (reported.contains(expected) || expected.contains(reported)))
+}
+
+pub fn evaluate_keywords(analyzer: &Analyzer, gold: &[KeywordGold]) -> KeywordReport {
+    let mut report = KeywordReport {
+        items: gold.len(),
+        top3_precision: 0.0,
+        reported: 0,
+        right: 0,
+        covered: 0,
+        first_right: 0,
+        wrong: Vec::new(),
+    };
+    for g in gold {
+        let ctx = super::WorkspaceContext {
+            brands: g
+                .brands
+                .iter()
+                .map(|b| super::normalize::normalize(b).text)
+                .collect(),
+            ..Default::default()
+        };
+        let expected: Vec<String> = g
+            .keywords
+            .iter()
+            .map(|k| super::normalize::normalize(k).text)
+            .collect();
+        let a = analyzer.analyze_with(&g.text, &ctx);
+        let top: Vec<&str> = a
+            .keywords
+            .iter()
+            .take(KEYWORDS_MEASURED)
+            .map(|k| k.word.as_str())
+            .collect();
+        let right = |w: &str| expected.iter().any(|e| keyword_matches(w, e));
+        report.covered += !top.is_empty() as usize;
+        report.first_right += top.first().is_some_and(|w| right(w)) as usize;
+        report.reported += top.len();
+        let wrong: Vec<String> = top
+            .iter()
+            .filter(|w| !right(w))
+            .map(|w| (*w).to_owned())
+            .collect();
+        report.right += top.len() - wrong.len();
+        if !wrong.is_empty() {
+            report.wrong.push((g.id.clone(), wrong));
+        }
+    }
+    report.top3_precision = ratio(report.right, report.reported);
+    report
+}
+
+impl KeywordReport {
+    pub fn to_text(&self) -> String {
+        let mut o = String::new();
+        let _ = writeln!(o, "items: {}", self.items);
+        let _ = writeln!(
+            o,
+            "top-3 keyword precision: {:.3} ({} of {} reported)",
+            self.top3_precision, self.right, self.reported
+        );
+        let _ = writeln!(
+            o,
+            "items with a keyword: {}; first keyword right: {}",
+            self.covered, self.first_right
+        );
+        let _ = writeln!(o, "\nwrong keywords (id: words)");
+        for (id, words) in &self.wrong {
+            let _ = writeln!(o, "{id}: {}", words.join(" "));
+        }
+        o
+    }
+}

@@ -34,7 +34,7 @@ use sentiment::{Scorer, WordWeights};
 
 /// Changes whenever the engine or its data change in a way that changes results: stored
 /// analyses carry it, and `tingjian reanalyze` brings older ones up to date.
-pub const ANALYZER_VERSION: &str = "2026.11.29-7";
+pub const ANALYZER_VERSION: &str = "2026.12.06-1";
 
 /// How much naming a problem (a pain-point trigger) weighs as a complaint in its clause.
 const PROBLEM_WEIGHT: f32 = 1.0;
@@ -62,6 +62,9 @@ pub struct WorkspaceContext {
     pub taxonomy: Option<Taxonomy>,
     pub weights: HashMap<String, f32>,
     pub idf: Option<CorpusIdf>,
+    /// The workspace's brand names (its name, normalised): in nearly every text, so never
+    /// the point of one; keywords weigh them down.
+    pub brands: Vec<String>,
 }
 
 /// IDF learned from a workspace's feedback.
@@ -97,15 +100,18 @@ impl Analyzer {
 
     pub fn with_model(model: Model) -> Self {
         normalize::warm_up();
+        keywords::warm_up();
         let lexicon = Lexicon::load();
         let taxonomy = Taxonomy::default_taxonomy(&lexicon.cue_list);
         let learned = words::Learned {
             weights: &model.weights,
             idf: &model.idf,
         };
-        let words = words::WordTable::build(&lexicon, learned, taxonomy.aspect_words());
+        let segmenter = segment::Segmenter::new();
+        let pick = |w: &str| segmenter.pick(w, None);
+        let words = words::WordTable::build(&lexicon, learned, taxonomy.aspect_words(), &pick);
         Self {
-            segmenter: segment::Segmenter::new(),
+            segmenter,
             lexicon,
             words,
             taxonomy,
@@ -163,6 +169,9 @@ impl Analyzer {
 
     pub fn analyze_with(&self, text: &str, ctx: &WorkspaceContext) -> Analysis {
         let n = normalize::normalize(text);
+        if !n.language.chinese_engine() {
+            return Self::unread(n);
+        }
         let tokens = self.segmenter.cut(&n.text, ctx.dictionary.as_ref());
         let infos = self.words.infos(&tokens, &self.lexicon);
         let workspace: Option<&dyn WordWeights> = if ctx.weights.is_empty() {
@@ -190,11 +199,28 @@ impl Analyzer {
             (stacked, pain_points)
         };
         let aspects = taxonomy.aspects(&tokens, &infos, &ruled.clauses);
+        let dictionary = ctx.dictionary.as_ref();
+        let pick = |t: &str, info: &words::WordInfo| match dictionary {
+            Some(d) if d.contains(t) => self.segmenter.pick(t, dictionary),
+            _ if info.known => info.pick,
+            _ => self.segmenter.pick(t, None),
+        };
+        let chooser = keywords::Chooser {
+            pick: &pick,
+            brands: &ctx.brands,
+        };
         let keywords = if self.textrank {
-            keywords::textrank(&tokens, &infos, KEYWORDS)
+            keywords::textrank(&tokens, &infos, KEYWORDS, &chooser)
         } else {
             let idf = ctx.idf.as_ref().map(|c| c as &dyn Idf);
-            keywords::tfidf(&tokens, &infos, idf, self.model.unseen_idf, KEYWORDS)
+            keywords::tfidf(
+                &tokens,
+                &infos,
+                idf,
+                self.model.unseen_idf,
+                KEYWORDS,
+                &chooser,
+            )
         };
         drop(tokens);
         Analysis {
@@ -203,6 +229,26 @@ impl Analyzer {
             sentiment,
             pain_points,
             aspects,
+            topics: n.topics,
+            language: n.language,
+            version: ANALYZER_VERSION,
+        }
+    }
+
+    /// A text in a language the engine does not read (Japanese, Korean): the language and the
+    /// topics, sentiment `unknown`, and nothing the Chinese lexicons and rules would have read
+    /// into it (no pain points, aspects or keywords).
+    fn unread(n: normalize::Normalized) -> Analysis {
+        Analysis {
+            normalized: n.text,
+            keywords: Vec::new(),
+            sentiment: Sentiment {
+                label: Label::Unknown,
+                score: 0.0,
+                confidence: 0.0,
+            },
+            pain_points: Vec::new(),
+            aspects: Vec::new(),
             topics: n.topics,
             language: n.language,
             version: ANALYZER_VERSION,

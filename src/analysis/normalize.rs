@@ -18,6 +18,10 @@ pub enum Language {
     Zh,
     En,
     Mixed,
+    /// Japanese (kana): recognised, not read through the Chinese engine.
+    Ja,
+    /// Korean (hangul): recognised, not read through the Chinese engine.
+    Ko,
 }
 
 impl Language {
@@ -26,7 +30,14 @@ impl Language {
             Language::Zh => "zh",
             Language::En => "en",
             Language::Mixed => "mixed",
+            Language::Ja => "ja",
+            Language::Ko => "ko",
         }
+    }
+
+    /// Whether the Chinese engine (its lexicons, rules and model) can read the text.
+    pub fn chinese_engine(self) -> bool {
+        !matches!(self, Language::Ja | Language::Ko)
     }
 }
 
@@ -267,11 +278,23 @@ fn fold_chars(s: &str) -> String {
     fold(s).0
 }
 
-/// How many Han characters and Latin letters a text holds.
+/// How many Han characters, Latin letters, kana and hangul a text holds.
 #[derive(Debug, Clone, Copy, Default)]
 struct Script {
     han: usize,
     latin: usize,
+    kana: usize,
+    hangul: usize,
+}
+
+/// Hiragana, katakana (with the phonetic extensions and the half-width forms).
+fn is_kana(c: char) -> bool {
+    matches!(c, '\u{3041}'..='\u{309F}' | '\u{30A0}'..='\u{30FF}' | '\u{31F0}'..='\u{31FF}' | '\u{FF66}'..='\u{FF9F}')
+}
+
+/// Hangul syllables and jamo.
+fn is_hangul(c: char) -> bool {
+    matches!(c, '\u{AC00}'..='\u{D7AF}' | '\u{1100}'..='\u{11FF}' | '\u{3130}'..='\u{318F}')
 }
 
 impl Script {
@@ -280,10 +303,32 @@ impl Script {
             self.han += 1;
         } else if c.is_ascii_alphabetic() {
             self.latin += 1;
+        } else if c > '\u{3000}' {
+            if is_kana(c) {
+                self.kana += 1;
+            } else if is_hangul(c) {
+                self.hangul += 1;
+            }
         }
     }
 
+    /// Of `s`, without folding it (to decide before the conversion to simplified characters).
+    fn of(s: &str) -> Self {
+        let mut script = Script::default();
+        s.chars().for_each(|c| script.count(c));
+        script
+    }
+
     fn language(self) -> Language {
+        // Japanese writes kana in every sentence, and Chinese borrows a stray の at most:
+        // two kana and a fifth of the Japanese script make it Japanese. Korean rarely writes
+        // Han characters at all.
+        if self.kana >= 2 && self.kana * 5 >= self.han + self.kana && self.kana >= self.hangul {
+            return Language::Ja;
+        }
+        if self.hangul >= 2 && self.hangul >= self.han {
+            return Language::Ko;
+        }
         // Latin letters count by words, roughly: four letters weigh like one character.
         let latin_weight = self.latin / 4;
         if self.han == 0 && self.latin > 0 {
@@ -303,6 +348,10 @@ fn fold(s: &str) -> (String, Script) {
     let check = (!s.is_ascii()).then(|| &**CONVERTIBLE);
     match fold_with(s, check) {
         Some(done) => done,
+        // Japanese kanji and the Han characters of Korean are not traditional Chinese.
+        None if !Script::of(s).language().chinese_engine() => {
+            fold_with(s, None).unwrap_or_default()
+        }
         None => fold_with(&fast2s::convert(s), None).unwrap_or_default(),
     }
 }
@@ -450,5 +499,28 @@ mod tests {
         );
         assert_eq!(normalize("还行").language, Language::Zh);
         assert_eq!(normalize("13800138000").language, Language::Zh);
+    }
+
+    #[test]
+    fn japanese_and_korean_are_recognised_and_not_simplified() {
+        let ja = normalize("最悪です。アプリが起動しません。返金してください");
+        assert_eq!(ja.language, Language::Ja);
+        // 悪 and 起動 stay as written: the Japanese forms, not simplified Chinese.
+        assert!(
+            ja.text.contains("最悪") && ja.text.contains("起動"),
+            "{}",
+            ja.text
+        );
+        let ko = normalize("앱이 계속 꺼져요. 환불해 주세요");
+        assert_eq!(ko.language, Language::Ko);
+        assert_eq!(ko.text, "앱이 계속 꺼져요. 환불해 주세요");
+        // A stray の in Chinese, and a Korean word among Chinese, leave it Chinese.
+        assert_eq!(normalize("我の天，这个app太好用了").language, Language::Zh);
+        assert_eq!(
+            normalize("这家店的김치很好吃，推荐大家去").language,
+            Language::Zh
+        );
+        // Traditional Chinese is still converted.
+        assert_eq!(normalize("這個應用很好").text, "这个应用很好");
     }
 }

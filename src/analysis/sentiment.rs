@@ -19,6 +19,11 @@ pub enum Label {
     Negative,
     Neutral,
     Mixed,
+    /// A language the engine does not read (Japanese, Korean): no sentiment was judged. Never
+    /// one of the labels a person gives (a correction cannot set it), never counted as
+    /// neutral.
+    #[serde(skip_deserializing)]
+    Unknown,
 }
 
 impl Label {
@@ -35,7 +40,13 @@ impl Label {
             Label::Negative => "negative",
             Label::Neutral => "neutral",
             Label::Mixed => "mixed",
+            Label::Unknown => "unknown",
         }
+    }
+
+    /// A label as a filter names it: one of the four, or `unknown`.
+    pub fn parse_filter(s: &str) -> Option<Self> {
+        Label::parse(s).or((s == "unknown").then_some(Label::Unknown))
     }
 
     pub fn parse(s: &str) -> Option<Self> {

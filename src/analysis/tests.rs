@@ -133,7 +133,8 @@ fn pain_points_and_aspects() {
 #[test]
 fn keywords_skip_stop_words() {
     let a = analyzer().analyze("就是感觉这个app的夜间模式太刺眼了，夜间模式能不能调暗一点");
-    assert_eq!(a.keywords[0].word, "夜间模式");
+    // The thing with the complaint said of it (see keywords_join_a_thing_and_its_complaint).
+    assert_eq!(a.keywords[0].word, "夜间模式刺眼");
     assert!(a
         .keywords
         .iter()
@@ -147,4 +148,124 @@ fn batch_keeps_order() {
     let out = analyzer().analyze_batch(&refs, &WorkspaceContext::default());
     assert_eq!(out.len(), 200);
     assert!(out[150].normalized.contains("150"));
+}
+
+fn keywords(text: &str) -> Vec<String> {
+    analyzer()
+        .analyze(text)
+        .keywords
+        .into_iter()
+        .map(|k| k.word)
+        .collect()
+}
+
+/// Keywords a person would pick: no numerals, measure words or time spans, no fragments
+/// jieba's HMM glued together, no exclamations.
+#[test]
+fn keywords_are_words_a_person_would_pick() {
+    for (text, never) in [
+        ("真是\"太好用\"了，三天闪退五次", &["三天", "五次"][..]),
+        (
+            "转了半个小时的圈，四五十秒才出来",
+            &["半个", "半个小时", "四五十"],
+        ),
+        ("吓死我了，才付完款订单就消失了", &["吓死", "才付"]),
+        ("关都关不掉的弹窗广告", &["关都"]),
+        ("明明写着次日达，结果等了两个多月", &["明明", "两个多月"]),
+        ("第一次用，每天打开十几次", &["第一次", "每天", "十几次"]),
+    ] {
+        let got = keywords(text);
+        for w in never {
+            assert!(!got.iter().any(|k| k == w), "{text}: {got:?}");
+        }
+    }
+    assert!(keywords("打开就闪退，三天闪退五次").contains(&"闪退".to_owned()));
+    assert!(keywords("关都关不掉的弹窗广告")
+        .iter()
+        .any(|k| k.contains("弹窗")));
+}
+
+#[test]
+fn numerals_and_measures() {
+    for w in [
+        "三天",
+        "五次",
+        "半个",
+        "四五十",
+        "第一次",
+        "两个多月",
+        "30分钟",
+        "十几次",
+        "一下",
+    ] {
+        assert!(keywords::numeral(w), "{w}");
+    }
+    for w in ["数据", "分数", "人数", "双十一", "三星", "次日达", "一加"] {
+        assert!(!keywords::numeral(w), "{w}");
+    }
+}
+
+/// A thing with the complaint said of it is one keyword.
+#[test]
+fn keywords_join_a_thing_and_its_complaint() {
+    assert_eq!(keywords("加载太慢了")[0], "加载慢");
+    assert_eq!(keywords("验证码一直收不到")[0], "验证码收不到");
+    assert_eq!(keywords("退款也太慢了吧")[0], "退款慢");
+    // A denied complaint is no complaint, and a named problem stays alone.
+    assert!(!keywords("加载一点都不慢").iter().any(|k| k == "加载慢"));
+    let crash = keywords("打开就闪退");
+    assert!(crash.contains(&"闪退".to_owned()) && !crash.iter().any(|k| k == "打开闪退"));
+}
+
+/// The workspace's brand is in every text: it never outweighs what the text is about.
+#[test]
+fn the_brand_does_not_dominate() {
+    let text = "喵购的客服态度很差，喵购的物流也慢";
+    let dictionary = UserDictionary::new(vec!["喵购".to_owned()]);
+    let ctx = WorkspaceContext {
+        dictionary: Some(dictionary.clone()),
+        ..Default::default()
+    };
+    let plain = analyzer().analyze_with(text, &ctx).keywords;
+    assert_eq!(plain[0].word, "喵购", "{plain:?}");
+    let ctx = WorkspaceContext {
+        dictionary: Some(dictionary),
+        brands: vec!["喵购".to_owned()],
+        ..Default::default()
+    };
+    let branded = analyzer().analyze_with(text, &ctx).keywords;
+    assert_ne!(branded[0].word, "喵购", "{branded:?}");
+}
+
+/// Japanese and Korean are recognised and not read as Chinese: no sentiment (`unknown`), no
+/// pain points, aspects or keywords from the Chinese lexicons, the text not simplified.
+#[test]
+fn japanese_and_korean_are_not_read_as_chinese() {
+    for (text, language) in [
+        (
+            "最悪です。アプリが起動しません。返金してください",
+            Language::Ja,
+        ),
+        (
+            "星1つ。配送が遅すぎて、サポートの対応も最悪でした",
+            Language::Ja,
+        ),
+        ("앱이 계속 꺼져요. 환불해 주세요", Language::Ko),
+        ("배송이 너무 느려요 최악입니다", Language::Ko),
+    ] {
+        let a = analyzer().analyze(text);
+        assert_eq!(a.language, language, "{text}");
+        assert_eq!(a.sentiment.label, Label::Unknown, "{text}");
+        assert_eq!(a.sentiment.score, 0.0);
+        assert!(a.pain_points.is_empty() && a.aspects.is_empty() && a.keywords.is_empty());
+        assert_eq!(a.normalized, text.to_lowercase(), "{text}");
+    }
+    // English keeps working, and Chinese with English as before.
+    let en = analyzer().analyze("The app keeps crashing, terrible update");
+    assert_eq!(en.language, Language::En);
+    assert_ne!(en.sentiment.label, Label::Unknown);
+    assert_eq!(label("这个app太卡了，bug很多"), Label::Negative);
+    let stray = analyzer().analyze("我の天，这个app太好用了");
+    assert_eq!(stray.language, Language::Zh);
+    assert_eq!(stray.sentiment.label, Label::Positive);
 }

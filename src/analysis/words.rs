@@ -33,6 +33,11 @@ pub struct WordInfo {
     /// FNV-1a of the token: the last stage's word features are keyed by it.
     pub hash: u64,
     pub shape: Shape,
+    /// The word has an entry in the table (so `pick` was judged when it was built).
+    pub known: bool,
+    /// Whether a person would pick it as a keyword, by its dictionary and part of speech
+    /// (judged once when the table is built; for other tokens, when a keyword is chosen).
+    pub pick: super::segment::Pick,
 }
 
 /// What a token's characters are, judged once per word rather than by every stage that asks.
@@ -180,6 +185,7 @@ impl WordTable {
         lexicon: &Lexicon,
         learned: Learned<'_>,
         aspects: impl Iterator<Item = String>,
+        pick: &dyn Fn(&str) -> super::segment::Pick,
     ) -> Self {
         let mut words: HashMap<Box<str>, WordInfo> = HashMap::default();
         fn entry<'m>(words: &'m mut HashMap<Box<str>, WordInfo>, w: &str) -> &'m mut WordInfo {
@@ -237,6 +243,12 @@ impl WordTable {
         for (w, v) in glued {
             if let Some(e) = words.get_mut(&w) {
                 e.sentiment = v;
+            }
+        }
+        for (w, e) in &mut words {
+            e.known = true;
+            if e.shape.keyword && !e.stop {
+                e.pick = pick(w);
             }
         }
         Self {

@@ -2,75 +2,154 @@
 //! against a labelled set), `explain` (why a text got its label) and `bench` (throughput
 //! against a bare jieba cut, in the same run).
 
+use std::borrow::Cow;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use serde_json::{json, Value};
+use serde_json::value::RawValue;
+use serde_json::Value;
 
-use crate::analysis::eval::{evaluate, Gold};
+use crate::analysis::eval::{evaluate, evaluate_keywords, Gold, KeywordGold};
 use crate::analysis::stack;
 use crate::analysis::{normalize, Analyzer, Label};
-use crate::ingest::analysis_json;
+use crate::ingest::AnalysisJson;
+
+/// One input line of `tingjian analyze`, borrowed from the line: the text is copied only
+/// when it holds escapes, and the id (any JSON value) is written back as it was sent.
+#[derive(serde::Deserialize)]
+struct Input<'a> {
+    #[serde(borrow, default)]
+    id: Option<&'a RawValue>,
+    #[serde(borrow)]
+    text: Cow<'a, str>,
+}
+
+/// The id of a line that is not a valid [`Input`], when it has one.
+#[derive(serde::Deserialize)]
+struct IdOnly<'a> {
+    #[serde(borrow, default)]
+    id: Option<&'a RawValue>,
+}
+
+/// The result line of a line that could not be read.
+#[derive(serde::Serialize)]
+struct Failed<'a> {
+    error: &'a str,
+    id: Option<&'a RawValue>,
+}
+
+/// Lines read and analysed together (on all cores, in order).
+const BATCH: usize = 2000;
 
 /// `tingjian analyze`: reads `{"id", "text"}` lines, writes one result line per input line,
 /// in order. A line that cannot be read gets `{"id": …, "error": …}` and the rest go on.
+/// Lines are read into one reused buffer, parsed in place, and the results serialised
+/// straight into one buffered writer.
 pub(super) fn analyze_stdin(analyzer: &Analyzer, with_tokens: bool) -> anyhow::Result<()> {
     let stdin = std::io::stdin();
+    let mut input = stdin.lock();
     let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    let mut batch: Vec<String> = Vec::new();
-    let flush = |batch: &mut Vec<String>, out: &mut dyn Write| -> anyhow::Result<()> {
-        let parsed: Vec<Result<(Value, String), (Value, String)>> = batch
-            .iter()
-            .map(|line| {
-                let v: Value = serde_json::from_str(line)
-                    .map_err(|e| (Value::Null, format!("invalid JSON: {e}")))?;
-                let id = v.get("id").cloned().unwrap_or(Value::Null);
-                match v.get("text").and_then(Value::as_str) {
-                    Some(t) => Ok((id, t.to_owned())),
-                    None => Err((id, "missing string field `text`".to_owned())),
-                }
-            })
-            .collect();
-        let texts: Vec<&str> = parsed
-            .iter()
-            .filter_map(|p| p.as_ref().ok().map(|(_, t)| t.as_str()))
-            .collect();
-        let mut results = analyzer
-            .analyze_batch(&texts, &Default::default())
-            .into_iter();
-        for p in &parsed {
-            let line = match p {
-                Ok((id, _)) => match results.next() {
-                    Some(a) if with_tokens => {
-                        let mut v = analysis_json(id, &a);
-                        v["tokens"] = json!(analyzer.cut_only(&a.normalized));
-                        v["normalized"] = json!(a.normalized);
-                        v
-                    }
-                    Some(a) => analysis_json(id, &a),
-                    None => json!({"id": id, "error": "internal: result missing"}),
-                },
-                Err((id, e)) => json!({"id": id, "error": e}),
-            };
-            writeln!(out, "{line}")?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut buf = String::new();
+    let mut lines: Vec<std::ops::Range<usize>> = Vec::with_capacity(BATCH);
+    loop {
+        buf.clear();
+        lines.clear();
+        while lines.len() < BATCH {
+            let start = buf.len();
+            if input.read_line(&mut buf)? == 0 {
+                break;
+            }
+            let line = buf[start..].trim_end_matches(['\n', '\r']);
+            if !line.trim().is_empty() {
+                lines.push(start..start + line.len());
+            }
         }
-        batch.clear();
-        Ok(())
-    };
-    for line in stdin.lock().lines() {
-        let line = line?;
-        if line.trim().is_empty() {
-            continue;
+        if lines.is_empty() {
+            break;
         }
-        batch.push(line);
-        if batch.len() >= 2000 {
-            flush(&mut batch, &mut out)?;
-        }
+        analyze_lines(analyzer, &buf, &lines, with_tokens, &mut out)?;
     }
-    flush(&mut batch, &mut out)?;
     out.flush()?;
+    Ok(())
+}
+
+/// Analyses one batch of lines of `buf` and writes their result lines.
+fn analyze_lines(
+    analyzer: &Analyzer,
+    buf: &str,
+    lines: &[std::ops::Range<usize>],
+    with_tokens: bool,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    // On one core each line is analysed and written before the next is read: the analysis
+    // just made is still in the cache when it is serialised, and nothing is held.
+    if std::thread::available_parallelism().map_or(1, |n| n.get()) == 1 {
+        for r in lines {
+            let line = &buf[r.clone()];
+            match serde_json::from_str::<Input>(line) {
+                Ok(input) => {
+                    let a = analyzer.analyze(&input.text);
+                    write_analysis(analyzer, &input, &a, with_tokens, out)?;
+                }
+                Err(e) => write_failure(line, &e.to_string(), out)?,
+            }
+            out.write_all(b"\n")?;
+        }
+        return Ok(());
+    }
+    let parsed: Vec<Result<Input, String>> = lines
+        .iter()
+        .map(|r| serde_json::from_str::<Input>(&buf[r.clone()]).map_err(|e| e.to_string()))
+        .collect();
+    let texts: Vec<&str> = parsed
+        .iter()
+        .filter_map(|p| p.as_ref().ok().map(|i| &*i.text))
+        .collect();
+    let mut results = analyzer
+        .analyze_batch(&texts, &Default::default())
+        .into_iter();
+    for (p, r) in parsed.iter().zip(lines) {
+        match p {
+            Ok(input) => {
+                let Some(a) = results.next() else {
+                    anyhow::bail!("internal: a result is missing");
+                };
+                write_analysis(analyzer, input, &a, with_tokens, out)?;
+            }
+            Err(e) => write_failure(&buf[r.clone()], e, out)?,
+        }
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+/// One result line, without its newline.
+fn write_analysis(
+    analyzer: &Analyzer,
+    input: &Input,
+    a: &crate::analysis::Analysis,
+    with_tokens: bool,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let mut row = AnalysisJson::new(input.id, a);
+    if with_tokens {
+        row.tokens = Some(analyzer.cut_only(&a.normalized));
+        row.normalized = Some(&a.normalized);
+    }
+    serde_json::to_writer(&mut *out, &row)?;
+    Ok(())
+}
+
+/// The result line of a line that could not be read, without its newline.
+fn write_failure(line: &str, e: &str, out: &mut impl Write) -> anyhow::Result<()> {
+    // Which went wrong: the line is no JSON object, or its text is no string.
+    let (error, id) = match serde_json::from_str::<IdOnly>(line) {
+        Ok(only) => ("missing string field `text`".to_owned(), only.id),
+        Err(_) => (format!("invalid JSON: {e}"), None),
+    };
+    serde_json::to_writer(&mut *out, &Failed { error: &error, id })?;
     Ok(())
 }
 
@@ -86,8 +165,41 @@ pub(super) fn read_gold(path: &Path) -> anyhow::Result<Vec<Gold>> {
         .collect()
 }
 
-/// `tingjian eval FILE`
+/// A labelled keyword set has `keywords` and no `sentiment` on its lines.
+fn is_keyword_set(path: &Path) -> anyhow::Result<bool> {
+    #[derive(serde::Deserialize)]
+    struct Probe {
+        sentiment: Option<serde::de::IgnoredAny>,
+        keywords: Option<serde::de::IgnoredAny>,
+    }
+    let text = std::fs::read_to_string(path)?;
+    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("{}");
+    let probe: Probe =
+        serde_json::from_str(first).map_err(|e| anyhow::anyhow!("{}:1: {e}", path.display()))?;
+    Ok(probe.sentiment.is_none() && probe.keywords.is_some())
+}
+
+/// `tingjian eval FILE`: a sentiment and pain-point set, or a keyword set.
 pub(super) fn eval(analyzer: &Analyzer, path: &Path, as_json: bool) -> anyhow::Result<()> {
+    if is_keyword_set(path)? {
+        let text = std::fs::read_to_string(path)?;
+        let gold: Vec<KeywordGold> = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+            .map(|(i, l)| {
+                serde_json::from_str(l)
+                    .map_err(|e| anyhow::anyhow!("{}:{}: {e}", path.display(), i + 1))
+            })
+            .collect::<anyhow::Result<_>>()?;
+        let report = evaluate_keywords(analyzer, &gold);
+        if as_json {
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        } else {
+            print!("{}", report.to_text());
+        }
+        return Ok(());
+    }
     let gold = read_gold(path)?;
     let report = evaluate(analyzer, &gold);
     if as_json {
@@ -157,10 +269,12 @@ pub(super) fn explain(analyzer: &Analyzer, text: &str) -> String {
 }
 
 /// A named measurement of `tingjian bench`: what it does to one text.
-type Measurement<'a> = (&'static str, &'a dyn Fn(&str) -> usize);
+/// Each gets the index of a text (so that it can read the text or its JSON line).
+type Measurement<'a> = (&'static str, &'a dyn Fn(usize) -> usize);
 
 /// `tingjian bench`: one core, end-to-end `analyze` against a bare jieba cut of the same
-/// text in the same run; start-up time and resident memory. Each measurement runs in `runs`
+/// text in the same run, and what `tingjian analyze` does with a JSON line; start-up time
+/// and resident memory. Each measurement runs in `runs`
 /// slices taken in turn (cut, normalise, normalise and cut, analyse, cut, …), so a slow
 /// moment of a shared machine falls on all of them alike; the figures are medians over the
 /// slices, and the ratio is the median of each slice's ratio to the cut beside it.
@@ -189,13 +303,13 @@ pub(super) fn bench(files: &[PathBuf], seconds: f64, runs: usize) -> anyhow::Res
     let slice = seconds / runs as f64;
     let bytes: usize = texts.iter().map(String::len).sum();
     // MB/s and items/s of one slice.
-    let run = |f: &dyn Fn(&str) -> usize| -> (f64, f64) {
+    let run = |f: &dyn Fn(usize) -> usize| -> (f64, f64) {
         let start = Instant::now();
         let mut rounds = 0usize;
         let mut sink = 0usize;
         while start.elapsed().as_secs_f64() < slice || rounds == 0 {
-            for t in &texts {
-                sink = sink.wrapping_add(f(t));
+            for i in 0..texts.len() {
+                sink = sink.wrapping_add(f(i));
             }
             rounds += 1;
         }
@@ -206,15 +320,40 @@ pub(super) fn bench(files: &[PathBuf], seconds: f64, runs: usize) -> anyhow::Res
             (texts.len() * rounds) as f64 / secs,
         )
     };
-    let measurements: [Measurement; 4] = [
-        ("bare jieba cut (baseline)", &|t| analyzer.cut_only(t).len()),
-        ("normalise only", &|t| normalize::normalize(t).text.len()),
-        ("normalise and cut", &|t| {
-            analyzer.cut_only(&normalize::normalize(t).text).len()
+    // What `tingjian analyze` does with a line: the same lines it reads, parsed in place,
+    // analysed, and serialised with the newline into one reused buffer (the pipe aside).
+    let lines: Vec<String> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| serde_json::json!({"id": i, "text": t}).to_string())
+        .collect();
+    let buffer = std::cell::RefCell::new(Vec::<u8>::with_capacity(1 << 16));
+    let json_line = |i: usize| -> usize {
+        let mut out = buffer.borrow_mut();
+        out.clear();
+        if let Ok(input) = serde_json::from_str::<Input>(&lines[i]) {
+            let a = analyzer.analyze(&input.text);
+            let _ = serde_json::to_writer(&mut *out, &AnalysisJson::new(input.id, &a));
+            out.push(b'\n');
+        }
+        out.len()
+    };
+    let measurements: [Measurement; 5] = [
+        ("bare jieba cut (baseline)", &|i| {
+            analyzer.cut_only(&texts[i]).len()
         }),
-        ("end-to-end analyze", &|t| {
-            analyzer.analyze(t).keywords.len()
+        ("normalise only", &|i| {
+            normalize::normalize(&texts[i]).text.len()
         }),
+        ("normalise and cut", &|i| {
+            analyzer
+                .cut_only(&normalize::normalize(&texts[i]).text)
+                .len()
+        }),
+        ("end-to-end analyze", &|i| {
+            analyzer.analyze(&texts[i]).keywords.len()
+        }),
+        ("JSON line in and out", &json_line),
     ];
     let mut slices: Vec<Vec<(f64, f64)>> = vec![Vec::new(); measurements.len()];
     for _ in 0..runs {
@@ -254,6 +393,15 @@ pub(super) fn bench(files: &[PathBuf], seconds: f64, runs: usize) -> anyhow::Res
         }
         println!();
     }
+    let (analyse, json) = (3, 4);
+    let ratios = slices[json]
+        .iter()
+        .zip(&slices[analyse])
+        .map(|(j, a)| j.0 / a.0);
+    println!(
+        "JSON line in and out ÷ end-to-end analyze: {:.3} (median of the slices' ratios)",
+        median(ratios.collect())
+    );
     if let Some(rss) = resident_mb() {
         println!("resident memory: {rss:.0} MB");
     }

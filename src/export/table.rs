@@ -135,6 +135,7 @@ fn sentiment_name(label: Option<&str>) -> &'static str {
         Some("negative") => "负面",
         Some("neutral") => "中性",
         Some("mixed") => "褒贬混合",
+        Some("unknown") => "未知",
         _ => "未分析",
     }
 }

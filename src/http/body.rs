@@ -205,3 +205,71 @@ impl<T: serde::de::DeserializeOwned + 'static> FromRequest for Json<T> {
         })
     }
 }
+
+/// A JSON body kept as its text, read within [`crate::config::MAX_BODY_BYTES`] and checked as
+/// [`Json`] checks it (415, 400 for NUL or bad UTF-8), for a handler that deserialises into
+/// types borrowing from the text ([`JsonText::parse`]) instead of building a `Value` first.
+pub struct JsonText(web::Bytes);
+
+impl JsonText {
+    pub fn text(&self) -> &str {
+        // Checked as UTF-8 when it was read.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+
+    /// The body as `T`: 400 for bad JSON, 422 naming the field by JSON Pointer for a wrong
+    /// shape (as [`Json`] answers).
+    pub fn parse<'a, T: serde::Deserialize<'a>>(&'a self) -> Result<T, ApiError> {
+        let mut de = serde_json::Deserializer::from_str(self.text());
+        let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let field = pointer(e.path());
+            let inner = e.into_inner();
+            if inner.is_data() {
+                ApiError::field(field, without_position(&inner))
+            } else {
+                ApiError::InvalidJson(inner.to_string())
+            }
+        })?;
+        de.end().map_err(|e| ApiError::InvalidJson(e.to_string()))?;
+        Ok(value)
+    }
+}
+
+/// A serde_json error's message without its `at line … column …` (a `Value` reports none).
+fn without_position(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" at line ") {
+        Some(at) if e.line() > 0 => text[..at].to_owned(),
+        _ => text,
+    }
+}
+
+impl FromRequest for JsonText {
+    type Error = ApiError;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let gate = req
+            .extensions_mut()
+            .remove::<super::auth::Gate>()
+            .and_then(|g| g.0.into_inner());
+        let req = req.clone();
+        let payload = web::Payload::from_request(&req, payload).into_inner();
+        Box::pin(async move {
+            if let Some(gate) = gate {
+                // The caller was refused: the Auth extractor answers, and this never runs on.
+                if gate.await.is_err() {
+                    return std::future::pending().await;
+                }
+            }
+            let payload = payload.map_err(|e| ApiError::BadRequest(e.to_string()))?;
+            let body = read_body(payload, crate::config::MAX_BODY_BYTES).await?;
+            if !is_json(&req) {
+                return Err(ApiError::UnsupportedMediaType("application/json"));
+            }
+            reject_nul(&body)?;
+            std::str::from_utf8(&body).map_err(|_| ApiError::InvalidUtf8)?;
+            Ok(JsonText(body))
+        })
+    }
+}

@@ -98,11 +98,11 @@ pub(super) fn filter_from_pairs(
             "respondent_id" => f.respondent_id = Some(value),
             "sentiment" => {
                 f.sentiment = Some(
-                    crate::analysis::Label::parse(&value)
+                    crate::analysis::Label::parse_filter(&value)
                         .ok_or_else(|| {
                             ApiError::field(
                                 "sentiment",
-                                "must be positive, negative, neutral or mixed",
+                                "must be positive, negative, neutral, mixed or unknown",
                             )
                         })?
                         .as_str()

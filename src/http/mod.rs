@@ -28,7 +28,9 @@ mod workspace;
 use actix_web::web;
 
 pub use auth::{Admin, Auth, Edit, Ingest, Read};
-pub use body::{from_value, json_body, number_in, parse_json, query_pairs, read_body, Json};
+pub use body::{
+    from_value, json_body, number_in, parse_json, query_pairs, read_body, Json, JsonText,
+};
 pub use digests::{delivery_json, subscription_json};
 pub use error::ApiError;
 pub use exports::export_response;

@@ -2,48 +2,56 @@
 //! pain-point categories, and label corrections on stored feedback.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Deserialize;
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
-use super::{ApiError, Auth, Edit, Json, Read, State};
+use super::{ApiError, Auth, Edit, Json, JsonText, Read, State};
 use crate::analysis::painpoint::DEFAULT_IDS;
 use crate::analysis::{CustomCategory, Label};
 use crate::domain::MAX_TEXT_CHARS;
-use crate::ingest::analysis_json;
+use crate::ingest::AnalysisJson;
 use crate::store::PainEdit;
 
 /// Texts one analyze request may carry.
 const MAX_ANALYZE_ITEMS: usize = 1000;
 
+/// The request, borrowed from the body: a text is copied only when it holds escapes, and an
+/// id (any JSON value) is written back as it was sent.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct AnalyzeRequest {
-    items: Vec<AnalyzeItem>,
+struct AnalyzeRequest<'a> {
+    #[serde(borrow)]
+    items: Vec<AnalyzeItem<'a>>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct AnalyzeItem {
-    #[serde(default)]
-    id: Value,
-    text: String,
+struct AnalyzeItem<'a> {
+    #[serde(borrow, default)]
+    id: Option<&'a RawValue>,
+    #[serde(borrow)]
+    text: Cow<'a, str>,
 }
 
-async fn analyze(
-    state: State,
-    auth: Auth<Read>,
-    Json(body): Json<AnalyzeRequest>,
-) -> Result<HttpResponse, ApiError> {
-    let ws = auth.workspace().to_owned();
+#[derive(Serialize)]
+struct AnalyzeResponse<'a> {
+    items: Vec<AnalysisJson<'a>>,
+}
 
-    if body.items.is_empty() || body.items.len() > MAX_ANALYZE_ITEMS {
+/// Checks the request's shape and bounds.
+fn analyze_request(body: &JsonText) -> Result<AnalyzeRequest<'_>, ApiError> {
+    let request: AnalyzeRequest = body.parse()?;
+    if request.items.is_empty() || request.items.len() > MAX_ANALYZE_ITEMS {
         return Err(ApiError::field(
             "/items",
             format!("1 to {MAX_ANALYZE_ITEMS} items"),
         ));
     }
     let mut errors = Vec::new();
-    for (i, item) in body.items.iter().enumerate() {
+    for (i, item) in request.items.iter().enumerate() {
         if item.text.chars().count() > MAX_TEXT_CHARS {
             errors.push(crate::domain::FieldError::new(
                 format!("/items/{i}/text"),
@@ -54,20 +62,34 @@ async fn analyze(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
+    Ok(request)
+}
+
+async fn analyze(state: State, auth: Auth<Read>, body: JsonText) -> Result<HttpResponse, ApiError> {
+    let ws = auth.workspace().to_owned();
+    analyze_request(&body)?;
     let profile = state.pipeline.profile(&ws).await?;
     let analyzer = state.pipeline.analyzer().clone();
-    let results = tokio::task::spawn_blocking(move || {
-        let texts: Vec<&str> = body.items.iter().map(|i| i.text.as_str()).collect();
+    let json = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, ApiError> {
+        let request = analyze_request(&body)?;
+        let texts: Vec<&str> = request.items.iter().map(|i| &*i.text).collect();
         let analyses = analyzer.analyze_batch(&texts, &profile.context);
-        body.items
+        let items = request
+            .items
             .iter()
             .zip(&analyses)
-            .map(|(i, a)| analysis_json(&i.id, a))
-            .collect::<Vec<_>>()
+            .map(|(i, a)| AnalysisJson::new(i.id, a))
+            .collect();
+        let mut out = Vec::with_capacity(body.text().len() * 2 + 512 * analyses.len());
+        serde_json::to_writer(&mut out, &AnalyzeResponse { items })
+            .map_err(|e| ApiError::Internal(e.into()))?;
+        Ok(out)
     })
     .await
-    .map_err(|e| ApiError::Internal(e.into()))?;
-    Ok(HttpResponse::Ok().json(json!({"items": results})))
+    .map_err(|e| ApiError::Internal(e.into()))??;
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(json))
 }
 
 #[derive(Deserialize)]

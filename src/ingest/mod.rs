@@ -10,4 +10,4 @@ mod report;
 pub use pipeline::{prepare_items, Pipeline};
 pub use profile::Profile;
 pub use reanalyze::{reanalyze, Progress};
-pub use report::{analysis_json, stored_analysis};
+pub use report::{stored_analysis, AnalysisJson};

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::analysis::model::{inverse_document_frequency, word_weights};
-use crate::analysis::{Analyzer, CorpusIdf, Label, UserDictionary, WorkspaceContext};
+use crate::analysis::{normalize, Analyzer, CorpusIdf, Label, UserDictionary, WorkspaceContext};
 use crate::store::{Store, StoreError, StoreResult};
 
 /// How long a workspace's dictionary, categories and learned weights are kept in memory.
@@ -71,6 +71,7 @@ async fn load(store: &Store, analyzer: Arc<Analyzer>, workspace_id: &str) -> Sto
     } else {
         Vec::new()
     };
+    let brand = normalize::normalize(&ws.name).text;
     let context = tokio::task::spawn_blocking(move || {
         let dictionary = (!words.is_empty()).then(|| UserDictionary::new(words));
         let taxonomy = (!categories.is_empty()).then(|| analyzer.taxonomy_with(&categories));
@@ -95,6 +96,10 @@ async fn load(store: &Store, analyzer: Arc<Analyzer>, workspace_id: &str) -> Sto
             taxonomy,
             weights,
             idf,
+            brands: (brand.chars().count() >= 2)
+                .then_some(brand)
+                .into_iter()
+                .collect(),
         }
     })
     .await

@@ -184,6 +184,8 @@ pub struct SentimentCounts {
     pub negative: u64,
     pub neutral: u64,
     pub mixed: u64,
+    /// A language the engine does not read (Japanese, Korean): no sentiment.
+    pub unknown: u64,
 }
 
 #[derive(Debug, Default, Clone, Copy, serde::Serialize)]
@@ -567,6 +569,7 @@ impl Store {
                 Some("negative") => &mut count.by_sentiment.negative,
                 Some("neutral") => &mut count.by_sentiment.neutral,
                 Some("mixed") => &mut count.by_sentiment.mixed,
+                Some("unknown") => &mut count.by_sentiment.unknown,
                 _ => continue,
             };
             *slot += n;
@@ -600,6 +603,7 @@ impl Store {
                 Some("negative") => count.by_sentiment.negative += 1,
                 Some("neutral") => count.by_sentiment.neutral += 1,
                 Some("mixed") => count.by_sentiment.mixed += 1,
+                Some("unknown") => count.by_sentiment.unknown += 1,
                 _ => {}
             }
         }

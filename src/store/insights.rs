@@ -532,7 +532,8 @@ impl Aggregates for Narrowed<'_> {
         // Tested after the score itself, so rows without one never evaluate it.
         let scored = "response_id IS NULL";
         let sql = format!(
-            "SELECT {epoch} AS bucket, {group_expr} AS grp, COUNT(*), COUNT(sentiment), \
+            "SELECT {epoch} AS bucket, {group_expr} AS grp, COUNT(*), \
+             SUM(CASE WHEN sentiment IS NOT NULL AND sentiment <> 'unknown' THEN 1 ELSE 0 END), \
              SUM(CASE WHEN sentiment = 'positive' THEN 1 ELSE 0 END), \
              SUM(CASE WHEN sentiment = 'negative' THEN 1 ELSE 0 END), \
              SUM(CASE WHEN sentiment = 'mixed' THEN 1 ELSE 0 END), \

@@ -18,6 +18,7 @@ both_backends!(
     analyze_endpoint_dictionary_and_categories,
     label_corrections_apply_at_once_and_survive_reanalysis,
     bulk_corrections_change_all_or_nothing,
+    japanese_and_korean_are_recognised_not_read,
 );
 
 async fn push(app: &TestApp, texts: &[&str]) {
@@ -312,7 +313,7 @@ fn analyze_command_reads_json_lines_in_order() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let input = "{\"id\": \"1\", \"text\": \"太卡了，根本用不了\"}\nnot json\n{\"id\": 3, \"text\": \"客服很耐心，点赞\"}\n{\"id\": 4}\n";
+    let input = "{\"id\": \"1\", \"text\": \"太卡了，根本用不了\"}\nnot json\n{\"id\": 3, \"text\": \"客服很耐心，点赞\"}\n{\"id\": 4}\n{\"id\": {\"n\": [5]}, \"text\": \"\\u52a0\\u8f7d\\u592a\\u6162\\u4e86\"}\n";
     child
         .stdin
         .take()
@@ -326,7 +327,7 @@ fn analyze_command_reads_json_lines_in_order() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(lines.len(), 4);
+    assert_eq!(lines.len(), 5);
     assert_eq!(lines[0]["id"], "1");
     assert_eq!(lines[0]["sentiment"]["label"], "negative");
     assert!(lines[0]["pain_points"]
@@ -337,6 +338,36 @@ fn analyze_command_reads_json_lines_in_order() {
     assert_eq!(lines[2]["sentiment"]["label"], "positive");
     assert!(lines[2]["keywords"].is_array() && lines[2]["aspects"].is_array());
     assert!(lines[3]["error"].is_string());
+    assert_eq!(lines[1]["id"], Value::Null);
+    assert_eq!(lines[3]["id"], 4);
+    // Any id comes back as it was sent; an escaped text reads as its characters (加载太慢了).
+    assert_eq!(lines[4]["id"], json!({"n": [5]}));
+    assert_eq!(lines[4]["keywords"][0]["word"], "加载慢");
+}
+
+#[test]
+fn eval_command_scores_a_keyword_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let gold = dir.path().join("keywords.jsonl");
+    std::fs::write(
+        &gold,
+        "{\"id\":\"k1\",\"text\":\"加载太慢了，每次都要等三天\",\"keywords\":[\"加载慢\"]}\n{\"id\":\"k2\",\"text\":\"喵购的客服态度很差\",\"keywords\":[\"客服\",\"态度差\"],\"brands\":[\"喵购\"]}\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_tingjian"))
+        .args(["eval", "--json"])
+        .arg(&gold)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["items"], 2, "{report}");
+    assert_eq!(report["top3_precision"], 1.0, "{report}");
+    assert_eq!(report["first_right"], 2, "{report}");
 }
 
 #[test]
@@ -827,4 +858,93 @@ async fn bulk_corrections_change_all_or_nothing(app: TestApp) {
         .await
         .unwrap();
     assert_problem(res, 403, "forbidden").await;
+}
+
+/// Japanese and Korean feedback is stored with its language and sentiment `unknown`: not read
+/// through the Chinese engine (no pain points or keywords, kanji not simplified), found by the
+/// `unknown` filter, counted apart, never in the sentiment index, and no correction sets it.
+async fn japanese_and_korean_are_recognised_not_read(app: TestApp) {
+    let ja = "最悪です。アプリが起動しません。返金してください";
+    let ko = "앱이 계속 꺼져요. 환불해 주세요";
+    push(&app, &[ja, ko, "打开就闪退，气死了"]).await;
+    let unknown = app.all_feedback("sentiment=unknown").await;
+    assert_eq!(unknown.len(), 2, "{unknown:?}");
+    for f in &unknown {
+        let language = if f["text"] == ja { "ja" } else { "ko" };
+        assert_eq!(f["analysis"]["language"], language, "{f}");
+        assert_eq!(f["analysis"]["sentiment"]["label"], "unknown", "{f}");
+        assert_eq!(f["analysis"]["pain_points"], json!([]), "{f}");
+        assert_eq!(f["analysis"]["keywords"], json!([]), "{f}");
+    }
+    // Stored as written: 悪 and 動 are Japanese, not traditional Chinese to simplify.
+    assert!(unknown.iter().any(|f| f["text"] == ja));
+    assert_eq!(app.all_feedback("sentiment=neutral").await.len(), 0);
+    assert_eq!(app.all_feedback("sentiment=negative").await.len(), 1);
+    let count: Value = app
+        .get("/api/v1/feedback/count")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        count,
+        json!({"total": 3, "by_sentiment": {"positive": 0, "negative": 1, "neutral": 0, "mixed": 0, "unknown": 2}})
+    );
+    // The sentiment index counts the one item the engine read: -100 from one negative item.
+    let trends: Value = app
+        .get("/api/v1/insights/trends?metric=sentiment&interval=month")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let points = trends["series"][0]["points"].as_array().unwrap();
+    let last = points.iter().rev().find(|p| p["n"] != 0).unwrap();
+    assert_eq!(last["n"], 1, "{trends}");
+    assert_eq!(last["value"], -100.0, "{trends}");
+    // The export names the label.
+    let csv = app
+        .get("/api/v1/feedback/export?format=csv&sentiment=unknown")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(csv.matches("未知").count(), 2, "{csv}");
+    // A person gives one of the four labels, never `unknown`.
+    let id = unknown[0]["id"].as_str().unwrap();
+    let res = app
+        .client
+        .put(app.url(&format!("/api/v1/feedback/{id}/labels")))
+        .bearer_auth(&app.api_key)
+        .json(&json!({"sentiment": "unknown"}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 422, "validation_failed").await;
+    assert_problem(
+        app.get("/api/v1/feedback?sentiment=unsure").await,
+        422,
+        "validation_failed",
+    )
+    .await;
+
+    // The analyze endpoint says the same, and reads Chinese and English as before.
+    let out: Value = app
+        .post_json(
+            "/api/v1/analyze",
+            &json!({"items": [{"id": 1, "text": ja}, {"id": 2, "text": ko}, {"id": 3, "text": "打开就闪退"}, {"text": "The app keeps crashing"}]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let items = out["items"].as_array().unwrap();
+    assert_eq!(items[0]["language"], "ja");
+    assert_eq!(items[1]["language"], "ko");
+    assert_eq!(items[0]["sentiment"]["label"], "unknown");
+    assert_eq!(items[1]["sentiment"]["label"], "unknown");
+    assert_eq!(items[2]["sentiment"]["label"], "negative");
+    assert_eq!(items[2]["pain_points"], json!(["crash"]));
+    assert_eq!(items[3]["language"], "en");
+    assert_eq!(items[3]["id"], Value::Null);
+    assert_ne!(items[3]["sentiment"]["label"], "unknown");
 }
