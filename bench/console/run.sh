@@ -12,16 +12,24 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 BIN=${1:-target/release/tingjian}
 RUNS=${2:-7}
-DIR=$(mktemp -d); PORT=18282; URL=http://127.0.0.1:$PORT
+# DATA_DIR=… WS=ws_… times a workspace seeded by an earlier run (its data directory is kept).
+PORT=18282; URL=http://127.0.0.1:$PORT
 SERVER=
-trap '[ -n "$SERVER" ] && kill $SERVER 2>/dev/null; rm -rf "$DIR"' EXIT
+if [ -n "${DATA_DIR:-}" ]; then
+  DIR=$DATA_DIR; trap '[ -n "$SERVER" ] && kill $SERVER 2>/dev/null' EXIT
+else
+  DIR=$(mktemp -d); trap '[ -n "$SERVER" ] && kill $SERVER 2>/dev/null; rm -rf "$DIR"' EXIT
+fi
 DB=(--data-dir "$DIR"); [ -n "${DATABASE_URL:-}" ] && DB+=(--database-url "$DATABASE_URL")
 start=$(date +%s)
-SEEDED=$($BIN "${DB[@]}" bench-digest --items "${ITEMS:-1000000}" --survey-responses "${RESPONSES:-0}" --runs 1 2>&1 >/dev/null)
-WS=$(echo "$SEEDED" | grep -o 'ws_[0-9a-f]*' | head -1)
-SV=$(echo "$SEEDED" | grep -o 'sv_[0-9a-f]*' | head -1 || true)
-echo "seeded ${ITEMS:-1000000} items and ${RESPONSES:-0} survey responses in $(( $(date +%s) - start )) s (workspace $WS)"
-$BIN "${DB[@]}" member add --workspace "$WS" --email bench@example.com --role admin --password 'bench password 1' >/dev/null
+if [ -z "${WS:-}" ]; then
+  SEEDED=$($BIN "${DB[@]}" bench-digest --items "${ITEMS:-1000000}" --survey-responses "${RESPONSES:-0}" --runs 1 2>&1 >/dev/null)
+  WS=$(echo "$SEEDED" | grep -o 'ws_[0-9a-f]*' | head -1)
+  SV=$(echo "$SEEDED" | grep -o 'sv_[0-9a-f]*' | head -1 || true)
+  echo "seeded ${ITEMS:-1000000} items and ${RESPONSES:-0} survey responses in $(( $(date +%s) - start )) s (workspace $WS)"
+fi
+SV=${SV:-${SURVEY:-}}
+$BIN "${DB[@]}" member add --workspace "$WS" --email bench@example.com --role admin --password 'bench password 1' >/dev/null 2>&1 || true
 KEY=$($BIN "${DB[@]}" key create --workspace "$WS" --name bench --scopes read 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["api_key"])' || true)
 RUST_LOG=warn $BIN "${DB[@]}" serve --bind 127.0.0.1:$PORT --no-poller --no-delivery &
 SERVER=$!

@@ -548,9 +548,11 @@ impl Store {
                 q = q.filter(super::feedback::attribute_equals(self.backend(), k, v));
             }
         }
+        // Newest first by time alone: SQLite then reads the covering insight index
+        // (`has_pain_point` and `sentiment` are in it) in order; an `id` tie-break would
+        // pick `idx_feedback_occurred` and read every candidate's row.
         let ids: Vec<String> = q
             .order_by_desc(feedback::Column::OccurredAt)
-            .order_by_desc(feedback::Column::Id)
             .limit(limit)
             .select_only()
             .column(feedback::Column::Id)
