@@ -68,7 +68,11 @@ impl MigrationTrait for Migration {
                 .col(ColumnDef::new(SurveyAnswer::QuestionId).string().not_null())
                 .col(ColumnDef::new(SurveyAnswer::Ordinal).integer().not_null())
                 .col(ColumnDef::new(SurveyAnswer::Value).string().not_null())
-                .col(ColumnDef::new(SurveyAnswer::WorkspaceId).string().not_null())
+                .col(
+                    ColumnDef::new(SurveyAnswer::WorkspaceId)
+                        .string()
+                        .not_null(),
+                )
                 .col(ColumnDef::new(SurveyAnswer::SurveyId).string().not_null())
                 .col(
                     ColumnDef::new(SurveyAnswer::ReceivedAt)

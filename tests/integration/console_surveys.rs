@@ -217,7 +217,9 @@ async fn results_match_what_was_submitted(app: TestApp) {
     // before it), they give the same results.
     use sea_orm::ConnectionTrait;
     let db = app.state.store.connection();
-    db.execute_unprepared("DELETE FROM survey_answer").await.unwrap();
+    db.execute_unprepared("DELETE FROM survey_answer")
+        .await
+        .unwrap();
     let empty = html_of(&c, &format!("/surveys/{id}")).await;
     assert!(!empty.contains(">2 · 28.6%<"), "nothing left to count");
     db.execute_unprepared(migration::survey_answer_backfill(db.get_database_backend()))
