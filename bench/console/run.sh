@@ -6,18 +6,30 @@
 # baseline: one COUNT over the workspace) from the same server in the same run.
 #   cargo build --release && bench/console/run.sh [target/release/tingjian] [runs]
 # DATABASE_URL=postgres://… uses PostgreSQL instead of a SQLite file (the database must exist).
+# RESPONSES=N also seeds a hosted survey with N responses (each with a text answer, one more
+# item) and times its results, responses and text-answer pages.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BIN=${1:-target/release/tingjian}
 RUNS=${2:-7}
-DIR=$(mktemp -d); PORT=18282; URL=http://127.0.0.1:$PORT
+# DATA_DIR=… WS=ws_… times a workspace seeded by an earlier run (its data directory is kept).
+PORT=18282; URL=http://127.0.0.1:$PORT
 SERVER=
-trap '[ -n "$SERVER" ] && kill $SERVER 2>/dev/null; rm -rf "$DIR"' EXIT
+if [ -n "${DATA_DIR:-}" ]; then
+  DIR=$DATA_DIR; trap '[ -n "$SERVER" ] && kill $SERVER 2>/dev/null' EXIT
+else
+  DIR=$(mktemp -d); trap '[ -n "$SERVER" ] && kill $SERVER 2>/dev/null; rm -rf "$DIR"' EXIT
+fi
 DB=(--data-dir "$DIR"); [ -n "${DATABASE_URL:-}" ] && DB+=(--database-url "$DATABASE_URL")
 start=$(date +%s)
-WS=$($BIN "${DB[@]}" bench-digest --items "${ITEMS:-1000000}" --runs 1 2>&1 >/dev/null | grep -o 'ws_[0-9a-f]*' | head -1)
-echo "seeded ${ITEMS:-1000000} items in $(( $(date +%s) - start )) s (workspace $WS)"
-$BIN "${DB[@]}" member add --workspace "$WS" --email bench@example.com --role admin --password 'bench password 1' >/dev/null
+if [ -z "${WS:-}" ]; then
+  SEEDED=$($BIN "${DB[@]}" bench-digest --items "${ITEMS:-1000000}" --survey-responses "${RESPONSES:-0}" --runs 1 2>&1 >/dev/null)
+  WS=$(echo "$SEEDED" | grep -o 'ws_[0-9a-f]*' | head -1)
+  SV=$(echo "$SEEDED" | grep -o 'sv_[0-9a-f]*' | head -1 || true)
+  echo "seeded ${ITEMS:-1000000} items and ${RESPONSES:-0} survey responses in $(( $(date +%s) - start )) s (workspace $WS)"
+fi
+SV=${SV:-${SURVEY:-}}
+$BIN "${DB[@]}" member add --workspace "$WS" --email bench@example.com --role admin --password 'bench password 1' >/dev/null 2>&1 || true
 KEY=$($BIN "${DB[@]}" key create --workspace "$WS" --name bench --scopes read 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["api_key"])' || true)
 RUST_LOG=warn $BIN "${DB[@]}" serve --bind 127.0.0.1:$PORT --no-poller --no-delivery &
 SERVER=$!
@@ -46,6 +58,9 @@ pages=(
   "$W/manage/sources"
   "$W/manage/subscriptions"
 )
+if [ -n "$SV" ]; then
+  pages+=("$W/surveys/$SV" "$W/surveys/$SV/nps/nps.png" "$W/surveys/$SV/responses" "$W/surveys/$SV/answers/reason?page=50")
+fi
 printf "%-58s %10s %10s\n" page "median ms" "max ms"
 time_one() { curl -fs -b "$JAR" -o /dev/null -w '%{time_total}\n' "$URL$1"; }
 for p in "${pages[@]}"; do

@@ -11,6 +11,10 @@ mod m20261206_000005_see;
 mod m20261206_000006_inbox;
 mod m20261206_000007_refused_origins;
 mod m20261206_000009_tell_settings;
+mod m20261206_000010_pain_period;
+mod m20261206_000011_survey_answer;
+
+pub use m20261206_000011_survey_answer::backfill_sql as survey_answer_backfill;
 
 pub struct Migrator;
 
@@ -26,6 +30,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000006_inbox::Migration),
             Box::new(m20261206_000007_refused_origins::Migration),
             Box::new(m20261206_000009_tell_settings::Migration),
+            Box::new(m20261206_000010_pain_period::Migration),
+            Box::new(m20261206_000011_survey_answer::Migration),
         ]
     }
 }

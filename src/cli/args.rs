@@ -103,6 +103,10 @@ pub(super) enum Command {
         /// Time a workspace seeded by an earlier run instead of seeding a new one.
         #[arg(long)]
         workspace: Option<String>,
+        /// Also seed a hosted survey with this many responses (each with a text answer,
+        /// which is one more feedback item), for the console's survey pages.
+        #[arg(long, default_value_t = 0)]
+        survey_responses: u64,
     },
     /// Why a text got its sentiment: the rules' label, the last stage's probabilities and
     /// the features that weighed most.

@@ -107,6 +107,7 @@ pub(super) async fn bench_digest(
     items: u64,
     runs: usize,
     workspace: Option<String>,
+    survey_responses: u64,
 ) -> anyhow::Result<()> {
     use crate::insight::period::Granularity;
     let now = chrono::Utc::now();
@@ -126,6 +127,24 @@ pub(super) async fn bench_digest(
                 started.elapsed().as_secs_f64(),
                 ws.id
             );
+            if survey_responses > 0 {
+                let def = crate::collect::survey::SurveyDefinition::parse(&serde_json::from_str(
+                    crate::store::BENCH_SURVEY,
+                )?)
+                .map_err(|e| anyhow::anyhow!("the bench survey is invalid: {e:?}"))?;
+                let survey = store
+                    .create_survey(&ws.id, &def.title, serde_json::to_value(&def)?, json!([]))
+                    .await?;
+                let started = Instant::now();
+                store
+                    .seed_synthetic_survey(&ws.id, &survey.id, survey_responses, now)
+                    .await?;
+                eprintln!(
+                    "seeded {survey_responses} responses in {:.1} s (survey {})",
+                    started.elapsed().as_secs_f64(),
+                    survey.id
+                );
+            }
             ws
         }
     };
@@ -137,7 +156,11 @@ pub(super) async fn bench_digest(
         let t = Instant::now();
         let n = store.feedback_count(&ws.id).await?;
         count_ms.push(t.elapsed().as_secs_f64() * 1000.0);
-        anyhow::ensure!(n == items, "expected {items} items, found {n}");
+        anyhow::ensure!(
+            n == items + survey_responses,
+            "expected {} items, found {n}",
+            items + survey_responses
+        );
         let t = Instant::now();
         let digest =
             crate::tell::build::build_digest(store, &analyzer, "http://localhost", &ws.id, &period)

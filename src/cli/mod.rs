@@ -84,9 +84,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             items,
             runs,
             workspace,
+            survey_responses,
         } => {
             let store = open_store(&settings).await?;
-            digest::bench_digest(&store, items, runs, workspace).await?;
+            digest::bench_digest(&store, items, runs, workspace, survey_responses).await?;
         }
         Command::Migrate => {
             open_store(&settings).await?;

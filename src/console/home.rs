@@ -331,6 +331,25 @@ pub async fn ranked(
     scope: &Scope,
     totals: Option<(Tally, Tally)>,
 ) -> Result<Vec<PainPointLine>, ConsoleError> {
+    ranking_of(page, scope, totals, None).await
+}
+
+/// One pain point's line of the scope's ranking (`None`: no items in the period), without
+/// ranking the others.
+pub async fn ranked_line(
+    page: &Page,
+    scope: &Scope,
+    id: &str,
+) -> Result<Option<PainPointLine>, ConsoleError> {
+    Ok(ranking_of(page, scope, None, Some(id)).await?.pop())
+}
+
+async fn ranking_of(
+    page: &Page,
+    scope: &Scope,
+    totals: Option<(Tally, Tally)>,
+    only: Option<&str>,
+) -> Result<Vec<PainPointLine>, ConsoleError> {
     let store = page.state.store.narrowed(scope.segment.clone());
     let ws = &page.workspace.id;
     let (previous, current) = match totals {
@@ -358,7 +377,13 @@ pub async fn ranked(
         previous,
         link: &link,
     };
-    Ok(ranking::rank_pain_points(&store, &names, &input).await?)
+    Ok(match only {
+        None => ranking::rank_pain_points(&store, &names, &input).await?,
+        Some(id) => ranking::pain_point_line(&store, &names, &input, id)
+            .await?
+            .into_iter()
+            .collect(),
+    })
 }
 
 async fn home(page: Page, req: HttpRequest) -> Result<HttpResponse, ConsoleError> {

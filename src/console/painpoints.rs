@@ -7,12 +7,12 @@ use serde::Serialize;
 
 use super::error::ConsoleError;
 use super::frame::Page;
-use super::home::{pain_row, ranked, scope_of, scope_view, source_names, PainRow};
+use super::home::{pain_row, ranked, ranked_line, scope_of, scope_view, source_names, PainRow};
 use crate::domain::names::channel_name;
 use crate::domain::Channel;
 use crate::insight::period::{period_bounds, periods_between, Granularity};
 use crate::insight::segments::{over_represented, OverRepresented};
-use crate::insight::trends::MAX_PERIODS;
+use crate::insight::trends::{pain_point_periods, MAX_PERIODS};
 use crate::insight::{Aggregates, GroupBy};
 
 /// Attribute keys the page looks at for over-representation, found among recent items.
@@ -80,8 +80,7 @@ async fn detail(
     let id = &path.1;
     let scope = scope_of(&page, &req);
     let base = page.base();
-    let lines = ranked(&page, &scope, None).await?;
-    let Some(line) = lines.iter().find(|l| &l.id == id) else {
+    let Some(line) = ranked_line(&page, &scope, id).await? else {
         // Known but quiet in this period: say so instead of a dead end.
         let names = source_names(&page).await?;
         return Ok(page.render(
@@ -95,33 +94,28 @@ async fn detail(
             }),
         ));
     };
+    let line = &line;
     let row = pain_row(line, &base, &scope);
     let ws = &page.workspace.id;
     let store = page.state.store.narrowed(scope.segment.clone());
     let mut trend = Vec::new();
     let mut segments = Vec::new();
     if !line.emerging {
-        // Counts per period over the chart range (one small query each).
+        // Counts per period over the chart range, from one range of the category's index.
         let g = scope.granularity();
+        let per_period =
+            pain_point_periods(&store, ws, id, page.tz, g, scope.chart_from(), scope.to).await?;
         for key in periods_between(scope.chart_from(), scope.to, page.tz, g, MAX_PERIODS) {
-            let Some((a, b)) = period_bounds(&key, page.tz, g) else {
+            let Some((a, _)) = period_bounds(&key, page.tz, g) else {
                 continue;
             };
-            let (a, b) = (a.max(scope.chart_from()), b.min(scope.to));
-            let n = store
-                .pain_point_counts(ws, a, b)
-                .await?
-                .into_iter()
-                .find(|(c, _)| c == id)
-                .map(|(_, n)| n)
-                .unwrap_or(0);
-            let start = a.with_timezone(&page.tz);
+            let start = a.max(scope.chart_from()).with_timezone(&page.tz);
             let shown = match g {
                 Granularity::Month => start.format("%Y年%-m月").to_string(),
                 Granularity::Week => format!("{} 起的一周", start.format("%-m/%-d")),
                 Granularity::Day => start.format("%-m/%-d").to_string(),
             };
-            trend.push((shown, n));
+            trend.push((shown, per_period.get(&key).copied().unwrap_or(0)));
         }
         // Where it is over-represented: channels, then the commonest attributes.
         let s = &page.state.store;

@@ -81,15 +81,16 @@ pub trait Aggregates: Sync {
         to: DateTime<Utc>,
     ) -> impl Future<Output = Result<Vec<(String, u64)>, Self::Error>> + Send;
 
-    /// Items of `[from, to)` that are complaints: negative or mixed (`negative_or_mixed` of
-    /// them, already counted), or carrying a pain point.
-    fn complaint_count(
+    /// (bucket start, items) of one category in `[from, to)`, buckets as in
+    /// [`Aggregates::insight_buckets`].
+    fn pain_point_buckets(
         &self,
         workspace_id: &str,
+        category: &str,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
-        negative_or_mixed: u64,
-    ) -> impl Future<Output = Result<u64, Self::Error>> + Send;
+        bucket_secs: i64,
+    ) -> impl Future<Output = Result<Vec<(i64, u64)>, Self::Error>> + Send;
 
     /// When a category was first seen in the workspace.
     fn pain_point_first_seen(

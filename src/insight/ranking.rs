@@ -99,40 +99,81 @@ pub async fn rank_pain_points<A: Aggregates>(
     names: &HashMap<String, String>,
     input: &RankInput<'_>,
 ) -> Result<Vec<PainPointLine>, A::Error> {
-    let ws = input.workspace_id;
     let started = std::time::Instant::now();
+    let mut lines = categories(store, names, input, None).await?;
+    let categorised = started.elapsed();
+    lines.extend(emerging(store, input).await?);
+    tracing::debug!(
+        categories_ms = categorised.as_millis() as u64,
+        emerging_ms = (started.elapsed() - categorised).as_millis() as u64,
+        "pain points ranked"
+    );
+    lines.sort_by(|a, b| {
+        b.count
+            .cmp(&a.count)
+            .then(
+                b.change
+                    .unwrap_or(f64::MAX)
+                    .total_cmp(&a.change.unwrap_or(f64::MAX)),
+            )
+            .then(a.id.cmp(&b.id))
+    });
+    Ok(lines)
+}
+
+/// One line of the ranking, as [`rank_pain_points`] gives it, without working out the
+/// others: a category's (an id of `names`) or an emerging cluster's. `None` when it has no
+/// items in the range.
+pub async fn pain_point_line<A: Aggregates>(
+    store: &A,
+    names: &HashMap<String, String>,
+    input: &RankInput<'_>,
+    id: &str,
+) -> Result<Option<PainPointLine>, A::Error> {
+    let lines = if names.contains_key(id) {
+        categories(store, names, input, Some(id)).await?
+    } else {
+        emerging(store, input).await?
+    };
+    Ok(lines.into_iter().find(|l| l.id == id))
+}
+
+/// The lines of the categories with items in the range (only `only`'s, when given).
+async fn categories<A: Aggregates>(
+    store: &A,
+    names: &HashMap<String, String>,
+    input: &RankInput<'_>,
+    only: Option<&str>,
+) -> Result<Vec<PainPointLine>, A::Error> {
+    let ws = input.workspace_id;
+    // The two periods' counts at once: on SQLite each is a read on its own connection.
+    let (by_channel, previous) = futures_util::future::try_join(
+        store.pain_point_channels(ws, input.from, input.to),
+        store.pain_point_counts(ws, input.previous_from, input.from),
+    )
+    .await?;
     let mut channels: BTreeMap<String, Vec<(String, u64)>> = BTreeMap::new();
-    for (category, channel, n) in store.pain_point_channels(ws, input.from, input.to).await? {
-        channels.entry(category).or_default().push((channel, n));
+    for (category, channel, n) in by_channel {
+        if only.is_none_or(|o| o == category) {
+            channels.entry(category).or_default().push((channel, n));
+        }
     }
-    let previous: HashMap<String, u64> = store
-        .pain_point_counts(ws, input.previous_from, input.from)
-        .await?
-        .into_iter()
-        .collect();
-    let complaints = store
-        .complaint_count(
-            ws,
-            input.from,
-            input.to,
-            input.current.negative + input.current.mixed,
-        )
-        .await?;
-    let counted = started.elapsed();
+    let previous: HashMap<String, u64> = previous.into_iter().collect();
     let mut lines = Vec::new();
     for (id, mut by_channel) in channels {
         by_channel.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         let count: u64 = by_channel.iter().map(|(_, n)| n).sum();
         let before = previous.get(&id).copied().unwrap_or(0);
-        let first_seen = store.pain_point_first_seen(ws, &id).await?;
-        let samples = store
-            .pain_point_samples(ws, &id, input.from, input.to, SAMPLE_SIZE)
-            .await?;
+        let (first_seen, samples) = futures_util::future::try_join(
+            store.pain_point_first_seen(ws, &id),
+            store.pain_point_samples(ws, &id, input.from, input.to, SAMPLE_SIZE),
+        )
+        .await?;
         let material = Material::from_samples(&samples);
         lines.push(PainPointLine {
             name: names.get(&id).cloned().unwrap_or_else(|| id.clone()),
             count,
-            share: share(count, complaints),
+            share: share(count, input.current.complaints),
             previous_count: before,
             change: relative_change(count, before),
             significant: count_change_significant(
@@ -152,24 +193,6 @@ pub async fn rank_pain_points<A: Aggregates>(
             id,
         });
     }
-    let categorised = started.elapsed();
-    lines.extend(emerging(store, input, complaints).await?);
-    tracing::debug!(
-        counts_ms = counted.as_millis() as u64,
-        categories_ms = (categorised - counted).as_millis() as u64,
-        emerging_ms = (started.elapsed() - categorised).as_millis() as u64,
-        "pain points ranked"
-    );
-    lines.sort_by(|a, b| {
-        b.count
-            .cmp(&a.count)
-            .then(
-                b.change
-                    .unwrap_or(f64::MAX)
-                    .total_cmp(&a.change.unwrap_or(f64::MAX)),
-            )
-            .then(a.id.cmp(&b.id))
-    });
     Ok(lines)
 }
 
@@ -178,7 +201,6 @@ pub async fn rank_pain_points<A: Aggregates>(
 async fn emerging<A: Aggregates>(
     store: &A,
     input: &RankInput<'_>,
-    complaints: u64,
 ) -> Result<Vec<PainPointLine>, A::Error> {
     let ws = input.workspace_id;
     let items = store
@@ -219,7 +241,7 @@ async fn emerging<A: Aggregates>(
             url: (input.link)(&c.id),
             name: c.label.clone(),
             count,
-            share: share(count, complaints),
+            share: share(count, input.current.complaints),
             previous_count,
             change: relative_change(count, previous_count),
             significant: count_change_significant(

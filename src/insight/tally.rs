@@ -99,6 +99,9 @@ pub struct Tally {
     pub ces_n: u64,
     pub ces_sum: f64,
     pub ces_sum_sq: f64,
+    /// Complaints: items that are negative or mixed, or carry a pain point (the denominator
+    /// of a pain point's share).
+    pub complaints: u64,
 }
 
 impl std::ops::AddAssign for Tally {
@@ -116,6 +119,7 @@ impl std::ops::AddAssign for Tally {
         self.ces_n += o.ces_n;
         self.ces_sum += o.ces_sum;
         self.ces_sum_sq += o.ces_sum_sq;
+        self.complaints += o.complaints;
     }
 }
 

@@ -76,6 +76,29 @@ pub async fn tallies<A: Aggregates>(
     Ok(out)
 }
 
+/// Items of one pain-point category per period over `[from, to)` (periods without any left
+/// out).
+pub async fn pain_point_periods<A: Aggregates>(
+    store: &A,
+    workspace_id: &str,
+    category: &str,
+    tz: Tz,
+    g: Granularity,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<BTreeMap<String, u64>, A::Error> {
+    let secs = bucket_secs(tz, from, to);
+    let mut out: BTreeMap<String, u64> = BTreeMap::new();
+    for (start, n) in store
+        .pain_point_buckets(workspace_id, category, from, to, secs)
+        .await?
+    {
+        let t = Utc.timestamp_opt(start, 0).single().unwrap_or(from);
+        *out.entry(period_key(t, tz, g)).or_default() += n;
+    }
+    Ok(out)
+}
+
 /// Trend series of `metric` per period in `[from, to)`, one per group (one with group
 /// `null` when ungrouped). Periods without data have `value: null` (volume: 0).
 #[allow(clippy::too_many_arguments)]

@@ -226,6 +226,7 @@ fn active_model(
         analyzer_version: Set(a.map(|a| a.version.clone())),
         corrected: Set(false),
         response_id: Set(item.response_id.clone()),
+        has_pain_point: Set(a.is_some_and(|a| !a.pain_points.is_empty())),
     }
 }
 
@@ -249,6 +250,7 @@ fn row_models(
             category: Set(p.clone()),
             workspace_id: Set(workspace_id.to_owned()),
             occurred_at: Set(item.occurred_at),
+            channel: Set(item.channel.as_str().to_owned()),
         })
         .collect();
     let words = a
@@ -431,7 +433,17 @@ impl Store {
             updated_at: Set(Some(self.now())),
         };
         match row.insert(&txn).await {
-            Ok(_) => {}
+            Ok(r) => {
+                super::survey_results::write_answer_rows(
+                    &txn,
+                    workspace_id,
+                    &r.survey_id,
+                    &r.id,
+                    r.received_at,
+                    &r.answers,
+                )
+                .await?
+            }
             Err(e) if is_unique_violation(&e) => {
                 txn.rollback().await?;
                 return Ok(false);

@@ -1,6 +1,7 @@
 //! Aggregations behind the insights and the digest. Each query groups in the database and
 //! returns a few thousand rows at most: counts per time bucket (an index-only scan of
-//! `idx_feedback_insight`), pain-point counts per period, and small samples for quotes.
+//! `idx_feedback_insight`), pain-point counts per period (of `idx_pain_point_period`), and
+//! small samples for quotes.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
@@ -98,7 +99,7 @@ fn survey_scores(
          SUM(CASE WHEN nps BETWEEN 7 AND 8 THEN 1 ELSE 0 END), \
          SUM(CASE WHEN nps <= 6 THEN 1 ELSE 0 END), \
          COUNT(csat), SUM(CASE WHEN csat >= 4 THEN 1 ELSE 0 END), \
-         COUNT(ces), SUM(ces), SUM(ces * ces) \
+         COUNT(ces), SUM(ces), SUM(ces * ces), CAST(0 AS BIGINT) \
          FROM survey_response WHERE workspace_id = {ws} \
          AND occurred_at >= {f} AND occurred_at < {t} \
          AND (nps IS NOT NULL OR csat IS NOT NULL OR ces IS NOT NULL){narrow} \
@@ -277,6 +278,30 @@ pub(super) fn response_segment(q: &mut Sql, segment: Option<&Segment>) -> String
     }
 }
 
+/// The SQL condition (`AND …`, or nothing) that keeps a segment's rows of
+/// `feedback_pain_point` in `[from, to)`: the row's own channel, else its items among the
+/// segment's items of the same range.
+fn pain_segment(
+    q: &mut Sql,
+    segment: Option<&Segment>,
+    workspace_id: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> String {
+    match segment {
+        None => String::new(),
+        Some(Segment::Channel(c)) => format!(" AND channel = {}", q.bind(c.clone())),
+        seg => {
+            let (ws, f, t) = (q.bind(workspace_id.to_owned()), q.bind(from), q.bind(to));
+            let cond = feedback_segment(q, seg, "");
+            format!(
+                " AND feedback_id IN (SELECT id FROM feedback WHERE workspace_id = {ws} \
+                 AND occurred_at >= {f} AND occurred_at < {t}{cond})"
+            )
+        }
+    }
+}
+
 /// A respondent attribute as text.
 pub(super) fn attr_expr(q: &mut Sql, key: &str, p: &str) -> String {
     match q.backend {
@@ -406,15 +431,16 @@ impl Aggregates for Store {
             .await
     }
 
-    async fn complaint_count(
+    async fn pain_point_buckets(
         &self,
         workspace_id: &str,
+        category: &str,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
-        negative_or_mixed: u64,
-    ) -> StoreResult<u64> {
+        bucket_secs: i64,
+    ) -> StoreResult<Vec<(i64, u64)>> {
         self.narrowed(None)
-            .complaint_count(workspace_id, from, to, negative_or_mixed)
+            .pain_point_buckets(workspace_id, category, from, to, bucket_secs)
             .await
     }
 
@@ -518,7 +544,8 @@ impl Aggregates for Narrowed<'_> {
              SUM(CASE WHEN csat >= 4 AND {scored} THEN 1 ELSE 0 END), \
              SUM(CASE WHEN ces IS NOT NULL AND {scored} THEN 1 ELSE 0 END), \
              SUM(CASE WHEN ces IS NOT NULL AND {scored} THEN ces ELSE 0 END), \
-             SUM(CASE WHEN ces IS NOT NULL AND {scored} THEN ces * ces ELSE 0 END) \
+             SUM(CASE WHEN ces IS NOT NULL AND {scored} THEN ces * ces ELSE 0 END), \
+             SUM(CASE WHEN sentiment IN ('negative', 'mixed') OR has_pain_point THEN 1 ELSE 0 END) \
              FROM feedback WHERE workspace_id = {ws} AND occurred_at >= {f} AND occurred_at < {t} \
              {hour_range}{narrow} GROUP BY {group_by}"
         );
@@ -560,14 +587,15 @@ impl Aggregates for Narrowed<'_> {
                         ces_n: count(r, 12)?,
                         ces_sum: count(r, 13)? as f64,
                         ces_sum_sq: count(r, 14)? as f64,
+                        complaints: count(r, 15)?,
                     },
                 })
             })
             .collect()
     }
 
-    /// Items per pain-point category and channel in `[from, to)`. Driven from the feedback
-    /// side so the covering index gives each item's id and channel without reading its row.
+    /// Items per pain-point category and channel in `[from, to)`: a range of
+    /// `idx_pain_point_period`, whose rows carry their item's channel.
     async fn pain_point_channels(
         &self,
         workspace_id: &str,
@@ -576,12 +604,11 @@ impl Aggregates for Narrowed<'_> {
     ) -> StoreResult<Vec<(String, String, u64)>> {
         let mut q = Sql::new(self.store.backend());
         let (ws, f, t) = (q.bind(workspace_id.to_owned()), q.bind(from), q.bind(to));
-        let narrow = feedback_segment(&mut q, self.segment.as_ref(), "f.");
+        let narrow = pain_segment(&mut q, self.segment.as_ref(), workspace_id, from, to);
         let sql = format!(
-            "SELECT p.category, f.channel, COUNT(*) FROM feedback f \
-             JOIN feedback_pain_point p ON p.feedback_id = f.id \
-             WHERE f.workspace_id = {ws} AND f.occurred_at >= {f} AND f.occurred_at < {t}{narrow} \
-             GROUP BY p.category, f.channel"
+            "SELECT category, channel, COUNT(*) FROM feedback_pain_point \
+             WHERE workspace_id = {ws} AND occurred_at >= {f} AND occurred_at < {t}{narrow} \
+             GROUP BY category, channel"
         );
         let rows = self.store.db.query_all(q.statement(sql)).await?;
         rows.iter()
@@ -604,14 +631,7 @@ impl Aggregates for Narrowed<'_> {
     ) -> StoreResult<Vec<(String, u64)>> {
         let mut q = Sql::new(self.store.backend());
         let (ws, f, t) = (q.bind(workspace_id.to_owned()), q.bind(from), q.bind(to));
-        let narrow = match self.segment.as_ref() {
-            None => String::new(),
-            seg => {
-                let ws2 = q.bind(workspace_id.to_owned());
-                let cond = feedback_segment(&mut q, seg, "");
-                format!(" AND feedback_id IN (SELECT id FROM feedback WHERE workspace_id = {ws2}{cond})")
-            }
-        };
+        let narrow = pain_segment(&mut q, self.segment.as_ref(), workspace_id, from, to);
         let sql = format!(
             "SELECT category, COUNT(*) FROM feedback_pain_point \
              WHERE workspace_id = {ws} AND occurred_at >= {f} AND occurred_at < {t}{narrow} \
@@ -623,30 +643,40 @@ impl Aggregates for Narrowed<'_> {
             .collect()
     }
 
-    /// Complaints of `[from, to)`: items that are negative or mixed, or carry a pain point.
-    /// The denominator of a pain point's share.
-    async fn complaint_count(
+    /// Items of one category per `bucket_secs`-long bucket of `[from, to)`: a range of
+    /// `idx_pain_point_workspace_category`.
+    async fn pain_point_buckets(
         &self,
         workspace_id: &str,
+        category: &str,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
-        negative_or_mixed: u64,
-    ) -> StoreResult<u64> {
-        let mut q = Sql::new(self.store.backend());
-        let (ws, f, t) = (q.bind(workspace_id.to_owned()), q.bind(from), q.bind(to));
-        let narrow = feedback_segment(&mut q, self.segment.as_ref(), "f.");
-        let sql = format!(
-            "SELECT COUNT(*) FROM feedback f WHERE f.workspace_id = {ws} \
-             AND f.occurred_at >= {f} AND f.occurred_at < {t}{narrow} \
-             AND (f.sentiment IS NULL OR f.sentiment NOT IN ('negative', 'mixed')) \
-             AND EXISTS (SELECT 1 FROM feedback_pain_point p WHERE p.feedback_id = f.id)"
+        bucket_secs: i64,
+    ) -> StoreResult<Vec<(i64, u64)>> {
+        let backend = self.store.backend();
+        let mut q = Sql::new(backend);
+        let epoch = bucket_expr(backend, "occurred_at", bucket_secs);
+        let (ws, c, f, t) = (
+            q.bind(workspace_id.to_owned()),
+            q.bind(category.to_owned()),
+            q.bind(from),
+            q.bind(to),
         );
-        let row = self.store.db.query_one(q.statement(sql)).await?;
-        let others = match row {
-            Some(r) => count(&r, 0)?,
-            None => 0,
-        };
-        Ok(negative_or_mixed + others)
+        let narrow = pain_segment(&mut q, self.segment.as_ref(), workspace_id, from, to);
+        let sql = format!(
+            "SELECT {epoch}, COUNT(*) FROM feedback_pain_point WHERE workspace_id = {ws} \
+             AND category = {c} AND occurred_at >= {f} AND occurred_at < {t}{narrow} GROUP BY 1"
+        );
+        let rows = self.store.db.query_all(q.statement(sql)).await?;
+        rows.iter()
+            .map(|r| {
+                let start = match backend {
+                    DbBackend::Postgres => r.try_get_by_index::<i64>(0)?,
+                    _ => text_bucket(&r.try_get_by_index::<String>(0)?, bucket_secs)?,
+                };
+                Ok((start, count(r, 1)?))
+            })
+            .collect()
     }
 
     /// When the workspace first saw `category`, if ever.

@@ -31,6 +31,7 @@ pub use responses::*;
 pub use sources::*;
 pub use survey_results::*;
 pub use surveys::*;
+pub use synthetic::BENCH_SURVEY;
 pub use tell::*;
 pub use understand::*;
 pub use workspaces::*;

@@ -178,6 +178,7 @@ mod tests {
             analyzer_version: None,
             corrected: false,
             response_id: None,
+            has_pain_point: false,
         }
     }
 

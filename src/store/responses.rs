@@ -19,6 +19,7 @@ use super::entity::{
     webhook_delivery,
 };
 use super::feedback::{analysis_rows, insert_items};
+use super::survey_results::write_answer_rows;
 use super::{Store, StoreError, StoreResult};
 use crate::domain::{NewFeedback, Scores};
 
@@ -153,6 +154,7 @@ async fn store_response<C: ConnectionTrait>(
     .exec_without_returning(conn)
     .await?;
     if inserted == 1 {
+        write_answer_rows(conn, workspace_id, &r.source_id, &r.id, now, &r.answers).await?;
         done.responses += 1;
         let stored = insert_items(conn, workspace_id, items, now).await?;
         done.stored += stored.stored;
@@ -195,7 +197,16 @@ async fn store_response<C: ConnectionTrait>(
             } else {
                 r.updated_at
             }));
-            active.update(conn).await?;
+            let row = active.update(conn).await?;
+            write_answer_rows(
+                conn,
+                workspace_id,
+                &row.survey_id,
+                &row.id,
+                row.received_at,
+                &row.answers,
+            )
+            .await?;
         }
         // The id exists (the insert above found it), yet not in this workspace: ids are made
         // from the source's id, which is this workspace's alone, so this is a bug.
@@ -308,6 +319,10 @@ async fn replace_answer<C: ConnectionTrait>(
             Expr::value(a.map(|a| a.version.clone())),
         )
         .col_expr(feedback::Column::Corrected, Expr::value(false))
+        .col_expr(
+            feedback::Column::HasPainPoint,
+            Expr::value(a.is_some_and(|a| !a.pain_points.is_empty())),
+        )
         .col_expr(
             feedback::Column::Context,
             Expr::value(Value::Object(item.context.clone())),

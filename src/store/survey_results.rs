@@ -2,9 +2,10 @@
 //! grouped in the database (a survey may have a million responses), its text answers with
 //! their analysis a page at a time, and its responses in pages or in order for an export.
 //!
-//! Answers are kept as JSON keyed by question id; SQLite reads them with `json_extract` and
-//! `json_each`, PostgreSQL with `->>` and `jsonb_array_elements_text`. Every value comes back
-//! as text (a score as "9", a choice as its option), so callers parse what they expect.
+//! Answers are kept as JSON keyed by question id and, for counting, as rows of `survey_answer`
+//! (one per answer, one per option of a multi-choice answer), written with the response.
+//! Every value comes back as text (a score as "9", a choice as its option), so callers parse
+//! what they expect.
 
 use std::collections::HashMap;
 
@@ -14,7 +15,9 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect,
 };
 
-use super::entity::{feedback, feedback_keyword, feedback_pain_point, survey_response};
+use super::entity::{
+    feedback, feedback_keyword, feedback_pain_point, survey_answer, survey_response,
+};
 use super::insights::{bucket_expr, text_bucket, Sql};
 use super::{Store, StoreResult};
 
@@ -39,21 +42,88 @@ pub struct TextAnswer {
     pub keywords: Vec<String>,
 }
 
-/// The text of one question's answer in `survey_response.answers` (a number, a string, or
-/// for a multi-choice question its JSON array as text).
-fn answer_expr(q: &mut Sql, backend: DbBackend, question_id: &str) -> String {
-    match backend {
-        DbBackend::Postgres => format!("(answers ->> {})", q.bind(question_id.to_owned())),
-        _ => format!(
-            "CAST(json_extract(answers, {}) AS TEXT)",
-            q.bind(json_path(question_id))
-        ),
-    }
+/// The condition that keeps one question's rows of `survey_answer` (the leading columns of
+/// both its indexes).
+fn answer_scope(q: &mut Sql, workspace_id: &str, survey_id: &str, question_id: &str) -> String {
+    let (ws, sv, qid) = (
+        q.bind(workspace_id.to_owned()),
+        q.bind(survey_id.to_owned()),
+        q.bind(question_id.to_owned()),
+    );
+    format!("workspace_id = {ws} AND survey_id = {sv} AND question_id = {qid}")
 }
 
-/// `$."id"`: question ids are letters, digits, `_` and `-`, so quoting is enough.
-fn json_path(question_id: &str) -> String {
-    format!("$.\"{question_id}\"")
+/// Characters of an answer kept in `survey_answer.value`: every option fits
+/// (`MAX_OPTION_CHARS`); a long text answer is only counted there.
+const ANSWER_VALUE_CHARS: usize = 200;
+
+/// The `survey_answer` rows of a response's answers: a scalar is one row, its text (a number
+/// as written, a boolean as `true`/`false`); an array one row per element; `null` and objects
+/// none.
+pub(super) fn answer_models(
+    workspace_id: &str,
+    survey_id: &str,
+    response_id: &str,
+    received_at: DateTime<Utc>,
+    answers: &serde_json::Value,
+) -> Vec<survey_answer::ActiveModel> {
+    use sea_orm::Set;
+    use serde_json::Value;
+    fn text(v: &Value) -> Option<String> {
+        let t = match v {
+            Value::String(s) => s.clone(),
+            Value::Number(n) => n.to_string(),
+            Value::Bool(b) => b.to_string(),
+            _ => return None,
+        };
+        Some(t.chars().take(ANSWER_VALUE_CHARS).collect())
+    }
+    let Some(answers) = answers.as_object() else {
+        return Vec::new();
+    };
+    let mut rows = Vec::new();
+    for (question, v) in answers {
+        let values: Vec<String> = match v {
+            Value::Array(items) => items.iter().filter_map(text).collect(),
+            v => text(v).into_iter().collect(),
+        };
+        for (i, value) in values.into_iter().enumerate() {
+            rows.push(survey_answer::ActiveModel {
+                response_id: Set(response_id.to_owned()),
+                question_id: Set(question.clone()),
+                ordinal: Set(i as i32),
+                value: Set(value),
+                workspace_id: Set(workspace_id.to_owned()),
+                survey_id: Set(survey_id.to_owned()),
+                received_at: Set(received_at),
+            });
+        }
+    }
+    rows
+}
+
+/// Writes the `survey_answer` rows of a response, replacing any it had, inside the caller's
+/// transaction.
+pub(super) async fn write_answer_rows<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: &str,
+    survey_id: &str,
+    response_id: &str,
+    received_at: DateTime<Utc>,
+    answers: &serde_json::Value,
+) -> StoreResult<()> {
+    survey_answer::Entity::delete_many()
+        .filter(survey_answer::Column::ResponseId.eq(response_id))
+        .exec(conn)
+        .await?;
+    let rows = answer_models(workspace_id, survey_id, response_id, received_at, answers);
+    // Seven columns a row: a thousand rows stay under both databases' parameter limits.
+    for chunk in rows.chunks(1000) {
+        survey_answer::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(conn)
+            .await?;
+    }
+    Ok(())
 }
 
 fn count_of(row: &sea_orm::QueryResult, i: usize) -> StoreResult<u64> {
@@ -77,7 +147,9 @@ impl Store {
         let rows = survey_response::Entity::find()
             .select_only()
             .column(survey_response::Column::SurveyId)
-            .column_as(survey_response::Column::Id.count(), "responses")
+            // COUNT(*), not COUNT(id): the id is not in the index, and counting it would read
+            // every response's row.
+            .column_as(sea_orm::sea_query::Expr::cust("COUNT(*)"), "responses")
             .column_as(survey_response::Column::ReceivedAt.max(), "last_at")
             .filter(survey_response::Column::WorkspaceId.eq(workspace_id))
             .group_by(survey_response::Column::SurveyId)
@@ -106,19 +178,10 @@ impl Store {
         survey_id: &str,
         question_id: &str,
     ) -> StoreResult<Vec<(String, u64)>> {
-        let backend = self.backend();
-        // SQLite's `?` are positional: values are bound in the order they appear.
-        let mut q = Sql::new(backend);
-        let value = answer_expr(&mut q, backend, question_id);
-        let (ws, sv) = (
-            q.bind(workspace_id.to_owned()),
-            q.bind(survey_id.to_owned()),
-        );
-        let answered = answer_expr(&mut q, backend, question_id);
-        let sql = format!(
-            "SELECT {value} AS v, COUNT(*) FROM survey_response \
-             WHERE workspace_id = {ws} AND survey_id = {sv} AND {answered} IS NOT NULL GROUP BY 1"
-        );
+        let mut q = Sql::new(self.backend());
+        let scope = answer_scope(&mut q, workspace_id, survey_id, question_id);
+        let sql =
+            format!("SELECT value, COUNT(*) FROM survey_answer WHERE {scope} AND ordinal = 0 GROUP BY value");
         let rows = self.db.query_all(q.statement(sql)).await?;
         rows.iter()
             .map(|r| Ok((r.try_get_by_index::<String>(0)?, count_of(r, 1)?)))
@@ -133,55 +196,21 @@ impl Store {
         survey_id: &str,
         question_id: &str,
     ) -> StoreResult<(Vec<(String, u64)>, u64)> {
-        let backend = self.backend();
-        let mut q = Sql::new(backend);
-        // The question comes first in the text, so it is bound first (SQLite's `?`).
-        let sql = match backend {
-            DbBackend::Postgres => {
-                let qid = q.bind(question_id.to_owned());
-                let (ws, sv) = (
-                    q.bind(workspace_id.to_owned()),
-                    q.bind(survey_id.to_owned()),
-                );
-                format!(
-                    "SELECT o.v, COUNT(*) FROM survey_response r \
-                     CROSS JOIN LATERAL jsonb_array_elements_text(\
-                        CASE WHEN jsonb_typeof(r.answers -> {qid}) = 'array' \
-                        THEN r.answers -> {qid} ELSE '[]'::jsonb END) AS o(v) \
-                     WHERE r.workspace_id = {ws} AND r.survey_id = {sv} GROUP BY 1"
-                )
-            }
-            _ => {
-                let path = q.bind(json_path(question_id));
-                let (ws, sv) = (
-                    q.bind(workspace_id.to_owned()),
-                    q.bind(survey_id.to_owned()),
-                );
-                format!(
-                    "SELECT o.value, COUNT(*) FROM survey_response r, json_each(r.answers, {path}) o \
-                     WHERE r.workspace_id = {ws} AND r.survey_id = {sv} GROUP BY 1"
-                )
-            }
-        };
-        let rows = self.db.query_all(q.statement(sql)).await?;
-        let counts = rows
-            .iter()
-            .map(|r| Ok((r.try_get_by_index::<String>(0)?, count_of(r, 1)?)))
-            .collect::<StoreResult<Vec<_>>>()?;
-        let mut q = Sql::new(backend);
-        let (ws, sv) = (
-            q.bind(workspace_id.to_owned()),
-            q.bind(survey_id.to_owned()),
-        );
-        let value = answer_expr(&mut q, backend, question_id);
+        let mut q = Sql::new(self.backend());
+        let scope = answer_scope(&mut q, workspace_id, survey_id, question_id);
+        // Every row of an answer counts for its option; its first row (`ordinal` 0) counts
+        // the response once.
         let sql = format!(
-            "SELECT COUNT(*) FROM survey_response \
-             WHERE workspace_id = {ws} AND survey_id = {sv} AND {value} IS NOT NULL"
+            "SELECT value, COUNT(*), SUM(CASE WHEN ordinal = 0 THEN 1 ELSE 0 END) \
+             FROM survey_answer WHERE {scope} GROUP BY value"
         );
-        let answered = match self.db.query_one(q.statement(sql)).await? {
-            Some(r) => count_of(&r, 0)?,
-            None => 0,
-        };
+        let rows = self.db.query_all(q.statement(sql)).await?;
+        let mut counts = Vec::with_capacity(rows.len());
+        let mut answered = 0;
+        for r in &rows {
+            counts.push((r.try_get_by_index::<String>(0)?, count_of(r, 1)?));
+            answered += count_of(r, 2)?;
+        }
         Ok((counts, answered))
     }
 
@@ -200,17 +229,12 @@ impl Store {
         let backend = self.backend();
         let mut q = Sql::new(backend);
         let bucket = bucket_expr(backend, "received_at", HOUR);
-        let value = answer_expr(&mut q, backend, question_id);
-        let (ws, sv) = (
-            q.bind(workspace_id.to_owned()),
-            q.bind(survey_id.to_owned()),
-        );
+        let scope = answer_scope(&mut q, workspace_id, survey_id, question_id);
         let (f, t) = (q.bind(from), q.bind(to));
-        let answered = answer_expr(&mut q, backend, question_id);
         let sql = format!(
-            "SELECT {bucket} AS b, {value} AS v, COUNT(*) FROM survey_response \
-             WHERE workspace_id = {ws} AND survey_id = {sv} \
-             AND received_at >= {f} AND received_at < {t} AND {answered} IS NOT NULL GROUP BY 1, 2"
+            "SELECT {bucket} AS b, value, COUNT(*) FROM survey_answer \
+             WHERE {scope} AND received_at >= {f} AND received_at < {t} AND ordinal = 0 \
+             GROUP BY 1, 2"
         );
         let rows = self.db.query_all(q.statement(sql)).await?;
         rows.iter()
@@ -235,37 +259,53 @@ impl Store {
         limit: u64,
     ) -> StoreResult<(u64, Vec<TextAnswer>)> {
         let backend = self.backend();
-        let where_sql = |q: &mut Sql| {
-            let (ws, src, suffix) = (
-                q.bind(workspace_id.to_owned()),
-                q.bind(format!("survey:{survey_id}")),
-                q.bind(format!(":{question_id}")),
-            );
-            // An answer's item is `{response id}:{question id}` (see `response_feedback`).
-            format!(
-                "workspace_id = {ws} AND source_key = {src} AND response_id IS NOT NULL \
-                 AND external_id = response_id || {suffix}"
-            )
-        };
+        // The page's answers are found in `survey_answer` (newest responses first, one index
+        // range however large the survey), then read as the feedback items they became:
+        // `{response id}:{question id}` (see `response_feedback`).
         let mut q = Sql::new(backend);
-        let w = where_sql(&mut q);
+        let scope = answer_scope(&mut q, workspace_id, survey_id, question_id);
         let total = match self
             .db
-            .query_one(q.statement(format!("SELECT COUNT(*) FROM feedback WHERE {w}")))
+            .query_one(q.statement(format!(
+                "SELECT COUNT(*) FROM survey_answer WHERE {scope} AND ordinal = 0"
+            )))
             .await?
         {
             Some(r) => count_of(&r, 0)?,
             None => 0,
         };
         let mut q = Sql::new(backend);
-        let w = where_sql(&mut q);
+        let scope = answer_scope(&mut q, workspace_id, survey_id, question_id);
         let (l, o) = (q.bind(limit as i64), q.bind(offset as i64));
-        let items = feedback::Entity::find()
-            .from_raw_sql(q.statement(format!(
-                "SELECT * FROM feedback WHERE {w} ORDER BY occurred_at DESC, id DESC LIMIT {l} OFFSET {o}"
+        let responses: Vec<String> = self
+            .db
+            .query_all(q.statement(format!(
+                "SELECT response_id FROM survey_answer WHERE {scope} AND ordinal = 0 \
+                 ORDER BY received_at DESC, response_id DESC LIMIT {l} OFFSET {o}"
             )))
-            .all(&self.db)
-            .await?;
+            .await?
+            .iter()
+            .map(|r| r.try_get_by_index::<String>(0))
+            .collect::<Result<_, _>>()?;
+        let external: Vec<String> = responses
+            .iter()
+            .map(|r| format!("{r}:{question_id}"))
+            .collect();
+        let mut items = if external.is_empty() {
+            Vec::new()
+        } else {
+            feedback::Entity::find()
+                .filter(feedback::Column::WorkspaceId.eq(workspace_id))
+                .filter(feedback::Column::SourceKey.eq(format!("survey:{survey_id}")))
+                .filter(feedback::Column::ExternalId.is_in(external.clone()))
+                .all(&self.db)
+                .await?
+        };
+        items.sort_by_key(|f| {
+            external
+                .iter()
+                .position(|e| f.external_id.as_deref() == Some(e.as_str()))
+        });
         let ids: Vec<String> = items.iter().map(|f| f.id.clone()).collect();
         let mut pains: HashMap<String, Vec<String>> = HashMap::new();
         let mut words: HashMap<String, Vec<String>> = HashMap::new();
@@ -354,5 +394,47 @@ impl Store {
             .limit(limit)
             .all(&self.db)
             .await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::answer_models;
+    use serde_json::json;
+
+    #[test]
+    fn answers_become_one_row_per_value() {
+        let at = chrono::Utc::now();
+        let long = "好".repeat(300);
+        let rows = answer_models(
+            "ws",
+            "sv",
+            "rs",
+            at,
+            &json!({"nps": 9, "plan": "专业版", "features": ["配送", "客服"], "none": null,
+                    "empty": [], "text": long, "half": 2.5}),
+        );
+        let mut got: Vec<(String, i32, String)> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.question_id.clone().unwrap(),
+                    r.ordinal.clone().unwrap(),
+                    r.value.clone().unwrap(),
+                )
+            })
+            .collect();
+        got.sort();
+        assert_eq!(
+            got,
+            vec![
+                ("features".into(), 0, "配送".into()),
+                ("features".into(), 1, "客服".into()),
+                ("half".into(), 0, "2.5".into()),
+                ("nps".into(), 0, "9".into()),
+                ("plan".into(), 0, "专业版".into()),
+                ("text".into(), 0, "好".repeat(200)),
+            ]
+        );
     }
 }

@@ -22,6 +22,7 @@ pub struct StaleItem {
     pub text: String,
     pub corrected: bool,
     pub occurred_at: chrono::DateTime<chrono::Utc>,
+    pub channel: String,
 }
 
 /// How a correction changes an item's pain points.
@@ -248,6 +249,7 @@ impl Store {
                     category: Set(c.clone()),
                     workspace_id: Set(workspace_id.to_owned()),
                     occurred_at: Set(item.occurred_at),
+                    channel: Set(item.channel.clone()),
                 })
                 .collect();
             if !rows.is_empty() {
@@ -259,6 +261,9 @@ impl Store {
         let mut active: feedback::ActiveModel = item.into();
         if let Some(s) = sentiment {
             active.sentiment = Set(Some(s));
+        }
+        if let Some(p) = &pains {
+            active.has_pain_point = Set(!p.is_empty());
         }
         active.analysis = Set(Some(analysis));
         active.corrected = Set(true);
@@ -357,7 +362,7 @@ impl Store {
         if let Some(after) = after {
             q = q.filter(feedback::Column::Id.gt(after));
         }
-        let rows: Vec<(String, String, bool, chrono::DateTime<chrono::Utc>)> = q
+        let rows: Vec<(String, String, bool, chrono::DateTime<chrono::Utc>, String)> = q
             .order_by_asc(feedback::Column::Id)
             .limit(limit)
             .select_only()
@@ -365,16 +370,18 @@ impl Store {
             .column(feedback::Column::Text)
             .column(feedback::Column::Corrected)
             .column(feedback::Column::OccurredAt)
+            .column(feedback::Column::Channel)
             .into_tuple()
             .all(&self.db)
             .await?;
         Ok(rows
             .into_iter()
-            .map(|(id, text, corrected, occurred_at)| StaleItem {
+            .map(|(id, text, corrected, occurred_at, channel)| StaleItem {
                 id,
                 text,
                 corrected,
                 occurred_at,
+                channel,
             })
             .collect())
     }
@@ -467,7 +474,12 @@ impl Store {
                             category: Set(p.clone()),
                             workspace_id: Set(workspace_id.to_owned()),
                             occurred_at: Set(item.occurred_at),
+                            channel: Set(item.channel.clone()),
                         }),
+                );
+                update = update.col_expr(
+                    feedback::Column::HasPainPoint,
+                    Expr::value(!a.pain_points.is_empty()),
                 );
             }
             update.exec(&txn).await?;
@@ -517,28 +529,11 @@ impl Store {
         segment: Option<&crate::insight::Segment>,
     ) -> StoreResult<Vec<(String, Vec<String>)>> {
         use crate::insight::Segment;
-        use sea_orm::sea_query::Query;
         let mut q = feedback::Entity::find()
             .filter(feedback::Column::WorkspaceId.eq(workspace_id))
             .filter(feedback::Column::Sentiment.is_in(["negative", "mixed"]))
-            // NOT EXISTS looks up each candidate's pain points by key; NOT IN would build the
-            // set of every pain-pointed item of the workspace first.
-            .filter(
-                Expr::exists(
-                    Query::select()
-                        .expr(Expr::val(1))
-                        .from(feedback_pain_point::Entity)
-                        .and_where(
-                            Expr::col((
-                                feedback_pain_point::Entity,
-                                feedback_pain_point::Column::FeedbackId,
-                            ))
-                            .equals((feedback::Entity, feedback::Column::Id)),
-                        )
-                        .to_owned(),
-                )
-                .not(),
-            );
+            // The flag kept with the pain-point rows: the covering insight index answers it.
+            .filter(feedback::Column::HasPainPoint.eq(false));
         if let Some(from) = from {
             q = q.filter(feedback::Column::OccurredAt.gte(from));
         }
@@ -553,8 +548,11 @@ impl Store {
                 q = q.filter(super::feedback::attribute_equals(self.backend(), k, v));
             }
         }
+        // Newest first by time alone: SQLite then reads the covering insight index
+        // (`has_pain_point` and `sentiment` are in it) in order; an `id` tie-break would
+        // pick `idx_feedback_occurred` and read every candidate's row.
         let ids: Vec<String> = q
-            .order_by_desc(feedback::Column::Id)
+            .order_by_desc(feedback::Column::OccurredAt)
             .limit(limit)
             .select_only()
             .column(feedback::Column::Id)

@@ -479,6 +479,81 @@ async fn uncategorised_complaints_form_emerging_clusters(app: TestApp) {
     .await;
 }
 
+both_backends!(corrections_move_items_between_categories_and_emerging_complaints);
+
+/// The ranking reads whether an item has a pain point from a flag kept beside its pain-point
+/// rows: a correction that adds or removes pain points must move the item in and out of the
+/// complaints, the categories and the emerging clusters at once.
+async fn corrections_move_items_between_categories_and_emerging_complaints(app: TestApp) {
+    push(
+        &app,
+        &[
+            "手表电池续航太差了",
+            "这个电池续航真差，失望",
+            "电池续航差到离谱",
+            "打开就闪退",
+            "界面很好看",
+        ],
+    )
+    .await;
+    let items = app.all_feedback("").await;
+    let id_of = |text: &str| {
+        items
+            .iter()
+            .find(|i| i["text"] == text)
+            .and_then(|i| i["id"].as_str())
+            .unwrap()
+            .to_owned()
+    };
+    let label = |id: String, body: Value| {
+        let req = app
+            .client
+            .put(app.url(&format!("/api/v1/feedback/{id}/labels")))
+            .bearer_auth(&app.api_key)
+            .json(&body);
+        async move {
+            let res = req.send().await.unwrap();
+            assert_eq!(res.status(), 200);
+        }
+    };
+    let ranking = || async {
+        let res = app.get("/api/v1/insights/pain-points").await;
+        assert_eq!(res.status(), 200);
+        let out: Value = res.json().await.unwrap();
+        out["items"].as_array().unwrap().clone()
+    };
+    let line = |lines: &[Value], id: &str| lines.iter().find(|l| l["id"] == id).cloned();
+    // Complaints: three battery complaints and the crash.
+    let lines = ranking().await;
+    assert_eq!(line(&lines, "crash").unwrap()["share"], 0.25, "{lines:?}");
+    let cluster = lines.iter().find(|l| l["emerging"] == true).unwrap();
+    assert_eq!(cluster["count"], 3, "{lines:?}");
+
+    // Praise given a pain point by hand is a complaint too: five of them now.
+    label(id_of("界面很好看"), json!({"pain_points": ["ui"]})).await;
+    let lines = ranking().await;
+    assert_eq!(line(&lines, "crash").unwrap()["share"], 0.2, "{lines:?}");
+    assert_eq!(line(&lines, "ui").unwrap()["count"], 1, "{lines:?}");
+
+    // A battery complaint filed under bug leaves the emerging cluster (two left: too few).
+    let battery = id_of("电池续航差到离谱");
+    label(battery.clone(), json!({"pain_points": ["bug"]})).await;
+    let lines = ranking().await;
+    assert!(!lines.iter().any(|l| l["emerging"] == true), "{lines:?}");
+    assert_eq!(line(&lines, "bug").unwrap()["count"], 1, "{lines:?}");
+    let res = app.get("/api/v1/pain-points/emerging").await;
+    let out: Value = res.json().await.unwrap();
+    assert_eq!(out["items"].as_array().unwrap().len(), 0, "{out}");
+
+    // And back: no pain point, an uncategorised complaint again.
+    label(battery, json!({"pain_points": []})).await;
+    let lines = ranking().await;
+    assert!(line(&lines, "bug").is_none(), "{lines:?}");
+    let cluster = lines.iter().find(|l| l["emerging"] == true).unwrap();
+    assert_eq!(cluster["count"], 3, "{lines:?}");
+    assert_eq!(line(&lines, "crash").unwrap()["share"], 0.2, "{lines:?}");
+}
+
 // The quality gate: the engine on the dev set, held to the figures docs/analysis.md
 // publishes, and its labels on a fixed sample held to a snapshot of this engine version.
 

@@ -33,6 +33,9 @@ pub struct Model {
     pub corrected: bool,
     /// The response this item answers (hosted survey or another tool), if any.
     pub response_id: Option<String>,
+    /// It carries at least one pain point (kept with its `feedback_pain_point` rows), so the
+    /// period's complaints come out of the insight scan.
+    pub has_pain_point: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -9,6 +9,8 @@ pub struct Model {
     pub category: String,
     pub workspace_id: String,
     pub occurred_at: DateTimeUtc,
+    /// The item's channel, so counts per channel read this table's index alone.
+    pub channel: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -17,6 +17,7 @@ pub mod pain_point_category;
 pub mod service_setting;
 pub mod source;
 pub mod survey;
+pub mod survey_answer;
 pub mod survey_refused_origin;
 pub mod survey_response;
 pub mod webhook_delivery;
