@@ -198,7 +198,7 @@ async fn delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
-async fn erase_respondent(
+pub(super) async fn erase_respondent(
     state: State,
     auth: Auth<Admin>,
     path: web::Path<String>,
@@ -223,10 +223,5 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
             web::resource("/feedback/{id}")
                 .route(web::get().to(get))
                 .route(web::delete().to(delete)),
-        )
-        .service(
-            web::resource("/respondents/{id}")
-                .route(web::get().to(super::respondents::portrait))
-                .route(web::delete().to(erase_respondent)),
         );
 }

@@ -121,5 +121,10 @@ async fn list(state: State, auth: Auth<Read>, req: HttpRequest) -> Result<HttpRe
 }
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/respondents").route(web::get().to(list)));
+    cfg.service(web::resource("/respondents").route(web::get().to(list)))
+        .service(
+            web::resource("/respondents/{id}")
+                .route(web::get().to(portrait))
+                .route(web::delete().to(super::feedback::erase_respondent)),
+        );
 }

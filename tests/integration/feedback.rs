@@ -646,7 +646,7 @@ async fn counts_by_sentiment_with_the_list_filters(app: TestApp) {
     assert_eq!(count("channel=survey").await["total"], 0);
     assert_eq!(
         count("channel=survey").await["by_sentiment"],
-        json!({"positive": 0, "negative": 0, "neutral": 0, "mixed": 0})
+        json!({"positive": 0, "negative": 0, "neutral": 0, "mixed": 0, "unknown": 0})
     );
     let res = app.get("/api/v1/feedback/count?colour=red").await;
     assert_problem(res, 422, "validation_failed").await;

@@ -108,6 +108,8 @@ const TABLE: &[(&str, &str, Wall)] = &[
     ("POST", "/api/v1/label-corrections", Wall::Own),
     ("DELETE", "/api/v1/feedback/{id}", Wall::Id),
     ("DELETE", "/api/v1/respondents/{id}", Wall::Id),
+    ("GET", "/api/v1/respondents/{id}", Wall::Id),
+    ("GET", "/api/v1/respondents", Wall::Aggregate),
     ("GET", "/api/v1/dictionary", Wall::Aggregate),
     ("DELETE", "/api/v1/dictionary/{word}", Wall::Id),
     ("GET", "/api/v1/pain-point-categories", Wall::Aggregate),
@@ -118,6 +120,8 @@ const TABLE: &[(&str, &str, Wall)] = &[
     ("GET", "/api/v1/pain-points/emerging", Wall::Aggregate),
     ("GET", "/api/v1/insights/trends", Wall::Aggregate),
     ("GET", "/api/v1/insights/pain-points", Wall::Aggregate),
+    ("GET", "/api/v1/insights/drivers", Wall::Aggregate),
+    ("GET", "/api/v1/insights/segments", Wall::Aggregate),
     ("GET", "/api/v1/digest-subscriptions", Wall::Aggregate),
     ("GET", "/api/v1/digest-subscriptions/{id}", Wall::Id),
     ("DELETE", "/api/v1/digest-subscriptions/{id}", Wall::Id),
@@ -691,7 +695,7 @@ impl Walled {
                     assert_eq!(
                         theirs,
                         json!({"total": 0, "by_sentiment":
-                            {"positive": 0, "negative": 0, "neutral": 0, "mixed": 0}}),
+                            {"positive": 0, "negative": 0, "neutral": 0, "mixed": 0, "unknown": 0}}),
                         "{f}"
                     );
                 }
@@ -797,6 +801,16 @@ impl Walled {
                     json!({"respondent_id": RESPONDENT,
                         "erased": {"feedback": 0, "survey_responses": 0, "interviews": 0}})
                 );
+            }
+            ("GET", "/api/v1/respondents/{id}") => {
+                let q = format!("/api/v1/respondents/{RESPONDENT}");
+                o.owner_get(&q).await;
+                o.not_found(o.other("GET", &q)).await
+            }
+            ("GET", "/api/v1/respondents") => {
+                assert!(!items(&o.owner_get("/api/v1/respondents").await).is_empty());
+                let theirs = o.other_get("/api/v1/respondents").await;
+                assert!(items(&theirs).is_empty(), "{theirs}");
             }
             ("GET", "/api/v1/dictionary") => {
                 assert_eq!(
@@ -928,6 +942,19 @@ impl Walled {
                 assert!(!items(&o.owner_get(&q).await).is_empty());
                 let theirs = o.other_get(&q).await;
                 assert!(items(&theirs).is_empty(), "{theirs}");
+            }
+            ("GET", "/api/v1/insights/drivers") => {
+                let q = format!("/api/v1/insights/drivers?{}", o.range);
+                assert!(o.owner_get(&q).await["n"].as_u64().unwrap_or(0) > 0);
+                let theirs = o.other_get(&q).await;
+                assert_eq!(theirs["n"], 0, "{theirs}");
+                assert!(items(&theirs).is_empty(), "{theirs}");
+            }
+            ("GET", "/api/v1/insights/segments") => {
+                let q = format!("/api/v1/insights/segments?attr=channel&{}", o.range);
+                o.owner_get(&q).await;
+                let theirs = o.other_get(&q).await;
+                assert_eq!(theirs["segments"], json!([]), "{theirs}");
             }
             ("GET", "/api/v1/digest-subscriptions") => {
                 let q = "/api/v1/digest-subscriptions";

@@ -3,7 +3,6 @@
 
 use super::shared::*;
 use super::subject::subject;
-use super::Recipient;
 use crate::tell::digest::*;
 
 // System fonts only: mail clients drop web fonts, and CJK faces are large.

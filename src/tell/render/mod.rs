@@ -16,15 +16,6 @@ pub(crate) use html::esc;
 pub use html::html;
 pub use markdown::markdown;
 pub(crate) use markdown::md;
+pub use shared::Recipient;
 pub use subject::subject;
 pub use text::text;
-
-use crate::domain::Frequency;
-
-/// Who a mail goes to: the subscription's unsubscribe link and its cadence, which the footer
-/// names. A preview has none.
-#[derive(Debug, Clone, Copy)]
-pub struct Recipient<'a> {
-    pub unsubscribe_url: &'a str,
-    pub frequency: Frequency,
-}

@@ -11,6 +11,14 @@ use crate::domain::Frequency;
 use crate::insight::tally::{too_few, MIN_CHANGE_COUNT, MIN_RATE_SAMPLE};
 use crate::tell::digest::*;
 
+/// Who a mail goes to: the subscription's unsubscribe link and its cadence, which the footer
+/// names. A preview has none.
+#[derive(Debug, Clone, Copy)]
+pub struct Recipient<'a> {
+    pub unsubscribe_url: &'a str,
+    pub frequency: Frequency,
+}
+
 /// Inbox lists cut subjects around here, and the headline must survive the cut.
 pub(super) const SUBJECT_MAX_CHARS: usize = 60;
 /// Cut shorter than this a name says nothing, so the subject runs long rather than cut it more.

@@ -1,7 +1,6 @@
 //! The digest as plain text, the alternative part of the mail.
 
 use super::shared::*;
-use super::Recipient;
 use crate::tell::digest::*;
 
 /// The mail's plain-text part: the same content as [`html`], one fact per line, no markup.
