@@ -176,6 +176,29 @@ pub fn bounded_list(
     Ok(())
 }
 
+/// The request and its body stream once the caller's [`super::Auth`] of the same handler (if
+/// any) has let it through. For a refused caller it never completes: `Auth`'s error answers.
+fn after_gate(
+    req: &HttpRequest,
+    payload: &mut actix_web::dev::Payload,
+) -> impl std::future::Future<Output = Result<(HttpRequest, web::Payload), ApiError>> + 'static {
+    let gate = req
+        .extensions_mut()
+        .remove::<super::auth::Gate>()
+        .and_then(|g| g.0.into_inner());
+    let req = req.clone();
+    let payload = web::Payload::from_request(&req, payload).into_inner();
+    async move {
+        if let Some(gate) = gate {
+            if gate.await.is_err() {
+                return std::future::pending().await;
+            }
+        }
+        let payload = payload.map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        Ok((req, payload))
+    }
+}
+
 /// A JSON body as `T`, read within [`crate::config::MAX_BODY_BYTES`]: 415 for another content
 /// type, 400 for bad UTF-8 or JSON, 422 naming the field by JSON Pointer for a wrong shape.
 /// Taken after an [`super::Auth`] of the same handler, it reads nothing until the caller is
@@ -187,20 +210,9 @@ impl<T: serde::de::DeserializeOwned + 'static> FromRequest for Json<T> {
     type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
-        let gate = req
-            .extensions_mut()
-            .remove::<super::auth::Gate>()
-            .and_then(|g| g.0.into_inner());
-        let req = req.clone();
-        let payload = web::Payload::from_request(&req, payload).into_inner();
+        let opened = after_gate(req, payload);
         Box::pin(async move {
-            if let Some(gate) = gate {
-                // The caller was refused: the Auth extractor answers, and this never runs on.
-                if gate.await.is_err() {
-                    return std::future::pending().await;
-                }
-            }
-            let payload = payload.map_err(|e| ApiError::BadRequest(e.to_string()))?;
+            let (req, payload) = opened.await?;
             json_body(&req, payload).await.map(Json)
         })
     }
@@ -249,20 +261,9 @@ impl FromRequest for JsonText {
     type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
-        let gate = req
-            .extensions_mut()
-            .remove::<super::auth::Gate>()
-            .and_then(|g| g.0.into_inner());
-        let req = req.clone();
-        let payload = web::Payload::from_request(&req, payload).into_inner();
+        let opened = after_gate(req, payload);
         Box::pin(async move {
-            if let Some(gate) = gate {
-                // The caller was refused: the Auth extractor answers, and this never runs on.
-                if gate.await.is_err() {
-                    return std::future::pending().await;
-                }
-            }
-            let payload = payload.map_err(|e| ApiError::BadRequest(e.to_string()))?;
+            let (req, payload) = opened.await?;
             let body = read_body(payload, crate::config::MAX_BODY_BYTES).await?;
             if !is_json(&req) {
                 return Err(ApiError::UnsupportedMediaType("application/json"));
