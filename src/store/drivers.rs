@@ -172,8 +172,9 @@ impl ResponseAggregates for Narrowed<'_> {
     ) -> StoreResult<Vec<(String, Moments)>> {
         let seg = self.segment.as_ref();
         let mut by: BTreeMap<String, Moments> = BTreeMap::new();
-        // Driven from the feedback side: the covering index gives each item's id, scores and
-        // response without reading its row, and the pain points are looked up by key.
+        // Driven from the feedback side: the covering index gives each item's id, scores,
+        // response and `has_pain_point` without reading its row, and only the items that have
+        // a pain point look theirs up by key.
         let (must, x) = match score_value(metric, "f.") {
             Some((col, x)) => (format!("{col} IS NOT NULL"), x),
             None if metric == Metric::Sentiment => {
@@ -188,7 +189,7 @@ impl ResponseAggregates for Narrowed<'_> {
         let sql = format!(
             "SELECT p.category, {} FROM feedback f JOIN feedback_pain_point p ON p.feedback_id = f.id \
              WHERE f.workspace_id = {ws} AND f.occurred_at >= {f} AND f.occurred_at < {t} \
-             AND {must} AND f.response_id IS NULL{narrow} GROUP BY p.category",
+             AND {must} AND f.has_pain_point AND f.response_id IS NULL{narrow} GROUP BY p.category",
             sums(&x)
         );
         add_rows(&mut by, &self.all_rows(q, sql).await?, 0)?;
@@ -200,7 +201,7 @@ impl ResponseAggregates for Narrowed<'_> {
             "SELECT DISTINCT p.category, f.response_id AS u FROM feedback f \
              JOIN feedback_pain_point p ON p.feedback_id = f.id \
              WHERE f.workspace_id = {ws} AND f.occurred_at >= {f} AND f.occurred_at < {t} \
-             AND f.response_id IS NOT NULL{narrow}"
+             AND f.has_pain_point AND f.response_id IS NOT NULL{narrow}"
         );
         let sql = if metric == Metric::Sentiment {
             // A response's sentiment is the mean over all its texts, not only those naming
@@ -397,7 +398,8 @@ impl ResponseAggregates for Narrowed<'_> {
         let sql = format!(
             "SELECT p.category, {g}, COUNT(*) FROM feedback f \
              JOIN feedback_pain_point p ON p.feedback_id = f.id WHERE f.workspace_id = {ws} \
-             AND f.occurred_at >= {f} AND f.occurred_at < {t}{narrow} GROUP BY 1, 2"
+             AND f.occurred_at >= {f} AND f.occurred_at < {t} AND f.has_pain_point{narrow} \
+             GROUP BY 1, 2"
         );
         let mut with = Vec::new();
         for r in self.all_rows(q, sql).await? {

@@ -441,6 +441,7 @@ impl Store {
                     &r.id,
                     r.received_at,
                     &r.answers,
+                    &super::survey_results::open_questions(items),
                 )
                 .await?
             }

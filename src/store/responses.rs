@@ -15,11 +15,11 @@ use sea_orm::{
 use serde_json::Value;
 
 use super::entity::{
-    feedback, feedback_keyword, feedback_label, feedback_pain_point, survey_response,
-    webhook_delivery,
+    feedback, feedback_keyword, feedback_label, feedback_pain_point, survey_answer,
+    survey_response, webhook_delivery,
 };
 use super::feedback::{analysis_rows, insert_items};
-use super::survey_results::write_answer_rows;
+use super::survey_results::{open_questions, write_answer_rows};
 use super::{Store, StoreError, StoreResult};
 use crate::domain::{NewFeedback, Scores};
 
@@ -154,7 +154,17 @@ async fn store_response<C: ConnectionTrait>(
     .exec_without_returning(conn)
     .await?;
     if inserted == 1 {
-        write_answer_rows(conn, workspace_id, &r.source_id, &r.id, now, &r.answers).await?;
+        let open = open_questions(items);
+        write_answer_rows(
+            conn,
+            workspace_id,
+            &r.source_id,
+            &r.id,
+            now,
+            &r.answers,
+            &open,
+        )
+        .await?;
         done.responses += 1;
         let stored = insert_items(conn, workspace_id, items, now).await?;
         done.stored += stored.stored;
@@ -198,6 +208,17 @@ async fn store_response<C: ConnectionTrait>(
                 r.updated_at
             }));
             let row = active.update(conn).await?;
+            // Open questions: this version's, and those an earlier version stored as open.
+            let before: Vec<String> = survey_answer::Entity::find()
+                .select_only()
+                .column(survey_answer::Column::QuestionId)
+                .filter(survey_answer::Column::ResponseId.eq(&row.id))
+                .filter(survey_answer::Column::Value.eq(""))
+                .into_tuple()
+                .all(conn)
+                .await?;
+            let mut open = open_questions(items);
+            open.extend(before.iter().map(String::as_str));
             write_answer_rows(
                 conn,
                 workspace_id,
@@ -205,6 +226,7 @@ async fn store_response<C: ConnectionTrait>(
                 &row.id,
                 row.received_at,
                 &row.answers,
+                &open,
             )
             .await?;
         }

@@ -11,15 +11,15 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::entity::{
     feedback, feedback_keyword, feedback_pain_point, survey_answer, survey_response,
 };
-use super::insights::{bucket_expr, text_bucket, Sql};
+use super::insights::{text_bucket, Sql};
 use super::{Store, StoreResult};
+use crate::domain::NewFeedback;
 
 pub use survey_response::Model as SurveyResponse;
 
@@ -59,13 +59,15 @@ const ANSWER_VALUE_CHARS: usize = 200;
 
 /// The `survey_answer` rows of a response's answers: a scalar is one row, its text (a number
 /// as written, a boolean as `true`/`false`); an array one row per element; `null` and objects
-/// none.
+/// none. The answers of `open` questions (those whose text became a feedback item) are one
+/// row with an empty value: they are counted, and read from their items.
 pub(super) fn answer_models(
     workspace_id: &str,
     survey_id: &str,
     response_id: &str,
     received_at: DateTime<Utc>,
     answers: &serde_json::Value,
+    open: &[&str],
 ) -> Vec<survey_answer::ActiveModel> {
     use sea_orm::Set;
     use serde_json::Value;
@@ -84,6 +86,10 @@ pub(super) fn answer_models(
     let mut rows = Vec::new();
     for (question, v) in answers {
         let values: Vec<String> = match v {
+            // An open answer is read as its feedback item; here it is only counted.
+            _ if open.contains(&question.as_str()) => {
+                text(v).map(|_| String::new()).into_iter().collect()
+            }
             Value::Array(items) => items.iter().filter_map(text).collect(),
             v => text(v).into_iter().collect(),
         };
@@ -102,8 +108,18 @@ pub(super) fn answer_models(
     rows
 }
 
+/// The questions of a response whose answers became the feedback `items` (each item's
+/// context names its question).
+pub(super) fn open_questions(items: &[NewFeedback]) -> Vec<&str> {
+    items
+        .iter()
+        .filter_map(|f| f.context.get("question_id").and_then(|q| q.as_str()))
+        .collect()
+}
+
 /// Writes the `survey_answer` rows of a response, replacing any it had, inside the caller's
-/// transaction.
+/// transaction. The database's triggers keep `survey_answer_tally` in step (migration
+/// `m20261206_000012_survey_tally`).
 pub(super) async fn write_answer_rows<C: ConnectionTrait>(
     conn: &C,
     workspace_id: &str,
@@ -111,12 +127,20 @@ pub(super) async fn write_answer_rows<C: ConnectionTrait>(
     response_id: &str,
     received_at: DateTime<Utc>,
     answers: &serde_json::Value,
+    open: &[&str],
 ) -> StoreResult<()> {
     survey_answer::Entity::delete_many()
         .filter(survey_answer::Column::ResponseId.eq(response_id))
         .exec(conn)
         .await?;
-    let rows = answer_models(workspace_id, survey_id, response_id, received_at, answers);
+    let rows = answer_models(
+        workspace_id,
+        survey_id,
+        response_id,
+        received_at,
+        answers,
+        open,
+    );
     // Seven columns a row: a thousand rows stay under both databases' parameter limits.
     for chunk in rows.chunks(1000) {
         survey_answer::Entity::insert_many(chunk.to_vec())
@@ -131,43 +155,55 @@ fn count_of(row: &sea_orm::QueryResult, i: usize) -> StoreResult<u64> {
     Ok(v.unwrap_or(0).max(0) as u64)
 }
 
+/// The hour a counter of `survey_answer_tally` stands for, as the triggers write it
+/// (`2026-12-06T09`, UTC).
+fn hour_key(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H").to_string()
+}
+
 impl Store {
-    /// Responses and the time of the last one, per survey of the workspace (an index-only
-    /// scan of `idx_survey_response_survey`).
+    /// Responses and the time of the last one, per survey of the workspace: the responses
+    /// from the survey's counters (`survey_answer_tally`, question `''`), the last time from
+    /// one step down `idx_survey_response_survey` per survey.
     pub async fn survey_totals(
         &self,
         workspace_id: &str,
     ) -> StoreResult<HashMap<String, SurveyTotals>> {
-        #[derive(FromQueryResult)]
-        struct Row {
-            survey_id: String,
-            responses: i64,
-            last_at: Option<DateTime<Utc>>,
+        let mut q = Sql::new(self.backend());
+        let ws = q.bind(workspace_id.to_owned());
+        let sql = format!(
+            "SELECT survey_id, CAST(SUM(responses) AS BIGINT) FROM survey_answer_tally \
+             WHERE workspace_id = {ws} AND question_id = '' GROUP BY survey_id"
+        );
+        let rows = self.db.query_all(q.statement(sql)).await?;
+        let mut totals = HashMap::with_capacity(rows.len());
+        for r in &rows {
+            let survey_id: String = r.try_get_by_index(0)?;
+            let responses = count_of(r, 1)?;
+            if responses == 0 {
+                continue;
+            }
+            let last_at = self.last_response_at(workspace_id, &survey_id).await?;
+            totals.insert(survey_id, SurveyTotals { responses, last_at });
         }
-        let rows = survey_response::Entity::find()
+        Ok(totals)
+    }
+
+    /// When the survey's last response came.
+    async fn last_response_at(
+        &self,
+        workspace_id: &str,
+        survey_id: &str,
+    ) -> StoreResult<Option<DateTime<Utc>>> {
+        Ok(survey_response::Entity::find()
             .select_only()
-            .column(survey_response::Column::SurveyId)
-            // COUNT(*), not COUNT(id): the id is not in the index, and counting it would read
-            // every response's row.
-            .column_as(sea_orm::sea_query::Expr::cust("COUNT(*)"), "responses")
-            .column_as(survey_response::Column::ReceivedAt.max(), "last_at")
+            .column(survey_response::Column::ReceivedAt)
             .filter(survey_response::Column::WorkspaceId.eq(workspace_id))
-            .group_by(survey_response::Column::SurveyId)
-            .into_model::<Row>()
-            .all(&self.db)
-            .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| {
-                (
-                    r.survey_id,
-                    SurveyTotals {
-                        responses: r.responses.max(0) as u64,
-                        last_at: r.last_at,
-                    },
-                )
-            })
-            .collect())
+            .filter(survey_response::Column::SurveyId.eq(survey_id))
+            .order_by_desc(survey_response::Column::ReceivedAt)
+            .into_tuple::<DateTime<Utc>>()
+            .one(&self.db)
+            .await?)
     }
 
     /// How often each answer of one question was given: `(answer as text, responses)`, for a
@@ -178,14 +214,13 @@ impl Store {
         survey_id: &str,
         question_id: &str,
     ) -> StoreResult<Vec<(String, u64)>> {
-        let mut q = Sql::new(self.backend());
-        let scope = answer_scope(&mut q, workspace_id, survey_id, question_id);
-        let sql =
-            format!("SELECT value, COUNT(*) FROM survey_answer WHERE {scope} AND ordinal = 0 GROUP BY value");
-        let rows = self.db.query_all(q.statement(sql)).await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get_by_index::<String>(0)?, count_of(r, 1)?)))
-            .collect()
+        Ok(self
+            .tally_by_value(workspace_id, survey_id, question_id)
+            .await?
+            .into_iter()
+            .filter(|(_, _, responses)| *responses > 0)
+            .map(|(value, _, responses)| (value, responses))
+            .collect())
     }
 
     /// Each option of a multi-choice question with the responses that chose it, and how many
@@ -196,27 +231,65 @@ impl Store {
         survey_id: &str,
         question_id: &str,
     ) -> StoreResult<(Vec<(String, u64)>, u64)> {
-        let mut q = Sql::new(self.backend());
-        let scope = answer_scope(&mut q, workspace_id, survey_id, question_id);
-        // Every row of an answer counts for its option; its first row (`ordinal` 0) counts
-        // the response once.
-        let sql = format!(
-            "SELECT value, COUNT(*), SUM(CASE WHEN ordinal = 0 THEN 1 ELSE 0 END) \
-             FROM survey_answer WHERE {scope} GROUP BY value"
-        );
-        let rows = self.db.query_all(q.statement(sql)).await?;
-        let mut counts = Vec::with_capacity(rows.len());
-        let mut answered = 0;
-        for r in &rows {
-            counts.push((r.try_get_by_index::<String>(0)?, count_of(r, 1)?));
-            answered += count_of(r, 2)?;
-        }
+        let rows = self
+            .tally_by_value(workspace_id, survey_id, question_id)
+            .await?;
+        // Every option chosen is an answer row; the first option of a response counts the
+        // response once.
+        let answered = rows.iter().map(|(_, _, responses)| responses).sum();
+        let counts = rows
+            .into_iter()
+            .map(|(value, answers, _)| (value, answers))
+            .collect();
         Ok((counts, answered))
     }
 
-    /// Answers of a score question per hour bucket over `[from, to)`: `(bucket start in
-    /// seconds since the epoch, answer as text, responses)`. A bucket may come back in several
-    /// rows on SQLite; callers add them up.
+    /// One question's counters summed over time: `(value, answer rows, responses)`.
+    async fn tally_by_value(
+        &self,
+        workspace_id: &str,
+        survey_id: &str,
+        question_id: &str,
+    ) -> StoreResult<Vec<(String, u64, u64)>> {
+        let mut q = Sql::new(self.backend());
+        let scope = answer_scope(&mut q, workspace_id, survey_id, question_id);
+        let sql = format!(
+            "SELECT value, CAST(SUM(answers) AS BIGINT), CAST(SUM(responses) AS BIGINT) FROM survey_answer_tally \
+             WHERE {scope} GROUP BY value"
+        );
+        let rows = self.db.query_all(q.statement(sql)).await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get_by_index::<String>(0)?,
+                    count_of(r, 1)?,
+                    count_of(r, 2)?,
+                ))
+            })
+            .filter(|r: &StoreResult<(String, u64, u64)>| r.as_ref().map_or(true, |r| r.1 > 0))
+            .collect()
+    }
+
+    /// How many responses answered one question.
+    async fn answered(
+        &self,
+        workspace_id: &str,
+        survey_id: &str,
+        question_id: &str,
+    ) -> StoreResult<u64> {
+        let mut q = Sql::new(self.backend());
+        let scope = answer_scope(&mut q, workspace_id, survey_id, question_id);
+        let sql =
+            format!("SELECT CAST(SUM(responses) AS BIGINT) FROM survey_answer_tally WHERE {scope}");
+        match self.db.query_one(q.statement(sql)).await? {
+            Some(r) => count_of(&r, 0),
+            None => Ok(0),
+        }
+    }
+
+    /// Answers of a score question per hour over `[from, to)`: `(hour start in seconds since
+    /// the epoch, answer as text, responses)`. Counted by the hour, so the hours that hold
+    /// `from` and `to` count whole.
     pub async fn answer_buckets(
         &self,
         workspace_id: &str,
@@ -226,24 +299,22 @@ impl Store {
         to: DateTime<Utc>,
     ) -> StoreResult<Vec<(i64, String, u64)>> {
         const HOUR: i64 = 3600;
-        let backend = self.backend();
-        let mut q = Sql::new(backend);
-        let bucket = bucket_expr(backend, "received_at", HOUR);
+        let mut q = Sql::new(self.backend());
         let scope = answer_scope(&mut q, workspace_id, survey_id, question_id);
-        let (f, t) = (q.bind(from), q.bind(to));
+        let (f, t) = (q.bind(hour_key(from)), q.bind(hour_key(to)));
         let sql = format!(
-            "SELECT {bucket} AS b, value, COUNT(*) FROM survey_answer \
-             WHERE {scope} AND received_at >= {f} AND received_at < {t} AND ordinal = 0 \
-             GROUP BY 1, 2"
+            "SELECT hour, value, responses FROM survey_answer_tally \
+             WHERE {scope} AND hour >= {f} AND hour <= {t} AND responses > 0"
         );
         let rows = self.db.query_all(q.statement(sql)).await?;
         rows.iter()
             .map(|r| {
-                let b = match backend {
-                    DbBackend::Postgres => r.try_get_by_index::<i64>(0)?,
-                    _ => text_bucket(&r.try_get_by_index::<String>(0)?, HOUR)?,
-                };
+                let b = text_bucket(&r.try_get_by_index::<String>(0)?, HOUR)?;
                 Ok((b, r.try_get_by_index::<String>(1)?, count_of(r, 2)?))
+            })
+            .filter(|r: &StoreResult<(i64, String, u64)>| {
+                // `to` itself is not in the range: its hour counts only when it has begun.
+                r.as_ref().map_or(true, |r| r.0 < to.timestamp())
             })
             .collect()
     }
@@ -262,18 +333,7 @@ impl Store {
         // The page's answers are found in `survey_answer` (newest responses first, one index
         // range however large the survey), then read as the feedback items they became:
         // `{response id}:{question id}` (see `response_feedback`).
-        let mut q = Sql::new(backend);
-        let scope = answer_scope(&mut q, workspace_id, survey_id, question_id);
-        let total = match self
-            .db
-            .query_one(q.statement(format!(
-                "SELECT COUNT(*) FROM survey_answer WHERE {scope} AND ordinal = 0"
-            )))
-            .await?
-        {
-            Some(r) => count_of(&r, 0)?,
-            None => 0,
-        };
+        let total = self.answered(workspace_id, survey_id, question_id).await?;
         let mut q = Sql::new(backend);
         let scope = answer_scope(&mut q, workspace_id, survey_id, question_id);
         let (l, o) = (q.bind(limit as i64), q.bind(offset as i64));
@@ -412,7 +472,8 @@ mod tests {
             "rs",
             at,
             &json!({"nps": 9, "plan": "专业版", "features": ["配送", "客服"], "none": null,
-                    "empty": [], "text": long, "half": 2.5}),
+                    "empty": [], "text": long, "half": 2.5, "reason": "送得很快"}),
+            &["reason"],
         );
         let mut got: Vec<(String, i32, String)> = rows
             .iter()
@@ -433,6 +494,8 @@ mod tests {
                 ("half".into(), 0, "2.5".into()),
                 ("nps".into(), 0, "9".into()),
                 ("plan".into(), 0, "专业版".into()),
+                // An open answer is counted, not kept: its text is its feedback item's.
+                ("reason".into(), 0, String::new()),
                 ("text".into(), 0, "好".repeat(200)),
             ]
         );

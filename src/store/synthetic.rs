@@ -176,7 +176,14 @@ impl Store {
                     "csat": csat,
                     "reason": text,
                 });
-                answers.extend(answer_models(workspace_id, survey_id, &rid, at, &answer));
+                answers.extend(answer_models(
+                    workspace_id,
+                    survey_id,
+                    &rid,
+                    at,
+                    &answer,
+                    &["reason"],
+                ));
                 let fid = format!("fb_{}", new_id());
                 if let Some(c) = complaint {
                     pains.push(feedback_pain_point::ActiveModel {

@@ -217,9 +217,11 @@ async fn results_match_what_was_submitted(app: TestApp) {
     // before it), they give the same results.
     use sea_orm::ConnectionTrait;
     let db = app.state.store.connection();
+    assert_tally_matches_rows(&app).await;
     db.execute_unprepared("DELETE FROM survey_answer")
         .await
         .unwrap();
+    assert_tally_matches_rows(&app).await;
     let empty = html_of(&c, &format!("/surveys/{id}")).await;
     assert!(!empty.contains(">2 · 28.6%<"), "nothing left to count");
     db.execute_unprepared(migration::survey_answer_backfill(db.get_database_backend()))
@@ -239,6 +241,7 @@ async fn results_match_what_was_submitted(app: TestApp) {
     ] {
         assert!(again.contains(part), "{part} after the backfill");
     }
+    assert_tally_matches_rows(&app).await;
 }
 
 async fn qr_code_is_an_svg_of_the_share_link(app: TestApp) {
@@ -492,8 +495,80 @@ async fn erasing_a_respondent_takes_their_answers_out_of_the_results(app: TestAp
         .try_get_by_index::<i64>(0)
         .unwrap();
     assert_eq!(left, 2, "the anonymous response's two answers");
+    assert_tally_matches_rows(&app).await;
     let c = app.console("viewer").await;
     let page = html_of(&c, &format!("/surveys/{id}")).await;
     assert!(page.contains("共 <strong>1</strong> 份回答"), "{page}");
     assert!(page.contains("n=1"), "only the detractor's NPS is left");
+}
+
+/// The database's survey counters (`survey_answer_tally`, kept by triggers) equal a count made
+/// here from the rows they count: every answer row and every response, by survey, question,
+/// value and UTC hour.
+pub(crate) async fn assert_tally_matches_rows(app: &TestApp) {
+    use chrono::{DateTime, Utc};
+    use sea_orm::{ConnectionTrait, Statement};
+    use std::collections::BTreeMap;
+    let db = app.state.store.connection();
+    let backend = db.get_database_backend();
+    let rows = |sql: &str| db.query_all(Statement::from_string(backend, sql.to_owned()));
+    type Key = (String, String, String, String, String);
+    let mut expected: BTreeMap<Key, (i64, i64)> = BTreeMap::new();
+    for r in rows("SELECT workspace_id, survey_id, question_id, value, ordinal, received_at FROM survey_answer")
+        .await
+        .unwrap()
+    {
+        let at: DateTime<Utc> = r.try_get_by_index(5).unwrap();
+        let ordinal: i32 = r.try_get_by_index(4).unwrap();
+        let key = (
+            r.try_get_by_index(0).unwrap(),
+            r.try_get_by_index(1).unwrap(),
+            r.try_get_by_index(2).unwrap(),
+            r.try_get_by_index(3).unwrap(),
+            at.format("%Y-%m-%dT%H").to_string(),
+        );
+        let e = expected.entry(key).or_default();
+        e.0 += 1;
+        e.1 += i64::from(ordinal == 0);
+    }
+    for r in rows("SELECT workspace_id, survey_id, received_at FROM survey_response")
+        .await
+        .unwrap()
+    {
+        let at: DateTime<Utc> = r.try_get_by_index(2).unwrap();
+        let key = (
+            r.try_get_by_index(0).unwrap(),
+            r.try_get_by_index(1).unwrap(),
+            String::new(),
+            String::new(),
+            at.format("%Y-%m-%dT%H").to_string(),
+        );
+        let e = expected.entry(key).or_default();
+        e.0 += 1;
+        e.1 += 1;
+    }
+    let mut got: BTreeMap<Key, (i64, i64)> = BTreeMap::new();
+    for r in rows(
+        "SELECT workspace_id, survey_id, question_id, value, hour, answers, responses \
+         FROM survey_answer_tally",
+    )
+    .await
+    .unwrap()
+    {
+        let key = (
+            r.try_get_by_index(0).unwrap(),
+            r.try_get_by_index(1).unwrap(),
+            r.try_get_by_index(2).unwrap(),
+            r.try_get_by_index(3).unwrap(),
+            r.try_get_by_index(4).unwrap(),
+        );
+        got.insert(
+            key,
+            (
+                r.try_get_by_index(5).unwrap(),
+                r.try_get_by_index(6).unwrap(),
+            ),
+        );
+    }
+    assert_eq!(got, expected, "survey counters against the rows they count");
 }

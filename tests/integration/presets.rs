@@ -547,6 +547,8 @@ async fn survicate_delivers_as_survicate_sends(app: TestApp) {
     );
     assert_eq!(stored[0]["platform_name"], "Survicate");
     assert_eq!(nps_n(&app, "2026-03-01", "2026-04-01").await, 1);
+    // The merged response's counters follow its rows (the text answer counted as open).
+    crate::console_surveys::assert_tally_matches_rows(&app).await;
     // A redelivery of the same message is recognised by its messageId.
     let again = ok_json(deliver(&app, &url, &[("hmac", hex(secret, &body))], &body).await).await;
     assert_eq!(again["replayed"], true, "{again}");
