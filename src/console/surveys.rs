@@ -596,8 +596,11 @@ async fn results(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ConsoleError> {
     let (s, def) = find(&page, &path.1).await?;
-    let totals = page.state.store.survey_totals(&page.workspace.id).await?;
-    let t = totals.get(&s.id);
+    let t = page
+        .state
+        .store
+        .survey_total(&page.workspace.id, &s.id)
+        .await?;
     // Each question is its own grouped query; run side by side, the page takes as long as
     // the slowest one rather than their sum.
     let questions = futures_util::future::try_join_all(
@@ -613,8 +616,8 @@ async fn results(
         "surveys",
         json!({
             "head": head(&page, &s, &def, "results"),
-            "responses": t.map_or(0, |t| t.responses),
-            "last_at": t.and_then(|t| t.last_at).map(|at| local(&page, at)),
+            "responses": t.responses,
+            "last_at": t.last_at.map(|at| local(&page, at)),
             "questions": questions,
         }),
     ))

@@ -456,19 +456,6 @@ impl Store {
         Ok(true)
     }
 
-    pub async fn survey_response_count(
-        &self,
-        workspace_id: &str,
-        survey_id: &str,
-    ) -> StoreResult<u64> {
-        use sea_orm::PaginatorTrait;
-        Ok(survey_response::Entity::find()
-            .filter(survey_response::Column::WorkspaceId.eq(workspace_id))
-            .filter(survey_response::Column::SurveyId.eq(survey_id))
-            .count(&self.db)
-            .await?)
-    }
-
     /// Stores an interview (every turn, as context) and its respondent turns as feedback.
     /// `None` when an interview with this id is already stored (a retried upload).
     pub async fn create_interview(

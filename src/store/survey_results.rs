@@ -189,6 +189,27 @@ impl Store {
         Ok(totals)
     }
 
+    /// How many responses a survey has, from its counters.
+    pub async fn survey_response_count(
+        &self,
+        workspace_id: &str,
+        survey_id: &str,
+    ) -> StoreResult<u64> {
+        self.answered(workspace_id, survey_id, "").await
+    }
+
+    /// How many responses one survey has and when the last one came.
+    pub async fn survey_total(
+        &self,
+        workspace_id: &str,
+        survey_id: &str,
+    ) -> StoreResult<SurveyTotals> {
+        Ok(SurveyTotals {
+            responses: self.survey_response_count(workspace_id, survey_id).await?,
+            last_at: self.last_response_at(workspace_id, survey_id).await?,
+        })
+    }
+
     /// When the survey's last response came.
     async fn last_response_at(
         &self,
@@ -270,7 +291,7 @@ impl Store {
             .collect()
     }
 
-    /// How many responses answered one question.
+    /// How many responses answered one question (`""`: how many responses there are).
     async fn answered(
         &self,
         workspace_id: &str,
