@@ -395,12 +395,22 @@ impl ResponseAggregates for Narrowed<'_> {
         let g = group_of(&mut q, group, "f.", false);
         let (ws, f, t) = (q.bind(workspace_id.to_owned()), q.bind(from), q.bind(to));
         let narrow = feedback_segment(&mut q, seg, "f.");
-        let sql = format!(
-            "SELECT p.category, {g}, COUNT(*) FROM feedback f \
-             JOIN feedback_pain_point p ON p.feedback_id = f.id WHERE f.workspace_id = {ws} \
-             AND f.occurred_at >= {f} AND f.occurred_at < {t} AND f.has_pain_point{narrow} \
-             GROUP BY 1, 2"
-        );
+        // By channel over the whole workspace, the pain-point rows say it all (each carries its
+        // item's time and channel): one range of `idx_pain_point_period`, no join.
+        let sql = if seg.is_none() && matches!(group, GroupBy::Channel) {
+            format!(
+                "SELECT category, channel, COUNT(*) FROM feedback_pain_point \
+                 WHERE workspace_id = {ws} AND occurred_at >= {f} AND occurred_at < {t} \
+                 GROUP BY 1, 2"
+            )
+        } else {
+            format!(
+                "SELECT p.category, {g}, COUNT(*) FROM feedback f \
+                 JOIN feedback_pain_point p ON p.feedback_id = f.id WHERE f.workspace_id = {ws} \
+                 AND f.occurred_at >= {f} AND f.occurred_at < {t} AND f.has_pain_point{narrow} \
+                 GROUP BY 1, 2"
+            )
+        };
         let mut with = Vec::new();
         for r in self.all_rows(q, sql).await? {
             if let Some(v) = r.try_get_by_index::<Option<String>>(1)? {
