@@ -1,7 +1,8 @@
 //! Builds the [`Digest`] of one workspace and period: the period's numbers, channel lines and
 //! trends in periods of its own size (ten weeks, or fourteen days) ending with it, then the
-//! pain-point ranking (both computed in `crate::insight`), with the charts, quote sources and
-//! links a reader needs.
+//! pain-point ranking (both computed in `crate::insight`), what pulls satisfaction down and
+//! which segments stand out (`super::why`), with the charts, quote sources and links a reader
+//! needs.
 
 use std::collections::HashSet;
 
@@ -178,6 +179,10 @@ pub async fn build_digest(
         .cloned()
         .collect();
     let pain_points = ranked.into_iter().take(TOP_PAIN_POINTS).collect();
+    let (drivers, segments) = tokio::try_join!(
+        super::why::driver_section(store, &names, base_url, workspace_id, &current, from, to),
+        super::why::segment_section(store, &names, base_url, workspace_id, from, to),
+    )?;
 
     let span = match g {
         Granularity::Day => format!("近{}天", chart_keys.len()),
@@ -215,6 +220,8 @@ pub async fn build_digest(
             .collect(),
         pain_points,
         new_complaints,
+        drivers,
+        segments,
         channels: summary::channel_lines(numbers.channels),
         charts,
         console_url: super::links::console_link(base_url, workspace_id, None, from, to),
