@@ -155,13 +155,6 @@ pub async fn build_digest(
         },
     )
     .await?;
-    tracing::debug!(
-        workspace = workspace_id,
-        period,
-        numbers_ms = channelled.as_millis() as u64,
-        rank_ms = (started.elapsed() - channelled).as_millis() as u64,
-        "digest built"
-    );
     quote_each_once(&mut ranked);
     let ids: Vec<String> = ranked
         .iter()
@@ -179,10 +172,19 @@ pub async fn build_digest(
         .cloned()
         .collect();
     let pain_points = ranked.into_iter().take(TOP_PAIN_POINTS).collect();
+    let ranked_at = started.elapsed();
     let (drivers, segments) = tokio::try_join!(
         super::why::driver_section(store, &names, base_url, workspace_id, &current, from, to),
         super::why::segment_section(store, &names, base_url, workspace_id, from, to),
     )?;
+    tracing::debug!(
+        workspace = workspace_id,
+        period,
+        numbers_ms = channelled.as_millis() as u64,
+        rank_ms = (ranked_at - channelled).as_millis() as u64,
+        why_ms = (started.elapsed() - ranked_at).as_millis() as u64,
+        "digest built"
+    );
 
     let span = match g {
         Granularity::Day => format!("近{}天", chart_keys.len()),
