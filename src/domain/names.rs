@@ -50,6 +50,28 @@ pub fn platform_name(code: &str) -> Option<&'static str> {
     })
 }
 
+/// A respondent attribute's usual key as people call it (`app_version` → 版本); `None` for
+/// a key this build does not know, which is then shown as it is.
+pub fn attribute_name(key: &str) -> Option<&'static str> {
+    Some(match key.to_ascii_lowercase().as_str() {
+        "app_version" | "version" | "appversion" => "版本",
+        "platform" => "平台",
+        "os" | "os_version" => "系统",
+        "device" | "device_model" | "model" => "机型",
+        "plan" => "套餐",
+        "city" => "城市",
+        "province" => "省份",
+        "region" => "地区",
+        "country" => "国家",
+        "language" | "lang" | "locale" => "语言",
+        "gender" => "性别",
+        "age" | "age_group" => "年龄段",
+        "tier" | "level" | "member_level" | "vip" => "会员等级",
+        "store" | "shop" => "门店",
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,5 +93,8 @@ mod tests {
         assert_eq!(platform_name("example.com"), None);
         assert_eq!(channel_label("social"), "社交媒体");
         assert_eq!(channel_label("fax"), "fax");
+        assert_eq!(attribute_name("app_version"), Some("版本"));
+        assert_eq!(attribute_name("Platform"), Some("平台"));
+        assert_eq!(attribute_name("order_id"), None);
     }
 }

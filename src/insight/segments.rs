@@ -150,6 +150,28 @@ fn three_places_opt<S: serde::Serializer>(x: &Option<f64>, s: S) -> Result<S::Ok
     }
 }
 
+/// Every category over every value of one split, values without it counting 0: per category,
+/// (value, items, items with the category).
+fn category_rows<'a>(
+    items: &[(String, u64)],
+    with: &'a [(String, String, u64)],
+) -> Vec<(&'a str, ValueCounts)> {
+    let mut categories: BTreeMap<&str, HashMap<&str, u64>> = BTreeMap::new();
+    for (c, v, n) in with {
+        *categories.entry(c).or_default().entry(v).or_default() += n;
+    }
+    categories
+        .into_iter()
+        .map(|(c, counts)| {
+            let rows = items
+                .iter()
+                .map(|(v, n)| (v.clone(), *n, counts.get(v.as_str()).copied().unwrap_or(0)))
+                .collect();
+            (c, rows)
+        })
+        .collect()
+}
+
 /// The segments of `group` from per-value response moments (`moments`), items per value
 /// (`items`) and items per (category, value) (`with`). A value is listed with at least
 /// [`MIN_SEGMENT`] responses or items. The metric of a value is compared with the other
@@ -171,21 +193,7 @@ pub fn segment_lines(
     let by_value: HashMap<&str, Moments> = moments.iter().map(|(v, m)| (v.as_str(), *m)).collect();
     let item_counts: HashMap<&str, u64> = items.iter().map(|(v, n)| (v.as_str(), *n)).collect();
 
-    // Every category over every value (values without it count 0).
-    let mut categories: BTreeMap<&str, HashMap<&str, u64>> = BTreeMap::new();
-    for (c, v, n) in with {
-        *categories.entry(c).or_default().entry(v).or_default() += n;
-    }
-    let per_category: Vec<(&str, ValueCounts)> = categories
-        .into_iter()
-        .map(|(c, counts)| {
-            let rows = items
-                .iter()
-                .map(|(v, n)| (v.clone(), *n, counts.get(v.as_str()).copied().unwrap_or(0)))
-                .collect();
-            (c, rows)
-        })
-        .collect();
+    let per_category = category_rows(items, with);
     let comparisons: usize = per_category.iter().map(|(_, rows)| tested(rows)).sum();
     let mut lifts: HashMap<String, Vec<PainPointLift>> = HashMap::new();
     for (c, rows) in &per_category {
@@ -273,6 +281,274 @@ where
     Ok(segment_lines(&moments, &items, &with, names))
 }
 
+/// What the digest and the alerts may split the feedback by: `channel`, and the respondent
+/// attributes that most of the period's feedback carries with few values. From a sample of
+/// the period's newest items (`sampled` of them): a key qualifies when at least
+/// [`MIN_ATTRIBUTE_SHARE`] of them carry it with 2 to [`MAX_ATTRIBUTE_VALUES`] distinct
+/// values; the [`MAX_ATTRIBUTES`] commonest are kept. An id-like key (a user or order id)
+/// has too many values to make a segment, and a rare key too little data.
+pub fn segment_attributes(profile: &[AttributeProfile], sampled: u64) -> Vec<String> {
+    let mut keys: Vec<&AttributeProfile> = profile
+        .iter()
+        .filter(|a| {
+            sampled > 0
+                && a.items as f64 >= MIN_ATTRIBUTE_SHARE * sampled as f64
+                && (2..=MAX_ATTRIBUTE_VALUES).contains(&a.values)
+        })
+        .collect();
+    keys.sort_by(|a, b| b.items.cmp(&a.items).then(a.key.cmp(&b.key)));
+    keys.into_iter()
+        .take(MAX_ATTRIBUTES)
+        .map(|a| a.key.clone())
+        .collect()
+}
+
+/// A share of the sampled items that must carry an attribute for it to be a split.
+pub const MIN_ATTRIBUTE_SHARE: f64 = 0.3;
+/// Most distinct values (in the sample) a split may have.
+pub const MAX_ATTRIBUTE_VALUES: usize = 30;
+/// Attributes split by at most, besides the channel.
+pub const MAX_ATTRIBUTES: usize = 4;
+
+/// One respondent attribute as seen in a sample of items.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttributeProfile {
+    pub key: String,
+    /// Sampled items carrying it.
+    pub items: u64,
+    /// Its distinct values among them, counted up to [`MAX_ATTRIBUTE_VALUES`] + 1.
+    pub values: usize,
+}
+
+/// One split's counts, as `ResponseAggregates::pain_points_by_group` answers them: items per
+/// value, and items per (category, value).
+#[derive(Debug, Clone)]
+pub struct SplitCounts {
+    /// `channel` or the attribute's key.
+    pub attr: String,
+    pub items: Vec<(String, u64)>,
+    pub with: Vec<(String, String, u64)>,
+}
+
+/// A segment that reports a pain point markedly more often than everyone else.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outlier {
+    /// `channel` or the attribute's key, and its value.
+    pub attr: String,
+    pub value: String,
+    /// The pain-point category and its display name.
+    pub id: String,
+    pub name: String,
+    /// The segment's items, and how many carry the pain point.
+    pub items: u64,
+    pub count: u64,
+    #[serde(serialize_with = "three_places")]
+    pub share: f64,
+    #[serde(serialize_with = "three_places")]
+    pub rest_share: f64,
+    #[serde(serialize_with = "three_places_opt")]
+    pub lift: Option<f64>,
+}
+
+impl Outlier {
+    /// Items beyond what the segment would have at everyone else's share: a large lift on a
+    /// handful of items ranks below a smaller one on many.
+    pub fn excess(&self) -> f64 {
+        self.count as f64 - self.items as f64 * self.rest_share
+    }
+}
+
+/// Fewest items with the pain point an outlier sentence rests on.
+pub const MIN_OUTLIER_COUNT: u64 = 10;
+/// Smallest lift worth a sentence: a significant 1.1 times is true but not worth reading.
+pub const MIN_OUTLIER_LIFT: f64 = 1.5;
+
+/// The significant outliers over several splits, most excess items first. Every (value, pain
+/// point) pair of every split is one test of one family: significant at α / (all pairs
+/// tested), a stricter bar than each split's own page ([`segment_lines`]), so every outlier
+/// is also significant there, with the same share and lift. Then at least
+/// [`MIN_OUTLIER_COUNT`] items and a lift of [`MIN_OUTLIER_LIFT`] (or none of the rest).
+pub fn outliers(splits: &[SplitCounts], names: &HashMap<String, String>) -> Vec<Outlier> {
+    let rows: Vec<(&str, Vec<(&str, ValueCounts)>)> = splits
+        .iter()
+        .map(|s| (s.attr.as_str(), category_rows(&s.items, &s.with)))
+        .collect();
+    let comparisons: usize = rows
+        .iter()
+        .flat_map(|(_, per)| per.iter().map(|(_, r)| tested(r)))
+        .sum();
+    let mut out = Vec::new();
+    for (attr, per_category) in &rows {
+        for (c, counts) in per_category {
+            for o in over_represented_among(counts, comparisons) {
+                if !o.significant
+                    || o.with < MIN_OUTLIER_COUNT
+                    || o.lift.is_some_and(|l| l < MIN_OUTLIER_LIFT)
+                {
+                    continue;
+                }
+                out.push(Outlier {
+                    attr: (*attr).to_owned(),
+                    value: o.value,
+                    id: (*c).to_owned(),
+                    name: names.get(*c).cloned().unwrap_or_else(|| (*c).to_owned()),
+                    items: o.n,
+                    count: o.with,
+                    share: o.share,
+                    rest_share: o.rest_share,
+                    lift: o.lift,
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| {
+        b.excess()
+            .total_cmp(&a.excess())
+            .then(a.attr.cmp(&b.attr))
+            .then(a.value.cmp(&b.value))
+            .then(a.id.cmp(&b.id))
+    });
+    out
+}
+
+/// A segment's share of a pain point over the last 24 hours against its share before.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateWindow {
+    /// Items in the window and how many carry the pain point.
+    pub items: u64,
+    pub count: u64,
+}
+
+impl RateWindow {
+    pub fn share(&self) -> f64 {
+        if self.items == 0 {
+            0.0
+        } else {
+            self.count as f64 / self.items as f64
+        }
+    }
+}
+
+/// Whether a segment's share of a pain point jumped: `recent` (the last 24 hours) against
+/// `baseline` (the days before). Needs at least `min_count` items with it now, a share at
+/// least twice the baseline's (the baseline count floored at 0.5, so a pain point the segment
+/// never had needs a clear share, not one item), and Fisher's exact one-sided test of the two
+/// shares below 0.001, the level of the other spike alerts, which are as many tests each hour.
+pub fn is_rate_jump(recent: RateWindow, baseline: RateWindow, min_count: u64) -> bool {
+    if recent.count < min_count || baseline.items == 0 || recent.items == 0 {
+        return false;
+    }
+    let floor = (baseline.count as f64).max(0.5) / baseline.items as f64;
+    recent.share() >= 2.0 * floor
+        && super::stats::fisher_greater_p(
+            recent.count,
+            recent.items,
+            baseline.count,
+            baseline.items,
+        )
+        .is_some_and(|p| p < 1e-3)
+}
+
+/// A segment whose share of a pain point may have jumped: its last 24 hours, everyone else's
+/// in the same hours, and its baseline before.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SegmentJump {
+    /// `channel` or the attribute's key, its value, and the pain-point category.
+    pub attr: String,
+    pub value: String,
+    pub category: String,
+    pub recent: RateWindow,
+    pub rest: RateWindow,
+    /// The segment's own days before when it had [`MIN_SEGMENT`] items then, else the whole
+    /// split's (every value of the attribute, or every channel): a segment new this day, such
+    /// as a version just released, is compared with everyone's usual share.
+    pub baseline: RateWindow,
+    pub own_baseline: bool,
+}
+
+/// First step of a segment alert, over the last 24 hours: the (value, pain point) pairs with
+/// at least `min_count` items that the segments test finds over-represented against everyone
+/// else in the same hours (Bonferroni over every pair of every split). A pain point that
+/// rises everywhere at once is the pain-point spike's to tell, not a segment's. Their
+/// baselines are still empty; [`confirm_jump`] fills them.
+pub fn rising_segments(recent: &[SplitCounts], min_count: u64) -> Vec<SegmentJump> {
+    let rows: Vec<(&str, Vec<(&str, ValueCounts)>)> = recent
+        .iter()
+        .map(|s| (s.attr.as_str(), category_rows(&s.items, &s.with)))
+        .collect();
+    let comparisons: usize = rows
+        .iter()
+        .flat_map(|(_, per)| per.iter().map(|(_, r)| tested(r)))
+        .sum();
+    let mut out = Vec::new();
+    for (attr, per_category) in &rows {
+        for (c, counts) in per_category {
+            let total: u64 = counts.iter().map(|r| r.1).sum();
+            let total_with: u64 = counts.iter().map(|r| r.2).sum();
+            for o in over_represented_among(counts, comparisons) {
+                if !o.significant || o.with < min_count {
+                    continue;
+                }
+                out.push(SegmentJump {
+                    attr: (*attr).to_owned(),
+                    value: o.value,
+                    category: (*c).to_owned(),
+                    recent: RateWindow {
+                        items: o.n,
+                        count: o.with,
+                    },
+                    rest: RateWindow {
+                        items: total - o.n,
+                        count: total_with - o.with,
+                    },
+                    baseline: RateWindow { items: 0, count: 0 },
+                    own_baseline: false,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Second step: the pair's baseline from the same split's counts over the days before, and
+/// whether the rise against it is a jump ([`is_rate_jump`]).
+pub fn confirm_jump(
+    mut j: SegmentJump,
+    baseline: &SplitCounts,
+    min_count: u64,
+) -> Option<SegmentJump> {
+    let items_of = |v: &str| {
+        baseline
+            .items
+            .iter()
+            .filter(|(value, _)| value == v)
+            .map(|(_, n)| *n)
+            .sum::<u64>()
+    };
+    let with_of = |v: Option<&str>| {
+        baseline
+            .with
+            .iter()
+            .filter(|(c, value, _)| *c == j.category && v.is_none_or(|v| value == v))
+            .map(|(_, _, n)| *n)
+            .sum::<u64>()
+    };
+    let own = items_of(&j.value);
+    j.own_baseline = own >= MIN_SEGMENT;
+    j.baseline = if j.own_baseline {
+        RateWindow {
+            items: own,
+            count: with_of(Some(&j.value)),
+        }
+    } else {
+        RateWindow {
+            items: baseline.items.iter().map(|(_, n)| *n).sum(),
+            count: with_of(None),
+        }
+    };
+    is_rate_jump(j.recent, j.baseline, min_count).then_some(j)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -350,6 +626,187 @@ mod tests {
         assert!(lines
             .iter()
             .all(|l| l.over_represented.iter().all(|o| o.id != "login")));
+    }
+
+    #[test]
+    fn outliers_over_splits_keep_the_marked_ones_once_and_rank_by_excess() {
+        let names = HashMap::from([("crash".to_owned(), "闪退".to_owned())]);
+        let version = SplitCounts {
+            attr: "app_version".into(),
+            items: vec![
+                ("3.2".into(), 200),
+                ("3.1".into(), 400),
+                ("3.0".into(), 400),
+            ],
+            with: vec![
+                ("crash".into(), "3.2".into(), 80),
+                ("crash".into(), "3.1".into(), 40),
+                ("crash".into(), "3.0".into(), 40),
+                // Login as common everywhere.
+                ("login".into(), "3.2".into(), 15),
+                ("login".into(), "3.1".into(), 30),
+                ("login".into(), "3.0".into(), 30),
+            ],
+        };
+        // Android: a smaller but real excess of crashes; a lift of 1.3 on payment that a large
+        // sample makes significant, but too small to be worth a sentence.
+        let platform = SplitCounts {
+            attr: "platform".into(),
+            items: vec![("Android".into(), 5_000), ("iOS".into(), 5_000)],
+            with: vec![
+                ("crash".into(), "Android".into(), 130),
+                ("crash".into(), "iOS".into(), 70),
+                ("payment".into(), "Android".into(), 1_300),
+                ("payment".into(), "iOS".into(), 1_000),
+            ],
+        };
+        let out = outliers(&[version, platform], &names);
+        let got: Vec<(&str, &str, &str)> = out
+            .iter()
+            .map(|o| (o.attr.as_str(), o.value.as_str(), o.id.as_str()))
+            .collect();
+        // Excess: 3.2 crash 80 − 200·0.1 = 60; Android crash 130 − 5,000·0.014 = 60 too,
+        // ordered then by attribute name.
+        assert_eq!(
+            got,
+            [
+                ("app_version", "3.2", "crash"),
+                ("platform", "Android", "crash")
+            ]
+        );
+        let v32 = &out[0];
+        assert_eq!((v32.items, v32.count, v32.name.as_str()), (200, 80, "闪退"));
+        assert!((v32.lift.unwrap() - 4.0).abs() < 1e-9 && (v32.excess() - 60.0).abs() < 1e-9);
+        // Nothing stands out in an even spread.
+        let even = SplitCounts {
+            attr: "plan".into(),
+            items: vec![("a".into(), 300), ("b".into(), 300)],
+            with: vec![
+                ("crash".into(), "a".into(), 31),
+                ("crash".into(), "b".into(), 29),
+            ],
+        };
+        assert!(outliers(&[even], &names).is_empty());
+    }
+
+    #[test]
+    fn attributes_worth_splitting_by() {
+        let a = |key: &str, items: u64, values: usize| AttributeProfile {
+            key: key.into(),
+            items,
+            values,
+        };
+        let profile = [
+            a("app_version", 900, 4),
+            a("platform", 1_000, 2),
+            // On every item but one value: nothing to compare.
+            a("tenant", 1_000, 1),
+            // An id: too many values.
+            a("order_id", 800, 31),
+            // Too rare.
+            a("campaign", 250, 3),
+            a("city", 300, 30),
+            a("plan", 700, 2),
+            a("lang", 650, 3),
+        ];
+        assert_eq!(
+            segment_attributes(&profile, 1_000),
+            ["platform", "app_version", "plan", "lang"]
+        );
+        assert!(segment_attributes(&profile, 0).is_empty());
+    }
+
+    #[test]
+    fn rate_jumps_need_count_ratio_and_an_exact_test() {
+        let w = |items, count| RateWindow { items, count };
+        // 24 of 60 now against 15 of 300 before: 40 % against 5 %.
+        assert!(is_rate_jump(w(60, 24), w(300, 15), 5));
+        // The same share as before is no jump, however many.
+        assert!(!is_rate_jump(w(600, 30), w(3_000, 150), 5));
+        // Too few items now.
+        assert!(!is_rate_jump(w(8, 4), w(300, 0), 5));
+        // Never seen before, 5 of 40 now: 12.5 % against a floor of 0.5/300; Fisher's p for
+        // 5 of 40 against 0 of 300 is C(40,5)/C(340,5) = 1.79e-5.
+        assert!(is_rate_jump(w(40, 5), w(300, 0), 5));
+        let p = crate::insight::stats::fisher_greater_p(5, 40, 0, 300).unwrap();
+        assert!((p - 1.789_979e-5).abs() < 1e-10, "{p}");
+        // Significant but under twice the baseline: 30 % against 20 % on large counts.
+        assert!(!is_rate_jump(w(2_000, 600), w(10_000, 2_000), 5));
+        // More than twice the share on small counts is not yet significant: 7 of 50 against 6
+        // of 100 (Fisher's p about 0.1).
+        assert!(!is_rate_jump(w(50, 7), w(100, 6), 5));
+        assert!(!is_rate_jump(w(50, 10), w(0, 0), 5));
+    }
+
+    #[test]
+    fn a_segment_jump_must_stand_out_now_and_against_its_own_past() {
+        let split = |items: Vec<(&str, u64)>, with: Vec<(&str, &str, u64)>| SplitCounts {
+            attr: "app_version".into(),
+            items: items.into_iter().map(|(v, n)| (v.into(), n)).collect(),
+            with: with
+                .into_iter()
+                .map(|(c, v, n)| (c.into(), v.into(), n))
+                .collect(),
+        };
+        // Today: 3.2 has 24 crashes in 60 items, the others 6 in 300.
+        let today = split(
+            vec![("3.2", 60), ("3.1", 300)],
+            vec![("crash", "3.2", 24), ("crash", "3.1", 6)],
+        );
+        let rising = rising_segments(&[today], 5);
+        assert_eq!(rising.len(), 1);
+        let j = rising[0].clone();
+        assert_eq!((j.value.as_str(), j.category.as_str()), ("3.2", "crash"));
+        assert_eq!(
+            (j.recent, j.rest),
+            (
+                RateWindow {
+                    items: 60,
+                    count: 24
+                },
+                RateWindow {
+                    items: 300,
+                    count: 6
+                }
+            )
+        );
+        // Before: 3.2 had 15 crashes in 300 items: a jump from 5 % to 40 %.
+        let before = split(
+            vec![("3.2", 300), ("3.1", 2_000)],
+            vec![("crash", "3.2", 15), ("crash", "3.1", 40)],
+        );
+        let confirmed = confirm_jump(j.clone(), &before, 5).expect("a jump");
+        assert!(confirmed.own_baseline);
+        assert_eq!(
+            confirmed.baseline,
+            RateWindow {
+                items: 300,
+                count: 15
+            }
+        );
+        // 3.2 always crashed this much: no jump, though it stands out today.
+        let always = split(
+            vec![("3.2", 300), ("3.1", 2_000)],
+            vec![("crash", "3.2", 120), ("crash", "3.1", 40)],
+        );
+        assert_eq!(confirm_jump(j.clone(), &always, 5), None);
+        // 3.2 is new today: compared with every version's past share, 40/2,000.
+        let new = split(vec![("3.1", 2_000)], vec![("crash", "3.1", 40)]);
+        let confirmed = confirm_jump(j, &new, 5).expect("a jump against everyone");
+        assert!(!confirmed.own_baseline);
+        assert_eq!(
+            confirmed.baseline,
+            RateWindow {
+                items: 2_000,
+                count: 40
+            }
+        );
+        // Crashes up everywhere at once: no version stands out today, nothing to alert.
+        let everywhere = split(
+            vec![("3.2", 60), ("3.1", 300)],
+            vec![("crash", "3.2", 12), ("crash", "3.1", 60)],
+        );
+        assert!(rising_segments(&[everywhere], 5).is_empty());
     }
 
     #[test]

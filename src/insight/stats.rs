@@ -89,6 +89,44 @@ pub fn two_proportion_p(x1: u64, n1: u64, x2: u64, n2: u64) -> Option<f64> {
     Some((2.0 * (1.0 - normal_cdf(z))).clamp(0.0, 1.0))
 }
 
+/// ln n!, exact by summing logs up to 256 and by Stirling's series above (error below 1e-12
+/// there).
+fn ln_factorial(n: u64) -> f64 {
+    if n <= 256 {
+        return (2..=n).map(|i| (i as f64).ln()).sum();
+    }
+    let x = n as f64;
+    x * x.ln() - x + 0.5 * (2.0 * std::f64::consts::PI * x).ln() + 1.0 / (12.0 * x)
+        - 1.0 / (360.0 * x.powi(3))
+}
+
+fn ln_choose(n: u64, k: u64) -> f64 {
+    ln_factorial(n) - ln_factorial(k) - ln_factorial(n - k)
+}
+
+/// One-sided p-value of Fisher's exact test that the share `x1/n1` is above `x0/n0`: the
+/// probability, with the row and column totals of the 2×2 table fixed, of `x1` or more
+/// successes in the first row (the hypergeometric upper tail). Exact at any count, so it
+/// serves small ones where the normal approximation does not. `None` when a row is empty or
+/// has more successes than trials.
+pub fn fisher_greater_p(x1: u64, n1: u64, x0: u64, n0: u64) -> Option<f64> {
+    if n1 == 0 || n0 == 0 || x1 > n1 || x0 > n0 {
+        return None;
+    }
+    let (n, k) = (n1 + n0, x1 + x0);
+    let denominator = ln_choose(n, n1);
+    let top = k.min(n1);
+    let mut p = 0.0;
+    for x in x1..=top {
+        // Successes left for the second row must fit in it.
+        if k - x > n0 {
+            continue;
+        }
+        p += (ln_choose(k, x) + ln_choose(n - k, n1 - x) - denominator).exp();
+    }
+    Some(p.min(1.0))
+}
+
 /// Bootstrap two-sided p-value for the NPS change from period `a` to `b`: each period is
 /// resampled with replacement `rounds` times (seeded, reproducible) and p is twice the share
 /// of bootstrap differences on the other side of zero from the observed one (capped at 1).
@@ -193,6 +231,32 @@ mod tests {
         assert_eq!(two_proportion_p(0, 10, 0, 20), Some(1.0));
         assert_eq!(two_proportion_p(1, 0, 1, 10), None);
         assert_eq!(two_proportion_p(11, 10, 1, 10), None);
+    }
+
+    #[test]
+    fn fisher_matches_hand_computation() {
+        // 3/3 against 0/3: only the observed table is as extreme; 1 / C(6, 3) = 0.05.
+        assert!(close(fisher_greater_p(3, 3, 0, 3).unwrap(), 0.05, 1e-12));
+        // 2/3 against 1/3: tables with 2 and 3 in the first row, (C(3,2)·C(3,1) + 1) / 20.
+        assert!(close(fisher_greater_p(2, 3, 1, 3).unwrap(), 0.5, 1e-12));
+        // The tea-tasting table, 3 of 4 against 1 of 4: (16 + 1) / 70.
+        assert!(close(
+            fisher_greater_p(3, 4, 1, 4).unwrap(),
+            17.0 / 70.0,
+            1e-12
+        ));
+        // Nothing above the other side's share: p is 1 or near it.
+        assert!(fisher_greater_p(0, 10, 5, 10).unwrap() > 0.99);
+        assert_eq!(fisher_greater_p(1, 0, 1, 10), None);
+        // Large counts go through Stirling: 10 of 60 against 15 of 900 agrees with the
+        // exact sum of logs to many places, and is far below 0.001.
+        let big = fisher_greater_p(10, 60, 15, 900).unwrap();
+        assert!(big < 1e-4 && big > 0.0, "{big}");
+        assert!(close(
+            ln_factorial(300),
+            (2..=300).map(|i| (i as f64).ln()).sum(),
+            1e-9
+        ));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The store: the only module that speaks SQL. SQLite (default, a WAL file) and PostgreSQL
 //! share the same migrations and queries; backend differences stay inside this module.
 
+mod attributes;
 mod db;
 mod drivers;
 pub mod entity;

@@ -1,7 +1,8 @@
 //! Builds the [`Digest`] of one workspace and period: the period's numbers, channel lines and
 //! trends in periods of its own size (ten weeks, or fourteen days) ending with it, then the
-//! pain-point ranking (both computed in `crate::insight`), with the charts, quote sources and
-//! links a reader needs.
+//! pain-point ranking (both computed in `crate::insight`), what pulls satisfaction down and
+//! which segments stand out (`super::why`), with the charts, quote sources and links a reader
+//! needs.
 
 use std::collections::HashSet;
 
@@ -154,13 +155,6 @@ pub async fn build_digest(
         },
     )
     .await?;
-    tracing::debug!(
-        workspace = workspace_id,
-        period,
-        numbers_ms = channelled.as_millis() as u64,
-        rank_ms = (started.elapsed() - channelled).as_millis() as u64,
-        "digest built"
-    );
     quote_each_once(&mut ranked);
     let ids: Vec<String> = ranked
         .iter()
@@ -178,6 +172,19 @@ pub async fn build_digest(
         .cloned()
         .collect();
     let pain_points = ranked.into_iter().take(TOP_PAIN_POINTS).collect();
+    let ranked_at = started.elapsed();
+    let (drivers, segments) = tokio::try_join!(
+        super::why::driver_section(store, &names, base_url, workspace_id, &current, from, to),
+        super::why::segment_section(store, &names, base_url, workspace_id, from, to),
+    )?;
+    tracing::debug!(
+        workspace = workspace_id,
+        period,
+        numbers_ms = channelled.as_millis() as u64,
+        rank_ms = (ranked_at - channelled).as_millis() as u64,
+        why_ms = (started.elapsed() - ranked_at).as_millis() as u64,
+        "digest built"
+    );
 
     let span = match g {
         Granularity::Day => format!("近{}天", chart_keys.len()),
@@ -215,6 +222,8 @@ pub async fn build_digest(
             .collect(),
         pain_points,
         new_complaints,
+        drivers,
+        segments,
         channels: summary::channel_lines(numbers.channels),
         charts,
         console_url: super::links::console_link(base_url, workspace_id, None, from, to),

@@ -26,6 +26,11 @@ pub struct Digest {
     pub pain_points: Vec<PainPointLine>,
     /// Complaints first seen this period: new categories and emerging clusters.
     pub new_complaints: Vec<PainPointLine>,
+    /// 什么在拉低满意度: the significant drivers that pull the metric down (at most three);
+    /// `None` when none is significant.
+    pub drivers: Option<DriverSection>,
+    /// 值得关注的人群: segments that report a pain point markedly more often (at most three).
+    pub segments: Vec<OutlierLine>,
     /// One line per channel with its volume and mood.
     pub channels: Vec<ChannelLine>,
     /// Trend charts over the last weeks (drawn as PNGs and attached inline by content id).
@@ -34,10 +39,39 @@ pub struct Digest {
     pub console_url: String,
 }
 
+pub use crate::insight::drivers::Driver;
 pub use crate::insight::quotes::Quote;
 pub use crate::insight::ranking::PainPointLine;
+pub use crate::insight::segments::Outlier;
 pub use crate::insight::summary::{ChannelLine, Headline};
 pub use crate::insight::tally::Metric;
+
+/// The drivers of one metric over the period (`GET /api/v1/insights/drivers` for the same
+/// range and metric), keeping the significant ones that pull it down.
+#[derive(Debug, Clone, Serialize)]
+pub struct DriverSection {
+    /// NPS when the period has enough NPS answers, else CSAT, else the sentiment index.
+    pub metric: Metric,
+    /// Responses of the period with the metric.
+    pub n: u64,
+    pub items: Vec<DriverLine>,
+}
+
+/// A driver as the API gives it, with the link to its feedback.
+#[derive(Debug, Clone, Serialize)]
+pub struct DriverLine {
+    #[serde(flatten)]
+    pub driver: Driver,
+    pub url: String,
+}
+
+/// A segment outlier, with the link to the segment's feedback with that pain point.
+#[derive(Debug, Clone, Serialize)]
+pub struct OutlierLine {
+    #[serde(flatten)]
+    pub outlier: Outlier,
+    pub url: String,
+}
 
 /// A trend as the charts draw it, in the digest's mail and on the console.
 #[derive(Debug, Clone, Serialize)]

@@ -13,3 +13,4 @@ pub mod outbox;
 pub mod render;
 pub mod robots;
 pub mod scheduler;
+pub mod why;

@@ -10,7 +10,11 @@ use tingjian::collect::webhook::parse_delivery;
 use crate::both_backends;
 use crate::helpers::{assert_problem, Backend, TestApp};
 
-both_backends!(portraits);
+both_backends!(
+    portraits,
+    quiet_digest_has_no_why,
+    segment_alert_fires_once_for_a_jump
+);
 
 const PAYMENT: [&str; 4] = [
     "支付失败，钱扣了订单却没成功",
@@ -98,6 +102,11 @@ fn plan() -> Vec<Planned> {
 }
 
 async fn seed(app: &TestApp) -> Vec<Planned> {
+    seed_plan(app, plan()).await
+}
+
+/// Submits `plan` to a new NPS survey, each response with its own respondent `u-{index}`.
+async fn seed_plan(app: &TestApp, plan: Vec<Planned>) -> Vec<Planned> {
     let survey = json!({
         "title": "满意度",
         "questions": [
@@ -112,7 +121,6 @@ async fn seed(app: &TestApp) -> Vec<Planned> {
         .as_str()
         .unwrap()
         .to_owned();
-    let plan = plan();
     for (k, p) in plan.iter().enumerate() {
         let mut answers = json!({"q1": p.nps});
         for (t, q) in p.texts.iter().zip(["q2", "q3"]) {
@@ -541,4 +549,390 @@ async fn portraits(app: TestApp) {
     assert_problem(app.get("/api/v1/respondents/u-7").await, 404, "not_found").await;
     let all = json_of(app.get("/api/v1/respondents").await).await;
     assert_eq!(ids(&all), ["u-8"]);
+}
+
+/// The digest's plan: payment complaints from detractors, one text each and as many from
+/// version 3.0 as from 3.1; slowness from a mix like everyone's; crashes from 3.2 above all.
+fn digest_plan() -> Vec<Planned> {
+    let mut out = Vec::new();
+    let old = |k: usize| if k.is_multiple_of(2) { "3.0" } else { "3.1" };
+    let mut add = |scores: Vec<i16>, version: Option<&'static str>, text: &'static str| {
+        for (k, nps) in scores.into_iter().enumerate() {
+            out.push(Planned {
+                nps,
+                version: version.unwrap_or(old(k)),
+                texts: vec![text],
+            });
+        }
+    };
+    add(vec![2; 60], None, PAYMENT[0]);
+    add(mix(25, 10, 25), None, SLOW);
+    add(mix(60, 30, 30), None, PRAISE);
+    add(mix(15, 10, 15), Some("3.2"), CRASH);
+    add(mix(15, 10, 15), Some("3.2"), PRAISE);
+    add(mix(8, 4, 8), None, CRASH);
+    out
+}
+
+/// Today's daily digest as JSON and as text, and its range as the API's query.
+async fn todays_digest(app: &TestApp) -> (Value, String, String) {
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .format("%Y-%m-%d")
+        .to_string();
+    let body = json_of(app.get(&format!("/api/v1/digests/{today}")).await).await;
+    let digest = body["digest"].clone();
+    let res = app
+        .get(&format!("/api/v1/digests/{today}?format=text"))
+        .await;
+    assert_eq!(res.status(), 200);
+    let text = res.text().await.unwrap();
+    let range = serde_urlencoded::to_string([
+        ("from", digest["from"].as_str().unwrap()),
+        ("to", digest["to"].as_str().unwrap()),
+    ])
+    .unwrap();
+    (digest, text, range)
+}
+
+/// The feedback a console link lists, asked of the API with the link's own filters.
+async fn feedback_behind(app: &TestApp, link: &str) -> Vec<Value> {
+    let query = link.split_once('?').unwrap().1;
+    assert!(
+        link.contains(&format!("/console/w/{}/inbox?", app.workspace_id)),
+        "{link}"
+    );
+    app.all_feedback(query).await
+}
+
+async fn why_in_the_digest(app: TestApp) {
+    let plan = seed_plan(&app, digest_plan()).await;
+    let (digest, text, range) = todays_digest(&app).await;
+    println!("{text}");
+
+    // 什么在拉低满意度: the API's significant drivers that pull NPS down, in its order.
+    let api = json_of(
+        app.get(&format!("/api/v1/insights/drivers?metric=nps&{range}"))
+            .await,
+    )
+    .await;
+    let want: Vec<&Value> = api["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["significant"] == true && i["high"].as_f64().unwrap() < 0.0)
+        .take(3)
+        .collect();
+    let drivers = &digest["drivers"];
+    assert_eq!(drivers["metric"], "nps");
+    assert_eq!(drivers["n"], plan.len());
+    let got = drivers["items"].as_array().unwrap();
+    assert_eq!(got.len(), want.len());
+    for (g, w) in got.iter().zip(&want) {
+        for field in [
+            "id",
+            "n_with",
+            "impact",
+            "low",
+            "high",
+            "value_with",
+            "value_without",
+        ] {
+            assert_eq!(g[field], w[field], "{field}");
+        }
+    }
+    let pay = &got[0];
+    assert_eq!(pay["id"], "payment", "{drivers}");
+    // The sentence: the gap between those who mention it and the rest, with the interval
+    // of the impact divided by their share of all responses.
+    let payers = mentioning(&app, "payment").await;
+    assert_eq!(payers, (0..60).collect());
+    let (n, impact, low, high) = by_hand(&plan, &payers);
+    let w = n as f64 / plan.len() as f64;
+    let others: Vec<f64> = plan[60..].iter().map(|p| value(p.nps)).collect();
+    let gap = mean_var(&others).0 + 100.0;
+    assert!((gap - impact / -w).abs() < 1e-9);
+    let name = pay["name"].as_str().unwrap();
+    let sentence = format!(
+        "1. 提到「{name}」的 {n} 位受访者，NPS 比其余受访者低 {:.0} 分（95% 区间 {:.0} 到 {:.0} 分），把整体 NPS 拉低约 {:.0} 分。",
+        gap,
+        -high / w,
+        -low / w,
+        -impact
+    );
+    assert!(text.contains(&sentence), "{sentence}\n{text}");
+    assert!(text.contains(&format!(
+        "【什么在拉低满意度】\n按当天 {} 份 NPS 评分计算；只列出在统计上显著的痛点。",
+        plan.len()
+    )));
+    let url = pay["url"].as_str().unwrap();
+    assert!(text.contains(&format!("   查看：{url}")));
+    let listed = feedback_behind(&app, url).await;
+    assert_eq!(listed.len(), 60, "one payment text per payment response");
+
+    // 值得关注的人群: 3.2 reports crashes far more than everyone else: 40 of its 80 items
+    // against 20 of the other 260.
+    let segs = digest["segments"].as_array().unwrap();
+    assert_eq!(segs.len(), 1, "{segs:?}");
+    let crash = &segs[0];
+    assert_eq!(
+        (&crash["attr"], &crash["value"], &crash["id"]),
+        (&json!("app_version"), &json!("3.2"), &json!("crash"))
+    );
+    assert_eq!(
+        (crash["items"].as_u64(), crash["count"].as_u64()),
+        (Some(80), Some(40))
+    );
+    // The same share and lift as the segments endpoint's.
+    let api = json_of(
+        app.get(&format!(
+            "/api/v1/insights/segments?attr=app_version&{range}"
+        ))
+        .await,
+    )
+    .await;
+    let v32 = api["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["value"] == "3.2")
+        .unwrap();
+    let lifted = v32["over_represented"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["id"] == "crash")
+        .unwrap();
+    assert_eq!(lifted["significant"], true);
+    for field in ["share", "rest_share", "lift"] {
+        assert_eq!(crash[field], lifted[field], "{field}");
+    }
+    let lift = (40.0 / 80.0) / (20.0 / 260.0);
+    assert!((crash["lift"].as_f64().unwrap() - lift).abs() < 1e-3);
+    let crash_name = crash["name"].as_str().unwrap();
+    let sentence = format!(
+        "1. 版本为 3.2 的用户反馈中，提到「{crash_name}」的比例是其他用户的 {lift:.1} 倍：80 条中有 40 条（50%），其他用户为 8%。"
+    );
+    assert!(text.contains("【值得关注的人群】\n"), "{text}");
+    assert!(text.contains(&sentence), "{sentence}\n{text}");
+    let url = crash["url"].as_str().unwrap();
+    assert!(
+        url.contains("attr.app_version=3.2&pain_point=crash"),
+        "{url}"
+    );
+    let listed = feedback_behind(&app, url).await;
+    assert_eq!(listed.len(), 40);
+    assert!(listed
+        .iter()
+        .all(|f| f["attributes"]["app_version"] == "3.2"));
+
+    // The robot's markdown and the mail's HTML carry both sections and their links.
+    let today = digest["period"].as_str().unwrap();
+    let md = app
+        .get(&format!("/api/v1/digests/{today}?format=markdown"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        md.contains("**什么在拉低满意度**") && md.contains("**值得关注的人群**"),
+        "{md}"
+    );
+    assert!(md.contains(&format!("[查看相关反馈]({url})")), "{md}");
+    let html = app
+        .get(&format!("/api/v1/digests/{today}?format=html"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("什么在拉低满意度") && html.contains("值得关注的人群"));
+    assert!(html.contains(&url.replace('&', "&amp;")));
+}
+
+mod why_in_the_digest {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        if let Some(app) =
+            TestApp::spawn_with(Backend::Sqlite, |s| s.survey_rate_per_minute = 100_000).await
+        {
+            super::why_in_the_digest(app).await;
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        if let Some(app) =
+            TestApp::spawn_with(Backend::Postgres, |s| s.survey_rate_per_minute = 100_000).await
+        {
+            super::why_in_the_digest(app).await;
+        }
+    }
+}
+
+/// Every version writes every text with every score equally often: nothing drives NPS and
+/// no version stands out, so the digest has neither section. Stored as webhook items (the
+/// survey endpoint's rate limit stays as it is).
+async fn quiet_digest_has_no_why(app: TestApp) {
+    let now = chrono::Utc::now();
+    let mut items = Vec::new();
+    for k in 0..162 {
+        let version = ["3.0", "3.1", "3.2"][k % 3];
+        let text = [SLOW, PRAISE, CRASH][(k / 3) % 3];
+        let nps = [10, 8, 3][(k / 9) % 3];
+        items.push(
+            json!({"text": text, "channel": "survey", "scores": {"nps": nps},
+            "attributes": {"app_version": version}, "external_id": format!("q-{k}"),
+            "occurred_at": (now - chrono::Duration::seconds(k as i64)).to_rfc3339()}),
+        );
+    }
+    ingest(&app, items).await;
+    let (digest, text, range) = todays_digest(&app).await;
+    // There is something to read: the drivers exist, none is significant.
+    let api = json_of(
+        app.get(&format!("/api/v1/insights/drivers?metric=nps&{range}"))
+            .await,
+    )
+    .await;
+    assert!(!api["items"].as_array().unwrap().is_empty(), "{api}");
+    assert!(api["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["significant"] == false));
+    assert!(digest["drivers"].is_null(), "{digest}");
+    assert_eq!(digest["segments"], json!([]));
+    assert!(
+        !text.contains("什么在拉低满意度") && !text.contains("值得关注的人群"),
+        "{text}"
+    );
+    assert!(text.contains("【主要痛点】") && text.contains("【各渠道】"));
+}
+
+/// One version's crash share: steady at 5 % for a week and a day, then a jump on one version
+/// within the last hours, which alerts once; the steady data alone alert nothing.
+async fn segment_alert_fires_once_for_a_jump(app: TestApp) {
+    let now = chrono::Utc::now();
+    let mut items = Vec::new();
+    let mut add = |version: &str, n: usize, crashes: usize, hours_back: (i64, i64), tag: &str| {
+        for k in 0..n {
+            let span = hours_back.1 - hours_back.0;
+            let at = now
+                - chrono::Duration::hours(hours_back.0)
+                - chrono::Duration::minutes((k as i64 * 60 * span) / n as i64 + 1);
+            items.push(json!({"text": if k < crashes { CRASH } else { PRAISE },
+                "attributes": {"app_version": version}, "external_id": format!("{tag}-{version}-{k}"),
+                "occurred_at": at.to_rfc3339()}));
+        }
+    };
+    // The 7 days before the last 24 hours, then the last 24 hours: 5 % everywhere.
+    add("3.1", 280, 14, (24, 24 * 8), "before");
+    add("3.2", 280, 14, (24, 24 * 8), "before");
+    add("3.1", 100, 5, (0, 23), "day");
+    add("3.2", 100, 5, (0, 23), "day");
+    ingest(&app, items).await;
+    json_of(
+        app.post_json(
+            "/api/v1/digest-subscriptions",
+            &json!({"email": "oncall@example.com", "alerts": true}),
+        )
+        .await,
+    )
+    .await;
+    let segment_keys = |spikes: &[tingjian::tell::alerts::Spike]| -> Vec<String> {
+        spikes
+            .iter()
+            .filter(|s| s.segment.is_some())
+            .map(|s| s.key.clone())
+            .collect()
+    };
+    let steady = app
+        .workers
+        .alerts
+        .find_spikes(&app.workspace_id, now)
+        .await
+        .unwrap();
+    assert_eq!(segment_keys(&steady), Vec::<String>::new(), "{steady:?}");
+
+    // 40 crash reports from 3.2 within the last two hours.
+    let mut jump = Vec::new();
+    for k in 0..40 {
+        jump.push(json!({"text": CRASH, "attributes": {"app_version": "3.2"},
+            "external_id": format!("jump-{k}"),
+            "occurred_at": (now - chrono::Duration::minutes(k + 1)).to_rfc3339()}));
+    }
+    ingest(&app, jump).await;
+    let spikes = app
+        .workers
+        .alerts
+        .find_spikes(&app.workspace_id, now)
+        .await
+        .unwrap();
+    assert_eq!(
+        segment_keys(&spikes),
+        ["segment:app_version=3.2:crash"],
+        "{spikes:?}"
+    );
+    let s = spikes.iter().find(|s| s.segment.is_some()).unwrap();
+    let r = s.segment.as_ref().unwrap();
+    assert_eq!((r.items, r.count), (140, 45));
+    assert_eq!((r.rest_items, r.rest_count), (100, 5));
+    assert_eq!(
+        (r.baseline_items, r.baseline_count, r.own_baseline),
+        (280, 14, true)
+    );
+    assert_eq!(s.quotes.len().min(1), 1);
+
+    let queued = app.workers.alerts.check_spikes(now).await.unwrap();
+    assert!(queued >= 1);
+    assert_eq!(
+        app.workers.alerts.check_spikes(now).await.unwrap(),
+        0,
+        "once a day"
+    );
+    let later = now + chrono::Duration::minutes(30);
+    assert_eq!(
+        app.workers.alerts.check_spikes(later).await.unwrap(),
+        0,
+        "once a day"
+    );
+    app.workers.outbox.deliver_pending().await;
+    let sent = json_of(app.get("/api/v1/digest-deliveries?status=sent").await).await;
+    let segment_alerts: Vec<&Value> = sent["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["kind"] == "alert" && d["period"].as_str().unwrap().starts_with("segment:"))
+        .collect();
+    assert_eq!(segment_alerts.len(), 1, "{sent}");
+    // The mail as the on-call reads it.
+    let mut found = false;
+    for e in std::fs::read_dir(app.data_dir.join("mail")).unwrap() {
+        let eml = std::fs::read(e.unwrap().path()).unwrap();
+        let msg = mail_parser::MessageParser::default().parse(&eml).unwrap();
+        let subject = msg.subject().unwrap_or_default().to_owned();
+        if !subject.contains("版本为 3.2 的用户") {
+            continue;
+        }
+        found = true;
+        let body = msg.body_text(0).unwrap().into_owned();
+        println!("{subject}\n{body}");
+        assert_eq!(
+            subject,
+            format!(
+                "【听见预警】版本为 3.2 的用户反馈中「{}」升至 32%（平时 5%）",
+                s.name
+            )
+        );
+        assert!(body.contains(&format!(
+            "过去 24 小时，版本为 3.2 的用户反馈共 140 条，其中 45 条提到「{}」（32%）；前 7 天同一人群为 280 条中 14 条（5%）。同期其他用户为 100 条中 5 条（5%）。",
+            s.name
+        )), "{body}");
+        assert!(
+            body.contains("attr.app_version=3.2&pain_point=crash"),
+            "{body}"
+        );
+    }
+    assert!(found);
 }

@@ -23,6 +23,7 @@ pub fn html(d: &Digest, to: Option<&Recipient>) -> String {
         html_title(d),
         html_headline(d),
         pain_sections(d).iter().map(html_pain_section).collect(),
+        why_sections(d).iter().map(html_why_section).collect(),
         html_channels(d),
         html_charts(d),
         html_footer(d, to),
@@ -255,6 +256,31 @@ pub(super) fn html_quote(q: &Quote) -> String {
         esc(&quote_text(q, MAIL_QUOTE_CHARS)),
         esc(&quote_source(q)),
     )
+}
+
+pub(super) fn html_why_section(s: &WhySection) -> String {
+    let mut out = html_section_title(s.title);
+    out += &html_row(
+        &format!("padding-top:2px;padding-bottom:4px;font-size:12px;color:{GREY};"),
+        &esc(&s.note),
+    );
+    for (i, (sentence, url)) in s.items.iter().enumerate() {
+        let link = html_link(
+            url,
+            &esc(&format!("{WHY_LINK} →")),
+            &format!("color:{LINK};"),
+        );
+        let inner = format!(
+            "{}{}",
+            html_p(
+                "font-size:15px;line-height:1.6;",
+                &esc(&format!("{}. {sentence}", i + 1))
+            ),
+            html_p("font-size:13px;", &link),
+        );
+        out += &html_row("padding-top:8px;padding-bottom:8px;", &inner);
+    }
+    out
 }
 
 pub(super) fn html_channels(d: &Digest) -> String {

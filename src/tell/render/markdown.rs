@@ -14,11 +14,21 @@ pub fn markdown(d: &Digest) -> String {
             .map(md_pain_section)
             .collect::<Vec<_>>()
             .join("\n\n"),
+        why_sections(d)
+            .iter()
+            .map(md_why_section)
+            .collect::<Vec<_>>()
+            .join("\n\n"),
         md_channels(d),
         md_charts(d),
         md_link(&d.console_url, &md(&console_label(d))),
     ];
-    blocks.join("\n\n")
+    // A section left out leaves no gap.
+    blocks
+        .into_iter()
+        .filter(|b| !b.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n\n")
 }
 
 /// Neutralises markdown in user text: one line, and every character that could open a link,
@@ -113,6 +123,19 @@ pub(super) fn md_pain_item(rank: usize, p: &PainPointLine, see_above: Option<Str
             md(&quote_source(q))
         )
     }));
+    lines.join("\n")
+}
+
+pub(super) fn md_why_section(s: &WhySection) -> String {
+    let mut lines = vec![md_heading(s.title), md(&s.note)];
+    for (i, (sentence, url)) in s.items.iter().enumerate() {
+        lines.push(format!(
+            "{}. {} {}",
+            i + 1,
+            md(sentence),
+            md_link(url, WHY_LINK)
+        ));
+    }
     lines.join("\n")
 }
 

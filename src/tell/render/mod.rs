@@ -17,5 +17,6 @@ pub use html::html;
 pub use markdown::markdown;
 pub(crate) use markdown::md;
 pub use shared::Recipient;
+pub(crate) use shared::{fmt_count, fmt_share, segment_who};
 pub use subject::subject;
 pub use text::text;

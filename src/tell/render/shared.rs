@@ -5,7 +5,7 @@
 use chrono::{Datelike, TimeDelta};
 use chrono_tz::Tz;
 
-use crate::domain::names::channel_label;
+use crate::domain::names::{attribute_name, channel_label};
 use crate::domain::text::clip;
 use crate::domain::Frequency;
 use crate::insight::tally::{too_few, MIN_CHANGE_COUNT, MIN_RATE_SAMPLE};
@@ -37,6 +37,9 @@ pub(super) const TITLE_HEADLINE: &str = "核心指标";
 pub(super) const TITLE_PAIN: &str = "主要痛点";
 pub(super) const TITLE_NEW: &str = "新出现的抱怨";
 pub(super) const TITLE_CHANNELS: &str = "各渠道";
+pub(super) const TITLE_DRIVERS: &str = "什么在拉低满意度";
+pub(super) const TITLE_SEGMENTS: &str = "值得关注的人群";
+pub(super) const WHY_LINK: &str = "查看相关反馈";
 pub(super) const TITLE_CHARTS: &str = "趋势";
 pub(super) const NO_CHARTS: &str = "暂无趋势数据";
 /// Readers must not take noise for a trend, so every format that shows an arrow explains the
@@ -142,7 +145,7 @@ pub(super) fn round_int(v: f64) -> i64 {
 }
 
 /// `12345` → `12,345`.
-pub(super) fn fmt_count(n: u64) -> String {
+pub(crate) fn fmt_count(n: u64) -> String {
     let digits: Vec<char> = n.to_string().chars().collect();
     // Group from the right: the first group holds what is left over (1 to 3 digits).
     let head = match digits.len() % 3 {
@@ -168,7 +171,7 @@ pub(super) fn fmt_metric(metric: Metric, v: f64) -> String {
 }
 
 /// A 0..1 share as a whole percentage; a sliver shows as `<1%` rather than a misleading `0%`.
-pub(super) fn fmt_share(share: f64) -> String {
+pub(crate) fn fmt_share(share: f64) -> String {
     let pct = share * 100.0;
     if pct > 0.0 && pct < 0.5 {
         "<1%".to_string()
@@ -570,4 +573,164 @@ pub(super) fn subscription_note(d: &Digest, frequency: Frequency) -> String {
 pub(super) fn is_web_url(url: &str) -> bool {
     let lower = url.trim_start().to_ascii_lowercase();
     lower.starts_with("https://") || lower.starts_with("http://")
+}
+
+/// Joins pieces of a Chinese sentence, with a space where a Latin letter or digit meets a
+/// Chinese character (`版本为` `3.2` → `版本为 3.2`), as Chinese typesetting does, and none
+/// next to full-width punctuation.
+pub(crate) fn cjk(parts: &[&str]) -> String {
+    let han =
+        |c: char| ('\u{4e00}'..='\u{9fff}').contains(&c) || ('\u{3400}'..='\u{4dbf}').contains(&c);
+    let mut out = String::new();
+    for part in parts.iter().filter(|p| !p.is_empty()) {
+        if let (Some(a), Some(b)) = (out.chars().last(), part.chars().next()) {
+            if (a.is_ascii_alphanumeric() && han(b)) || (han(a) && b.is_ascii_alphanumeric()) {
+                out.push(' ');
+            }
+        }
+        out.push_str(part);
+    }
+    out
+}
+
+/// A segment as a sentence names it: `group` goes before 反馈 (`版本为 3.2 的用户`,
+/// `应用商店评价渠道的`), `others` names everyone else (`其他用户`, `其他渠道`).
+pub(crate) struct SegmentWho {
+    pub group: String,
+    pub others: &'static str,
+}
+
+/// Attribute values are the respondents' own data: one line, and clipped.
+const SEGMENT_VALUE_CHARS: usize = 30;
+
+pub(crate) fn segment_who(attr: &str, value: &str) -> SegmentWho {
+    let value = clip(&one_line(value), SEGMENT_VALUE_CHARS);
+    match attr {
+        "channel" => SegmentWho {
+            group: cjk(&[&channel_label(&value), "渠道的"]),
+            others: "其他渠道",
+        },
+        "source" => SegmentWho {
+            group: cjk(&["来源为", &value, "的"]),
+            others: "其他来源",
+        },
+        key => SegmentWho {
+            group: cjk(&[attribute_name(key).unwrap_or(key), "为", &value, "的用户"]),
+            others: "其他用户",
+        },
+    }
+}
+
+/// One of the "why" sections as every format shows it: a note on what it rests on, then
+/// numbered sentences, each with its link.
+pub(super) struct WhySection {
+    pub(super) title: &'static str,
+    pub(super) note: String,
+    pub(super) items: Vec<(String, String)>,
+}
+
+/// The sections present: each is left out when nothing in it is significant.
+pub(super) fn why_sections(d: &Digest) -> Vec<WhySection> {
+    let mut out = Vec::new();
+    if let Some(s) = d.drivers.as_ref().filter(|s| !s.items.is_empty()) {
+        out.push(WhySection {
+            title: TITLE_DRIVERS,
+            note: drivers_note(d, s),
+            items: s
+                .items
+                .iter()
+                .map(|l| (driver_sentence(s, &l.driver), l.url.clone()))
+                .collect(),
+        });
+    }
+    if !d.segments.is_empty() {
+        out.push(WhySection {
+            title: TITLE_SEGMENTS,
+            note: "按渠道和常见的用户属性比较，只列出在统计上显著的人群（已按比较次数校正）。"
+                .to_string(),
+            items: d
+                .segments
+                .iter()
+                .map(|o| (outlier_sentence(&o.outlier), o.url.clone()))
+                .collect(),
+        });
+    }
+    out
+}
+
+/// What the drivers rest on, and why another metric stands in for NPS when it does.
+pub(super) fn drivers_note(d: &Digest, s: &DriverSection) -> String {
+    let this = Cadence::of(d).this_period();
+    let n = fmt_count(s.n);
+    let min = crate::tell::why::MIN_SCORED;
+    let basis = match s.metric {
+        Metric::Nps => format!("按{this} {n} 份 NPS 评分计算"),
+        Metric::Csat => format!("{this} NPS 评分不足 {min} 份，改按 {n} 份 CSAT 评分计算"),
+        _ => format!("{this}评分不足 {min} 份，改按 {n} 份反馈的情感指数计算"),
+    };
+    format!("{basis}；只列出在统计上显著的痛点。")
+}
+
+/// `提到「支付失败」的 86 位受访者，NPS 比其余受访者低 23 分（95% 区间 15 到 31 分），把整体 NPS
+/// 拉低约 5 分。` The gap and its interval are the driver's impact and interval divided by
+/// the share of responses that mention it (impact = share × gap), so they are the API's
+/// figures in other words.
+pub(super) fn driver_sentence(s: &DriverSection, d: &Driver) -> String {
+    let metric = s.metric.display();
+    let (who, others) = match s.metric {
+        Metric::Sentiment => (format!("{} 份反馈", fmt_count(d.n_with)), "其余反馈"),
+        _ => (format!("{} 位受访者", fmt_count(d.n_with)), "其余受访者"),
+    };
+    let w = d.n_with as f64 / s.n.max(1) as f64;
+    let gap = d.value_without - d.value_with;
+    let (near, far) = (-d.high / w, -d.low / w);
+    let unit = match s.metric {
+        Metric::Csat => " 个百分点",
+        Metric::Ces => "",
+        _ => " 分",
+    };
+    // Whole points read best; a near end that would round to 0 needs its decimal.
+    let decimals = if s.metric == Metric::Ces || near < 0.5 {
+        1
+    } else {
+        0
+    };
+    let f = |x: f64| format!("{:.*}", decimals, x);
+    let cost = -d.impact;
+    let cost = if decimals == 0 && cost < 0.5 {
+        format!("不到 1{unit}")
+    } else {
+        format!("约 {}{unit}", f(cost))
+    };
+    let name = one_line(&d.name);
+    cjk(&[
+        &format!("提到「{name}」的 {who}，"),
+        metric,
+        &format!(
+            "比{others}低 {}{unit}（95% 区间 {} 到 {}{unit}），把整体",
+            f(gap),
+            f(near),
+            f(far)
+        ),
+        metric,
+        &format!("拉低{cost}。"),
+    ])
+}
+
+/// `版本为 3.2 的用户反馈中，提到「闪退」的比例是其他用户的 4.0 倍：200 条中有 80 条（40%），其他用户为 10%。`
+pub(super) fn outlier_sentence(o: &Outlier) -> String {
+    let who = segment_who(&o.attr, &o.value);
+    let (group, others) = (who.group, who.others);
+    let pain = one_line(&o.name);
+    let (items, count) = (fmt_count(o.items), fmt_count(o.count));
+    let share = fmt_share(o.share);
+    match o.lift {
+        Some(lift) => format!(
+            "{group}反馈中，提到「{pain}」的比例是{others}的 {lift:.1} 倍：{items} 条中有 {count} 条（{share}），{others}为 {}。",
+            fmt_share(o.rest_share)
+        ),
+        None => format!(
+            "{group}反馈中有 {count} 条提到「{pain}」（{items} 条中的 {share}），{others}没有。"
+        ),
+    }
 }

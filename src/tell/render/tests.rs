@@ -199,6 +199,8 @@ fn sample() -> Digest {
         ],
         new_complaints: vec![pain_points[2].clone(), emerging],
         pain_points,
+        drivers: Some(sample_drivers()),
+        segments: sample_segments(),
         channels: vec![
             ChannelLine {
                 channel: "应用商店".into(),
@@ -255,6 +257,66 @@ fn sample() -> Digest {
     }
 }
 
+/// Payment: 86 of 312 NPS responses, 23 points below the other 226 (interval 15 to 31), so
+/// the impact is 86/312 of that: −6.34 (−8.54 to −4.13).
+fn sample_drivers() -> DriverSection {
+    let w = 86.0 / 312.0;
+    DriverSection {
+        metric: Metric::Nps,
+        n: 312,
+        items: vec![DriverLine {
+            driver: Driver {
+                id: "payment".into(),
+                name: "支付失败".into(),
+                emerging: false,
+                n_with: 86,
+                value_with: 17.0,
+                value_without: 40.0,
+                impact: -23.0 * w,
+                low: -31.0 * w,
+                high: -15.0 * w,
+                significant: true,
+            },
+            url: "https://tingjian.example.com/console/w/ws_qingning/inbox?pain_point=payment"
+                .into(),
+        }],
+    }
+}
+
+fn sample_segments() -> Vec<OutlierLine> {
+    let line = |attr: &str, value: &str, id: &str, name: &str, items, count, rest_share, lift| {
+        OutlierLine {
+            outlier: Outlier {
+                attr: attr.into(),
+                value: value.into(),
+                id: id.into(),
+                name: name.into(),
+                items,
+                count,
+                share: count as f64 / items as f64,
+                rest_share,
+                lift,
+            },
+            url: format!(
+                "https://tingjian.example.com/console/w/ws_qingning/inbox?attr.{attr}={value}&pain_point={id}"
+            ),
+        }
+    };
+    vec![
+        line(
+            "app_version",
+            "3.2",
+            "crash",
+            "闪退",
+            200,
+            80,
+            0.1,
+            Some(4.0),
+        ),
+        line("channel", "review", "ads", "广告", 40, 12, 0.0, None),
+    ]
+}
+
 fn hostile() -> Digest {
     let mut d = sample();
     d.pain_points[0].name = "<b>x</b>".into();
@@ -263,6 +325,10 @@ fn hostile() -> Digest {
     d.pain_points[1].keywords = vec!["*粗体*".into(), "`代码`".into()];
     d.new_complaints[1].name = "_斜体_ #话题".into();
     d.workspace_name = "A&B \"店\"".into();
+    d.segments[0].outlier.value = "<img src=x>[点我](http://evil)".into();
+    if let Some(s) = d.drivers.as_mut() {
+        s.items[0].driver.name = "<i>支付</i>".into();
+    }
     d
 }
 
@@ -686,4 +752,107 @@ fn sources_are_named_in_chinese() {
     for word in ["social", "import"] {
         assert!(!t.contains(word), "{word}: {t}");
     }
+}
+
+#[test]
+fn why_sections_read_as_plain_chinese_with_interval_sample_and_link() {
+    let d = sample();
+    let text = text(&d, None);
+    assert!(
+        text.contains(
+            "【什么在拉低满意度】\n按本周 312 份 NPS 评分计算；只列出在统计上显著的痛点。\n\
+             1. 提到「支付失败」的 86 位受访者，NPS 比其余受访者低 23 分（95% 区间 15 到 31 分），\
+             把整体 NPS 拉低约 6 分。\n   查看：https://tingjian.example.com/console/w/ws_qingning/inbox?pain_point=payment"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "1. 版本为 3.2 的用户反馈中，提到「闪退」的比例是其他用户的 4.0 倍：200 条中有 80 条（40%），其他用户为 10%。"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "2. 应用商店评价渠道的反馈中有 12 条提到「广告」（40 条中的 30%），其他渠道没有。"
+        ),
+        "{text}"
+    );
+    // After the pain points, before the channels, in every format.
+    let order = |s: &str| {
+        let at = |t: &str| s.find(t).unwrap_or_else(|| panic!("{t} missing: {s}"));
+        assert!(at(TITLE_NEW) < at(TITLE_DRIVERS));
+        assert!(at(TITLE_DRIVERS) < at(TITLE_SEGMENTS));
+        assert!(at(TITLE_SEGMENTS) < at(TITLE_CHANNELS));
+    };
+    order(&text);
+    let markdown = markdown(&d);
+    order(&markdown);
+    assert!(markdown.contains("（95% 区间 15 到 31 分）"), "{markdown}");
+    assert!(markdown.contains(
+        "[查看相关反馈](https://tingjian.example.com/console/w/ws_qingning/inbox?attr.app_version=3.2&pain_point=crash)"
+    ), "{markdown}");
+    let mail = html(&d, None);
+    order(&mail);
+    assert!(mail.contains("把整体 NPS 拉低约 6 分。"));
+    assert!(mail.contains(
+        "href=\"https://tingjian.example.com/console/w/ws_qingning/inbox?attr.app_version=3.2&amp;pain_point=crash\""
+    ), "{mail}");
+
+    // Nothing significant: neither section, and no empty heading or gap left behind.
+    let mut quiet = sample();
+    quiet.drivers = None;
+    quiet.segments.clear();
+    for shown in [text_of(&quiet), markdown_of(&quiet), html(&quiet, None)] {
+        assert!(!shown.contains(TITLE_DRIVERS) && !shown.contains(TITLE_SEGMENTS));
+        assert!(!shown.contains("\n\n\n"));
+    }
+}
+
+fn text_of(d: &Digest) -> String {
+    text(d, None)
+}
+
+fn markdown_of(d: &Digest) -> String {
+    markdown(d)
+}
+
+#[test]
+fn driver_sentences_for_other_metrics_and_small_gaps() {
+    let mut s = sample_drivers();
+    // Sentiment: feedback, not respondents.
+    s.metric = Metric::Sentiment;
+    assert_eq!(
+        driver_sentence(&s, &s.items[0].driver),
+        "提到「支付失败」的 86 份反馈，情感指数比其余反馈低 23 分（95% 区间 15 到 31 分），把整体情感指数拉低约 6 分。"
+    );
+    // A near end under half a point keeps a decimal rather than read "0 到".
+    let w = 86.0 / 312.0;
+    s.metric = Metric::Csat;
+    let d = &mut s.items[0].driver;
+    d.high = -0.3 * w;
+    d.low = -9.0 * w;
+    d.value_with = 35.4;
+    d.value_without = 40.0;
+    d.impact = -4.6 * w;
+    assert_eq!(
+        driver_sentence(&s, &s.items[0].driver),
+        "提到「支付失败」的 86 位受访者，CSAT 比其余受访者低 4.6 个百分点（95% 区间 0.3 到 9.0 个百分点），把整体 CSAT 拉低约 1.3 个百分点。"
+    );
+}
+
+#[test]
+fn chinese_and_latin_are_spaced_where_they_meet() {
+    assert_eq!(cjk(&["版本为", "3.2", "的用户"]), "版本为 3.2 的用户");
+    assert_eq!(cjk(&["套餐为", "付费", "的用户"]), "套餐为付费的用户");
+    assert_eq!(cjk(&["，", "NPS", "比"]), "，NPS 比");
+    assert_eq!(
+        segment_who("platform", "Android").group,
+        "平台为 Android 的用户"
+    );
+    assert_eq!(
+        segment_who("tenant_tier", "金").group,
+        "tenant_tier 为金的用户"
+    );
+    assert_eq!(segment_who("channel", "social").group, "社交媒体渠道的");
 }

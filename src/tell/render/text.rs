@@ -14,11 +14,22 @@ pub fn text(d: &Digest, to: Option<&Recipient>) -> String {
             .map(text_pain_section)
             .collect::<Vec<_>>()
             .join("\n\n"),
+        why_sections(d)
+            .iter()
+            .map(text_why_section)
+            .collect::<Vec<_>>()
+            .join("\n\n"),
         text_channels(d),
         text_charts(d),
         text_footer(d, to),
     ];
-    blocks.join("\n\n") + "\n"
+    // A section left out leaves no gap.
+    blocks
+        .into_iter()
+        .filter(|b| !b.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n\n")
+        + "\n"
 }
 
 pub(super) fn text_heading(title: &str) -> String {
@@ -72,6 +83,14 @@ pub(super) fn text_pain_item(rank: usize, p: &PainPointLine, see_above: Option<S
     lines.push(format!("查看：{}", one_line(&p.url)));
     // Indent the details under the numbered line.
     lines.join("\n   ")
+}
+
+pub(super) fn text_why_section(s: &WhySection) -> String {
+    let mut lines = vec![text_heading(s.title), s.note.clone()];
+    for (i, (sentence, url)) in s.items.iter().enumerate() {
+        lines.push(format!("{}. {sentence}\n   查看：{}", i + 1, one_line(url)));
+    }
+    lines.join("\n")
 }
 
 pub(super) fn text_channels(d: &Digest) -> String {
