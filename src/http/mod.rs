@@ -29,7 +29,8 @@ use actix_web::web;
 
 pub use auth::{Admin, Auth, Edit, Ingest, Read};
 pub use body::{
-    from_value, json_body, number_in, parse_json, query_pairs, read_body, Json, JsonText,
+    from_value, guard_body, json_body, number_in, parse_json, query_pairs, read_body, Json,
+    JsonText,
 };
 pub use digests::{delivery_json, subscription_json};
 pub use error::ApiError;
@@ -68,17 +69,62 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         );
 }
 
-/// A `%00` anywhere in the path or query is refused before routing (see `body::reject_nul`).
-pub async fn refuse_nul_in_uri(
+/// A `%00` anywhere in the path or query (see `body::reject_nul`), or a path or query whose
+/// percent-escapes do not decode to UTF-8 (`q=%ff`), is refused with 400 before routing:
+/// read leniently, such bytes would become U+FFFD and match or store something else.
+pub async fn refuse_bad_uri(
     req: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
 ) -> Result<
     actix_web::dev::ServiceResponse<actix_web::body::EitherBody<impl actix_web::body::MessageBody>>,
     actix_web::Error,
 > {
-    if let Err(e) = body::reject_percent_nul(req.uri().to_string().as_bytes()) {
+    let uri = req.uri();
+    let checked = body::reject_percent_nul(uri.to_string().as_bytes())
+        .and_then(|()| body::decodes_to_utf8("path", uri.path()))
+        .and_then(|()| body::decodes_to_utf8("query string", uri.query().unwrap_or("")));
+    if let Err(e) = checked {
         let res = actix_web::ResponseError::error_response(&e);
         return Ok(req.into_response(res).map_into_right_body());
     }
     Ok(next.call(req).await?.map_into_left_body())
+}
+
+/// A CSP source allowing one inline `<script>` or `<style>` element with exactly this text.
+pub fn csp_hash(text: &str) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(text.as_bytes());
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
+}
+
+/// The policy of an HTML answer that sets none of its own: nothing loads, nothing runs,
+/// nothing frames it.
+pub const FALLBACK_CSP: &str =
+    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/// Every HTML answer carries a Content-Security-Policy. Pages set their own (the console's,
+/// the survey pages', the API docs', the unsubscribe pages'); any other HTML answer (an error
+/// page built elsewhere, a page added later and forgotten) gets [`FALLBACK_CSP`].
+pub async fn html_needs_csp(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    use actix_web::http::header::{HeaderValue, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
+    let mut res = next.call(req).await?;
+    let headers = res.headers_mut();
+    let html = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("text/html"));
+    if html && !headers.contains_key(CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(FALLBACK_CSP),
+        );
+    }
+    Ok(res)
 }
