@@ -43,28 +43,61 @@ pub async fn guard_body(
     Ok(next.call(req).await?.map_into_left_body())
 }
 
-/// The body stream, ended with a timed-out I/O error when `limit` passes between two chunks.
+/// The body stream, ended with a timed-out I/O error when `limit` passes without a chunk (from
+/// the start, then between chunks). Polled again after its end it stays ended (multipart
+/// readers do poll again).
 fn within(
     payload: actix_web::dev::Payload,
     limit: Duration,
 ) -> std::pin::Pin<Box<dyn futures_util::Stream<Item = Result<web::Bytes, PayloadError>>>> {
-    Box::pin(futures_util::stream::unfold(
-        Some(payload),
-        move |payload| async move {
-            let mut payload = payload?;
-            match tokio::time::timeout(limit, payload.next()).await {
-                Ok(Some(chunk)) => Some((chunk, Some(payload))),
-                Ok(None) => None,
-                Err(_) => Some((
-                    Err(PayloadError::Io(std::io::Error::new(
+    Box::pin(Within {
+        payload: Some(payload),
+        limit,
+        deadline: Box::pin(tokio::time::sleep(limit)),
+    })
+}
+
+struct Within {
+    payload: Option<actix_web::dev::Payload>,
+    limit: Duration,
+    deadline: std::pin::Pin<Box<tokio::time::Sleep>>,
+}
+
+impl futures_util::Stream for Within {
+    type Item = Result<web::Bytes, PayloadError>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        use std::future::Future as _;
+        use std::task::Poll;
+        let this = &mut *self;
+        let Some(payload) = this.payload.as_mut() else {
+            return Poll::Ready(None);
+        };
+        match std::pin::Pin::new(payload).poll_next(cx) {
+            Poll::Ready(Some(chunk)) => {
+                let next = tokio::time::Instant::now() + this.limit;
+                this.deadline.as_mut().reset(next);
+                Poll::Ready(Some(chunk))
+            }
+            Poll::Ready(None) => {
+                this.payload = None;
+                Poll::Ready(None)
+            }
+            Poll::Pending => match this.deadline.as_mut().poll(cx) {
+                Poll::Ready(()) => {
+                    this.payload = None;
+                    Poll::Ready(Some(Err(PayloadError::Io(std::io::Error::new(
                         std::io::ErrorKind::TimedOut,
                         "the request body stopped arriving",
-                    ))),
-                    None,
-                )),
-            }
-        },
-    ))
+                    )))))
+                }
+                Poll::Pending => Poll::Pending,
+            },
+        }
+    }
 }
 
 /// Reads the whole body, refusing (413) past `limit` bytes without reading further. The bytes

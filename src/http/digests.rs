@@ -357,7 +357,7 @@ fn page_csp() -> &'static str {
         format!(
             "default-src 'none'; style-src {}; form-action 'self'; frame-ancestors 'none'; \
              base-uri 'none'",
-            super::csp_hash(UNSUBSCRIBE_CSS)
+            super::csp::csp_hash(UNSUBSCRIBE_CSS)
         )
     });
     &CSP

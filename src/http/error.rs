@@ -197,6 +197,11 @@ impl ApiError {
 }
 
 impl ApiError {
+    /// Is this the database out of reach, said or wrapped (the console answers it 503 too)?
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self.as_answered(), ApiError::Unavailable)
+    }
+
     /// An internal error whose cause is the database out of reach answers as
     /// [`ApiError::Unavailable`], wherever on the way it was wrapped.
     fn as_answered(&self) -> &ApiError {

@@ -20,7 +20,7 @@ fn docs_csp() -> &'static str {
             DOCS_HTML
                 .split_once(open)
                 .and_then(|(_, rest)| rest.split_once(close))
-                .map(|(text, _)| super::csp_hash(text))
+                .map(|(text, _)| super::csp::csp_hash(text))
                 .unwrap_or_default()
         };
         format!(

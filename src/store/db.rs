@@ -63,6 +63,32 @@ fn sqlx_unreachable(e: &sea_orm::sqlx::Error) -> bool {
     }
 }
 
+/// SQLite: the attribute `key` of the JSON object in column `attributes`, as text, booleans
+/// spelled `true`/`false` (as PostgreSQL's `->>` gives them). `bind` binds a value and returns
+/// its placeholder. Any key works: SQLite ends a quoted JSON path label at the first `"` and
+/// does not read escapes in it (before 3.45), so a key holding `"` or `\` is looked up by
+/// name through `json_each` instead, which compares decoded keys.
+pub(super) fn sqlite_attribute_text(
+    attributes: &str,
+    key: &str,
+    mut bind: impl FnMut(String) -> String,
+) -> String {
+    if key.contains(['"', '\\']) {
+        let k = bind(key.to_owned());
+        format!(
+            "(SELECT CASE type WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' \
+             ELSE CAST(value AS TEXT) END FROM json_each({attributes}) WHERE key = {k} LIMIT 1)"
+        )
+    } else {
+        let path = format!("$.\"{key}\"");
+        let (a, b) = (bind(path.clone()), bind(path));
+        format!(
+            "(CASE json_type({attributes}, {a}) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' \
+             ELSE CAST(json_extract({attributes}, {b}) AS TEXT) END)"
+        )
+    }
+}
+
 /// A handle to the database, cheap to clone (a pool inside).
 #[derive(Clone, Debug)]
 pub struct Store {

@@ -743,39 +743,13 @@ pub(super) fn attribute_equals(
         DbBackend::Postgres => Expr::cust_with_values("(attributes ->> $1) = $2", [key, value]),
         _ => {
             let mut values = Vec::new();
-            let text = sqlite_attribute_text("attributes", key, |v| {
+            let text = super::db::sqlite_attribute_text("attributes", key, |v| {
                 values.push(v);
                 "?".to_owned()
             });
             values.push(value.to_owned());
             Expr::cust_with_values(format!("{text} = ?"), values)
         }
-    }
-}
-
-/// SQLite: the attribute `key` of the JSON object in column `attributes`, as text, booleans
-/// spelled `true`/`false` (as PostgreSQL's `->>` gives them). `bind` binds a value and returns
-/// its placeholder. Any key works: SQLite ends a quoted JSON path label at the first `"` and
-/// does not read escapes in it (before 3.45), so a key holding `"` or `\` is looked up by
-/// name through `json_each` instead, which compares decoded keys.
-pub(super) fn sqlite_attribute_text(
-    attributes: &str,
-    key: &str,
-    mut bind: impl FnMut(String) -> String,
-) -> String {
-    if key.contains(['"', '\\']) {
-        let k = bind(key.to_owned());
-        format!(
-            "(SELECT CASE type WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' \
-             ELSE CAST(value AS TEXT) END FROM json_each({attributes}) WHERE key = {k} LIMIT 1)"
-        )
-    } else {
-        let path = format!("$.\"{key}\"");
-        let (a, b) = (bind(path.clone()), bind(path));
-        format!(
-            "(CASE json_type({attributes}, {a}) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' \
-             ELSE CAST(json_extract({attributes}, {b}) AS TEXT) END)"
-        )
     }
 }
 

@@ -308,7 +308,7 @@ pub(super) fn attr_expr(q: &mut Sql, key: &str, p: &str) -> String {
         DbBackend::Postgres => format!("({p}attributes ->> {})", q.bind(key.to_owned())),
         // Booleans spelled as PostgreSQL prints them (json_extract gives 1/0), as the
         // feedback list's attribute filter does.
-        _ => super::feedback::sqlite_attribute_text(&format!("{p}attributes"), key, |v| q.bind(v)),
+        _ => super::db::sqlite_attribute_text(&format!("{p}attributes"), key, |v| q.bind(v)),
     }
 }
 

@@ -658,6 +658,7 @@ async fn losing_postgres_answers_503_and_recovers_without_restart() {
         return;
     };
     assert_eq!(app.get("/api/v1/feedback").await.status(), 200);
+    let console = app.console("viewer").await;
     let name = app.database_url.rsplit('/').next().unwrap().to_owned();
     let admin = sea_orm::Database::connect(crate::helpers::pg_admin_url())
         .await
@@ -686,6 +687,11 @@ async fn losing_postgres_answers_503_and_recovers_without_restart() {
         let body = assert_problem(res, 503, "unavailable").await;
         assert!(!body.to_string().contains(&name), "{body}");
     }
+    // A console page says so in a page of its own.
+    let res = console.get("/inbox").await;
+    assert_eq!(res.status(), 503);
+    assert!(res.headers().contains_key("retry-after"));
+    assert!(res.text().await.unwrap().contains("稍后"));
     // A write too.
     let res = app
         .post_json("/api/v1/keys", &json!({"name": "k", "scopes": ["read"]}))
