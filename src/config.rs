@@ -56,6 +56,11 @@ pub struct Settings {
     /// Sign-in attempts allowed per client address per minute, and per email address per
     /// fifteen minutes (whatever the address).
     pub login_rate_per_minute: u32,
+    /// Longest wait between two reads of a request body before the request is answered 408
+    /// and the connection closed (nginx's `client_body_timeout`).
+    pub body_read_timeout: Duration,
+    /// Longest a request waits for a database connection before it is answered 503.
+    pub db_acquire_timeout: Duration,
     /// The time the service goes by: the system clock, or one a test sets and moves.
     pub clock: Clock,
 }
@@ -83,6 +88,8 @@ impl Settings {
             smtp_timeout: Duration::from_secs(60),
             session_idle: Duration::from_secs(12 * 3600),
             login_rate_per_minute: 10,
+            body_read_timeout: Duration::from_secs(60),
+            db_acquire_timeout: Duration::from_secs(30),
             clock: Clock::system(),
         }
     }

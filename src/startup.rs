@@ -51,7 +51,7 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
     {
         std::fs::create_dir_all(&settings.data_dir)?;
     }
-    let store = Store::connect(&settings.database_url())
+    let store = Store::connect_with(&settings.database_url(), settings.db_acquire_timeout)
         .await?
         .with_clock(settings.clock.clone());
     store.migrate().await?;
@@ -242,7 +242,9 @@ fn serve(
             .app_data(console.clone())
             .wrap(problem_errors())
             .wrap(from_fn(http::counters::track))
-            .wrap(from_fn(http::refuse_nul_in_uri))
+            .wrap(from_fn(http::refuse_bad_uri))
+            .wrap(from_fn(http::guard_body))
+            .wrap(from_fn(http::html_needs_csp))
             .configure(http::routes)
             .configure(console::routes)
     })

@@ -189,7 +189,8 @@ pub(super) struct ServeArgs {
     /// Public base URL (for links in snippets), e.g. https://feedback.example.com
     #[arg(long, env = "TINGJIAN_PUBLIC_URL")]
     pub(super) public_url: Option<String>,
-    /// Take the client address from the last X-Forwarded-For hop (only behind your own proxy).
+    /// Behind your own reverse proxy: take the client address from the last X-Forwarded-For
+    /// hop, and the scheme and host of links from X-Forwarded-Proto/-Host (or Forwarded).
     #[arg(long, env = "TINGJIAN_TRUST_PROXY", value_parser = EnvBool)]
     pub(super) trust_proxy: bool,
     /// Survey submissions allowed per client address per minute.
@@ -204,6 +205,15 @@ pub(super) struct ServeArgs {
     #[arg(long, env = "TINGJIAN_LOGIN_RATE_PER_MINUTE", default_value_t = 10,
         value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub(super) login_rate_per_minute: u32,
+    /// Seconds a request body may pause between two reads before the request is answered
+    /// 408 and its connection closed.
+    #[arg(long, env = "TINGJIAN_BODY_READ_TIMEOUT", default_value_t = 60,
+        value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub(super) body_read_timeout: u64,
+    /// Seconds a request waits for a database connection before it is answered 503.
+    #[arg(long, env = "TINGJIAN_DB_ACQUIRE_TIMEOUT", default_value_t = 30,
+        value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub(super) db_acquire_timeout: u64,
     /// Do not poll social feeds in this process.
     #[arg(long, env = "TINGJIAN_NO_POLLER", value_parser = EnvBool)]
     pub(super) no_poller: bool,

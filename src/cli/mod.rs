@@ -42,6 +42,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             settings.survey_rate_per_minute = args.survey_rate;
             settings.session_idle = std::time::Duration::from_secs(args.session_idle_hours * 3600);
             settings.login_rate_per_minute = args.login_rate_per_minute;
+            settings.body_read_timeout = std::time::Duration::from_secs(args.body_read_timeout);
+            settings.db_acquire_timeout = std::time::Duration::from_secs(args.db_acquire_timeout);
             settings.run_poller = !args.no_poller;
             settings.workers = args.workers;
             settings.run_delivery = !args.no_delivery;

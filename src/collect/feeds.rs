@@ -411,7 +411,10 @@ pub fn entry_to_feedback(
         scores: Scores::default(),
         attributes: Map::new(),
         context,
-        occurred_at: e.published_at.unwrap_or(now),
+        occurred_at: e
+            .published_at
+            .filter(|t| crate::domain::time::occurred_within(*t, now))
+            .unwrap_or(now),
         response_id: None,
         analysis: None,
     })

@@ -493,6 +493,15 @@ fn convert_row(
         })?,
         _ => cx.now,
     };
+    if !crate::domain::time::occurred_within(occurred_at, cx.now) {
+        let i = cols.occurred_at.unwrap_or_default();
+        return Err(format!(
+            "{}: {} (\"{}\")",
+            label(i),
+            crate::domain::time::OCCURRED_WINDOW,
+            truncate_chars(cell(i), 50)
+        ));
+    }
 
     let id_cell = |col: Option<usize>| -> Result<Option<String>, String> {
         match col {

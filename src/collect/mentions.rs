@@ -79,6 +79,15 @@ pub fn parse_mentions(
     for (i, item) in items.iter().enumerate() {
         let ptr = format!("/items/{i}");
         if let Some((m, text)) = parse_mention(tz, item, &ptr, &mut errors) {
+            if let Some(t) = m.published_at {
+                if !crate::domain::time::occurred_within(t, now) {
+                    errors.push(FieldError::new(
+                        format!("{ptr}/published_at"),
+                        crate::domain::time::OCCURRED_WINDOW,
+                    ));
+                    continue;
+                }
+            }
             out.push(mention_to_feedback(m, text, now));
         }
     }

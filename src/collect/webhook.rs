@@ -446,6 +446,19 @@ fn parse_time(v: &Value, field: &str) -> Result<DateTime<Utc>, FieldError> {
     }
 }
 
+/// `t` when it is in the window feedback times are taken in; a field error on `field` else.
+fn within_window(
+    t: DateTime<Utc>,
+    now: DateTime<Utc>,
+    field: String,
+) -> Result<DateTime<Utc>, FieldError> {
+    if crate::domain::time::occurred_within(t, now) {
+        Ok(t)
+    } else {
+        Err(FieldError::new(field, crate::domain::time::OCCURRED_WINDOW))
+    }
+}
+
 /// Our own item shape: `{"text", "external_id", "author", "occurred_at", "scores",
 /// "attributes", "channel", "respondent_id"}`.
 fn native_item(v: &Value, at: &str, now: DateTime<Utc>) -> Result<NewFeedback, FieldError> {
@@ -483,7 +496,11 @@ fn native_item(v: &Value, at: &str, now: DateTime<Utc>) -> Result<NewFeedback, F
     };
     let occurred_at = match v.get("occurred_at") {
         None | Some(Value::Null) => now,
-        Some(t) => parse_time(t, &format!("{at}/occurred_at"))?,
+        Some(t) => within_window(
+            parse_time(t, &format!("{at}/occurred_at"))?,
+            now,
+            format!("{at}/occurred_at"),
+        )?,
     };
     Ok(NewFeedback {
         channel,
@@ -565,6 +582,13 @@ fn mapped_item(
             FieldError::new(
                 format!("{at}{}", m.occurred_at.as_deref().unwrap_or("")),
                 "must be a time: RFC 3339, YYYY-MM-DD HH:MM:SS (in the workspace's zone), or epoch seconds or milliseconds",
+            )
+        })
+        .and_then(|t| {
+            within_window(
+                t,
+                now,
+                format!("{at}{}", m.occurred_at.as_deref().unwrap_or("")),
             )
         })?,
     };

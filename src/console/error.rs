@@ -30,6 +30,9 @@ pub enum ConsoleError {
     BadRequest(String),
     #[error("internal: {0}")]
     Internal(String),
+    /// The database cannot be reached: try again shortly (503 with `Retry-After`).
+    #[error("database unavailable")]
+    Unavailable,
     /// A refusal already rendered inside the console's frame (for a member of the workspace,
     /// who keeps the navigation, the workspace switcher and the way to sign out).
     #[error("refused in the frame ({status})")]
@@ -39,6 +42,7 @@ pub enum ConsoleError {
 impl From<ApiError> for ConsoleError {
     fn from(e: ApiError) -> Self {
         match e {
+            e if e.is_unavailable() => ConsoleError::Unavailable,
             ApiError::NotFound(_) | ApiError::Unauthorized => ConsoleError::NotFound,
             ApiError::Validation(errs) => ConsoleError::BadRequest(
                 errs.iter()
@@ -72,6 +76,7 @@ impl ResponseError for ConsoleError {
             ConsoleError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ConsoleError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ConsoleError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ConsoleError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ConsoleError::InFrame { status, .. } => *status,
         }
     }
@@ -92,9 +97,15 @@ impl ResponseError for ConsoleError {
             _ => {
                 let (title, message) = self.words();
                 let mut res = html_response(self.status_code(), message_page(title, &message));
-                if let ConsoleError::RateLimited = self {
-                    res.headers_mut()
-                        .insert(header::RETRY_AFTER, header::HeaderValue::from_static("60"));
+                let retry = match self {
+                    ConsoleError::RateLimited => Some("60".to_owned()),
+                    ConsoleError::Unavailable => {
+                        Some(crate::http::error::RETRY_UNAVAILABLE_SECS.to_string())
+                    }
+                    _ => None,
+                };
+                if let Some(v) = retry.and_then(|v| header::HeaderValue::from_str(&v).ok()) {
+                    res.headers_mut().insert(header::RETRY_AFTER, v);
                 }
                 res
             }
@@ -127,6 +138,10 @@ impl ConsoleError {
                 "登录尝试过于频繁，请一分钟后再试。".to_owned(),
             ),
             ConsoleError::BadRequest(m) => ("请求有误", m.clone()),
+            ConsoleError::Unavailable => (
+                "暂时无法访问",
+                "数据库暂时连接不上，请稍后刷新页面再试。".to_owned(),
+            ),
             ConsoleError::InFrame { .. } | ConsoleError::Internal(_) => (
                 "出错了",
                 "服务暂时出了问题，请稍后再试。如果一直这样，请联系管理员查看服务日志。".to_owned(),

@@ -72,7 +72,7 @@ pub struct FeedbackText(String);
 impl FeedbackText {
     pub fn parse(raw: &str) -> Result<Self, &'static str> {
         let t = raw.trim();
-        if t.is_empty() {
+        if !super::text::has_visible(t) {
             return Err("text must not be empty");
         }
         if t.contains('\0') {

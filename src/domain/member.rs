@@ -75,9 +75,13 @@ impl Email {
         if e.len() > 254 || e.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err("is not an email address");
         }
+        // The mailer's own parser decides: an address it would refuse when an invitation or
+        // a digest is sent is refused here, where whoever typed it can still correct it.
+        let mailer_takes = e.parse::<lettre::Address>().is_ok();
         match e.split_once('@') {
             Some((local, domain))
-                if !local.is_empty()
+                if mailer_takes
+                    && !local.is_empty()
                     && !domain.contains('@')
                     && domain.contains('.')
                     && !domain.starts_with('.')
@@ -176,6 +180,12 @@ mod tests {
             "li@example",
             "li lei@example.com",
             "a@b@c.com",
+            // Refused by the mailer's parser (lettre), so by us.
+            "a..b@example.com",
+            "li,lei@example.com",
+            "li<lei>@example.com",
+            "li@exa mple.com",
+            "li@-example.com",
         ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }

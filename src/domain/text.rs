@@ -25,9 +25,53 @@ pub fn controls_as_spaces(s: &str) -> String {
         .collect()
 }
 
+/// Does the text show anything? Whitespace, control characters and the invisible format
+/// characters (zero-width spaces and joiners, the byte-order mark, direction marks and
+/// isolates, variation selectors, tags, Hangul fillers, the soft hyphen …) do not: a text of
+/// only those is empty, however long.
+pub fn has_visible(s: &str) -> bool {
+    s.chars()
+        .any(|c| !(c.is_whitespace() || c.is_control() || invisible(c)))
+}
+
+/// Characters that render as nothing on their own (Unicode's format characters and
+/// default-ignorable code points, and the blank fillers).
+fn invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}'
+        | '\u{200B}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}'
+        | '\u{2800}' | '\u{3164}'
+        | '\u{FE00}'..='\u{FE0F}'
+        | '\u{FEFF}' | '\u{FFA0}'
+        | '\u{FFF0}'..='\u{FFFB}'
+        | '\u{1BCA0}'..='\u{1BCA3}'
+        | '\u{1D173}'..='\u{1D17A}'
+        | '\u{E0000}'..='\u{E0FFF}')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_invisible_characters_show_nothing() {
+        for blank in [
+            "",
+            " \t\n",
+            "\u{200B}",
+            "\u{200B}\u{200C}\u{200D}\u{2060}\u{FEFF}",
+            "\u{3000}\u{00A0}\u{202E}\u{FE0F}\u{E0041}",
+            "\u{3164}\u{115F}\u{00AD}",
+        ] {
+            assert!(!has_visible(blank), "{blank:?}");
+        }
+        for shown in ["好", "a\u{200B}", "\u{200D}👍", "1"] {
+            assert!(has_visible(shown), "{shown:?}");
+        }
+    }
 
     #[test]
     fn cuts_on_characters() {

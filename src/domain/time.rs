@@ -11,6 +11,17 @@ use serde_json::Value;
 const EARLIEST: i64 = 946_684_800; // 2000-01-01T00:00:00Z
 const LATEST: i64 = 4_102_444_800; // 2100-01-01T00:00:00Z
 
+/// The window a feedback item's `occurred_at` must fall in: from 2000-01-01T00:00:00Z to one
+/// day after `now` (a sender's clock a little ahead, a zone mistaken). Outside it a time is a
+/// mistake, not when feedback was given, and past year 9999 or before year 0 it cannot even
+/// be printed as RFC 3339 or compared as text (SQLite's time filters).
+pub fn occurred_within(t: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    t.timestamp() >= EARLIEST && t <= now + chrono::Duration::days(1)
+}
+
+/// What [`occurred_within`] requires, for field errors.
+pub const OCCURRED_WINDOW: &str = "must be from 2000-01-01T00:00:00Z to one day after now";
+
 /// A time given as JSON: a string in any of the forms above, or a number of epoch seconds or
 /// milliseconds. A local time without an offset is read in `tz`. `None` when it reads as none
 /// of them, or falls outside 2000–2100.
@@ -77,6 +88,17 @@ mod tests {
 
     fn at(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn occurred_at_stays_in_its_window() {
+        let now = at("2026-12-06T12:00:00Z");
+        assert!(occurred_within(at("2000-01-01T00:00:00Z"), now));
+        assert!(occurred_within(at("2026-12-07T11:59:59Z"), now));
+        assert!(!occurred_within(at("2026-12-07T12:00:01Z"), now));
+        assert!(!occurred_within(at("1999-12-31T23:59:59Z"), now));
+        assert!(!occurred_within(DateTime::<Utc>::MAX_UTC, now));
+        assert!(!occurred_within(DateTime::<Utc>::MIN_UTC, now));
     }
 
     #[test]

@@ -311,6 +311,8 @@ async fn preview(
                 .map_err(|e| ApiError::Internal(e.into()))?;
             HttpResponse::Ok()
                 .content_type("text/html; charset=utf-8")
+                .insert_header(("Content-Security-Policy", PREVIEW_CSP))
+                .insert_header(("X-Content-Type-Options", "nosniff"))
                 .body(html)
         }
         "text" => HttpResponse::Ok()
@@ -344,9 +346,28 @@ async fn send(
         .json(json!({"period": *path, "queued": queued, "deliveries": items})))
 }
 
+/// A digest shown in a browser: its inline styles and embedded charts, nothing that runs.
+const PREVIEW_CSP: &str = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; \
+    frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/// The unsubscribe pages' policy: their one inline style (by hash) and a form posting back
+/// here; nothing runs.
+fn page_csp() -> &'static str {
+    static CSP: once_cell::sync::Lazy<String> = once_cell::sync::Lazy::new(|| {
+        format!(
+            "default-src 'none'; style-src {}; form-action 'self'; frame-ancestors 'none'; \
+             base-uri 'none'",
+            super::csp::csp_hash(UNSUBSCRIBE_CSS)
+        )
+    });
+    &CSP
+}
+
 fn page(status: actix_web::http::StatusCode, title: &str, body: &str) -> HttpResponse {
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
+        .insert_header(("Content-Security-Policy", page_csp()))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
         .insert_header(("Cache-Control", "no-store"))
         .insert_header(("Referrer-Policy", "no-referrer"))
         .body(format!(

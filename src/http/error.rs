@@ -42,6 +42,9 @@ pub enum ApiError {
     SurveyClosed,
     #[error("the request body is larger than {0} bytes")]
     PayloadTooLarge(usize),
+    /// The body stopped arriving: longer than the body read timeout between two reads.
+    #[error("the request body stopped arriving; send it again")]
+    BodyTimeout,
     #[error("expected a body of type {0}")]
     UnsupportedMediaType(&'static str),
     #[error("the request has invalid fields")]
@@ -113,7 +116,7 @@ error_codes! {
     InvalidUtf8 => "invalid_utf8", "400", "Bad request",
         "The body (or a multipart part) is not valid UTF-8.";
     BadRequest => "bad_request", "400", "Bad request",
-        "Something else about the request is malformed: a NUL character (raw, `\\u0000` or `%00`), a query string that cannot be decoded, an unreadable or broken multipart body, or a `webhook-id` longer than 200 bytes.";
+        "Something else about the request is malformed: a NUL character (raw, `\\u0000` or `%00`), a query string that cannot be decoded, a path or query string whose `%`-escapes do not decode to UTF-8 (`q=%ff`), an unreadable or broken multipart body, or a `webhook-id` longer than 200 bytes.";
     Unauthorized => "unauthorized", "401", "Unauthorized",
         "No API key, or the key is unknown or revoked; for the console's own calls, no live session, or a session whose member is not in the workspace named by `X-Tingjian-Workspace`. Sent with `WWW-Authenticate: Bearer`.";
     InvalidSignature => "invalid_signature", "401", "Unauthorized",
@@ -136,12 +139,14 @@ error_codes! {
         "The operation does not fit the item's state: rotating the secret of a feed or app-store source, sending one a test payload, polling a webhook source or an archived source, creating a pain-point category whose id is taken (by the workspace or by a default category), subscribing an email address or robot URL that already has a live digest subscription in the workspace.";
     SurveyClosed => "survey_closed", "409", "Conflict",
         "The survey is closed and takes no responses.";
+    BodyTimeout => "request_timeout", "408", "Request timeout",
+        "The body stopped arriving: more than 60 seconds (`TINGJIAN_BODY_READ_TIMEOUT`) passed between two reads of it. The connection is closed.";
     PayloadTooLarge => "payload_too_large", "413", "Payload too large",
-        "The body is larger than 1 MiB.";
+        "The body is larger than 1 MiB, read or declared: a `Content-Length` over it is answered at once, before any of the body is read, and the connection is closed.";
     UnsupportedMediaType => "unsupported_media_type", "415", "Unsupported media type",
         "The body's `Content-Type` is not one the endpoint takes (`detail` says which).";
     Validation => "validation_failed", "422", "Validation failed",
-        "The request is well-formed but has invalid fields; `errors` lists each one. Also unknown fields and unknown query parameters, and a digest `period` that is not an ISO week or a day (field `period`).";
+        "The request is well-formed but has invalid fields; `errors` lists each one. Also unknown fields and unknown query parameters, a JSON object that names a key twice (the field is that key), and a digest `period` that is not an ISO week or a day (field `period`).";
     RateLimited => "rate_limited", "429", "Too many requests",
         "Too many survey submissions from this address, or too many sign-in attempts from this address or for this email. Sent with `Retry-After: 60`.";
     ClientError => "client_error", "4xx", "Client error",
@@ -151,7 +156,7 @@ error_codes! {
     ToolUnreachable => "tool_unreachable", "502", "Bad gateway",
         "A tool announced a response by id (SurveyMonkey) and its API could not be read with the source's `api_token`; `detail` names the tool and the reason. The tool retries the delivery.";
     Unavailable => "unavailable", "503", "Service unavailable",
-        "The database cannot be reached. Retry later; `/readyz` answers 503 meanwhile.";
+        "The database cannot be reached (refused, closed or timed-out connections, no free connection in the pool). Sent with `Retry-After: 5`; retry later. `/readyz` answers 503 meanwhile, and the service recovers by itself when the database is back.";
     Internal => "internal", "500", "Internal server error",
         "An unexpected failure. The cause is in the server log.";
 }
@@ -191,21 +196,54 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// Is this the database out of reach, said or wrapped (the console answers it 503 too)?
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self.as_answered(), ApiError::Unavailable)
+    }
+
+    /// An internal error whose cause is the database out of reach answers as
+    /// [`ApiError::Unavailable`], wherever on the way it was wrapped.
+    fn as_answered(&self) -> &ApiError {
+        static UNAVAILABLE: ApiError = ApiError::Unavailable;
+        match self {
+            ApiError::Internal(e) if e.chain().any(db_unreachable) => &UNAVAILABLE,
+            other => other,
+        }
+    }
+}
+
+fn db_unreachable(e: &(dyn std::error::Error + 'static)) -> bool {
+    if let Some(db) = e.downcast_ref::<sea_orm::DbErr>() {
+        return crate::store::unreachable(db);
+    }
+    match e.downcast_ref::<StoreError>() {
+        Some(StoreError::Db(db)) => crate::store::unreachable(db),
+        _ => false,
+    }
+}
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        match self {
+        let this = self.as_answered();
+        match this {
             ApiError::ClientError(status) => *status,
-            _ => StatusCode::from_bytes(self.row().status.as_bytes())
+            _ => StatusCode::from_bytes(this.row().status.as_bytes())
                 .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
         }
     }
 
     fn error_response(&self) -> HttpResponse {
+        if let (ApiError::Internal(e), ApiError::Unavailable) = (self, self.as_answered()) {
+            tracing::error!(error = %format!("{e:#}"), "database unavailable");
+            return ApiError::Unavailable.error_response();
+        }
         let status = self.status_code();
         if let ApiError::FeedUnreachable(_) = self {
             // Someone else's server failed, not this one; the poller logged the cause.
             tracing::warn!(code = self.code(), detail = %self, "manual feed poll failed");
-        } else if status.is_server_error() {
+        } else if status.is_server_error() && !matches!(self, ApiError::Unavailable) {
+            // (An unreachable database is logged with its cause where it was met.)
             tracing::error!(code = self.code(), error = ?anyhow_chain(self), "request failed");
         }
         let mut body = json!({
@@ -223,12 +261,27 @@ impl ResponseError for ApiError {
         if let ApiError::Unauthorized = self {
             resp.insert_header(("WWW-Authenticate", "Bearer"));
         }
-        if let ApiError::RateLimited = self {
-            resp.insert_header(("Retry-After", "60"));
+        match self {
+            ApiError::RateLimited => {
+                resp.insert_header(("Retry-After", "60"));
+            }
+            ApiError::Unavailable => {
+                resp.insert_header(("Retry-After", RETRY_UNAVAILABLE_SECS.to_string()));
+            }
+            // The rest of the body is still on its way (or never comes): nothing more is read
+            // from this connection.
+            ApiError::BodyTimeout | ApiError::PayloadTooLarge(_) => {
+                resp.force_close();
+            }
+            _ => {}
         }
         resp.body(body.to_string())
     }
 }
+
+/// `Retry-After` of a 503: long enough for a database restart's first connections, short
+/// enough that a client's retry finds it back.
+pub const RETRY_UNAVAILABLE_SECS: u64 = 5;
 
 fn anyhow_chain(e: &ApiError) -> String {
     let mut out = e.to_string();
@@ -246,13 +299,11 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound(what) => ApiError::NotFound(what),
             StoreError::Conflict(msg) => ApiError::Conflict(msg),
-            StoreError::Db(db) => match db {
-                sea_orm::DbErr::ConnectionAcquire(_) | sea_orm::DbErr::Conn(_) => {
-                    tracing::error!(error = %db, "database unavailable");
-                    ApiError::Unavailable
-                }
-                other => ApiError::Internal(other.into()),
-            },
+            StoreError::Db(db) if crate::store::unreachable(&db) => {
+                tracing::error!(error = %db, "database unavailable");
+                ApiError::Unavailable
+            }
+            StoreError::Db(db) => ApiError::Internal(db.into()),
         }
     }
 }

@@ -39,6 +39,17 @@ struct CreateInterview {
     external_id: Option<String>,
 }
 
+/// A multipart body that could not be read: the body itself (too large, stopped arriving),
+/// or its framing.
+fn multipart_error(e: actix_multipart::MultipartError) -> ApiError {
+    match e {
+        actix_multipart::MultipartError::Payload(p) => {
+            super::body::payload_error(p, MAX_BODY_BYTES)
+        }
+        other => ApiError::BadRequest(format!("invalid multipart body: {other}")),
+    }
+}
+
 /// Reads a multipart upload: the transcript in `file`, the other fields as text.
 async fn from_multipart(
     req: &HttpRequest,
@@ -49,8 +60,7 @@ async fn from_multipart(
     let mut total = 0usize;
     let mut file_format = None;
     while let Some(field) = parts.next().await {
-        let mut field =
-            field.map_err(|e| ApiError::BadRequest(format!("invalid multipart body: {e}")))?;
+        let mut field = field.map_err(multipart_error)?;
         let name = field.name().unwrap_or_default().to_owned();
         if name == "file" {
             let filename = field
@@ -65,8 +75,7 @@ async fn from_multipart(
         }
         let mut buf = Vec::new();
         while let Some(chunk) = field.next().await {
-            let chunk =
-                chunk.map_err(|e| ApiError::BadRequest(format!("invalid multipart body: {e}")))?;
+            let chunk = chunk.map_err(multipart_error)?;
             total += chunk.len();
             if total > MAX_BODY_BYTES {
                 return Err(ApiError::PayloadTooLarge(MAX_BODY_BYTES));
@@ -152,6 +161,12 @@ async fn create(
         None => interview_id(&ws, None),
     };
     let start = match body.occurred_at {
+        Some(at) if !crate::domain::time::occurred_within(at, state.clock.now()) => {
+            return Err(ApiError::field(
+                "/occurred_at",
+                crate::domain::time::OCCURRED_WINDOW,
+            ))
+        }
         Some(at) => Start::Given(at),
         None => Start::Unknown {
             uploaded_at: state.clock.now(),

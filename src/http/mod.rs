@@ -4,6 +4,7 @@
 mod auth;
 mod body;
 pub mod counters;
+mod csp;
 mod digests;
 pub mod error;
 mod exports;
@@ -29,8 +30,10 @@ use actix_web::web;
 
 pub use auth::{Admin, Auth, Edit, Ingest, Read};
 pub use body::{
-    from_value, json_body, number_in, parse_json, query_pairs, read_body, Json, JsonText,
+    from_value, guard_body, json_body, number_in, parse_json, query_pairs, read_body, Json,
+    JsonText,
 };
+pub use csp::html_needs_csp;
 pub use digests::{delivery_json, subscription_json};
 pub use error::ApiError;
 pub use exports::export_response;
@@ -68,15 +71,21 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         );
 }
 
-/// A `%00` anywhere in the path or query is refused before routing (see `body::reject_nul`).
-pub async fn refuse_nul_in_uri(
+/// A `%00` anywhere in the path or query (see `body::reject_nul`), or a path or query whose
+/// percent-escapes do not decode to UTF-8 (`q=%ff`), is refused with 400 before routing:
+/// read leniently, such bytes would become U+FFFD and match or store something else.
+pub async fn refuse_bad_uri(
     req: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
 ) -> Result<
     actix_web::dev::ServiceResponse<actix_web::body::EitherBody<impl actix_web::body::MessageBody>>,
     actix_web::Error,
 > {
-    if let Err(e) = body::reject_percent_nul(req.uri().to_string().as_bytes()) {
+    let uri = req.uri();
+    let checked = body::reject_percent_nul(uri.to_string().as_bytes())
+        .and_then(|()| body::decodes_to_utf8("path", uri.path()))
+        .and_then(|()| body::decodes_to_utf8("query string", uri.query().unwrap_or("")));
+    if let Err(e) = checked {
         let res = actix_web::ResponseError::error_response(&e);
         return Ok(req.into_response(res).map_into_right_body());
     }

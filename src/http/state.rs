@@ -82,11 +82,35 @@ impl AppState {
         match &self.settings.public_url {
             Some(url) => url.trim_end_matches('/').to_owned(),
             None => {
-                let info = req.connection_info();
-                format!("{}://{}", info.scheme(), info.host())
+                let (scheme, host) = request_origin(req);
+                format!("{scheme}://{host}")
             }
         }
     }
+}
+
+/// The scheme and host (with its port) the client addressed: the connection's own and its
+/// `Host` header, or, behind a trusted proxy (`--trust-proxy`), what the proxy forwarded
+/// (`Forwarded`, else `X-Forwarded-Proto` and `X-Forwarded-Host`). Without the flag those
+/// headers come from the client and can name any site, so they are not read.
+pub fn request_origin(req: &HttpRequest) -> (String, String) {
+    let trusted = req
+        .app_data::<State>()
+        .is_some_and(|s| s.settings.trust_proxy);
+    if trusted {
+        let info = req.connection_info();
+        return (info.scheme().to_owned(), info.host().to_owned());
+    }
+    let config = req.app_config();
+    let scheme = if config.secure() { "https" } else { "http" };
+    let host = req
+        .headers()
+        .get(actix_web::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| req.uri().authority().map(|a| a.to_string()))
+        .unwrap_or_else(|| config.host().to_owned());
+    (scheme.to_owned(), host)
 }
 
 /// One `X-Forwarded-For` entry: an address, or an address with a port (`1.2.3.4:5678`,

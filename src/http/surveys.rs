@@ -176,7 +176,7 @@ fn cross_origin(req: &HttpRequest) -> Option<String> {
         .to_str()
         .ok()?
         .to_ascii_lowercase();
-    let host = req.connection_info().host().to_ascii_lowercase();
+    let host = super::state::request_origin(req).1.to_ascii_lowercase();
     let own = origin.split_once("://").map(|(_, h)| h) == Some(host.as_str());
     (!own).then_some(origin)
 }
@@ -318,7 +318,7 @@ fn refused_frame_parent(req: &HttpRequest, def: &SurveyDefinition) -> Option<Str
         Some(p) => format!("{h}:{p}"),
         None => h.to_owned(),
     });
-    let host = req.connection_info().host().to_ascii_lowercase();
+    let host = super::state::request_origin(req).1.to_ascii_lowercase();
     if own.as_deref() == Some(host.as_str()) || def.origin_allowed(&parent) {
         return None;
     }
@@ -489,6 +489,9 @@ async fn submit_response(
     let body = read_body(payload, MAX_BODY_BYTES).await?;
     let parsed = if as_form {
         super::body::reject_nul_in_form(&body)?;
+        // A browser posts the page's own UTF-8; anything else was not sent by the form.
+        let text = std::str::from_utf8(&body).map_err(|_| ApiError::InvalidUtf8)?;
+        super::body::decodes_to_utf8("form body", text)?;
         parse_submission_form(&def, &body)
     } else {
         parse_submission_json(&json_from_bytes(&body)?)

@@ -29,6 +29,66 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// Is this error the database being out of reach (no connection to be had, a connection
+/// refused, closed, reset or timed out, the server shutting down or refusing connections),
+/// rather than something about the query? Such an error passes when the database is back;
+/// the HTTP edge answers it 503 with `Retry-After`.
+pub fn unreachable(e: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    match e {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            sqlx_unreachable(e)
+        }
+        _ => false,
+    }
+}
+
+fn sqlx_unreachable(e: &sea_orm::sqlx::Error) -> bool {
+    use sea_orm::sqlx::Error;
+    match e {
+        Error::Io(_)
+        | Error::Tls(_)
+        | Error::PoolTimedOut
+        | Error::PoolClosed
+        | Error::WorkerCrashed
+        | Error::Protocol(_) => true,
+        // PostgreSQL's connection exceptions (class 08), operator intervention (57P01
+        // terminated by an administrator, 57P02 crash shutdown, 57P03 cannot connect now),
+        // and too many connections (53300).
+        Error::Database(db) => db
+            .code()
+            .is_some_and(|c| c.starts_with("08") || c.starts_with("57P0") || c == "53300"),
+        _ => false,
+    }
+}
+
+/// SQLite: the attribute `key` of the JSON object in column `attributes`, as text, booleans
+/// spelled `true`/`false` (as PostgreSQL's `->>` gives them). `bind` binds a value and returns
+/// its placeholder. Any key works: SQLite ends a quoted JSON path label at the first `"` and
+/// does not read escapes in it (before 3.45), so a key holding `"` or `\` is looked up by
+/// name through `json_each` instead, which compares decoded keys.
+pub(super) fn sqlite_attribute_text(
+    attributes: &str,
+    key: &str,
+    mut bind: impl FnMut(String) -> String,
+) -> String {
+    if key.contains(['"', '\\']) {
+        let k = bind(key.to_owned());
+        format!(
+            "(SELECT CASE type WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' \
+             ELSE CAST(value AS TEXT) END FROM json_each({attributes}) WHERE key = {k} LIMIT 1)"
+        )
+    } else {
+        let path = format!("$.\"{key}\"");
+        let (a, b) = (bind(path.clone()), bind(path));
+        format!(
+            "(CASE json_type({attributes}, {a}) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' \
+             ELSE CAST(json_extract({attributes}, {b}) AS TEXT) END)"
+        )
+    }
+}
+
 /// A handle to the database, cheap to clone (a pool inside).
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -40,10 +100,17 @@ impl Store {
     /// Opens the database at `url`, creating the SQLite file if needed. SQLite runs in WAL
     /// mode with `synchronous=FULL`, so an answered write survives a power cut.
     pub async fn connect(url: &str) -> StoreResult<Self> {
+        Self::connect_with(url, Duration::from_secs(30)).await
+    }
+
+    /// [`Store::connect`], with a request waiting at most `acquire_timeout` for a connection
+    /// (the pool's all busy, or the database is not answering) before it fails as
+    /// [`unreachable`].
+    pub async fn connect_with(url: &str, acquire_timeout: Duration) -> StoreResult<Self> {
         let mut opts = ConnectOptions::new(url.to_owned());
         opts.sqlx_logging(false)
-            .connect_timeout(Duration::from_secs(10))
-            .acquire_timeout(Duration::from_secs(30));
+            .connect_timeout(Duration::from_secs(10).min(acquire_timeout))
+            .acquire_timeout(acquire_timeout);
         if url.starts_with("sqlite:") {
             opts.max_connections(8).map_sqlx_sqlite_opts(|o| {
                 o.journal_mode(SqliteJournalMode::Wal)

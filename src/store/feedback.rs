@@ -730,12 +730,13 @@ pub(super) fn attribute_equals(
     match backend {
         DbBackend::Postgres => Expr::cust_with_values("(attributes ->> $1) = $2", [key, value]),
         _ => {
-            let path = format!("$.\"{}\"", key.replace('"', ""));
-            Expr::cust_with_values(
-                "(CASE json_type(attributes, ?) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' \
-                 ELSE CAST(json_extract(attributes, ?) AS TEXT) END) = ?",
-                [path.clone(), path, value.to_owned()],
-            )
+            let mut values = Vec::new();
+            let text = super::db::sqlite_attribute_text("attributes", key, |v| {
+                values.push(v);
+                "?".to_owned()
+            });
+            values.push(value.to_owned());
+            Expr::cust_with_values(format!("{text} = ?"), values)
         }
     }
 }

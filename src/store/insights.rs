@@ -308,14 +308,7 @@ pub(super) fn attr_expr(q: &mut Sql, key: &str, p: &str) -> String {
         DbBackend::Postgres => format!("({p}attributes ->> {})", q.bind(key.to_owned())),
         // Booleans spelled as PostgreSQL prints them (json_extract gives 1/0), as the
         // feedback list's attribute filter does.
-        _ => {
-            let path = format!("$.\"{key}\"");
-            let (a, b) = (q.bind(path.clone()), q.bind(path));
-            format!(
-                "(CASE json_type({p}attributes, {a}) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' \
-                 ELSE CAST(json_extract({p}attributes, {b}) AS TEXT) END)"
-            )
-        }
+        _ => super::db::sqlite_attribute_text(&format!("{p}attributes"), key, |v| q.bind(v)),
     }
 }
 

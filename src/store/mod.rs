@@ -21,7 +21,7 @@ mod tell;
 mod understand;
 mod workspaces;
 
-pub use db::{Store, StoreError, StoreResult};
+pub use db::{unreachable, Store, StoreError, StoreResult};
 pub use feedback::*;
 pub use interviews::*;
 pub use keys::*;

@@ -233,7 +233,11 @@ pub fn to_stored(
     cx: &Context,
 ) -> StoredResponse {
     let id = stored_response_id(source_id, &r.id);
-    let occurred_at = r.submitted_at.unwrap_or(cx.now);
+    // A tool's time outside the window is its mistake: the delivery's time stands in.
+    let occurred_at = r
+        .submitted_at
+        .filter(|t| crate::domain::time::occurred_within(*t, cx.now))
+        .unwrap_or(cx.now);
     let items = r
         .answers
         .iter()

@@ -281,11 +281,12 @@ fn required_message(q: &Question, lang: Language) -> String {
     }
 }
 
-/// Missing, null, blank strings and arrays of only blanks all mean "not answered".
+/// Missing, null, blank strings (whitespace or invisible characters only) and arrays of only
+/// blanks all mean "not answered".
 fn is_blank(v: &Value) -> bool {
     match v {
         Value::Null => true,
-        Value::String(s) => s.trim().is_empty(),
+        Value::String(s) => !crate::domain::text::has_visible(s),
         Value::Array(items) => items.iter().all(is_blank),
         _ => false,
     }

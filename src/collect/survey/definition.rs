@@ -558,7 +558,7 @@ fn required_text(
         }
         Some(Value::String(s)) => {
             let t = s.trim();
-            if t.is_empty() {
+            if !crate::domain::text::has_visible(t) {
                 errors.push(FieldError::new(at, "must not be empty"));
                 None
             } else if t.chars().count() > max {
@@ -587,7 +587,7 @@ fn optional_text(
 ) -> Option<String> {
     match v {
         None | Some(Value::Null) => None,
-        Some(Value::String(s)) if s.trim().is_empty() => None,
+        Some(Value::String(s)) if !crate::domain::text::has_visible(s) => None,
         other => required_text(other, at, max, errors),
     }
 }
@@ -849,7 +849,7 @@ fn parse_options(v: Option<&Value>, at: &str, errors: &mut Vec<FieldError>) -> O
         match item {
             Value::String(s) => {
                 let t = s.trim();
-                if t.is_empty() {
+                if !crate::domain::text::has_visible(t) {
                     errors.push(FieldError::new(item_at, "must not be empty"));
                 } else if t.chars().count() > MAX_OPTION_CHARS {
                     errors.push(FieldError::new(
