@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::domain::net::AllowPrivate;
 use crate::domain::Clock;
 
 /// Largest request body accepted, in bytes.
@@ -56,6 +57,9 @@ pub struct Settings {
     /// Sign-in attempts allowed per client address per minute, and per email address per
     /// fifteen minutes (whatever the address).
     pub login_rate_per_minute: u32,
+    /// Hosts and networks outgoing requests (feeds, app stores, tools' APIs, group robots)
+    /// may reach although they are not public (`TINGJIAN_ALLOW_PRIVATE_URLS`).
+    pub allow_private_urls: AllowPrivate,
     /// The time the service goes by: the system clock, or one a test sets and moves.
     pub clock: Clock,
 }
@@ -83,6 +87,7 @@ impl Settings {
             smtp_timeout: Duration::from_secs(60),
             session_idle: Duration::from_secs(12 * 3600),
             login_rate_per_minute: 10,
+            allow_private_urls: AllowPrivate::none(),
             clock: Clock::system(),
         }
     }
