@@ -141,7 +141,7 @@ impl AllowPrivate {
     /// Whether requests to the host named `host` may go to private addresses.
     pub fn allows_host(&self, host: &str) -> bool {
         let host = normal_host(host);
-        self.hosts.iter().any(|h| *h == host)
+        self.hosts.contains(&host)
     }
 
     pub fn allows_addr(&self, ip: IpAddr) -> bool {
