@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::domain::net::AllowPrivate;
 use crate::domain::Clock;
 
 /// Largest request body accepted, in bytes.
@@ -61,6 +62,9 @@ pub struct Settings {
     pub body_read_timeout: Duration,
     /// Longest a request waits for a database connection before it is answered 503.
     pub db_acquire_timeout: Duration,
+    /// Hosts and networks outgoing requests (feeds, app stores, tools' APIs, group robots)
+    /// may reach although they are not public (`TINGJIAN_ALLOW_PRIVATE_URLS`).
+    pub allow_private_urls: AllowPrivate,
     /// The time the service goes by: the system clock, or one a test sets and moves.
     pub clock: Clock,
 }
@@ -90,6 +94,7 @@ impl Settings {
             login_rate_per_minute: 10,
             body_read_timeout: Duration::from_secs(60),
             db_acquire_timeout: Duration::from_secs(30),
+            allow_private_urls: AllowPrivate::none(),
             clock: Clock::system(),
         }
     }

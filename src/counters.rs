@@ -62,7 +62,7 @@ impl Counters {
         let outbox = IntGaugeVec::new(
             Opts::new(
                 "outbox_deliveries",
-                "Digest and alert deliveries in the outbox, by status (pending, sent, failed, cancelled)",
+                "Digest and alert deliveries in the outbox, by status (pending, sent, failed, cancelled, unconfirmed)",
             ),
             &["status"],
         )?;

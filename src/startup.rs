@@ -17,6 +17,7 @@ use crate::collect::poller::Poller;
 use crate::config::Settings;
 use crate::console::{self, Console};
 use crate::counters::Counters;
+use crate::domain::net::Outbound;
 use crate::http::{self, ApiError, AppState};
 use crate::ingest::Pipeline;
 use crate::store::Store;
@@ -58,14 +59,11 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
     Ok(store)
 }
 
-/// The client every outgoing request goes through (feeds, group robots): bounded time and
-/// redirects.
-pub fn outgoing_client() -> anyhow::Result<reqwest::Client> {
-    Ok(reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(30))
-        .connect_timeout(std::time::Duration::from_secs(10))
-        .redirect(reqwest::redirect::Policy::limited(5))
-        .build()?)
+/// The client every outgoing request goes through (feeds, app stores, tools' APIs, group
+/// robots): bounded time and redirects, public addresses only unless the settings allow
+/// others (see [`crate::domain::net`]).
+pub fn outgoing_client(settings: &Settings) -> anyhow::Result<Outbound> {
+    Outbound::new(settings.allow_private_urls.clone())
 }
 
 /// The outbox as the settings describe it: their mail server (or `.eml` files), sender,
@@ -75,7 +73,7 @@ pub fn outbox(
     settings: &Settings,
     analyzer: Arc<Analyzer>,
     counters: Arc<Counters>,
-    http: reqwest::Client,
+    http: Outbound,
 ) -> anyhow::Result<Outbox> {
     let mail_from = settings
         .mail_from
@@ -109,7 +107,7 @@ impl Workers {
         pipeline: Arc<Pipeline>,
         counters: Arc<Counters>,
     ) -> anyhow::Result<Self> {
-        let http = outgoing_client()?;
+        let http = outgoing_client(settings)?;
         let analyzer = pipeline.analyzer().clone();
         Ok(Self {
             outbox: outbox(
@@ -219,6 +217,7 @@ async fn housekeeping(state: Arc<AppState>, console: Arc<Console>) {
         tick.tick().await;
         state.survey_limiter.retain_recent();
         state.survey_limiter.shrink_to_fit();
+        state.survey_hours.forget_past(state.clock.now());
         console.tidy();
         let idle = chrono::Duration::from_std(state.settings.session_idle)
             .unwrap_or_else(|_| chrono::Duration::hours(12));

@@ -42,6 +42,8 @@
   var VERSION = '2';
   var MOUNTED = 'data-tingjian-mounted';
   var MAX_TEXT = 10000;
+  // A text answer's length when its question sets no max_length (the server's default).
+  var DEFAULT_TEXT = 2000;
   var RANGES = { nps: [0, 10], csat: [1, 5], ces: [1, 7], rating: [1, 5] };
   var KINDS = ['nps', 'csat', 'ces', 'rating', 'single_choice', 'multi_choice', 'text'];
   var instances = 0;
@@ -276,7 +278,7 @@
 
   function textLimit(q) {
     var n = Number(q.max_length);
-    return n > 0 ? Math.min(Math.floor(n), MAX_TEXT) : MAX_TEXT;
+    return n > 0 ? Math.min(Math.floor(n), MAX_TEXT) : DEFAULT_TEXT;
   }
 
   /** The survey's accent colour (#rrggbb) with a readable text colour and a soft tint. */

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::Settings;
+use crate::domain::net::AllowPrivate;
 
 #[derive(Parser)]
 #[command(
@@ -33,6 +34,16 @@ pub(super) struct GlobalArgs {
     /// `postgres://user@host/db` to use PostgreSQL instead of the SQLite file.
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub(super) database_url: Option<String>,
+    /// Hosts, addresses and CIDRs (comma-separated) that feeds, app stores, tools' APIs and
+    /// group robots may be fetched from although they are loopback, private or link-local,
+    /// e.g. `127.0.0.1,10.0.0.0/8,feeds.internal`. Unset: public addresses only.
+    #[arg(long, env = "TINGJIAN_ALLOW_PRIVATE_URLS", global = true,
+        value_parser = parse_allow_private)]
+    pub(super) allow_private_urls: Option<AllowPrivate>,
+}
+
+fn parse_allow_private(s: &str) -> Result<AllowPrivate, String> {
+    AllowPrivate::parse(s)
 }
 
 #[derive(Subcommand)]
@@ -356,6 +367,7 @@ impl GlobalArgs {
     pub(super) fn settings(&self) -> Settings {
         let mut s = Settings::new(self.data_dir.clone());
         s.database_url = self.database_url.clone().filter(|u| !u.trim().is_empty());
+        s.allow_private_urls = self.allow_private_urls.clone().unwrap_or_default();
         s
     }
 }

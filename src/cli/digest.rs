@@ -83,7 +83,7 @@ pub(super) async fn send(settings: &Settings, workspace: &str, period: &str) -> 
         settings,
         analyzer,
         Arc::new(Counters::new()?),
-        outgoing_client()?,
+        outgoing_client(settings)?,
     )?;
     let queued = outbox.send_now(workspace, period).await?;
     let rows = store.deliveries(workspace, None, 500).await?;

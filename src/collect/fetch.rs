@@ -1,6 +1,8 @@
 //! Fetching a feed over HTTP: a conditional GET (ETag, Last-Modified) with a size cap, and
-//! errors that never carry the URL (feed URLs may embed access tokens).
+//! errors that never carry the URL (feed URLs may embed access tokens) nor say what answered
+//! (a refused private address, a closed port and a timeout read alike; the log has the cause).
 
+use crate::domain::net::{Outbound, OutboundError};
 use crate::domain::text::truncate_chars;
 
 /// Largest feed body accepted. Real feeds are well under 1 MiB; the cap stops a misconfigured
@@ -18,15 +20,21 @@ pub enum FeedError {
     /// The server answered with a status other than 2xx or 304.
     #[error("the feed server answered HTTP {status}")]
     Http { status: u16 },
-    /// DNS, TLS, connection, timeout … The message never contains the URL, which may carry a
-    /// token. `kind` is a coarse category, `detail` the full chain of causes.
-    #[error("could not fetch the feed: {detail}")]
+    /// DNS, TLS, connection, timeout, an address the rules refuse … The message says only
+    /// that the server could not be reached: what answered (or did not) would map the
+    /// network behind the service. `kind` and `detail` (the chain of causes, without the
+    /// URL) are for the log.
+    #[error("{}", UNREACHABLE)]
     Transport { kind: TransportKind, detail: String },
     #[error("the feed is larger than {limit} bytes")]
     TooLarge { limit: usize },
     #[error("the feed could not be parsed: {0}")]
     Parse(String),
 }
+
+/// What every transport failure reads as, to users and in the poll state.
+pub const UNREACHABLE: &str =
+    "the server could not be reached, or did not answer in time (the server log has the cause)";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TransportKind {
@@ -38,20 +46,13 @@ pub enum TransportKind {
 }
 
 impl FeedError {
-    /// What went wrong, in words safe to hand to an API client: a category and the server's
-    /// status, never the causes' text. Those may name resolved addresses and ports of
-    /// internal hosts, which the detail saved in the poll state (readable by the workspace)
-    /// keeps, but an answer to a request need not echo.
+    /// What went wrong, in words safe to hand to an API client: the server's status, or
+    /// that it could not be reached, never the causes' text (which may name resolved
+    /// addresses and ports of internal hosts; the log keeps it).
     pub fn summary(&self) -> String {
         match self {
             FeedError::Http { status } => format!("the server answered HTTP {status}"),
-            FeedError::Transport { kind, .. } => match kind {
-                TransportKind::Timeout => "the request timed out".to_owned(),
-                TransportKind::Connect => {
-                    "no connection could be made (DNS, TCP or TLS)".to_owned()
-                }
-                TransportKind::Other => "the connection failed".to_owned(),
-            },
+            FeedError::Transport { .. } => UNREACHABLE.to_owned(),
             FeedError::TooLarge { limit } => format!("the feed is larger than {limit} bytes"),
             FeedError::Parse(_) => "the answer is not an RSS, Atom or JSON feed".to_owned(),
         }
@@ -74,7 +75,7 @@ pub enum FetchOutcome {
 /// timeouts follow the `client`'s configuration. The body is read chunk by chunk and refused past
 /// [`MAX_FEED_BYTES`] so a lying or absent Content-Length cannot exhaust memory.
 pub async fn fetch(
-    client: &reqwest::Client,
+    client: &Outbound,
     url: &str,
     etag: Option<&str>,
     last_modified: Option<&str>,
@@ -94,7 +95,7 @@ pub async fn fetch(
         req = req.header(header::IF_MODIFIED_SINCE, v);
     }
 
-    let mut resp = req.send().await.map_err(transport_error)?;
+    let mut resp = client.send(req).await.map_err(outbound_error)?;
     let status = resp.status();
     if status == reqwest::StatusCode::NOT_MODIFIED {
         return Ok(FetchOutcome::NotModified);
@@ -138,8 +139,24 @@ pub async fn fetch(
     })
 }
 
-/// A transport error as text, without the URL (feed URLs may embed access tokens): reqwest's
-/// top-level message plus its causes (DNS, TLS, connection …), bounded in length.
+/// A request that was refused or failed, as a transport error; the cause goes to the log.
+pub(crate) fn outbound_error(e: OutboundError) -> FeedError {
+    match e {
+        OutboundError::Http(e) => transport_error(e),
+        refused @ OutboundError::Refused(_) => {
+            let detail = refused.log_detail();
+            tracing::warn!(%detail, "outgoing request refused");
+            FeedError::Transport {
+                kind: TransportKind::Connect,
+                detail,
+            }
+        }
+    }
+}
+
+/// A transport error: reqwest's top-level message plus its causes (DNS, TLS, connection …),
+/// without the URL (feed URLs may embed access tokens), bounded in length, logged here and
+/// kept in the error for the log only.
 pub(crate) fn transport_error(e: reqwest::Error) -> FeedError {
     let e = e.without_url();
     let mut msg = if e.is_timeout() {
@@ -168,8 +185,7 @@ pub(crate) fn transport_error(e: reqwest::Error) -> FeedError {
     } else {
         TransportKind::Other
     };
-    FeedError::Transport {
-        kind,
-        detail: truncate_chars(&msg, 300),
-    }
+    let detail = truncate_chars(&msg, 300);
+    tracing::warn!(%detail, "outgoing request failed");
+    FeedError::Transport { kind, detail }
 }

@@ -26,7 +26,7 @@ pub struct Poller {
     pub pipeline: Arc<Pipeline>,
     pub counters: Arc<Counters>,
     /// Redirects, timeouts and TLS as every outgoing request of the service has them.
-    pub http: reqwest::Client,
+    pub http: crate::domain::net::Outbound,
     pub clock: Clock,
 }
 

@@ -8,6 +8,7 @@ mod ids;
 mod key;
 mod member;
 pub mod names;
+pub mod net;
 mod stable_id;
 mod status;
 pub mod text;

@@ -1,5 +1,5 @@
 //! The states and cadences things move through, typed: a survey (active, closed, archived), a
-//! delivery (pending, sent, failed, cancelled) and a digest subscription's frequency. Stored
+//! delivery (pending, sent, failed, cancelled, unconfirmed) and a digest subscription's frequency. Stored
 //! and shown by their names.
 
 /// Declares an enum whose values are stored and shown as fixed names.
@@ -55,6 +55,10 @@ named_enum! {
         Failed => "failed",
         /// The subscription ended before the delivery went out.
         Cancelled => "cancelled",
+        /// A group robot's message was handed over, and then the process stopped before the
+        /// robot's answer was recorded: it may or may not have arrived, and it is not sent
+        /// again (robots cannot recognise a repeat). See docs/design.md.
+        Unconfirmed => "unconfirmed",
     }
 }
 

@@ -60,6 +60,7 @@ struct SubscriptionBody {
 fn parse_subscription(
     b: SubscriptionBody,
     workspace_tz: &str,
+    allow: &crate::domain::net::AllowPrivate,
 ) -> Result<NewSubscription, ApiError> {
     let mut mentions = Vec::new();
     let robot = match (&b.email, b.robot) {
@@ -78,6 +79,9 @@ fn parse_subscription(
         (None, Some(r)) => {
             validate_webhook_url(r.kind, &r.webhook_url)
                 .map_err(|m| ApiError::field("/robot/webhook_url", m))?;
+            if let Some(m) = crate::domain::net::literal_refusal(&r.webhook_url, allow) {
+                return Err(ApiError::field("/robot/webhook_url", m));
+            }
             let secret = r.secret.filter(|s| !s.is_empty());
             if let Some(s) = &secret {
                 super::body::bounded("/robot/secret", s, 200)?;
@@ -193,7 +197,11 @@ async fn create(
         .workspace(ws)
         .await?
         .ok_or(ApiError::Unauthorized)?;
-    let new = parse_subscription(body, &workspace.timezone)?;
+    let new = parse_subscription(
+        body,
+        &workspace.timezone,
+        &state.settings.allow_private_urls,
+    )?;
     let sub = state.store.create_subscription(ws, new).await?;
     Ok(HttpResponse::Created()
         .insert_header((
@@ -249,7 +257,10 @@ async fn deliveries(
         match k.as_str() {
             "status" => {
                 status = Some(DeliveryStatus::parse(&v).ok_or_else(|| {
-                    ApiError::field("status", "must be pending, sent, failed or cancelled")
+                    ApiError::field(
+                        "status",
+                        "must be pending, sent, failed, cancelled or unconfirmed",
+                    )
                 })?);
             }
             "limit" => limit = super::number_in("limit", &v, 1..=500)?,

@@ -51,6 +51,11 @@ pub enum ApiError {
     Validation(Vec<FieldError>),
     #[error("too many requests, retry later")]
     RateLimited,
+    /// A survey took as many responses this hour as it takes; seconds until the hour ends.
+    #[error(
+        "this survey has taken as many responses as it takes in an hour; retry after {0} seconds"
+    )]
+    SurveyFull(u64),
     #[error("the database is not reachable")]
     Unavailable,
     /// A feed polled on request could not be fetched or read; the message names the feed's
@@ -148,7 +153,9 @@ error_codes! {
     Validation => "validation_failed", "422", "Validation failed",
         "The request is well-formed but has invalid fields; `errors` lists each one. Also unknown fields and unknown query parameters, a JSON object that names a key twice (the field is that key), and a digest `period` that is not an ISO week or a day (field `period`).";
     RateLimited => "rate_limited", "429", "Too many requests",
-        "Too many survey submissions from this address, or too many sign-in attempts from this address or for this email. Sent with `Retry-After: 60`.";
+        "Too many survey submissions from this address (an IPv4 address, or an IPv6 /64), or too many sign-in attempts from this address or for this email. Sent with `Retry-After: 60`.";
+    SurveyFull => "survey_full", "429", "Too many requests",
+        "The survey took as many responses this clock hour as its `max_responses_per_hour` allows (1,000 unless its editor set more). Sent with `Retry-After`: the seconds until the hour ends.";
     ClientError => "client_error", "4xx", "Client error",
         "Another client error refused before any endpoint ran, whose status has no code of its own; `status` and `title` name it.";
     FeedUnreachable => "feed_unreachable", "502", "Bad gateway",
@@ -274,6 +281,9 @@ impl ResponseError for ApiError {
                 resp.force_close();
             }
             _ => {}
+        }
+        if let ApiError::SurveyFull(wait) = self {
+            resp.insert_header(("Retry-After", wait.to_string()));
         }
         resp.body(body.to_string())
     }

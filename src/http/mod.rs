@@ -14,6 +14,7 @@ mod imports;
 mod insights;
 mod interviews;
 mod keys;
+pub mod limits;
 mod members;
 mod mentions;
 mod openapi;

@@ -235,6 +235,7 @@ async fn create(
         },
     )
     .map_err(|e| ApiError::Validation(vec![e]))?;
+    check_fetched_urls(&state, &settings.to_value())?;
     // A standard webhook gets a secret made here unless the team brings its own; a tool's
     // preset takes the tool's secret, or else its URL carries a token.
     let (secret, shown) = match &mut settings {
@@ -339,6 +340,7 @@ async fn patch(
             token_url: body.token_url,
         })
         .map_err(|e| ApiError::Validation(vec![e]))?;
+    check_fetched_urls(&state, &settings.to_value())?;
     // Another app or storefront: what the last polls read says nothing about it.
     let other_reviews = match (settings_of(&src), &settings) {
         (SourceSettings::AppStore(a), SourceSettings::AppStore(b)) => {
@@ -502,6 +504,31 @@ async fn poll_now(
         }
     })?;
     Ok(HttpResponse::Ok().json(outcome))
+}
+
+/// Refuses (422) settings with a URL the service would fetch that names a loopback, private
+/// or link-local address outright (`http://127.1/`, `http://[::ffff:10.0.0.1]/`), unless the
+/// operator allows it. Host names are judged when fetched: what they resolve to can change.
+fn check_fetched_urls(state: &State, settings: &Value) -> Result<(), ApiError> {
+    fn walk(
+        v: &Value,
+        at: &str,
+        allow: &crate::domain::net::AllowPrivate,
+    ) -> Option<(String, &'static str)> {
+        match v {
+            Value::String(s) if s.contains("://") => {
+                crate::domain::net::literal_refusal(s, allow).map(|m| (at.to_owned(), m))
+            }
+            Value::Object(map) => map
+                .iter()
+                .find_map(|(k, v)| walk(v, &format!("{at}/{k}"), allow)),
+            _ => None,
+        }
+    }
+    match walk(settings, "", &state.settings.allow_private_urls) {
+        Some((field, message)) => Err(ApiError::field(field, message)),
+        None => Ok(()),
+    }
 }
 
 /// The host of a feed's URL, to name it in an error without its path or query, which may

@@ -26,7 +26,10 @@ pub struct AppState {
     pub pipeline: Arc<Pipeline>,
     pub settings: Settings,
     pub counters: Arc<Counters>,
+    /// Survey submissions per client network (see [`super::limits::network_key`]).
     pub survey_limiter: DefaultKeyedRateLimiter<IpAddr>,
+    /// Responses per survey per clock hour.
+    pub survey_hours: super::limits::SurveyHours,
     /// Polls a feed on request (`POST /sources/{id}/poll`).
     pub poller: Poller,
     /// Sends a digest on request (`POST /digests/send`).
@@ -52,6 +55,7 @@ impl AppState {
             settings,
             counters,
             survey_limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
+            survey_hours: Default::default(),
             poller,
             outbox,
         }))
@@ -60,6 +64,18 @@ impl AppState {
     /// The client's address for rate limiting: the peer, or, when the service sits behind a
     /// trusted proxy, the last `X-Forwarded-For` hop. That is the address the proxy itself
     /// appended (or wrote); everything before it came from the client and can be anything.
+    /// Whether the client's network (an IPv4 address, an IPv6 /64) may submit to a survey
+    /// now; counts the submission.
+    pub fn survey_rate_ok(&self, req: &HttpRequest) -> bool {
+        match self.client_ip(req) {
+            Some(ip) => self
+                .survey_limiter
+                .check_key(&super::limits::network_key(ip))
+                .is_ok(),
+            None => true,
+        }
+    }
+
     pub fn client_ip(&self, req: &HttpRequest) -> Option<IpAddr> {
         if self.settings.trust_proxy {
             // Several header lines form one list, in order: the last line has the last hop.

@@ -212,10 +212,8 @@ async fn check_origin(
 /// Counts a refused embed. The per-address survey rate limit bounds how often one client
 /// can make us write; a failure to count is logged and changes nothing for the respondent.
 async fn note_refused_origin(state: &State, req: &HttpRequest, survey_id: &str, origin: &str) {
-    if let Some(ip) = state.client_ip(req) {
-        if state.survey_limiter.check_key(&ip).is_err() {
-            return;
-        }
+    if !state.survey_rate_ok(req) {
+        return;
     }
     // Browsers send `null` from sandboxed frames and files: counted with the unnamed rest.
     let origin = normalize_origin(origin)
@@ -379,6 +377,27 @@ fn posted_response_id(body: &[u8]) -> String {
         .unwrap_or_else(new_form_response_id)
 }
 
+/// What `Retry-After` says to a client over the per-network rate (its budget refills within
+/// a minute).
+const RATE_RETRY_SECS: u64 = 60;
+
+/// The hosted form's answer past a limit: a calm page, 429 with `Retry-After`.
+fn busy_page(def: Option<&SurveyDefinition>, retry_after: u64) -> HttpResponse {
+    let mut res = html(
+        StatusCode::TOO_MANY_REQUESTS,
+        crate::collect::survey::render_busy(def, retry_after),
+    );
+    res.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+    if let Some(def) = def {
+        if let Ok(csp) = HeaderValue::from_str(&page_csp(def)) {
+            res.headers_mut()
+                .insert(header::CONTENT_SECURITY_POLICY, csp);
+        }
+    }
+    res
+}
+
 /// A page of this survey, with its Content-Security-Policy: `frame-ancestors` follows the
 /// allowed origins, so the iframe embed works there and nowhere else.
 fn survey_page(status: StatusCode, body: String, def: &SurveyDefinition) -> HttpResponse {
@@ -470,17 +489,18 @@ async fn submit_response(
 ) -> Result<HttpResponse, ApiError> {
     let req = req.clone();
     let origin = cross_origin(&req);
-    if let Some(ip) = state.client_ip(&req) {
-        if state.survey_limiter.check_key(&ip).is_err() {
-            return Err(ApiError::RateLimited);
+    let as_form = req.content_type() == "application/x-www-form-urlencoded";
+    if !state.survey_rate_ok(&req) {
+        if as_form {
+            return Ok(busy_page(None, RATE_RETRY_SECS));
         }
+        return Err(ApiError::RateLimited);
     }
     let (s, def) = public_survey(&state, &path).await?;
     check_origin(&state, &req, &s.id, &def, &origin).await?;
     if s.status != SurveyStatus::Active.as_str() {
         return Err(ApiError::SurveyClosed);
     }
-    let as_form = req.content_type() == "application/x-www-form-urlencoded";
     if !as_form && !is_json(&req) {
         return Err(ApiError::UnsupportedMediaType(
             "application/json or application/x-www-form-urlencoded",
@@ -565,6 +585,20 @@ async fn submit_response(
             StatusCode::CREATED,
             json!({"response_id": rid, "feedback_count": items.len(), "replayed": false}),
         ));
+    }
+    // The survey's hourly cap, counted for complete responses only.
+    if let Err(wait) = state
+        .survey_hours
+        .take(&s.id, def.responses_per_hour(), state.clock.now())
+    {
+        tracing::info!(
+            cap = def.responses_per_hour(),
+            "survey's hourly cap reached"
+        );
+        if as_form {
+            return Ok(busy_page(Some(&def), wait));
+        }
+        return Err(ApiError::SurveyFull(wait));
     }
     let items = state.pipeline.prepare(&s.workspace_id, items).await?;
     let mut stored_answers = answers.answers.clone();

@@ -179,6 +179,7 @@ impl Store {
             last_error: Set(None),
             created_at: Set(at),
             sent_at: Set(None),
+            sending_attempt: Set(None),
         };
         let res = digest_delivery::Entity::insert(model)
             .on_conflict(
@@ -193,6 +194,55 @@ impl Store {
             .exec_without_returning(&self.db)
             .await?;
         Ok(res == 1)
+    }
+
+    /// Records every `(subscription, period)` of `due` as a digest delivery, in one
+    /// transaction: a run that dies midway queues none of them, and the next run queues them
+    /// all. Pairs already queued are skipped (the unique key), so running this again, or on
+    /// another replica at the same time, adds nothing twice. Returns how many were new.
+    pub async fn enqueue_digests(&self, due: &[(&Subscription, String)]) -> StoreResult<usize> {
+        use sea_orm::TransactionTrait;
+        if due.is_empty() {
+            return Ok(0);
+        }
+        let at = self.now();
+        let txn = self.db.begin().await?;
+        let mut queued = 0;
+        // A few hundred rows a statement keeps well inside SQLite's bound on parameters.
+        for chunk in due.chunks(400) {
+            let models = chunk
+                .iter()
+                .map(|(sub, period)| digest_delivery::ActiveModel {
+                    id: Set(format!("dlv_{}", new_id())),
+                    workspace_id: Set(sub.workspace_id.clone()),
+                    subscription_id: Set(sub.id.clone()),
+                    kind: Set("digest".to_owned()),
+                    period: Set(period.clone()),
+                    payload: Set(None),
+                    status: Set(DeliveryStatus::Pending.as_str().to_owned()),
+                    attempts: Set(0),
+                    next_attempt_at: Set(at),
+                    locked_until: Set(None),
+                    last_error: Set(None),
+                    created_at: Set(at),
+                    sent_at: Set(None),
+                    sending_attempt: Set(None),
+                });
+            queued += digest_delivery::Entity::insert_many(models)
+                .on_conflict(
+                    OnConflict::columns([
+                        digest_delivery::Column::SubscriptionId,
+                        digest_delivery::Column::Kind,
+                        digest_delivery::Column::Period,
+                    ])
+                    .do_nothing()
+                    .to_owned(),
+                )
+                .exec_without_returning(&txn)
+                .await?;
+        }
+        txn.commit().await?;
+        Ok(queued as usize)
     }
 
     /// Claims up to `limit` due deliveries for `lease`: they are invisible to other workers
@@ -271,7 +321,11 @@ impl Store {
                 digest_delivery::Column::LockedUntil,
                 Expr::value(None::<DateTime<Utc>>),
             )
-            .col_expr(digest_delivery::Column::LastError, Expr::value(error));
+            .col_expr(digest_delivery::Column::LastError, Expr::value(error))
+            .col_expr(
+                digest_delivery::Column::SendingAttempt,
+                Expr::value(None::<i32>),
+            );
         if status == DeliveryStatus::Sent {
             q = q.col_expr(digest_delivery::Column::SentAt, Expr::value(self.now()));
         }
@@ -281,6 +335,24 @@ impl Store {
             .exec(&self.db)
             .await?;
         Ok(())
+    }
+
+    /// Records, before a robot's message is handed over, that this attempt is sending it;
+    /// `false` if the claim is no longer this worker's (its lease ran out and another took
+    /// it), and then nothing must be sent. Committed before the request is made: an attempt
+    /// cut off after this point is recognised when the delivery is claimed again.
+    pub async fn mark_sending(&self, d: &DigestDelivery) -> StoreResult<bool> {
+        let res = digest_delivery::Entity::update_many()
+            .col_expr(
+                digest_delivery::Column::SendingAttempt,
+                Expr::value(Some(d.attempts)),
+            )
+            .filter(digest_delivery::Column::Id.eq(d.id.clone()))
+            .filter(digest_delivery::Column::Status.eq(DeliveryStatus::Pending.as_str()))
+            .filter(digest_delivery::Column::LockedUntil.eq(d.locked_until))
+            .exec(&self.db)
+            .await?;
+        Ok(res.rows_affected == 1)
     }
 
     /// Puts a claimed delivery back for another attempt at `at`.
@@ -297,6 +369,10 @@ impl Store {
                 Expr::value(None::<DateTime<Utc>>),
             )
             .col_expr(digest_delivery::Column::LastError, Expr::value(Some(error)))
+            .col_expr(
+                digest_delivery::Column::SendingAttempt,
+                Expr::value(None::<i32>),
+            )
             .filter(digest_delivery::Column::Id.eq(d.id.clone()))
             .filter(digest_delivery::Column::Status.eq(DeliveryStatus::Pending.as_str()))
             .filter(digest_delivery::Column::LockedUntil.eq(d.locked_until))

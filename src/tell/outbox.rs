@@ -23,7 +23,7 @@ use super::digest::Digest;
 use super::mail::Mailer;
 use super::mail::{compose, Email, InlineImage, SendError};
 use super::robots::{
-    build_request, check_reply, mention_request, ReplyError, RobotKind, RobotRequest,
+    build_delivery_request, check_reply, mention_request, ReplyError, RobotKind, RobotRequest,
 };
 use super::{chart, render};
 use crate::analysis::Analyzer;
@@ -52,7 +52,7 @@ pub struct Outbox {
     /// Digest and alert mail: SMTP, or `.eml` files when none is configured.
     pub mailer: Arc<Mailer>,
     /// Group robots' webhooks are posted with it.
-    pub http: reqwest::Client,
+    pub http: crate::domain::net::Outbound,
     pub counters: Arc<Counters>,
     pub clock: Clock,
     pub policy: DeliveryPolicy,
@@ -131,10 +131,16 @@ impl Outbox {
     /// Queues the digest each live subscription is due at `now` (its last complete period as
     /// of its most recent send time), unless that send time came before the subscription
     /// existed. Returns how many deliveries were new.
+    ///
+    /// Every tick works out the whole list again and queues it in one transaction, skipping
+    /// what is queued already: a tick that died (a kill, a lost database) queued nothing, and
+    /// the next one queues the lot; rows queued some other way (`digest send`, an older
+    /// version's tick) are not queued twice.
     pub async fn schedule_due(&self, now: DateTime<Utc>) -> StoreResult<usize> {
         let mut zones: HashMap<String, Tz> = HashMap::new();
-        let mut queued = 0;
-        for sub in self.store.live_subscriptions().await? {
+        let subs = self.store.live_subscriptions().await?;
+        let mut due_list: Vec<(&Subscription, String)> = Vec::new();
+        for sub in &subs {
             let sub_tz: Tz = sub.timezone.parse().unwrap_or(chrono_tz::Asia::Shanghai);
             let Some(due) = last_due(&sub.frequency, sub.weekday, sub.hour, sub_tz, now) else {
                 continue;
@@ -160,16 +166,9 @@ impl Outbox {
             } else {
                 Granularity::Week
             };
-            let period = last_complete_period(due, ws_tz, g);
-            if self
-                .store
-                .enqueue_delivery(&sub, "digest", &period, None)
-                .await?
-            {
-                queued += 1;
-            }
+            due_list.push((sub, last_complete_period(due, ws_tz, g)));
         }
-        Ok(queued)
+        self.store.enqueue_digests(&due_list).await
     }
 
     /// Queues `period`'s digest for every live subscription of the workspace (idempotent per
@@ -190,16 +189,9 @@ impl Outbox {
         if !over {
             return Err(DigestError::BadPeriod(format!("{period} (not over yet)")));
         }
-        let mut queued = 0;
-        for sub in self.store.subscriptions(workspace_id).await? {
-            if self
-                .store
-                .enqueue_delivery(&sub, "digest", period, None)
-                .await?
-            {
-                queued += 1;
-            }
-        }
+        let subs = self.store.subscriptions(workspace_id).await?;
+        let due: Vec<_> = subs.iter().map(|s| (s, period.to_owned())).collect();
+        let queued = self.store.enqueue_digests(&due).await?;
         // Only this workspace's: the request (or command) waits for what it asked for, not for
         // every other workspace's backlog.
         self.deliver_due(Some(workspace_id)).await;
@@ -258,6 +250,23 @@ impl Outbox {
                     .await;
             }
         };
+        if let (Some(cut), Some(_)) = (d.sending_attempt, &sub.robot_kind) {
+            if sub.email.is_none() {
+                // Attempt `cut` handed the message to the robot and stopped before recording
+                // the answer. The robot may have posted it; it cannot recognise a repeat, so
+                // the message is not sent again (docs/design.md, "A robot message sent once").
+                self.count(d, channel_of(&sub), DeliveryStatus::Unconfirmed.as_str());
+                tracing::warn!(delivery = %d.id, attempt = cut, "a robot delivery was cut off mid-send; not sent again");
+                let why = format!(
+                    "attempt {cut} was cut off after handing the message to the robot; its \
+                     outcome is unknown and it is not sent again (look for 编号 {} in the group)",
+                    d.id
+                );
+                return store
+                    .finish_delivery(d, DeliveryStatus::Unconfirmed, Some(why))
+                    .await;
+            }
+        }
         if d.attempts > self.policy.max_attempts {
             // Earlier attempts died before recording an outcome (a crash, a lost database).
             self.count(d, channel_of(&sub), DeliveryStatus::Failed.as_str());
@@ -316,7 +325,7 @@ impl Outbox {
         };
         let outcome = match (&sub.email, &sub.robot_kind) {
             (Some(to), _) => self.send_mail(d, to, &unsubscribe, content).await,
-            (None, Some(kind)) => self.send_robot(&sub, kind, content).await,
+            (None, Some(kind)) => self.send_robot(d, &sub, kind, content).await,
             (None, None) => Err(SendError::permanent("the subscription has no address")),
         };
         let channel = channel_of(&sub);
@@ -447,6 +456,7 @@ impl Outbox {
 
     async fn send_robot(
         &self,
+        d: &DigestDelivery,
         sub: &Subscription,
         kind: &str,
         content: Content,
@@ -455,7 +465,7 @@ impl Outbox {
             .map_err(|_| SendError::permanent(format!("unknown robot kind {kind}")))?;
         let url = sub.robot_url.as_deref().unwrap_or_default();
         let mentions = subscription_mentions(sub);
-        let req = build_request(
+        let req = build_delivery_request(
             kind,
             url,
             sub.robot_secret.as_deref(),
@@ -463,7 +473,23 @@ impl Outbox {
             &content.markdown,
             &mentions,
             self.clock.now(),
+            Some(&d.id),
         );
+        // Committed before the request: if this process stops between handing the message
+        // over and recording the answer, the next claim sees it and does not send again.
+        match self.store.mark_sending(d).await {
+            Ok(true) => {}
+            Ok(false) => {
+                return Err(SendError::retry(
+                    "the delivery's claim ran out before sending; another worker has it",
+                ))
+            }
+            Err(e) => {
+                return Err(SendError::retry(format!(
+                    "could not record the attempt before sending: {e}"
+                )))
+            }
+        }
         self.post_robot(kind, &req).await?;
         // WeCom's @ by mobile number is a message of its own. The digest is delivered by now:
         // a failed @ is logged, not retried, so that a retry never sends the digest twice.
@@ -478,16 +504,17 @@ impl Outbox {
     async fn post_robot(&self, kind: RobotKind, req: &RobotRequest) -> Result<(), SendError> {
         let res = self
             .http
-            .post(&req.url)
-            .json(&req.body)
-            .send()
+            .send(self.http.post(&req.url).json(&req.body))
             .await
-            // The URL carries the robot's credential: keep it out of the error we store and show.
+            // The URL carries the robot's credential, and what answered (a refused address, a
+            // closed port, a timeout) would map the network: the log has the cause, the
+            // delivery's error only that the robot could not be reached.
             .map_err(|e| {
-                SendError::retry(format!(
-                    "the robot webhook could not be reached: {}",
-                    e.without_url()
-                ))
+                tracing::warn!(detail = %e.log_detail(), "the robot webhook could not be reached");
+                SendError::retry(
+                    "the robot webhook could not be reached (no connection, or no answer in \
+                     time; the server log has the cause)",
+                )
             })?;
         let status = res.status().as_u16();
         let body = res.bytes().await.unwrap_or_default();

@@ -206,21 +206,50 @@ pub fn build_request(
     mentions: &[String],
     now: DateTime<Utc>,
 ) -> RobotRequest {
+    build_delivery_request(
+        kind,
+        webhook_url,
+        secret,
+        title,
+        markdown,
+        mentions,
+        now,
+        None,
+    )
+}
+
+/// The outbox's message: [`build_request`]'s, ending with a line `编号 dlv_…` (the delivery's
+/// id) that survives the cut, so that a message sent twice (see docs/design.md, "A robot
+/// message sent once") can be recognised in the group.
+#[allow(clippy::too_many_arguments)]
+pub fn build_delivery_request(
+    kind: RobotKind,
+    webhook_url: &str,
+    secret: Option<&str>,
+    title: &str,
+    markdown: &str,
+    mentions: &[String],
+    now: DateTime<Utc>,
+    delivery_id: Option<&str>,
+) -> RobotRequest {
     let secret = secret.map(str::trim).filter(|s| !s.is_empty());
     let markdown = markdown.replace("\r\n", "\n");
     let title = clean_title(title, &markdown);
     let text = adapt_markdown(kind, &markdown);
-    // The mentions' line ends the text and must survive the cut: room is kept for it.
+    // The delivery's number and the mentions' line end the text and must survive the cut:
+    // room is kept for them.
     let at_line = at_line(kind, mentions);
-    let at_tail = at_line
-        .as_deref()
-        .map(|l| format!("\n\n{l}"))
+    let mut at_tail = delivery_id
+        .map(|id| format!("\n\n编号 {id}"))
         .unwrap_or_default();
+    if let Some(l) = at_line.as_deref() {
+        at_tail.push_str(&format!("\n\n{l}"));
+    }
     match kind {
         RobotKind::Wecom => {
             let head = format!("**{title}**\n\n");
-            let room = WECOM_CONTENT_MAX_BYTES.saturating_sub(head.len());
-            let content = format!("{head}{}", trim_to(&text, room, str::len));
+            let room = WECOM_CONTENT_MAX_BYTES.saturating_sub(head.len() + at_tail.len());
+            let content = format!("{head}{}{at_tail}", trim_to(&text, room, str::len));
             RobotRequest {
                 url: webhook_url.to_owned(),
                 body: json!({"msgtype": "markdown", "markdown": {"content": content}}),

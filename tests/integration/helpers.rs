@@ -105,6 +105,11 @@ impl TestApp {
         // Tests drive the outbox themselves, by the functions its loop calls.
         settings.run_delivery = false;
         settings.workers = 1;
+        // The tests' feed, store, tool and robot servers listen on 127.0.0.1, which the
+        // service refuses to fetch from unless the operator allows it (outbound.rs shows the
+        // refusals without it).
+        settings.allow_private_urls =
+            tingjian::domain::net::AllowPrivate::parse(LOCAL_URLS).expect("the allow list parses");
         let mut pg_database = None;
         if let Backend::Postgres = backend {
             let (url, name) = fresh_pg_database().await?;
@@ -267,12 +272,17 @@ impl Drop for PgDatabase {
     }
 }
 
+/// What the tests allow outgoing requests to reach: the loopback servers they run
+/// (`TINGJIAN_ALLOW_PRIVATE_URLS`).
+pub const LOCAL_URLS: &str = "127.0.0.0/8,::1";
+
 /// The `tingjian` binary, pointed at this app's database.
 pub fn tingjian(app: &TestApp) -> std::process::Command {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_tingjian"));
     cmd.env("DATABASE_URL", &app.database_url)
         .env("TINGJIAN_DATA_DIR", &app.data_dir)
-        .env("RUST_LOG", "warn");
+        .env("RUST_LOG", "warn")
+        .env("TINGJIAN_ALLOW_PRIVATE_URLS", LOCAL_URLS);
     cmd
 }
 

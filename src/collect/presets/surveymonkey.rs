@@ -23,6 +23,7 @@ use super::{
 };
 use crate::collect::fetch::TransportKind;
 use crate::collect::webhook::SignatureError;
+use crate::domain::net::{Outbound, OutboundError};
 use crate::domain::text::truncate_chars;
 use crate::domain::time::parse_time;
 use crate::domain::FieldError;
@@ -207,7 +208,11 @@ pub enum FetchError {
     BadId,
     #[error("SurveyMonkey answered HTTP {status} for the {resource}")]
     Http { resource: Resource, status: u16 },
-    #[error("could not fetch the {resource} from SurveyMonkey: {detail}")]
+    /// The network: what answered (or did not) stays in `detail`, for the log.
+    #[error(
+        "could not fetch the {resource} from SurveyMonkey: {}",
+        crate::collect::fetch::UNREACHABLE
+    )]
     Transport {
         resource: Resource,
         kind: TransportKind,
@@ -237,13 +242,10 @@ impl FetchError {
                 429 => "SurveyMonkey's rate limit was reached (HTTP 429)".into(),
                 _ => format!("SurveyMonkey answered HTTP {status} for the {resource}"),
             },
-            FetchError::Transport { kind, .. } => match kind {
-                TransportKind::Timeout => "the request to SurveyMonkey timed out".into(),
-                TransportKind::Connect => {
-                    "no connection could be made to SurveyMonkey (DNS, TCP or TLS)".into()
-                }
-                TransportKind::Other => "the connection to SurveyMonkey failed".into(),
-            },
+            FetchError::Transport { .. } => format!(
+                "SurveyMonkey {}",
+                crate::collect::fetch::UNREACHABLE.trim_start_matches("the server ")
+            ),
             FetchError::TooLarge { resource, limit } => {
                 format!("the {resource} are larger than {limit} bytes")
             }
@@ -274,7 +276,7 @@ impl FetchError {
 /// call failing fails the fetch (the headings and choices are needed to tell text from
 /// choices and to find the NPS).
 pub async fn fetch_response(
-    http: &reqwest::Client,
+    http: &Outbound,
     req: &FetchRequest,
     api_token: &str,
     base_url: Option<&str>,
@@ -361,20 +363,29 @@ fn endpoint(base: &reqwest::Url, parts: &[&str]) -> reqwest::Url {
 
 /// GETs one JSON object, reading the body chunk by chunk up to [`MAX_BODY_BYTES`].
 async fn get_json(
-    http: &reqwest::Client,
+    http: &Outbound,
     url: reqwest::Url,
     auth: &reqwest::header::HeaderValue,
     resource: Resource,
 ) -> Result<Value, FetchError> {
     use reqwest::header;
 
-    let mut resp = http
+    let req = http
         .get(url)
         .header(header::AUTHORIZATION, auth.clone())
-        .header(header::ACCEPT, "application/json")
-        .send()
-        .await
-        .map_err(|e| transport_error(e, resource))?;
+        .header(header::ACCEPT, "application/json");
+    let mut resp = http.send(req).await.map_err(|e| match e {
+        OutboundError::Http(e) => transport_error(e, resource),
+        refused @ OutboundError::Refused(_) => {
+            let detail = refused.log_detail();
+            tracing::warn!(%detail, "outgoing request refused");
+            FetchError::Transport {
+                resource,
+                kind: TransportKind::Connect,
+                detail,
+            }
+        }
+    })?;
     let status = resp.status();
     if !status.is_success() {
         return Err(FetchError::Http {
@@ -439,10 +450,12 @@ fn transport_error(e: reqwest::Error, resource: Resource) -> FetchError {
     } else {
         TransportKind::Other
     };
+    let detail = truncate_chars(&msg, 300);
+    tracing::warn!(%detail, "outgoing request failed");
     FetchError::Transport {
         resource,
         kind,
-        detail: truncate_chars(&msg, 300),
+        detail,
     }
 }
 
@@ -1734,12 +1747,10 @@ mod tests {
         (format!("http://{addr}"), seen, task)
     }
 
-    fn client() -> reqwest::Client {
-        reqwest::Client::builder()
-            .no_proxy()
-            .timeout(std::time::Duration::from_secs(10))
-            .build()
-            .unwrap()
+    fn client() -> Outbound {
+        let local = crate::domain::net::AllowPrivate::parse("127.0.0.0/8").unwrap();
+        let ten = std::time::Duration::from_secs(10);
+        Outbound::with_timeouts(local, ten, ten).unwrap()
     }
 
     fn request() -> FetchRequest {

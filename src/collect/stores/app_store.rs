@@ -146,7 +146,7 @@ fn hint(status: u16) -> Option<&'static str> {
 /// the `last` page, page [`MAX_PAGES`], or a page that reaches back before `since` (the
 /// newest review time of the last poll: the rest were read then).
 pub async fn pull(
-    http: &reqwest::Client,
+    http: &crate::domain::net::Outbound,
     settings: &AppStoreSettings,
     since: Option<DateTime<Utc>>,
 ) -> Result<Pulled, PullError> {
@@ -156,7 +156,7 @@ pub async fn pull(
     let mut last_known: Option<u32> = None;
     for n in 1..=MAX_PAGES {
         let url = page_url(base, &settings.country, &settings.app_id, n);
-        let body = get_json(http.get(&url), &host, hint).await?;
+        let body = get_json(http, http.get(&url), &host, hint).await?;
         let page = parse_page(&body, &settings.country).map_err(|detail| PullError::Parse {
             host: host.clone(),
             detail,

@@ -140,7 +140,7 @@ fn hint(status: u16) -> Option<&'static str> {
 
 /// An access token for the service account: a signed assertion posted to the token endpoint.
 pub async fn access_token(
-    http: &reqwest::Client,
+    http: &crate::domain::net::Outbound,
     settings: &GooglePlaySettings,
     now: DateTime<Utc>,
 ) -> Result<String, PullError> {
@@ -154,6 +154,7 @@ pub async fn access_token(
         ("assertion", jwt.as_str()),
     ];
     let (status, body) = send(
+        http,
         http.post(endpoint)
             .header(reqwest::header::ACCEPT, "application/json")
             .form(&form),
@@ -218,7 +219,7 @@ pub fn page_url(base: &str, package: &str, token: Option<&str>) -> Result<reqwes
 /// [`MAX_PAGES`], or a page that reaches back before `since` (the newest review time of the
 /// last poll: the rest were read then).
 pub async fn pull(
-    http: &reqwest::Client,
+    http: &crate::domain::net::Outbound,
     settings: &GooglePlaySettings,
     since: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
@@ -235,7 +236,7 @@ pub async fn pull(
                 detail,
             }
         })?;
-        let body = get_json(http.get(url).bearer_auth(&token), &host, hint).await?;
+        let body = get_json(http, http.get(url).bearer_auth(&token), &host, hint).await?;
         let page = parse_page(&body).map_err(|detail| PullError::Parse {
             host: host.clone(),
             detail,

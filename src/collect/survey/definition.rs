@@ -36,7 +36,7 @@ pub const MAX_URL_CHARS: usize = 2_000;
 /// Form field names the hosted page uses for itself; question ids must not collide with them.
 pub const HONEYPOT_FIELD: &str = "website";
 
-const TOP_KEYS: [&str; 10] = [
+const TOP_KEYS: [&str; 11] = [
     "title",
     "description",
     "thank_you",
@@ -47,6 +47,7 @@ const TOP_KEYS: [&str; 10] = [
     "logo_url",
     "accent_color",
     "privacy_url",
+    "max_responses_per_hour",
 ];
 const QUESTION_KEYS: [&str; 9] = [
     "id",
@@ -224,11 +225,20 @@ pub struct Question {
 }
 
 impl Question {
-    /// Most characters a text answer may have: its own `max_length`, never above the global cap.
+    /// Most characters a text answer may have: its own `max_length` (else
+    /// [`DEFAULT_ANSWER_CHARS`]), never above the global cap.
     pub fn text_limit(&self) -> usize {
         self.max_length
-            .unwrap_or(MAX_TEXT_CHARS)
+            .unwrap_or(DEFAULT_ANSWER_CHARS)
             .min(MAX_TEXT_CHARS)
+    }
+}
+
+impl SurveyDefinition {
+    /// Responses taken per clock hour.
+    pub fn responses_per_hour(&self) -> u32 {
+        self.max_responses_per_hour
+            .unwrap_or(DEFAULT_RESPONSES_PER_HOUR)
     }
 }
 
@@ -257,7 +267,20 @@ pub struct SurveyDefinition {
     /// An `http(s)://` page that says how answers are used, linked under the form.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub privacy_url: Option<String>,
+    /// Responses taken per clock hour (each server process counts its own); past it a
+    /// submission is refused with 429 until the hour ends. `None`:
+    /// [`DEFAULT_RESPONSES_PER_HOUR`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_responses_per_hour: Option<u32>,
 }
+
+/// Responses a survey takes per hour unless its editor sets `max_responses_per_hour`.
+pub const DEFAULT_RESPONSES_PER_HOUR: u32 = 1_000;
+/// The most an editor may set `max_responses_per_hour` to.
+pub const MAX_RESPONSES_PER_HOUR: u32 = 1_000_000;
+/// Characters a text answer may have unless its question sets `max_length` (up to
+/// [`MAX_TEXT_CHARS`]).
+pub const DEFAULT_ANSWER_CHARS: usize = 2_000;
 
 impl SurveyDefinition {
     /// Parses and validates a definition, reporting every problem at once.
@@ -324,6 +347,20 @@ impl SurveyDefinition {
                 }
             });
 
+        let max_responses_per_hour = match obj.get("max_responses_per_hour") {
+            None | Some(Value::Null) => None,
+            Some(v) => match v.as_u64() {
+                Some(n) if (1..=u64::from(MAX_RESPONSES_PER_HOUR)).contains(&n) => Some(n as u32),
+                _ => {
+                    errors.push(FieldError::new(
+                        "/max_responses_per_hour",
+                        format!("must be an integer from 1 to {MAX_RESPONSES_PER_HOUR}"),
+                    ));
+                    None
+                }
+            },
+        };
+
         match (title, questions) {
             (Some(title), Some(questions)) if errors.is_empty() => Ok(SurveyDefinition {
                 title,
@@ -336,6 +373,7 @@ impl SurveyDefinition {
                 logo_url,
                 accent_color,
                 privacy_url,
+                max_responses_per_hour,
             }),
             _ => Err(errors),
         }

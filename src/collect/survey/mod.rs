@@ -37,7 +37,7 @@ pub use definition::{
     MAX_QUESTION_TITLE_CHARS, MAX_THANK_YOU_CHARS, MAX_TITLE_CHARS, MAX_URL_CHARS, MIN_OPTIONS,
 };
 pub use page::{
-    accent_css, page_csp, preview_csp, render_closed, render_not_found, render_page,
+    accent_css, page_csp, preview_csp, render_busy, render_closed, render_not_found, render_page,
     render_preview, render_preview_thanks, render_thanks, render_unavailable, FRAME_HEIGHT_JS,
     PLAIN_PAGE_CSP, SURVEY_CSS,
 };

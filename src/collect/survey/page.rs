@@ -282,6 +282,32 @@ pub fn render_unavailable(def: &SurveyDefinition) -> String {
     plain_document(def.language, &def.title, &body)
 }
 
+/// The page a respondent sees when a submission is refused for now: too many from their
+/// network in a minute, or the survey's hourly cap reached. Calm: nothing was stored, the
+/// answers are still in the form one page back, and when to try again, in minutes.
+pub fn render_busy(def: Option<&SurveyDefinition>, retry_after_secs: u64) -> String {
+    let lang = def.map_or(Language::ZhCn, |d| d.language);
+    let minutes = retry_after_secs.div_ceil(60).max(1);
+    let body = format!(
+        "<main class=\"tj\">\n<section class=\"tj-done tj-closed\" role=\"status\" data-tingjian-busy>\n\
+         <h1 class=\"tj-title\">{}</h1>\n<p class=\"tj-lead\">{}</p>\n</section>\n</main>",
+        lang.pick("请稍后再提交", "Please submit again a little later"),
+        match lang {
+            Language::ZhCn => format!(
+                "这份问卷此刻收到的提交较多，您的回答还没有保存。请约 {minutes} 分钟后再提交；\
+                 返回上一页，您填写的内容仍在。感谢您的耐心。"
+            ),
+            Language::En => format!(
+                "This survey is receiving many answers right now, and yours has not been saved \
+                 yet. Please submit again in about {minutes} minute(s); your answers are still \
+                 on the previous page. Thank you for your patience."
+            ),
+        },
+    );
+    let title = def.map_or("请稍后再提交", |d| d.title.as_str());
+    plain_document(lang, title, &body)
+}
+
 /// The page for a survey that no longer accepts responses (closed or archived).
 pub fn render_closed() -> String {
     let body = "<main class=\"tj\">\n<section class=\"tj-done tj-closed\" role=\"status\">\n\

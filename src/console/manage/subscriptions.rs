@@ -107,6 +107,7 @@ fn status_words(status: &str) -> (&'static str, &'static str) {
         "pending" => ("等待发送", "wait"),
         "failed" => ("发送失败", "bad"),
         "cancelled" => ("已取消（订阅已结束）", "off"),
+        "unconfirmed" => ("未确认（发送中断，未重发）", "wait"),
         _ => ("未知", "off"),
     }
 }
@@ -114,7 +115,9 @@ fn status_words(status: &str) -> (&'static str, &'static str) {
 /// A delivery's stored error, said in Chinese (the stored text stays beside it).
 pub(super) fn delivery_error_words(e: &str) -> &'static str {
     let e = e.to_lowercase();
-    if e.contains("refused the message") {
+    if e.contains("not sent again") {
+        "发送途中服务中断，不知道群里是否已收到；为免重复，没有重发。请按消息末尾的编号在群里核对，缺了可以手动再发。"
+    } else if e.contains("refused the message") {
         "邮件服务器拒收了这封邮件：收件地址可能不存在或被对方拦截。"
     } else if e.contains("deferred") {
         "邮件服务器暂时不收，会自动重试。"
