@@ -20,6 +20,9 @@ pub struct Gold {
     pub pain_points: Vec<String>,
     #[serde(default)]
     pub hard: bool,
+    /// Where the text comes from (`hotel`, `food_delivery` …), for figures by group.
+    #[serde(default)]
+    pub domain: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -70,9 +73,25 @@ pub struct Report {
     pub pain_points: BTreeMap<String, Prf>,
     pub pain_point_micro_f1: f64,
     pub hard_accuracy: f64,
+    /// Figures by `domain` and by length (under 200 characters, 200 and more): only on a set
+    /// whose lines name a domain.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub by_group: BTreeMap<String, GroupFigures>,
     /// Ids of the items whose sentiment was wrong, for reading.
     pub misses: Vec<String>,
 }
+
+/// The sentiment figures of one group of items.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupFigures {
+    pub items: usize,
+    pub accuracy: f64,
+    pub binary_accuracy: f64,
+    pub binary_accuracy_by_sign: f64,
+}
+
+/// Length at which a text counts as long in the figures by group.
+pub const LONG_CHARS: usize = 200;
 
 /// Sentiment predictions against gold labels: the confusion table and the measures read from it.
 #[derive(Debug, Clone, Default)]
@@ -229,8 +248,23 @@ pub fn evaluate(analyzer: &Analyzer, gold: &[Gold]) -> Report {
     let (mut hard_n, mut hard_ok) = (0, 0);
     let mut pains = PainTally::default();
     let mut misses = Vec::new();
+    let mut groups: BTreeMap<String, SentimentTally> = BTreeMap::new();
     for (g, a) in gold.iter().zip(&results) {
         let ok = tally.add(g.sentiment, a.sentiment.label, a.sentiment.score);
+        if let Some(d) = &g.domain {
+            let long = if g.text.chars().count() >= LONG_CHARS {
+                "length >= 200"
+            } else {
+                "length < 200"
+            };
+            for name in [format!("domain {d}"), long.to_owned()] {
+                groups.entry(name).or_default().add(
+                    g.sentiment,
+                    a.sentiment.label,
+                    a.sentiment.score,
+                );
+            }
+        }
         if !ok {
             misses.push(g.id.clone());
         }
@@ -252,6 +286,18 @@ pub fn evaluate(analyzer: &Analyzer, gold: &[Gold]) -> Report {
         pain_points: pains.per_category(),
         pain_point_micro_f1: pains.micro_f1(),
         hard_accuracy: ratio(hard_ok, hard_n),
+        by_group: groups
+            .into_iter()
+            .map(|(name, t)| {
+                let figures = GroupFigures {
+                    items: t.items,
+                    accuracy: t.accuracy(),
+                    binary_accuracy: t.binary_accuracy(),
+                    binary_accuracy_by_sign: t.binary_accuracy_by_sign(),
+                };
+                (name, figures)
+            })
+            .collect(),
         misses,
     }
 }
@@ -304,6 +350,20 @@ impl Report {
                 cell(labels[2]),
                 cell(labels[3])
             );
+        }
+        if !self.by_group.is_empty() {
+            let _ = writeln!(
+                o,
+                "\n{:<26} {:>6} {:>9} {:>12} {:>9}",
+                "group", "items", "accuracy", "pos/neg", "by sign"
+            );
+            for (name, f) in &self.by_group {
+                let _ = writeln!(
+                    o,
+                    "{:<26} {:>6} {:>9.3} {:>12.3} {:>9.3}",
+                    name, f.items, f.accuracy, f.binary_accuracy, f.binary_accuracy_by_sign
+                );
+            }
         }
         let _ = writeln!(o, "\npain points: micro-F1 {:.3}", self.pain_point_micro_f1);
         let _ = writeln!(

@@ -120,6 +120,23 @@ pub struct Evidence {
 /// Scale of the word weights a workspace learned from its own corrections.
 const WORKSPACE_SCALE: f32 = 0.35;
 
+/// Words of a consolation: a small good thing said after a complaint (不过床还是蛮干净的,
+/// 位置倒是不错, 价格还算公道).
+const CONSOLATIONS: [&str; 9] = [
+    "还是蛮",
+    "还是挺",
+    "还算",
+    "倒是",
+    "倒还",
+    "也还行",
+    "也还可以",
+    "总算",
+    "好歹",
+];
+
+/// How strong the complaint before a consolation must be (its clauses' sum) to keep the label.
+const CONSOLED_AT: f32 = 1.0;
+
 /// Words learned from data: the shipped model, or a workspace's corrections on top of it.
 pub trait WordWeights {
     fn weight(&self, word: &str) -> Option<f32>;
@@ -488,7 +505,21 @@ impl Scorer<'_> {
         // The clause after a contrast decides (挺好用的，就是有点卡; 贵了点，但值这个价): when
         // it has a clear polarity of its own, the text takes it.
         let decisive = last_after.map_or(0.0, |k| clauses[k..].iter().map(|c| c.raw).sum::<f32>());
-        if last_after.is_some() {
+        // A consolation after a complaint (服务太差，床单上还有血渍，不过床还是蛮干净的) does not
+        // decide: what was said against outweighs the small thing said for.
+        let before: f32 = last_after.map_or(0.0, |k| clauses[..k].iter().map(|c| c.raw).sum());
+        let consoled = last_after.is_some_and(|k| {
+            decisive > 0.0
+                && before <= -CONSOLED_AT
+                && before + decisive < 0.0
+                && clauses[k..].iter().any(|c| {
+                    text.get(c.span.clone())
+                        .is_some_and(|t| CONSOLATIONS.iter().any(|w| t.contains(w)))
+                })
+        });
+        if consoled {
+            total = before + decisive;
+        } else if last_after.is_some() {
             let floor = if decisive > 0.0 {
                 self.params.positive_at
             } else {

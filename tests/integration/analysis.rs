@@ -402,6 +402,69 @@ fn eval_command_reports_the_measures() {
     assert!(text.contains("confusion") && text.contains("precision"));
 }
 
+#[test]
+fn eval_command_reports_figures_by_domain_and_length() {
+    let dir = tempfile::tempdir().unwrap();
+    let gold = dir.path().join("gold.jsonl");
+    let long = format!("{}，推荐", "房间很干净，早餐很好吃".repeat(20));
+    let lines = [
+        serde_json::json!({"id": "r1", "text": "打开就闪退", "sentiment": "negative", "domain": "app"}),
+        serde_json::json!({"id": "r2", "text": long, "sentiment": "positive", "domain": "hotel"}),
+    ];
+    let body: Vec<String> = lines.iter().map(Value::to_string).collect();
+    std::fs::write(&gold, body.join("\n")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_tingjian"))
+        .args(["eval", "--json"])
+        .arg(&gold)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let groups = &report["by_group"];
+    assert_eq!(groups["domain app"]["items"], 1, "{report}");
+    assert_eq!(groups["domain hotel"]["items"], 1, "{report}");
+    assert_eq!(groups["length >= 200"]["items"], 1, "{report}");
+    assert_eq!(groups["length < 200"]["items"], 1, "{report}");
+    assert_eq!(groups["domain app"]["binary_accuracy"], 1.0, "{report}");
+}
+
+#[test]
+fn paraphrased_problems_and_polite_requests_find_their_category() {
+    let analyzer = crate::helpers::analyzer();
+    let cases: [(&str, &str, &[&str]); 4] = [
+        ("每次付款都要试好几次才成功", "payment", &[]),
+        ("订单显示无法配送", "delivery", &[]),
+        ("账号莫名其妙被冻结了", "login", &["bug"]),
+        (
+            "骑手态度很差，还让我自己下楼去拿",
+            "delivery",
+            &["customer_service"],
+        ),
+    ];
+    for (text, wanted, not_wanted) in cases {
+        let a = analyzer.analyze(text);
+        assert!(
+            a.pain_points.iter().any(|p| p == wanted),
+            "{text}: {:?}",
+            a.pain_points
+        );
+        for p in not_wanted {
+            assert!(
+                !a.pain_points.iter().any(|x| x == p),
+                "{text}: {:?}",
+                a.pain_points
+            );
+        }
+    }
+    let request = analyzer.analyze("能否提供按月份筛选交易记录的功能？");
+    assert_eq!(request.pain_points, vec!["feature_request".to_owned()]);
+    assert_eq!(request.sentiment.label.as_str(), "neutral");
+}
+
 async fn interview_turns_and_survey_answers_are_redacted(app: TestApp) {
     let transcript = "主持人：方便留个手机号吗，比如13812345678这种？\n用户：我邮箱是 li.si@example.com，手机13900001111一直收不到验证码。\n";
     let res = app
