@@ -127,8 +127,18 @@ async function frameFit(page) {
   const inner = await frame.evaluate(() => ({
     content: document.documentElement.scrollHeight,
     view: window.innerHeight,
+    // The page's own height (not stretched to the frame, as scrollHeight is).
+    body: Math.ceil(
+      document.body.getBoundingClientRect().bottom +
+        parseFloat(getComputedStyle(document.body).marginBottom) + window.scrollY,
+    ),
   }));
-  return { frameHeight: last, content: inner.content, hiddenBelow: inner.content - inner.view };
+  return {
+    frameHeight: last,
+    content: inner.content,
+    body: inner.body,
+    hiddenBelow: inner.content - inner.view,
+  };
 }
 
 async function framed(width) {
