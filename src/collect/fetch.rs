@@ -158,26 +158,19 @@ pub(crate) fn outbound_error(e: OutboundError) -> FeedError {
 /// without the URL (feed URLs may embed access tokens), bounded in length, logged here and
 /// kept in the error for the log only.
 pub(crate) fn transport_error(e: reqwest::Error) -> FeedError {
+    let (kind, detail) = transport_parts(e);
+    FeedError::Transport { kind, detail }
+}
+
+/// What kind of transport failure `e` is, and its logged detail (see [`transport_error`]).
+pub(crate) fn transport_parts(e: reqwest::Error) -> (TransportKind, String) {
     let e = e.without_url();
-    let mut msg = if e.is_timeout() {
+    let msg = if e.is_timeout() {
         "timed out".to_owned()
     } else {
         e.to_string()
     };
-    let mut source = std::error::Error::source(&e);
-    let mut depth = 0;
-    while let Some(s) = source {
-        if depth >= 5 {
-            break;
-        }
-        let part = s.to_string();
-        if !part.is_empty() && !msg.contains(&part) {
-            msg.push_str(": ");
-            msg.push_str(&part);
-        }
-        source = std::error::Error::source(s);
-        depth += 1;
-    }
+    let msg = crate::domain::net::with_causes(msg, &e);
     let kind = if e.is_timeout() {
         TransportKind::Timeout
     } else if e.is_connect() {
@@ -187,5 +180,5 @@ pub(crate) fn transport_error(e: reqwest::Error) -> FeedError {
     };
     let detail = truncate_chars(&msg, 300);
     tracing::warn!(%detail, "outgoing request failed");
-    FeedError::Transport { kind, detail }
+    (kind, detail)
 }

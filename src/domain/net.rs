@@ -273,21 +273,26 @@ impl OutboundError {
             OutboundError::Refused(r) => format!("refused: {r}"),
             OutboundError::Http(e) => {
                 let e = e.without_url();
-                let mut msg = e.to_string();
-                let mut source = std::error::Error::source(&e);
-                for _ in 0..6 {
-                    let Some(s) = source else { break };
-                    let part = s.to_string();
-                    if !part.is_empty() && !msg.contains(&part) {
-                        msg.push_str(": ");
-                        msg.push_str(&part);
-                    }
-                    source = s.source();
-                }
-                super::text::truncate_chars(&msg, 400)
+                super::text::truncate_chars(&with_causes(e.to_string(), &e), 400)
             }
         }
     }
+}
+
+/// `msg` followed by the messages of `e`'s causes (DNS, TLS, connection …) that it does not
+/// already say, at most six deep.
+pub fn with_causes(mut msg: String, e: &(dyn std::error::Error + 'static)) -> String {
+    let mut source = e.source();
+    for _ in 0..6 {
+        let Some(s) = source else { break };
+        let part = s.to_string();
+        if !part.is_empty() && !msg.contains(&part) {
+            msg.push_str(": ");
+            msg.push_str(&part);
+        }
+        source = s.source();
+    }
+    msg
 }
 
 impl Outbound {

@@ -369,38 +369,26 @@ pub const MIN_OUTLIER_LIFT: f64 = 1.5;
 /// is also significant there, with the same share and lift. Then at least
 /// [`MIN_OUTLIER_COUNT`] items and a lift of [`MIN_OUTLIER_LIFT`] (or none of the rest).
 pub fn outliers(splits: &[SplitCounts], names: &HashMap<String, String>) -> Vec<Outlier> {
-    let rows: Vec<(&str, Vec<(&str, ValueCounts)>)> = splits
-        .iter()
-        .map(|s| (s.attr.as_str(), category_rows(&s.items, &s.with)))
+    let mut out: Vec<Outlier> = significant_pairs(splits)
+        .into_iter()
+        .filter(|p| {
+            p.over.with >= MIN_OUTLIER_COUNT && !p.over.lift.is_some_and(|l| l < MIN_OUTLIER_LIFT)
+        })
+        .map(|p| Outlier {
+            attr: p.attr.to_owned(),
+            name: names
+                .get(p.category)
+                .cloned()
+                .unwrap_or_else(|| p.category.to_owned()),
+            id: p.category.to_owned(),
+            value: p.over.value,
+            items: p.over.n,
+            count: p.over.with,
+            share: p.over.share,
+            rest_share: p.over.rest_share,
+            lift: p.over.lift,
+        })
         .collect();
-    let comparisons: usize = rows
-        .iter()
-        .flat_map(|(_, per)| per.iter().map(|(_, r)| tested(r)))
-        .sum();
-    let mut out = Vec::new();
-    for (attr, per_category) in &rows {
-        for (c, counts) in per_category {
-            for o in over_represented_among(counts, comparisons) {
-                if !o.significant
-                    || o.with < MIN_OUTLIER_COUNT
-                    || o.lift.is_some_and(|l| l < MIN_OUTLIER_LIFT)
-                {
-                    continue;
-                }
-                out.push(Outlier {
-                    attr: (*attr).to_owned(),
-                    value: o.value,
-                    id: (*c).to_owned(),
-                    name: names.get(*c).cloned().unwrap_or_else(|| (*c).to_owned()),
-                    items: o.n,
-                    count: o.with,
-                    share: o.share,
-                    rest_share: o.rest_share,
-                    lift: o.lift,
-                });
-            }
-        }
-    }
     out.sort_by(|a, b| {
         b.excess()
             .total_cmp(&a.excess())
@@ -472,7 +460,41 @@ pub struct SegmentJump {
 /// rises everywhere at once is the pain-point spike's to tell, not a segment's. Their
 /// baselines are still empty; [`confirm_jump`] fills them.
 pub fn rising_segments(recent: &[SplitCounts], min_count: u64) -> Vec<SegmentJump> {
-    let rows: Vec<(&str, Vec<(&str, ValueCounts)>)> = recent
+    significant_pairs(recent)
+        .into_iter()
+        .filter(|p| p.over.with >= min_count)
+        .map(|p| SegmentJump {
+            attr: p.attr.to_owned(),
+            category: p.category.to_owned(),
+            recent: RateWindow {
+                items: p.over.n,
+                count: p.over.with,
+            },
+            rest: RateWindow {
+                items: p.total - p.over.n,
+                count: p.total_with - p.over.with,
+            },
+            value: p.over.value,
+            baseline: RateWindow { items: 0, count: 0 },
+            own_baseline: false,
+        })
+        .collect()
+}
+
+/// A (value, pain point) pair of one split found over-represented, with its split's totals for
+/// the pain point's category (all values' items, and those carrying it).
+struct SignificantPair<'a> {
+    attr: &'a str,
+    category: &'a str,
+    over: OverRepresented,
+    total: u64,
+    total_with: u64,
+}
+
+/// Every significant (value, pain point) pair of every split, all of them tested as one
+/// family: significant at α / (every pair of every split tested).
+fn significant_pairs(splits: &[SplitCounts]) -> Vec<SignificantPair<'_>> {
+    let rows: Vec<(&str, Vec<(&str, ValueCounts)>)> = splits
         .iter()
         .map(|s| (s.attr.as_str(), category_rows(&s.items, &s.with)))
         .collect();
@@ -481,29 +503,20 @@ pub fn rising_segments(recent: &[SplitCounts], min_count: u64) -> Vec<SegmentJum
         .flat_map(|(_, per)| per.iter().map(|(_, r)| tested(r)))
         .sum();
     let mut out = Vec::new();
-    for (attr, per_category) in &rows {
-        for (c, counts) in per_category {
+    for (attr, per_category) in rows {
+        for (category, counts) in per_category {
             let total: u64 = counts.iter().map(|r| r.1).sum();
             let total_with: u64 = counts.iter().map(|r| r.2).sum();
-            for o in over_represented_among(counts, comparisons) {
-                if !o.significant || o.with < min_count {
-                    continue;
+            for over in over_represented_among(&counts, comparisons) {
+                if over.significant {
+                    out.push(SignificantPair {
+                        attr,
+                        category,
+                        over,
+                        total,
+                        total_with,
+                    });
                 }
-                out.push(SegmentJump {
-                    attr: (*attr).to_owned(),
-                    value: o.value,
-                    category: (*c).to_owned(),
-                    recent: RateWindow {
-                        items: o.n,
-                        count: o.with,
-                    },
-                    rest: RateWindow {
-                        items: total - o.n,
-                        count: total_with - o.with,
-                    },
-                    baseline: RateWindow { items: 0, count: 0 },
-                    own_baseline: false,
-                });
             }
         }
     }

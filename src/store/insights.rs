@@ -359,29 +359,11 @@ impl Store {
         sample: u64,
         keys: usize,
     ) -> StoreResult<Vec<String>> {
-        let mut q = Sql::new(self.backend());
-        let (ws, f, t) = (q.bind(workspace_id.to_owned()), q.bind(from), q.bind(to));
-        let sql = format!(
-            "SELECT attributes FROM feedback WHERE workspace_id = {ws} AND occurred_at >= {f} \
-             AND occurred_at < {t} ORDER BY occurred_at DESC LIMIT {sample}"
-        );
-        let rows = self.db.query_all(q.statement(sql)).await?;
-        let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-        for r in rows {
-            let v: Option<serde_json::Value> = r.try_get_by_index(0)?;
-            if let Some(serde_json::Value::Object(m)) = v {
-                for (k, v) in m {
-                    if crate::insight::is_plain_key(&k)
-                        && (v.is_string() || v.is_number() || v.is_boolean())
-                    {
-                        *seen.entry(k).or_default() += 1;
-                    }
-                }
-            }
-        }
-        let mut keys_seen: Vec<(String, usize)> = seen.into_iter().collect();
-        keys_seen.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        Ok(keys_seen.into_iter().take(keys).map(|(k, _)| k).collect())
+        let (mut profile, _) = self
+            .attribute_profile(workspace_id, from, to, sample)
+            .await?;
+        profile.sort_by(|a, b| b.items.cmp(&a.items).then(a.key.cmp(&b.key)));
+        Ok(profile.into_iter().take(keys).map(|p| p.key).collect())
     }
 }
 

@@ -162,31 +162,38 @@ fn hour_key(t: DateTime<Utc>) -> String {
 }
 
 impl Store {
-    /// Responses and the time of the last one, per survey of the workspace: the responses
-    /// from the survey's counters (`survey_answer_tally`, question `''`), the last time from
-    /// one step down `idx_survey_response_survey` per survey.
+    /// Responses and the time of the last one, per survey of the workspace, in one statement:
+    /// the responses from the surveys' counters (`survey_answer_tally`, question `''`), the
+    /// last time from one step down `idx_survey_response_survey` per survey.
     pub async fn survey_totals(
         &self,
         workspace_id: &str,
     ) -> StoreResult<HashMap<String, SurveyTotals>> {
         let mut q = Sql::new(self.backend());
-        let ws = q.bind(workspace_id.to_owned());
+        // Bound once per use, in the order they appear (SQLite's `?` are positional).
+        let (ws_last, ws) = (
+            q.bind(workspace_id.to_owned()),
+            q.bind(workspace_id.to_owned()),
+        );
         let sql = format!(
-            "SELECT survey_id, CAST(SUM(responses) AS BIGINT) FROM survey_answer_tally \
-             WHERE workspace_id = {ws} AND question_id = '' GROUP BY survey_id"
+            "SELECT t.survey_id, t.n, (SELECT r.received_at FROM survey_response r \
+               WHERE r.workspace_id = {ws_last} AND r.survey_id = t.survey_id \
+               ORDER BY r.received_at DESC LIMIT 1) \
+             FROM (SELECT survey_id, CAST(SUM(responses) AS BIGINT) AS n \
+               FROM survey_answer_tally WHERE workspace_id = {ws} AND question_id = '' \
+               GROUP BY survey_id) t WHERE t.n > 0"
         );
         let rows = self.db.query_all(q.statement(sql)).await?;
-        let mut totals = HashMap::with_capacity(rows.len());
-        for r in &rows {
-            let survey_id: String = r.try_get_by_index(0)?;
-            let responses = count_of(r, 1)?;
-            if responses == 0 {
-                continue;
-            }
-            let last_at = self.last_response_at(workspace_id, &survey_id).await?;
-            totals.insert(survey_id, SurveyTotals { responses, last_at });
-        }
-        Ok(totals)
+        rows.iter()
+            .map(|r| {
+                let survey_id: String = r.try_get_by_index(0)?;
+                let totals = SurveyTotals {
+                    responses: count_of(r, 1)?,
+                    last_at: r.try_get_by_index(2)?,
+                };
+                Ok((survey_id, totals))
+            })
+            .collect()
     }
 
     /// How many responses a survey has, from its counters.

@@ -40,6 +40,44 @@ pub fn subscription_mentions(s: &Subscription) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// A pending delivery of `kind` for `period` to a subscription, due at `at`.
+fn new_delivery(
+    sub: &Subscription,
+    kind: &str,
+    period: &str,
+    payload: Option<Value>,
+    at: DateTime<Utc>,
+) -> digest_delivery::ActiveModel {
+    digest_delivery::ActiveModel {
+        id: Set(format!("dlv_{}", new_id())),
+        workspace_id: Set(sub.workspace_id.clone()),
+        subscription_id: Set(sub.id.clone()),
+        kind: Set(kind.to_owned()),
+        period: Set(period.to_owned()),
+        payload: Set(payload),
+        status: Set(DeliveryStatus::Pending.as_str().to_owned()),
+        attempts: Set(0),
+        next_attempt_at: Set(at),
+        locked_until: Set(None),
+        last_error: Set(None),
+        created_at: Set(at),
+        sent_at: Set(None),
+        sending_attempt: Set(None),
+    }
+}
+
+/// A subscription gets one delivery of a kind per period (the outbox's unique key): a second
+/// insert of the same is skipped.
+fn once_per_period() -> OnConflict {
+    OnConflict::columns([
+        digest_delivery::Column::SubscriptionId,
+        digest_delivery::Column::Kind,
+        digest_delivery::Column::Period,
+    ])
+    .do_nothing()
+    .to_owned()
+}
+
 impl Store {
     /// Subscribes an address or a robot. The same address or robot URL twice in one
     /// workspace is a conflict.
@@ -164,33 +202,9 @@ impl Store {
         period: &str,
         payload: Option<Value>,
     ) -> StoreResult<bool> {
-        let at = self.now();
-        let model = digest_delivery::ActiveModel {
-            id: Set(format!("dlv_{}", new_id())),
-            workspace_id: Set(sub.workspace_id.clone()),
-            subscription_id: Set(sub.id.clone()),
-            kind: Set(kind.to_owned()),
-            period: Set(period.to_owned()),
-            payload: Set(payload),
-            status: Set(DeliveryStatus::Pending.as_str().to_owned()),
-            attempts: Set(0),
-            next_attempt_at: Set(at),
-            locked_until: Set(None),
-            last_error: Set(None),
-            created_at: Set(at),
-            sent_at: Set(None),
-            sending_attempt: Set(None),
-        };
+        let model = new_delivery(sub, kind, period, payload, self.now());
         let res = digest_delivery::Entity::insert(model)
-            .on_conflict(
-                OnConflict::columns([
-                    digest_delivery::Column::SubscriptionId,
-                    digest_delivery::Column::Kind,
-                    digest_delivery::Column::Period,
-                ])
-                .do_nothing()
-                .to_owned(),
-            )
+            .on_conflict(once_per_period())
             .exec_without_returning(&self.db)
             .await?;
         Ok(res == 1)
@@ -212,32 +226,9 @@ impl Store {
         for chunk in due.chunks(400) {
             let models = chunk
                 .iter()
-                .map(|(sub, period)| digest_delivery::ActiveModel {
-                    id: Set(format!("dlv_{}", new_id())),
-                    workspace_id: Set(sub.workspace_id.clone()),
-                    subscription_id: Set(sub.id.clone()),
-                    kind: Set("digest".to_owned()),
-                    period: Set(period.clone()),
-                    payload: Set(None),
-                    status: Set(DeliveryStatus::Pending.as_str().to_owned()),
-                    attempts: Set(0),
-                    next_attempt_at: Set(at),
-                    locked_until: Set(None),
-                    last_error: Set(None),
-                    created_at: Set(at),
-                    sent_at: Set(None),
-                    sending_attempt: Set(None),
-                });
+                .map(|(sub, period)| new_delivery(sub, "digest", period, None, at));
             queued += digest_delivery::Entity::insert_many(models)
-                .on_conflict(
-                    OnConflict::columns([
-                        digest_delivery::Column::SubscriptionId,
-                        digest_delivery::Column::Kind,
-                        digest_delivery::Column::Period,
-                    ])
-                    .do_nothing()
-                    .to_owned(),
-                )
+                .on_conflict(once_per_period())
                 .exec_without_returning(&txn)
                 .await?;
         }

@@ -13,28 +13,11 @@ use tingjian::collect::webhook::{parse_delivery, sign};
 use tingjian::config::Settings;
 use tingjian::domain::Clock;
 
+use crate::each_backend;
 use crate::helpers::{assert_problem, Backend, TestApp};
 use crate::social::{feed_server, rss, FeedServer};
 
-/// Runs each named `async fn(Backend)` on SQLite and on PostgreSQL (these tests build their
-/// app themselves, with a manual clock): `name::sqlite`, `name::postgres`.
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            use crate::helpers::Backend;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name(Backend::Sqlite).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$name(Backend::Postgres).await;
-            }
-        }
-    )*};
-}
-
-on_both_backends!(
+each_backend!(
     old_webhook_secret_ends_with_its_grace,
     alerts_once_per_local_day,
     background_poller_polls_when_the_clock_says,

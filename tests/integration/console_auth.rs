@@ -11,28 +11,12 @@ use tingjian::config::Settings;
 use tingjian::domain::Clock;
 
 use crate::both_backends;
+use crate::each_backend;
 use crate::helpers::{
     assert_problem, hidden_field, run_ok, tingjian, Backend, ConsoleClient, TestApp,
     MEMBER_PASSWORD,
 };
 use crate::smtp_server::SmtpServer;
-
-/// Runs `name(Backend)` on SQLite and on PostgreSQL, for tests that spawn their own app.
-macro_rules! each_backend {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            use crate::helpers::Backend;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name(Backend::Sqlite).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$name(Backend::Postgres).await;
-            }
-        }
-    )*};
-}
 
 both_backends!(
     signing_in_sets_a_session_cookie_and_wrong_passwords_get_none,

@@ -211,6 +211,10 @@ async fn results_match_what_was_submitted(app: TestApp) {
         list.contains("data-label=\"回答\" class=\"num\">7<"),
         "{list}"
     );
+    assert!(
+        !list.contains("data-label=\"最近回答\"><span class=\"muted\">还没有"),
+        "the last response's time: {list}"
+    );
 
     // The counts come from `survey_answer`, written with each response. Made again from the
     // stored answers alone (as the migration that brought the table does for responses stored

@@ -7,7 +7,6 @@
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use tingjian::collect::webhook::sign;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -87,18 +86,7 @@ async fn deliver(
     msg_id: &str,
     body: &str,
 ) -> reqwest::Response {
-    let ts = chrono::Utc::now().timestamp().to_string();
-    let sig = sign(secret, msg_id, &ts, body.as_bytes()).unwrap();
-    app.client
-        .post(app.url(&format!("/hooks/{source}")))
-        .header("content-type", "application/json")
-        .header("webhook-id", msg_id)
-        .header("webhook-timestamp", ts)
-        .header("webhook-signature", sig)
-        .body(body.to_owned())
-        .send()
-        .await
-        .unwrap()
+    crate::webhooks::deliver(app, source, secret, msg_id, crate::webhooks::now(), body).await
 }
 
 async fn post_raw(app: &TestApp, path: &str, body: &str) -> reqwest::Response {

@@ -368,6 +368,25 @@ macro_rules! both_backends {
     )*};
 }
 
+/// Runs each named `async fn(Backend)` on SQLite and on PostgreSQL, for tests that build
+/// their app themselves (settings, clock, binaries): `name::sqlite`, `name::postgres`.
+#[macro_export]
+macro_rules! each_backend {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            use $crate::helpers::Backend;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name(Backend::Sqlite).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name(Backend::Postgres).await;
+            }
+        }
+    )*};
+}
+
 /// A member of the test workspace signed in to the console: a client that keeps the session
 /// cookie, and the CSRF token the console's pages carry.
 #[allow(dead_code)] // email, password and member_id serve the tests that sign in again

@@ -9,27 +9,13 @@ use std::sync::Arc;
 use actix_web::{web, App, HttpResponse, HttpServer};
 use serde_json::{json, Value};
 
+use crate::each_backend;
 use crate::helpers::{assert_problem, Backend, TestApp};
 use crate::robot_server::RobotServer;
 use crate::social::rss;
 use tingjian::domain::net::AllowPrivate;
 
-macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name(crate::helpers::Backend::Sqlite).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$name(crate::helpers::Backend::Postgres).await
-            }
-        }
-    )*};
-}
-
-on_both!(
+each_backend!(
     literal_private_addresses_are_refused_when_saved,
     names_are_judged_by_what_they_resolve_to,
     redirects_to_private_addresses_are_refused,

@@ -4,24 +4,10 @@
 
 use serde_json::{json, Value};
 
+use crate::each_backend;
 use crate::helpers::{assert_problem, Backend, TestApp};
 
-macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name(crate::helpers::Backend::Sqlite).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$name(crate::helpers::Backend::Postgres).await
-            }
-        }
-    )*};
-}
-
-on_both!(
+each_backend!(
     an_ipv6_slash_64_shares_one_budget,
     a_survey_takes_its_hourly_cap,
     text_answers_are_bounded_by_default,

@@ -27,7 +27,7 @@ async fn webhook_source(app: &TestApp, body: Value) -> (String, String) {
     (src["id"].as_str().unwrap().to_owned(), secret)
 }
 
-async fn deliver(
+pub(crate) async fn deliver(
     app: &TestApp,
     source: &str,
     secret: &str,
@@ -49,7 +49,7 @@ async fn deliver(
         .unwrap()
 }
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 

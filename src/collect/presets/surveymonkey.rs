@@ -21,7 +21,7 @@ use super::{
     respondent_of, score_in, text_of, Answer, Context, FetchRequest, Incoming, Reading, Secrets,
     ToolResponse,
 };
-use crate::collect::fetch::TransportKind;
+use crate::collect::fetch::{transport_parts, TransportKind};
 use crate::collect::webhook::SignatureError;
 use crate::domain::net::{Outbound, OutboundError};
 use crate::domain::text::truncate_chars;
@@ -427,31 +427,7 @@ async fn get_json(
 
 /// A transport error as text without the URL: reqwest's message and its causes, bounded.
 fn transport_error(e: reqwest::Error, resource: Resource) -> FetchError {
-    let e = e.without_url();
-    let mut msg = if e.is_timeout() {
-        "timed out".to_owned()
-    } else {
-        e.to_string()
-    };
-    let mut source = std::error::Error::source(&e);
-    for _ in 0..5 {
-        let Some(s) = source else { break };
-        let part = s.to_string();
-        if !part.is_empty() && !msg.contains(&part) {
-            msg.push_str(": ");
-            msg.push_str(&part);
-        }
-        source = s.source();
-    }
-    let kind = if e.is_timeout() {
-        TransportKind::Timeout
-    } else if e.is_connect() {
-        TransportKind::Connect
-    } else {
-        TransportKind::Other
-    };
-    let detail = truncate_chars(&msg, 300);
-    tracing::warn!(%detail, "outgoing request failed");
+    let (kind, detail) = transport_parts(e);
     FetchError::Transport {
         resource,
         kind,
