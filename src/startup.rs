@@ -181,6 +181,7 @@ impl Application {
             tokio::spawn(scheduler::alerts(alerts, outbox, settings.alert_tick));
         }
         tokio::spawn(housekeeping(state.clone(), console));
+        tokio::spawn(warm_insights(state.clone()));
         Ok(Self {
             port,
             server,
@@ -223,6 +224,31 @@ async fn housekeeping(state: Arc<AppState>, console: Arc<Console>) {
             .unwrap_or_else(|_| chrono::Duration::hours(12));
         if let Err(e) = state.store.prune_sessions(idle).await {
             tracing::warn!(error = %e, "pruning console sessions failed");
+        }
+    }
+}
+
+/// A workspace with fewer items than this in the warmed range is scanned on demand.
+const WARM_MIN_ITEMS: u64 = 10_000;
+
+/// Keeps the drivers' and segments' cached days current (`Store::warm_insight_days`) every
+/// `housekeeping_tick`, so a request over a long range reads cached days and scans only the
+/// days written since. Each pass is a few reads when nothing changed.
+async fn warm_insights(state: Arc<AppState>) {
+    let mut tick = tokio::time::interval(state.settings.housekeeping_tick);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let now = state.clock.now();
+        if let Err(e) = state.store.warm_insight_days(now, WARM_MIN_ITEMS).await {
+            tracing::warn!(error = %e, "warming the insight caches failed");
+        }
+        if let Err(e) = state
+            .store
+            .prune_insight_days(now, crate::store::WARM_DAYS + 366)
+            .await
+        {
+            tracing::warn!(error = %e, "pruning the insight caches failed");
         }
     }
 }

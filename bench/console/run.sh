@@ -61,14 +61,14 @@ pages=(
 if [ -n "$SV" ]; then
   pages+=("$W/surveys/$SV" "$W/surveys/$SV/nps/nps.png" "$W/surveys/$SV/responses" "$W/surveys/$SV/answers/reason?page=50")
 fi
-printf "%-58s %10s %10s\n" page "median ms" "max ms"
+printf "%-58s %10s %10s %10s\n" page "first ms" "median ms" "max ms"
 time_one() { curl -fs -b "$JAR" -o /dev/null -w '%{time_total}\n' "$URL$1"; }
 for p in "${pages[@]}"; do
-  time_one "$p" >/dev/null || { printf "%-58s %s\n" "$p" "FAILED"; continue; }
+  first=$(time_one "$p") || { printf "%-58s %s\n" "$p" "FAILED"; continue; }
   ts=$(for _ in $(seq 1 "$RUNS"); do time_one "$p"; done | sort -n)
   med=$(echo "$ts" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]*1000}')
   max=$(echo "$ts" | tail -1 | awk '{print $1*1000}')
-  printf "%-58s %10.0f %10.0f\n" "${p/$W/…}" "$med" "$max"
+  printf "%-58s %10.0f %10.0f %10.0f\n" "${p/$W/…}" "$(echo "$first" | awk '{print $1*1000}')" "$med" "$max"
 done
 if [ -n "$KEY" ]; then
   ts=$(for _ in $(seq 1 "$RUNS"); do curl -fs -o /dev/null -w '%{time_total}\n' -H "authorization: Bearer $KEY" "$URL/api/v1/feedback/count"; done | sort -n)

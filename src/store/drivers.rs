@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult};
 
+use super::days::GroupCounts;
 use super::insights::{attr_expr, count, feedback_segment, response_segment, Narrowed, Sql};
 use super::{Store, StoreError, StoreResult};
 use crate::insight::moments::Moments;
@@ -105,10 +106,9 @@ impl Narrowed<'_> {
     }
 }
 
-impl ResponseAggregates for Narrowed<'_> {
-    type Error = StoreError;
-
-    async fn response_moments(
+/// The scans themselves, over any range.
+impl Narrowed<'_> {
+    async fn scan_response_moments(
         &self,
         workspace_id: &str,
         metric: Metric,
@@ -163,13 +163,13 @@ impl ResponseAggregates for Narrowed<'_> {
         Ok(total)
     }
 
-    async fn pain_point_moments(
+    async fn scan_pain_point_moments(
         &self,
         workspace_id: &str,
         metric: Metric,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
-    ) -> StoreResult<Vec<(String, Moments)>> {
+    ) -> StoreResult<BTreeMap<String, Moments>> {
         let seg = self.segment.as_ref();
         let mut by: BTreeMap<String, Moments> = BTreeMap::new();
         // Driven from the feedback side: the covering index gives each item's id, scores,
@@ -180,7 +180,7 @@ impl ResponseAggregates for Narrowed<'_> {
             None if metric == Metric::Sentiment => {
                 ("f.sentiment IS NOT NULL".to_owned(), sentiment_value("f."))
             }
-            None => return Ok(Vec::new()),
+            None => return Ok(BTreeMap::new()),
         };
         // Items that answer no response: (item, category) is the key, so no duplicates.
         let mut q = Sql::new(self.backend());
@@ -225,6 +225,157 @@ impl ResponseAggregates for Narrowed<'_> {
             )
         };
         add_rows(&mut by, &self.all_rows(q, sql).await?, 0)?;
+        Ok(by)
+    }
+
+    async fn scan_moments_by_group(
+        &self,
+        workspace_id: &str,
+        metric: Metric,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        group: &GroupBy,
+    ) -> StoreResult<BTreeMap<String, Moments>> {
+        let seg = self.segment.as_ref();
+        let mut by: BTreeMap<String, Moments> = BTreeMap::new();
+        if let Some((col, x)) = score_value(metric, "") {
+            let mut q = Sql::new(self.backend());
+            let g = group_of(&mut q, group, "", true);
+            let (ws, f, t) = (q.bind(workspace_id.to_owned()), q.bind(from), q.bind(to));
+            let narrow = response_segment(&mut q, seg);
+            let sql = format!(
+                "SELECT {g}, {} FROM survey_response WHERE workspace_id = {ws} \
+                 AND occurred_at >= {f} AND occurred_at < {t} AND {col} IS NOT NULL{narrow} \
+                 GROUP BY 1",
+                sums(&x)
+            );
+            add_rows(&mut by, &self.all_rows(q, sql).await?, 0)?;
+            let mut q = Sql::new(self.backend());
+            let g = group_of(&mut q, group, "", false);
+            let (ws, f, t) = (q.bind(workspace_id.to_owned()), q.bind(from), q.bind(to));
+            let narrow = feedback_segment(&mut q, seg, "");
+            let sql = format!(
+                "SELECT {g}, {} FROM feedback WHERE workspace_id = {ws} \
+                 AND occurred_at >= {f} AND occurred_at < {t} AND {col} IS NOT NULL \
+                 AND response_id IS NULL{narrow} GROUP BY 1",
+                sums(&x)
+            );
+            add_rows(&mut by, &self.all_rows(q, sql).await?, 0)?;
+        } else if metric == Metric::Sentiment {
+            let s = sentiment_value("");
+            let mut q = Sql::new(self.backend());
+            let g = group_of(&mut q, group, "", false);
+            let (ws, f, t) = (q.bind(workspace_id.to_owned()), q.bind(from), q.bind(to));
+            let narrow = feedback_segment(&mut q, seg, "");
+            let sql = format!(
+                "SELECT {g}, {} FROM feedback WHERE workspace_id = {ws} \
+                 AND occurred_at >= {f} AND occurred_at < {t} AND sentiment IS NOT NULL \
+                 AND response_id IS NULL{narrow} GROUP BY 1",
+                sums(&s)
+            );
+            add_rows(&mut by, &self.all_rows(q, sql).await?, 0)?;
+            // The answers of one response share its channel, source and attributes.
+            let mut q = Sql::new(self.backend());
+            let g = group_of(&mut q, group, "", false);
+            let (ws, f, t) = (q.bind(workspace_id.to_owned()), q.bind(from), q.bind(to));
+            let narrow = feedback_segment(&mut q, seg, "");
+            let sql = format!(
+                "SELECT r.g, {} FROM (SELECT MAX({g}) AS g, AVG({s}) AS x FROM feedback \
+                 WHERE workspace_id = {ws} AND occurred_at >= {f} AND occurred_at < {t} \
+                 AND sentiment IS NOT NULL AND response_id IS NOT NULL{narrow} \
+                 GROUP BY response_id) r GROUP BY r.g",
+                sums("r.x")
+            );
+            add_rows(&mut by, &self.all_rows(q, sql).await?, 0)?;
+        }
+        Ok(by)
+    }
+
+    async fn scan_pain_points_by_group(
+        &self,
+        workspace_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        group: &GroupBy,
+    ) -> StoreResult<GroupCounts> {
+        let seg = self.segment.as_ref();
+        let mut q = Sql::new(self.backend());
+        let g = group_of(&mut q, group, "", false);
+        let (ws, f, t) = (q.bind(workspace_id.to_owned()), q.bind(from), q.bind(to));
+        let narrow = feedback_segment(&mut q, seg, "");
+        let sql = format!(
+            "SELECT {g}, COUNT(*) FROM feedback WHERE workspace_id = {ws} \
+             AND occurred_at >= {f} AND occurred_at < {t}{narrow} GROUP BY 1"
+        );
+        let mut items = BTreeMap::new();
+        for r in self.all_rows(q, sql).await? {
+            if let Some(v) = r.try_get_by_index::<Option<String>>(0)? {
+                *items.entry(v).or_default() += count(&r, 1)?;
+            }
+        }
+        let mut q = Sql::new(self.backend());
+        let g = group_of(&mut q, group, "f.", false);
+        let (ws, f, t) = (q.bind(workspace_id.to_owned()), q.bind(from), q.bind(to));
+        let narrow = feedback_segment(&mut q, seg, "f.");
+        // By channel over the whole workspace, the pain-point rows say it all (each carries its
+        // item's time and channel): one range of `idx_pain_point_period`, no join.
+        let sql = if seg.is_none() && matches!(group, GroupBy::Channel) {
+            format!(
+                "SELECT category, channel, COUNT(*) FROM feedback_pain_point \
+                 WHERE workspace_id = {ws} AND occurred_at >= {f} AND occurred_at < {t} \
+                 GROUP BY 1, 2"
+            )
+        } else {
+            format!(
+                "SELECT p.category, {g}, COUNT(*) FROM feedback f \
+                 JOIN feedback_pain_point p ON p.feedback_id = f.id WHERE f.workspace_id = {ws} \
+                 AND f.occurred_at >= {f} AND f.occurred_at < {t} AND f.has_pain_point{narrow} \
+                 GROUP BY 1, 2"
+            )
+        };
+        let mut with = BTreeMap::new();
+        for r in self.all_rows(q, sql).await? {
+            if let Some(v) = r.try_get_by_index::<Option<String>>(1)? {
+                *with
+                    .entry((r.try_get_by_index::<String>(0)?, v))
+                    .or_default() += count(&r, 2)?;
+            }
+        }
+        Ok((items, with))
+    }
+}
+
+/// Each range answered from cached whole days ([`Narrowed::by_days`]) and scanned part-days.
+impl ResponseAggregates for Narrowed<'_> {
+    type Error = StoreError;
+
+    async fn response_moments(
+        &self,
+        workspace_id: &str,
+        metric: Metric,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Moments> {
+        let kind = format!("{CACHE}moments:{}", metric.as_str());
+        self.by_days(workspace_id, &kind, from, to, |f, t| {
+            self.scan_response_moments(workspace_id, metric, f, t)
+        })
+        .await
+    }
+
+    async fn pain_point_moments(
+        &self,
+        workspace_id: &str,
+        metric: Metric,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<(String, Moments)>> {
+        let kind = format!("{CACHE}pain_moments:{}", metric.as_str());
+        let by = self
+            .by_days(workspace_id, &kind, from, to, |f, t| {
+                self.scan_pain_point_moments(workspace_id, metric, f, t)
+            })
+            .await?;
         Ok(by.into_iter().collect())
     }
 
@@ -314,58 +465,16 @@ impl ResponseAggregates for Narrowed<'_> {
         to: DateTime<Utc>,
         group: &GroupBy,
     ) -> StoreResult<Vec<(String, Moments)>> {
-        let seg = self.segment.as_ref();
-        let mut by: BTreeMap<String, Moments> = BTreeMap::new();
-        if let Some((col, x)) = score_value(metric, "") {
-            let mut q = Sql::new(self.backend());
-            let g = group_of(&mut q, group, "", true);
-            let (ws, f, t) = (q.bind(workspace_id.to_owned()), q.bind(from), q.bind(to));
-            let narrow = response_segment(&mut q, seg);
-            let sql = format!(
-                "SELECT {g}, {} FROM survey_response WHERE workspace_id = {ws} \
-                 AND occurred_at >= {f} AND occurred_at < {t} AND {col} IS NOT NULL{narrow} \
-                 GROUP BY 1",
-                sums(&x)
-            );
-            add_rows(&mut by, &self.all_rows(q, sql).await?, 0)?;
-            let mut q = Sql::new(self.backend());
-            let g = group_of(&mut q, group, "", false);
-            let (ws, f, t) = (q.bind(workspace_id.to_owned()), q.bind(from), q.bind(to));
-            let narrow = feedback_segment(&mut q, seg, "");
-            let sql = format!(
-                "SELECT {g}, {} FROM feedback WHERE workspace_id = {ws} \
-                 AND occurred_at >= {f} AND occurred_at < {t} AND {col} IS NOT NULL \
-                 AND response_id IS NULL{narrow} GROUP BY 1",
-                sums(&x)
-            );
-            add_rows(&mut by, &self.all_rows(q, sql).await?, 0)?;
-        } else if metric == Metric::Sentiment {
-            let s = sentiment_value("");
-            let mut q = Sql::new(self.backend());
-            let g = group_of(&mut q, group, "", false);
-            let (ws, f, t) = (q.bind(workspace_id.to_owned()), q.bind(from), q.bind(to));
-            let narrow = feedback_segment(&mut q, seg, "");
-            let sql = format!(
-                "SELECT {g}, {} FROM feedback WHERE workspace_id = {ws} \
-                 AND occurred_at >= {f} AND occurred_at < {t} AND sentiment IS NOT NULL \
-                 AND response_id IS NULL{narrow} GROUP BY 1",
-                sums(&s)
-            );
-            add_rows(&mut by, &self.all_rows(q, sql).await?, 0)?;
-            // The answers of one response share its channel, source and attributes.
-            let mut q = Sql::new(self.backend());
-            let g = group_of(&mut q, group, "", false);
-            let (ws, f, t) = (q.bind(workspace_id.to_owned()), q.bind(from), q.bind(to));
-            let narrow = feedback_segment(&mut q, seg, "");
-            let sql = format!(
-                "SELECT r.g, {} FROM (SELECT MAX({g}) AS g, AVG({s}) AS x FROM feedback \
-                 WHERE workspace_id = {ws} AND occurred_at >= {f} AND occurred_at < {t} \
-                 AND sentiment IS NOT NULL AND response_id IS NOT NULL{narrow} \
-                 GROUP BY response_id) r GROUP BY r.g",
-                sums("r.x")
-            );
-            add_rows(&mut by, &self.all_rows(q, sql).await?, 0)?;
-        }
+        let kind = format!(
+            "{CACHE}group_moments:{}:{}",
+            metric.as_str(),
+            group_name(group)
+        );
+        let by = self
+            .by_days(workspace_id, &kind, from, to, |f, t| {
+                self.scan_moments_by_group(workspace_id, metric, f, t, group)
+            })
+            .await?;
         Ok(by.into_iter().collect())
     }
 
@@ -376,48 +485,28 @@ impl ResponseAggregates for Narrowed<'_> {
         to: DateTime<Utc>,
         group: &GroupBy,
     ) -> StoreResult<(Vec<(String, u64)>, Vec<(String, String, u64)>)> {
-        let seg = self.segment.as_ref();
-        let mut q = Sql::new(self.backend());
-        let g = group_of(&mut q, group, "", false);
-        let (ws, f, t) = (q.bind(workspace_id.to_owned()), q.bind(from), q.bind(to));
-        let narrow = feedback_segment(&mut q, seg, "");
-        let sql = format!(
-            "SELECT {g}, COUNT(*) FROM feedback WHERE workspace_id = {ws} \
-             AND occurred_at >= {f} AND occurred_at < {t}{narrow} GROUP BY 1"
-        );
-        let mut items = Vec::new();
-        for r in self.all_rows(q, sql).await? {
-            if let Some(v) = r.try_get_by_index::<Option<String>>(0)? {
-                items.push((v, count(&r, 1)?));
-            }
-        }
-        let mut q = Sql::new(self.backend());
-        let g = group_of(&mut q, group, "f.", false);
-        let (ws, f, t) = (q.bind(workspace_id.to_owned()), q.bind(from), q.bind(to));
-        let narrow = feedback_segment(&mut q, seg, "f.");
-        // By channel over the whole workspace, the pain-point rows say it all (each carries its
-        // item's time and channel): one range of `idx_pain_point_period`, no join.
-        let sql = if seg.is_none() && matches!(group, GroupBy::Channel) {
-            format!(
-                "SELECT category, channel, COUNT(*) FROM feedback_pain_point \
-                 WHERE workspace_id = {ws} AND occurred_at >= {f} AND occurred_at < {t} \
-                 GROUP BY 1, 2"
-            )
-        } else {
-            format!(
-                "SELECT p.category, {g}, COUNT(*) FROM feedback f \
-                 JOIN feedback_pain_point p ON p.feedback_id = f.id WHERE f.workspace_id = {ws} \
-                 AND f.occurred_at >= {f} AND f.occurred_at < {t} AND f.has_pain_point{narrow} \
-                 GROUP BY 1, 2"
-            )
-        };
-        let mut with = Vec::new();
-        for r in self.all_rows(q, sql).await? {
-            if let Some(v) = r.try_get_by_index::<Option<String>>(1)? {
-                with.push((r.try_get_by_index::<String>(0)?, v, count(&r, 2)?));
-            }
-        }
-        Ok((items, with))
+        let kind = format!("{CACHE}group_pains:{}", group_name(group));
+        let (items, with) = self
+            .by_days(workspace_id, &kind, from, to, |f, t| {
+                self.scan_pain_points_by_group(workspace_id, f, t, group)
+            })
+            .await?;
+        Ok((
+            items.into_iter().collect(),
+            with.into_iter().map(|((c, g), n)| (c, g, n)).collect(),
+        ))
+    }
+}
+
+/// Names the scans' cached results: bump it when a scan starts counting differently.
+const CACHE: &str = "v1:";
+
+fn group_name(group: &GroupBy) -> String {
+    match group {
+        GroupBy::Nothing => "all".to_owned(),
+        GroupBy::Channel => "channel".to_owned(),
+        GroupBy::Source => "source".to_owned(),
+        GroupBy::Attr(key) => format!("attr:{key}"),
     }
 }
 

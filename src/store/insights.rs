@@ -3,6 +3,8 @@
 //! `idx_feedback_insight`), pain-point counts per period (of `idx_pain_point_period`), and
 //! small samples for quotes.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
 
@@ -477,149 +479,81 @@ impl Aggregates for Narrowed<'_> {
         bucket_secs: i64,
         group: &GroupBy,
     ) -> StoreResult<Vec<Bucket>> {
-        let backend = self.store.backend();
-        let mut q = Sql::new(backend);
-        let epoch = bucket_expr(backend, "occurred_at", bucket_secs);
-        let group_expr = group_expr(&mut q, group, "channel", "source_id");
-        let (ws, f, t) = (q.bind(workspace_id.to_owned()), q.bind(from), q.bind(to));
-        // On SQLite, hour buckets read `idx_feedback_insight_hour`, an index on the hour prefix
-        // itself: the range on the prefix lets it seek, and its order lets GROUP BY stream
-        // instead of sorting every row.
-        let (hour_range, group_by) = if backend == DbBackend::Sqlite && bucket_secs == 3600 {
-            let hour = |t: DateTime<Utc>| t.format("%Y-%m-%dT%H").to_string();
-            let range = format!(
-                "AND substr(occurred_at, 1, 13) >= {} AND substr(occurred_at, 1, 13) <= {}",
-                q.bind(hour(from)),
-                q.bind(hour(to))
-            );
-            let by = match group {
-                GroupBy::Nothing => "substr(occurred_at, 1, 13)".to_owned(),
-                _ => "substr(occurred_at, 1, 13), 2".to_owned(),
-            };
-            (range, by)
-        } else {
-            (String::new(), "1, 2".to_owned())
+        let tallied = bucket_secs % 3600 == 0
+            && !matches!(group, GroupBy::Attr(_))
+            && !matches!(self.segment, Some(Segment::Attr(..)));
+        let Some((h0, h1)) = whole_hours(from, to).filter(|_| tallied) else {
+            return self
+                .scan_buckets(workspace_id, from, to, bucket_secs, group)
+                .await;
         };
-        // Bound after the hour range: SQLite's `?` placeholders are taken in order.
-        let narrow = feedback_segment(&mut q, self.segment.as_ref(), "");
-        // A response's scores (a hosted survey's, another tool's) are counted once, from
-        // survey_response below: its feedback items (one per text answer) all carry them.
-        // Tested after the score itself, so rows without one never evaluate it.
-        let scored = "response_id IS NULL";
-        let sql = format!(
-            "SELECT {epoch} AS bucket, {group_expr} AS grp, COUNT(*), \
-             SUM(CASE WHEN sentiment IS NOT NULL AND sentiment <> 'unknown' THEN 1 ELSE 0 END), \
-             SUM(CASE WHEN sentiment = 'positive' THEN 1 ELSE 0 END), \
-             SUM(CASE WHEN sentiment = 'negative' THEN 1 ELSE 0 END), \
-             SUM(CASE WHEN sentiment = 'mixed' THEN 1 ELSE 0 END), \
-             SUM(CASE WHEN nps >= 9 AND {scored} THEN 1 ELSE 0 END), \
-             SUM(CASE WHEN nps BETWEEN 7 AND 8 AND {scored} THEN 1 ELSE 0 END), \
-             SUM(CASE WHEN nps <= 6 AND {scored} THEN 1 ELSE 0 END), \
-             SUM(CASE WHEN csat IS NOT NULL AND {scored} THEN 1 ELSE 0 END), \
-             SUM(CASE WHEN csat >= 4 AND {scored} THEN 1 ELSE 0 END), \
-             SUM(CASE WHEN ces IS NOT NULL AND {scored} THEN 1 ELSE 0 END), \
-             SUM(CASE WHEN ces IS NOT NULL AND {scored} THEN ces ELSE 0 END), \
-             SUM(CASE WHEN ces IS NOT NULL AND {scored} THEN ces * ces ELSE 0 END), \
-             SUM(CASE WHEN sentiment IN ('negative', 'mixed') OR has_pain_point THEN 1 ELSE 0 END) \
-             FROM feedback WHERE workspace_id = {ws} AND occurred_at >= {f} AND occurred_at < {t} \
-             {hour_range}{narrow} GROUP BY {group_by}"
-        );
-        let mut rows = self.store.db.query_all(q.statement(sql)).await?;
-        rows.extend(
-            self.store
-                .db
-                .query_all(survey_scores(
-                    backend,
-                    workspace_id,
-                    from,
-                    to,
-                    bucket_secs,
-                    group,
-                    self.segment.as_ref(),
-                ))
-                .await?,
-        );
-        rows.iter()
-            .map(|r| {
-                let start = match backend {
-                    DbBackend::Postgres => r.try_get_by_index::<i64>(0)?,
-                    _ => text_bucket(&r.try_get_by_index::<String>(0)?, bucket_secs)?,
-                };
-                Ok(Bucket {
-                    start,
-                    group: r.try_get_by_index::<Option<String>>(1)?,
-                    tally: Tally {
-                        items: count(r, 2)?,
-                        analysed: count(r, 3)?,
-                        positive: count(r, 4)?,
-                        negative: count(r, 5)?,
-                        mixed: count(r, 6)?,
-                        promoters: count(r, 7)?,
-                        passives: count(r, 8)?,
-                        detractors: count(r, 9)?,
-                        csat_n: count(r, 10)?,
-                        csat_satisfied: count(r, 11)?,
-                        ces_n: count(r, 12)?,
-                        ces_sum: count(r, 13)? as f64,
-                        ces_sum_sq: count(r, 14)? as f64,
-                        complaints: count(r, 15)?,
-                    },
-                })
-            })
-            .collect()
+        let mut out = self
+            .tally_buckets(workspace_id, h0, h1, bucket_secs, group)
+            .await?;
+        for (f, t) in [(from, h0), (h1, to)] {
+            if f < t {
+                out.extend(
+                    self.scan_buckets(workspace_id, f, t, bucket_secs, group)
+                        .await?,
+                );
+            }
+        }
+        Ok(out)
     }
 
-    /// Items per pain-point category and channel in `[from, to)`: a range of
-    /// `idx_pain_point_period`, whose rows carry their item's channel.
     async fn pain_point_channels(
         &self,
         workspace_id: &str,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> StoreResult<Vec<(String, String, u64)>> {
-        let mut q = Sql::new(self.store.backend());
-        let (ws, f, t) = (q.bind(workspace_id.to_owned()), q.bind(from), q.bind(to));
-        let narrow = pain_segment(&mut q, self.segment.as_ref(), workspace_id, from, to);
-        let sql = format!(
-            "SELECT category, channel, COUNT(*) FROM feedback_pain_point \
-             WHERE workspace_id = {ws} AND occurred_at >= {f} AND occurred_at < {t}{narrow} \
-             GROUP BY category, channel"
-        );
-        let rows = self.store.db.query_all(q.statement(sql)).await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get_by_index::<String>(0)?,
-                    r.try_get_by_index::<String>(1)?,
-                    count(r, 2)?,
-                ))
-            })
-            .collect()
+        let Some((h0, h1)) = whole_hours(from, to).filter(|_| self.pain_tallied()) else {
+            return self.scan_pain_point_channels(workspace_id, from, to).await;
+        };
+        let mut by: BTreeMap<(String, String), u64> = BTreeMap::new();
+        for r in self
+            .tally_pain(workspace_id, None, h0, h1, "category, channel")
+            .await?
+        {
+            *by.entry((r.try_get_by_index(0)?, r.try_get_by_index(1)?))
+                .or_default() += count(&r, 2)?;
+        }
+        for (f, t) in [(from, h0), (h1, to)] {
+            if f < t {
+                for (c, ch, n) in self.scan_pain_point_channels(workspace_id, f, t).await? {
+                    *by.entry((c, ch)).or_default() += n;
+                }
+            }
+        }
+        Ok(by.into_iter().map(|((c, ch), n)| (c, ch, n)).collect())
     }
 
-    /// Items per pain-point category in `[from, to)`.
     async fn pain_point_counts(
         &self,
         workspace_id: &str,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> StoreResult<Vec<(String, u64)>> {
-        let mut q = Sql::new(self.store.backend());
-        let (ws, f, t) = (q.bind(workspace_id.to_owned()), q.bind(from), q.bind(to));
-        let narrow = pain_segment(&mut q, self.segment.as_ref(), workspace_id, from, to);
-        let sql = format!(
-            "SELECT category, COUNT(*) FROM feedback_pain_point \
-             WHERE workspace_id = {ws} AND occurred_at >= {f} AND occurred_at < {t}{narrow} \
-             GROUP BY category"
-        );
-        let rows = self.store.db.query_all(q.statement(sql)).await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get_by_index::<String>(0)?, count(r, 1)?)))
-            .collect()
+        let Some((h0, h1)) = whole_hours(from, to).filter(|_| self.pain_tallied()) else {
+            return self.scan_pain_point_counts(workspace_id, from, to).await;
+        };
+        let mut by: BTreeMap<String, u64> = BTreeMap::new();
+        for r in self
+            .tally_pain(workspace_id, None, h0, h1, "category")
+            .await?
+        {
+            *by.entry(r.try_get_by_index(0)?).or_default() += count(&r, 1)?;
+        }
+        for (f, t) in [(from, h0), (h1, to)] {
+            if f < t {
+                for (c, n) in self.scan_pain_point_counts(workspace_id, f, t).await? {
+                    *by.entry(c).or_default() += n;
+                }
+            }
+        }
+        Ok(by.into_iter().collect())
     }
 
-    /// Items of one category per `bucket_secs`-long bucket of `[from, to)`: a range of
-    /// `idx_pain_point_workspace_category`.
     async fn pain_point_buckets(
         &self,
         workspace_id: &str,
@@ -628,30 +562,31 @@ impl Aggregates for Narrowed<'_> {
         to: DateTime<Utc>,
         bucket_secs: i64,
     ) -> StoreResult<Vec<(i64, u64)>> {
-        let backend = self.store.backend();
-        let mut q = Sql::new(backend);
-        let epoch = bucket_expr(backend, "occurred_at", bucket_secs);
-        let (ws, c, f, t) = (
-            q.bind(workspace_id.to_owned()),
-            q.bind(category.to_owned()),
-            q.bind(from),
-            q.bind(to),
-        );
-        let narrow = pain_segment(&mut q, self.segment.as_ref(), workspace_id, from, to);
-        let sql = format!(
-            "SELECT {epoch}, COUNT(*) FROM feedback_pain_point WHERE workspace_id = {ws} \
-             AND category = {c} AND occurred_at >= {f} AND occurred_at < {t}{narrow} GROUP BY 1"
-        );
-        let rows = self.store.db.query_all(q.statement(sql)).await?;
-        rows.iter()
-            .map(|r| {
-                let start = match backend {
-                    DbBackend::Postgres => r.try_get_by_index::<i64>(0)?,
-                    _ => text_bucket(&r.try_get_by_index::<String>(0)?, bucket_secs)?,
-                };
-                Ok((start, count(r, 1)?))
-            })
-            .collect()
+        let tallied = self.pain_tallied() && bucket_secs % 3600 == 0;
+        let Some((h0, h1)) = whole_hours(from, to).filter(|_| tallied) else {
+            return self
+                .scan_pain_point_buckets(workspace_id, category, from, to, bucket_secs)
+                .await;
+        };
+        let mut out = Vec::new();
+        for r in self
+            .tally_pain(workspace_id, Some(category), h0, h1, "hour")
+            .await?
+        {
+            out.push((
+                text_bucket(&r.try_get_by_index::<String>(0)?, bucket_secs)?,
+                count(&r, 1)?,
+            ));
+        }
+        for (f, t) in [(from, h0), (h1, to)] {
+            if f < t {
+                out.extend(
+                    self.scan_pain_point_buckets(workspace_id, category, f, t, bucket_secs)
+                        .await?,
+                );
+            }
+        }
+        Ok(out)
     }
 
     /// When the workspace first saw `category`, if ever.
@@ -727,9 +662,345 @@ impl Aggregates for Narrowed<'_> {
     }
 }
 
+/// The whole UTC hours `[h0, h1)` inside `[from, to)`, if there is one.
+fn whole_hours(from: DateTime<Utc>, to: DateTime<Utc>) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    let floor = |t: DateTime<Utc>| t.timestamp().div_euclid(3600) * 3600;
+    let start = if from.timestamp() % 3600 == 0 && from.timestamp_subsec_nanos() == 0 {
+        floor(from)
+    } else {
+        floor(from) + 3600
+    };
+    let (h0, h1) = (start, floor(to));
+    (h0 < h1).then(|| {
+        (
+            DateTime::from_timestamp(h0, 0).unwrap_or(from),
+            DateTime::from_timestamp(h1, 0).unwrap_or(to),
+        )
+    })
+}
+
+fn hour_text(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H").to_string()
+}
+
+/// A counter row of `feedback_tally` (or a scan's row in the same columns) as a bucket.
+fn bucket_row(r: &QueryResult, text_hour: bool, bucket_secs: i64) -> StoreResult<Bucket> {
+    let start = if text_hour {
+        text_bucket(&r.try_get_by_index::<String>(0)?, bucket_secs)?
+    } else {
+        r.try_get_by_index::<i64>(0)?
+    };
+    Ok(Bucket {
+        start,
+        group: r.try_get_by_index::<Option<String>>(1)?,
+        tally: Tally {
+            items: count(r, 2)?,
+            analysed: count(r, 3)?,
+            positive: count(r, 4)?,
+            negative: count(r, 5)?,
+            mixed: count(r, 6)?,
+            promoters: count(r, 7)?,
+            passives: count(r, 8)?,
+            detractors: count(r, 9)?,
+            csat_n: count(r, 10)?,
+            csat_satisfied: count(r, 11)?,
+            ces_n: count(r, 12)?,
+            ces_sum: count(r, 13)? as f64,
+            ces_sum_sq: count(r, 14)? as f64,
+            complaints: count(r, 15)?,
+        },
+    })
+}
+
+/// The counters kept by the database (migration `m20261206_000013_insight_tally`), read for
+/// whole hours; the scans above read the items for the rest.
+impl Narrowed<'_> {
+    /// The pain-point counters serve the workspace or one channel.
+    fn pain_tallied(&self) -> bool {
+        matches!(self.segment, None | Some(Segment::Channel(_)))
+    }
+
+    async fn tally_buckets(
+        &self,
+        workspace_id: &str,
+        h0: DateTime<Utc>,
+        h1: DateTime<Utc>,
+        bucket_secs: i64,
+        group: &GroupBy,
+    ) -> StoreResult<Vec<Bucket>> {
+        let mut q = Sql::new(self.store.backend());
+        let grp = match group {
+            GroupBy::Channel => "channel",
+            GroupBy::Source => "NULLIF(source, '')",
+            _ => "NULL",
+        };
+        let (ws, f, t) = (
+            q.bind(workspace_id.to_owned()),
+            q.bind(hour_text(h0)),
+            q.bind(hour_text(h1)),
+        );
+        let narrow = match &self.segment {
+            Some(Segment::Channel(c)) => format!(" AND channel = {}", q.bind(c.clone())),
+            Some(Segment::Source(s)) => format!(" AND source = {}", q.bind(s.clone())),
+            _ => String::new(),
+        };
+        let sums: Vec<String> = [
+            "items",
+            "analysed",
+            "positive",
+            "negative",
+            "mixed",
+            "promoters",
+            "passives",
+            "detractors",
+            "csat_n",
+            "csat_satisfied",
+            "ces_n",
+            "ces_sum",
+            "ces_sum_sq",
+            "complaints",
+        ]
+        .iter()
+        .map(|c| format!("CAST(SUM({c}) AS BIGINT)"))
+        .collect();
+        let sql = format!(
+            "SELECT hour, {grp}, {} FROM feedback_tally WHERE workspace_id = {ws} \
+             AND hour >= {f} AND hour < {t}{narrow} GROUP BY 1, 2",
+            sums.join(", ")
+        );
+        let rows = self.store.db.query_all(q.statement(sql)).await?;
+        rows.iter()
+            .map(|r| bucket_row(r, true, bucket_secs))
+            .collect()
+    }
+
+    /// Pain-point counters of whole hours `[h0, h1)` grouped by `by` (our own column list),
+    /// with the count last.
+    async fn tally_pain(
+        &self,
+        workspace_id: &str,
+        category: Option<&str>,
+        h0: DateTime<Utc>,
+        h1: DateTime<Utc>,
+        by: &str,
+    ) -> StoreResult<Vec<QueryResult>> {
+        let mut q = Sql::new(self.store.backend());
+        let (ws, f, t) = (
+            q.bind(workspace_id.to_owned()),
+            q.bind(hour_text(h0)),
+            q.bind(hour_text(h1)),
+        );
+        let mut narrow = String::new();
+        if let Some(c) = category {
+            narrow += &format!(" AND category = {}", q.bind(c.to_owned()));
+        }
+        if let Some(Segment::Channel(c)) = &self.segment {
+            narrow += &format!(" AND channel = {}", q.bind(c.clone()));
+        }
+        let sql = format!(
+            "SELECT {by}, CAST(SUM(items) AS BIGINT) FROM pain_point_tally \
+             WHERE workspace_id = {ws} AND hour >= {f} AND hour < {t}{narrow} GROUP BY {by}"
+        );
+        Ok(self.store.db.query_all(q.statement(sql)).await?)
+    }
+
+    /// Items per pain-point category and channel in `[from, to)`: a range of
+    /// `idx_pain_point_period`, whose rows carry their item's channel.
+    async fn scan_pain_point_channels(
+        &self,
+        workspace_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<(String, String, u64)>> {
+        let mut q = Sql::new(self.store.backend());
+        let (ws, f, t) = (q.bind(workspace_id.to_owned()), q.bind(from), q.bind(to));
+        let narrow = pain_segment(&mut q, self.segment.as_ref(), workspace_id, from, to);
+        let sql = format!(
+            "SELECT category, channel, COUNT(*) FROM feedback_pain_point \
+             WHERE workspace_id = {ws} AND occurred_at >= {f} AND occurred_at < {t}{narrow} \
+             GROUP BY category, channel"
+        );
+        let rows = self.store.db.query_all(q.statement(sql)).await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get_by_index::<String>(0)?,
+                    r.try_get_by_index::<String>(1)?,
+                    count(r, 2)?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Items per pain-point category in `[from, to)`.
+    async fn scan_pain_point_counts(
+        &self,
+        workspace_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<(String, u64)>> {
+        let mut q = Sql::new(self.store.backend());
+        let (ws, f, t) = (q.bind(workspace_id.to_owned()), q.bind(from), q.bind(to));
+        let narrow = pain_segment(&mut q, self.segment.as_ref(), workspace_id, from, to);
+        let sql = format!(
+            "SELECT category, COUNT(*) FROM feedback_pain_point \
+             WHERE workspace_id = {ws} AND occurred_at >= {f} AND occurred_at < {t}{narrow} \
+             GROUP BY category"
+        );
+        let rows = self.store.db.query_all(q.statement(sql)).await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get_by_index::<String>(0)?, count(r, 1)?)))
+            .collect()
+    }
+
+    /// Items of one category per `bucket_secs`-long bucket of `[from, to)`: a range of
+    /// `idx_pain_point_workspace_category`.
+    async fn scan_pain_point_buckets(
+        &self,
+        workspace_id: &str,
+        category: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        bucket_secs: i64,
+    ) -> StoreResult<Vec<(i64, u64)>> {
+        let backend = self.store.backend();
+        let mut q = Sql::new(backend);
+        let epoch = bucket_expr(backend, "occurred_at", bucket_secs);
+        let (ws, c, f, t) = (
+            q.bind(workspace_id.to_owned()),
+            q.bind(category.to_owned()),
+            q.bind(from),
+            q.bind(to),
+        );
+        let narrow = pain_segment(&mut q, self.segment.as_ref(), workspace_id, from, to);
+        let sql = format!(
+            "SELECT {epoch}, COUNT(*) FROM feedback_pain_point WHERE workspace_id = {ws} \
+             AND category = {c} AND occurred_at >= {f} AND occurred_at < {t}{narrow} GROUP BY 1"
+        );
+        let rows = self.store.db.query_all(q.statement(sql)).await?;
+        rows.iter()
+            .map(|r| {
+                let start = match backend {
+                    DbBackend::Postgres => r.try_get_by_index::<i64>(0)?,
+                    _ => text_bucket(&r.try_get_by_index::<String>(0)?, bucket_secs)?,
+                };
+                Ok((start, count(r, 1)?))
+            })
+            .collect()
+    }
+
+    /// Counts per bucket read from the items themselves (the covering index).
+    async fn scan_buckets(
+        &self,
+        workspace_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        bucket_secs: i64,
+        group: &GroupBy,
+    ) -> StoreResult<Vec<Bucket>> {
+        let backend = self.store.backend();
+        let mut q = Sql::new(backend);
+        let epoch = bucket_expr(backend, "occurred_at", bucket_secs);
+        let group_expr = group_expr(&mut q, group, "channel", "source_id");
+        let (ws, f, t) = (q.bind(workspace_id.to_owned()), q.bind(from), q.bind(to));
+        // On SQLite, hour buckets read `idx_feedback_insight_hour`, an index on the hour prefix
+        // itself: the range on the prefix lets it seek, and its order lets GROUP BY stream
+        // instead of sorting every row.
+        let (hour_range, group_by) = if backend == DbBackend::Sqlite && bucket_secs == 3600 {
+            let hour = |t: DateTime<Utc>| t.format("%Y-%m-%dT%H").to_string();
+            let range = format!(
+                "AND substr(occurred_at, 1, 13) >= {} AND substr(occurred_at, 1, 13) <= {}",
+                q.bind(hour(from)),
+                q.bind(hour(to))
+            );
+            let by = match group {
+                GroupBy::Nothing => "substr(occurred_at, 1, 13)".to_owned(),
+                _ => "substr(occurred_at, 1, 13), 2".to_owned(),
+            };
+            (range, by)
+        } else {
+            (String::new(), "1, 2".to_owned())
+        };
+        // Bound after the hour range: SQLite's `?` placeholders are taken in order.
+        let narrow = feedback_segment(&mut q, self.segment.as_ref(), "");
+        // A response's scores (a hosted survey's, another tool's) are counted once, from
+        // survey_response below: its feedback items (one per text answer) all carry them.
+        // Tested after the score itself, so rows without one never evaluate it.
+        let scored = "response_id IS NULL";
+        let sql = format!(
+            "SELECT {epoch} AS bucket, {group_expr} AS grp, COUNT(*), \
+             SUM(CASE WHEN sentiment IS NOT NULL AND sentiment <> 'unknown' THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN sentiment = 'positive' THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN sentiment = 'negative' THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN sentiment = 'mixed' THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN nps >= 9 AND {scored} THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN nps BETWEEN 7 AND 8 AND {scored} THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN nps <= 6 AND {scored} THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN csat IS NOT NULL AND {scored} THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN csat >= 4 AND {scored} THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN ces IS NOT NULL AND {scored} THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN ces IS NOT NULL AND {scored} THEN ces ELSE 0 END), \
+             SUM(CASE WHEN ces IS NOT NULL AND {scored} THEN ces * ces ELSE 0 END), \
+             SUM(CASE WHEN sentiment IN ('negative', 'mixed') OR has_pain_point THEN 1 ELSE 0 END) \
+             FROM feedback WHERE workspace_id = {ws} AND occurred_at >= {f} AND occurred_at < {t} \
+             {hour_range}{narrow} GROUP BY {group_by}"
+        );
+        let mut rows = self.store.db.query_all(q.statement(sql)).await?;
+        rows.extend(
+            self.store
+                .db
+                .query_all(survey_scores(
+                    backend,
+                    workspace_id,
+                    from,
+                    to,
+                    bucket_secs,
+                    group,
+                    self.segment.as_ref(),
+                ))
+                .await?,
+        );
+        let text_hour = backend != DbBackend::Postgres;
+        rows.iter()
+            .map(|r| bucket_row(r, text_hour, bucket_secs))
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::text_bucket;
+    use super::{text_bucket, whole_hours};
+    use chrono::{DateTime, Utc};
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+    }
+
+    #[test]
+    fn whole_hours_inside_a_range() {
+        let (h0, h1) = whole_hours(at("2026-11-16T08:30:00Z"), at("2026-11-16T11:10:00Z")).unwrap();
+        assert_eq!(
+            (h0, h1),
+            (at("2026-11-16T09:00:00Z"), at("2026-11-16T11:00:00Z"))
+        );
+        let aligned = whole_hours(at("2026-11-16T08:00:00Z"), at("2026-11-16T10:00:00Z"));
+        assert_eq!(
+            aligned,
+            Some((at("2026-11-16T08:00:00Z"), at("2026-11-16T10:00:00Z")))
+        );
+        // A split second past the hour is not the hour.
+        let (h0, _) =
+            whole_hours(at("2026-11-16T08:00:00.5Z"), at("2026-11-16T12:00:00Z")).unwrap();
+        assert_eq!(h0, at("2026-11-16T09:00:00Z"));
+        assert_eq!(
+            whole_hours(at("2026-11-16T08:10:00Z"), at("2026-11-16T09:50:00Z")),
+            None
+        );
+        assert_eq!(
+            whole_hours(at("2026-11-16T09:00:00Z"), at("2026-11-16T09:00:00Z")),
+            None
+        );
+    }
 
     #[test]
     fn text_prefixes_become_bucket_starts() {

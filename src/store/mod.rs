@@ -2,6 +2,7 @@
 //! share the same migrations and queries; backend differences stay inside this module.
 
 mod attributes;
+mod days;
 mod db;
 mod drivers;
 pub mod entity;
@@ -21,6 +22,7 @@ mod tell;
 mod understand;
 mod workspaces;
 
+pub use days::WARM_DAYS;
 pub use db::{unreachable, Store, StoreError, StoreResult};
 pub use feedback::*;
 pub use interviews::*;

@@ -25,6 +25,9 @@ const COMPLAINTS: [(&str, &str, &str); 6] = [
     ("delivery", "快递三天了还没发货", "发货"),
 ];
 
+const VERSIONS: [&str; 3] = ["3.0", "3.1", "3.2"];
+const PLANS: [&str; 2] = ["free", "pro"];
+
 impl Store {
     /// Writes `n` analysed feedback items to the workspace, occurring over the twelve weeks
     /// before `now`; a seeded generator makes the same data every time.
@@ -82,7 +85,12 @@ impl Store {
                     nps: Set(nps),
                     csat: Set(csat),
                     ces: Set(None),
-                    attributes: Set(json!({})),
+                    // Two respondent attributes for the segments, from the time (not the
+                    // generator, so the rest of the data stays as it was).
+                    attributes: Set(json!({
+                        "app_version": VERSIONS[at.timestamp().rem_euclid(3) as usize],
+                        "plan": PLANS[(at.timestamp() / 3).rem_euclid(2) as usize],
+                    })),
                     context: Set(json!({})),
                     occurred_at: Set(at),
                     received_at: Set(at),

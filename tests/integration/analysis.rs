@@ -288,6 +288,7 @@ async fn label_corrections_apply_at_once_and_survive_reanalysis(app: TestApp) {
     run_ok(cmd).await;
     let crash = app.all_feedback("pain_point=crash").await;
     assert_eq!(crash.len(), 1, "pain-point rows follow the engine");
+    crate::console_surveys::assert_insight_tally_matches_rows(&app).await;
     assert_eq!(
         crash[0]["sentiment"], "neutral",
         "the corrected sentiment stays"
@@ -596,6 +597,7 @@ async fn corrections_move_items_between_categories_and_emerging_complaints(app: 
     label(id_of("界面很好看"), json!({"pain_points": ["ui"]})).await;
     let lines = ranking().await;
     assert_eq!(line(&lines, "crash").unwrap()["share"], 0.2, "{lines:?}");
+    crate::console_surveys::assert_insight_tally_matches_rows(&app).await;
     assert_eq!(line(&lines, "ui").unwrap()["count"], 1, "{lines:?}");
 
     // A battery complaint filed under bug leaves the emerging cluster (two left: too few).

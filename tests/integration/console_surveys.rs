@@ -575,4 +575,148 @@ pub(crate) async fn assert_tally_matches_rows(app: &TestApp) {
         );
     }
     assert_eq!(got, expected, "survey counters against the rows they count");
+    assert_insight_tally_matches_rows(app).await;
+}
+
+/// The database's insight counters (`feedback_tally` and `pain_point_tally`, kept by
+/// triggers) equal a count made here from the rows they count: items by UTC hour, channel and
+/// source with their sentiment, complaints and (when they answer no response) scores; scored
+/// survey responses under their survey; pain-point rows by hour, category and channel.
+pub(crate) async fn assert_insight_tally_matches_rows(app: &TestApp) {
+    use chrono::{DateTime, Utc};
+    use sea_orm::{ConnectionTrait, Statement};
+    use std::collections::BTreeMap;
+    let db = app.state.store.connection();
+    let backend = db.get_database_backend();
+    let rows = |sql: &str| db.query_all(Statement::from_string(backend, sql.to_owned()));
+    type Key = (String, String, String, String);
+    let mut expected: BTreeMap<Key, [i64; 14]> = BTreeMap::new();
+    let scores = |c: &mut [i64; 14], nps: Option<i16>, csat: Option<i16>, ces: Option<i16>| {
+        if let Some(n) = nps {
+            c[6 + usize::from(n <= 8) + usize::from(n <= 6)] += 1;
+        }
+        if let Some(s) = csat {
+            c[9] += 1;
+            c[10] += i64::from(s >= 4);
+        }
+        if let Some(e) = ces {
+            c[11] += 1;
+            c[12] += i64::from(e);
+            c[13] += i64::from(e) * i64::from(e);
+        }
+    };
+    for r in rows(
+        "SELECT workspace_id, occurred_at, channel, source_id, sentiment, has_pain_point, \
+         nps, csat, ces, response_id FROM feedback",
+    )
+    .await
+    .unwrap()
+    {
+        let at: DateTime<Utc> = r.try_get_by_index(1).unwrap();
+        let source: Option<String> = r.try_get_by_index(3).unwrap();
+        let key = (
+            r.try_get_by_index(0).unwrap(),
+            at.format("%Y-%m-%dT%H").to_string(),
+            r.try_get_by_index(2).unwrap(),
+            source.unwrap_or_default(),
+        );
+        let sentiment: Option<String> = r.try_get_by_index(4).unwrap();
+        let pain: bool = r.try_get_by_index(5).unwrap();
+        let c = expected.entry(key).or_default();
+        let s = sentiment.as_deref();
+        c[0] += 1;
+        c[1] += i64::from(s.is_some_and(|s| s != "unknown"));
+        c[2] += i64::from(s == Some("positive"));
+        c[3] += i64::from(s == Some("negative"));
+        c[4] += i64::from(s == Some("mixed"));
+        c[5] += i64::from(matches!(s, Some("negative" | "mixed")) || pain);
+        if r.try_get_by_index::<Option<String>>(9).unwrap().is_none() {
+            scores(
+                c,
+                r.try_get_by_index(6).unwrap(),
+                r.try_get_by_index(7).unwrap(),
+                r.try_get_by_index(8).unwrap(),
+            );
+        }
+    }
+    for r in rows(
+        "SELECT workspace_id, occurred_at, survey_id, nps, csat, ces FROM survey_response \
+         WHERE occurred_at IS NOT NULL AND (nps IS NOT NULL OR csat IS NOT NULL OR ces IS NOT NULL)",
+    )
+    .await
+    .unwrap()
+    {
+        let at: DateTime<Utc> = r.try_get_by_index(1).unwrap();
+        let survey: String = r.try_get_by_index(2).unwrap();
+        let channel = if survey.starts_with("sv_") { "survey" } else { "webhook" };
+        let key = (
+            r.try_get_by_index(0).unwrap(),
+            at.format("%Y-%m-%dT%H").to_string(),
+            channel.to_owned(),
+            survey,
+        );
+        scores(
+            expected.entry(key).or_default(),
+            r.try_get_by_index(3).unwrap(),
+            r.try_get_by_index(4).unwrap(),
+            r.try_get_by_index(5).unwrap(),
+        );
+    }
+    let mut got: BTreeMap<Key, [i64; 14]> = BTreeMap::new();
+    for r in rows(
+        "SELECT workspace_id, hour, channel, source, items, analysed, positive, negative, mixed, \
+         complaints, promoters, passives, detractors, csat_n, csat_satisfied, ces_n, ces_sum, \
+         ces_sum_sq FROM feedback_tally",
+    )
+    .await
+    .unwrap()
+    {
+        let key = (
+            r.try_get_by_index(0).unwrap(),
+            r.try_get_by_index(1).unwrap(),
+            r.try_get_by_index(2).unwrap(),
+            r.try_get_by_index(3).unwrap(),
+        );
+        let mut c = [0i64; 14];
+        for (i, v) in c.iter_mut().enumerate() {
+            *v = r.try_get_by_index(4 + i).unwrap();
+        }
+        got.insert(key, c);
+    }
+    assert_eq!(
+        got, expected,
+        "insight counters against the rows they count"
+    );
+
+    let mut expected: BTreeMap<Key, i64> = BTreeMap::new();
+    for r in rows("SELECT workspace_id, occurred_at, category, channel FROM feedback_pain_point")
+        .await
+        .unwrap()
+    {
+        let at: DateTime<Utc> = r.try_get_by_index(1).unwrap();
+        let key = (
+            r.try_get_by_index(0).unwrap(),
+            at.format("%Y-%m-%dT%H").to_string(),
+            r.try_get_by_index(2).unwrap(),
+            r.try_get_by_index(3).unwrap(),
+        );
+        *expected.entry(key).or_default() += 1;
+    }
+    let mut got: BTreeMap<Key, i64> = BTreeMap::new();
+    for r in rows("SELECT workspace_id, hour, category, channel, items FROM pain_point_tally")
+        .await
+        .unwrap()
+    {
+        let key = (
+            r.try_get_by_index(0).unwrap(),
+            r.try_get_by_index(1).unwrap(),
+            r.try_get_by_index(2).unwrap(),
+            r.try_get_by_index(3).unwrap(),
+        );
+        got.insert(key, r.try_get_by_index(4).unwrap());
+    }
+    assert_eq!(
+        got, expected,
+        "pain-point counters against the rows they count"
+    );
 }

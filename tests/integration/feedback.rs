@@ -427,6 +427,7 @@ async fn erasing_a_respondent_takes_their_responses_and_interviews(app: TestApp)
     assert_eq!(response_count().await, 1);
     assert_eq!(responses_in_trend("nps").await, 1);
     assert_eq!(responses_in_trend("csat").await, 1);
+    crate::console_surveys::assert_insight_tally_matches_rows(&app).await;
     let ranked = ranked().await;
     assert!(GONE.iter().all(|t| !ranked.contains(t)), "{ranked}");
 

@@ -936,3 +936,130 @@ async fn segment_alert_fires_once_for_a_jump(app: TestApp) {
     }
     assert!(found);
 }
+
+/// The drivers and segments read whole days from `insight_day_cache`. A cached day follows
+/// every write to it: after a label correction and a late item in an already cached day, the
+/// answers equal a computation with the cache emptied, and the warmer fills what it keeps.
+async fn cached_days_follow_writes(app: TestApp) {
+    use sea_orm::{ConnectionTrait, Statement};
+    seed(&app).await;
+    let today = chrono::Utc::now().date_naive();
+    let range = format!(
+        "from={}&to={}",
+        today - chrono::Duration::days(2),
+        today + chrono::Duration::days(2)
+    );
+    let paths = [
+        format!("/api/v1/insights/drivers?metric=nps&{range}"),
+        format!("/api/v1/insights/drivers?metric=sentiment&{range}"),
+        format!("/api/v1/insights/segments?attr=app_version&metric=nps&{range}"),
+        format!("/api/v1/insights/segments?attr=channel&metric=sentiment&{range}"),
+    ];
+    let read_all = || async {
+        let mut out = Vec::new();
+        for p in &paths {
+            out.push(json_of(app.get(p).await).await);
+        }
+        out
+    };
+    let db = app.state.store.connection();
+    let backend = db.get_database_backend();
+    let cached = || async {
+        db.query_one(Statement::from_string(
+            backend,
+            "SELECT COUNT(*) FROM insight_day_cache",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index::<i64>(0)
+        .unwrap()
+    };
+    let empty_cache = || async {
+        db.execute_unprepared("DELETE FROM insight_day_cache")
+            .await
+            .unwrap();
+    };
+    let first = read_all().await;
+    assert!(cached().await > 0, "whole days are cached");
+    assert_eq!(read_all().await, first, "read back from the cache");
+
+    // Take payment off one response's answers: the cached day is stale and read again.
+    let payment = app.all_feedback("pain_point=payment").await;
+    let who = payment[0]["respondent_id"].clone();
+    for f in payment.iter().filter(|f| f["respondent_id"] == who) {
+        let res = app
+            .client
+            .put(app.url(&format!(
+                "/api/v1/feedback/{}/labels",
+                f["id"].as_str().unwrap()
+            )))
+            .bearer_auth(&app.api_key)
+            .json(&json!({"sentiment": "positive", "pain_points": []}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+    }
+    // And an item that happened yesterday arrives late.
+    ingest(
+        &app,
+        vec![
+            json!({"text": "客服电话一直打不通，等了半个小时也没人接", "scores": {"nps": 0},
+            "occurred_at": (chrono::Utc::now() - chrono::Duration::days(1)).to_rfc3339()}),
+        ],
+    )
+    .await;
+    let after = read_all().await;
+    let n_with = |body: &Value| {
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == "payment")
+            .map(|i| i["n_with"].clone())
+    };
+    let was = n_with(&first[0]).and_then(|n| n.as_u64()).unwrap();
+    assert_eq!(n_with(&after[0]), Some(json!(was - 1)), "{}", after[0]);
+    assert_ne!(after[0]["n"], first[0]["n"], "the late item counts");
+    empty_cache().await;
+    assert_eq!(
+        read_all().await,
+        after,
+        "cached days equal a fresh computation"
+    );
+
+    // The warmer keeps the default ranges' whole days; what it stored reads back the same.
+    empty_cache().await;
+    let warmed = app
+        .state
+        .store
+        .warm_insight_days(chrono::Utc::now() + chrono::Duration::days(2), 0)
+        .await
+        .unwrap();
+    assert!(warmed >= 1);
+    assert!(cached().await > 0, "the warmer stored days");
+    assert_eq!(read_all().await, after, "warmed days read the same");
+}
+
+mod cached_days_follow_writes {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        if let Some(app) =
+            TestApp::spawn_with(Backend::Sqlite, |s| s.survey_rate_per_minute = 100_000).await
+        {
+            super::cached_days_follow_writes(app).await;
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        if let Some(app) =
+            TestApp::spawn_with(Backend::Postgres, |s| s.survey_rate_per_minute = 100_000).await
+        {
+            super::cached_days_follow_writes(app).await;
+        }
+    }
+}
