@@ -15,6 +15,7 @@ mod m20261206_000010_pain_period;
 mod m20261206_000011_survey_answer;
 mod m20261206_000012_survey_tally;
 mod m20261206_000013_insight_tally;
+mod m20261206_000014_response_period;
 mod m20261206_000020_delivery_sending;
 
 pub use m20261206_000011_survey_answer::backfill_sql as survey_answer_backfill;
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000011_survey_answer::Migration),
             Box::new(m20261206_000012_survey_tally::Migration),
             Box::new(m20261206_000013_insight_tally::Migration),
+            Box::new(m20261206_000014_response_period::Migration),
             Box::new(m20261206_000020_delivery_sending::Migration),
         ]
     }

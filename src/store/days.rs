@@ -252,58 +252,6 @@ impl super::Store {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn at(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
-    }
-
-    fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
-
-    #[test]
-    fn whole_days_inside_a_range() {
-        assert_eq!(
-            whole_days(at("2026-11-16T08:30:00Z"), at("2026-11-19T10:00:00Z")),
-            Some((d("2026-11-17"), d("2026-11-19")))
-        );
-        assert_eq!(
-            whole_days(at("2026-11-16T00:00:00Z"), at("2026-11-17T00:00:00Z")),
-            Some((d("2026-11-16"), d("2026-11-17")))
-        );
-        assert_eq!(
-            whole_days(at("2026-11-16T08:30:00Z"), at("2026-11-17T10:00:00Z")),
-            None
-        );
-    }
-
-    #[test]
-    fn day_values_travel_as_text_and_add_up() {
-        let m = Moments {
-            n: 3,
-            sum: -100.0,
-            sum_sq: 30000.0,
-        };
-        assert_eq!(Moments::decode(&m.encode()), Some(m));
-        let mut by: BTreeMap<String, Moments> = BTreeMap::new();
-        by.insert("payment".into(), m);
-        let mut total = BTreeMap::<String, Moments>::decode(&by.encode()).unwrap();
-        total.add_day(by.clone());
-        assert_eq!(total["payment"].n, 6);
-        let counts: GroupCounts = (
-            [("3.2".to_owned(), 5u64)].into(),
-            [(("crash".to_owned(), "3.2".to_owned()), 4u64)].into(),
-        );
-        let mut back = GroupCounts::decode(&counts.encode()).unwrap();
-        back.add_day(counts);
-        assert_eq!(back.0["3.2"], 10);
-        assert_eq!(back.1[&("crash".to_owned(), "3.2".to_owned())], 8);
-    }
-}
-
 /// How far back the warmer keeps whole days cached: a quarter and a bit, the longest range
 /// the console and the digests ask for by default.
 pub const WARM_DAYS: i64 = 92;
@@ -366,5 +314,57 @@ impl super::Store {
             warmed += 1;
         }
         Ok(warmed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+    }
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn whole_days_inside_a_range() {
+        assert_eq!(
+            whole_days(at("2026-11-16T08:30:00Z"), at("2026-11-19T10:00:00Z")),
+            Some((d("2026-11-17"), d("2026-11-19")))
+        );
+        assert_eq!(
+            whole_days(at("2026-11-16T00:00:00Z"), at("2026-11-17T00:00:00Z")),
+            Some((d("2026-11-16"), d("2026-11-17")))
+        );
+        assert_eq!(
+            whole_days(at("2026-11-16T08:30:00Z"), at("2026-11-17T10:00:00Z")),
+            None
+        );
+    }
+
+    #[test]
+    fn day_values_travel_as_text_and_add_up() {
+        let m = Moments {
+            n: 3,
+            sum: -100.0,
+            sum_sq: 30000.0,
+        };
+        assert_eq!(Moments::decode(&m.encode()), Some(m));
+        let mut by: BTreeMap<String, Moments> = BTreeMap::new();
+        by.insert("payment".into(), m);
+        let mut total = BTreeMap::<String, Moments>::decode(&by.encode()).unwrap();
+        total.add_day(by.clone());
+        assert_eq!(total["payment"].n, 6);
+        let counts: GroupCounts = (
+            [("3.2".to_owned(), 5u64)].into(),
+            [(("crash".to_owned(), "3.2".to_owned()), 4u64)].into(),
+        );
+        let mut back = GroupCounts::decode(&counts.encode()).unwrap();
+        back.add_day(counts);
+        assert_eq!(back.0["3.2"], 10);
+        assert_eq!(back.1[&("crash".to_owned(), "3.2".to_owned())], 8);
     }
 }
