@@ -240,8 +240,15 @@ async fn warm_insights(state: Arc<AppState>) {
     loop {
         tick.tick().await;
         let now = state.clock.now();
-        if let Err(e) = state.store.warm_insight_days(now, WARM_MIN_ITEMS).await {
-            tracing::warn!(error = %e, "warming the insight caches failed");
+        let started = std::time::Instant::now();
+        match state.store.warm_insight_days(now, WARM_MIN_ITEMS).await {
+            Ok(workspaces) if started.elapsed().as_secs() >= 1 => tracing::info!(
+                workspaces,
+                ms = started.elapsed().as_millis() as u64,
+                "warmed the insight caches"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "warming the insight caches failed"),
         }
         if let Err(e) = state
             .store
