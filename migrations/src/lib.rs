@@ -15,6 +15,7 @@ mod m20261206_000010_pain_period;
 mod m20261206_000011_survey_answer;
 mod m20261206_000012_survey_tally;
 mod m20261206_000020_delivery_sending;
+mod m20261207_000001_lifecycle;
 
 pub use m20261206_000011_survey_answer::backfill_sql as survey_answer_backfill;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000011_survey_answer::Migration),
             Box::new(m20261206_000012_survey_tally::Migration),
             Box::new(m20261206_000020_delivery_sending::Migration),
+            Box::new(m20261207_000001_lifecycle::Migration),
         ]
     }
 }
