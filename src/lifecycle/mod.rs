@@ -2,8 +2,10 @@
 //! go after [`MARKER_KEEP`], finished outbox deliveries after [`DELIVERY_KEEP`], and a
 //! workspace with `retention_days` loses its feedback, survey responses and interview
 //! transcripts older than that. A round runs every `lifecycle_tick` on one replica at a time
-//! (a claim in the database), deleting in batches of [`Lifecycle::batch`] rows with a pause
-//! between them, so writers never wait long behind it.
+//! (a claim in the database), deleting in batches of at most [`Lifecycle::batch`] rows, each
+//! kept to about 50 ms and followed by a pause, so writers never wait long behind it.
+
+use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -21,18 +23,25 @@ pub const MARKER_KEEP: Duration = Duration::days(7);
 /// `GET /api/v1/digest-deliveries`), counted from when it was queued.
 pub const DELIVERY_KEEP: Duration = Duration::days(90);
 
-/// Rows deleted per statement (each its own short transaction).
+/// Rows deleted per statement at most (each statement its own short transaction).
 pub const BATCH: u64 = 500;
 
-/// The pause between two batches: other writers take the database in between.
-const BATCH_PAUSE: std::time::Duration = std::time::Duration::from_millis(10);
+/// Rows in the first batch of a run, before its time is known.
+const FIRST_BATCH: u64 = 50;
+
+/// How long one batch should hold the database: batches that take longer are made smaller.
+const BATCH_TARGET: StdDuration = StdDuration::from_millis(50);
+
+/// The shortest pause between two batches: other writers take the database in between.
+const BATCH_PAUSE: StdDuration = StdDuration::from_millis(10);
 
 /// What the lifecycle works with, built once at start-up; cheap to clone.
 #[derive(Clone)]
 pub struct Lifecycle {
     pub store: Store,
     pub clock: Clock,
-    /// Rows per delete statement ([`BATCH`]; a test makes it small to see several batches).
+    /// The most rows per delete statement ([`BATCH`]; a test makes it small to see several
+    /// batches).
     pub batch: u64,
 }
 
@@ -152,27 +161,40 @@ impl Lifecycle {
         })
     }
 
-    /// Runs `delete` (one batch of at most `self.batch` rows) until a batch comes back
-    /// short; returns the rows deleted in all.
+    /// Runs `delete` (one batch of at most `n` rows) until a batch comes back short; returns
+    /// the rows deleted in all. A batch that held the database longer than [`BATCH_TARGET`]
+    /// makes the next one smaller (down to one row), a quick one the next larger (up to
+    /// `self.batch`); after each batch the database is left alone for as long as the batch
+    /// took (at least [`BATCH_PAUSE`]), so writers waiting for it get their turn: SQLite's
+    /// waiting writers poll rather than queue.
     async fn batches<F, Fut>(&self, delete: F) -> StoreResult<u64>
     where
         F: Fn(u64) -> Fut,
         Fut: std::future::Future<Output = StoreResult<u64>>,
     {
         let mut total = 0;
+        // Start small: the first batch's time is not known yet.
+        let mut n = self.batch.clamp(1, FIRST_BATCH);
         loop {
-            let n = delete(self.batch).await?;
-            total += n;
-            if n < self.batch {
+            let started = Instant::now();
+            let deleted = delete(n).await?;
+            total += deleted;
+            if deleted < n {
                 return Ok(total);
             }
-            tokio::time::sleep(BATCH_PAUSE).await;
+            let took = started.elapsed();
+            if took > BATCH_TARGET {
+                n = (n / 2).max(1);
+            } else if took < BATCH_TARGET / 4 {
+                n = (n * 2).min(self.batch.max(1));
+            }
+            tokio::time::sleep(took.clamp(BATCH_PAUSE, BATCH_TARGET * 4)).await;
         }
     }
 
     /// Runs a round every `tick`, for as long as the process runs, on whichever replica
     /// claims it first (the others skip that tick).
-    pub async fn run(self, tick: std::time::Duration) {
+    pub async fn run(self, tick: StdDuration) {
         let every = Duration::from_std(tick).unwrap_or(Duration::hours(1));
         // A replica whose tick comes a moment early still finds its own last claim old enough.
         let every = every - every / 10;
