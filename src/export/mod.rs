@@ -13,5 +13,5 @@ pub use self::csv::csv_chunks;
 pub use self::table::{
     neutralise, row, Cell, ExportContext, ExportError, ExportFormat, HEADERS, PAGE,
 };
-pub use self::workspace::{write_workspace, WORKSPACE_PAGE};
+pub use self::workspace::{workspace_chunks, write_workspace, WORKSPACE_PAGE};
 pub use self::xlsx::xlsx_file;

@@ -1,7 +1,10 @@
-//! The caller's workspace: its name, time zone, whether personal data is redacted, and how
-//! long its feedback is kept.
+//! The caller's workspace: its name, time zone, whether personal data is redacted, how long
+//! its feedback is kept, and everything it holds as JSON lines (`/workspace/export`).
 
+use actix_web::http::header;
+use actix_web::web::Bytes;
 use actix_web::{web, HttpResponse};
+use futures_util::TryStreamExt;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -77,10 +80,34 @@ async fn patch(
     Ok(HttpResponse::Ok().json(workspace_json(&w)))
 }
 
+/// Everything the workspace holds, one record a line, streamed as it is read (as
+/// `tingjian export-workspace` writes it).
+async fn export(state: State, auth: Auth<Admin>) -> Result<HttpResponse, ApiError> {
+    let ws = auth.workspace().to_owned();
+    let tz = state.store.workspace_zone(&ws).await?;
+    let today = state.clock.now().with_timezone(&tz).format("%Y-%m-%d");
+    let disposition = format!("attachment; filename=\"workspace-{ws}-{today}.jsonl\"");
+    tracing::info!(workspace = %ws, "workspace export started");
+    let body = crate::export::workspace_chunks(state.store.clone(), ws.clone())
+        .map_ok(Bytes::from)
+        .inspect_err(move |e| {
+            // The status is sent already: the download ends short, and the log says why.
+            tracing::error!(workspace = %ws, error = %e, "workspace export failed midway");
+        })
+        .map_err(ApiError::from);
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "application/x-ndjson; charset=utf-8"))
+        .insert_header((header::CONTENT_DISPOSITION, disposition))
+        // Personal data: no shared cache keeps a copy.
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .streaming(body))
+}
+
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/workspace")
             .route(web::get().to(get))
             .route(web::patch().to(patch)),
-    );
+    )
+    .service(web::resource("/workspace/export").route(web::get().to(export)));
 }

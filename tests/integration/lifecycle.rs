@@ -837,8 +837,12 @@ async fn export_holds_the_workspace_and_nothing_of_another(app: TestApp) {
         .collect();
     assert_eq!(lines[0]["type"], "workspace");
     assert_eq!(lines[0]["id"], app.workspace_id.as_str());
+    let end = lines.last().unwrap();
+    assert_eq!(end["type"], "end", "the last line closes the export: {end}");
+    assert_eq!(end["records"], printed["records"]);
+    let lines = &lines[..lines.len() - 1];
     let mut by_type = std::collections::BTreeMap::<String, u64>::new();
-    for l in &lines {
+    for l in lines {
         *by_type
             .entry(l["type"].as_str().unwrap().to_owned())
             .or_default() += 1;
@@ -899,6 +903,28 @@ async fn export_holds_the_workspace_and_nothing_of_another(app: TestApp) {
         key.get("hash").is_none() && key["prefix"].is_string(),
         "{key}"
     );
+
+    // The API streams the same lines, to admins only.
+    let res = app.get("/api/v1/workspace/export").await;
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/x-ndjson"));
+    assert!(res.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains(".jsonl"));
+    assert_eq!(res.text().await.unwrap(), text);
+    let read = app.key_with("read,ingest").await;
+    let res = app
+        .client
+        .get(app.url("/api/v1/workspace/export"))
+        .bearer_auth(&read)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 403, "forbidden").await;
 
     let mut cmd = tingjian(&app);
     cmd.args(["export-workspace", "--workspace", &app.workspace_id])
