@@ -14,9 +14,9 @@ use crate::domain::{Clock, RetentionDays};
 use crate::store::{Store, StoreResult};
 
 /// How long a webhook delivery's id is remembered, so that a redelivery stores nothing: a
-/// week, longer than any sender's retries last (Standard Webhooks / Svix retry for about 28
-/// hours, Typeform and Tally for less; docs/operations.md lists them). A redelivery after this
-/// is stored again unless its items carry an `external_id`.
+/// week, longer than any sender's retries last (Svix, which sends Standard Webhooks, retries
+/// for about 28 hours, Tally for about 32, Typeform for at most 10; docs/operations.md cites
+/// them). A redelivery after this is stored again unless its items carry an `external_id`.
 pub const MARKER_KEEP: Duration = Duration::days(7);
 
 /// How long a sent, failed or cancelled delivery stays in the outbox (and in
