@@ -65,6 +65,11 @@ pub struct Settings {
     /// Hosts and networks outgoing requests (feeds, app stores, tools' APIs, group robots)
     /// may reach although they are not public (`TINGJIAN_ALLOW_PRIVATE_URLS`).
     pub allow_private_urls: AllowPrivate,
+    /// Run the data lifecycle (pruning and each workspace's retention) in this process; with
+    /// several replicas one of them does each round.
+    pub run_lifecycle: bool,
+    /// How often the data lifecycle runs a round.
+    pub lifecycle_tick: Duration,
     /// The time the service goes by: the system clock, or one a test sets and moves.
     pub clock: Clock,
 }
@@ -95,6 +100,8 @@ impl Settings {
             body_read_timeout: Duration::from_secs(60),
             db_acquire_timeout: Duration::from_secs(30),
             allow_private_urls: AllowPrivate::none(),
+            run_lifecycle: true,
+            lifecycle_tick: Duration::from_secs(3600),
             clock: Clock::system(),
         }
     }

@@ -13,6 +13,7 @@ pub mod export;
 pub mod http;
 pub mod ingest;
 pub mod insight;
+pub mod lifecycle;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -1,7 +1,7 @@
 //! Builds the application: opens and migrates the store, builds what the workers and the
 //! HTTP edge share (pipeline, counters, mailer, outgoing HTTP client, clock), binds the
 //! listener (port 0 picks a free port, which tests use), mounts the routes and starts the
-//! feed poller, the digest scheduler and the spike check.
+//! feed poller, the digest scheduler, the spike check and the data lifecycle.
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -20,6 +20,7 @@ use crate::counters::Counters;
 use crate::domain::net::Outbound;
 use crate::http::{self, ApiError, AppState};
 use crate::ingest::Pipeline;
+use crate::lifecycle::Lifecycle;
 use crate::store::Store;
 use crate::tell::alerts::Alerts;
 use crate::tell::mail::Mailer;
@@ -33,13 +34,14 @@ pub struct Application {
     workers: Workers,
 }
 
-/// What each background worker works with: the poller, the outbox and the spike check.
-/// Tests drive them through the same functions their loops call.
+/// What each background worker works with: the poller, the outbox, the spike check and the
+/// data lifecycle. Tests drive them through the same functions their loops call.
 #[derive(Clone)]
 pub struct Workers {
     pub poller: Poller,
     pub outbox: Outbox,
     pub alerts: Alerts,
+    pub lifecycle: Lifecycle,
 }
 
 /// Opens the configured database (creating the data dir for the SQLite default) and
@@ -122,6 +124,7 @@ impl Workers {
                 analyzer,
                 clock: settings.clock.clone(),
             },
+            lifecycle: Lifecycle::new(store.clone(), settings.clock.clone()),
             poller: Poller {
                 store: store.clone(),
                 pipeline,
@@ -179,6 +182,9 @@ impl Application {
             let (outbox, alerts) = (workers.outbox.clone(), workers.alerts.clone());
             tokio::spawn(scheduler::digests(outbox.clone(), settings.delivery_tick));
             tokio::spawn(scheduler::alerts(alerts, outbox, settings.alert_tick));
+        }
+        if settings.run_lifecycle {
+            tokio::spawn(workers.lifecycle.clone().run(settings.lifecycle_tick));
         }
         tokio::spawn(housekeeping(state.clone(), console));
         tokio::spawn(warm_insights(state.clone()));

@@ -17,6 +17,7 @@ mod m20261206_000012_survey_tally;
 mod m20261206_000013_insight_tally;
 mod m20261206_000014_response_period;
 mod m20261206_000020_delivery_sending;
+mod m20261207_000001_lifecycle;
 
 pub use m20261206_000011_survey_answer::backfill_sql as survey_answer_backfill;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000013_insight_tally::Migration),
             Box::new(m20261206_000014_response_period::Migration),
             Box::new(m20261206_000020_delivery_sending::Migration),
+            Box::new(m20261207_000001_lifecycle::Migration),
         ]
     }
 }

@@ -99,6 +99,23 @@ pub(super) enum Command {
     /// Train the engine's models.
     #[command(subcommand)]
     Train(TrainCommand),
+    /// Copy the SQLite database to FILE while the service runs (an online backup); prints
+    /// one JSON object. PostgreSQL: use pg_dump (docs/operations.md).
+    Backup {
+        /// A new file: an existing one is never overwritten.
+        file: PathBuf,
+    },
+    /// Write everything a workspace holds to FILE as JSON lines, one record a line with its
+    /// `type`; prints one JSON object with the counts.
+    ExportWorkspace {
+        #[arg(long)]
+        workspace: String,
+        /// A new file: an existing one is never overwritten.
+        file: PathBuf,
+    },
+    /// The data lifecycle: pruning and each workspace's retention.
+    #[command(subcommand)]
+    Retention(RetentionCommand),
     /// Preview or send a workspace's digest.
     #[command(subcommand)]
     Digest(DigestCommand),
@@ -168,6 +185,14 @@ pub(super) enum DigestCommand {
         #[arg(long, env = "TINGJIAN_PUBLIC_URL")]
         public_url: Option<String>,
     },
+}
+
+#[derive(Subcommand)]
+pub(super) enum RetentionCommand {
+    /// Run one round now, as `serve` does every hour: prune webhook markers older than 7
+    /// days and finished deliveries older than 90, and delete what each workspace keeps no
+    /// longer (its `retention_days`); prints what went as JSON.
+    Run,
 }
 
 #[derive(Subcommand)]

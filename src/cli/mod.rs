@@ -1,5 +1,5 @@
 //! The command line: `serve`, `demo`, `migrate`, `workspace`, `key`, `import`, the digest
-//! commands and the engine's. Each subcommand builds `Settings` from flags and the environment and calls
+//! commands, `backup`, `export-workspace`, `retention run` and the engine's. Each subcommand builds `Settings` from flags and the environment and calls
 //! library functions; the definitions are in `args`, the longer bodies beside their kind.
 
 mod admin;
@@ -7,6 +7,7 @@ mod args;
 mod demo;
 mod digest;
 mod engine;
+mod lifecycle;
 mod members;
 mod train;
 
@@ -16,8 +17,8 @@ use clap::Parser;
 
 use crate::startup::{open_store, Application};
 use args::{
-    Cli, Command, DigestCommand, ImportCommand, KeyCommand, MemberCommand, TrainCommand,
-    WorkspaceCommand,
+    Cli, Command, DigestCommand, ImportCommand, KeyCommand, MemberCommand, RetentionCommand,
+    TrainCommand, WorkspaceCommand,
 };
 
 pub async fn main() -> ExitCode {
@@ -125,6 +126,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             source,
         }) => {
             admin::import_csv(&settings, &file, &workspace, &map, &source).await?;
+        }
+        Command::Backup { file } => {
+            lifecycle::backup(&settings, &file).await?;
+        }
+        Command::ExportWorkspace { workspace, file } => {
+            lifecycle::export_workspace(&settings, &workspace, &file).await?;
+        }
+        Command::Retention(RetentionCommand::Run) => {
+            lifecycle::run_round(&settings).await?;
         }
         Command::Reanalyze { workspace, all } => {
             admin::reanalyze(&settings, workspace, all).await?;

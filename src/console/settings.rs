@@ -1,5 +1,6 @@
-//! Workspace settings (admins): name, time zone, and whether personal data is redacted from
-//! feedback as it arrives. The form calls `PATCH /api/v1/workspace`.
+//! Workspace settings (admins): name, time zone, whether personal data is redacted from
+//! feedback as it arrives, and how many days feedback is kept. The form calls
+//! `PATCH /api/v1/workspace`.
 
 use actix_web::{web, HttpResponse};
 
@@ -30,7 +31,7 @@ async fn settings(page: Page) -> Result<HttpResponse, ConsoleError> {
         "settings.html",
         "工作区设置",
         "manage",
-        serde_json::json!({"name": &ws.name, "timezone": &ws.timezone, "known_zone": ZONES.iter().any(|(id, _)| *id == ws.timezone), "redact_pii": ws.redact_pii, "zones": zones, "workspace_id": &ws.id}),
+        serde_json::json!({"name": &ws.name, "timezone": &ws.timezone, "known_zone": ZONES.iter().any(|(id, _)| *id == ws.timezone), "redact_pii": ws.redact_pii, "retention_days": ws.retention_days, "zones": zones, "workspace_id": &ws.id}),
     ))
 }
 

@@ -67,7 +67,7 @@ struct PatchSource {
 }
 
 /// Tells "absent" from "null" for PATCH.
-mod serde_with_null {
+pub(super) mod serde_with_null {
     use serde::{Deserialize, Deserializer};
     pub fn deserialize<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
     where

@@ -4,9 +4,19 @@ use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
 
 use super::entity::{service_setting, workspace};
 use super::{Store, StoreResult};
-use crate::domain::new_id;
+use crate::domain::{new_id, RetentionDays};
 
 pub use workspace::Model as Workspace;
+
+/// What a change to a workspace sets; a field left `None` keeps its value.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct WorkspaceChange<'a> {
+    pub name: Option<&'a str>,
+    pub timezone: Option<&'a str>,
+    pub redact_pii: Option<bool>,
+    /// `Some(None)` keeps feedback for ever.
+    pub retention_days: Option<Option<RetentionDays>>,
+}
 
 impl Store {
     pub async fn create_workspace(&self, name: &str, timezone: &str) -> StoreResult<Workspace> {
@@ -27,6 +37,7 @@ impl Store {
             timezone: Set(timezone.to_owned()),
             redact_pii: Set(true),
             created_at: Set(self.now()),
+            retention_days: Set(None),
         };
         Ok(model.insert(&self.db).await?)
     }
@@ -34,23 +45,24 @@ impl Store {
     pub async fn update_workspace(
         &self,
         id: &str,
-        name: Option<&str>,
-        timezone: Option<&str>,
-        redact_pii: Option<bool>,
+        change: WorkspaceChange<'_>,
     ) -> StoreResult<Workspace> {
         let current = self
             .workspace(id)
             .await?
             .ok_or(super::StoreError::NotFound("workspace"))?;
         let mut active = current.into_active_model();
-        if let Some(n) = name {
+        if let Some(n) = change.name {
             active.name = Set(n.to_owned());
         }
-        if let Some(tz) = timezone {
+        if let Some(tz) = change.timezone {
             active.timezone = Set(tz.to_owned());
         }
-        if let Some(r) = redact_pii {
+        if let Some(r) = change.redact_pii {
             active.redact_pii = Set(r);
+        }
+        if let Some(days) = change.retention_days {
+            active.retention_days = Set(days.map(|d| i32::from(d.days())));
         }
         Ok(active.update(&self.db).await?)
     }

@@ -104,6 +104,8 @@ impl TestApp {
         settings.run_poller = false;
         // Tests drive the outbox themselves, by the functions its loop calls.
         settings.run_delivery = false;
+        // Tests that prune or apply retention do it themselves (lifecycle.rs).
+        settings.run_lifecycle = false;
         settings.workers = 1;
         // The tests' feed, store, tool and robot servers listen on 127.0.0.1, which the
         // service refuses to fetch from unless the operator allows it (outbound.rs shows the

@@ -3,8 +3,8 @@
 //! (following `pub use` re-exports), and the resulting graph must have no circle, between files
 //! or between top-level rooms, and no edge that points up the layers of docs/design.md:
 //!
-//! cli → startup → http, console, demo → collect, tell, ingest, export → store → insight,
-//! analysis, domain, config, counters, telemetry.
+//! cli → startup → http, console, demo → collect, tell, ingest, export, lifecycle → store →
+//! insight, analysis, domain, config, counters, telemetry.
 //!
 //! Code under `#[cfg(test)]` is left out: tests may reach anywhere.
 
@@ -17,7 +17,7 @@ fn layer(room: &str) -> Option<u8> {
         "cli" => 6,
         "startup" => 5,
         "http" | "console" | "demo" => 4,
-        "collect" | "tell" | "ingest" | "export" => 3,
+        "collect" | "tell" | "ingest" | "export" | "lifecycle" => 3,
         "store" => 2,
         "insight" | "analysis" => 1,
         "domain" | "config" | "counters" | "telemetry" => 0,

@@ -25,6 +25,7 @@ mod imports;
 mod interviews;
 mod keys;
 mod layers;
+mod lifecycle;
 mod outbound;
 mod presets;
 mod queueing;

@@ -117,6 +117,7 @@ const TABLE: &[(&str, &str, Wall)] = &[
     ("POST", "/api/v1/analyze", Wall::Own),
     ("GET", "/api/v1/workspace", Wall::Own),
     ("PATCH", "/api/v1/workspace", Wall::Own),
+    ("GET", "/api/v1/workspace/export", Wall::Aggregate),
     ("GET", "/api/v1/pain-points/emerging", Wall::Aggregate),
     ("GET", "/api/v1/insights/trends", Wall::Aggregate),
     ("GET", "/api/v1/insights/pain-points", Wall::Aggregate),
@@ -896,7 +897,7 @@ impl Walled {
             ("PATCH", "/api/v1/workspace") => {
                 let res = o
                     .other("PATCH", "/api/v1/workspace")
-                    .json(&json!({"name": "改了名的团队", "timezone": "Europe/Berlin", "redact_pii": false}))
+                    .json(&json!({"name": "改了名的团队", "timezone": "Europe/Berlin", "redact_pii": false, "retention_days": 30}))
                     .send()
                     .await
                     .unwrap();
@@ -909,6 +910,40 @@ impl Walled {
                     (&json!("测试团队"), &json!("Asia/Shanghai"), &json!(true)),
                     "{ours}"
                 );
+                assert_eq!(ours["retention_days"], Value::Null, "{ours}");
+            }
+            ("GET", "/api/v1/workspace/export") => {
+                let ours = o.app.get("/api/v1/workspace/export").await;
+                assert_eq!(ours.status(), 200);
+                let ours = ours.text().await.unwrap();
+                let res = o
+                    .other("GET", "/api/v1/workspace/export")
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(res.status(), 200);
+                let theirs = res.text().await.unwrap();
+                let first: Value = serde_json::from_str(theirs.lines().next().unwrap()).unwrap();
+                assert_eq!(first["id"], o.other_ws.as_str(), "{first}");
+                let ids = [
+                    &o.app.workspace_id,
+                    &o.survey,
+                    &o.webhook,
+                    &o.feed_source,
+                    &o.interview,
+                    &o.labelled,
+                    &o.member,
+                    &o.subscription,
+                    &o.delivery,
+                    &o.extra_key_id,
+                ];
+                for id in ids.into_iter().chain(&o.feedback) {
+                    assert!(ours.contains(id.as_str()), "the owner's export holds {id}");
+                    assert!(!theirs.contains(id.as_str()), "another's export holds {id}");
+                }
+                for mark in [RESPONDENT, WORD, MEMBER, EMAIL] {
+                    assert!(!theirs.contains(mark), "another's export holds {mark}");
+                }
             }
             ("GET", "/api/v1/pain-points/emerging") => {
                 let q = "/api/v1/pain-points/emerging";

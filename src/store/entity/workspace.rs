@@ -9,6 +9,9 @@ pub struct Model {
     pub timezone: String,
     pub redact_pii: bool,
     pub created_at: DateTimeUtc,
+    /// Feedback older than this many days is deleted (by when it was given); `None` keeps
+    /// it for ever.
+    pub retention_days: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
