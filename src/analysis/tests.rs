@@ -213,6 +213,22 @@ fn keywords_are_words_a_person_would_pick() {
             assert!(!got.iter().any(|k| k == w), "{text}: {got:?}");
         }
     }
+    // The people around the writer, verdicts and verbs of whether it can be done.
+    for (text, never) in [
+        (
+            "页面字太小了，我爸妈根本看不清菜名",
+            &["爸妈", "爸妈看不清"][..],
+        ),
+        ("孩子的学习平板护眼模式没什么用", &["孩子"]),
+        ("洗面奶用完脸特别干，敏感肌慎入", &["慎入"]),
+        ("面部解锁戴口罩就认不出来", &["认不出来"]),
+        ("景区门票在线买了还要排队换票", &["在线"]),
+    ] {
+        let got = keywords(text);
+        for w in never {
+            assert!(!got.iter().any(|k| k == w), "{text}: {got:?}");
+        }
+    }
     assert!(keywords("打开就闪退，三天闪退五次").contains(&"闪退".to_owned()));
     assert!(keywords("关都关不掉的弹窗广告")
         .iter()
