@@ -34,7 +34,7 @@ use sentiment::{Scorer, WordWeights};
 
 /// Changes whenever the engine or its data change in a way that changes results: stored
 /// analyses carry it, and `tingjian reanalyze` brings older ones up to date.
-pub const ANALYZER_VERSION: &str = "2026.12.06-2";
+pub const ANALYZER_VERSION: &str = "2026.12.06-4";
 
 /// How much naming a problem (a pain-point trigger) weighs as a complaint in its clause.
 const PROBLEM_WEIGHT: f32 = 1.0;
@@ -182,21 +182,22 @@ impl Analyzer {
         let taxonomy = ctx.taxonomy.as_ref().unwrap_or(&self.taxonomy);
         let ruled = self.rules(&n.text, &tokens, &infos, taxonomy, workspace);
         let stacker = &self.model.stacker;
-        let (sentiment, pain_points) = if stacker.is_empty() {
-            (ruled.sentiment, ruled.pain_points)
+        let decided = if stacker.is_empty() {
+            ruled.sentiment
         } else {
             let mut scoring = stacker.scoring();
             ruled.features(&n.text, &tokens, &infos, taxonomy, &mut scoring);
-            let stacked = stack::Stacker::decide(scoring.logits(), self.model.params.mixed_margin);
-            // The pain points the rules find depend on whether the text complains at all.
-            let pain_points = if complains(stacked.label) == complains(ruled.sentiment.label) {
-                ruled.pain_points
-            } else {
-                let (clauses, hits) = (&ruled.clauses, &ruled.hits);
-                let complaint = complains(stacked.label);
-                taxonomy.detect(&n.text, &tokens, &infos, clauses, hits, complaint)
-            };
-            (stacked, pain_points)
+            stack::Stacker::decide(scoring.logits(), self.model.params.mixed_margin)
+        };
+        // Praise then a complaint (挺好的，就是有点贵) is mixed, whoever decided.
+        let sentiment = ruled.evidence.overrule(decided);
+        // The pain points the rules find depend on whether the text complains at all.
+        let pain_points = if complains(sentiment.label) == complains(ruled.sentiment.label) {
+            ruled.pain_points
+        } else {
+            let (clauses, hits) = (&ruled.clauses, &ruled.hits);
+            let complaint = complains(sentiment.label);
+            taxonomy.detect(&n.text, &tokens, &infos, clauses, hits, complaint)
         };
         let aspects = taxonomy.aspects(&tokens, &infos, &ruled.clauses);
         let dictionary = ctx.dictionary.as_ref();

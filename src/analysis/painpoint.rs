@@ -68,9 +68,19 @@ const DENIALS: [&str; 29] = [
     "不用担心",
     "不担心",
 ];
-/// A request to fix something is not a feature request.
-const FIX_WORDS: [&str; 9] = [
-    "修", "解决", "处理", "退款", "赔", "改回", "恢复", "尽快", "别再",
+/// A request to fix something, or to stop a problem (别再, 不要再), is not a feature request.
+const FIX_WORDS: [&str; 11] = [
+    "修",
+    "解决",
+    "处理",
+    "退款",
+    "赔",
+    "改回",
+    "恢复",
+    "尽快",
+    "别再",
+    "不要再",
+    "不要老",
 ];
 
 #[derive(Debug, Clone, Serialize)]

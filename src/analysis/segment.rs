@@ -63,7 +63,18 @@ fn tag_never_keyword(tag: &str) -> bool {
 fn opens_with_how(word: &str, tag: &str) -> bool {
     // A verb with a potential complement (查不到, 出不来, 看得见) says whether it can be done.
     let mut chars = word.chars();
-    if word.chars().count() == 3 && matches!(chars.nth(1), Some('不' | '得')) {
+    let count = word.chars().count();
+    if count == 3 && matches!(chars.nth(1), Some('不' | '得')) {
+        return true;
+    }
+    // The same with a two-character complement (认不出来, 想不起来, 看不清楚).
+    if count == 4
+        && matches!(word.chars().nth(1), Some('不' | '得'))
+        && word
+            .char_indices()
+            .nth(2)
+            .is_some_and(|(at, _)| TWO_CHARACTER_COMPLEMENTS.contains(&&word[at..]))
+    {
         return true;
     }
     match word.chars().next() {
@@ -72,6 +83,12 @@ fn opens_with_how(word: &str, tag: &str) -> bool {
         _ => false,
     }
 }
+
+/// Complements of two characters after 不 or 得 (认不出来, 看得清楚).
+const TWO_CHARACTER_COMPLEMENTS: [&str; 14] = [
+    "出来", "起来", "回来", "下来", "上来", "过来", "进来", "出去", "进去", "过去", "下去", "上去",
+    "清楚", "明白",
+];
 
 /// A workspace's dictionary, compiled for matching.
 #[derive(Debug, Clone)]

@@ -113,8 +113,45 @@ pub struct Evidence {
     pub resolved: bool,
     pub not_ours: bool,
     pub acknowledgement: bool,
-    /// The label the rules alone give.
+    /// Praise before a plain "but" (挺好的，就是有点贵): its strongest clause, 0 when there
+    /// is none or it does not count (conceded, past, courtesy, a consolation, sarcasm).
+    pub praise_before_but: f32,
+    /// The writer says the text weighs both ways (喜忧参半, 优点…缺点).
+    pub declared_mixed: bool,
+    /// The label the rules alone give (before `Evidence::overrule`: the last stage was
+    /// trained on it).
     pub rule: Label,
+}
+
+impl Evidence {
+    /// The label reported: praise then a complaint after a plain "but" (挺好的，就是有点贵)
+    /// is mixed whoever decided, when both carry weight (labeling.md). The complaint carries
+    /// weight when the rules find it clear, or when the decided label says the text
+    /// complains and the rules find nothing good after the "but". A text whose writer says
+    /// it weighs both ways (喜忧参半) is mixed unless it was found neutral. The score is
+    /// kept.
+    pub fn overrule(&self, decided: Sentiment) -> Sentiment {
+        let praise = self.praise_before_but;
+        let complaint = -self.decisive;
+        let carries = praise >= PRAISE_CARRIES
+            && (complaint >= COMPLAINT_CARRIES
+                || (decided.label == Label::Negative && complaint >= 0.0));
+        if self.declared_mixed && matches!(decided.label, Label::Positive | Label::Negative) {
+            return Sentiment {
+                label: Label::Mixed,
+                ..decided
+            };
+        }
+        if !carries || decided.label == Label::Mixed {
+            return decided;
+        }
+        let complaint = complaint.max(COMPLAINT_CARRIES);
+        Sentiment {
+            label: Label::Mixed,
+            score: decided.score,
+            confidence: (praise.min(complaint) / praise.max(complaint)).clamp(0.3, 1.0),
+        }
+    }
 }
 
 /// Scale of the word weights a workspace learned from its own corrections.
@@ -136,6 +173,57 @@ const CONSOLATIONS: [&str; 9] = [
 
 /// How strong the complaint before a consolation must be (its clauses' sum) to keep the label.
 const CONSOLED_AT: f32 = 1.0;
+
+/// The markers of a plain "but" that bring a complaint after praise (挺好的，就是有点贵):
+/// not those of a story that turned out badly (结果, 没想到: the praise was an expectation)
+/// nor of a redeeming point (好在, 至少).
+const PLAIN_BUTS: [&str; 22] = [
+    "但是",
+    "但",
+    "可是",
+    "可",
+    "不过",
+    "然而",
+    "只是",
+    "只不过",
+    "就是",
+    "却",
+    "但却",
+    "却是",
+    "可惜",
+    "只可惜",
+    "遗憾的是",
+    "美中不足的是",
+    "美中不足",
+    "唯一的缺点是",
+    "唯一的缺点",
+    "唯一不足的是",
+    "唯一不足",
+    "缺点是",
+];
+
+/// How strong the praise before a plain "but" must be (its strongest clause), and the
+/// complaint after it (its clauses' sum), for both to carry weight: 还行 and 还可以 (0.5) are
+/// faint praise, 挺好的 and 还不错 are not.
+const PRAISE_CARRIES: f32 = 0.9;
+const COMPLAINT_CARRIES: f32 = 0.5;
+
+/// Courtesy, thanks and agreement with someone else (谢谢, 辛苦了, 答主说得对): kind words,
+/// but not praise of the product or service.
+const COURTESIES: [&str; 12] = [
+    "谢谢",
+    "辛苦",
+    "麻烦你",
+    "麻烦您",
+    "说得对",
+    "说的对",
+    "说得好",
+    "说的好",
+    "说得没错",
+    "说的没错",
+    "说的都对",
+    "说得都对",
+];
 
 /// Words learned from data: the shipped model, or a workspace's corrections on top of it.
 pub trait WordWeights {
@@ -185,6 +273,8 @@ struct Clause {
     span: Range<usize>,
     resolved: bool,
     not_ours: bool,
+    /// Opened by a plain "but" (`PLAIN_BUTS`).
+    but: bool,
 }
 
 /// Openings of a polite inquiry or report.
@@ -265,21 +355,27 @@ impl Scorer<'_> {
         let mut start = 0;
         let mut marker = Marker::None;
         let mut prev_end = 0;
-        let push =
-            |clauses: &mut Vec<Clause>, range: Range<usize>, marker: Marker, question: bool| {
-                if !range.is_empty() {
-                    clauses.push(Clause {
-                        tokens: range,
-                        marker,
-                        score: 0.0,
-                        raw: 0.0,
-                        question,
-                        span: 0..0,
-                        resolved: false,
-                        not_ours: false,
-                    });
-                }
-            };
+        // Whether the clause's After marker is a plain "but".
+        let mut but = false;
+        let push = |clauses: &mut Vec<Clause>,
+                    range: Range<usize>,
+                    marker: Marker,
+                    but: bool,
+                    question: bool| {
+            if !range.is_empty() {
+                clauses.push(Clause {
+                    tokens: range,
+                    marker,
+                    score: 0.0,
+                    raw: 0.0,
+                    question,
+                    span: 0..0,
+                    resolved: false,
+                    not_ours: false,
+                    but: but && marker == Marker::After,
+                });
+            }
+        };
         for (i, tok) in tokens.iter().enumerate() {
             let at = offset(text, tok);
             // A space between two CJK tokens separates clauses the way a comma does.
@@ -296,13 +392,13 @@ impl Scorer<'_> {
                         .is_some_and(|c| c.is_ascii_alphanumeric()));
             prev_end = at + tok.len();
             if spaced {
-                push(&mut clauses, start..i, marker, false);
+                push(&mut clauses, start..i, marker, but, false);
                 start = i;
                 marker = Marker::None;
             }
             if infos[i].shape.ends_clause {
                 let question = tok.contains('?') || tok.contains('？');
-                push(&mut clauses, start..i, marker, question);
+                push(&mut clauses, start..i, marker, but, question);
                 start = i + 1;
                 marker = Marker::None;
                 continue;
@@ -314,11 +410,13 @@ impl Scorer<'_> {
                 let filler = matches!(*tok, "就是" | "只是") && clauses.is_empty();
                 if *tok == "却" && i > start {
                     // 却 splits the clause it sits in: what follows carries the label.
-                    push(&mut clauses, start..i, marker, false);
+                    push(&mut clauses, start..i, marker, but, false);
                     start = i;
                     marker = Marker::After;
+                    but = true;
                 } else if at_clause_start && !filler {
                     marker = Marker::After;
+                    but = PLAIN_BUTS.contains(tok);
                 }
             } else if info.contrast == Contrast::Concessive {
                 marker = Marker::Concessive;
@@ -326,7 +424,7 @@ impl Scorer<'_> {
                 marker = Marker::Past;
             }
         }
-        push(&mut clauses, start..tokens.len(), marker, false);
+        push(&mut clauses, start..tokens.len(), marker, but, false);
         clauses
     }
 
@@ -351,7 +449,7 @@ impl Scorer<'_> {
                 continue;
             }
             let base = self.word_weight(tok, info, workspace);
-            if base == 0.0 || polite(tokens, i) {
+            if base == 0.0 || polite(tokens, i) || almost(tokens, i) {
                 continue;
             }
             let mut mult = 1.0;
@@ -411,7 +509,9 @@ impl Scorer<'_> {
             let start = toks.first().map_or(0, |t| offset(text, t));
             c.span = start..toks.last().map_or(start, |t| offset(text, t) + t.len());
             c.resolved = cues.any(&c.span, cue::RESOLUTION);
-            c.not_ours = cues.any(&c.span, cue::NOT_OURS);
+            c.not_ours = cues
+                .each(&c.span, cue::NOT_OURS)
+                .any(|(s, e)| !next_door(text, s, e));
         }
         let has_after = clauses.iter().any(|c| c.marker == Marker::After);
         let has_concession = clauses.iter().any(|c| c.marker == Marker::Concessive);
@@ -531,6 +631,31 @@ impl Scorer<'_> {
                 total = decisive.signum() * total.abs().max(floor + 0.01);
             }
         }
+        // Praise, then a complaint after a plain "but" (挺好的，就是有点贵): both carry weight,
+        // so the text is mixed. Not when the praise is conceded (虽然), of the past, someone
+        // else's, or only courtesy (谢谢, 辛苦了, 答主说得对), nor when a consolation follows.
+        let mut praise_before = match last_after {
+            Some(k) if clauses[k].but && !has_concession && !consoled => {
+                let said = text.get(..clauses[k].span.start).unwrap_or("");
+                // Praise told as part of a past now over (一开始觉得还挺方便的，东西也便宜。
+                // 但是最近…) is the then of a then-versus-now story.
+                let then = has_now && clauses[..k].iter().any(|c| c.marker == Marker::Past);
+                // A request that is all there is after the "but" (就是希望加个夜间模式) asks;
+                // it does not complain, unless its words do.
+                let asks = decisive > -COMPLAINT_CARRIES
+                    && clauses[k..].iter().all(|c| cues.any(&c.span, cue::REQUEST));
+                if then || asks || COURTESIES.iter().any(|w| said.contains(w)) {
+                    0.0
+                } else {
+                    clauses[..k]
+                        .iter()
+                        .filter(|c| !(c.question || c.not_ours))
+                        .map(|c| c.raw)
+                        .fold(0.0f32, f32::max)
+                }
+            }
+            _ => 0.0,
+        };
         // Sarcasm: a cue, or praise in quotes, beside a complaint turns the praise around.
         let negative_evidence = neg_mass > 0.5 || strongest_negative < -0.5;
         let sarcastic = negative_evidence
@@ -538,6 +663,7 @@ impl Scorer<'_> {
         if sarcastic {
             total = -neg_mass - pos_mass.min(2.0) - 0.5;
             pos_mass = 0.0;
+            praise_before = 0.0;
         }
         let p = self.params;
         let contrast = has_after
@@ -590,6 +716,8 @@ impl Scorer<'_> {
             resolved: clauses.iter().any(|c| c.resolved),
             not_ours: clauses.iter().any(|c| c.not_ours),
             acknowledgement: acknowledged,
+            praise_before_but: praise_before,
+            declared_mixed: declares_mixed(text),
             rule: label,
         };
         let views = clauses
@@ -624,6 +752,77 @@ fn polite(tokens: &[&str], i: usize) -> bool {
                 "帮", "帮忙", "您", "你", "看", "查", "处理", "尽快", "问", "一下",
             ]
             .contains(n)
+        })
+}
+
+/// What follows 隔壁 when it means the place next door (送到隔壁楼, 能听见隔壁说话), not
+/// another company's product (隔壁那家): a delivery sent next door is this one's problem.
+const NEXT_DOOR: [&str; 16] = [
+    "楼",
+    "小区",
+    "单元",
+    "栋",
+    "号",
+    "房",
+    "屋",
+    "邻",
+    "桌",
+    "床",
+    "座",
+    "宿舍",
+    "村",
+    "说话",
+    "吵",
+    "的声音",
+];
+
+fn next_door(text: &str, start: usize, end: usize) -> bool {
+    text.get(start..end) == Some("隔壁")
+        && text
+            .get(end..)
+            .is_some_and(|rest| NEXT_DOOR.iter().any(|w| rest.starts_with(w)))
+}
+
+/// The writer says the text weighs both ways (喜忧参半, 有好有坏, 优点…缺点, 好的地方…不好的地
+/// 方): an evaluation that comes out positive or negative is mixed.
+const DECLARED_MIXED: [&str; 10] = [
+    "喜忧参半",
+    "有好有坏",
+    "有利有弊",
+    "优缺点",
+    "褒贬不一",
+    "有得有失",
+    "好坏参半",
+    "又爱又恨",
+    "爱恨交加",
+    "有惊喜也有失望",
+];
+/// The same said in two halves: the second must follow the first.
+const DECLARED_PAIRS: [(&str, &[&str]); 5] = [
+    ("一方面", &["另一方面"]),
+    ("优点", &["缺点", "不足"]),
+    ("好的地方", &["不好的地方", "坏的地方", "差的地方"]),
+    ("好的方面", &["不好的方面", "坏的方面", "差的方面"]),
+    ("好的是", &["不好的是", "坏的是", "差的是"]),
+];
+
+fn declares_mixed(text: &str) -> bool {
+    DECLARED_MIXED.iter().any(|w| text.contains(w))
+        || DECLARED_PAIRS.iter().any(|(first, second)| {
+            text.find(first).is_some_and(|at| {
+                let rest = &text[at + first.len()..];
+                second.iter().any(|w| rest.contains(w))
+            })
+        })
+}
+
+/// 快 before a number is "almost" (拖了快一个月, 快两年了), not "fast".
+fn almost(tokens: &[&str], i: usize) -> bool {
+    tokens[i] == "快"
+        && tokens.get(i + 1).is_some_and(|n| {
+            n.chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_digit() || "一二两三四五六七八九十半几".contains(c))
         })
 }
 

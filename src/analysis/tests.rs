@@ -29,7 +29,7 @@ fn sentiment_rules() {
         ("并不难用", Label::Positive),
         ("一点也不差", Label::Positive),
         ("虽然便宜，但是质量太差", Label::Negative),
-        ("挺好用的，就是有点卡", Label::Negative),
+        ("挺好用的，就是有点卡", Label::Mixed),
         ("真是\"太好用\"了，三天闪退五次", Label::Negative),
         ("希望增加夜间模式", Label::Neutral),
         ("会员怎么退款？", Label::Neutral),
@@ -50,7 +50,7 @@ fn plain_sentences() {
         ("很好用", Label::Positive),
         ("物流很快，包装很好", Label::Positive),
         ("客服态度很差，物流也慢", Label::Negative),
-        ("界面好看，但是老闪退", Label::Negative),
+        ("界面好看，但是老闪退", Label::Mixed),
         ("希望增加夜间模式", Label::Neutral),
         ("怎么退款？", Label::Neutral),
         ("一点也不卡", Label::Positive),
@@ -62,7 +62,7 @@ fn plain_sentences() {
         ("广告太多了，烦死了", Label::Negative),
         ("挺好的，推荐", Label::Positive),
         ("老是闪退，什么破app", Label::Negative),
-        ("东西不错，就是物流有点慢", Label::Negative),
+        ("东西不错，就是物流有点慢", Label::Mixed),
         ("虽然贵了点，但是质量很好", Label::Positive),
         ("界面好看，物流太慢。", Label::Mixed),
         ("真是\"太好用\"了，三天闪退五次", Label::Negative),
@@ -81,6 +81,31 @@ fn plain_sentences() {
         ("拉胯", Label::Negative),
         ("我一般晚上用", Label::Neutral),
     ]);
+}
+
+/// Praise, then a complaint after a plain "but", is mixed when both carry weight
+/// (labeling.md); a conceded, faint, past or courteous praise, a complaint that comes first,
+/// or a "but" that only asks for something, leaves the label to the clause after it.
+#[test]
+fn praise_then_complaint_is_mixed() {
+    assert_labels(&[
+        ("挺好的，就是有点贵", Label::Mixed),
+        ("视频画质很清晰，但是缓冲太久", Label::Mixed),
+        ("司机师傅都挺好的，就是app定位老是飘", Label::Mixed),
+        ("画面很好，可惜剧情太拖沓了", Label::Mixed),
+        ("优点：续航长，屏幕大。缺点：太重，充电慢。", Label::Mixed),
+        ("虽然便宜，但是质量太差", Label::Negative),
+        ("贵了点，但是质量很好", Label::Positive),
+        ("一开始有点难上手，不过用习惯了真香", Label::Positive),
+        ("协作还行，但是同步老出错，内容都丢了", Label::Negative),
+        ("好的，谢谢，辛苦了，不过我的退款还没到账", Label::Negative),
+        ("一开始觉得还挺方便的，但是现在越来越卡了", Label::Negative),
+    ]);
+    assert_ne!(label("挺好用的，就是希望加个夜间模式"), Label::Mixed);
+    // The score keeps the side the text leans to; the pain point is still reported.
+    let a = analyzer().analyze("好用是好用，就是太贵");
+    assert_eq!(a.sentiment.label, Label::Mixed);
+    assert_eq!(a.pain_points, ["price"]);
 }
 
 /// Words a workspace learned from its corrections move its texts (through the rules' sums,
@@ -113,6 +138,15 @@ fn pain_points_and_aspects() {
     assert!(pains("一点都不卡").is_empty());
     assert_eq!(pains("希望增加夜间模式"), ["feature_request"]);
     assert_eq!(pains("验证码一直收不到，登录不上"), ["login"]);
+    // Defects told without the word (no reaction, lost data, a dropped connection).
+    assert_eq!(pains("点击提交作业没有任何反应"), ["bug"]);
+    assert_eq!(pains("存档丢了，练了三个月的号回到一级"), ["bug"]);
+    assert_eq!(pains("耳机音质不错，蓝牙连接老断开"), ["bug"]);
+    assert_eq!(pains("网关三天两头掉线"), ["bug"]);
+    // A display that contradicts a payment is the payment's problem.
+    assert_eq!(pains("钱扣了订单却显示未支付"), ["payment"]);
+    // 隔壁 next door is a place, not a competitor: the delivery problem counts.
+    assert_eq!(pains("快递又送到隔壁楼了"), ["delivery"]);
     let a = analyzer().analyze("客服态度很差，物流也慢");
     assert!(
         a.aspects
@@ -173,6 +207,22 @@ fn keywords_are_words_a_person_would_pick() {
         ("关都关不掉的弹窗广告", &["关都"]),
         ("明明写着次日达，结果等了两个多月", &["明明", "两个多月"]),
         ("第一次用，每天打开十几次", &["第一次", "每天", "十几次"]),
+    ] {
+        let got = keywords(text);
+        for w in never {
+            assert!(!got.iter().any(|k| k == w), "{text}: {got:?}");
+        }
+    }
+    // The people around the writer, verdicts and verbs of whether it can be done.
+    for (text, never) in [
+        (
+            "页面字太小了，我爸妈根本看不清菜名",
+            &["爸妈", "爸妈看不清"][..],
+        ),
+        ("孩子的学习平板护眼模式没什么用", &["孩子"]),
+        ("洗面奶用完脸特别干，敏感肌慎入", &["慎入"]),
+        ("面部解锁戴口罩就认不出来", &["认不出来"]),
+        ("景区门票在线买了还要排队换票", &["在线"]),
     ] {
         let got = keywords(text);
         for w in never {
