@@ -287,8 +287,20 @@ fn backfill(backend: sea_orm::DbBackend) -> String {
     )
 }
 
-fn sqlite_up() -> String {
-    let b = sea_orm::DbBackend::Sqlite;
+/// The trigger statements of one store: a feedback row's, a response's and a pain point's
+/// share added (`NEW`) and taken away (`OLD`), and when a response counts.
+struct Bodies {
+    fi: String,
+    fd: String,
+    ri: String,
+    rd: String,
+    pi: String,
+    pd: String,
+    new_scored: String,
+    old_scored: String,
+}
+
+fn bodies(b: sea_orm::DbBackend) -> Bodies {
     let (f, r) = (feedback_share, response_share);
     let scored = |row: &str| {
         format!(
@@ -296,6 +308,31 @@ fn sqlite_up() -> String {
              OR {row}.ces IS NOT NULL)"
         )
     };
+    Bodies {
+        fi: add(b, "NEW", feedback_key("NEW"), &f("NEW"), ""),
+        fd: take(b, "OLD", feedback_key("OLD"), &f("OLD")),
+        ri: add(b, "NEW", response_key("NEW"), &r("NEW"), ""),
+        rd: take(b, "OLD", response_key("OLD"), &r("OLD")),
+        pi: pain_add(b, "NEW"),
+        pd: pain_take(b, "OLD"),
+        new_scored: scored("NEW"),
+        old_scored: scored("OLD"),
+    }
+}
+
+fn sqlite_up() -> String {
+    let b = sea_orm::DbBackend::Sqlite;
+    let Bodies {
+        fi,
+        fd,
+        ri,
+        rd,
+        pi,
+        pd,
+        new_scored,
+        old_scored,
+    } = bodies(b);
+    let (tables, backfill) = (tables("INTEGER"), backfill(b));
     format!(
         "{tables} {backfill} \
          CREATE TRIGGER feedback_tally_insert AFTER INSERT ON feedback BEGIN {fi} END; \
@@ -313,19 +350,7 @@ fn sqlite_up() -> String {
          CREATE TRIGGER pain_point_tally_delete AFTER DELETE ON feedback_pain_point \
            BEGIN {pd} END; \
          CREATE TRIGGER pain_point_tally_update AFTER UPDATE ON feedback_pain_point \
-           BEGIN {pd_old} {pi_new} END;",
-        tables = tables("INTEGER"),
-        backfill = backfill(b),
-        fi = add(b, "NEW", feedback_key("NEW"), &f("NEW"), ""),
-        fd = take(b, "OLD", feedback_key("OLD"), &f("OLD")),
-        new_scored = scored("NEW"),
-        old_scored = scored("OLD"),
-        ri = add(b, "NEW", response_key("NEW"), &r("NEW"), ""),
-        rd = take(b, "OLD", response_key("OLD"), &r("OLD")),
-        pi = pain_add(b, "NEW"),
-        pd = pain_take(b, "OLD"),
-        pd_old = pain_take(b, "OLD"),
-        pi_new = pain_add(b, "NEW"),
+           BEGIN {pd} {pi} END;"
     )
 }
 
@@ -347,13 +372,17 @@ const PG_LOCK: &str = "PERFORM pg_advisory_xact_lock(hashtext('tally'), hashtext
 
 fn postgres_up() -> String {
     let b = sea_orm::DbBackend::Postgres;
-    let (f, r) = (feedback_share, response_share);
-    let scored = |row: &str| {
-        format!(
-            "{row}.occurred_at IS NOT NULL AND ({row}.nps IS NOT NULL OR {row}.csat IS NOT NULL \
-             OR {row}.ces IS NOT NULL)"
-        )
-    };
+    let Bodies {
+        fi,
+        fd,
+        ri,
+        rd,
+        pi,
+        pd,
+        new_scored,
+        old_scored,
+    } = bodies(b);
+    let (tables, backfill) = (tables("BIGINT"), backfill(b));
     format!(
         r#"{tables} {backfill}
      CREATE FUNCTION feedback_tally_count() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -410,17 +439,7 @@ fn postgres_up() -> String {
            AND answers <= 0;
        END IF;
        RETURN NULL;
-     END $$;"#,
-        tables = tables("BIGINT"),
-        backfill = backfill(b),
-        fi = add(b, "NEW", feedback_key("NEW"), &f("NEW"), ""),
-        fd = take(b, "OLD", feedback_key("OLD"), &f("OLD")),
-        new_scored = scored("NEW"),
-        old_scored = scored("OLD"),
-        ri = add(b, "NEW", response_key("NEW"), &r("NEW"), ""),
-        rd = take(b, "OLD", response_key("OLD"), &r("OLD")),
-        pi = pain_add(b, "NEW"),
-        pd = pain_take(b, "OLD"),
+     END $$;"#
     )
 }
 

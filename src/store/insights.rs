@@ -528,28 +528,16 @@ impl Aggregates for Narrowed<'_> {
         Ok(by.into_iter().map(|((c, ch), n)| (c, ch, n)).collect())
     }
 
+    /// The per-channel counts summed over channels.
     async fn pain_point_counts(
         &self,
         workspace_id: &str,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> StoreResult<Vec<(String, u64)>> {
-        let Some((h0, h1)) = whole_hours(from, to).filter(|_| self.pain_tallied()) else {
-            return self.scan_pain_point_counts(workspace_id, from, to).await;
-        };
         let mut by: BTreeMap<String, u64> = BTreeMap::new();
-        for r in self
-            .tally_pain(workspace_id, None, h0, h1, "category")
-            .await?
-        {
-            *by.entry(r.try_get_by_index(0)?).or_default() += count(&r, 1)?;
-        }
-        for (f, t) in [(from, h0), (h1, to)] {
-            if f < t {
-                for (c, n) in self.scan_pain_point_counts(workspace_id, f, t).await? {
-                    *by.entry(c).or_default() += n;
-                }
-            }
+        for (c, _, n) in self.pain_point_channels(workspace_id, from, to).await? {
+            *by.entry(c).or_default() += n;
         }
         Ok(by.into_iter().collect())
     }
@@ -829,27 +817,6 @@ impl Narrowed<'_> {
                     count(r, 2)?,
                 ))
             })
-            .collect()
-    }
-
-    /// Items per pain-point category in `[from, to)`.
-    async fn scan_pain_point_counts(
-        &self,
-        workspace_id: &str,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> StoreResult<Vec<(String, u64)>> {
-        let mut q = Sql::new(self.store.backend());
-        let (ws, f, t) = (q.bind(workspace_id.to_owned()), q.bind(from), q.bind(to));
-        let narrow = pain_segment(&mut q, self.segment.as_ref(), workspace_id, from, to);
-        let sql = format!(
-            "SELECT category, COUNT(*) FROM feedback_pain_point \
-             WHERE workspace_id = {ws} AND occurred_at >= {f} AND occurred_at < {t}{narrow} \
-             GROUP BY category"
-        );
-        let rows = self.store.db.query_all(q.statement(sql)).await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get_by_index::<String>(0)?, count(r, 1)?)))
             .collect()
     }
 
