@@ -93,6 +93,8 @@ pub(super) fn sqlite_attribute_text(
 #[derive(Clone, Debug)]
 pub struct Store {
     pub(super) db: DatabaseConnection,
+    /// The writer tasks that group concurrent requests' feedback into one transaction.
+    pub(super) writer: super::writer::Writer,
     clock: Clock,
 }
 
@@ -124,6 +126,7 @@ impl Store {
         }
         let db = Database::connect(opts).await?;
         Ok(Self {
+            writer: super::writer::Writer::start(db.clone()),
             db,
             clock: Clock::system(),
         })

@@ -4,16 +4,13 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, Func, LikeExpr, OnConflict, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Select, Set, TransactionTrait, TryInsertResult,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Select, Set, TransactionTrait, TryInsertResult,
 };
 use serde_json::Value;
 use std::collections::HashSet;
 
-use super::db::is_unique_violation;
-use super::entity::{
-    feedback, feedback_keyword, feedback_pain_point, interview, survey_response, webhook_delivery,
-};
+use super::entity::{feedback, feedback_keyword, feedback_pain_point, interview, survey_response};
 use super::{Store, StoreResult};
 use crate::domain::{new_id, Channel, NewFeedback};
 
@@ -286,13 +283,45 @@ pub(super) async fn insert_items<C: ConnectionTrait>(
     items: &[NewFeedback],
     received_at: DateTime<Utc>,
 ) -> StoreResult<Ingested> {
-    let mut stored = 0;
-    for chunk in items.chunks(INSERT_CHUNK) {
+    let rows: Vec<Tagged> = items
+        .iter()
+        .map(|item| Tagged {
+            workspace_id,
+            item,
+            received_at,
+        })
+        .collect();
+    let stored = insert_tagged(conn, &rows)
+        .await?
+        .iter()
+        .filter(|&&b| b)
+        .count() as u64;
+    Ok(Ingested {
+        stored,
+        duplicates: items.len() as u64 - stored,
+    })
+}
+
+/// An item to insert, with its workspace and the time it was received (the items of one
+/// statement may come from several requests).
+pub(super) struct Tagged<'a> {
+    pub workspace_id: &'a str,
+    pub item: &'a NewFeedback,
+    pub received_at: DateTime<Utc>,
+}
+
+/// [`insert_items`] for items of several workspaces and times: whether each was new.
+pub(super) async fn insert_tagged<C: ConnectionTrait>(
+    conn: &C,
+    rows: &[Tagged<'_>],
+) -> StoreResult<Vec<bool>> {
+    let mut new = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(INSERT_CHUNK) {
         let ids: Vec<String> = chunk.iter().map(|_| format!("fb_{}", new_id())).collect();
         let models = chunk
             .iter()
             .zip(&ids)
-            .map(|(i, id)| active_model(id.clone(), workspace_id, i, received_at));
+            .map(|(r, id)| active_model(id.clone(), r.workspace_id, r.item, r.received_at));
         let inserted = feedback::Entity::insert_many(models)
             .on_conflict(
                 OnConflict::columns([
@@ -310,22 +339,21 @@ pub(super) async fn insert_items<C: ConnectionTrait>(
             TryInsertResult::Inserted(keys) => keys.into_iter().collect(),
             TryInsertResult::Conflicted | TryInsertResult::Empty => HashSet::new(),
         };
-        stored += keys.len() as u64;
-        let new_items = chunk.iter().zip(&ids).filter(|(_, id)| keys.contains(*id));
         let mut pains = Vec::new();
         let mut words = Vec::new();
-        for (item, id) in new_items {
-            let (p, w) = row_models(workspace_id, id, item);
-            pains.extend(p);
-            words.extend(w);
+        for (r, id) in chunk.iter().zip(&ids) {
+            let fresh = keys.contains(id);
+            new.push(fresh);
+            if fresh {
+                let (p, w) = row_models(r.workspace_id, id, r.item);
+                pains.extend(p);
+                words.extend(w);
+            }
         }
         insert_rows(conn, pains).await?;
         insert_rows(conn, words).await?;
     }
-    Ok(Ingested {
-        stored,
-        duplicates: items.len() as u64 - stored,
-    })
+    Ok(new)
 }
 
 /// Inserts rows in statements of at most [`INSERT_CHUNK`] rows.
@@ -346,19 +374,25 @@ where
 }
 
 impl Store {
-    /// Stores a batch all or nothing; returns once it is committed.
+    /// Stores a batch all or nothing; returns once it is committed (in the writer's next
+    /// transaction, with whatever other requests are waiting).
     pub async fn ingest(&self, workspace_id: &str, items: &[NewFeedback]) -> StoreResult<Ingested> {
         if items.is_empty() {
             return Ok(Ingested::default());
         }
-        let txn = self.db.begin().await?;
-        let done = insert_items(&txn, workspace_id, items, self.now()).await?;
-        txn.commit().await?;
-        Ok(done)
+        match self
+            .writer
+            .items(workspace_id, None, items, self.now())
+            .await?
+        {
+            Delivery::New(done) => Ok(done),
+            Delivery::Replay { .. } => unreachable!("a batch without a marker is never a replay"),
+        }
     }
 
     /// Stores a signed webhook delivery once: the delivery id is recorded in the same
-    /// transaction as its items, so a redelivery (even a concurrent one) stores nothing.
+    /// transaction as its items, so a redelivery (even a concurrent one, even in the same
+    /// batch of the writer) stores nothing.
     pub async fn ingest_webhook(
         &self,
         workspace_id: &str,
@@ -366,46 +400,14 @@ impl Store {
         webhook_id: &str,
         items: &[NewFeedback],
     ) -> StoreResult<Delivery> {
-        let txn = self.db.begin().await?;
-        let marker = webhook_delivery::ActiveModel {
-            source_id: Set(source_id.to_owned()),
-            webhook_id: Set(webhook_id.to_owned()),
-            stored: Set(0),
-            received_at: Set(self.now()),
-        };
-        let claimed = webhook_delivery::Entity::insert(marker)
-            .on_conflict(
-                OnConflict::columns([
-                    webhook_delivery::Column::SourceId,
-                    webhook_delivery::Column::WebhookId,
-                ])
-                .do_nothing()
-                .to_owned(),
+        self.writer
+            .items(
+                workspace_id,
+                Some((source_id, webhook_id)),
+                items,
+                self.now(),
             )
-            .exec_without_returning(&txn)
-            .await?;
-        if claimed == 0 {
-            txn.rollback().await?;
-            let earlier =
-                webhook_delivery::Entity::find_by_id((source_id.to_owned(), webhook_id.to_owned()))
-                    .one(&self.db)
-                    .await?;
-            return Ok(Delivery::Replay {
-                stored: earlier.map_or(0, |d| d.stored as u64),
-            });
-        }
-        let done = insert_items(&txn, workspace_id, items, self.now()).await?;
-        webhook_delivery::Entity::update_many()
-            .col_expr(
-                webhook_delivery::Column::Stored,
-                Expr::value(done.stored as i32),
-            )
-            .filter(webhook_delivery::Column::SourceId.eq(source_id))
-            .filter(webhook_delivery::Column::WebhookId.eq(webhook_id))
-            .exec(&txn)
-            .await?;
-        txn.commit().await?;
-        Ok(Delivery::New(done))
+            .await
     }
 
     /// Stores a survey response and its text answers together. A response id seen before
@@ -416,44 +418,14 @@ impl Store {
         response: NewSurveyResponse,
         items: &[NewFeedback],
     ) -> StoreResult<bool> {
-        let txn = self.db.begin().await?;
-        let row = survey_response::ActiveModel {
-            id: Set(response.id),
-            workspace_id: Set(workspace_id.to_owned()),
-            survey_id: Set(response.survey_id),
-            respondent_id: Set(response.respondent_id),
-            answers: Set(response.answers),
-            attributes: Set(response.attributes),
-            nps: Set(response.nps),
-            csat: Set(response.csat),
-            ces: Set(response.ces),
-            rating: Set(response.rating),
-            received_at: Set(self.now()),
-            occurred_at: Set(Some(self.now())),
-            updated_at: Set(Some(self.now())),
-        };
-        match row.insert(&txn).await {
-            Ok(r) => {
-                super::survey_results::write_answer_rows(
-                    &txn,
-                    workspace_id,
-                    &r.survey_id,
-                    &r.id,
-                    r.received_at,
-                    &r.answers,
-                    &super::survey_results::open_questions(items),
-                )
-                .await?
-            }
-            Err(e) if is_unique_violation(&e) => {
-                txn.rollback().await?;
-                return Ok(false);
-            }
-            Err(e) => return Err(e.into()),
-        }
-        insert_items(&txn, workspace_id, items, self.now()).await?;
-        txn.commit().await?;
-        Ok(true)
+        let (workspace_id, items, now) = (workspace_id.to_owned(), items.to_vec(), self.now());
+        self.writer
+            .run(move |txn| {
+                Box::pin(async move {
+                    write_survey_response(txn, &workspace_id, response, &items, now).await
+                })
+            })
+            .await
     }
 
     /// Stores an interview (every turn, as context) and its respondent turns as feedback.
@@ -464,30 +436,12 @@ impl Store {
         new: NewInterview,
         items: &[NewFeedback],
     ) -> StoreResult<Option<Ingested>> {
-        let txn = self.db.begin().await?;
-        let inserted = interview::ActiveModel {
-            id: Set(new.id),
-            workspace_id: Set(workspace_id.to_owned()),
-            title: Set(new.title),
-            format: Set(new.format),
-            interviewee_id: Set(new.interviewee_id),
-            attributes: Set(new.attributes),
-            turns: Set(new.turns),
-            created_at: Set(self.now()),
-        }
-        .insert(&txn)
-        .await;
-        match inserted {
-            Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => {
-                txn.rollback().await?;
-                return Ok(None);
-            }
-            Err(e) => return Err(e.into()),
-        }
-        let done = insert_items(&txn, workspace_id, items, self.now()).await?;
-        txn.commit().await?;
-        Ok(Some(done))
+        let (workspace_id, items, now) = (workspace_id.to_owned(), items.to_vec(), self.now());
+        self.writer
+            .run(move |txn| {
+                Box::pin(async move { write_interview(txn, &workspace_id, new, &items, now).await })
+            })
+            .await
     }
 
     pub async fn feedback(&self, workspace_id: &str, id: &str) -> StoreResult<Option<Feedback>> {
@@ -717,6 +671,86 @@ impl Store {
             interviews: interviews.len() as u64,
         })
     }
+}
+
+/// A survey response's row, its answer rows and its items. A response id already stored
+/// inserts nothing (`false`): no statement fails, so the batch's transaction goes on.
+async fn write_survey_response<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: &str,
+    response: NewSurveyResponse,
+    items: &[NewFeedback],
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let row = survey_response::ActiveModel {
+        id: Set(response.id.clone()),
+        workspace_id: Set(workspace_id.to_owned()),
+        survey_id: Set(response.survey_id.clone()),
+        respondent_id: Set(response.respondent_id),
+        answers: Set(response.answers.clone()),
+        attributes: Set(response.attributes),
+        nps: Set(response.nps),
+        csat: Set(response.csat),
+        ces: Set(response.ces),
+        rating: Set(response.rating),
+        received_at: Set(now),
+        occurred_at: Set(Some(now)),
+        updated_at: Set(Some(now)),
+    };
+    let inserted = survey_response::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(survey_response::Column::Id)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    if inserted == 0 {
+        return Ok(false);
+    }
+    super::survey_results::write_answer_rows(
+        conn,
+        workspace_id,
+        &response.survey_id,
+        &response.id,
+        now,
+        &response.answers,
+        &super::survey_results::open_questions(items),
+    )
+    .await?;
+    insert_items(conn, workspace_id, items, now).await?;
+    Ok(true)
+}
+
+/// An interview's row and its items; `None` when its id is already stored.
+async fn write_interview<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: &str,
+    new: NewInterview,
+    items: &[NewFeedback],
+    now: DateTime<Utc>,
+) -> StoreResult<Option<Ingested>> {
+    let inserted = interview::Entity::insert(interview::ActiveModel {
+        id: Set(new.id),
+        workspace_id: Set(workspace_id.to_owned()),
+        title: Set(new.title),
+        format: Set(new.format),
+        interviewee_id: Set(new.interviewee_id),
+        attributes: Set(new.attributes),
+        turns: Set(new.turns),
+        created_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::column(interview::Column::Id)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(conn)
+    .await?;
+    if inserted == 0 {
+        return Ok(None);
+    }
+    Ok(Some(insert_items(conn, workspace_id, items, now).await?))
 }
 
 /// `attributes[key] == value`, compared as text (numbers and booleans as they print), the

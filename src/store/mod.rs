@@ -20,6 +20,7 @@ mod synthetic;
 mod tell;
 mod understand;
 mod workspaces;
+mod writer;
 
 pub use db::{unreachable, Store, StoreError, StoreResult};
 pub use feedback::*;
