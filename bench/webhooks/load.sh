@@ -62,11 +62,13 @@ run() { # label, seconds, wrk arguments…
   p99=$(echo "$out" | awk '$1=="99%" {print $2}')
   non2xx=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
   total=$(echo "$out" | awk '/requests in/ {print $1}')
-  printf '%-10s %8s req/s  p50 %-9s p99 %-9s requests %-8s non-2xx %s\n' \
-    "$label" "$rps" "$p50" "$p99" "$total" "${non2xx:-0}"
+  printf '%-10s %8s req/s  p50 %-9s p99 %-9s requests %-8s non-2xx %-4s peak RSS %s MB\n' \
+    "$label" "$rps" "$p50" "$p99" "$total" "${non2xx:-0}" \
+    "$(awk '/VmHWM/ {printf "%.0f", $2/1024}' /proc/$SERVER/status)"
 }
-replay() { # label, seconds, file
+replay() { # label, seconds, file; then waits for the requests still in flight
   THREADS=2 REQUESTS="$3" run "$1" "$2" -s bench/webhooks/replay.lua "$URL"
+  sleep 3
 }
 
 echo "store: $STORE  binary: $BIN  $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
