@@ -73,7 +73,7 @@ impl Pipeline {
             prepare_items(&analyzer, &profile, items)
         })
         .await
-            .map_err(|e| StoreError::Conflict(format!("analysis task failed: {e}")))
+        .map_err(|e| StoreError::Conflict(format!("analysis task failed: {e}")))
     }
 
     /// Redacts personal data from text kept beside the feedback (interview turns, survey

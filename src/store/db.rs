@@ -114,13 +114,18 @@ impl Store {
             .connect_timeout(Duration::from_secs(10).min(acquire_timeout))
             .acquire_timeout(acquire_timeout);
         if url.starts_with("sqlite:") {
-            opts.max_connections(8).map_sqlx_sqlite_opts(|o| {
-                o.journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Full)
-                    .busy_timeout(Duration::from_secs(10))
-                    .foreign_keys(true)
-                    .create_if_missing(true)
-            });
+            // A SQLite connection is a file handle in this process: it cannot be lost as a
+            // network connection can, so it is not pinged before each use (the ping is a round
+            // trip to the connection's worker thread, as costly as a small query).
+            opts.max_connections(8)
+                .test_before_acquire(false)
+                .map_sqlx_sqlite_opts(|o| {
+                    o.journal_mode(SqliteJournalMode::Wal)
+                        .synchronous(SqliteSynchronous::Full)
+                        .busy_timeout(Duration::from_secs(10))
+                        .foreign_keys(true)
+                        .create_if_missing(true)
+                });
         } else {
             opts.max_connections(16);
         }
