@@ -22,10 +22,10 @@ use sea_orm::{
 };
 use tokio::sync::{mpsc, oneshot, Mutex};
 
-use super::db::unreachable;
 use super::entity::webhook_delivery;
-use super::feedback::{insert_tagged, Delivery, Ingested, Tagged};
-use super::{StoreError, StoreResult};
+use super::error::unreachable;
+use super::error::{StoreError, StoreResult};
+use super::rows::{insert_tagged, Delivery, Ingested, Tagged};
 use crate::domain::NewFeedback;
 
 /// Jobs one transaction takes at most: enough that a burst of thousands of requests a second

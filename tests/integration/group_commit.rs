@@ -7,11 +7,12 @@ use std::collections::{HashMap, HashSet};
 use serde_json::{json, Value};
 use tingjian::collect::webhook::sign;
 
-use crate::both_backends;
-use crate::helpers::TestApp;
+use crate::helpers::{Backend, TestApp};
 use crate::webhooks::now;
+use crate::{both_backends, each_backend};
 
 both_backends!(concurrent_deliveries_are_stored_once_each);
+each_backend!(concurrent_survey_submissions_are_stored_once_each);
 
 /// What one delivery is, and so what its answer must be.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -212,4 +213,79 @@ async fn concurrent_deliveries_are_stored_once_each(app: TestApp) {
         res.json::<Value>().await.unwrap(),
         json!({"stored": 0, "duplicates": 1, "replayed": true})
     );
+}
+
+/// Survey responses go through the writer one by one, each in a savepoint of the batch: the
+/// same response submitted twice at once is stored once and answered once as a replay, and
+/// an invalid submission beside them is refused alone.
+async fn concurrent_survey_submissions_are_stored_once_each(backend: Backend) {
+    let Some(app) = TestApp::spawn_with(backend, |s| s.survey_rate_per_minute = 10_000).await
+    else {
+        return;
+    };
+    let survey = crate::surveys::create_survey(&app, &crate::surveys::nps_survey()).await;
+    let url = app.url(&format!("/s/{survey}/responses"));
+    let mut tasks = tokio::task::JoinSet::new();
+    for k in 0..90 {
+        let (client, url) = (app.client.clone(), url.clone());
+        let i = k % 30;
+        // 30 responses, each sent three times; every seventh also sent once with an NPS of 11.
+        let body = if k % 7 == 0 && k >= 30 {
+            json!({"answers": {"q1": 11}, "response_id": format!("bad-response-{k}")})
+        } else {
+            json!({"answers": {"q1": i % 7, "q2": format!("第{i}份：结账太卡了")},
+                "response_id": format!("response-{i:04}")})
+        };
+        tasks.spawn(async move {
+            let res = client.post(&url).json(&body).send().await.unwrap();
+            let status = res.status().as_u16();
+            let answer: Value = res.json().await.unwrap();
+            (body, status, answer)
+        });
+    }
+    let mut fresh: HashMap<String, u32> = HashMap::new();
+    let mut replays: HashMap<String, u32> = HashMap::new();
+    let mut refused = 0;
+    while let Some(done) = tasks.join_next().await {
+        let (body, status, answer) = done.unwrap();
+        let rid = body["response_id"].as_str().unwrap().to_owned();
+        match status {
+            201 => {
+                assert_eq!(answer["replayed"], false, "{answer}");
+                *fresh.entry(rid).or_default() += 1;
+            }
+            200 => {
+                assert_eq!(answer["replayed"], true, "{answer}");
+                *replays.entry(rid).or_default() += 1;
+            }
+            422 => {
+                assert!(rid.starts_with("bad-"), "{rid}: {answer}");
+                assert_eq!(answer["code"], "validation_failed");
+                refused += 1;
+            }
+            other => panic!("{other} for {body}: {answer}"),
+        }
+    }
+    let sent_bad = (30..90).filter(|k| k % 7 == 0).count();
+    assert_eq!(refused, sent_bad);
+    assert_eq!(fresh.len(), 30, "every response stored");
+    assert!(
+        fresh.values().all(|&n| n == 1),
+        "each stored once: {fresh:?}"
+    );
+    let good_copies = 90 - sent_bad;
+    assert_eq!(
+        replays.values().sum::<u32>() as usize,
+        good_copies - 30,
+        "the other copies answered as replays"
+    );
+    let items = app.all_feedback(&format!("source={survey}")).await;
+    assert_eq!(items.len(), 30, "one text answer per response, once");
+    let got: Value = app
+        .get(&format!("/api/v1/surveys/{survey}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(got["response_count"], 30);
 }
