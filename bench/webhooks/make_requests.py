@@ -5,6 +5,8 @@ request is a new item to store, as a tool's real traffic is.
 
   python3 bench/webhooks/make_requests.py standard SRC_ID WHSEC_SECRET N > standard.tsv
   python3 bench/webhooks/make_requests.py typeform SRC_ID SECRET N > typeform.tsv
+  python3 bench/webhooks/make_requests.py batch SRC_ID WHSEC_SECRET N > batch.tsv    # 1,000 items each
+  python3 bench/webhooks/make_requests.py survey SURVEY_ID - N > survey.tsv          # public, unsigned
 
 Standard Webhooks signatures carry a timestamp that must be within 5 minutes of the server's
 clock: generate just before running wrk.
@@ -18,9 +20,15 @@ texts = ["支付失败了三次，钱扣了订单没成功", "物流太慢了，
 now = int(time.time())
 for i in range(n):
     text = texts[i % len(texts)] + f"（第{i}条）"
-    if kind == "standard":
-        body = json.dumps({"text": text, "external_id": f"bench-{now}{tag}-{i}",
-                           "scores": {"nps": i % 11}}, ensure_ascii=False, separators=(",", ":"))
+    if kind in ("standard", "batch"):
+        if kind == "standard":
+            body = json.dumps({"text": text, "external_id": f"bench-{now}{tag}-{i}",
+                               "scores": {"nps": i % 11}}, ensure_ascii=False, separators=(",", ":"))
+        else:
+            body = json.dumps({"items": [
+                {"text": texts[(i + j) % len(texts)] + f"（第{i}批第{j}条）",
+                 "external_id": f"bench-{now}{tag}-{i}-{j}", "scores": {"nps": j % 11}}
+                for j in range(1000)]}, ensure_ascii=False, separators=(",", ":"))
         msg = f"msg_{now}{tag}_{i}"
         key = base64.b64decode(secret.removeprefix("whsec_"))
         mac = hmac.new(key, f"{msg}.{now}.".encode() + body.encode(), hashlib.sha256).digest()
@@ -42,6 +50,14 @@ for i in range(n):
         mac = hmac.new(secret.encode(), body.encode(), hashlib.sha256).digest()
         headers = {"content-type": "application/json",
                    "typeform-signature": "sha256=" + base64.b64encode(mac).decode()}
+    elif kind == "survey":
+        body = json.dumps({"answers": {"q1": i % 11, "q2": text},
+                           "response_id": f"bench-{now}{tag}-{i}"},
+                          ensure_ascii=False, separators=(",", ":"))
+        headers = {"content-type": "application/json"}
+        print(f"/s/{source}/responses\t" + "\t".join(f"{k}: {v}" for k, v in headers.items())
+              + f"\t{body}")
+        continue
     else:
         sys.exit(f"unknown kind {kind}")
     head = "\t".join(f"{k}: {v}" for k, v in headers.items())

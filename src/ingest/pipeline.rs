@@ -15,6 +15,10 @@ pub struct Pipeline {
     pub(super) store: Store,
     pub(super) analyzer: Arc<Analyzer>,
     profiles: super::profile::Profiles,
+    /// One permit per core: analyses running at once on the blocking pool. Without it, 32
+    /// concurrent requests kept some 25 blocking threads busy on 2 cores, each with its own
+    /// allocator heap (resident memory) and all switching in and out (docs/performance.md).
+    analysing: Arc<tokio::sync::Semaphore>,
 }
 
 impl Pipeline {
@@ -23,6 +27,9 @@ impl Pipeline {
             store,
             analyzer,
             profiles: super::profile::Profiles::default(),
+            analysing: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(1, |n| n.get()),
+            )),
         }
     }
 
@@ -43,7 +50,8 @@ impl Pipeline {
             .await
     }
 
-    /// Redacts and analyses items for a workspace, on the blocking pool.
+    /// Redacts and analyses items for a workspace, on the blocking pool, at most one batch
+    /// per core at a time (the others wait here, without a thread).
     pub async fn prepare(
         &self,
         workspace_id: &str,
@@ -54,9 +62,18 @@ impl Pipeline {
         }
         let profile = self.profile(workspace_id).await?;
         let analyzer = self.analyzer.clone();
-        tokio::task::spawn_blocking(move || prepare_items(&analyzer, &profile, items))
+        let permit = self
+            .analysing
+            .clone()
+            .acquire_owned()
             .await
-            .map_err(|e| StoreError::Conflict(format!("analysis task failed: {e}")))
+            .map_err(|e| StoreError::Conflict(format!("analysis closed: {e}")))?;
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            prepare_items(&analyzer, &profile, items)
+        })
+        .await
+        .map_err(|e| StoreError::Conflict(format!("analysis task failed: {e}")))
     }
 
     /// Redacts personal data from text kept beside the feedback (interview turns, survey

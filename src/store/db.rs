@@ -1,14 +1,15 @@
-//! The connection to the database: opening it (SQLite in WAL mode, or PostgreSQL), migrating
-//! it, and the errors every query returns.
+//! The connection to the database: opening it (SQLite in WAL mode, or PostgreSQL) with its
+//! writer, and migrating it.
 
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 
+use super::error::StoreResult;
 use crate::domain::Clock;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement,
     TransactionTrait,
 };
 
@@ -16,52 +17,6 @@ use sea_orm::{
 /// bytes of "tingjian" read as a big-endian integer, so it does not collide by accident with
 /// another application's lock on a shared server.
 const MIGRATION_LOCK_KEY: i64 = 0x7469_6e67_6a69_616e;
-
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("database error")]
-    Db(#[from] DbErr),
-    #[error("{0} not found")]
-    NotFound(&'static str),
-    #[error("conflict: {0}")]
-    Conflict(String),
-}
-
-pub type StoreResult<T> = Result<T, StoreError>;
-
-/// Is this error the database being out of reach (no connection to be had, a connection
-/// refused, closed, reset or timed out, the server shutting down or refusing connections),
-/// rather than something about the query? Such an error passes when the database is back;
-/// the HTTP edge answers it 503 with `Retry-After`.
-pub fn unreachable(e: &DbErr) -> bool {
-    use sea_orm::RuntimeErr;
-    match e {
-        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
-        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
-            sqlx_unreachable(e)
-        }
-        _ => false,
-    }
-}
-
-fn sqlx_unreachable(e: &sea_orm::sqlx::Error) -> bool {
-    use sea_orm::sqlx::Error;
-    match e {
-        Error::Io(_)
-        | Error::Tls(_)
-        | Error::PoolTimedOut
-        | Error::PoolClosed
-        | Error::WorkerCrashed
-        | Error::Protocol(_) => true,
-        // PostgreSQL's connection exceptions (class 08), operator intervention (57P01
-        // terminated by an administrator, 57P02 crash shutdown, 57P03 cannot connect now),
-        // and too many connections (53300).
-        Error::Database(db) => db
-            .code()
-            .is_some_and(|c| c.starts_with("08") || c.starts_with("57P0") || c == "53300"),
-        _ => false,
-    }
-}
 
 /// SQLite: the attribute `key` of the JSON object in column `attributes`, as text, booleans
 /// spelled `true`/`false` (as PostgreSQL's `->>` gives them). `bind` binds a value and returns
@@ -93,6 +48,8 @@ pub(super) fn sqlite_attribute_text(
 #[derive(Clone, Debug)]
 pub struct Store {
     pub(super) db: DatabaseConnection,
+    /// The writer tasks that group concurrent requests' feedback into one transaction.
+    pub(super) writer: super::writer::Writer,
     clock: Clock,
 }
 
@@ -112,18 +69,24 @@ impl Store {
             .connect_timeout(Duration::from_secs(10).min(acquire_timeout))
             .acquire_timeout(acquire_timeout);
         if url.starts_with("sqlite:") {
-            opts.max_connections(8).map_sqlx_sqlite_opts(|o| {
-                o.journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Full)
-                    .busy_timeout(Duration::from_secs(10))
-                    .foreign_keys(true)
-                    .create_if_missing(true)
-            });
+            // A SQLite connection is a file handle in this process: it cannot be lost as a
+            // network connection can, so it is not pinged before each use (the ping is a round
+            // trip to the connection's worker thread, as costly as a small query).
+            opts.max_connections(8)
+                .test_before_acquire(false)
+                .map_sqlx_sqlite_opts(|o| {
+                    o.journal_mode(SqliteJournalMode::Wal)
+                        .synchronous(SqliteSynchronous::Full)
+                        .busy_timeout(Duration::from_secs(10))
+                        .foreign_keys(true)
+                        .create_if_missing(true)
+                });
         } else {
             opts.max_connections(16);
         }
         let db = Database::connect(opts).await?;
         Ok(Self {
+            writer: super::writer::Writer::start(db.clone()),
             db,
             clock: Clock::system(),
         })
@@ -193,12 +156,4 @@ impl Store {
         self.db.close().await?;
         Ok(())
     }
-}
-
-/// Is this error a unique-constraint violation? Decided here, at the storage edge.
-pub(super) fn is_unique_violation(err: &DbErr) -> bool {
-    matches!(
-        err.sql_err(),
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-    )
 }

@@ -4,37 +4,17 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, Func, LikeExpr, OnConflict, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Select, Set, TransactionTrait, TryInsertResult,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Select, Set, TransactionTrait,
 };
 use serde_json::Value;
-use std::collections::HashSet;
 
-use super::db::is_unique_violation;
-use super::entity::{
-    feedback, feedback_keyword, feedback_pain_point, interview, survey_response, webhook_delivery,
-};
+use super::entity::{feedback, feedback_keyword, feedback_pain_point, interview, survey_response};
+use super::rows::{insert_items, Delivery, Ingested};
 use super::{Store, StoreResult};
-use crate::domain::{new_id, Channel, NewFeedback};
+use crate::domain::{Channel, NewFeedback};
 
 pub use feedback::Model as Feedback;
-
-/// Rows per INSERT statement: well under SQLite's 32,766 bound parameters.
-const INSERT_CHUNK: usize = 500;
-
-/// What an ingest did: items newly stored, and items that were already there (retries).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
-pub struct Ingested {
-    pub stored: u64,
-    pub duplicates: u64,
-}
-
-/// A webhook delivery is either new, or a redelivery of one already taken.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Delivery {
-    New(Ingested),
-    Replay { stored: u64 },
-}
 
 pub struct NewSurveyResponse {
     pub id: String,
@@ -195,170 +175,26 @@ pub struct Erased {
     pub interviews: u64,
 }
 
-fn active_model(
-    id: String,
-    workspace_id: &str,
-    item: &NewFeedback,
-    received_at: DateTime<Utc>,
-) -> feedback::ActiveModel {
-    let a = item.analysis.as_ref();
-    feedback::ActiveModel {
-        id: Set(id),
-        workspace_id: Set(workspace_id.to_owned()),
-        channel: Set(item.channel.as_str().to_owned()),
-        source_key: Set(item.source_key.clone()),
-        source_id: Set(item.source_id.clone()),
-        external_id: Set(item.external_id.clone()),
-        respondent_id: Set(item.respondent_id.clone()),
-        author: Set(item.author.clone()),
-        text: Set(item.text.as_str().to_owned()),
-        nps: Set(item.scores.nps),
-        csat: Set(item.scores.csat),
-        ces: Set(item.scores.ces),
-        rating: Set(item.scores.rating),
-        attributes: Set(Value::Object(item.attributes.clone())),
-        context: Set(Value::Object(item.context.clone())),
-        occurred_at: Set(item.occurred_at),
-        received_at: Set(received_at),
-        sentiment: Set(a.map(|a| a.sentiment.clone())),
-        sentiment_score: Set(a.map(|a| a.score)),
-        analysis: Set(a.map(|a| a.json.clone())),
-        analyzer_version: Set(a.map(|a| a.version.clone())),
-        corrected: Set(false),
-        response_id: Set(item.response_id.clone()),
-        has_pain_point: Set(a.is_some_and(|a| !a.pain_points.is_empty())),
-    }
-}
-
-/// An item's pain-point and keyword rows.
-fn row_models(
-    workspace_id: &str,
-    id: &str,
-    item: &NewFeedback,
-) -> (
-    Vec<feedback_pain_point::ActiveModel>,
-    Vec<feedback_keyword::ActiveModel>,
-) {
-    let Some(a) = &item.analysis else {
-        return (Vec::new(), Vec::new());
-    };
-    let pains = a
-        .pain_points
-        .iter()
-        .map(|p| feedback_pain_point::ActiveModel {
-            feedback_id: Set(id.to_owned()),
-            category: Set(p.clone()),
-            workspace_id: Set(workspace_id.to_owned()),
-            occurred_at: Set(item.occurred_at),
-            channel: Set(item.channel.as_str().to_owned()),
-        })
-        .collect();
-    let words = a
-        .keywords
-        .iter()
-        .map(|k| feedback_keyword::ActiveModel {
-            feedback_id: Set(id.to_owned()),
-            keyword: Set(k.clone()),
-            workspace_id: Set(workspace_id.to_owned()),
-            occurred_at: Set(item.occurred_at),
-        })
-        .collect();
-    (pains, words)
-}
-
-/// Writes one stored item's pain-point and keyword rows (after its answer was replaced).
-pub(super) async fn analysis_rows<C: ConnectionTrait>(
-    conn: &C,
-    workspace_id: &str,
-    id: &str,
-    item: &NewFeedback,
-) -> StoreResult<()> {
-    let (pains, words) = row_models(workspace_id, id, item);
-    insert_rows(conn, pains).await?;
-    insert_rows(conn, words).await
-}
-
-/// Inserts items inside the caller's transaction, skipping those already stored, and the
-/// pain-point and keyword rows of the ones that are new.
-pub(super) async fn insert_items<C: ConnectionTrait>(
-    conn: &C,
-    workspace_id: &str,
-    items: &[NewFeedback],
-    received_at: DateTime<Utc>,
-) -> StoreResult<Ingested> {
-    let mut stored = 0;
-    for chunk in items.chunks(INSERT_CHUNK) {
-        let ids: Vec<String> = chunk.iter().map(|_| format!("fb_{}", new_id())).collect();
-        let models = chunk
-            .iter()
-            .zip(&ids)
-            .map(|(i, id)| active_model(id.clone(), workspace_id, i, received_at));
-        let inserted = feedback::Entity::insert_many(models)
-            .on_conflict(
-                OnConflict::columns([
-                    feedback::Column::WorkspaceId,
-                    feedback::Column::SourceKey,
-                    feedback::Column::ExternalId,
-                ])
-                .do_nothing()
-                .to_owned(),
-            )
-            .do_nothing()
-            .exec_with_returning_keys(conn)
-            .await?;
-        let keys: HashSet<String> = match inserted {
-            TryInsertResult::Inserted(keys) => keys.into_iter().collect(),
-            TryInsertResult::Conflicted | TryInsertResult::Empty => HashSet::new(),
-        };
-        stored += keys.len() as u64;
-        let new_items = chunk.iter().zip(&ids).filter(|(_, id)| keys.contains(*id));
-        let mut pains = Vec::new();
-        let mut words = Vec::new();
-        for (item, id) in new_items {
-            let (p, w) = row_models(workspace_id, id, item);
-            pains.extend(p);
-            words.extend(w);
-        }
-        insert_rows(conn, pains).await?;
-        insert_rows(conn, words).await?;
-    }
-    Ok(Ingested {
-        stored,
-        duplicates: items.len() as u64 - stored,
-    })
-}
-
-/// Inserts rows in statements of at most [`INSERT_CHUNK`] rows.
-async fn insert_rows<C, A>(conn: &C, rows: Vec<A>) -> StoreResult<()>
-where
-    C: ConnectionTrait,
-    A: sea_orm::ActiveModelTrait + Send,
-    <A::Entity as EntityTrait>::Model: sea_orm::IntoActiveModel<A>,
-{
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<A> = rows.by_ref().take(INSERT_CHUNK * 2).collect();
-        <A::Entity as EntityTrait>::insert_many(chunk)
-            .exec_without_returning(conn)
-            .await?;
-    }
-    Ok(())
-}
-
 impl Store {
-    /// Stores a batch all or nothing; returns once it is committed.
+    /// Stores a batch all or nothing; returns once it is committed (in the writer's next
+    /// transaction, with whatever other requests are waiting).
     pub async fn ingest(&self, workspace_id: &str, items: &[NewFeedback]) -> StoreResult<Ingested> {
         if items.is_empty() {
             return Ok(Ingested::default());
         }
-        let txn = self.db.begin().await?;
-        let done = insert_items(&txn, workspace_id, items, self.now()).await?;
-        txn.commit().await?;
-        Ok(done)
+        match self
+            .writer
+            .items(workspace_id, None, items, self.now())
+            .await?
+        {
+            Delivery::New(done) => Ok(done),
+            Delivery::Replay { .. } => unreachable!("a batch without a marker is never a replay"),
+        }
     }
 
     /// Stores a signed webhook delivery once: the delivery id is recorded in the same
-    /// transaction as its items, so a redelivery (even a concurrent one) stores nothing.
+    /// transaction as its items, so a redelivery (even a concurrent one, even in the same
+    /// batch of the writer) stores nothing.
     pub async fn ingest_webhook(
         &self,
         workspace_id: &str,
@@ -366,46 +202,14 @@ impl Store {
         webhook_id: &str,
         items: &[NewFeedback],
     ) -> StoreResult<Delivery> {
-        let txn = self.db.begin().await?;
-        let marker = webhook_delivery::ActiveModel {
-            source_id: Set(source_id.to_owned()),
-            webhook_id: Set(webhook_id.to_owned()),
-            stored: Set(0),
-            received_at: Set(self.now()),
-        };
-        let claimed = webhook_delivery::Entity::insert(marker)
-            .on_conflict(
-                OnConflict::columns([
-                    webhook_delivery::Column::SourceId,
-                    webhook_delivery::Column::WebhookId,
-                ])
-                .do_nothing()
-                .to_owned(),
+        self.writer
+            .items(
+                workspace_id,
+                Some((source_id, webhook_id)),
+                items,
+                self.now(),
             )
-            .exec_without_returning(&txn)
-            .await?;
-        if claimed == 0 {
-            txn.rollback().await?;
-            let earlier =
-                webhook_delivery::Entity::find_by_id((source_id.to_owned(), webhook_id.to_owned()))
-                    .one(&self.db)
-                    .await?;
-            return Ok(Delivery::Replay {
-                stored: earlier.map_or(0, |d| d.stored as u64),
-            });
-        }
-        let done = insert_items(&txn, workspace_id, items, self.now()).await?;
-        webhook_delivery::Entity::update_many()
-            .col_expr(
-                webhook_delivery::Column::Stored,
-                Expr::value(done.stored as i32),
-            )
-            .filter(webhook_delivery::Column::SourceId.eq(source_id))
-            .filter(webhook_delivery::Column::WebhookId.eq(webhook_id))
-            .exec(&txn)
-            .await?;
-        txn.commit().await?;
-        Ok(Delivery::New(done))
+            .await
     }
 
     /// Stores a survey response and its text answers together. A response id seen before
@@ -416,44 +220,14 @@ impl Store {
         response: NewSurveyResponse,
         items: &[NewFeedback],
     ) -> StoreResult<bool> {
-        let txn = self.db.begin().await?;
-        let row = survey_response::ActiveModel {
-            id: Set(response.id),
-            workspace_id: Set(workspace_id.to_owned()),
-            survey_id: Set(response.survey_id),
-            respondent_id: Set(response.respondent_id),
-            answers: Set(response.answers),
-            attributes: Set(response.attributes),
-            nps: Set(response.nps),
-            csat: Set(response.csat),
-            ces: Set(response.ces),
-            rating: Set(response.rating),
-            received_at: Set(self.now()),
-            occurred_at: Set(Some(self.now())),
-            updated_at: Set(Some(self.now())),
-        };
-        match row.insert(&txn).await {
-            Ok(r) => {
-                super::survey_results::write_answer_rows(
-                    &txn,
-                    workspace_id,
-                    &r.survey_id,
-                    &r.id,
-                    r.received_at,
-                    &r.answers,
-                    &super::survey_results::open_questions(items),
-                )
-                .await?
-            }
-            Err(e) if is_unique_violation(&e) => {
-                txn.rollback().await?;
-                return Ok(false);
-            }
-            Err(e) => return Err(e.into()),
-        }
-        insert_items(&txn, workspace_id, items, self.now()).await?;
-        txn.commit().await?;
-        Ok(true)
+        let (workspace_id, items, now) = (workspace_id.to_owned(), items.to_vec(), self.now());
+        self.writer
+            .run(move |txn| {
+                Box::pin(async move {
+                    write_survey_response(txn, &workspace_id, response, &items, now).await
+                })
+            })
+            .await
     }
 
     /// Stores an interview (every turn, as context) and its respondent turns as feedback.
@@ -464,30 +238,12 @@ impl Store {
         new: NewInterview,
         items: &[NewFeedback],
     ) -> StoreResult<Option<Ingested>> {
-        let txn = self.db.begin().await?;
-        let inserted = interview::ActiveModel {
-            id: Set(new.id),
-            workspace_id: Set(workspace_id.to_owned()),
-            title: Set(new.title),
-            format: Set(new.format),
-            interviewee_id: Set(new.interviewee_id),
-            attributes: Set(new.attributes),
-            turns: Set(new.turns),
-            created_at: Set(self.now()),
-        }
-        .insert(&txn)
-        .await;
-        match inserted {
-            Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => {
-                txn.rollback().await?;
-                return Ok(None);
-            }
-            Err(e) => return Err(e.into()),
-        }
-        let done = insert_items(&txn, workspace_id, items, self.now()).await?;
-        txn.commit().await?;
-        Ok(Some(done))
+        let (workspace_id, items, now) = (workspace_id.to_owned(), items.to_vec(), self.now());
+        self.writer
+            .run(move |txn| {
+                Box::pin(async move { write_interview(txn, &workspace_id, new, &items, now).await })
+            })
+            .await
     }
 
     pub async fn feedback(&self, workspace_id: &str, id: &str) -> StoreResult<Option<Feedback>> {
@@ -717,6 +473,86 @@ impl Store {
             interviews: interviews.len() as u64,
         })
     }
+}
+
+/// A survey response's row, its answer rows and its items. A response id already stored
+/// inserts nothing (`false`): no statement fails, so the batch's transaction goes on.
+async fn write_survey_response<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: &str,
+    response: NewSurveyResponse,
+    items: &[NewFeedback],
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let row = survey_response::ActiveModel {
+        id: Set(response.id.clone()),
+        workspace_id: Set(workspace_id.to_owned()),
+        survey_id: Set(response.survey_id.clone()),
+        respondent_id: Set(response.respondent_id),
+        answers: Set(response.answers.clone()),
+        attributes: Set(response.attributes),
+        nps: Set(response.nps),
+        csat: Set(response.csat),
+        ces: Set(response.ces),
+        rating: Set(response.rating),
+        received_at: Set(now),
+        occurred_at: Set(Some(now)),
+        updated_at: Set(Some(now)),
+    };
+    let inserted = survey_response::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(survey_response::Column::Id)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    if inserted == 0 {
+        return Ok(false);
+    }
+    super::survey_results::write_answer_rows(
+        conn,
+        workspace_id,
+        &response.survey_id,
+        &response.id,
+        now,
+        &response.answers,
+        &super::survey_results::open_questions(items),
+    )
+    .await?;
+    insert_items(conn, workspace_id, items, now).await?;
+    Ok(true)
+}
+
+/// An interview's row and its items; `None` when its id is already stored.
+async fn write_interview<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: &str,
+    new: NewInterview,
+    items: &[NewFeedback],
+    now: DateTime<Utc>,
+) -> StoreResult<Option<Ingested>> {
+    let inserted = interview::Entity::insert(interview::ActiveModel {
+        id: Set(new.id),
+        workspace_id: Set(workspace_id.to_owned()),
+        title: Set(new.title),
+        format: Set(new.format),
+        interviewee_id: Set(new.interviewee_id),
+        attributes: Set(new.attributes),
+        turns: Set(new.turns),
+        created_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::column(interview::Column::Id)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(conn)
+    .await?;
+    if inserted == 0 {
+        return Ok(None);
+    }
+    Ok(Some(insert_items(conn, workspace_id, items, now).await?))
 }
 
 /// `attributes[key] == value`, compared as text (numbers and booleans as they print), the

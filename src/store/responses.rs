@@ -10,7 +10,6 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
-    TransactionTrait,
 };
 use serde_json::Value;
 
@@ -18,7 +17,7 @@ use super::entity::{
     feedback, feedback_keyword, feedback_label, feedback_pain_point, survey_answer,
     survey_response, webhook_delivery,
 };
-use super::feedback::{analysis_rows, insert_items};
+use super::rows::{analysis_rows, insert_items};
 use super::survey_results::{open_questions, write_answer_rows};
 use super::{Store, StoreError, StoreResult};
 use crate::domain::{NewFeedback, Scores};
@@ -68,56 +67,75 @@ pub enum ResponsesDelivery {
 }
 
 impl Store {
-    /// Stores responses and their items in one transaction. With `delivery` (the tool's
-    /// delivery id), a redelivery of the same id stores nothing.
+    /// Stores responses and their items in one transaction (the writer's next one). With
+    /// `delivery` (the tool's delivery id), a redelivery of the same id stores nothing.
     pub async fn ingest_responses(
         &self,
         workspace_id: &str,
         delivery: Option<(&str, &str)>,
         responses: &[(NewToolResponse, Vec<NewFeedback>)],
     ) -> StoreResult<ResponsesDelivery> {
-        let txn = self.db.begin().await?;
+        let workspace_id = workspace_id.to_owned();
+        let delivery = delivery.map(|(s, d)| (s.to_owned(), d.to_owned()));
+        let responses = responses.to_vec();
         let now = self.now();
-        if let Some((source_id, delivery_id)) = delivery {
-            let claimed = webhook_delivery::Entity::insert(webhook_delivery::ActiveModel {
-                source_id: Set(source_id.to_owned()),
-                webhook_id: Set(delivery_id.to_owned()),
-                stored: Set(0),
-                received_at: Set(now),
+        self.writer
+            .run(move |txn| {
+                Box::pin(async move {
+                    let delivery = delivery.as_ref().map(|(s, d)| (s.as_str(), d.as_str()));
+                    write_responses(txn, &workspace_id, delivery, &responses, now).await
+                })
             })
-            .on_conflict(
-                OnConflict::columns([
-                    webhook_delivery::Column::SourceId,
-                    webhook_delivery::Column::WebhookId,
-                ])
-                .do_nothing()
-                .to_owned(),
-            )
-            .exec_without_returning(&txn)
-            .await?;
-            if claimed == 0 {
-                txn.rollback().await?;
-                return Ok(ResponsesDelivery::Replay);
-            }
-        }
-        let mut done = ResponsesStored::default();
-        for (response, items) in responses {
-            store_response(&txn, workspace_id, response, items, now, &mut done).await?;
-        }
-        if let Some((source_id, delivery_id)) = delivery {
-            webhook_delivery::Entity::update_many()
-                .col_expr(
-                    webhook_delivery::Column::Stored,
-                    Expr::value(done.stored as i32),
-                )
-                .filter(webhook_delivery::Column::SourceId.eq(source_id))
-                .filter(webhook_delivery::Column::WebhookId.eq(delivery_id))
-                .exec(&txn)
-                .await?;
-        }
-        txn.commit().await?;
-        Ok(ResponsesDelivery::New(done))
+            .await
     }
+}
+
+/// [`Store::ingest_responses`] inside the caller's transaction. No statement fails on a
+/// redelivery: the marker is inserted or skipped by `ON CONFLICT`.
+async fn write_responses<C: ConnectionTrait>(
+    txn: &C,
+    workspace_id: &str,
+    delivery: Option<(&str, &str)>,
+    responses: &[(NewToolResponse, Vec<NewFeedback>)],
+    now: DateTime<Utc>,
+) -> StoreResult<ResponsesDelivery> {
+    if let Some((source_id, delivery_id)) = delivery {
+        let claimed = webhook_delivery::Entity::insert(webhook_delivery::ActiveModel {
+            source_id: Set(source_id.to_owned()),
+            webhook_id: Set(delivery_id.to_owned()),
+            stored: Set(0),
+            received_at: Set(now),
+        })
+        .on_conflict(
+            OnConflict::columns([
+                webhook_delivery::Column::SourceId,
+                webhook_delivery::Column::WebhookId,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(txn)
+        .await?;
+        if claimed == 0 {
+            return Ok(ResponsesDelivery::Replay);
+        }
+    }
+    let mut done = ResponsesStored::default();
+    for (response, items) in responses {
+        store_response(txn, workspace_id, response, items, now, &mut done).await?;
+    }
+    if let Some((source_id, delivery_id)) = delivery {
+        webhook_delivery::Entity::update_many()
+            .col_expr(
+                webhook_delivery::Column::Stored,
+                Expr::value(done.stored as i32),
+            )
+            .filter(webhook_delivery::Column::SourceId.eq(source_id))
+            .filter(webhook_delivery::Column::WebhookId.eq(delivery_id))
+            .exec(txn)
+            .await?;
+    }
+    Ok(ResponsesDelivery::New(done))
 }
 
 async fn store_response<C: ConnectionTrait>(

@@ -11,8 +11,8 @@ use sea_orm::{
 };
 use serde_json::Value;
 
-use super::db::is_unique_violation;
 use super::entity::{digest_delivery, digest_subscription};
+use super::error::is_unique_violation;
 use super::{Store, StoreError, StoreResult};
 use crate::domain::{new_id, DeliveryStatus};
 

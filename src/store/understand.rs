@@ -122,7 +122,7 @@ impl Store {
         };
         match row.insert(&self.db).await {
             Ok(_) => Ok(()),
-            Err(e) if super::db::is_unique_violation(&e) => Err(StoreError::Conflict(format!(
+            Err(e) if super::error::is_unique_violation(&e) => Err(StoreError::Conflict(format!(
                 "a category with id {} exists",
                 c.id
             ))),

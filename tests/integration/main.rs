@@ -20,6 +20,7 @@ mod digest;
 mod doors;
 mod exports;
 mod feedback;
+mod group_commit;
 mod hostile;
 mod imports;
 mod interviews;

@@ -1,0 +1,615 @@
+//! Group commit: the store's writes of feedback (batches, webhook deliveries, survey and tool
+//! responses, interviews) go through writer tasks that gather the requests waiting at that
+//! moment into one transaction, so a burst of single-item requests costs one commit (one
+//! fsync) per batch instead of one per request.
+//!
+//! A request sends its job on a channel with a one-shot reply and waits; the writer answers it
+//! only after the batch's transaction has committed, so an answer still means the rows are
+//! durably stored. Jobs that only insert items (with or without a webhook delivery marker)
+//! are merged into a few multi-row statements; any other job runs alone inside a savepoint.
+//! A job that fails is rolled back to its savepoint and answered with its error, and its
+//! neighbours go on: when the merged statements fail, each of their jobs is run again alone.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use futures_util::future::BoxFuture;
+use sea_orm::sea_query::{Expr, OnConflict, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    EntityTrait, QueryFilter, RuntimeErr, TransactionTrait,
+};
+use tokio::sync::{mpsc, oneshot, Mutex};
+
+use super::entity::webhook_delivery;
+use super::error::unreachable;
+use super::error::{StoreError, StoreResult};
+use super::rows::{insert_tagged, Delivery, Ingested, Tagged};
+use crate::domain::NewFeedback;
+
+/// Jobs one transaction takes at most: enough that a burst of thousands of requests a second
+/// commits a few dozen times a second, few enough that none waits long behind its batch.
+const MAX_JOBS: usize = 512;
+/// Items one transaction takes at most (a job is never split: one of 1,000 items fills it).
+const MAX_ITEMS: usize = 8_000;
+/// Requests waiting for a writer; beyond it a request waits to be queued.
+const QUEUE: usize = 8_192;
+
+/// A handle on the store's writer tasks, cheap to clone.
+#[derive(Clone, Debug)]
+pub(super) struct Writer {
+    tx: mpsc::Sender<Job>,
+}
+
+impl Writer {
+    /// Starts the writers on the current runtime: one for SQLite, which takes one writer at a
+    /// time anyway, and a few for PostgreSQL, where one batch can be gathered and written
+    /// while another commits.
+    pub(super) fn start(db: DatabaseConnection) -> Self {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        let writers = match db.get_database_backend() {
+            DbBackend::Postgres => 3,
+            _ => 1,
+        };
+        let rx = Arc::new(Mutex::new(rx));
+        for _ in 0..writers {
+            tokio::spawn(run(db.clone(), rx.clone()));
+        }
+        Self { tx }
+    }
+
+    /// Stores items, and with `marker` (a source and a delivery id) records the delivery in
+    /// the same transaction, once: a delivery whose marker is already there stores nothing
+    /// and is answered as a replay.
+    pub(super) async fn items(
+        &self,
+        workspace_id: &str,
+        marker: Option<(&str, &str)>,
+        items: &[NewFeedback],
+        received_at: DateTime<Utc>,
+    ) -> StoreResult<Delivery> {
+        let (reply, answer) = oneshot::channel();
+        let job = ItemsJob {
+            workspace_id: workspace_id.to_owned(),
+            marker: marker.map(|(s, w)| (s.to_owned(), w.to_owned())),
+            items: items.to_vec(),
+            received_at,
+            reply,
+        };
+        self.send(Job::Items(job), answer).await
+    }
+
+    /// Runs `work` inside the next batch's transaction (in a savepoint of its own), and
+    /// returns its result once that transaction has committed.
+    pub(super) async fn run<T, F>(&self, work: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c DatabaseTransaction) -> BoxFuture<'c, StoreResult<T>>
+            + Send
+            + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let task = Task {
+            work: Some(work),
+            out: None,
+            reply,
+        };
+        self.send(Job::Other(Box::new(task)), answer).await
+    }
+
+    async fn send<T>(&self, job: Job, answer: oneshot::Receiver<StoreResult<T>>) -> StoreResult<T> {
+        if self.tx.send(job).await.is_err() {
+            return Err(stopped());
+        }
+        answer.await.unwrap_or_else(|_| Err(stopped()))
+    }
+}
+
+/// The writers are gone (the runtime that ran them is shutting down).
+fn stopped() -> StoreError {
+    StoreError::Db(DbErr::Custom("the store's writer has stopped".into()))
+}
+
+enum Job {
+    Items(ItemsJob),
+    Other(Box<dyn Work>),
+}
+
+impl Job {
+    fn weight(&self) -> usize {
+        match self {
+            Job::Items(j) => j.items.len().max(1),
+            Job::Other(_) => 1,
+        }
+    }
+}
+
+struct ItemsJob {
+    workspace_id: String,
+    marker: Option<(String, String)>,
+    items: Vec<NewFeedback>,
+    received_at: DateTime<Utc>,
+    reply: oneshot::Sender<StoreResult<Delivery>>,
+}
+
+/// A job that is not merged with others: run inside a savepoint, answered after the commit.
+trait Work: Send {
+    fn run<'a>(&'a mut self, txn: &'a DatabaseTransaction) -> BoxFuture<'a, StoreResult<()>>;
+    fn answer(self: Box<Self>, result: StoreResult<()>);
+}
+
+struct Task<T, F> {
+    work: Option<F>,
+    out: Option<T>,
+    reply: oneshot::Sender<StoreResult<T>>,
+}
+
+impl<T, F> Work for Task<T, F>
+where
+    T: Send,
+    F: for<'c> FnOnce(&'c DatabaseTransaction) -> BoxFuture<'c, StoreResult<T>> + Send,
+{
+    fn run<'a>(&'a mut self, txn: &'a DatabaseTransaction) -> BoxFuture<'a, StoreResult<()>> {
+        Box::pin(async move {
+            if let Some(work) = self.work.take() {
+                self.out = Some(work(txn).await?);
+            }
+            Ok(())
+        })
+    }
+
+    fn answer(self: Box<Self>, result: StoreResult<()>) {
+        let Task { out, reply, .. } = *self;
+        let _ = reply.send(result.and_then(|()| out.ok_or_else(stopped)));
+    }
+}
+
+async fn run(db: DatabaseConnection, rx: Arc<Mutex<mpsc::Receiver<Job>>>) {
+    loop {
+        let batch = {
+            let mut rx = rx.lock().await;
+            let Some(first) = rx.recv().await else { return };
+            let mut weight = first.weight();
+            let mut batch = vec![first];
+            while batch.len() < MAX_JOBS && weight < MAX_ITEMS {
+                match rx.try_recv() {
+                    Ok(job) => {
+                        weight += job.weight();
+                        batch.push(job);
+                    }
+                    Err(_) => break,
+                }
+            }
+            batch
+        };
+        commit(&db, batch).await;
+    }
+}
+
+/// A job's answer, held until the transaction commits.
+enum Held {
+    Items(oneshot::Sender<StoreResult<Delivery>>, Delivery),
+    Other(Box<dyn Work>),
+}
+
+/// Writes one batch in one transaction and answers its jobs.
+async fn commit(db: &DatabaseConnection, batch: Vec<Job>) {
+    let mut merged = Vec::new();
+    let mut others = Vec::new();
+    for job in batch {
+        match job {
+            Job::Items(j) => merged.push(j),
+            Job::Other(w) => others.push(w),
+        }
+    }
+    let txn = match db.begin().await {
+        Ok(t) => t,
+        Err(e) => return fail_all(merged, others, &e.into()),
+    };
+    let mut held = Vec::with_capacity(merged.len() + others.len());
+    if let Err(e) = write_merged(&txn, merged, &mut held).await {
+        // The transaction itself is lost: nothing of it will commit.
+        return fail_held(held, others, &e);
+    }
+    let mut others = others.into_iter();
+    while let Some(mut work) = others.next() {
+        let sp = match txn.begin().await {
+            Ok(sp) => sp,
+            Err(e) => {
+                return fail_held(
+                    held,
+                    std::iter::once(work).chain(others).collect(),
+                    &e.into(),
+                )
+            }
+        };
+        let result = work.run(&sp).await;
+        match settle(sp, result).await {
+            Ok(()) => held.push(Held::Other(work)),
+            Err(Failed(e)) => work.answer(Err(e)),
+            Err(Lost(e)) => {
+                return fail_held(held, std::iter::once(work).chain(others).collect(), &e)
+            }
+        }
+    }
+    if let Err(e) = txn.commit().await {
+        return fail_held(held, Vec::new(), &e.into());
+    }
+    for h in held {
+        match h {
+            Held::Items(reply, d) => {
+                let _ = reply.send(Ok(d));
+            }
+            Held::Other(w) => w.answer(Ok(())),
+        }
+    }
+}
+
+/// Why a job in a savepoint failed: its own error (rolled back, the transaction goes on), or
+/// an error that lost the whole transaction (the database out of reach, the rollback refused).
+enum Outcome {
+    Failed(StoreError),
+    Lost(StoreError),
+}
+use Outcome::{Failed, Lost};
+
+/// Ends a job's savepoint: released when the job succeeded, rolled back when it failed.
+async fn settle<T>(sp: DatabaseTransaction, result: StoreResult<T>) -> Result<T, Outcome> {
+    match result {
+        Ok(v) => {
+            sp.commit().await.map_err(|e| Lost(e.into()))?;
+            Ok(v)
+        }
+        Err(e) => {
+            let lost = matches!(&e, StoreError::Db(db) if unreachable(db));
+            if sp.rollback().await.is_err() || lost {
+                return Err(Lost(e));
+            }
+            Err(Failed(e))
+        }
+    }
+}
+
+/// Runs `jobs` together in a savepoint of `txn`.
+async fn merged_in_savepoint(
+    txn: &DatabaseTransaction,
+    jobs: &[&ItemsJob],
+) -> Result<Vec<Delivery>, Outcome> {
+    let sp = txn.begin().await.map_err(|e| Lost(e.into()))?;
+    let result = store_items(&sp, jobs).await;
+    settle(sp, result).await
+}
+
+/// The batch's item jobs in a few statements; when those fail, each job alone in a savepoint
+/// of its own, so that one job's bad row does not fail the others. Errs only when the
+/// transaction is lost.
+async fn write_merged(
+    txn: &DatabaseTransaction,
+    jobs: Vec<ItemsJob>,
+    held: &mut Vec<Held>,
+) -> StoreResult<()> {
+    if jobs.is_empty() {
+        return Ok(());
+    }
+    let all: Vec<&ItemsJob> = jobs.iter().collect();
+    match merged_in_savepoint(txn, &all).await {
+        Ok(done) => {
+            for (job, d) in jobs.into_iter().zip(done) {
+                held.push(Held::Items(job.reply, d));
+            }
+            return Ok(());
+        }
+        Err(Lost(e)) => {
+            fail_items(jobs, &e);
+            return Err(e);
+        }
+        Err(Failed(e)) if jobs.len() == 1 => {
+            fail_items(jobs, &e);
+            return Ok(());
+        }
+        Err(Failed(e)) => {
+            tracing::info!(error = %e, jobs = jobs.len(), "a merged write failed; its jobs go one by one");
+        }
+    }
+    let mut jobs = jobs.into_iter();
+    while let Some(job) = jobs.next() {
+        match merged_in_savepoint(txn, &[&job]).await {
+            Ok(mut done) => held.push(Held::Items(job.reply, done.remove(0))),
+            Err(Failed(e)) => {
+                let _ = job.reply.send(Err(e));
+            }
+            Err(Lost(e)) => {
+                let rest: Vec<ItemsJob> = std::iter::once(job).chain(jobs).collect();
+                fail_items(rest, &e);
+                return Err(e);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Stores the items of several jobs together: the delivery markers in one statement (those
+/// already there, or claimed by an earlier job of the batch, make their job a replay), then
+/// every item of the other jobs in one statement per 500. The markers are written with their
+/// job's item count, corrected for the jobs some of whose items were already stored.
+async fn store_items<C: ConnectionTrait>(
+    conn: &C,
+    jobs: &[&ItemsJob],
+) -> StoreResult<Vec<Delivery>> {
+    // Which job claims each marker: the first of the batch to carry it.
+    let mut claimant: HashMap<(&str, &str), usize> = HashMap::new();
+    let mut later: Vec<Option<usize>> = vec![None; jobs.len()];
+    for (i, job) in jobs.iter().enumerate() {
+        if let Some((s, w)) = &job.marker {
+            match claimant.get(&(s.as_str(), w.as_str())) {
+                Some(&first) => later[i] = Some(first),
+                None => {
+                    claimant.insert((s.as_str(), w.as_str()), i);
+                }
+            }
+        }
+    }
+    // Inserted in key order, so that two writers of PostgreSQL take the rows' locks in the
+    // same order and cannot deadlock on them.
+    let mut claims: Vec<(&str, &str, usize)> =
+        claimant.iter().map(|(&(s, w), &i)| (s, w, i)).collect();
+    claims.sort_unstable();
+    let mut taken: HashSet<(String, String)> = HashSet::new();
+    for chunk in claims.chunks(500) {
+        let mut insert = Query::insert();
+        insert
+            .into_table(webhook_delivery::Entity)
+            .columns([
+                webhook_delivery::Column::SourceId,
+                webhook_delivery::Column::WebhookId,
+                webhook_delivery::Column::Stored,
+                webhook_delivery::Column::ReceivedAt,
+            ])
+            .on_conflict(
+                OnConflict::columns([
+                    webhook_delivery::Column::SourceId,
+                    webhook_delivery::Column::WebhookId,
+                ])
+                .do_nothing()
+                .to_owned(),
+            )
+            .returning(Query::returning().columns([
+                webhook_delivery::Column::SourceId,
+                webhook_delivery::Column::WebhookId,
+            ]));
+        for &(s, w, i) in chunk {
+            insert.values_panic([
+                s.into(),
+                w.into(),
+                (jobs[i].items.len() as i32).into(),
+                jobs[i].received_at.into(),
+            ]);
+        }
+        let rows = conn
+            .query_all(conn.get_database_backend().build(&insert))
+            .await?;
+        for row in rows {
+            taken.insert((
+                row.try_get("", "source_id")?,
+                row.try_get("", "webhook_id")?,
+            ));
+        }
+    }
+    // `None`: the job writes its items; `Some(stored)`: a replay of a delivery taken before.
+    let mut replay: Vec<Option<u64>> = vec![None; jobs.len()];
+    for (i, job) in jobs.iter().enumerate() {
+        let Some((s, w)) = &job.marker else { continue };
+        if later[i].is_some() || taken.contains(&(s.clone(), w.clone())) {
+            continue;
+        }
+        let earlier = webhook_delivery::Entity::find_by_id((s.clone(), w.clone()))
+            .one(conn)
+            .await?;
+        replay[i] = Some(earlier.map_or(0, |d| d.stored.max(0) as u64));
+    }
+    let writing: Vec<usize> = (0..jobs.len())
+        .filter(|&i| later[i].is_none() && replay[i].is_none())
+        .collect();
+    let rows: Vec<Tagged> = writing
+        .iter()
+        .flat_map(|&i| {
+            let job = jobs[i];
+            job.items.iter().map(move |item| Tagged {
+                workspace_id: &job.workspace_id,
+                item,
+                received_at: job.received_at,
+            })
+        })
+        .collect();
+    let new = insert_tagged(conn, &rows).await?;
+    let mut done: Vec<Option<Ingested>> = vec![None; jobs.len()];
+    let mut at = 0;
+    for &i in &writing {
+        let n = jobs[i].items.len();
+        let stored = new[at..at + n].iter().filter(|&&b| b).count() as u64;
+        at += n;
+        done[i] = Some(Ingested {
+            stored,
+            duplicates: n as u64 - stored,
+        });
+        if let (Some((s, w)), true) = (&jobs[i].marker, stored != n as u64) {
+            webhook_delivery::Entity::update_many()
+                .col_expr(webhook_delivery::Column::Stored, Expr::value(stored as i32))
+                .filter(webhook_delivery::Column::SourceId.eq(s.as_str()))
+                .filter(webhook_delivery::Column::WebhookId.eq(w.as_str()))
+                .exec(conn)
+                .await?;
+        }
+    }
+    Ok((0..jobs.len())
+        .map(|i| match (later[i], replay[i], done[i]) {
+            (Some(first), _, _) => Delivery::Replay {
+                stored: match (replay[first], done[first]) {
+                    (Some(stored), _) => stored,
+                    (None, Some(d)) => d.stored,
+                    (None, None) => 0,
+                },
+            },
+            (None, Some(stored), _) => Delivery::Replay { stored },
+            (None, None, d) => Delivery::New(d.unwrap_or_default()),
+        })
+        .collect())
+}
+
+/// An error for each of several jobs, from the one that stopped the batch: `DbErr` does not
+/// clone, so each gets one of the same kind (out of reach stays out of reach, for the 503).
+fn echo(e: &StoreError) -> StoreError {
+    match e {
+        StoreError::Db(db) if unreachable(db) => {
+            StoreError::Db(DbErr::Conn(RuntimeErr::Internal(db.to_string())))
+        }
+        StoreError::Db(db) => StoreError::Db(DbErr::Custom(db.to_string())),
+        StoreError::NotFound(what) => StoreError::NotFound(what),
+        StoreError::Conflict(why) => StoreError::Conflict(why.clone()),
+    }
+}
+
+fn fail_items(jobs: Vec<ItemsJob>, e: &StoreError) {
+    for j in jobs {
+        let _ = j.reply.send(Err(echo(e)));
+    }
+}
+
+fn fail_all(items: Vec<ItemsJob>, others: Vec<Box<dyn Work>>, e: &StoreError) {
+    fail_items(items, e);
+    for w in others {
+        w.answer(Err(echo(e)));
+    }
+}
+
+fn fail_held(held: Vec<Held>, others: Vec<Box<dyn Work>>, e: &StoreError) {
+    tracing::warn!(error = %e, "a batch of writes was rolled back");
+    for h in held {
+        match h {
+            Held::Items(reply, _) => {
+                let _ = reply.send(Err(echo(e)));
+            }
+            Held::Other(w) => w.answer(Err(echo(e))),
+        }
+    }
+    for w in others {
+        w.answer(Err(echo(e)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Channel, FeedbackText, Scores};
+    use crate::store::Store;
+
+    fn item(external_id: &str) -> NewFeedback {
+        NewFeedback {
+            channel: Channel::Webhook,
+            source_key: "webhook:src_t".into(),
+            source_id: Some("src_t".into()),
+            external_id: Some(external_id.into()),
+            respondent_id: None,
+            author: None,
+            text: FeedbackText::parse("支付失败了").unwrap(),
+            scores: Scores::default(),
+            attributes: Default::default(),
+            context: Default::default(),
+            occurred_at: Utc::now(),
+            response_id: None,
+            analysis: None,
+        }
+    }
+
+    fn job(
+        workspace_id: &str,
+        marker: Option<&str>,
+        ids: &[&str],
+    ) -> (Job, oneshot::Receiver<StoreResult<Delivery>>) {
+        let (reply, answer) = oneshot::channel();
+        let job = ItemsJob {
+            workspace_id: workspace_id.into(),
+            marker: marker.map(|m| ("src_t".to_owned(), m.to_owned())),
+            items: ids.iter().map(|i| item(i)).collect(),
+            received_at: Utc::now(),
+            reply,
+        };
+        (Job::Items(job), answer)
+    }
+
+    /// One batch, written by `commit` itself (no timing involved): the same delivery twice,
+    /// a delivery whose item another one carries, and one that cannot be written (its
+    /// workspace does not exist) beside good ones.
+    #[tokio::test]
+    async fn one_batch_keeps_markers_once_and_fails_only_the_bad_job() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+        let store = Store::connect(&url).await.unwrap();
+        store.migrate().await.unwrap();
+        let ws = store
+            .create_workspace("测试", "Asia/Shanghai")
+            .await
+            .unwrap()
+            .id;
+
+        let (a, a_answer) = job(&ws, Some("m1"), &["e1"]);
+        let (b, b_answer) = job(&ws, Some("m1"), &["e1"]);
+        let (c, c_answer) = job(&ws, Some("m2"), &["e1", "e2"]);
+        let (bad, bad_answer) = job("ws_missing", Some("m3"), &["e3"]);
+        let (d, d_answer) = job(&ws, None, &["e4", "e5"]);
+        commit(store.connection(), vec![a, b, c, bad, d]).await;
+
+        let a = a_answer.await.unwrap().unwrap();
+        let b = b_answer.await.unwrap().unwrap();
+        let c = c_answer.await.unwrap().unwrap();
+        let d = d_answer.await.unwrap().unwrap();
+        assert_eq!(
+            a,
+            Delivery::New(Ingested {
+                stored: 1,
+                duplicates: 0
+            })
+        );
+        assert_eq!(b, Delivery::Replay { stored: 1 });
+        assert_eq!(
+            c,
+            Delivery::New(Ingested {
+                stored: 1,
+                duplicates: 1
+            })
+        );
+        assert_eq!(
+            d,
+            Delivery::New(Ingested {
+                stored: 2,
+                duplicates: 0
+            })
+        );
+        let bad = bad_answer.await.unwrap();
+        assert!(bad.is_err(), "its own error: {bad:?}");
+
+        // What the markers recorded, and a later redelivery of each (the failed one sent
+        // again, now to a workspace that exists).
+        let (again, again_answer) = job(&ws, Some("m2"), &["e1", "e2"]);
+        let (retry, retry_answer) = job(&ws, Some("m3"), &["e3"]);
+        commit(store.connection(), vec![again, retry]).await;
+        assert_eq!(
+            again_answer.await.unwrap().unwrap(),
+            Delivery::Replay { stored: 1 }
+        );
+        assert_eq!(
+            retry_answer.await.unwrap().unwrap(),
+            Delivery::New(Ingested {
+                stored: 1,
+                duplicates: 0
+            }),
+            "the failed delivery left no marker"
+        );
+        let count = store
+            .count_feedback(&ws, &crate::store::FeedbackFilter::default())
+            .await
+            .unwrap();
+        assert_eq!(count.total, 5, "e1 to e5 once each");
+    }
+}
