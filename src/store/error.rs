@@ -41,10 +41,16 @@ fn sqlx_unreachable(e: &sea_orm::sqlx::Error) -> bool {
         | Error::Protocol(_) => true,
         // PostgreSQL's connection exceptions (class 08), operator intervention (57P01
         // terminated by an administrator, 57P02 crash shutdown, 57P03 cannot connect now),
-        // and too many connections (53300).
-        Error::Database(db) => db
-            .code()
-            .is_some_and(|c| c.starts_with("08") || c.starts_with("57P0") || c == "53300"),
+        // too many connections (53300), and a transaction chosen as a deadlock's victim
+        // (40P01) or failed to serialise (40001): all pass, and a retry of the same
+        // idempotent request succeeds.
+        Error::Database(db) => db.code().is_some_and(|c| {
+            c.starts_with("08")
+                || c.starts_with("57P0")
+                || c == "53300"
+                || c == "40P01"
+                || c == "40001"
+        }),
         _ => false,
     }
 }

@@ -11,16 +11,15 @@
 //! neighbours go on: when the merged statements fail, each of their jobs is run again alone.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
 use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    EntityTrait, QueryFilter, RuntimeErr, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    QueryFilter, RuntimeErr, TransactionTrait,
 };
-use tokio::sync::{mpsc, oneshot, Mutex};
+use tokio::sync::{mpsc, oneshot};
 
 use super::entity::webhook_delivery;
 use super::error::unreachable;
@@ -43,19 +42,15 @@ pub(super) struct Writer {
 }
 
 impl Writer {
-    /// Starts the writers on the current runtime: one for SQLite, which takes one writer at a
-    /// time anyway, and a few for PostgreSQL, where one batch can be gathered and written
-    /// while another commits.
+    /// Starts the writer on the current runtime: one per store. SQLite takes one writer at a
+    /// time anyway. On PostgreSQL the counters' triggers take a workspace's advisory lock
+    /// (migration `m20261206_000013_insight_tally`) at the first counted row, so batches of
+    /// one workspace run one after another whatever the number of writers, and two writers
+    /// could deadlock: one holding the lock and waiting on a unique key the other has just
+    /// inserted, the other waiting on the lock.
     pub(super) fn start(db: DatabaseConnection) -> Self {
         let (tx, rx) = mpsc::channel(QUEUE);
-        let writers = match db.get_database_backend() {
-            DbBackend::Postgres => 3,
-            _ => 1,
-        };
-        let rx = Arc::new(Mutex::new(rx));
-        for _ in 0..writers {
-            tokio::spawn(run(db.clone(), rx.clone()));
-        }
+        tokio::spawn(run(db, rx));
         Self { tx }
     }
 
@@ -165,10 +160,9 @@ where
     }
 }
 
-async fn run(db: DatabaseConnection, rx: Arc<Mutex<mpsc::Receiver<Job>>>) {
+async fn run(db: DatabaseConnection, mut rx: mpsc::Receiver<Job>) {
     loop {
         let batch = {
-            let mut rx = rx.lock().await;
             let Some(first) = rx.recv().await else { return };
             let mut weight = first.weight();
             let mut batch = vec![first];

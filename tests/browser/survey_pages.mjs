@@ -116,12 +116,16 @@ async function frameFit(page) {
   const handle = await page.waitForSelector('iframe[data-tingjian-frame]');
   const frame = await handle.contentFrame();
   await frame.waitForLoadState('load');
-  // The loader sets the height when the page reports it; give it a moment to settle.
+  // The loader sets the height when the page reports it: wait (up to 30 s, for a loaded CI
+  // machine) until the frame is as tall as its page, then read both once more.
+  const bodyOf = () => frame.evaluate(() => Math.ceil(
+    document.body.getBoundingClientRect().bottom +
+      parseFloat(getComputedStyle(document.body).marginBottom) + window.scrollY,
+  ));
   let last = -1;
-  for (let i = 0; i < 40; i++) {
-    const h = await handle.evaluate((f) => f.getBoundingClientRect().height);
-    if (h === last && h !== 640) break;
-    last = h;
+  for (let i = 0; i < 200; i++) {
+    last = await handle.evaluate((f) => f.getBoundingClientRect().height);
+    if (Math.abs(last - (await bodyOf())) <= 2) break;
     await page.waitForTimeout(150);
   }
   const inner = await frame.evaluate(() => ({
