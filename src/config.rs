@@ -29,6 +29,9 @@ pub struct Settings {
     pub run_poller: bool,
     /// How often the poller looks for due feeds.
     pub poll_tick: Duration,
+    /// How long a replica's claim on a source lasts (or its interval, if shorter): longer
+    /// than a poll can take; a replica that dies mid-poll leaves it to another after this.
+    pub poll_lease: Duration,
     /// How often in-memory state is tidied (the survey rate limiter forgets addresses whose
     /// budget is full again); runs whether or not the poller does.
     pub housekeeping_tick: Duration,
@@ -50,6 +53,9 @@ pub struct Settings {
     pub retry_base: Duration,
     /// Attempts before a delivery is marked failed.
     pub max_attempts: i32,
+    /// How long a claimed delivery stays invisible to other workers (longer than any send
+    /// can take); a replica that dies mid-send leaves it to another after this.
+    pub delivery_lease: Duration,
     /// Longest a whole SMTP exchange may take before it counts as failed (and is retried).
     pub smtp_timeout: Duration,
     /// A console session ends after this long without a request.
@@ -85,6 +91,7 @@ impl Settings {
             survey_rate_per_minute: 30,
             run_poller: true,
             poll_tick: Duration::from_secs(15),
+            poll_lease: Duration::from_secs(600),
             housekeeping_tick: Duration::from_secs(60),
             workers: 0,
             smtp_url: None,
@@ -94,6 +101,7 @@ impl Settings {
             alert_tick: Duration::from_secs(3600),
             retry_base: Duration::from_secs(60),
             max_attempts: 8,
+            delivery_lease: Duration::from_secs(300),
             smtp_timeout: Duration::from_secs(60),
             session_idle: Duration::from_secs(12 * 3600),
             login_rate_per_minute: 10,

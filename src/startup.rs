@@ -98,6 +98,7 @@ pub fn outbox(
             mail_from,
             retry_base: settings.retry_base,
             max_attempts: settings.max_attempts,
+            lease: settings.delivery_lease,
         },
     })
 }
@@ -176,7 +177,12 @@ impl Application {
         let server = serve(listener, state.clone(), console.clone())?;
         let settings = &state.settings;
         if settings.run_poller {
-            tokio::spawn(workers.poller.clone().run(settings.poll_tick));
+            tokio::spawn(
+                workers
+                    .poller
+                    .clone()
+                    .run(settings.poll_tick, settings.poll_lease),
+            );
         }
         if settings.run_delivery {
             let (outbox, alerts) = (workers.outbox.clone(), workers.alerts.clone());

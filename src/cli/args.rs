@@ -264,6 +264,30 @@ pub(super) struct ServeArgs {
     /// Fill the demo workspace first (once), print how to sign in to it, then serve.
     #[arg(long)]
     pub(super) demo: bool,
+    #[command(flatten)]
+    pub(super) timings: TimingArgs,
+}
+
+/// The background workers' timings. Compiled-in defaults that suit production; tests that
+/// run the binary (several replicas, kills) shorten them. Not in `--help`.
+#[derive(Args)]
+pub(super) struct TimingArgs {
+    /// Seconds between the poller's looks for due sources.
+    #[arg(long, env = "TINGJIAN_POLL_TICK_SECS", default_value_t = 15, hide = true,
+        value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub(super) poll_tick_secs: u64,
+    /// Seconds a replica's claim on a source lasts (its interval if shorter).
+    #[arg(long, env = "TINGJIAN_POLL_LEASE_SECS", default_value_t = 600, hide = true,
+        value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub(super) poll_lease_secs: u64,
+    /// Seconds between the digest scheduler's rounds (queue what is due, send what is pending).
+    #[arg(long, env = "TINGJIAN_DELIVERY_TICK_SECS", default_value_t = 30, hide = true,
+        value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub(super) delivery_tick_secs: u64,
+    /// Seconds a claimed delivery stays invisible to other replicas.
+    #[arg(long, env = "TINGJIAN_DELIVERY_LEASE_SECS", default_value_t = 300, hide = true,
+        value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub(super) delivery_lease_secs: u64,
 }
 
 #[derive(Args)]

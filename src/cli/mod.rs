@@ -50,6 +50,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             settings.run_delivery = !args.no_delivery;
             settings.smtp_url = args.mail.smtp_url.clone();
             settings.mail_from = args.mail.mail_from.clone();
+            let t = &args.timings;
+            settings.poll_tick = std::time::Duration::from_secs(t.poll_tick_secs);
+            settings.poll_lease = std::time::Duration::from_secs(t.poll_lease_secs);
+            settings.delivery_tick = std::time::Duration::from_secs(t.delivery_tick_secs);
+            settings.delivery_lease = std::time::Duration::from_secs(t.delivery_lease_secs);
             let app = Application::build(settings).await?;
             tracing::info!(port = app.port(), "listening");
             if args.demo {

@@ -275,20 +275,30 @@ impl Poller {
     }
 
     /// Polls every due source (feeds, app stores), then sleeps `tick`; runs until the
-    /// process stops.
-    pub async fn run(self, tick: Duration) {
+    /// process stops. Each source is claimed for `lease` (or its interval if shorter), which
+    /// must be longer than a poll can take: a replica that dies mid-poll leaves the source to
+    /// another replica once the lease ends.
+    pub async fn run(self, tick: Duration, lease: Duration) {
         let kinds = pulled_kinds();
+        let lease = chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(10));
         loop {
-            while let Some(src) = match self.store.claim_due_source(self.clock.now(), &kinds).await
-            {
-                Ok(src) => src,
-                Err(e) => {
-                    tracing::warn!(error = %e, "could not claim a due source");
-                    None
-                }
-            } {
+            loop {
+                let at = self.clock.now();
+                let (src, until) = match self.store.claim_due_source(at, &kinds, lease).await {
+                    Ok(Some(claimed)) => claimed,
+                    Ok(None) => break,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not claim a due source");
+                        break;
+                    }
+                };
+                tracing::debug!(source = %src.id, "claimed a due source");
                 if let Err(e) = self.poll_source(&src).await {
                     tracing::warn!(source = %src.id, kind = %src.kind, error = %e, "poll failed");
+                }
+                if let Err(e) = self.store.finish_poll(&src, at, until).await {
+                    // The lease ends by itself; the source is polled again a little early.
+                    tracing::warn!(source = %src.id, error = %e, "could not end a poll's claim");
                 }
             }
             tokio::time::sleep(tick).await;

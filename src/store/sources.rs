@@ -128,13 +128,17 @@ impl Store {
     }
 
     /// Claims the source of one of `kinds` (the polled kinds: `feed`, `app_store` …) that is
-    /// most overdue, pushing its next poll `interval` ahead. The claim is a compare-and-set on
-    /// `next_poll_at`, so of several replicas only one wins.
+    /// most overdue, for `lease` or its interval if that is shorter: its next poll moves that
+    /// far ahead, so other replicas leave it alone while this one polls, and take it over
+    /// once the lease ends if this one died. The claim is a compare-and-set on
+    /// `next_poll_at`, so of several replicas only one wins. Returns the source and the time
+    /// the claim ends, which [`Store::finish_poll`] expects.
     pub async fn claim_due_source(
         &self,
         at: DateTime<Utc>,
         kinds: &[&str],
-    ) -> StoreResult<Option<Source>> {
+        lease: Duration,
+    ) -> StoreResult<Option<(Source, DateTime<Utc>)>> {
         let due = source::Entity::find()
             .filter(source::Column::Kind.is_in(kinds.iter().copied()))
             .filter(source::Column::ArchivedAt.is_null())
@@ -144,16 +148,36 @@ impl Store {
             .one(&self.db)
             .await?;
         let Some(src) = due else { return Ok(None) };
+        let until = at + poll_interval(&src).min(lease);
         let res = source::Entity::update_many()
-            .col_expr(
-                source::Column::NextPollAt,
-                Expr::value(at + poll_interval(&src)),
-            )
+            .col_expr(source::Column::NextPollAt, Expr::value(until))
             .filter(source::Column::Id.eq(src.id.clone()))
             .filter(source::Column::NextPollAt.eq(src.next_poll_at))
             .exec(&self.db)
             .await?;
-        Ok((res.rows_affected == 1).then_some(src))
+        Ok((res.rows_affected == 1).then_some((src, until)))
+    }
+
+    /// Ends a claim made by [`Store::claim_due_source`] at `at` (the poll done, or failed):
+    /// the source's next poll is one interval after `at`. Only while the claim is still the
+    /// one that ended at `until`: a poll that outlived its lease, taken over by another
+    /// replica, changes nothing.
+    pub async fn finish_poll(
+        &self,
+        src: &Source,
+        at: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        source::Entity::update_many()
+            .col_expr(
+                source::Column::NextPollAt,
+                Expr::value(at + poll_interval(src)),
+            )
+            .filter(source::Column::Id.eq(src.id.clone()))
+            .filter(source::Column::NextPollAt.eq(until))
+            .exec(&self.db)
+            .await?;
+        Ok(())
     }
 
     /// Pushes a live source's next poll one interval past `at`, as a claim does, but

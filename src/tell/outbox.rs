@@ -33,10 +33,6 @@ use crate::domain::{DeliveryStatus, Frequency};
 use crate::insight::period::Granularity;
 use crate::store::{subscription_mentions, DigestDelivery, Store, StoreResult, Subscription};
 
-/// How long a claimed delivery stays invisible to other workers: longer than any send can
-/// take (the SMTP exchange is cut at one minute, a robot request at thirty seconds).
-const LEASE: Duration = Duration::minutes(5);
-
 /// Deliveries claimed per round: few enough that sending them one after another (each cut
 /// off after the SMTP timeout, a minute by default) ends well inside the lease.
 const CLAIM_BATCH: u64 = 4;
@@ -68,6 +64,9 @@ pub struct DeliveryPolicy {
     pub retry_base: std::time::Duration,
     /// Attempts before a delivery is marked failed.
     pub max_attempts: i32,
+    /// How long a claimed delivery stays invisible to other workers: longer than any send
+    /// can take (the SMTP exchange is cut at one minute, a robot request at thirty seconds).
+    pub lease: std::time::Duration,
 }
 
 /// The most recent scheduled send time at or before `now`: `hour` o'clock local time in
@@ -206,10 +205,11 @@ impl Outbox {
     async fn deliver_due(&self, workspace: Option<&str>) -> usize {
         let mut handled = 0;
         let mut digests: HashMap<(String, String), Arc<Rendered>> = HashMap::new();
+        let lease = Duration::from_std(self.policy.lease).unwrap_or(Duration::minutes(5));
         loop {
             let batch = match self
                 .store
-                .claim_deliveries(LEASE, CLAIM_BATCH, workspace)
+                .claim_deliveries(lease, CLAIM_BATCH, workspace)
                 .await
             {
                 Ok(b) => b,
@@ -220,6 +220,9 @@ impl Outbox {
             };
             if batch.is_empty() {
                 return handled;
+            }
+            for d in &batch {
+                tracing::debug!(delivery = %d.id, attempt = d.attempts, "claimed a delivery");
             }
             for d in batch {
                 handled += 1;

@@ -30,6 +30,7 @@ mod lifecycle;
 mod outbound;
 mod presets;
 mod queueing;
+mod replicas;
 mod social;
 mod stores;
 mod survey_limits;
