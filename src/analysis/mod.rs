@@ -375,3 +375,6 @@ impl Default for Analyzer {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod properties;

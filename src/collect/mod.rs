@@ -14,3 +14,6 @@ pub mod source;
 pub mod stores;
 pub mod survey;
 pub mod webhook;
+
+#[cfg(test)]
+mod properties;

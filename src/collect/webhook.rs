@@ -94,7 +94,8 @@ pub fn verify(
         .trim()
         .parse()
         .map_err(|_| SignatureError::BadTimestamp)?;
-    if (now - ts).abs() > TOLERANCE_SECS {
+    // abs_diff: a timestamp near i64::MIN or MAX must be stale, not an overflow.
+    if now.abs_diff(ts) > TOLERANCE_SECS.unsigned_abs() {
         return Err(SignatureError::Stale);
     }
     let keys: Vec<Vec<u8>> = secrets.iter().filter_map(|s| key_of(s)).collect();
@@ -245,6 +246,12 @@ impl FieldMapping {
             None => {}
         }
         if let Some(ext) = &self.external_id {
+            if !braces_balanced(ext) {
+                return Err(FieldError::new(
+                    "/mapping/external_id",
+                    "each { must be closed by a } before the next {",
+                ));
+            }
             for p in template_pointers(ext) {
                 all.push(("external_id".into(), p));
             }
@@ -264,6 +271,21 @@ impl FieldMapping {
 fn is_pointer(p: &str) -> bool {
     let p = p.strip_prefix('$').unwrap_or(p);
     p.is_empty() || p.starts_with('/')
+}
+
+/// Does every `{` of a template close before the next one opens, and every `}` close one?
+fn braces_balanced(t: &str) -> bool {
+    let mut open = false;
+    for c in t.chars() {
+        match c {
+            '{' if open => return false,
+            '{' => open = true,
+            '}' if !open => return false,
+            '}' => open = false,
+            _ => {}
+        }
+    }
+    !open
 }
 
 /// The pointers of a template (`{$/token}:{/field/id}`), or the whole text when it has no
@@ -693,6 +715,34 @@ mod tests {
             verify(&[secret], id, ts, &list, body, 1614265330 + 299),
             Ok(())
         );
+    }
+
+    #[test]
+    fn a_timestamp_at_the_ends_of_i64_is_stale_not_an_overflow() {
+        let secret = generate_secret();
+        for ts in ["-9223372036854775808", "9223372036854775807"] {
+            assert_eq!(
+                verify(&[&secret], "msg_1", ts, "v1,AAAA", b"{}", 1_700_000_000),
+                Err(SignatureError::Stale)
+            );
+        }
+    }
+
+    #[test]
+    fn an_external_id_template_must_close_its_braces() {
+        for (t, ok) in [
+            ("{$/token}:{/id}", true),
+            ("/id", true),
+            ("{/id", false),
+            ("{{/id}}", false),
+            ("/id}", false),
+        ] {
+            let m = FieldMapping {
+                external_id: Some(t.into()),
+                ..Default::default()
+            };
+            assert_eq!(m.validate().is_ok(), ok, "{t}");
+        }
     }
 
     #[test]

@@ -81,6 +81,17 @@ async fn detail(
     let scope = scope_of(&page, &req);
     let base = page.base();
     let Some(line) = ranked_line(&page, &scope, id).await? else {
+        // Not a category at all (a mistyped or made-up id): not found, like any other page.
+        let store = page.state.store.narrowed(None);
+        let known = crate::insight::ranking::category_names(
+            &store,
+            page.state.pipeline.analyzer(),
+            &page.workspace.id,
+        )
+        .await?;
+        if !known.contains_key(id.as_str()) && !id.starts_with("cluster:") {
+            return Err(ConsoleError::NotFound);
+        }
         // Known but quiet in this period: say so instead of a dead end.
         let names = source_names(&page).await?;
         return Ok(page.render(

@@ -72,7 +72,13 @@ impl Email {
         if e.is_empty() {
             return Err("is required");
         }
-        if e.len() > 254 || e.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        // Invisible format characters (a right-to-left override, a zero-width space) would
+        // make an address read as another one in every list that shows it.
+        let shown = |c: char| super::text::has_visible(c.encode_utf8(&mut [0; 4]));
+        if e.len() > 254
+            || e.chars()
+                .any(|c| c.is_whitespace() || c.is_control() || !shown(c))
+        {
             return Err("is not an email address");
         }
         // The mailer's own parser decides: an address it would refuse when an invitation or
@@ -186,6 +192,9 @@ mod tests {
             "li<lei>@example.com",
             "li@exa mple.com",
             "li@-example.com",
+            // Invisible characters that make one address read as another.
+            "li\u{202e}moc.elpmaxe@example.com",
+            "li\u{200b}@example.com",
         ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }

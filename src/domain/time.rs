@@ -74,7 +74,8 @@ pub fn parse_time_str(s: &str, tz: Tz) -> Option<DateTime<Utc>> {
 
 /// Epoch seconds, or milliseconds when the number is too large to be seconds of this era.
 fn from_epoch(n: i64) -> Option<DateTime<Utc>> {
-    if n.abs() >= 100_000_000_000 {
+    // unsigned_abs: i64::MIN (a huge negative float saturates to it) has no i64 absolute value.
+    if n.unsigned_abs() >= 100_000_000_000 {
         DateTime::from_timestamp_millis(n)
     } else {
         DateTime::from_timestamp(n, 0)
@@ -88,6 +89,18 @@ mod tests {
 
     fn at(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn numbers_at_the_ends_of_i64_are_no_time_not_an_overflow() {
+        for v in [
+            json!(i64::MIN),
+            json!(i64::MAX),
+            json!(-1e308),
+            json!(1e308),
+        ] {
+            assert_eq!(parse_time(&v, chrono_tz::UTC), None, "{v}");
+        }
     }
 
     #[test]

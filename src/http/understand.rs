@@ -116,7 +116,10 @@ async fn add_words(
     let mut words = Vec::new();
     for (i, w) in body.words.iter().enumerate() {
         let w = w.trim();
-        if w.is_empty() || w.chars().count() > 30 || w.chars().any(char::is_whitespace) {
+        // Every character must show: a zero-width or control character makes a word that
+        // matches nothing a person typed (and one of only those is no word at all).
+        let shown = |c: char| crate::domain::text::has_visible(c.encode_utf8(&mut [0; 4]));
+        if w.is_empty() || w.chars().count() > 30 || !w.chars().all(shown) {
             return Err(ApiError::field(
                 format!("/words/{i}"),
                 "1 to 30 characters, no spaces",

@@ -202,8 +202,16 @@ pub(super) fn merge_turns(raw: Vec<RawTurn>, captions: bool) -> Vec<RawTurn> {
                 } else {
                     join_line(&mut last.text, &turn.text);
                 }
-                last.start_ms = last.start_ms.or(turn.start_ms);
-                last.end_ms = turn.end_ms.or(last.end_ms);
+                // The merged turn spans all its cues, even when a file lists them out of
+                // order (so it never ends before it starts).
+                last.start_ms = match (last.start_ms, turn.start_ms) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+                last.end_ms = match (last.end_ms, turn.end_ms) {
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    (a, b) => b.or(a),
+                };
                 continue;
             }
         }

@@ -805,3 +805,10 @@ fn odd_inputs_never_panic() {
     assert_eq!(malformed_line(parse(Srt, "00:01:23", &[])), 1);
     assert_eq!(malformed_line(parse(Vtt, "WEBVTT\n\n-->", &[])), 3);
 }
+
+#[test]
+fn cues_out_of_order_merge_into_a_turn_that_spans_them() {
+    let srt = "1\n00:00:09,000 --> 00:00:10,000\n用户：后来\n\n2\n00:00:01,000 --> 00:00:02,000\n用户：先前\n";
+    let turns = parse_ok(Srt, srt);
+    assert_eq!(times(&turns), vec![(Some(1_000), Some(10_000))]);
+}
