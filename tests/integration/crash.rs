@@ -12,6 +12,8 @@
 //!   takes writes again once the database is back.
 //! - `robot_delivery_killed_mid_send`: the process is killed while a group robot holds its
 //!   answer to a digest; after the restart the delivery is `unconfirmed` and not sent again.
+//!   `mail_delivery_killed_mid_send`: the same with a mail server holding its 250; mail is
+//!   sent again, under the same `Message-ID`.
 //!
 //! The random moments come from a seeded generator; the seed is printed, and
 //! `TINGJIAN_CRASH_SEED=N` replays the same kill times and request mix (the interleaving of
@@ -34,8 +36,13 @@ use crate::cli::{serve, Served};
 use crate::each_backend;
 use crate::helpers::{pg_admin_url, run_ok, Backend, PgDatabase, LOCAL_URLS};
 use crate::robot_server::RobotServer;
+use crate::smtp_server::{Fault, SmtpServer};
 
-each_backend!(kills_under_load, robot_delivery_killed_mid_send);
+each_backend!(
+    kills_under_load,
+    robot_delivery_killed_mid_send,
+    mail_delivery_killed_mid_send
+);
 
 /// Kills per store in `kills_under_load`.
 const KILLS: usize = 12;
@@ -780,25 +787,33 @@ async fn postgres_outage_under_load() {
     );
 }
 
-/// The outbox killed while a group robot holds its answer: the robot has posted the digest,
-/// the process never learned it. After the restart (and the claim's lease over) the delivery
-/// is `unconfirmed`, naming its `编号`, and not posted a second time, even when the client
-/// asks for the digest again (docs/design.md, "A robot message sent once").
-async fn robot_delivery_killed_mid_send(backend: Backend) {
-    let Some(store) = Store::create(backend).await else {
-        return;
+/// Subscribes with `subscription`, asks for 2026-W45's digest, waits until `handed_over()`
+/// says the transport has the message (and holds its answer), kills the process, ends the
+/// claim's five-minute lease in the database (as if a replica looked five minutes later),
+/// calls `release()`, starts the process again and waits until the delivery is no longer
+/// pending. Returns the delivery as the API lists it, and the restarted service.
+async fn kill_mid_send(
+    store: &Store,
+    subscription: Value,
+    smtp_url: Option<String>,
+    handed_over: &dyn Fn() -> usize,
+    release: &dyn Fn(),
+) -> (Value, Served) {
+    let command = || {
+        let mut cmd = store.command(None);
+        cmd.env_remove("TINGJIAN_NO_DELIVERY");
+        if let Some(url) = &smtp_url {
+            cmd.env("TINGJIAN_SMTP_URL", url);
+        }
+        cmd
     };
-    let robots = RobotServer::start().await;
-    robots.hold_replies(Some(Duration::from_secs(120)));
-    let mut cmd = store.command(None);
-    cmd.env_remove("TINGJIAN_NO_DELIVERY");
-    let served = start(cmd).await;
+    let served = start(command()).await;
     let client = reqwest::Client::new();
     let base = format!("http://127.0.0.1:{}", served.port);
     let res = client
         .post(format!("{base}/api/v1/digest-subscriptions"))
         .bearer_auth(&store.key)
-        .json(&json!({"robot": {"kind": "wecom", "webhook_url": robots.webhook_url("wecom")}}))
+        .json(&subscription)
         .send()
         .await
         .unwrap();
@@ -811,48 +826,42 @@ async fn robot_delivery_killed_mid_send(backend: Backend) {
         );
         tokio::spawn(async move { client.post(url).bearer_auth(key).send().await })
     };
-    let got = robots.wait_for(1, Duration::from_secs(60)).await;
-    assert_eq!(
-        got.len(),
-        1,
-        "the robot got the digest: {:?}",
-        robots.rejected()
-    );
-    // Killed while the robot holds its answer.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while handed_over() == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the digest never reached the transport"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Killed while the transport holds its answer.
     drop(served);
     assert!(
         send.await.unwrap().is_err(),
         "the request was cut off with the process"
     );
     let db = store.raw().await;
-    let row = |sql: &'static str| {
-        let db = &db;
-        async move {
-            db.query_one(Statement::from_string(db.get_database_backend(), sql))
-                .await
-                .unwrap()
-                .expect("one delivery")
-        }
-    };
-    let left = row("SELECT id, status, sending_attempt FROM digest_delivery").await;
-    let id: String = left.try_get_by_index(0).unwrap();
-    let status: String = left.try_get_by_index(1).unwrap();
-    let sending: Option<i32> = left.try_get_by_index(2).unwrap();
+    let left = db
+        .query_one(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT status, attempts FROM digest_delivery",
+        ))
+        .await
+        .unwrap()
+        .expect("one delivery");
+    let status: String = left.try_get_by_index(0).unwrap();
+    let attempts: i32 = left.try_get_by_index(1).unwrap();
     assert_eq!(
-        (status.as_str(), sending),
-        ("pending", Some(1)),
-        "the dead attempt's mark"
+        (status.as_str(), attempts),
+        ("pending", 1),
+        "what the dead attempt left"
     );
-    // The claim's lease (five minutes) is over, as it would be when a replica next looks.
     db.execute_unprepared("UPDATE digest_delivery SET locked_until = NULL")
         .await
         .unwrap();
     let _ = db.close().await;
-    // A robot answering at once now: a resend would be posted and counted.
-    robots.hold_replies(None);
-    let mut cmd = store.command(None);
-    cmd.env_remove("TINGJIAN_NO_DELIVERY");
-    let served = start(cmd).await;
+    release();
+    let served = start(command()).await;
     let base = format!("http://127.0.0.1:{}", served.port);
     // The delivery loop's first round runs at start.
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -876,13 +885,38 @@ async fn robot_delivery_killed_mid_send(backend: Backend) {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
-    assert_eq!(delivery["id"], id.as_str());
+    (delivery, served)
+}
+
+/// The outbox killed while a group robot holds its answer: the robot has posted the digest,
+/// the process never learned it. After the restart the delivery is `unconfirmed`, naming its
+/// `编号`, and not posted a second time, even when the client asks for the digest again
+/// (docs/design.md, "A robot message sent once").
+async fn robot_delivery_killed_mid_send(backend: Backend) {
+    let Some(store) = Store::create(backend).await else {
+        return;
+    };
+    let robots = RobotServer::start().await;
+    robots.hold_replies(Some(Duration::from_secs(120)));
+    let (delivery, served) = kill_mid_send(
+        &store,
+        json!({"robot": {"kind": "wecom", "webhook_url": robots.webhook_url("wecom")}}),
+        None,
+        &|| robots.received().len(),
+        // A robot answering at once now: a resend would be posted and counted.
+        &|| robots.hold_replies(None),
+    )
+    .await;
+    let id = delivery["id"].as_str().unwrap().to_owned();
     assert_eq!(delivery["status"], "unconfirmed", "{delivery}");
     let why = delivery["last_error"].as_str().unwrap_or_default();
     assert!(why.contains(&id), "{why}");
     // The client asks again: the period's delivery exists, nothing is posted.
-    let res = client
-        .post(format!("{base}/api/v1/digests/2026-W45/send"))
+    let res = reqwest::Client::new()
+        .post(format!(
+            "http://127.0.0.1:{}/api/v1/digests/2026-W45/send",
+            served.port
+        ))
         .bearer_auth(&store.key)
         .send()
         .await
@@ -895,5 +929,34 @@ async fn robot_delivery_killed_mid_send(backend: Backend) {
         "{}",
         got[0].text
     );
-    drop(served);
+}
+
+/// The outbox killed while the mail server holds its 250 after taking the message: mail is
+/// at least once, so the next attempt sends it again, with the same `Message-ID` (the
+/// delivery id) for the recipient's systems to fold (operations.md, "The lost-reply window").
+async fn mail_delivery_killed_mid_send(backend: Backend) {
+    let Some(store) = Store::create(backend).await else {
+        return;
+    };
+    let smtp = SmtpServer::start().await;
+    smtp.set_fault(Fault::HoldReplyAfterData(Duration::from_secs(120)));
+    let (delivery, _served) = kill_mid_send(
+        &store,
+        json!({"email": "ops@example.com"}),
+        Some(smtp.url()),
+        &|| smtp.messages().len(),
+        &|| smtp.set_fault(Fault::None),
+    )
+    .await;
+    let id = delivery["id"].as_str().unwrap().to_owned();
+    assert_eq!(delivery["status"], "sent", "{delivery}");
+    let got = smtp.messages();
+    assert_eq!(got.len(), 2, "sent again after the lost reply");
+    for m in &got {
+        let raw = String::from_utf8_lossy(&m.data);
+        assert!(
+            raw.contains(&format!("Message-ID: <{id}@tingjian>")),
+            "{raw}"
+        );
+    }
 }
