@@ -266,6 +266,15 @@ impl OutboundError {
         matches!(self, OutboundError::Http(e) if e.is_timeout())
     }
 
+    /// Failed before the request could reach the server (refused by the address rules, no
+    /// connection, a request that could not be built): the server cannot have acted on it.
+    pub fn before_sending(&self) -> bool {
+        match self {
+            OutboundError::Refused(_) => true,
+            OutboundError::Http(e) => e.is_connect() || e.is_builder(),
+        }
+    }
+
     /// The error and its causes as one line, without the URL (which may carry a token),
     /// bounded: for the log.
     pub fn log_detail(self) -> String {

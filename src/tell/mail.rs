@@ -15,6 +15,9 @@ use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, To
 #[error("{message}")]
 pub struct SendError {
     pub retryable: bool,
+    /// The message went out and no answer came: it may have been delivered. A group robot's
+    /// delivery is then not sent again (it would be a second message in the group).
+    pub outcome_unknown: bool,
     pub message: String,
 }
 
@@ -22,6 +25,7 @@ impl SendError {
     pub fn retry(message: impl Into<String>) -> Self {
         Self {
             retryable: true,
+            outcome_unknown: false,
             message: message.into(),
         }
     }
@@ -29,6 +33,16 @@ impl SendError {
     pub fn permanent(message: impl Into<String>) -> Self {
         Self {
             retryable: false,
+            outcome_unknown: false,
+            message: message.into(),
+        }
+    }
+
+    /// The request went out and its answer never came (cut off, timed out).
+    pub fn outcome_unknown(message: impl Into<String>) -> Self {
+        Self {
+            retryable: false,
+            outcome_unknown: true,
             message: message.into(),
         }
     }

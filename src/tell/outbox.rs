@@ -338,6 +338,18 @@ impl Outbox {
                 tracing::info!(delivery = %d.id, kind = %d.kind, channel, "delivered");
                 store.finish_delivery(d, DeliveryStatus::Sent, None).await
             }
+            Err(e) if e.outcome_unknown => {
+                self.count(d, channel, DeliveryStatus::Unconfirmed.as_str());
+                tracing::warn!(delivery = %d.id, attempt = d.attempts, error = %e.message, "a robot's answer never came; not sent again");
+                let why = format!(
+                    "{}; its outcome is unknown and it is not sent again (look for 编号 {} in \
+                     the group)",
+                    e.message, d.id
+                );
+                store
+                    .finish_delivery(d, DeliveryStatus::Unconfirmed, Some(why))
+                    .await
+            }
             Err(e) if e.retryable && d.attempts < self.policy.max_attempts => {
                 self.count(d, channel, "retry");
                 let wait = backoff(self.policy.retry_base, d.attempts);
@@ -513,11 +525,20 @@ impl Outbox {
             // closed port, a timeout) would map the network: the log has the cause, the
             // delivery's error only that the robot could not be reached.
             .map_err(|e| {
+                let before_sending = e.before_sending();
                 tracing::warn!(detail = %e.log_detail(), "the robot webhook could not be reached");
-                SendError::retry(
-                    "the robot webhook could not be reached (no connection, or no answer in \
-                     time; the server log has the cause)",
-                )
+                if before_sending {
+                    SendError::retry(
+                        "the robot webhook could not be reached (the server log has the cause)",
+                    )
+                } else {
+                    // The robot may have posted it and its answer was lost: sending it again
+                    // could be a second message in the group.
+                    SendError::outcome_unknown(
+                        "the robot webhook did not answer (cut off or timed out after the \
+                         message went out; the server log has the cause)",
+                    )
+                }
             })?;
         let status = res.status().as_u16();
         let body = res.bytes().await.unwrap_or_default();

@@ -172,6 +172,13 @@ pub(crate) struct Served {
     pub(crate) port: u16,
 }
 
+impl Served {
+    /// Whether the process is still running (it has not exited or been killed).
+    pub(crate) fn running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+}
+
 impl Drop for Served {
     fn drop(&mut self) {
         let _ = self.child.kill();

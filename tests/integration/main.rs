@@ -15,6 +15,7 @@ mod console_auth;
 mod console_manage;
 mod console_pages;
 mod console_surveys;
+mod crash;
 mod demo;
 mod digest;
 mod doors;

@@ -17,6 +17,7 @@ both_backends!(
     a_tick_that_fails_midway_queues_nothing,
     robot_messages_carry_their_delivery_number,
     a_robot_message_cut_off_mid_send_is_not_sent_again,
+    a_robot_that_answers_too_late_is_not_sent_again,
 );
 
 async fn subscribe(app: &TestApp, body: Value) -> Value {
@@ -227,4 +228,28 @@ async fn a_robot_message_cut_off_mid_send_is_not_sent_again(app: TestApp) {
         .get("/api/v1/digest-deliveries?status=unconfirmed")
         .await;
     assert_eq!(status.status(), 200);
+}
+
+/// A robot that posts the message but answers only after the outbound requests' 30-second
+/// cut-off: the outcome is unknown, so the delivery is `unconfirmed` at once and never posted
+/// a second time (it used to be retried a minute later, and the group saw it twice).
+async fn a_robot_that_answers_too_late_is_not_sent_again(app: TestApp) {
+    let robots = RobotServer::start().await;
+    robots.hold_replies(Some(Duration::from_secs(45)));
+    robot(&app, &robots).await;
+    app.workers
+        .outbox
+        .send_now(&app.workspace_id, "2026-W45")
+        .await
+        .unwrap();
+    robots.hold_replies(None);
+    let d = &deliveries(&app).await[0];
+    assert_eq!(d["status"], "unconfirmed", "{d}");
+    let id = d["id"].as_str().unwrap();
+    let why = d["last_error"].as_str().unwrap();
+    assert!(why.contains("did not answer") && why.contains(id), "{why}");
+    app.workers.outbox.deliver_pending().await;
+    let got = robots.received();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(got[0].text.contains(&format!("编号 {id}")));
 }

@@ -67,6 +67,8 @@ struct Inner {
     received: Vec<RobotMessage>,
     rejected: Vec<String>,
     fail_next: HashMap<&'static str, usize>,
+    /// How long an accepted message's answer is held back (a platform slow to answer).
+    hold_replies: Option<Duration>,
 }
 
 #[derive(Default)]
@@ -158,6 +160,13 @@ impl RobotServer {
         self.shared.lock().fail_next.insert(kind, n);
     }
 
+    /// From now on, each accepted message is recorded at once (the group sees it) and its
+    /// answer is sent only after `hold` (None: at once again): a sender killed meanwhile never
+    /// learns that the robot posted it.
+    pub fn hold_replies(&self, hold: Option<Duration>) {
+        self.shared.lock().hold_replies = hold;
+    }
+
     /// Accepted messages, in order.
     pub fn received(&self) -> Vec<RobotMessage> {
         self.shared.lock().received.clone()
@@ -236,7 +245,14 @@ async fn handle(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared>) -
     };
     let reply = match outcome {
         Ok(Some(message)) => {
-            shared.lock().received.push(message);
+            let hold = {
+                let mut inner = shared.lock();
+                inner.received.push(message);
+                inner.hold_replies
+            };
+            if let Some(hold) = hold {
+                actix_web::rt::time::sleep(hold).await;
+            }
             success(kind)
         }
         // Rate limited: not a refusal of the request's content.

@@ -47,6 +47,9 @@ pub enum Fault {
     DropAfterData,
     /// Close the connection right after the greeting's EHLO reply.
     DropAfterEhlo,
+    /// Take the message (recorded, as a relay that queued it) and hold its 250 for this long:
+    /// a client stopped meanwhile never learns it was accepted.
+    HoldReplyAfterData(Duration),
 }
 
 /// Where in a session a fault fires.
@@ -65,7 +68,10 @@ impl Fault {
                 Some(Stage::Connect)
             }
             Fault::RejectRecipient => Some(Stage::Recipient),
-            Fault::TempFailData | Fault::RejectData | Fault::DropAfterData => Some(Stage::Data),
+            Fault::TempFailData
+            | Fault::RejectData
+            | Fault::DropAfterData
+            | Fault::HoldReplyAfterData(_) => Some(Stage::Data),
         }
     }
 }
@@ -556,6 +562,15 @@ impl Session {
             Some(Fault::RejectData) => self.reply("554 Transaction failed").await?,
             // The message was read in full and is now lost with the connection.
             Some(Fault::DropAfterData) => return Ok(Next::Close),
+            Some(Fault::HoldReplyAfterData(hold)) => {
+                let number = self.shared.record(Received {
+                    mail_from: transaction.mail_from,
+                    rcpt_to: transaction.rcpt_to,
+                    data,
+                });
+                tokio::time::sleep(hold).await;
+                self.reply(&format!("250 OK: queued as {number}")).await?;
+            }
             _ => {
                 // Recorded before the 250 goes out, so a client's successful send is already
                 // visible to `messages()` when it returns.

@@ -116,7 +116,7 @@ fn status_words(status: &str) -> (&'static str, &'static str) {
 pub(super) fn delivery_error_words(e: &str) -> &'static str {
     let e = e.to_lowercase();
     if e.contains("not sent again") {
-        "发送途中服务中断，不知道群里是否已收到；为免重复，没有重发。请按消息末尾的编号在群里核对，缺了可以手动再发。"
+        "发送途中中断（服务停止，或机器人收下消息后没有回应），不知道群里是否已收到；为免重复，没有重发。请按消息末尾的编号在群里核对，缺了可以手动再发。"
     } else if e.contains("refused the message") {
         "邮件服务器拒收了这封邮件：收件地址可能不存在或被对方拦截。"
     } else if e.contains("deferred") {
