@@ -21,7 +21,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::ConnectionTrait;
 
-use super::insights::{Narrowed, Sql};
+use super::insights::{ends, Narrowed, Sql};
 use super::StoreResult;
 use crate::insight::moments::Moments;
 
@@ -191,10 +191,8 @@ impl Narrowed<'_> {
             }
         }
         let mut total = T::default();
-        for (f, t) in [(from, midnight(d0)), (midnight(d1), to)] {
-            if f < t {
-                total.add_day(scan(f, t).await?);
-            }
+        for (f, t) in ends(from, to, midnight(d0), midnight(d1)) {
+            total.add_day(scan(f, t).await?);
         }
         let mut day = d0;
         while day < d1 {

@@ -490,13 +490,11 @@ impl Aggregates for Narrowed<'_> {
         let mut out = self
             .tally_buckets(workspace_id, h0, h1, bucket_secs, group)
             .await?;
-        for (f, t) in [(from, h0), (h1, to)] {
-            if f < t {
-                out.extend(
-                    self.scan_buckets(workspace_id, f, t, bucket_secs, group)
-                        .await?,
-                );
-            }
+        for (f, t) in ends(from, to, h0, h1) {
+            out.extend(
+                self.scan_buckets(workspace_id, f, t, bucket_secs, group)
+                    .await?,
+            );
         }
         Ok(out)
     }
@@ -518,11 +516,9 @@ impl Aggregates for Narrowed<'_> {
             *by.entry((r.try_get_by_index(0)?, r.try_get_by_index(1)?))
                 .or_default() += count(&r, 2)?;
         }
-        for (f, t) in [(from, h0), (h1, to)] {
-            if f < t {
-                for (c, ch, n) in self.scan_pain_point_channels(workspace_id, f, t).await? {
-                    *by.entry((c, ch)).or_default() += n;
-                }
+        for (f, t) in ends(from, to, h0, h1) {
+            for (c, ch, n) in self.scan_pain_point_channels(workspace_id, f, t).await? {
+                *by.entry((c, ch)).or_default() += n;
             }
         }
         Ok(by.into_iter().map(|((c, ch), n)| (c, ch, n)).collect())
@@ -566,13 +562,11 @@ impl Aggregates for Narrowed<'_> {
                 count(&r, 1)?,
             ));
         }
-        for (f, t) in [(from, h0), (h1, to)] {
-            if f < t {
-                out.extend(
-                    self.scan_pain_point_buckets(workspace_id, category, f, t, bucket_secs)
-                        .await?,
-                );
-            }
+        for (f, t) in ends(from, to, h0, h1) {
+            out.extend(
+                self.scan_pain_point_buckets(workspace_id, category, f, t, bucket_secs)
+                    .await?,
+            );
         }
         Ok(out)
     }
@@ -665,6 +659,16 @@ fn whole_hours(from: DateTime<Utc>, to: DateTime<Utc>) -> Option<(DateTime<Utc>,
             DateTime::from_timestamp(h1, 0).unwrap_or(to),
         )
     })
+}
+
+/// The non-empty part-ranges `[from, a)` and `[b, to)` left around the whole units `[a, b)`.
+pub(super) fn ends(
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    a: DateTime<Utc>,
+    b: DateTime<Utc>,
+) -> impl Iterator<Item = (DateTime<Utc>, DateTime<Utc>)> {
+    [(from, a), (b, to)].into_iter().filter(|(f, t)| f < t)
 }
 
 fn hour_text(t: DateTime<Utc>) -> String {

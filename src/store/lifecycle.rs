@@ -74,13 +74,8 @@ impl Store {
         before: DateTime<Utc>,
         limit: u64,
     ) -> StoreResult<u64> {
-        let mut q = Sql::new(self.backend());
-        let (w, b) = (q.bind(workspace_id.to_owned()), q.bind(before));
-        let sql = format!(
-            "DELETE FROM feedback WHERE id IN (SELECT id FROM feedback WHERE workspace_id = {w} \
-             AND occurred_at < {b} ORDER BY occurred_at LIMIT {limit})"
-        );
-        Ok(self.db.execute(q.statement(sql)).await?.rows_affected())
+        self.delete_oldest(("feedback", "occurred_at"), workspace_id, before, limit)
+            .await
     }
 
     /// The surveys of the workspace with responses given before `before`.
@@ -103,9 +98,9 @@ impl Store {
 
     /// Deletes up to `limit` of one survey's responses given before `before`, oldest first.
     /// Their answer rows go with them (cascade), and the database's triggers take them off the
-    /// survey's counts. One survey per statement: the PostgreSQL counting trigger locks the
-    /// survey, and a statement that spans surveys could take two in the opposite order of a
-    /// concurrent one.
+    /// survey's counts. One survey per statement keeps each delete small and its counter rows
+    /// few (on PostgreSQL the counting triggers take the workspace's lock first, so no two
+    /// deletes take counter rows in opposite orders).
     pub async fn delete_responses_before(
         &self,
         workspace_id: &str,
@@ -135,11 +130,24 @@ impl Store {
         before: DateTime<Utc>,
         limit: u64,
     ) -> StoreResult<u64> {
+        self.delete_oldest(("interview", "created_at"), workspace_id, before, limit)
+            .await
+    }
+
+    /// Deletes up to `limit` rows of the workspace's `table` whose `time` is before `before`,
+    /// oldest first; both names are our own.
+    async fn delete_oldest(
+        &self,
+        (table, time): (&str, &str),
+        workspace_id: &str,
+        before: DateTime<Utc>,
+        limit: u64,
+    ) -> StoreResult<u64> {
         let mut q = Sql::new(self.backend());
         let (w, b) = (q.bind(workspace_id.to_owned()), q.bind(before));
         let sql = format!(
-            "DELETE FROM interview WHERE id IN (SELECT id FROM interview WHERE workspace_id = {w} \
-             AND created_at < {b} ORDER BY created_at LIMIT {limit})"
+            "DELETE FROM {table} WHERE id IN (SELECT id FROM {table} WHERE workspace_id = {w} \
+             AND {time} < {b} ORDER BY {time} LIMIT {limit})"
         );
         Ok(self.db.execute(q.statement(sql)).await?.rows_affected())
     }
