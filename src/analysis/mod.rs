@@ -313,8 +313,11 @@ impl Analyzer {
 
     /// Analyses many texts on all cores, results in input order.
     pub fn analyze_batch(&self, texts: &[&str], ctx: &WorkspaceContext) -> Vec<Analysis> {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        if threads == 1 || texts.len() < 64 {
+        if texts.len() < 64 {
+            return texts.iter().map(|t| self.analyze_with(t, ctx)).collect();
+        }
+        let threads = cores();
+        if threads == 1 {
             return texts.iter().map(|t| self.analyze_with(t, ctx)).collect();
         }
         let chunk = texts.len().div_ceil(threads);
@@ -335,6 +338,13 @@ impl Analyzer {
                 .collect()
         })
     }
+}
+
+/// The cores this process may use, read once: `available_parallelism` reads the cgroup's
+/// files on every call (three opens and a stat), which a webhook's single item paid each time.
+pub fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 /// Whether a label says the text complains (what the customer-service rule asks).

@@ -85,7 +85,7 @@ fn analyze_lines(
 ) -> anyhow::Result<()> {
     // On one core each line is analysed and written before the next is read: the analysis
     // just made is still in the cache when it is serialised, and nothing is held.
-    if std::thread::available_parallelism().map_or(1, |n| n.get()) == 1 {
+    if crate::analysis::cores() == 1 {
         for r in lines {
             let line = &buf[r.clone()];
             match serde_json::from_str::<Input>(line) {

@@ -212,7 +212,7 @@ impl<'a> Filler<'a> {
                 rating: valid.rating,
             };
             self.at(s.at)
-                .record_survey_response(self.workspace_id, response, &items)
+                .record_survey_response(self.workspace_id, response, items)
                 .await?;
         }
         Ok(())

@@ -621,13 +621,14 @@ async fn submit_response(
         ces: answers.ces,
         rating: answers.rating,
     };
+    let texts = items.len();
     let fresh = state
         .store
-        .record_survey_response(&s.workspace_id, new, &items)
+        .record_survey_response(&s.workspace_id, new, items)
         .await?;
     if fresh {
-        state.counters.stored("survey", items.len() as u64);
-        tracing::info!(texts = items.len(), "survey response stored");
+        state.counters.stored("survey", texts as u64);
+        tracing::info!(texts, "survey response stored");
     }
     let status = if fresh {
         StatusCode::CREATED
@@ -636,7 +637,7 @@ async fn submit_response(
     };
     Ok(received(
         status,
-        json!({"response_id": rid, "feedback_count": items.len(), "replayed": !fresh}),
+        json!({"response_id": rid, "feedback_count": texts, "replayed": !fresh}),
     ))
 }
 

@@ -23,7 +23,7 @@ fn header<'a>(req: &'a HttpRequest, name: &str) -> &'a str {
 }
 
 /// The live webhook source a URL names.
-async fn webhook_source(state: &State, id: &str) -> Result<Source, ApiError> {
+async fn webhook_source(state: &State, id: &str) -> Result<std::sync::Arc<Source>, ApiError> {
     state
         .store
         .live_source(id)
@@ -151,13 +151,9 @@ async fn standard(
     )
     .map_err(ApiError::Validation)?;
     let skipped = delivered.skipped;
-    let items = state
-        .pipeline
-        .prepare(&src.workspace_id, delivered.items)
-        .await?;
     match state
-        .store
-        .ingest_webhook(&src.workspace_id, &src.id, msg_id, &items)
+        .pipeline
+        .store_webhook(&src.workspace_id, (&src.id, msg_id), delivered.items)
         .await?
     {
         Delivery::New(done) => {

@@ -3,11 +3,23 @@
 
 use std::sync::Arc;
 
+use tokio::sync::{mpsc, oneshot};
+
 use super::profile::Profile;
 use super::report::stored_analysis;
 use crate::analysis::{pii, Analyzer};
 use crate::domain::{FeedbackText, NewFeedback};
-use crate::store::{Store, StoreError, StoreResult};
+use crate::store::{Delivery, Store, StoreError, StoreResult};
+
+/// Deliveries waiting for the analysis stage; beyond it a request waits to be queued.
+const STAGE_QUEUE: usize = 256;
+/// Items the analysis stage takes in one go (a delivery is never split).
+const STAGE_ITEMS: usize = 4_000;
+/// Items of webhook deliveries between the analysis stage and their commit at any moment: an
+/// analysed item and the rows made of it take some kilobytes, and 32 concurrent deliveries of
+/// 1,000 items each could all be analysed and queued at once. A delivery waits for room before it is
+/// queued (a larger delivery takes the whole budget).
+const ITEMS_IN_FLIGHT: usize = 8_000;
 
 /// Redaction and analysis of everything ingested, for every channel. Cheap to share: one per
 /// process, behind an `Arc`.
@@ -19,18 +31,77 @@ pub struct Pipeline {
     /// concurrent requests kept some 25 blocking threads busy on 2 cores, each with its own
     /// allocator heap (resident memory) and all switching in and out (docs/performance.md).
     analysing: Arc<tokio::sync::Semaphore>,
+    /// The analysis stage of signed webhook deliveries ([`Pipeline::store_webhook`]), when the
+    /// pipeline was made inside a runtime.
+    stage: Option<mpsc::Sender<Delivered>>,
+    /// Room for [`ITEMS_IN_FLIGHT`] items in the stage and the writer.
+    in_flight: Arc<tokio::sync::Semaphore>,
+}
+
+/// A webhook delivery on its way through the analysis stage to the store's writer, which
+/// answers `reply`.
+struct Delivered {
+    workspace_id: String,
+    marker: (String, String),
+    profile: Arc<Profile>,
+    items: Vec<NewFeedback>,
+    reply: oneshot::Sender<StoreResult<Delivery>>,
 }
 
 impl Pipeline {
     pub fn new(store: Store, analyzer: Arc<Analyzer>) -> Self {
+        let stage = tokio::runtime::Handle::try_current().ok().map(|rt| {
+            let (tx, rx) = mpsc::channel(STAGE_QUEUE);
+            rt.spawn(analysis_stage(store.clone(), analyzer.clone(), rx));
+            tx
+        });
         Self {
             store,
             analyzer,
             profiles: super::profile::Profiles::default(),
-            analysing: Arc::new(tokio::sync::Semaphore::new(
-                std::thread::available_parallelism().map_or(1, |n| n.get()),
-            )),
+            analysing: Arc::new(tokio::sync::Semaphore::new(crate::analysis::cores())),
+            stage,
+            in_flight: Arc::new(tokio::sync::Semaphore::new(ITEMS_IN_FLIGHT)),
         }
+    }
+
+    /// Redacts, analyses and stores a signed webhook delivery's items with its marker, once
+    /// (a redelivery stores nothing). The deliveries arriving together are analysed together
+    /// on the blocking pool, one batch at a time, and handed to the store's writer without
+    /// coming back here: a delivery crosses threads twice (to the stage, and its answer back)
+    /// instead of four times, and the stage analyses the next batch while the writer stores
+    /// the last one.
+    pub async fn store_webhook(
+        &self,
+        workspace_id: &str,
+        marker: (&str, &str),
+        items: Vec<NewFeedback>,
+    ) -> StoreResult<Delivery> {
+        let Some(stage) = &self.stage else {
+            let items = self.prepare(workspace_id, items).await?;
+            return self
+                .store
+                .ingest_webhook(workspace_id, marker.0, marker.1, &items)
+                .await;
+        };
+        let room = items.len().clamp(1, ITEMS_IN_FLIGHT) as u32;
+        let _room = self
+            .in_flight
+            .acquire_many(room)
+            .await
+            .map_err(|_| stage_stopped())?;
+        let (reply, answer) = oneshot::channel();
+        let delivered = Delivered {
+            workspace_id: workspace_id.to_owned(),
+            marker: (marker.0.to_owned(), marker.1.to_owned()),
+            profile: self.profile(workspace_id).await?,
+            items,
+            reply,
+        };
+        if stage.send(delivered).await.is_err() {
+            return Err(stage_stopped());
+        }
+        answer.await.unwrap_or_else(|_| Err(stage_stopped()))
     }
 
     /// The engine every item is analysed by.
@@ -88,6 +159,70 @@ impl Pipeline {
             }
         }
         Ok(())
+    }
+}
+
+fn stage_stopped() -> StoreError {
+    StoreError::Conflict("the analysis stage has stopped".into())
+}
+
+/// The analysis stage: takes the deliveries waiting, analyses them in one blocking task (the
+/// items of deliveries to one workspace in one `analyze_batch`, which spreads a large batch
+/// over the cores), and hands each to the store's writer.
+async fn analysis_stage(store: Store, analyzer: Arc<Analyzer>, mut rx: mpsc::Receiver<Delivered>) {
+    while let Some(first) = rx.recv().await {
+        let mut weight = first.items.len();
+        let mut batch = vec![first];
+        while weight < STAGE_ITEMS {
+            match rx.try_recv() {
+                Ok(d) => {
+                    weight += d.items.len();
+                    batch.push(d);
+                }
+                Err(_) => break,
+            }
+        }
+        let analyzer = analyzer.clone();
+        let analysed = tokio::task::spawn_blocking(move || {
+            analyse_together(&analyzer, &mut batch);
+            batch
+        })
+        .await;
+        match analysed {
+            Ok(batch) => {
+                for d in batch {
+                    store
+                        .submit_webhook(d.workspace_id, d.marker, d.items, d.reply)
+                        .await;
+                }
+            }
+            // Its deliveries' replies went with it: each request answers with an error.
+            Err(e) => tracing::error!(error = %e, "the analysis of webhook deliveries failed"),
+        }
+    }
+}
+
+/// [`prepare_items`] over several deliveries, those with the same profile together.
+fn analyse_together(analyzer: &Analyzer, batch: &mut [Delivered]) {
+    let mut done = vec![false; batch.len()];
+    for i in 0..batch.len() {
+        if done[i] {
+            continue;
+        }
+        let profile = batch[i].profile.clone();
+        let group: Vec<usize> = (i..batch.len())
+            .filter(|&j| !done[j] && Arc::ptr_eq(&batch[j].profile, &profile))
+            .collect();
+        let counts: Vec<usize> = group.iter().map(|&j| batch[j].items.len()).collect();
+        let mut items = Vec::with_capacity(counts.iter().sum());
+        for &j in &group {
+            done[j] = true;
+            items.append(&mut batch[j].items);
+        }
+        let mut items = prepare_items(analyzer, &profile, items).into_iter();
+        for (&j, n) in group.iter().zip(counts) {
+            batch[j].items = items.by_ref().take(n).collect();
+        }
     }
 }
 

@@ -50,6 +50,10 @@ pub struct Store {
     pub(super) db: DatabaseConnection,
     /// The writer tasks that group concurrent requests' feedback into one transaction.
     pub(super) writer: super::writer::Writer,
+    /// Live webhook sources read recently (`Store::live_source`).
+    pub(super) sources: std::sync::Arc<super::recent::Recent<super::Source>>,
+    /// Surveys read recently by the public endpoints (`Store::public_survey`).
+    pub(super) surveys: std::sync::Arc<super::recent::Recent<super::Survey>>,
     clock: Clock,
 }
 
@@ -64,30 +68,53 @@ impl Store {
     /// (the pool's all busy, or the database is not answering) before it fails as
     /// [`unreachable`].
     pub async fn connect_with(url: &str, acquire_timeout: Duration) -> StoreResult<Self> {
-        let mut opts = ConnectOptions::new(url.to_owned());
-        opts.sqlx_logging(false)
-            .connect_timeout(Duration::from_secs(10).min(acquire_timeout))
-            .acquire_timeout(acquire_timeout);
-        if url.starts_with("sqlite:") {
-            // A SQLite connection is a file handle in this process: it cannot be lost as a
-            // network connection can, so it is not pinged before each use (the ping is a round
-            // trip to the connection's worker thread, as costly as a small query).
-            opts.max_connections(8)
-                .test_before_acquire(false)
-                .map_sqlx_sqlite_opts(|o| {
+        let opts = |connections: u32| {
+            let mut opts = ConnectOptions::new(url.to_owned());
+            opts.sqlx_logging(false)
+                .max_connections(connections)
+                .connect_timeout(Duration::from_secs(10).min(acquire_timeout))
+                .acquire_timeout(acquire_timeout);
+            opts
+        };
+        if !url.starts_with("sqlite:") {
+            let db = Database::connect(opts(16)).await?;
+            return Ok(Self {
+                writer: super::writer::Writer::start(db.clone()),
+                db,
+                sources: Default::default(),
+                surveys: Default::default(),
+                clock: Clock::system(),
+            });
+        }
+        // A SQLite connection is a file handle in this process: it cannot be lost as a network
+        // connection can, so it is not pinged before each use (the ping is a round trip to the
+        // connection's worker thread, as costly as a small query).
+        let sqlite = |mut opts: ConnectOptions, cache_kib: u32, statements: usize| {
+            opts.test_before_acquire(false)
+                .map_sqlx_sqlite_opts(move |o| {
                     o.journal_mode(SqliteJournalMode::Wal)
                         .synchronous(SqliteSynchronous::Full)
                         .busy_timeout(Duration::from_secs(10))
                         .foreign_keys(true)
                         .create_if_missing(true)
+                        .pragma("cache_size", format!("-{cache_kib}"))
+                        .statement_cache_capacity(statements)
                 });
-        } else {
-            opts.max_connections(16);
-        }
-        let db = Database::connect(opts).await?;
+            opts
+        };
+        let db = Database::connect(sqlite(opts(8), 2_048, 100)).await?;
+        // The writer keeps a connection of its own, always the same: its page cache stays
+        // valid from one batch to the next (a pooled connection finds its cache stale
+        // whenever another connection has written since its last use, and reads the pages
+        // again), and it is large enough to hold the indexes' hot pages.
+        let mut own = sqlite(opts(1), 16_384, 8);
+        own.min_connections(1);
+        let writer = Database::connect(own).await?;
         Ok(Self {
-            writer: super::writer::Writer::start(db.clone()),
+            writer: super::writer::Writer::start(writer),
             db,
+            sources: Default::default(),
+            surveys: Default::default(),
             clock: Clock::system(),
         })
     }

@@ -212,21 +212,31 @@ impl Store {
             .await
     }
 
+    /// [`Store::ingest_webhook`] for items handed over, answered on `reply` once stored (or
+    /// found to be a redelivery).
+    pub async fn submit_webhook(
+        &self,
+        workspace_id: String,
+        marker: (String, String),
+        items: Vec<NewFeedback>,
+        reply: tokio::sync::oneshot::Sender<StoreResult<Delivery>>,
+    ) {
+        self.writer
+            .submit(workspace_id, Some(marker), items, self.now(), reply)
+            .await
+    }
+
     /// Stores a survey response and its text answers together. A response id seen before
-    /// (a retried submission) stores nothing and returns `false`.
+    /// (a retried submission) stores nothing and returns `false`. The responses arriving
+    /// together are written in the same few statements (`writer.rs`).
     pub async fn record_survey_response(
         &self,
         workspace_id: &str,
         response: NewSurveyResponse,
-        items: &[NewFeedback],
+        items: Vec<NewFeedback>,
     ) -> StoreResult<bool> {
-        let (workspace_id, items, now) = (workspace_id.to_owned(), items.to_vec(), self.now());
         self.writer
-            .run(move |txn| {
-                Box::pin(async move {
-                    write_survey_response(txn, &workspace_id, response, &items, now).await
-                })
-            })
+            .response(workspace_id.to_owned(), response, items, self.now())
             .await
     }
 
@@ -477,29 +487,14 @@ impl Store {
 
 /// A survey response's row, its answer rows and its items. A response id already stored
 /// inserts nothing (`false`): no statement fails, so the batch's transaction goes on.
-async fn write_survey_response<C: ConnectionTrait>(
+pub(super) async fn write_survey_response<C: ConnectionTrait>(
     conn: &C,
     workspace_id: &str,
-    response: NewSurveyResponse,
+    response: &NewSurveyResponse,
     items: &[NewFeedback],
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let row = survey_response::ActiveModel {
-        id: Set(response.id.clone()),
-        workspace_id: Set(workspace_id.to_owned()),
-        survey_id: Set(response.survey_id.clone()),
-        respondent_id: Set(response.respondent_id),
-        answers: Set(response.answers.clone()),
-        attributes: Set(response.attributes),
-        nps: Set(response.nps),
-        csat: Set(response.csat),
-        ces: Set(response.ces),
-        rating: Set(response.rating),
-        received_at: Set(now),
-        occurred_at: Set(Some(now)),
-        updated_at: Set(Some(now)),
-    };
-    let inserted = survey_response::Entity::insert(row)
+    let inserted = survey_response::Entity::insert(response_row(workspace_id, response, now))
         .on_conflict(
             OnConflict::column(survey_response::Column::Id)
                 .do_nothing()
@@ -522,6 +517,29 @@ async fn write_survey_response<C: ConnectionTrait>(
     .await?;
     insert_items(conn, workspace_id, items, now).await?;
     Ok(true)
+}
+
+/// A new survey response's row, received `now`.
+pub(super) fn response_row(
+    workspace_id: &str,
+    response: &NewSurveyResponse,
+    now: DateTime<Utc>,
+) -> survey_response::ActiveModel {
+    survey_response::ActiveModel {
+        id: Set(response.id.clone()),
+        workspace_id: Set(workspace_id.to_owned()),
+        survey_id: Set(response.survey_id.clone()),
+        respondent_id: Set(response.respondent_id.clone()),
+        answers: Set(response.answers.clone()),
+        attributes: Set(response.attributes.clone()),
+        nps: Set(response.nps),
+        csat: Set(response.csat),
+        ces: Set(response.ces),
+        rating: Set(response.rating),
+        received_at: Set(now),
+        occurred_at: Set(Some(now)),
+        updated_at: Set(Some(now)),
+    }
 }
 
 /// An interview's row and its items; `None` when its id is already stored.

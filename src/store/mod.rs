@@ -14,6 +14,7 @@ mod keys;
 mod lifecycle;
 mod members;
 mod origins;
+mod recent;
 mod respondents;
 mod responses;
 mod rows;

@@ -9,6 +9,7 @@ use sea_orm::{
 };
 use serde_json::Value;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::entity::{feedback, source};
 use super::{Store, StoreResult};
@@ -55,12 +56,21 @@ impl Store {
     }
 
     /// A live source by id alone, for the unauthenticated webhook endpoint (the signature is
-    /// the authentication there).
-    pub async fn live_source(&self, id: &str) -> StoreResult<Option<Source>> {
-        Ok(source::Entity::find_by_id(id.to_owned())
+    /// the authentication there). Read from memory when this process read it less than
+    /// [`super::recent::TRUSTED_FOR`] ago.
+    pub async fn live_source(&self, id: &str) -> StoreResult<Option<Arc<Source>>> {
+        if let Some(src) = self.sources.get(id) {
+            return Ok(Some(src));
+        }
+        let found = source::Entity::find_by_id(id.to_owned())
             .filter(source::Column::ArchivedAt.is_null())
             .one(&self.db)
-            .await?)
+            .await?
+            .map(Arc::new);
+        if let Some(src) = &found {
+            self.sources.put(&src.id, src.clone());
+        }
+        Ok(found)
     }
 
     pub async fn list_sources(&self, workspace_id: &str) -> StoreResult<Vec<Source>> {
@@ -78,7 +88,9 @@ impl Store {
         active.previous_secret = Set(old);
         active.previous_secret_expires_at = Set(Some(self.now() + SECRET_GRACE));
         active.secret = Set(Some(new_secret));
-        Ok(active.update(&self.db).await?)
+        let saved = active.update(&self.db).await?;
+        self.sources.forget(&saved.id);
+        Ok(saved)
     }
 
     pub async fn update_source(
@@ -98,7 +110,9 @@ impl Store {
         if next_poll_at.is_some() {
             active.next_poll_at = Set(next_poll_at);
         }
-        Ok(active.update(&self.db).await?)
+        let saved = active.update(&self.db).await?;
+        self.sources.forget(&saved.id);
+        Ok(saved)
     }
 
     /// Sets a webhook's signing secret, or clears it (its URL then carries a token, which
@@ -117,14 +131,18 @@ impl Store {
         }
         active.secret = Set(secret);
         active.settings = Set(settings);
-        Ok(active.update(&self.db).await?)
+        let saved = active.update(&self.db).await?;
+        self.sources.forget(&saved.id);
+        Ok(saved)
     }
 
     pub async fn archive_source(&self, src: Source) -> StoreResult<Source> {
         let mut active = src.into_active_model();
         active.archived_at = Set(Some(self.now()));
         active.next_poll_at = Set(None);
-        Ok(active.update(&self.db).await?)
+        let saved = active.update(&self.db).await?;
+        self.sources.forget(&saved.id);
+        Ok(saved)
     }
 
     /// Claims the source of one of `kinds` (the polled kinds: `feed`, `app_store` …) that is

@@ -41,10 +41,19 @@ impl Store {
     }
 
     /// A survey by id alone, for the public pages and the response endpoint.
+    /// A survey by id alone, for the public endpoints; read from memory when this process
+    /// read it less than [`super::recent::TRUSTED_FOR`] ago.
     pub async fn public_survey(&self, id: &str) -> StoreResult<Option<Survey>> {
-        Ok(survey::Entity::find_by_id(id.to_owned())
+        if let Some(s) = self.surveys.get(id) {
+            return Ok(Some((*s).clone()));
+        }
+        let found = survey::Entity::find_by_id(id.to_owned())
             .one(&self.db)
-            .await?)
+            .await?;
+        if let Some(s) = &found {
+            self.surveys.put(&s.id, std::sync::Arc::new(s.clone()));
+        }
+        Ok(found)
     }
 
     pub async fn list_surveys(
@@ -76,14 +85,18 @@ impl Store {
             active.status = Set(status.to_owned());
         }
         active.updated_at = Set(self.now());
-        Ok(active.update(&self.db).await?)
+        let saved = active.update(&self.db).await?;
+        self.surveys.forget(&saved.id);
+        Ok(saved)
     }
 
     pub async fn set_survey_status(&self, current: Survey, status: &str) -> StoreResult<Survey> {
         let mut active = current.into_active_model();
         active.status = Set(status.to_owned());
         active.updated_at = Set(self.now());
-        Ok(active.update(&self.db).await?)
+        let saved = active.update(&self.db).await?;
+        self.surveys.forget(&saved.id);
+        Ok(saved)
     }
 }
 

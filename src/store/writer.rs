@@ -21,9 +21,10 @@ use sea_orm::{
 };
 use tokio::sync::{mpsc, oneshot};
 
-use super::entity::webhook_delivery;
+use super::entity::{survey_answer, survey_response, webhook_delivery};
 use super::error::unreachable;
 use super::error::{StoreError, StoreResult};
+use super::feedback::{response_row, write_survey_response, NewSurveyResponse};
 use super::rows::{insert_tagged, Delivery, Ingested, Tagged};
 use crate::domain::NewFeedback;
 
@@ -75,6 +76,50 @@ impl Writer {
         self.send(Job::Items(job), answer).await
     }
 
+    /// [`Writer::items`] for items the caller gives up, answered on `reply` once stored: the
+    /// caller need not wait here (the ingest pipeline's analysis stage hands each analysed
+    /// request on and goes on with the next).
+    pub(super) async fn submit(
+        &self,
+        workspace_id: String,
+        marker: Option<(String, String)>,
+        items: Vec<NewFeedback>,
+        received_at: DateTime<Utc>,
+        reply: oneshot::Sender<StoreResult<Delivery>>,
+    ) {
+        let job = ItemsJob {
+            workspace_id,
+            marker,
+            items,
+            received_at,
+            reply,
+        };
+        if let Err(mpsc::error::SendError(Job::Items(job))) = self.tx.send(Job::Items(job)).await {
+            let _ = job.reply.send(Err(stopped()));
+        }
+    }
+
+    /// Stores a survey response, its answer rows and its text answers, once: a response id
+    /// already stored (or claimed by an earlier job of the batch) stores nothing and answers
+    /// `false`.
+    pub(super) async fn response(
+        &self,
+        workspace_id: String,
+        response: NewSurveyResponse,
+        items: Vec<NewFeedback>,
+        received_at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let (reply, answer) = oneshot::channel();
+        let job = ResponseJob {
+            workspace_id,
+            response,
+            items,
+            received_at,
+            reply,
+        };
+        self.send(Job::Response(job), answer).await
+    }
+
     /// Runs `work` inside the next batch's transaction (in a savepoint of its own), and
     /// returns its result once that transaction has committed.
     pub(super) async fn run<T, F>(&self, work: F) -> StoreResult<T>
@@ -108,6 +153,7 @@ fn stopped() -> StoreError {
 
 enum Job {
     Items(ItemsJob),
+    Response(ResponseJob),
     Other(Box<dyn Work>),
 }
 
@@ -115,9 +161,18 @@ impl Job {
     fn weight(&self) -> usize {
         match self {
             Job::Items(j) => j.items.len().max(1),
+            Job::Response(j) => j.items.len().max(1),
             Job::Other(_) => 1,
         }
     }
+}
+
+struct ResponseJob {
+    workspace_id: String,
+    response: NewSurveyResponse,
+    items: Vec<NewFeedback>,
+    received_at: DateTime<Utc>,
+    reply: oneshot::Sender<StoreResult<bool>>,
 }
 
 struct ItemsJob {
@@ -184,26 +239,37 @@ async fn run(db: DatabaseConnection, mut rx: mpsc::Receiver<Job>) {
 /// A job's answer, held until the transaction commits.
 enum Held {
     Items(oneshot::Sender<StoreResult<Delivery>>, Delivery),
+    Response(oneshot::Sender<StoreResult<bool>>, bool),
     Other(Box<dyn Work>),
 }
 
 /// Writes one batch in one transaction and answers its jobs.
 async fn commit(db: &DatabaseConnection, batch: Vec<Job>) {
     let mut merged = Vec::new();
+    let mut responses = Vec::new();
     let mut others = Vec::new();
     for job in batch {
         match job {
             Job::Items(j) => merged.push(j),
+            Job::Response(j) => responses.push(j),
             Job::Other(w) => others.push(w),
         }
     }
     let txn = match db.begin().await {
         Ok(t) => t,
-        Err(e) => return fail_all(merged, others, &e.into()),
+        Err(e) => {
+            let e = StoreError::from(e);
+            fail_responses(responses, &e);
+            return fail_all(merged, others, &e);
+        }
     };
-    let mut held = Vec::with_capacity(merged.len() + others.len());
+    let mut held = Vec::with_capacity(merged.len() + responses.len() + others.len());
     if let Err(e) = write_merged(&txn, merged, &mut held).await {
         // The transaction itself is lost: nothing of it will commit.
+        fail_responses(responses, &e);
+        return fail_held(held, others, &e);
+    }
+    if let Err(e) = write_responses(&txn, responses, &mut held).await {
         return fail_held(held, others, &e);
     }
     let mut others = others.into_iter();
@@ -234,6 +300,9 @@ async fn commit(db: &DatabaseConnection, batch: Vec<Job>) {
         match h {
             Held::Items(reply, d) => {
                 let _ = reply.send(Ok(d));
+            }
+            Held::Response(reply, fresh) => {
+                let _ = reply.send(Ok(fresh));
             }
             Held::Other(w) => w.answer(Ok(())),
         }
@@ -451,6 +520,140 @@ async fn store_items<C: ConnectionTrait>(
         .collect())
 }
 
+/// The batch's survey responses in a few statements ([`store_responses`]); when those fail,
+/// each response alone in a savepoint of its own. Errs only when the transaction is lost.
+async fn write_responses(
+    txn: &DatabaseTransaction,
+    jobs: Vec<ResponseJob>,
+    held: &mut Vec<Held>,
+) -> StoreResult<()> {
+    if jobs.is_empty() {
+        return Ok(());
+    }
+    let all: Vec<&ResponseJob> = jobs.iter().collect();
+    let merged = async {
+        let sp = txn.begin().await.map_err(|e| Lost(e.into()))?;
+        let result = store_responses(&sp, &all).await;
+        settle(sp, result).await
+    };
+    match merged.await {
+        Ok(fresh) => {
+            for (job, f) in jobs.into_iter().zip(fresh) {
+                held.push(Held::Response(job.reply, f));
+            }
+            return Ok(());
+        }
+        Err(Lost(e)) => {
+            fail_responses(jobs, &e);
+            return Err(e);
+        }
+        Err(Failed(e)) => {
+            tracing::info!(error = %e, jobs = jobs.len(), "merged survey responses failed; they go one by one");
+        }
+    }
+    let mut jobs = jobs.into_iter();
+    while let Some(job) = jobs.next() {
+        let alone = async {
+            let sp = txn.begin().await.map_err(|e| Lost(e.into()))?;
+            let result = write_survey_response(
+                &sp,
+                &job.workspace_id,
+                &job.response,
+                &job.items,
+                job.received_at,
+            )
+            .await;
+            settle(sp, result).await
+        };
+        match alone.await {
+            Ok(fresh) => held.push(Held::Response(job.reply, fresh)),
+            Err(Failed(e)) => {
+                let _ = job.reply.send(Err(e));
+            }
+            Err(Lost(e)) => {
+                let rest: Vec<ResponseJob> = std::iter::once(job).chain(jobs).collect();
+                fail_responses(rest, &e);
+                return Err(e);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Stores several survey responses together: their rows in one statement per 500 (a response
+/// id already there, or claimed by an earlier job of the batch, makes its job a replay), then
+/// the answer rows and the text answers of the new ones in a statement per table and chunk.
+/// Whether each job's response was new.
+async fn store_responses<C: ConnectionTrait>(
+    conn: &C,
+    jobs: &[&ResponseJob],
+) -> StoreResult<Vec<bool>> {
+    // The first job of the batch to carry a response id claims it.
+    let mut seen: HashSet<&str> = HashSet::new();
+    let claims: Vec<usize> = (0..jobs.len())
+        .filter(|&i| seen.insert(jobs[i].response.id.as_str()))
+        .collect();
+    let mut fresh_ids: HashSet<String> = HashSet::new();
+    for chunk in claims.chunks(500) {
+        let rows = chunk.iter().map(|&i| {
+            let job = jobs[i];
+            response_row(&job.workspace_id, &job.response, job.received_at)
+        });
+        let inserted = survey_response::Entity::insert_many(rows)
+            .on_conflict(
+                OnConflict::column(survey_response::Column::Id)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .do_nothing()
+            .exec_with_returning_keys(conn)
+            .await?;
+        if let sea_orm::TryInsertResult::Inserted(keys) = inserted {
+            fresh_ids.extend(keys);
+        }
+    }
+    let fresh: Vec<bool> = (0..jobs.len())
+        .map(|i| {
+            claims.binary_search(&i).is_ok() && fresh_ids.contains(jobs[i].response.id.as_str())
+        })
+        .collect();
+    let answers: Vec<survey_answer::ActiveModel> = (0..jobs.len())
+        .filter(|&i| fresh[i])
+        .flat_map(|i| {
+            let job = jobs[i];
+            super::survey_results::answer_models(
+                &job.workspace_id,
+                &job.response.survey_id,
+                &job.response.id,
+                job.received_at,
+                &job.response.answers,
+                &super::survey_results::open_questions(&job.items),
+            )
+        })
+        .collect();
+    // Seven columns a row: a thousand rows stay under both databases' parameter limits.
+    let mut answers = answers.into_iter().peekable();
+    while answers.peek().is_some() {
+        let chunk: Vec<_> = answers.by_ref().take(1000).collect();
+        survey_answer::Entity::insert_many(chunk)
+            .exec_without_returning(conn)
+            .await?;
+    }
+    let rows: Vec<Tagged> = (0..jobs.len())
+        .filter(|&i| fresh[i])
+        .flat_map(|i| {
+            let job = jobs[i];
+            job.items.iter().map(move |item| Tagged {
+                workspace_id: &job.workspace_id,
+                item,
+                received_at: job.received_at,
+            })
+        })
+        .collect();
+    insert_tagged(conn, &rows).await?;
+    Ok(fresh)
+}
+
 /// An error for each of several jobs, from the one that stopped the batch: `DbErr` does not
 /// clone, so each gets one of the same kind (out of reach stays out of reach, for the 503).
 fn echo(e: &StoreError) -> StoreError {
@@ -470,6 +673,12 @@ fn fail_items(jobs: Vec<ItemsJob>, e: &StoreError) {
     }
 }
 
+fn fail_responses(jobs: Vec<ResponseJob>, e: &StoreError) {
+    for j in jobs {
+        let _ = j.reply.send(Err(echo(e)));
+    }
+}
+
 fn fail_all(items: Vec<ItemsJob>, others: Vec<Box<dyn Work>>, e: &StoreError) {
     fail_items(items, e);
     for w in others {
@@ -482,6 +691,9 @@ fn fail_held(held: Vec<Held>, others: Vec<Box<dyn Work>>, e: &StoreError) {
     for h in held {
         match h {
             Held::Items(reply, _) => {
+                let _ = reply.send(Err(echo(e)));
+            }
+            Held::Response(reply, _) => {
                 let _ = reply.send(Err(echo(e)));
             }
             Held::Other(w) => w.answer(Err(echo(e))),
