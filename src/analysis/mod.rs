@@ -187,7 +187,7 @@ impl Analyzer {
         } else {
             let mut scoring = stacker.scoring();
             ruled.features(&n.text, &tokens, &infos, taxonomy, &mut scoring);
-            stack::Stacker::decide(scoring.logits(), self.model.params.mixed_margin)
+            scoring.sentiment(self.model.params.mixed_margin)
         };
         // Praise then a complaint (挺好的，就是有点贵) is mixed, whoever decided.
         let sentiment = ruled.evidence.overrule(decided);
