@@ -34,7 +34,7 @@ use sentiment::{Scorer, WordWeights};
 
 /// Changes whenever the engine or its data change in a way that changes results: stored
 /// analyses carry it, and `tingjian reanalyze` brings older ones up to date.
-pub const ANALYZER_VERSION: &str = "2026.12.06-4";
+pub const ANALYZER_VERSION: &str = "2026.12.07-1";
 
 /// How much naming a problem (a pain-point trigger) weighs as a complaint in its clause.
 const PROBLEM_WEIGHT: f32 = 1.0;
@@ -187,7 +187,7 @@ impl Analyzer {
         } else {
             let mut scoring = stacker.scoring();
             ruled.features(&n.text, &tokens, &infos, taxonomy, &mut scoring);
-            stack::Stacker::decide(scoring.logits(), self.model.params.mixed_margin)
+            scoring.sentiment(self.model.params.mixed_margin)
         };
         // Praise then a complaint (挺好的，就是有点贵) is mixed, whoever decided.
         let sentiment = ruled.evidence.overrule(decided);

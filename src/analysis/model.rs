@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use super::hash::key_of;
 use super::keywords::Idf;
 use super::sentiment::{Label, Params, WordWeights};
-use super::stack::{Stacker, CLASSES};
+use super::stack::{labels_only, Stacker, CLASSES, WEIGHTS};
 
 pub const MODEL_TSV: &str = include_str!("data/model.tsv");
 
@@ -23,7 +23,7 @@ pub struct Model {
     /// The trained last stage of sentiment (empty: the rules decide alone).
     pub stacker: Stacker,
     /// The last stage's weights by feature name, as training writes them (not kept on load).
-    pub stack_rows: Vec<(String, [f32; CLASSES])>,
+    pub stack_rows: Vec<(String, [f32; WEIGHTS])>,
     /// Free-text lines on where the model came from (sources, licences, command).
     pub provenance: Vec<String>,
 }
@@ -65,7 +65,7 @@ impl Model {
             unseen_idf: 8.0,
             ..Default::default()
         };
-        let mut stack_rows: Vec<(u64, [f32; CLASSES])> = Vec::new();
+        let mut stack_rows: Vec<(u64, [f32; WEIGHTS])> = Vec::new();
         for line in src.lines() {
             if let Some(note) = line.strip_prefix("# ") {
                 m.provenance.push(note.to_owned());
@@ -81,8 +81,14 @@ impl Model {
                     .chain(cols)
                     .map(|v| v.parse::<f32>().map_err(drop).and_then(finite))
                     .collect();
-                if let Some(w) = values.ok().and_then(|v| <[f32; CLASSES]>::try_from(v).ok()) {
-                    stack_rows.push((key_of(key), w));
+                // Four label weights, then (in a model with a review view) the review view's
+                // weight and the review-likeness's.
+                let row = values.ok().and_then(|v| match v.len() {
+                    CLASSES => <[f32; CLASSES]>::try_from(v).ok().map(labels_only),
+                    _ => <[f32; WEIGHTS]>::try_from(v).ok(),
+                });
+                if let Some(row) = row {
+                    stack_rows.push((key_of(key), row));
                 }
                 continue;
             }
@@ -140,6 +146,8 @@ impl Model {
         }
         for (name, w) in &self.stack_rows {
             let _ = write!(out, "s\t{name}");
+            let labels_alone = w[CLASSES..].iter().all(|v| *v == 0.0);
+            let w = if labels_alone { &w[..CLASSES] } else { &w[..] };
             for v in w {
                 let _ = write!(out, "\t{v:.4}");
             }
@@ -218,11 +226,17 @@ mod tests {
     #[test]
     fn parsing_skips_what_is_not_a_finite_number() {
         let m = Model::parse(
-            "# a note\ns\tu:好\t1\t-1\t0\t0\ns\tu:坏\tNaN\t1\t0\t0\ns\tu:差\t1\t2\ns\tu:慢\tinf\t0\t0\t0\n\
+            "# a note\ns\tu:好\t1\t-1\t0\t0\ns\tu:房间\t1\t-1\t0\t0\t2\t-0.5\ns\tu:坏\tNaN\t1\t0\t0\ns\tu:差\t1\t2\ns\tu:慢\tinf\t0\t0\t0\n\
              p\tmixed_margin\t-3\np\tpositive_at\tNaN\ni\t闪退\t2.5\nw\t卡\tabc\ngarbage\n\t\t\n",
         );
         assert_eq!(m.provenance, ["a note"]);
-        assert!(m.stacker.weight(key_of("u:好")).is_some());
+        let rounded = |name: &str| {
+            m.stacker
+                .weight(key_of(name))
+                .map(|w| w.map(|x| (x * 10.0).round()))
+        };
+        assert_eq!(rounded("u:好"), Some([10.0, -10.0, 0.0, 0.0, 0.0, 0.0]));
+        assert_eq!(rounded("u:房间"), Some([10.0, -10.0, 0.0, 0.0, 20.0, -5.0]));
         for bad in ["u:坏", "u:差", "u:慢"] {
             assert!(m.stacker.weight(key_of(bad)).is_none(), "{bad}");
         }

@@ -15,6 +15,23 @@ use super::words::{Negation, WordInfo};
 /// Sentiment classes in [`Label::ALL`] order: positive, negative, neutral, mixed.
 pub const CLASSES: usize = 4;
 
+/// What a feature holds: its four weights (one per label), its weight in the review view
+/// (for positive against negative), and its say in whether a text reads as a review.
+pub const WEIGHTS: usize = CLASSES + 2;
+const REVIEW: usize = CLASSES;
+const GATE: usize = CLASSES + 1;
+
+/// How much a text reads as a review of a hotel, a shop or a product rather than app
+/// feedback (0 to 1), from the sums of its features.
+pub fn review_likeness(sums: &[f32; WEIGHTS]) -> f32 {
+    1.0 / (1.0 + (-sums[GATE]).exp())
+}
+
+/// The four sums of the labels from the sums of a text's features.
+pub fn label_sums(sums: &[f32; WEIGHTS]) -> [f32; CLASSES] {
+    std::array::from_fn(|c| sums[c])
+}
+
 /// Where features go: straight into a model's sums when analysing, into a list with their
 /// names when training.
 pub trait Sink {
@@ -52,10 +69,17 @@ impl Sink for Scoring<'_> {
 }
 
 impl Scoring<'_> {
-    pub fn logits(&self) -> [f32; CLASSES] {
+    /// The text's sentiment.
+    pub fn sentiment(&self, mixed_margin: f32) -> Sentiment {
+        self.model.judge(&self.sums(), mixed_margin)
+    }
+
+    /// The sums of the text's features: the four labels', the review view's and the
+    /// review-likeness's.
+    pub fn sums(&self) -> [f32; WEIGHTS] {
         let model = self.model;
         if model.slots.is_empty() {
-            return [0.0; CLASSES];
+            return [0.0; WEIGHTS];
         }
         let mask = model.slots.len() - 1;
         let touched = self
@@ -63,15 +87,15 @@ impl Scoring<'_> {
             .iter()
             .fold(0u32, |t, (key, _)| t ^ model.slots[home(*key, mask)].tag);
         std::hint::black_box(touched);
-        let mut logits = [0.0; CLASSES];
+        let mut sums = [0.0; WEIGHTS];
         for (key, value) in &self.features {
             if let Some(w) = model.weight(*key) {
-                for (l, w) in logits.iter_mut().zip(w) {
-                    *l += w * value;
+                for (s, w) in sums.iter_mut().zip(w) {
+                    *s += w * value;
                 }
             }
         }
-        logits
+        sums
     }
 }
 
@@ -219,11 +243,12 @@ pub fn extract_pains<'a>(
     }
 }
 
-/// The last stage of sentiment: four weights (one per label) by feature key, packed for
-/// lookups. A text asks for some sixty features, most of them word features scattered over
-/// the whole table, so each lookup is a likely cache miss: a slot holds a 31-bit tag of the
-/// key and the four weights as 16-bit fixed point (12 bytes, against 24 and a control byte
-/// in a general hash map), at most half the slots are used, and a probe is one slot read.
+/// The last stage of sentiment: six weights (one per label, the review view's and the
+/// review-likeness's, see [`WEIGHTS`]) by feature key, packed for lookups. A text asks for
+/// some sixty features, most of them word features scattered over the whole table, so each
+/// lookup is a likely cache miss: a slot holds a 31-bit tag of the key and the weights as
+/// 16-bit fixed point (16 bytes, four to a cache line), at most half the slots are used, and
+/// a probe is one slot read.
 /// A feature the model lacks whose key shares the tag of a key in its probe run reads that
 /// key's weights: about one lookup in two billion by chance (keys are not secret, so a text
 /// can be written to do it, which moves only that text's own score).
@@ -233,13 +258,16 @@ pub struct Stacker {
     slots: Box<[Slot]>,
     /// What one unit of a packed weight is worth.
     unit: f32,
+    /// Whether the model has a review view (some feature weighs in it or in the gate).
+    reviews: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
+#[repr(align(16))]
 struct Slot {
     /// The key's low 31 bits with the top bit set; 0 marks an empty slot.
     tag: u32,
-    weights: [i16; CLASSES],
+    weights: [i16; WEIGHTS],
 }
 
 impl Slot {
@@ -253,10 +281,21 @@ fn home(key: u64, mask: usize) -> usize {
     (spread(key) >> 32) as usize & mask
 }
 
+/// A row of the four label weights alone: no weight in the review view.
+pub fn labels_only(w: [f32; CLASSES]) -> [f32; WEIGHTS] {
+    std::array::from_fn(|i| w.get(i).copied().unwrap_or(0.0))
+}
+
 impl FromIterator<(u64, [f32; CLASSES])> for Stacker {
-    /// A key given twice keeps its last weights.
     fn from_iter<I: IntoIterator<Item = (u64, [f32; CLASSES])>>(rows: I) -> Self {
-        let rows: Vec<(u64, [f32; CLASSES])> = rows.into_iter().collect();
+        rows.into_iter().map(|(k, w)| (k, labels_only(w))).collect()
+    }
+}
+
+impl FromIterator<(u64, [f32; WEIGHTS])> for Stacker {
+    /// A key given twice keeps its last weights.
+    fn from_iter<I: IntoIterator<Item = (u64, [f32; WEIGHTS])>>(rows: I) -> Self {
+        let rows: Vec<(u64, [f32; WEIGHTS])> = rows.into_iter().collect();
         if rows.is_empty() {
             return Self::default();
         }
@@ -265,10 +304,12 @@ impl FromIterator<(u64, [f32; CLASSES])> for Stacker {
             .flat_map(|(_, w)| w.iter())
             .fold(0.0f32, |m, w| m.max(w.abs()));
         // The largest weight maps to the largest 16-bit value: a step is the largest weight
-        // over 32,767, so for weights below 3.27 (training's, with its L2 penalty, stay under
-        // 2) a weight is kept to within 5e-5, finer than the four decimals of the file. A
-        // hand-made model with much larger weights loses its smallest ones to rounding.
+        // over 32,767, so for weights below 3.27 (the label weights, with training's L2
+        // penalty, stay under 2) a weight is kept to within 5e-5, finer than the four decimals
+        // of the file; the review-likeness's reach 5 (within 8e-5). A hand-made model with
+        // much larger weights loses its smallest ones to rounding.
         let unit = (largest / f32::from(i16::MAX)).max(f32::MIN_POSITIVE);
+        let reviews = rows.iter().any(|(_, w)| w[REVIEW] != 0.0 || w[GATE] != 0.0);
         let size = (rows.len() * 2).next_power_of_two().max(16);
         let mut slots = vec![Slot::default(); size].into_boxed_slice();
         for (key, w) in rows {
@@ -282,12 +323,22 @@ impl FromIterator<(u64, [f32; CLASSES])> for Stacker {
                 weights: w.map(|x| (x / unit).round() as i16),
             };
         }
-        Self { slots, unit }
+        Self {
+            slots,
+            unit,
+            reviews,
+        }
     }
 }
 
 impl FromIterator<(String, [f32; CLASSES])> for Stacker {
     fn from_iter<I: IntoIterator<Item = (String, [f32; CLASSES])>>(rows: I) -> Self {
+        rows.into_iter().map(|(n, w)| (key_of(&n), w)).collect()
+    }
+}
+
+impl FromIterator<(String, [f32; WEIGHTS])> for Stacker {
+    fn from_iter<I: IntoIterator<Item = (String, [f32; WEIGHTS])>>(rows: I) -> Self {
         rows.into_iter().map(|(n, w)| (key_of(&n), w)).collect()
     }
 }
@@ -299,7 +350,7 @@ impl Stacker {
 
     /// The weights of a feature, if it has any.
     #[inline]
-    pub fn weight(&self, key: u64) -> Option<[f32; CLASSES]> {
+    pub fn weight(&self, key: u64) -> Option<[f32; WEIGHTS]> {
         if self.slots.is_empty() {
             return None;
         }
@@ -325,12 +376,54 @@ impl Stacker {
         }
     }
 
-    pub fn logits(&self, features: &Features) -> [f32; CLASSES] {
+    /// The sums of a text's features (see [`Scoring::sums`]).
+    pub fn sums(&self, features: &Features) -> [f32; WEIGHTS] {
         let mut scoring = self.scoring();
         for (key, v) in &features.values {
             scoring.feature(*key, "", &[], *v);
         }
-        scoring.logits()
+        scoring.sums()
+    }
+
+    pub fn logits(&self, features: &Features) -> [f32; CLASSES] {
+        label_sums(&self.sums(features))
+    }
+
+    /// The sentiment the sums of a text's features say. The four label weights decide
+    /// whether a text is polar, neutral or mixed. Which way a polar text leans (and the
+    /// score's sign) is decided by them for app feedback, by the review view for a text that
+    /// reads as a review, and by both in proportion in between: reviews of hotels, shops and
+    /// products praise and blame in other words than app feedback, and the review corpus the
+    /// view is trained on is only positive or negative, so it says nothing of neutral or
+    /// mixed.
+    pub fn judge(&self, sums: &[f32; WEIGHTS], mixed_margin: f32) -> Sentiment {
+        let logits = label_sums(sums);
+        let decided = Self::decide(logits, mixed_margin);
+        if !self.reviews {
+            return decided;
+        }
+        let p = softmax(logits);
+        let g = review_likeness(sums);
+        let lean = (1.0 - g) * (logits[0] - logits[1]) + g * sums[REVIEW];
+        let polar = p[0] + p[1];
+        let positive = polar / (1.0 + (-lean).exp());
+        let negative = polar - positive;
+        let score = (positive - negative).clamp(-1.0, 1.0);
+        match decided.label {
+            Label::Positive | Label::Negative => {
+                let (label, confidence) = if positive >= negative {
+                    (Label::Positive, positive)
+                } else {
+                    (Label::Negative, negative)
+                };
+                Sentiment {
+                    label,
+                    score,
+                    confidence,
+                }
+            }
+            _ => Sentiment { score, ..decided },
+        }
     }
 }
 
@@ -351,7 +444,7 @@ impl Stacker {
     /// The label, a score from −1 to 1 (how much more likely praise is than complaint) and
     /// the confidence (the label's probability).
     pub fn sentiment(&self, features: &Features, mixed_margin: f32) -> Sentiment {
-        Self::decide(self.logits(features), mixed_margin)
+        self.judge(&self.sums(features), mixed_margin)
     }
 
     /// The sentiment its sums say.
@@ -459,6 +552,49 @@ pub fn fit_sentiment(examples: &[(&Features, usize)], opts: Fit) -> Vec<(String,
     out
 }
 
+/// A text for a two-way fit: its features, which side it is on, and what it counts for.
+pub type Sided<'a> = (&'a Features, bool, f32);
+
+/// Logistic regression between two sides (positive or negative; review or app feedback) by
+/// the same AdaGrad as [`fit_sentiment`], with each text's error times its weight. Features
+/// seen in fewer than `min_count` of the texts are left out; returns the weights by key.
+pub fn fit_two_way(texts: &[Sided], opts: Fit) -> HashMap<u64, f32> {
+    let mut count: HashMap<u64, usize> = HashMap::default();
+    for (features, _, _) in texts {
+        for (key, _) in &features.values {
+            *count.entry(*key).or_default() += 1;
+        }
+    }
+    let kept = |key: &u64| count.get(key).is_some_and(|n| *n >= opts.min_count);
+    let mut model: HashMap<u64, (f32, f32)> = HashMap::default();
+    let mut order: Vec<usize> = (0..texts.len()).collect();
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    for _ in 0..opts.epochs {
+        for i in (1..order.len()).rev() {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            order.swap(i, (seed % (i as u64 + 1)) as usize);
+        }
+        for &i in &order {
+            let (features, side, weight) = texts[i];
+            let z: f32 = features
+                .values
+                .iter()
+                .filter_map(|(k, v)| model.get(k).map(|(w, _)| w * v))
+                .sum();
+            let d = (1.0 / (1.0 + (-z).exp()) - if side { 1.0 } else { 0.0 }) * weight;
+            for (k, v) in features.values.iter().filter(|(k, _)| kept(k)) {
+                let (w, g2) = model.entry(*k).or_insert((0.0, 0.0));
+                let g = d * v + opts.l2 * *w;
+                *g2 += g * g;
+                *w -= opts.rate * g / (g2.sqrt() + 1e-6);
+            }
+        }
+    }
+    model.into_iter().map(|(k, (w, _))| (k, w)).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -515,5 +651,70 @@ mod tests {
         let bad = stacker.sentiment(&data[1].0, 0.0);
         assert_eq!((good.label, bad.label), (Label::Positive, Label::Negative));
         assert!(good.score > 0.5 && bad.score < -0.5, "{good:?} {bad:?}");
+    }
+
+    /// A model of one feature with four label weights, a review view's and a say in the
+    /// review-likeness, and the bias.
+    fn one_word(row: [f32; WEIGHTS]) -> (Stacker, Features) {
+        let mut features = Features::default();
+        super::word(&mut features, "u:", "房间", 1.0);
+        let mut bias = labels_only([0.0; CLASSES]);
+        bias[GATE] = 0.0;
+        let stacker: Stacker = [("u:房间".to_owned(), row), ("bias".to_owned(), bias)]
+            .into_iter()
+            .collect();
+        (stacker, features)
+    }
+
+    #[test]
+    fn a_model_without_a_review_view_decides_by_the_labels_alone() {
+        let (stacker, features) = one_word(labels_only([1.0, -0.5, 0.2, 0.0]));
+        let logits = stacker.logits(&features);
+        assert_eq!(
+            stacker.sentiment(&features, 0.1),
+            Stacker::decide(logits, 0.1)
+        );
+    }
+
+    #[test]
+    fn the_review_view_decides_the_side_of_a_review() {
+        // Positive for app feedback, negative in the review view, and clearly a review.
+        let (stacker, features) = one_word([1.0, 0.0, -1.0, -1.0, -3.0, 6.0]);
+        let s = stacker.sentiment(&features, 0.1);
+        assert_eq!(s.label, Label::Negative, "{s:?}");
+        assert!(s.score < -0.5, "{s:?}");
+        // Clearly app feedback: the label weights decide.
+        let (stacker, features) = one_word([1.0, 0.0, -1.0, -1.0, -3.0, -6.0]);
+        let s = stacker.sentiment(&features, 0.1);
+        assert_eq!(s.label, Label::Positive, "{s:?}");
+        // Neutral and mixed stay what the label weights say; only the score leans.
+        let (stacker, features) = one_word([0.0, 0.0, 0.0, 2.0, -3.0, 6.0]);
+        let s = stacker.sentiment(&features, 0.1);
+        assert_eq!(s.label, Label::Mixed, "{s:?}");
+        assert!(s.score < 0.0, "{s:?}");
+    }
+
+    #[test]
+    fn a_two_way_fit_separates_two_words() {
+        let text = |w: &str| {
+            let mut features = Features::default();
+            super::word(&mut features, "u:", w, 1.0);
+            features
+        };
+        let (good, bad) = (text("干净"), text("血渍"));
+        let texts: Vec<Sided> = (0..20)
+            .map(|i| {
+                if i % 2 == 0 {
+                    (&good, true, 1.0)
+                } else {
+                    (&bad, false, 1.0)
+                }
+            })
+            .collect();
+        let w = fit_two_way(&texts, Fit::default());
+        assert!(
+            w[&key_of("u:干净")] > 0.5 && w[&key_of("u:血渍")] < -0.5,
+            "{w:?}"
+        );
     }
 }

@@ -208,6 +208,16 @@ pub(super) enum TrainCommand {
         /// Plain text, one negative text per line (repeatable).
         #[arg(long)]
         neg: Vec<PathBuf>,
+        /// What a --pos/--neg text counts for in the review view against a --data text.
+        #[arg(long, default_value_t = 1.0)]
+        review_weight: f32,
+        /// How many texts a feature must be seen in to weigh in the review view.
+        #[arg(long, default_value_t = 20)]
+        review_min_count: usize,
+        /// Take the four label weights and mixed_margin from this model file instead of
+        /// fitting them on the --data texts (the review view is fitted all the same).
+        #[arg(long)]
+        labels_from: Option<PathBuf>,
         /// Cross-validate in this many folds over the --data files and report the figures
         /// (rules alone, and the fitted last stage under a few settings); writes nothing.
         #[arg(long)]

@@ -226,8 +226,9 @@ pub(super) fn explain(analyzer: &Analyzer, text: &str) -> String {
         let _ = writeln!(out, "(the model has no last stage: the rules decide)");
         return out;
     }
-    let logits = stacker.logits(&features);
-    let s = stack::Stacker::decide(logits, analyzer.model().params.mixed_margin);
+    let sums = stacker.sums(&features);
+    let logits = stack::label_sums(&sums);
+    let s = stacker.judge(&sums, analyzer.model().params.mixed_margin);
     let p = stack::softmax(logits);
     let _ = writeln!(
         out,
@@ -239,6 +240,12 @@ pub(super) fn explain(analyzer: &Analyzer, text: &str) -> String {
         p[2],
         p[3]
     );
+    let _ = writeln!(
+        out,
+        "review view: reads as a review {:.3}, leans {:.3} (positive above 0)",
+        stack::review_likeness(&sums),
+        sums[stack::CLASSES]
+    );
     let chosen = Label::ALL.iter().position(|l| *l == s.label).unwrap_or(0);
     let mut rows: Vec<(f32, String, [f32; stack::CLASSES])> = features
         .values
@@ -246,7 +253,7 @@ pub(super) fn explain(analyzer: &Analyzer, text: &str) -> String {
         .zip(&features.names)
         .filter_map(|((key, v), name)| {
             let w = stacker.weight(*key)?;
-            let c = w.map(|x| x * v);
+            let c: [f32; stack::CLASSES] = std::array::from_fn(|i| w[i] * v);
             // How much the feature favours the chosen label over the mean of the others.
             let lead = c[chosen] - (c.iter().sum::<f32>() - c[chosen]) / 3.0;
             Some((lead, name.clone(), c))

@@ -158,6 +158,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             data,
             pos,
             neg,
+            review_weight,
+            review_min_count,
+            labels_from,
             cv,
             out,
         }) => {
@@ -166,6 +169,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 pos,
                 neg,
                 cv,
+                review_weight,
+                review_min_count,
+                labels_from,
                 out,
             })?;
         }
