@@ -520,13 +520,7 @@ pub fn fit_sentiment(examples: &[(&Features, usize)], opts: Fit) -> Vec<(String,
     let mut order: Vec<usize> = (0..examples.len()).collect();
     let mut seed = 0x9e37_79b9_7f4a_7c15u64;
     for _ in 0..opts.epochs {
-        // Fisher–Yates with a fixed xorshift: shuffled, but reproducible.
-        for i in (1..order.len()).rev() {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            order.swap(i, (seed % (i as u64 + 1)) as usize);
-        }
+        shuffle(&mut order, &mut seed);
         for &i in &order {
             let (features, class) = examples[i];
             // The gradient of the log loss in the sums: the probabilities less the truth.
@@ -552,6 +546,16 @@ pub fn fit_sentiment(examples: &[(&Features, usize)], opts: Fit) -> Vec<(String,
     out
 }
 
+/// Fisher–Yates with a fixed xorshift: shuffled, but reproducible from `seed`.
+fn shuffle(order: &mut [usize], seed: &mut u64) {
+    for i in (1..order.len()).rev() {
+        *seed ^= *seed << 13;
+        *seed ^= *seed >> 7;
+        *seed ^= *seed << 17;
+        order.swap(i, (*seed % (i as u64 + 1)) as usize);
+    }
+}
+
 /// A text for a two-way fit: its features, which side it is on, and what it counts for.
 pub type Sided<'a> = (&'a Features, bool, f32);
 
@@ -570,12 +574,7 @@ pub fn fit_two_way(texts: &[Sided], opts: Fit) -> HashMap<u64, f32> {
     let mut order: Vec<usize> = (0..texts.len()).collect();
     let mut seed = 0x9e37_79b9_7f4a_7c15u64;
     for _ in 0..opts.epochs {
-        for i in (1..order.len()).rev() {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            order.swap(i, (seed % (i as u64 + 1)) as usize);
-        }
+        shuffle(&mut order, &mut seed);
         for &i in &order {
             let (features, side, weight) = texts[i];
             let z: f32 = features

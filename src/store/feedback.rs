@@ -485,40 +485,6 @@ impl Store {
     }
 }
 
-/// A survey response's row, its answer rows and its items. A response id already stored
-/// inserts nothing (`false`): no statement fails, so the batch's transaction goes on.
-pub(super) async fn write_survey_response<C: ConnectionTrait>(
-    conn: &C,
-    workspace_id: &str,
-    response: &NewSurveyResponse,
-    items: &[NewFeedback],
-    now: DateTime<Utc>,
-) -> StoreResult<bool> {
-    let inserted = survey_response::Entity::insert(response_row(workspace_id, response, now))
-        .on_conflict(
-            OnConflict::column(survey_response::Column::Id)
-                .do_nothing()
-                .to_owned(),
-        )
-        .exec_without_returning(conn)
-        .await?;
-    if inserted == 0 {
-        return Ok(false);
-    }
-    super::survey_results::write_answer_rows(
-        conn,
-        workspace_id,
-        &response.survey_id,
-        &response.id,
-        now,
-        &response.answers,
-        &super::survey_results::open_questions(items),
-    )
-    .await?;
-    insert_items(conn, workspace_id, items, now).await?;
-    Ok(true)
-}
-
 /// A new survey response's row, received `now`.
 pub(super) fn response_row(
     workspace_id: &str,

@@ -24,7 +24,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::entity::{survey_answer, survey_response, webhook_delivery};
 use super::error::unreachable;
 use super::error::{StoreError, StoreResult};
-use super::feedback::{response_row, write_survey_response, NewSurveyResponse};
+use super::feedback::{response_row, NewSurveyResponse};
 use super::rows::{insert_tagged, Delivery, Ingested, Tagged};
 use crate::domain::NewFeedback;
 
@@ -259,17 +259,17 @@ async fn commit(db: &DatabaseConnection, batch: Vec<Job>) {
         Ok(t) => t,
         Err(e) => {
             let e = StoreError::from(e);
-            fail_responses(responses, &e);
+            fail_jobs(responses, &e);
             return fail_all(merged, others, &e);
         }
     };
     let mut held = Vec::with_capacity(merged.len() + responses.len() + others.len());
     if let Err(e) = write_merged(&txn, merged, &mut held).await {
         // The transaction itself is lost: nothing of it will commit.
-        fail_responses(responses, &e);
+        fail_jobs(responses, &e);
         return fail_held(held, others, &e);
     }
-    if let Err(e) = write_responses(&txn, responses, &mut held).await {
+    if let Err(e) = write_merged(&txn, responses, &mut held).await {
         return fail_held(held, others, &e);
     }
     let mut others = others.into_iter();
@@ -334,41 +334,92 @@ async fn settle<T>(sp: DatabaseTransaction, result: StoreResult<T>) -> Result<T,
     }
 }
 
+/// Jobs of one kind that are written together ([`write_merged`]).
+trait Merged: Sized + Send + Sync {
+    type Out: Send;
+    /// Writes the jobs together; what each one did.
+    fn store<'a>(
+        conn: &'a DatabaseTransaction,
+        jobs: &'a [&'a Self],
+    ) -> BoxFuture<'a, StoreResult<Vec<Self::Out>>>;
+    /// The job's answer, held until the commit.
+    fn held(self, out: Self::Out) -> Held;
+    fn fail(self, e: StoreError);
+}
+
+impl Merged for ItemsJob {
+    type Out = Delivery;
+    fn store<'a>(
+        conn: &'a DatabaseTransaction,
+        jobs: &'a [&'a Self],
+    ) -> BoxFuture<'a, StoreResult<Vec<Delivery>>> {
+        Box::pin(store_items(conn, jobs))
+    }
+    fn held(self, out: Delivery) -> Held {
+        Held::Items(self.reply, out)
+    }
+    fn fail(self, e: StoreError) {
+        let _ = self.reply.send(Err(e));
+    }
+}
+
+impl Merged for ResponseJob {
+    type Out = bool;
+    fn store<'a>(
+        conn: &'a DatabaseTransaction,
+        jobs: &'a [&'a Self],
+    ) -> BoxFuture<'a, StoreResult<Vec<bool>>> {
+        Box::pin(store_responses(conn, jobs))
+    }
+    fn held(self, out: bool) -> Held {
+        Held::Response(self.reply, out)
+    }
+    fn fail(self, e: StoreError) {
+        let _ = self.reply.send(Err(e));
+    }
+}
+
+fn fail_jobs<J: Merged>(jobs: impl IntoIterator<Item = J>, e: &StoreError) {
+    for j in jobs {
+        j.fail(echo(e));
+    }
+}
+
 /// Runs `jobs` together in a savepoint of `txn`.
-async fn merged_in_savepoint(
+async fn merged_in_savepoint<J: Merged>(
     txn: &DatabaseTransaction,
-    jobs: &[&ItemsJob],
-) -> Result<Vec<Delivery>, Outcome> {
+    jobs: &[&J],
+) -> Result<Vec<J::Out>, Outcome> {
     let sp = txn.begin().await.map_err(|e| Lost(e.into()))?;
-    let result = store_items(&sp, jobs).await;
+    let result = J::store(&sp, jobs).await;
     settle(sp, result).await
 }
 
-/// The batch's item jobs in a few statements; when those fail, each job alone in a savepoint
-/// of its own, so that one job's bad row does not fail the others. Errs only when the
-/// transaction is lost.
-async fn write_merged(
+/// The batch's jobs of one kind in a few statements; when those fail, each job alone in a
+/// savepoint of its own, so that one job's bad row does not fail the others. Errs only when
+/// the transaction is lost.
+async fn write_merged<J: Merged>(
     txn: &DatabaseTransaction,
-    jobs: Vec<ItemsJob>,
+    jobs: Vec<J>,
     held: &mut Vec<Held>,
 ) -> StoreResult<()> {
     if jobs.is_empty() {
         return Ok(());
     }
-    let all: Vec<&ItemsJob> = jobs.iter().collect();
+    let all: Vec<&J> = jobs.iter().collect();
     match merged_in_savepoint(txn, &all).await {
         Ok(done) => {
-            for (job, d) in jobs.into_iter().zip(done) {
-                held.push(Held::Items(job.reply, d));
+            for (job, out) in jobs.into_iter().zip(done) {
+                held.push(job.held(out));
             }
             return Ok(());
         }
         Err(Lost(e)) => {
-            fail_items(jobs, &e);
+            fail_jobs(jobs, &e);
             return Err(e);
         }
         Err(Failed(e)) if jobs.len() == 1 => {
-            fail_items(jobs, &e);
+            fail_jobs(jobs, &e);
             return Ok(());
         }
         Err(Failed(e)) => {
@@ -378,13 +429,10 @@ async fn write_merged(
     let mut jobs = jobs.into_iter();
     while let Some(job) = jobs.next() {
         match merged_in_savepoint(txn, &[&job]).await {
-            Ok(mut done) => held.push(Held::Items(job.reply, done.remove(0))),
-            Err(Failed(e)) => {
-                let _ = job.reply.send(Err(e));
-            }
+            Ok(mut done) => held.push(job.held(done.remove(0))),
+            Err(Failed(e)) => job.fail(e),
             Err(Lost(e)) => {
-                let rest: Vec<ItemsJob> = std::iter::once(job).chain(jobs).collect();
-                fail_items(rest, &e);
+                fail_jobs(std::iter::once(job).chain(jobs), &e);
                 return Err(e);
             }
         }
@@ -520,66 +568,6 @@ async fn store_items<C: ConnectionTrait>(
         .collect())
 }
 
-/// The batch's survey responses in a few statements ([`store_responses`]); when those fail,
-/// each response alone in a savepoint of its own. Errs only when the transaction is lost.
-async fn write_responses(
-    txn: &DatabaseTransaction,
-    jobs: Vec<ResponseJob>,
-    held: &mut Vec<Held>,
-) -> StoreResult<()> {
-    if jobs.is_empty() {
-        return Ok(());
-    }
-    let all: Vec<&ResponseJob> = jobs.iter().collect();
-    let merged = async {
-        let sp = txn.begin().await.map_err(|e| Lost(e.into()))?;
-        let result = store_responses(&sp, &all).await;
-        settle(sp, result).await
-    };
-    match merged.await {
-        Ok(fresh) => {
-            for (job, f) in jobs.into_iter().zip(fresh) {
-                held.push(Held::Response(job.reply, f));
-            }
-            return Ok(());
-        }
-        Err(Lost(e)) => {
-            fail_responses(jobs, &e);
-            return Err(e);
-        }
-        Err(Failed(e)) => {
-            tracing::info!(error = %e, jobs = jobs.len(), "merged survey responses failed; they go one by one");
-        }
-    }
-    let mut jobs = jobs.into_iter();
-    while let Some(job) = jobs.next() {
-        let alone = async {
-            let sp = txn.begin().await.map_err(|e| Lost(e.into()))?;
-            let result = write_survey_response(
-                &sp,
-                &job.workspace_id,
-                &job.response,
-                &job.items,
-                job.received_at,
-            )
-            .await;
-            settle(sp, result).await
-        };
-        match alone.await {
-            Ok(fresh) => held.push(Held::Response(job.reply, fresh)),
-            Err(Failed(e)) => {
-                let _ = job.reply.send(Err(e));
-            }
-            Err(Lost(e)) => {
-                let rest: Vec<ResponseJob> = std::iter::once(job).chain(jobs).collect();
-                fail_responses(rest, &e);
-                return Err(e);
-            }
-        }
-    }
-    Ok(())
-}
-
 /// Stores several survey responses together: their rows in one statement per 500 (a response
 /// id already there, or claimed by an earlier job of the batch, makes its job a replay), then
 /// the answer rows and the text answers of the new ones in a statement per table and chunk.
@@ -667,20 +655,8 @@ fn echo(e: &StoreError) -> StoreError {
     }
 }
 
-fn fail_items(jobs: Vec<ItemsJob>, e: &StoreError) {
-    for j in jobs {
-        let _ = j.reply.send(Err(echo(e)));
-    }
-}
-
-fn fail_responses(jobs: Vec<ResponseJob>, e: &StoreError) {
-    for j in jobs {
-        let _ = j.reply.send(Err(echo(e)));
-    }
-}
-
 fn fail_all(items: Vec<ItemsJob>, others: Vec<Box<dyn Work>>, e: &StoreError) {
-    fail_items(items, e);
+    fail_jobs(items, e);
     for w in others {
         w.answer(Err(echo(e)));
     }
@@ -817,5 +793,89 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(count.total, 5, "e1 to e5 once each");
+    }
+
+    fn response_job(
+        workspace_id: &str,
+        survey_id: &str,
+        id: &str,
+    ) -> (Job, oneshot::Receiver<StoreResult<bool>>) {
+        let (reply, answer) = oneshot::channel();
+        let mut text = item(&format!("{id}:q2"));
+        text.channel = Channel::Survey;
+        text.source_key = format!("survey:{survey_id}");
+        text.response_id = Some(id.to_owned());
+        text.context
+            .insert("question_id".into(), serde_json::json!("q2"));
+        let job = ResponseJob {
+            workspace_id: workspace_id.into(),
+            response: NewSurveyResponse {
+                id: id.into(),
+                survey_id: survey_id.into(),
+                respondent_id: None,
+                answers: serde_json::json!({"q1": 9, "q2": "支付失败了"}),
+                attributes: serde_json::json!({}),
+                nps: Some(9),
+                csat: None,
+                ces: None,
+                rating: None,
+            },
+            items: vec![text],
+            received_at: Utc::now(),
+            reply,
+        };
+        (Job::Response(job), answer)
+    }
+
+    /// Survey responses of one batch: the same response twice is stored once, and one that
+    /// cannot be written (its workspace does not exist) fails alone, its neighbours stored with
+    /// their answer rows and text answers.
+    #[tokio::test]
+    async fn responses_of_a_batch_are_stored_once_and_fail_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+        let store = Store::connect(&url).await.unwrap();
+        store.migrate().await.unwrap();
+        let ws = store
+            .create_workspace("测试", "Asia/Shanghai")
+            .await
+            .unwrap()
+            .id;
+        let survey = store
+            .create_survey(
+                &ws,
+                "满意度",
+                serde_json::json!({"questions": []}),
+                serde_json::json!([]),
+            )
+            .await
+            .unwrap()
+            .id;
+        let (a, a_answer) = response_job(&ws, &survey, "r1");
+        let (b, b_answer) = response_job(&ws, &survey, "r1");
+        let (bad, bad_answer) = response_job("ws_missing", &survey, "r2");
+        let (c, c_answer) = response_job(&ws, &survey, "r3");
+        commit(store.connection(), vec![a, b, bad, c]).await;
+        assert!(a_answer.await.unwrap().unwrap(), "the first r1 is new");
+        assert!(
+            !b_answer.await.unwrap().unwrap(),
+            "the second r1 is a replay"
+        );
+        assert!(c_answer.await.unwrap().unwrap());
+        let bad = bad_answer.await.unwrap();
+        assert!(bad.is_err(), "its own error: {bad:?}");
+
+        let (again, again_answer) = response_job(&ws, &survey, "r3");
+        commit(store.connection(), vec![again]).await;
+        assert!(
+            !again_answer.await.unwrap().unwrap(),
+            "r3 sent again stores nothing"
+        );
+        assert_eq!(store.survey_response_count(&ws, &survey).await.unwrap(), 2);
+        let count = store
+            .count_feedback(&ws, &crate::store::FeedbackFilter::default())
+            .await
+            .unwrap();
+        assert_eq!(count.total, 2, "one text answer each for r1 and r3");
     }
 }
