@@ -51,9 +51,9 @@ pub struct Store {
     /// The writer tasks that group concurrent requests' feedback into one transaction.
     pub(super) writer: super::writer::Writer,
     /// Live webhook sources read recently (`Store::live_source`).
-    pub(super) sources: std::sync::Arc<super::recent::Recent<super::Source>>,
+    pub(super) sources: std::sync::Arc<super::recent::Recent<super::entity::source::Model>>,
     /// Surveys read recently by the public endpoints (`Store::public_survey`).
-    pub(super) surveys: std::sync::Arc<super::recent::Recent<super::Survey>>,
+    pub(super) surveys: std::sync::Arc<super::recent::Recent<super::entity::survey::Model>>,
     clock: Clock,
 }
 

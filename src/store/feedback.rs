@@ -10,23 +10,11 @@ use sea_orm::{
 use serde_json::Value;
 
 use super::entity::{feedback, feedback_keyword, feedback_pain_point, interview, survey_response};
-use super::rows::{insert_items, Delivery, Ingested};
+use super::rows::{insert_items, Delivery, Ingested, NewSurveyResponse};
 use super::{Store, StoreResult};
 use crate::domain::{Channel, NewFeedback};
 
 pub use feedback::Model as Feedback;
-
-pub struct NewSurveyResponse {
-    pub id: String,
-    pub survey_id: String,
-    pub respondent_id: Option<String>,
-    pub answers: Value,
-    pub attributes: Value,
-    pub nps: Option<i16>,
-    pub csat: Option<i16>,
-    pub ces: Option<i16>,
-    pub rating: Option<i16>,
-}
 
 pub struct NewInterview {
     pub id: String,
@@ -482,29 +470,6 @@ impl Store {
             survey_responses,
             interviews: interviews.len() as u64,
         })
-    }
-}
-
-/// A new survey response's row, received `now`.
-pub(super) fn response_row(
-    workspace_id: &str,
-    response: &NewSurveyResponse,
-    now: DateTime<Utc>,
-) -> survey_response::ActiveModel {
-    survey_response::ActiveModel {
-        id: Set(response.id.clone()),
-        workspace_id: Set(workspace_id.to_owned()),
-        survey_id: Set(response.survey_id.clone()),
-        respondent_id: Set(response.respondent_id.clone()),
-        answers: Set(response.answers.clone()),
-        attributes: Set(response.attributes.clone()),
-        nps: Set(response.nps),
-        csat: Set(response.csat),
-        ces: Set(response.ces),
-        rating: Set(response.rating),
-        received_at: Set(now),
-        occurred_at: Set(Some(now)),
-        updated_at: Set(Some(now)),
     }
 }
 

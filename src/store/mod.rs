@@ -38,7 +38,7 @@ pub use members::*;
 pub use origins::OriginNames;
 pub use respondents::*;
 pub use responses::*;
-pub use rows::{Delivery, Ingested};
+pub use rows::{Delivery, Ingested, NewSurveyResponse};
 pub use sources::*;
 pub use survey_results::*;
 pub use surveys::*;

@@ -17,8 +17,9 @@ use super::entity::{
     feedback, feedback_keyword, feedback_label, feedback_pain_point, survey_answer,
     survey_response, webhook_delivery,
 };
+use super::rows::open_questions;
 use super::rows::{analysis_rows, insert_items};
-use super::survey_results::{open_questions, write_answer_rows};
+use super::survey_results::write_answer_rows;
 use super::{Store, StoreError, StoreResult};
 use crate::domain::{NewFeedback, Scores};
 

@@ -9,7 +9,9 @@ use sea_orm::{ConnectionTrait, EntityTrait, Set, TryInsertResult};
 use serde_json::Value;
 use std::collections::HashSet;
 
-use super::entity::{feedback, feedback_keyword, feedback_pain_point};
+use super::entity::{
+    feedback, feedback_keyword, feedback_pain_point, survey_answer, survey_response,
+};
 use super::error::StoreResult;
 use crate::domain::{new_id, NewFeedback};
 
@@ -209,4 +211,103 @@ where
             .await?;
     }
     Ok(())
+}
+
+pub struct NewSurveyResponse {
+    pub id: String,
+    pub survey_id: String,
+    pub respondent_id: Option<String>,
+    pub answers: Value,
+    pub attributes: Value,
+    pub nps: Option<i16>,
+    pub csat: Option<i16>,
+    pub ces: Option<i16>,
+    pub rating: Option<i16>,
+}
+
+/// A new survey response's row, received `now`.
+pub(super) fn response_row(
+    workspace_id: &str,
+    response: &NewSurveyResponse,
+    now: DateTime<Utc>,
+) -> survey_response::ActiveModel {
+    survey_response::ActiveModel {
+        id: Set(response.id.clone()),
+        workspace_id: Set(workspace_id.to_owned()),
+        survey_id: Set(response.survey_id.clone()),
+        respondent_id: Set(response.respondent_id.clone()),
+        answers: Set(response.answers.clone()),
+        attributes: Set(response.attributes.clone()),
+        nps: Set(response.nps),
+        csat: Set(response.csat),
+        ces: Set(response.ces),
+        rating: Set(response.rating),
+        received_at: Set(now),
+        occurred_at: Set(Some(now)),
+        updated_at: Set(Some(now)),
+    }
+}
+
+/// Characters of an answer kept in `survey_answer.value`: every option fits
+/// (`MAX_OPTION_CHARS`); a long text answer is only counted there.
+const ANSWER_VALUE_CHARS: usize = 200;
+
+/// The `survey_answer` rows of a response's answers: a scalar is one row, its text (a number
+/// as written, a boolean as `true`/`false`); an array one row per element; `null` and objects
+/// none. The answers of `open` questions (those whose text became a feedback item) are one
+/// row with an empty value: they are counted, and read from their items.
+pub(super) fn answer_models(
+    workspace_id: &str,
+    survey_id: &str,
+    response_id: &str,
+    received_at: DateTime<Utc>,
+    answers: &serde_json::Value,
+    open: &[&str],
+) -> Vec<survey_answer::ActiveModel> {
+    use sea_orm::Set;
+    use serde_json::Value;
+    fn text(v: &Value) -> Option<String> {
+        let t = match v {
+            Value::String(s) => s.clone(),
+            Value::Number(n) => n.to_string(),
+            Value::Bool(b) => b.to_string(),
+            _ => return None,
+        };
+        Some(t.chars().take(ANSWER_VALUE_CHARS).collect())
+    }
+    let Some(answers) = answers.as_object() else {
+        return Vec::new();
+    };
+    let mut rows = Vec::new();
+    for (question, v) in answers {
+        let values: Vec<String> = match v {
+            // An open answer is read as its feedback item; here it is only counted.
+            _ if open.contains(&question.as_str()) => {
+                text(v).map(|_| String::new()).into_iter().collect()
+            }
+            Value::Array(items) => items.iter().filter_map(text).collect(),
+            v => text(v).into_iter().collect(),
+        };
+        for (i, value) in values.into_iter().enumerate() {
+            rows.push(survey_answer::ActiveModel {
+                response_id: Set(response_id.to_owned()),
+                question_id: Set(question.clone()),
+                ordinal: Set(i as i32),
+                value: Set(value),
+                workspace_id: Set(workspace_id.to_owned()),
+                survey_id: Set(survey_id.to_owned()),
+                received_at: Set(received_at),
+            });
+        }
+    }
+    rows
+}
+
+/// The questions of a response whose answers became the feedback `items` (each item's
+/// context names its question).
+pub(super) fn open_questions(items: &[NewFeedback]) -> Vec<&str> {
+    items
+        .iter()
+        .filter_map(|f| f.context.get("question_id").and_then(|q| q.as_str()))
+        .collect()
 }

@@ -18,8 +18,8 @@ use super::entity::{
     feedback, feedback_keyword, feedback_pain_point, survey_answer, survey_response,
 };
 use super::insights::{text_bucket, Sql};
+use super::rows::answer_models;
 use super::{Store, StoreResult};
-use crate::domain::NewFeedback;
 
 pub use survey_response::Model as SurveyResponse;
 
@@ -51,70 +51,6 @@ fn answer_scope(q: &mut Sql, workspace_id: &str, survey_id: &str, question_id: &
         q.bind(question_id.to_owned()),
     );
     format!("workspace_id = {ws} AND survey_id = {sv} AND question_id = {qid}")
-}
-
-/// Characters of an answer kept in `survey_answer.value`: every option fits
-/// (`MAX_OPTION_CHARS`); a long text answer is only counted there.
-const ANSWER_VALUE_CHARS: usize = 200;
-
-/// The `survey_answer` rows of a response's answers: a scalar is one row, its text (a number
-/// as written, a boolean as `true`/`false`); an array one row per element; `null` and objects
-/// none. The answers of `open` questions (those whose text became a feedback item) are one
-/// row with an empty value: they are counted, and read from their items.
-pub(super) fn answer_models(
-    workspace_id: &str,
-    survey_id: &str,
-    response_id: &str,
-    received_at: DateTime<Utc>,
-    answers: &serde_json::Value,
-    open: &[&str],
-) -> Vec<survey_answer::ActiveModel> {
-    use sea_orm::Set;
-    use serde_json::Value;
-    fn text(v: &Value) -> Option<String> {
-        let t = match v {
-            Value::String(s) => s.clone(),
-            Value::Number(n) => n.to_string(),
-            Value::Bool(b) => b.to_string(),
-            _ => return None,
-        };
-        Some(t.chars().take(ANSWER_VALUE_CHARS).collect())
-    }
-    let Some(answers) = answers.as_object() else {
-        return Vec::new();
-    };
-    let mut rows = Vec::new();
-    for (question, v) in answers {
-        let values: Vec<String> = match v {
-            // An open answer is read as its feedback item; here it is only counted.
-            _ if open.contains(&question.as_str()) => {
-                text(v).map(|_| String::new()).into_iter().collect()
-            }
-            Value::Array(items) => items.iter().filter_map(text).collect(),
-            v => text(v).into_iter().collect(),
-        };
-        for (i, value) in values.into_iter().enumerate() {
-            rows.push(survey_answer::ActiveModel {
-                response_id: Set(response_id.to_owned()),
-                question_id: Set(question.clone()),
-                ordinal: Set(i as i32),
-                value: Set(value),
-                workspace_id: Set(workspace_id.to_owned()),
-                survey_id: Set(survey_id.to_owned()),
-                received_at: Set(received_at),
-            });
-        }
-    }
-    rows
-}
-
-/// The questions of a response whose answers became the feedback `items` (each item's
-/// context names its question).
-pub(super) fn open_questions(items: &[NewFeedback]) -> Vec<&str> {
-    items
-        .iter()
-        .filter_map(|f| f.context.get("question_id").and_then(|q| q.as_str()))
-        .collect()
 }
 
 /// Writes the `survey_answer` rows of a response, replacing any it had, inside the caller's
@@ -487,7 +423,7 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use super::answer_models;
+    use super::super::rows::answer_models;
     use serde_json::json;
 
     #[test]

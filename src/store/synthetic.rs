@@ -9,7 +9,7 @@ use sea_orm::{EntityTrait, Set, TransactionTrait};
 use serde_json::json;
 
 use super::entity::{feedback, feedback_pain_point, survey_answer, survey_response};
-use super::survey_results::answer_models;
+use super::rows::answer_models;
 use super::{Store, StoreResult};
 use crate::domain::new_id;
 

@@ -24,8 +24,10 @@ use tokio::sync::{mpsc, oneshot};
 use super::entity::{survey_answer, survey_response, webhook_delivery};
 use super::error::unreachable;
 use super::error::{StoreError, StoreResult};
-use super::feedback::{response_row, NewSurveyResponse};
-use super::rows::{insert_tagged, Delivery, Ingested, Tagged};
+use super::rows::{
+    answer_models, insert_tagged, open_questions, response_row, Delivery, Ingested,
+    NewSurveyResponse, Tagged,
+};
 use crate::domain::NewFeedback;
 
 /// Jobs one transaction takes at most: enough that a burst of thousands of requests a second
@@ -609,13 +611,13 @@ async fn store_responses<C: ConnectionTrait>(
         .filter(|&i| fresh[i])
         .flat_map(|i| {
             let job = jobs[i];
-            super::survey_results::answer_models(
+            answer_models(
                 &job.workspace_id,
                 &job.response.survey_id,
                 &job.response.id,
                 job.received_at,
                 &job.response.answers,
-                &super::survey_results::open_questions(&job.items),
+                &open_questions(&job.items),
             )
         })
         .collect();
