@@ -30,7 +30,7 @@ impl MigrationName for Migration {
 }
 
 /// The counters of `feedback_tally`, in order.
-const COUNTERS: [&str; 14] = [
+pub(crate) const COUNTERS: [&str; 14] = [
     "items",
     "analysed",
     "positive",
@@ -66,7 +66,7 @@ fn scores(r: &str, when: &str) -> [String; 8] {
 }
 
 /// A feedback row's share of each counter.
-fn feedback_share(r: &str) -> Vec<String> {
+pub(crate) fn feedback_share(r: &str) -> Vec<String> {
     let s = |cond: &str| format!("CASE WHEN {cond} THEN 1 ELSE 0 END");
     let mut out = vec![
         "1".to_owned(),
@@ -85,21 +85,21 @@ fn feedback_share(r: &str) -> Vec<String> {
 }
 
 /// A survey response's share: its scores only.
-fn response_share(r: &str) -> Vec<String> {
+pub(crate) fn response_share(r: &str) -> Vec<String> {
     let mut out = vec!["0".to_owned(); 6];
     out.extend(scores(r, ""));
     out
 }
 
 /// Key columns' values of a feedback row and a response row: (channel, source).
-fn feedback_key(r: &str) -> (String, String) {
+pub(crate) fn feedback_key(r: &str) -> (String, String) {
     (
         format!("{r}.channel"),
         format!("COALESCE({r}.source_id, '')"),
     )
 }
 
-fn response_key(r: &str) -> (String, String) {
+pub(crate) fn response_key(r: &str) -> (String, String) {
     (
         format!("CASE WHEN {r}.survey_id LIKE 'sv_%' THEN 'survey' ELSE 'webhook' END"),
         format!("{r}.survey_id"),
@@ -116,7 +116,7 @@ fn alias(backend: sea_orm::DbBackend, name: &str) -> (String, String) {
 }
 
 /// The UTC hour of a timestamp column as `YYYY-MM-DDTHH`.
-fn hour(backend: sea_orm::DbBackend, col: &str) -> String {
+pub(crate) fn hour(backend: sea_orm::DbBackend, col: &str) -> String {
     match backend {
         sea_orm::DbBackend::Postgres => {
             format!("to_char({col} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24')")
@@ -214,11 +214,12 @@ fn pain_take(backend: sea_orm::DbBackend, r: &str) -> String {
 }
 
 /// The columns whose change moves a feedback row's share.
-const FEEDBACK_COLUMNS: &str = "occurred_at, channel, source_id, sentiment, has_pain_point, \
+pub(crate) const FEEDBACK_COLUMNS: &str =
+    "occurred_at, channel, source_id, sentiment, has_pain_point, \
      nps, csat, ces, response_id, attributes";
 
 /// The same for a survey response.
-const RESPONSE_COLUMNS: &str = "occurred_at, survey_id, nps, csat, ces, attributes";
+pub(crate) const RESPONSE_COLUMNS: &str = "occurred_at, survey_id, nps, csat, ces, attributes";
 
 fn tables(int: &str) -> String {
     let counters: Vec<String> = COUNTERS
@@ -372,6 +373,14 @@ const PG_LOCK: &str = "PERFORM pg_advisory_xact_lock(hashtext('tally'), hashtext
 
 fn postgres_up() -> String {
     let b = sea_orm::DbBackend::Postgres;
+    let (tables, backfill) = (tables("BIGINT"), backfill(b));
+    format!("{tables} {backfill} {}", postgres_triggers())
+}
+
+/// The per-row triggers of PostgreSQL (and the survey counters' function they share the lock
+/// with); `m20261207_000002_statement_tally` replaces them and its `down` makes them again.
+pub(crate) fn postgres_triggers() -> String {
+    let b = sea_orm::DbBackend::Postgres;
     let Bodies {
         fi,
         fd,
@@ -382,10 +391,8 @@ fn postgres_up() -> String {
         new_scored,
         old_scored,
     } = bodies(b);
-    let (tables, backfill) = (tables("BIGINT"), backfill(b));
     format!(
-        r#"{tables} {backfill}
-     CREATE FUNCTION feedback_tally_count() RETURNS trigger LANGUAGE plpgsql AS $$
+        r#"CREATE FUNCTION feedback_tally_count() RETURNS trigger LANGUAGE plpgsql AS $$
      BEGIN
        IF TG_OP = 'DELETE' THEN {PG_LOCK}OLD.workspace_id)); ELSE {PG_LOCK}NEW.workspace_id)); END IF;
        IF TG_OP IN ('DELETE', 'UPDATE') THEN {fd} END IF;

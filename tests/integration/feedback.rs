@@ -14,7 +14,8 @@ both_backends!(
     attribute_filters_compare_booleans_alike,
     orders_and_their_cursors,
     counts_by_sentiment_with_the_list_filters,
-    every_origin_has_a_chinese_name
+    every_origin_has_a_chinese_name,
+    counters_follow_batches_moves_and_deletes
 );
 
 async fn seed(app: &TestApp) -> String {
@@ -755,4 +756,108 @@ async fn every_origin_has_a_chinese_name(app: TestApp) {
     assert_eq!(res.status(), 200);
     let webhook = app.all_feedback("channel=webhook").await;
     assert_eq!(webhook[0]["source_name"], "官网反馈入口");
+}
+
+/// The database's counters (kept by triggers: once per row on SQLite, once per statement on
+/// PostgreSQL) equal a count of the rows after a batch of items in two statements, updates
+/// of many rows at once that move them between hours, channels, sentiments and scores, an
+/// update that changes nothing counted, and deletes of many rows with their pain points and
+/// answers.
+async fn counters_follow_batches_moves_and_deletes(app: TestApp) {
+    use crate::console_surveys::assert_tally_matches_rows;
+    use sea_orm::ConnectionTrait;
+    let now = chrono::Utc::now();
+    let items: Vec<Value> = (0..700)
+        .map(|i| {
+            let text = match i % 4 {
+                0 => format!("支付失败，客服也不回 #{i}"),
+                1 => format!("界面不错 #{i}"),
+                2 => format!("物流太慢了 #{i}"),
+                _ => format!("还行吧 #{i}"),
+            };
+            let mut item = json!({
+                "text": text,
+                "external_id": format!("b{i}"),
+                "occurred_at": (now - chrono::Duration::minutes(37 * (i % 90))).to_rfc3339(),
+                "channel": if i % 3 == 0 { "social" } else { "webhook" },
+            });
+            if i % 5 == 0 {
+                item["scores"] = json!({"nps": i % 11, "csat": 1 + i % 5, "ces": 1 + i % 7});
+            }
+            item
+        })
+        .collect();
+    let parsed =
+        tingjian::collect::webhook::parse_delivery(&json!({"items": items}), None, "src_b", now)
+            .unwrap();
+    let analysed = app
+        .state
+        .pipeline
+        .prepare(&app.workspace_id, parsed)
+        .await
+        .unwrap();
+    app.state
+        .store
+        .ingest(&app.workspace_id, &analysed)
+        .await
+        .unwrap();
+    let survey = crate::surveys::create_survey(&app, &crate::surveys::nps_survey()).await;
+    for (i, nps) in [0, 3, 6, 7, 8, 9, 10, 10].into_iter().enumerate() {
+        let res = app
+            .client
+            .post(app.url(&format!("/s/{survey}/responses")))
+            .json(
+                &json!({"answers": {"q1": nps, "q3": ["下单", "客服"], "q4": 1 + i % 5,
+                "q5": "还可以"}}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+    }
+    assert_tally_matches_rows(&app).await;
+
+    let db = app.state.store.connection();
+    let pains: i64 = db
+        .query_one(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) FROM feedback_pain_point",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index(0)
+        .unwrap();
+    assert!(pains > 100, "the batch has pain points to count: {pains}");
+    for sql in [
+        // Moved to another hour and channel, in both directions.
+        "UPDATE feedback SET occurred_at = (SELECT MAX(occurred_at) FROM feedback), \
+         channel = 'review' WHERE external_id LIKE 'b1%'",
+        "UPDATE feedback SET occurred_at = (SELECT MIN(occurred_at) FROM feedback) \
+         WHERE external_id LIKE 'b2%' AND channel = 'social'",
+        // Another sentiment and pain point, other scores.
+        "UPDATE feedback SET sentiment = CASE WHEN sentiment = 'negative' THEN 'positive' \
+         ELSE 'negative' END, has_pain_point = NOT has_pain_point WHERE external_id LIKE 'b3%'",
+        "UPDATE feedback SET nps = 9, csat = NULL, ces = 2 WHERE external_id LIKE 'b4%'",
+        "UPDATE feedback SET source_id = NULL WHERE external_id LIKE 'b5%'",
+        // Nothing counted changes.
+        "UPDATE feedback SET text = text, sentiment = sentiment WHERE external_id LIKE 'b6%'",
+        "UPDATE feedback_pain_point SET channel = 'review', \
+         occurred_at = (SELECT MIN(occurred_at) FROM feedback) WHERE feedback_id IN \
+         (SELECT id FROM feedback WHERE external_id LIKE 'b1%')",
+        "UPDATE survey_response SET nps = CASE WHEN nps < 7 THEN NULL ELSE 6 END, csat = 5",
+    ] {
+        db.execute_unprepared(sql).await.expect(sql);
+    }
+    assert_tally_matches_rows(&app).await;
+
+    for sql in [
+        "DELETE FROM feedback_pain_point WHERE feedback_id IN \
+         (SELECT id FROM feedback WHERE external_id LIKE 'b7%')",
+        "DELETE FROM feedback WHERE external_id LIKE 'b8%' OR external_id LIKE 'b2%'",
+        "DELETE FROM survey_response WHERE csat = 5 AND nps IS NULL",
+    ] {
+        db.execute_unprepared(sql).await.expect(sql);
+    }
+    assert_tally_matches_rows(&app).await;
 }
