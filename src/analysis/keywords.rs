@@ -58,7 +58,32 @@ pub fn warm_up() {
 
 /// Characters that count: digits, Chinese numerals and words of quantity.
 fn numeral_char(c: char) -> bool {
-    c.is_ascii_digit() || "零〇一二三四五六七八九十百千万亿两半几数多俩仨".contains(c)
+    c.is_ascii_digit()
+        || matches!(
+            c,
+            '零' | '〇'
+                | '一'
+                | '二'
+                | '三'
+                | '四'
+                | '五'
+                | '六'
+                | '七'
+                | '八'
+                | '九'
+                | '十'
+                | '百'
+                | '千'
+                | '万'
+                | '亿'
+                | '两'
+                | '半'
+                | '几'
+                | '数'
+                | '多'
+                | '俩'
+                | '仨'
+        )
 }
 
 /// Units that follow a number (longest first where one ends another).
@@ -72,6 +97,11 @@ const UNITS: [&str; 48] = [
 /// A number with its measure word or time unit (三天, 五次, 半个, 四五十, 第一次, 两个多月,
 /// 30分钟): what is counted is never the keyword.
 pub fn numeral(token: &str) -> bool {
+    // What is left after the prefix and the units is part of the token, so a token without
+    // a numeral character is none (nearly every token: the units are not tried).
+    if !token.chars().any(numeral_char) {
+        return false;
+    }
     let mut rest = token;
     for prefix in ["第", "每", "前", "近", "头", "整", "好"] {
         if let Some(r) = rest.strip_prefix(prefix) {
@@ -103,12 +133,16 @@ impl Chooser<'_> {
     /// Could `token` be a keyword? If so, whether it is a word of complaint that names a
     /// problem (闪退).
     fn eligible(&self, token: &str, info: &WordInfo) -> Option<Eligible> {
-        if info.stop || !info.shape.keyword || numeral(token) || NOT_KEYWORD.contains(token) {
+        if info.stop || !info.shape.keyword {
             return None;
         }
+        // The pick first: judged when the word table was built for nearly every token.
         let pick = (self.pick)(token, info);
+        if !pick.ok || numeral(token) || NOT_KEYWORD.contains(token) {
+            return None;
+        }
         let opinion = info.sentiment.abs() >= 1.0;
-        (pick.ok && (!opinion || pick.problem)).then_some(Eligible {
+        (!opinion || pick.problem).then_some(Eligible {
             opinion,
             verb: pick.verb,
         })

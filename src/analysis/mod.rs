@@ -313,31 +313,38 @@ impl Analyzer {
 
     /// Analyses many texts on all cores, results in input order.
     pub fn analyze_batch(&self, texts: &[&str], ctx: &WorkspaceContext) -> Vec<Analysis> {
-        if texts.len() < 64 {
-            return texts.iter().map(|t| self.analyze_with(t, ctx)).collect();
-        }
-        let threads = cores();
-        if threads == 1 {
-            return texts.iter().map(|t| self.analyze_with(t, ctx)).collect();
-        }
-        let chunk = texts.len().div_ceil(threads);
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = texts
-                .chunks(chunk)
-                .map(|part| {
-                    scope.spawn(move || {
-                        part.iter()
-                            .map(|t| self.analyze_with(t, ctx))
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect()
+        in_parts(texts, |part| {
+            part.iter()
+                .map(|t| self.analyze_with(t, ctx))
+                .collect::<Vec<_>>()
         })
+        .into_iter()
+        .flatten()
+        .collect()
     }
+}
+
+/// Runs `work` on consecutive parts of `items`, one part per core, and returns the parts'
+/// results in order: one part (on this thread) on one core or for fewer than 64 items. A
+/// caller that turns each analysis into something smaller (its JSON) does so inside `work`,
+/// while the analysis is still in the cache, instead of holding them all.
+pub fn in_parts<T: Sync, R: Send>(items: &[T], work: impl Fn(&[T]) -> R + Sync) -> Vec<R> {
+    let threads = if items.len() < 64 { 1 } else { cores() };
+    if threads == 1 {
+        return vec![work(items)];
+    }
+    let chunk = items.len().div_ceil(threads);
+    let work = &work;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || work(part)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
 }
 
 /// The cores this process may use, read once: `available_parallelism` reads the cgroup's

@@ -86,39 +86,37 @@ fn analyze_lines(
     // On one core each line is analysed and written before the next is read: the analysis
     // just made is still in the cache when it is serialised, and nothing is held.
     if crate::analysis::cores() == 1 {
-        for r in lines {
-            let line = &buf[r.clone()];
-            match serde_json::from_str::<Input>(line) {
-                Ok(input) => {
-                    let a = analyzer.analyze(&input.text);
-                    write_analysis(analyzer, &input, &a, with_tokens, out)?;
-                }
-                Err(e) => write_failure(line, &e.to_string(), out)?,
-            }
-            out.write_all(b"\n")?;
-        }
-        return Ok(());
+        return write_lines(analyzer, buf, lines, with_tokens, out);
     }
-    let parsed: Vec<Result<Input, String>> = lines
-        .iter()
-        .map(|r| serde_json::from_str::<Input>(&buf[r.clone()]).map_err(|e| e.to_string()))
-        .collect();
-    let texts: Vec<&str> = parsed
-        .iter()
-        .filter_map(|p| p.as_ref().ok().map(|i| &*i.text))
-        .collect();
-    let mut results = analyzer
-        .analyze_batch(&texts, &Default::default())
-        .into_iter();
-    for (p, r) in parsed.iter().zip(lines) {
-        match p {
+    // On more cores, each core does the same with a part of the batch, into a buffer of its
+    // own; the parts are written out in order.
+    let parts = crate::analysis::in_parts(lines, |part| -> anyhow::Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(part.len() * 448);
+        write_lines(analyzer, buf, part, with_tokens, &mut out)?;
+        Ok(out)
+    });
+    for part in parts {
+        out.write_all(&part?)?;
+    }
+    Ok(())
+}
+
+/// Each line of `lines` read, analysed and its result line written, one after the other.
+fn write_lines(
+    analyzer: &Analyzer,
+    buf: &str,
+    lines: &[std::ops::Range<usize>],
+    with_tokens: bool,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    for r in lines {
+        let line = &buf[r.clone()];
+        match serde_json::from_str::<Input>(line) {
             Ok(input) => {
-                let Some(a) = results.next() else {
-                    anyhow::bail!("internal: a result is missing");
-                };
-                write_analysis(analyzer, input, &a, with_tokens, out)?;
+                let a = analyzer.analyze(&input.text);
+                write_analysis(analyzer, &input, &a, with_tokens, out)?;
             }
-            Err(e) => write_failure(&buf[r.clone()], e, out)?,
+            Err(e) => write_failure(line, &e.to_string(), out)?,
         }
         out.write_all(b"\n")?;
     }

@@ -4,7 +4,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use std::borrow::Cow;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
@@ -34,11 +34,6 @@ struct AnalyzeItem<'a> {
     id: Option<&'a RawValue>,
     #[serde(borrow)]
     text: Cow<'a, str>,
-}
-
-#[derive(Serialize)]
-struct AnalyzeResponse<'a> {
-    items: Vec<AnalysisJson<'a>>,
 }
 
 /// Checks the request's shape and bounds.
@@ -73,17 +68,35 @@ async fn analyze(state: State, auth: Auth<Read>, body: JsonText) -> Result<HttpR
     // long to read as a tenth of its analysis.
     let json = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, ApiError> {
         let request = analyze_request(&body)?;
-        let texts: Vec<&str> = request.items.iter().map(|i| &*i.text).collect();
-        let analyses = analyzer.analyze_batch(&texts, &profile.context);
-        let items = request
-            .items
-            .iter()
-            .zip(&analyses)
-            .map(|(i, a)| AnalysisJson::new(i.id, a))
-            .collect();
-        let mut out = Vec::with_capacity(body.text().len() * 2 + 512 * analyses.len());
-        serde_json::to_writer(&mut out, &AnalyzeResponse { items })
-            .map_err(|e| ApiError::Internal(e.into()))?;
+        let ctx = &profile.context;
+        // Each part's items analysed and written as JSON one after the other: an analysis is
+        // serialised while it is still in the cache, and none is held for the whole request.
+        let parts = crate::analysis::in_parts(&request.items, |part| {
+            let mut out = Vec::with_capacity(part.len() * 448);
+            for (k, item) in part.iter().enumerate() {
+                if k > 0 {
+                    out.push(b',');
+                }
+                let a = analyzer.analyze_with(&item.text, ctx);
+                serde_json::to_writer(&mut out, &AnalysisJson::new(item.id, &a))?;
+            }
+            Ok::<_, serde_json::Error>(out)
+        });
+        let mut out = Vec::with_capacity(
+            parts
+                .iter()
+                .map(|p| p.as_ref().map_or(0, Vec::len) + 1)
+                .sum::<usize>()
+                + 16,
+        );
+        out.extend_from_slice(b"{\"items\":[");
+        for (k, part) in parts.into_iter().enumerate() {
+            if k > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(&part.map_err(|e| ApiError::Internal(e.into()))?);
+        }
+        out.extend_from_slice(b"]}");
         Ok(out)
     })
     .await
