@@ -7,7 +7,8 @@
  * height to it, so the survey never scrolls inside the frame. It listens to messages from
  * the service's own origin only (the origin this script was loaded from), and only changes
  * the frame the message came from. When the frame shows a new step or the thank-you page
- * while its top is scrolled out of view, it scrolls the frame's top back into view.
+ * while its top is scrolled out of view, it scrolls the frame's top back into view. Loaded
+ * after a frame's page has told its height, it asks the frames of its origin to tell it again.
  */
 (function () {
   'use strict';
@@ -45,4 +46,16 @@
       });
     }
   });
+
+  // A frame whose page loaded before this script told its height to no one: ask each frame
+  // of the service to tell it again (a frame still loading tells it when it loads).
+  var frames = document.getElementsByTagName('iframe');
+  for (var i = 0; i < frames.length; i++) {
+    try {
+      if (new URL(frames[i].src, document.baseURI).origin !== origin) continue;
+      frames[i].contentWindow.postMessage({ tingjian: 'measure' }, origin);
+    } catch (e) {
+      // A frame without a usable src, or not yet navigated: nothing to ask.
+    }
+  }
 })();

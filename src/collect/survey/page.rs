@@ -25,10 +25,14 @@ pub const SURVEY_CSS: &str = include_str!("../../../static/survey.css");
 
 /// Run only inside a frame: posts the page's height to the framing page, where the loader
 /// (`GET /frame.js`) sets the iframe's height, so the survey never scrolls inside its frame.
+/// The loader is an `async` script and may start after this page has told its height; it then
+/// asks (`{tingjian: 'measure'}`), and the page tells it again.
 pub const FRAME_HEIGHT_JS: &str = "(function(){if(window.parent===window)return;var last=0;\
 function send(){var h=Math.ceil(document.body.getBoundingClientRect().height);\
 if(h!==last){last=h;window.parent.postMessage({tingjian:'height',height:h},'*');}}\
 if(window.ResizeObserver){new ResizeObserver(send).observe(document.body);}\
+window.addEventListener('message',function(e){\
+if(e.source===window.parent&&e.data&&e.data.tingjian==='measure'){last=0;send();}});\
 window.addEventListener('load',send);send();})();";
 
 /// The CSP source that allows [`FRAME_HEIGHT_JS`] and nothing else.
