@@ -82,19 +82,17 @@ async fn analyze(state: State, auth: Auth<Read>, body: JsonText) -> Result<HttpR
             }
             Ok::<_, serde_json::Error>(out)
         });
-        let mut out = Vec::with_capacity(
-            parts
-                .iter()
-                .map(|p| p.as_ref().map_or(0, Vec::len) + 1)
-                .sum::<usize>()
-                + 16,
-        );
+        let parts = parts
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| ApiError::Internal(e.into()))?;
+        let mut out = Vec::with_capacity(parts.iter().map(|p| p.len() + 1).sum::<usize>() + 12);
         out.extend_from_slice(b"{\"items\":[");
-        for (k, part) in parts.into_iter().enumerate() {
+        for (k, part) in parts.iter().enumerate() {
             if k > 0 {
                 out.push(b',');
             }
-            out.extend_from_slice(&part.map_err(|e| ApiError::Internal(e.into()))?);
+            out.extend_from_slice(part);
         }
         out.extend_from_slice(b"]}");
         Ok(out)
