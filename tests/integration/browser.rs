@@ -625,24 +625,8 @@ async fn seed_story(app: &TestApp) -> Story {
             }
         }
     }
-    let parsed = tingjian::collect::webhook::parse_delivery(
-        &json!({"items": items}),
-        None,
-        "src_story",
-        now - chrono::Duration::hours(1),
-    )
-    .unwrap();
-    let prepared = app
-        .state
-        .pipeline
-        .prepare(&app.workspace_id, parsed)
-        .await
-        .unwrap();
-    app.state
-        .store
-        .ingest(&app.workspace_id, &prepared)
-        .await
-        .unwrap();
+    app.store_items(items, "src_story", now - chrono::Duration::hours(1))
+        .await;
     story
 }
 

@@ -9,7 +9,7 @@ use std::time::Duration as StdDuration;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use chrono_tz::Asia::Shanghai;
 use serde_json::{json, Value};
-use tingjian::collect::webhook::{parse_delivery, sign};
+use tingjian::collect::webhook::sign;
 use tingjian::config::Settings;
 use tingjian::domain::Clock;
 
@@ -253,18 +253,7 @@ async fn seed_payment_spike(app: &TestApp, now: DateTime<Utc>) {
             "occurred_at": (now - Duration::minutes(10 + k as i64)).to_rfc3339()})
         })
         .collect();
-    let parsed = parse_delivery(&json!({"items": items}), None, "seed", now).unwrap();
-    let prepared = app
-        .state
-        .pipeline
-        .prepare(&app.workspace_id, parsed)
-        .await
-        .unwrap();
-    app.state
-        .store
-        .ingest(&app.workspace_id, &prepared)
-        .await
-        .unwrap();
+    app.store_items(items, "seed", now).await;
 }
 
 async fn subscribe(app: &TestApp, email: &str, alerts: bool) -> Value {

@@ -27,24 +27,12 @@ async fn seed(app: &TestApp) {
         }));
     }
     // Analysed by the same pipeline as every channel, stored directly to keep the seed short.
-    let parsed = tingjian::collect::webhook::parse_delivery(
-        &json!({"items": items}),
-        None,
+    app.store_items(
+        items,
         "src_seed",
         chrono::Utc::now() - chrono::Duration::hours(1),
     )
-    .unwrap();
-    let prepared = app
-        .state
-        .pipeline
-        .prepare(&app.workspace_id, parsed)
-        .await
-        .unwrap();
-    app.state
-        .store
-        .ingest(&app.workspace_id, &prepared)
-        .await
-        .unwrap();
+    .await;
 }
 
 async fn home_pain_points_and_inbox_show_the_workspace_feedback(app: TestApp) {

@@ -97,17 +97,7 @@ async fn ingest_from(app: &TestApp, items: Vec<Value>, origin: impl Fn(&str) -> 
             item.source_key = key;
         }
     }
-    let prepared = app
-        .state
-        .pipeline
-        .prepare(&app.workspace_id, parsed)
-        .await
-        .unwrap();
-    app.state
-        .store
-        .ingest(&app.workspace_id, &prepared)
-        .await
-        .unwrap();
+    app.store_parsed(parsed).await;
 }
 
 async fn json_of(res: reqwest::Response) -> Value {

@@ -55,24 +55,7 @@ async fn seed(app: &TestApp) -> String {
             })
         })
         .collect();
-    let parsed = tingjian::collect::webhook::parse_delivery(
-        &json!({"items": items}),
-        None,
-        &src_id,
-        chrono::Utc::now(),
-    )
-    .unwrap();
-    let analysed = app
-        .state
-        .pipeline
-        .prepare(&app.workspace_id, parsed)
-        .await
-        .unwrap();
-    app.state
-        .store
-        .ingest(&app.workspace_id, &analysed)
-        .await
-        .unwrap();
+    app.store_items(items, &src_id, chrono::Utc::now()).await;
     src_id
 }
 

@@ -589,24 +589,8 @@ async fn counts_by_sentiment_with_the_list_filters(app: TestApp) {
         .enumerate()
         .map(|(i, t)| json!({"text": t, "external_id": format!("a{i}"), "attributes": {"city": "杭州"}}))
         .collect();
-    let parsed = tingjian::collect::webhook::parse_delivery(
-        &json!({"items": items}),
-        None,
-        "src_analysed",
-        chrono::Utc::now(),
-    )
-    .unwrap();
-    let analysed = app
-        .state
-        .pipeline
-        .prepare(&app.workspace_id, parsed)
-        .await
-        .unwrap();
-    app.state
-        .store
-        .ingest(&app.workspace_id, &analysed)
-        .await
-        .unwrap();
+    app.store_items(items, "src_analysed", chrono::Utc::now())
+        .await;
 
     let count = |q: &'static str| {
         let app = &app;
@@ -787,20 +771,7 @@ async fn counters_follow_batches_moves_and_deletes(app: TestApp) {
             item
         })
         .collect();
-    let parsed =
-        tingjian::collect::webhook::parse_delivery(&json!({"items": items}), None, "src_b", now)
-            .unwrap();
-    let analysed = app
-        .state
-        .pipeline
-        .prepare(&app.workspace_id, parsed)
-        .await
-        .unwrap();
-    app.state
-        .store
-        .ingest(&app.workspace_id, &analysed)
-        .await
-        .unwrap();
+    app.store_items(items, "src_b", now).await;
     let survey = crate::surveys::create_survey(&app, &crate::surveys::nps_survey()).await;
     for (i, nps) in [0, 3, 6, 7, 8, 9, 10, 10].into_iter().enumerate() {
         let res = app

@@ -5,6 +5,7 @@ use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::Value;
 use tingjian::analysis::Analyzer;
@@ -157,6 +158,34 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
+    }
+
+    /// Stores webhook-shaped `items` of `source_id` directly, analysed by the same pipeline
+    /// as every ingest path (a seed shorter than signed deliveries).
+    pub async fn store_items(&self, items: Vec<Value>, source_id: &str, now: DateTime<Utc>) {
+        let parsed = tingjian::collect::webhook::parse_delivery(
+            &serde_json::json!({"items": items}),
+            None,
+            source_id,
+            now,
+        )
+        .unwrap();
+        self.store_parsed(parsed).await;
+    }
+
+    /// Analyses and stores items already read from a delivery.
+    pub async fn store_parsed(&self, parsed: Vec<tingjian::domain::NewFeedback>) {
+        let prepared = self
+            .state
+            .pipeline
+            .prepare(&self.workspace_id, parsed)
+            .await
+            .unwrap();
+        self.state
+            .store
+            .ingest(&self.workspace_id, &prepared)
+            .await
+            .unwrap();
     }
 
     /// A second workspace with its own admin key, for tenant-wall tests.

@@ -5,8 +5,6 @@
 
 use serde_json::{json, Value};
 
-use tingjian::collect::webhook::parse_delivery;
-
 use crate::both_backends;
 use crate::helpers::{assert_problem, Backend, TestApp};
 
@@ -358,19 +356,7 @@ mod drivers_and_segments {
 
 /// Stores webhook-shaped items, analysed by the same pipeline as every ingest path.
 async fn ingest(app: &TestApp, items: Vec<Value>) {
-    let parsed =
-        parse_delivery(&json!({"items": items}), None, "seed", chrono::Utc::now()).unwrap();
-    let prepared = app
-        .state
-        .pipeline
-        .prepare(&app.workspace_id, parsed)
-        .await
-        .unwrap();
-    app.state
-        .store
-        .ingest(&app.workspace_id, &prepared)
-        .await
-        .unwrap();
+    app.store_items(items, "seed", chrono::Utc::now()).await;
 }
 
 async fn get_with(app: &TestApp, key: &str, path: &str) -> reqwest::Response {
