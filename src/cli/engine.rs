@@ -3,7 +3,7 @@
 //! against a bare jieba cut, in the same run).
 
 use std::borrow::Cow;
-use std::io::{BufRead, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -39,64 +39,109 @@ struct Failed<'a> {
     id: Option<&'a RawValue>,
 }
 
-/// Lines read and analysed together (on all cores, in order).
-const BATCH: usize = 2000;
+/// Bytes of input read and analysed together (on all cores, in order): a few thousand lines.
+const BLOCK: usize = 1 << 19;
 
 /// `tingjian analyze`: reads `{"id", "text"}` lines, writes one result line per input line,
-/// in order. A line that cannot be read gets `{"id": …, "error": …}` and the rest go on.
-/// Lines are read into one reused buffer, parsed in place, and the results serialised
-/// straight into one buffered writer.
+/// in order. A line that cannot be read (not JSON, no text, not UTF-8) gets
+/// `{"error": …, "id": …}` and the rest go on. The input is read in blocks of whole lines into
+/// one reused buffer, each line parsed in place, and each block's result lines written out
+/// with one call.
 pub(super) fn analyze_stdin(analyzer: &Analyzer, with_tokens: bool) -> anyhow::Result<()> {
-    let stdin = std::io::stdin();
-    let mut input = stdin.lock();
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    let mut buf = String::new();
-    let mut lines: Vec<std::ops::Range<usize>> = Vec::with_capacity(BATCH);
+    let mut input = std::io::stdin().lock();
+    let mut stdout = std::io::stdout().lock();
+    let mut buf: Vec<u8> = Vec::with_capacity(2 * BLOCK);
+    let mut out: Vec<u8> = Vec::with_capacity(4 * BLOCK);
+    let mut lines: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut want = BLOCK;
     loop {
-        buf.clear();
-        lines.clear();
-        while lines.len() < BATCH {
-            let start = buf.len();
-            if input.read_line(&mut buf)? == 0 {
+        // Fill the buffer to `want` bytes or the end of the input.
+        let mut ended = false;
+        while buf.len() < want {
+            let at = buf.len();
+            buf.resize(want, 0);
+            let n = loop {
+                match input.read(&mut buf[at..]) {
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    read => break read?,
+                }
+            };
+            buf.truncate(at + n);
+            if n == 0 {
+                ended = true;
                 break;
             }
-            let line = buf[start..].trim_end_matches(['\n', '\r']);
-            if !line.trim().is_empty() {
-                lines.push(start..start + line.len());
-            }
         }
-        if lines.is_empty() {
+        // Its whole lines; a line longer than the buffer is read on to its end.
+        let whole = match buf.iter().rposition(|&b| b == b'\n') {
+            _ if ended => buf.len(),
+            Some(last) => last + 1,
+            None => {
+                want = buf.len() + BLOCK;
+                continue;
+            }
+        };
+        want = BLOCK.max(buf.len() - whole + BLOCK / 2);
+        lines.clear();
+        let mut start = 0;
+        while start < whole {
+            let end = buf[start..whole]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(whole, |i| start + i);
+            let mut line = start..end;
+            if buf[line.clone()].ends_with(b"\r") {
+                line.end -= 1;
+            }
+            if !blank(&buf[line.clone()]) {
+                lines.push(line);
+            }
+            start = end + 1;
+        }
+        out.clear();
+        analyze_lines(analyzer, &buf, &lines, with_tokens, &mut out)?;
+        stdout.write_all(&out)?;
+        if ended {
             break;
         }
-        analyze_lines(analyzer, &buf, &lines, with_tokens, &mut out)?;
+        buf.drain(..whole);
     }
-    out.flush()?;
+    stdout.flush()?;
     Ok(())
 }
 
-/// Analyses one batch of lines of `buf` and writes their result lines.
+/// A line of nothing but whitespace (skipped, as before: no result line for it).
+fn blank(line: &[u8]) -> bool {
+    match line.first() {
+        None => true,
+        Some(b) if b.is_ascii() && !b.is_ascii_whitespace() => false,
+        Some(_) => std::str::from_utf8(line).is_ok_and(|l| l.trim().is_empty()),
+    }
+}
+
+/// Analyses one block's lines of `buf` and appends their result lines to `out`.
 fn analyze_lines(
     analyzer: &Analyzer,
-    buf: &str,
+    buf: &[u8],
     lines: &[std::ops::Range<usize>],
     with_tokens: bool,
-    out: &mut impl Write,
+    out: &mut Vec<u8>,
 ) -> anyhow::Result<()> {
     // On one core each line is analysed and written before the next is read: the analysis
     // just made is still in the cache when it is serialised, and nothing is held.
     if crate::analysis::cores() == 1 {
-        return write_lines(analyzer, buf, lines, with_tokens, out);
+        write_lines(analyzer, buf, lines, with_tokens, out);
+        return Ok(());
     }
-    // On more cores, each core does the same with a part of the batch, into a buffer of its
+    // On more cores, each core does the same with a part of the block, into a buffer of its
     // own; the parts are written out in order.
-    let parts = crate::analysis::in_parts(lines, |part| -> anyhow::Result<Vec<u8>> {
+    let parts = crate::analysis::in_parts(lines, |part| {
         let mut out = Vec::with_capacity(part.len() * 448);
-        write_lines(analyzer, buf, part, with_tokens, &mut out)?;
-        Ok(out)
+        write_lines(analyzer, buf, part, with_tokens, &mut out);
+        out
     });
     for part in parts {
-        out.write_all(&part?)?;
+        out.extend_from_slice(&part);
     }
     Ok(())
 }
@@ -104,51 +149,40 @@ fn analyze_lines(
 /// Each line of `lines` read, analysed and its result line written, one after the other.
 fn write_lines(
     analyzer: &Analyzer,
-    buf: &str,
+    buf: &[u8],
     lines: &[std::ops::Range<usize>],
     with_tokens: bool,
-    out: &mut impl Write,
-) -> anyhow::Result<()> {
+    out: &mut Vec<u8>,
+) {
     for r in lines {
-        let line = &buf[r.clone()];
-        match serde_json::from_str::<Input>(line) {
-            Ok(input) => {
-                let a = analyzer.analyze(&input.text);
-                write_analysis(analyzer, &input, &a, with_tokens, out)?;
-            }
-            Err(e) => write_failure(line, &e.to_string(), out)?,
+        match std::str::from_utf8(&buf[r.clone()]) {
+            Ok(line) => match serde_json::from_str::<Input>(line) {
+                Ok(input) => {
+                    let a = analyzer.analyze(&input.text);
+                    let mut row = AnalysisJson::new(input.id, &a);
+                    if with_tokens {
+                        row.tokens = Some(analyzer.cut_only(&a.normalized));
+                        row.normalized = Some(&a.normalized);
+                    }
+                    row.write_to(out);
+                }
+                Err(e) => write_failure(line, &e.to_string(), out),
+            },
+            Err(_) => write_failure("", "the line is not UTF-8", out),
         }
-        out.write_all(b"\n")?;
+        out.push(b'\n');
     }
-    Ok(())
-}
-
-/// One result line, without its newline.
-fn write_analysis(
-    analyzer: &Analyzer,
-    input: &Input,
-    a: &crate::analysis::Analysis,
-    with_tokens: bool,
-    out: &mut impl Write,
-) -> anyhow::Result<()> {
-    let mut row = AnalysisJson::new(input.id, a);
-    if with_tokens {
-        row.tokens = Some(analyzer.cut_only(&a.normalized));
-        row.normalized = Some(&a.normalized);
-    }
-    serde_json::to_writer(&mut *out, &row)?;
-    Ok(())
 }
 
 /// The result line of a line that could not be read, without its newline.
-fn write_failure(line: &str, e: &str, out: &mut impl Write) -> anyhow::Result<()> {
+fn write_failure(line: &str, e: &str, out: &mut Vec<u8>) {
     // Which went wrong: the line is no JSON object, or its text is no string.
     let (error, id) = match serde_json::from_str::<IdOnly>(line) {
         Ok(only) => ("missing string field `text`".to_owned(), only.id),
+        Err(_) if line.is_empty() => (e.to_owned(), None),
         Err(_) => (format!("invalid JSON: {e}"), None),
     };
-    serde_json::to_writer(&mut *out, &Failed { error: &error, id })?;
-    Ok(())
+    let _ = serde_json::to_writer(out, &Failed { error: &error, id });
 }
 
 pub(super) fn read_gold(path: &Path) -> anyhow::Result<Vec<Gold>> {
@@ -338,7 +372,7 @@ pub(super) fn bench(files: &[PathBuf], seconds: f64, runs: usize) -> anyhow::Res
         out.clear();
         if let Ok(input) = serde_json::from_str::<Input>(&lines[i]) {
             let a = analyzer.analyze(&input.text);
-            let _ = serde_json::to_writer(&mut *out, &AnalysisJson::new(input.id, &a));
+            AnalysisJson::new(input.id, &a).write_to(&mut out);
             out.push(b'\n');
         }
         out.len()

@@ -131,8 +131,13 @@ pub fn payload_error(e: PayloadError, limit: usize) -> ApiError {
 /// parts); form bodies by [`reject_nul_in_form`], URIs by [`reject_percent_nul`], CSV files
 /// after decoding (`collect::import`).
 pub fn reject_nul(bytes: &[u8]) -> Result<(), ApiError> {
-    let has_nul =
-        bytes.contains(&0) || bytes.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000"));
+    // Escapes start with a backslash: only those places are looked at.
+    let has_nul = bytes.contains(&0)
+        || memchr::memchr_iter(b'\\', bytes).any(|at| {
+            bytes[at..]
+                .get(..6)
+                .is_some_and(|w| w.eq_ignore_ascii_case(b"\\u0000"))
+        });
     if has_nul {
         return Err(ApiError::BadRequest(
             "NUL characters are not accepted".into(),
@@ -499,6 +504,11 @@ impl JsonText {
     /// The body as `T`: 400 for bad JSON, 422 naming the field by JSON Pointer for a wrong
     /// shape (as [`Json`] answers).
     pub fn parse<'a, T: serde::Deserialize<'a>>(&'a self) -> Result<T, ApiError> {
+        // Read without tracking the path first: only a body that fails is read again with it,
+        // to name the field (tracking costs a tenth of the parse of a body of 1,000 texts).
+        if let Ok(value) = serde_json::from_str(self.text()) {
+            return Ok(value);
+        }
         let mut de = serde_json::Deserializer::from_str(self.text());
         let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let field = pointer(e.path());

@@ -47,7 +47,8 @@ fn analyze_request(body: &JsonText) -> Result<AnalyzeRequest<'_>, ApiError> {
     }
     let mut errors = Vec::new();
     for (i, item) in request.items.iter().enumerate() {
-        if item.text.chars().count() > MAX_TEXT_CHARS {
+        // No more characters than bytes: most texts need no count.
+        if item.text.len() > MAX_TEXT_CHARS && item.text.chars().count() > MAX_TEXT_CHARS {
             errors.push(crate::domain::FieldError::new(
                 format!("/items/{i}/text"),
                 "longer than 10000 characters",
@@ -78,14 +79,10 @@ async fn analyze(state: State, auth: Auth<Read>, body: JsonText) -> Result<HttpR
                     out.push(b',');
                 }
                 let a = analyzer.analyze_with(&item.text, ctx);
-                serde_json::to_writer(&mut out, &AnalysisJson::new(item.id, &a))?;
+                AnalysisJson::new(item.id, &a).write_to(&mut out);
             }
-            Ok::<_, serde_json::Error>(out)
+            out
         });
-        let parts = parts
-            .into_iter()
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| ApiError::Internal(e.into()))?;
         let mut out = Vec::with_capacity(parts.iter().map(|p| p.len() + 1).sum::<usize>() + 12);
         out.extend_from_slice(b"{\"items\":[");
         for (k, part) in parts.iter().enumerate() {

@@ -346,6 +346,68 @@ fn analyze_command_reads_json_lines_in_order() {
     assert_eq!(lines[4]["keywords"][0]["word"], "加载慢");
 }
 
+/// Lines across the CLI's read blocks (half a megabyte each), one line longer than a block,
+/// CRLF endings, blank lines, a line that is not UTF-8, and a last line without its newline:
+/// one result line per line that is not blank, in order, and the rest go on after a bad one.
+#[test]
+fn analyze_command_reads_any_number_of_lines_and_bad_bytes() {
+    let mut input: Vec<u8> = Vec::new();
+    let mut expected: Vec<Value> = Vec::new();
+    for i in 0..4000 {
+        let text = format!(
+            "第{i}次打开就闪退，客服也不回复，真的很失望{}",
+            "。".repeat(i % 97)
+        );
+        let line = json!({"id": i, "text": text}).to_string();
+        input.extend_from_slice(line.as_bytes());
+        input.extend_from_slice(if i % 3 == 0 { b"\r\n" } else { b"\n" });
+        expected.push(json!(i));
+        match i {
+            1000 => input.extend_from_slice(b"   \n\n\xe3\x80\x80\n"),
+            2000 => {
+                input.extend_from_slice(b"{\"id\": \"bad\", \"text\": \"\xff\xfe\"}\n");
+                expected.push(Value::Null);
+            }
+            3000 => {
+                let long = "加载太慢了".repeat(40_000);
+                input.extend_from_slice(json!({"id": "long", "text": long}).to_string().as_bytes());
+                input.push(b'\n');
+                expected.push(json!("long"));
+            }
+            _ => {}
+        }
+    }
+    input.extend_from_slice(b"{\"id\": \"last\", \"text\": \"\xe5\xa5\xbd\"}");
+    expected.push(json!("last"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tingjian"))
+        .arg("analyze")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || stdin.write_all(&input).unwrap());
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert!(out.status.success());
+    let lines: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let ids: Vec<Value> = lines.iter().map(|l| l["id"].clone()).collect();
+    assert_eq!(ids, expected);
+    let bad = &lines[2001];
+    assert_eq!(bad["error"], "the line is not UTF-8", "{bad}");
+    assert!(lines[2002]["sentiment"]["label"].is_string());
+    assert_eq!(lines[3002]["keywords"][0]["word"], "加载慢");
+    assert_eq!(lines.last().unwrap()["sentiment"]["label"], "positive");
+    assert!(lines
+        .iter()
+        .filter(|l| l["error"].is_null())
+        .all(|l| l["pain_points"].as_array().is_some()));
+}
+
 #[test]
 fn eval_command_scores_a_keyword_set() {
     let dir = tempfile::tempdir().unwrap();
