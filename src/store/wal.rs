@@ -20,7 +20,7 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 const RESTART_AT: i64 = 1_000;
 /// What a log file that grew past it (a long read kept it from starting again) is cut back to
 /// when it next starts again: `journal_size_limit`, in bytes.
-pub(super) const SIZE_LIMIT: u64 = 16 << 20;
+pub(super) const SIZE_LIMIT: u64 = 64 << 20;
 
 /// The log file of one database, opened once and fsynced by the writer's syncer.
 pub(super) struct Wal {
@@ -97,6 +97,11 @@ pub(super) fn checkpoints(db: DatabaseConnection, restart: Arc<AtomicBool>) {
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         while Arc::strong_count(&restart) > 1 {
             every.tick().await;
+            if restart.load(Ordering::Relaxed) {
+                // The writer has yet to finish the last one: a checkpoint of this task's
+                // beside it would make the writer's find the log busy and copy nothing.
+                continue;
+            }
             match checkpoint(&db).await {
                 Ok(frames) if frames >= RESTART_AT => restart.store(true, Ordering::Relaxed),
                 Ok(_) => {}

@@ -274,12 +274,14 @@ async fn run(db: DatabaseConnection, mut rx: mpsc::Receiver<Job>, log: Option<Lo
             continue;
         };
         log.syncer.hand(held);
-        if log.restart.swap(false, Ordering::Relaxed) {
+        if log.restart.load(Ordering::Relaxed) {
             // The checkpoint task copied all but what was written since it began: copy the
-            // rest, so that the next batch starts the log again from its beginning.
+            // rest, so that the next batch starts the log again from its beginning. The task
+            // waits for the flag to fall before its next checkpoint.
             if let Err(e) = wal::checkpoint(&db).await {
                 tracing::warn!(error = %e, "the writer's checkpoint of the write-ahead log failed");
             }
+            log.restart.store(false, Ordering::Relaxed);
         }
     }
 }
