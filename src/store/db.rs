@@ -5,11 +5,13 @@ use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 
-use super::error::StoreResult;
+use super::error::{StoreError, StoreResult};
+use super::wal::{self, Wal};
+use super::writer::{LogSync, Writer};
 use crate::domain::Clock;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement,
     TransactionTrait,
 };
 
@@ -44,12 +46,49 @@ pub(super) fn sqlite_attribute_text(
     }
 }
 
+/// The settings of every SQLite connection but the writer's: commits wait for the disk, and
+/// the log is copied into the database file every 1,000 pages (SQLite's defaults).
+const FULL: (SqliteSynchronous, u32) = (SqliteSynchronous::Full, 1_000);
+
+/// The file of a SQLite connection's main database; none for one in memory. A file not in WAL
+/// mode is an error: the writer's commits are made durable by the fsync of the log.
+async fn main_file(db: &DatabaseConnection) -> StoreResult<Option<std::path::PathBuf>> {
+    let text = |sql: &str| {
+        let query = db.query_one(Statement::from_string(DbBackend::Sqlite, sql));
+        async move {
+            let row = query.await?;
+            Ok::<_, DbErr>(match row {
+                Some(row) => row.try_get_by_index::<Option<String>>(0)?,
+                None => None,
+            })
+        }
+    };
+    let file = text("SELECT file FROM pragma_database_list WHERE name = 'main'").await?;
+    let Some(file) = file.filter(|f| !f.is_empty()) else {
+        return Ok(None);
+    };
+    let mode = text("PRAGMA journal_mode").await?.unwrap_or_default();
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::Db(DbErr::Custom(format!(
+            "SQLite kept the journal mode {mode:?} instead of WAL for {file}"
+        ))));
+    }
+    Ok(Some(file.into()))
+}
+
+/// The writer's syncer thread could not be started.
+fn no_writer(e: std::io::Error) -> StoreError {
+    StoreError::Db(DbErr::Custom(format!(
+        "cannot start the store's writer: {e}"
+    )))
+}
+
 /// A handle to the database, cheap to clone (a pool inside).
 #[derive(Clone, Debug)]
 pub struct Store {
     pub(super) db: DatabaseConnection,
     /// The writer tasks that group concurrent requests' feedback into one transaction.
-    pub(super) writer: super::writer::Writer,
+    pub(super) writer: Writer,
     /// Live webhook sources read recently (`Store::live_source`).
     pub(super) sources: std::sync::Arc<super::recent::Recent<super::entity::source::Model>>,
     /// Surveys read recently by the public endpoints (`Store::public_survey`).
@@ -59,7 +98,9 @@ pub struct Store {
 
 impl Store {
     /// Opens the database at `url`, creating the SQLite file if needed. SQLite runs in WAL
-    /// mode with `synchronous=FULL`, so an answered write survives a power cut.
+    /// mode; its writer commits with `synchronous=NORMAL` and fsyncs the log before it
+    /// answers, every other connection with `synchronous=FULL`, so an answered write survives
+    /// a power cut.
     pub async fn connect(url: &str) -> StoreResult<Self> {
         Self::connect_with(url, Duration::from_secs(30)).await
     }
@@ -79,7 +120,7 @@ impl Store {
         if !url.starts_with("sqlite:") {
             let db = Database::connect(opts(16)).await?;
             return Ok(Self {
-                writer: super::writer::Writer::start(db.clone()),
+                writer: Writer::start(db.clone(), None).map_err(no_writer)?,
                 db,
                 sources: Default::default(),
                 surveys: Default::default(),
@@ -89,29 +130,51 @@ impl Store {
         // A SQLite connection is a file handle in this process: it cannot be lost as a network
         // connection can, so it is not pinged before each use (the ping is a round trip to the
         // connection's worker thread, as costly as a small query).
-        let sqlite = |mut opts: ConnectOptions, cache_kib: u32, statements: usize| {
+        // `sync` and `autocheckpoint` (pages; 0 for none): the writer's own connection commits
+        // with `NORMAL` and leaves checkpoints to the checkpoint task, every other with `FULL`
+        // and SQLite's default.
+        let sqlite = |mut opts: ConnectOptions,
+                      cache_kib: u32,
+                      statements: usize,
+                      (sync, autocheckpoint): (SqliteSynchronous, u32)| {
             opts.test_before_acquire(false)
                 .map_sqlx_sqlite_opts(move |o| {
                     o.journal_mode(SqliteJournalMode::Wal)
-                        .synchronous(SqliteSynchronous::Full)
+                        .synchronous(sync)
                         .busy_timeout(Duration::from_secs(10))
                         .foreign_keys(true)
                         .create_if_missing(true)
                         .pragma("cache_size", format!("-{cache_kib}"))
+                        .pragma("journal_size_limit", wal::SIZE_LIMIT.to_string())
+                        .pragma("wal_autocheckpoint", autocheckpoint.to_string())
                         .statement_cache_capacity(statements)
                 });
             opts
         };
-        let db = Database::connect(sqlite(opts(8), 2_048, 100)).await?;
+        let db = Database::connect(sqlite(opts(8), 2_048, 100, FULL)).await?;
         // The writer keeps a connection of its own, always the same: its page cache stays
         // valid from one batch to the next (a pooled connection finds its cache stale
         // whenever another connection has written since its last use, and reads the pages
-        // again), and it is large enough to hold the indexes' hot pages.
-        let mut own = sqlite(opts(1), 16_384, 8);
+        // again), and it is large enough to hold the indexes' hot pages. Its commits do not
+        // wait for the disk (its syncer fsyncs the log), nor copy the log into the database
+        // file (the checkpoint task does, on a connection of its own).
+        let mut own = sqlite(opts(1), 16_384, 8, (SqliteSynchronous::Normal, 0));
         own.min_connections(1);
         let writer = Database::connect(own).await?;
+        let log = match main_file(&writer).await? {
+            Some(file) => {
+                let mut checkpoints = sqlite(opts(1), 1_024, 4, FULL);
+                checkpoints.min_connections(1);
+                Some(LogSync {
+                    wal: Wal::of(&file),
+                    checkpoints: Database::connect(checkpoints).await?,
+                })
+            }
+            // An in-memory database keeps nothing through a crash anyway.
+            None => None,
+        };
         Ok(Self {
-            writer: super::writer::Writer::start(writer),
+            writer: Writer::start(writer, log).map_err(no_writer)?,
             db,
             sources: Default::default(),
             surveys: Default::default(),

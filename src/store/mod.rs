@@ -24,6 +24,7 @@ mod surveys;
 mod synthetic;
 mod tell;
 mod understand;
+mod wal;
 mod workspace_export;
 mod workspaces;
 mod writer;

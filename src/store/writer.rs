@@ -3,14 +3,19 @@
 //! moment into one transaction, so a burst of single-item requests costs one commit (one
 //! fsync) per batch instead of one per request.
 //!
-//! A request sends its job on a channel with a one-shot reply and waits; the writer answers it
-//! only after the batch's transaction has committed, so an answer still means the rows are
-//! durably stored. Jobs that only insert items (with or without a webhook delivery marker)
+//! A request sends its job on a channel with a one-shot reply and waits; it is answered only
+//! after the batch's transaction has committed and is on disk, so an answer still means the
+//! rows are durably stored. On SQLite the commit does not wait for the disk: the writer hands
+//! the batch's answers to a syncer thread, which fsyncs the write-ahead log and then answers
+//! them, while the writer goes on with the next batch ([`Syncer`]). Jobs that only insert items (with or without a webhook delivery marker)
 //! are merged into a few multi-row statements; any other job runs alone inside a savepoint.
 //! A job that fails is rolled back to its savepoint and answered with its error, and its
 //! neighbours go on: when the merged statements fail, each of their jobs is run again alone.
 
 use std::collections::{HashMap, HashSet};
+use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc as std_mpsc, Arc};
 
 use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
@@ -28,6 +33,7 @@ use super::rows::{
     answer_models, insert_tagged, open_questions, response_row, Delivery, Ingested,
     NewSurveyResponse, Tagged,
 };
+use super::wal::{self, Wal};
 use crate::domain::NewFeedback;
 
 /// Jobs one transaction takes at most: enough that a burst of thousands of requests a second
@@ -51,10 +57,24 @@ impl Writer {
     /// one workspace run one after another whatever the number of writers, and two writers
     /// could deadlock: one holding the lock and waiting on a unique key the other has just
     /// inserted, the other waiting on the lock.
-    pub(super) fn start(db: DatabaseConnection) -> Self {
+    ///
+    /// With `log` (SQLite, `db` committing with `synchronous=NORMAL`), a [`Syncer`] answers
+    /// each batch once the log is on disk, and the log's checkpoints run on `log`'s connection.
+    pub(super) fn start(db: DatabaseConnection, log: Option<LogSync>) -> io::Result<Self> {
         let (tx, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(run(db, rx));
-        Self { tx }
+        let log = match log {
+            None => None,
+            Some(LogSync { wal, checkpoints }) => {
+                let restart = Arc::new(AtomicBool::new(false));
+                wal::checkpoints(checkpoints, Arc::clone(&restart));
+                Some(Log {
+                    syncer: Syncer::start(wal)?,
+                    restart,
+                })
+            }
+        };
+        tokio::spawn(run(db, rx, log));
+        Ok(Self { tx })
     }
 
     /// Stores items, and with `marker` (a source and a delivery id) records the delivery in
@@ -153,6 +173,20 @@ fn stopped() -> StoreError {
     StoreError::Db(DbErr::Custom("the store's writer has stopped".into()))
 }
 
+/// What the SQLite writer needs to commit without waiting for the disk: the log to fsync, and a
+/// connection of its own for the checkpoints.
+pub(super) struct LogSync {
+    pub(super) wal: Wal,
+    pub(super) checkpoints: DatabaseConnection,
+}
+
+/// The running writer's side of [`LogSync`].
+struct Log {
+    syncer: Syncer,
+    /// Set by the checkpoint task: the log has grown, finish a checkpoint between two batches.
+    restart: Arc<AtomicBool>,
+}
+
 enum Job {
     Items(ItemsJob),
     Response(ResponseJob),
@@ -217,7 +251,7 @@ where
     }
 }
 
-async fn run(db: DatabaseConnection, mut rx: mpsc::Receiver<Job>) {
+async fn run(db: DatabaseConnection, mut rx: mpsc::Receiver<Job>, log: Option<Log>) {
     loop {
         let batch = {
             let Some(first) = rx.recv().await else { return };
@@ -234,7 +268,71 @@ async fn run(db: DatabaseConnection, mut rx: mpsc::Receiver<Job>) {
             }
             batch
         };
-        commit(&db, batch).await;
+        let held = commit(&db, batch).await;
+        let Some(log) = &log else {
+            answer(held);
+            continue;
+        };
+        log.syncer.hand(held);
+        if log.restart.load(Ordering::Relaxed) {
+            // The checkpoint task copied all but what was written since it began: copy the
+            // rest, so that the next batch starts the log again from its beginning. The task
+            // waits for the flag to fall before its next checkpoint.
+            if let Err(e) = wal::checkpoint(&db).await {
+                tracing::warn!(error = %e, "the writer's checkpoint of the write-ahead log failed");
+            }
+            log.restart.store(false, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Answers a SQLite writer's committed batches once the write-ahead log that holds them is on
+/// disk. The writer's connection commits with `synchronous=NORMAL` (its COMMIT writes the log
+/// but does not fsync it) and hands the batch's answers here; a thread of its own takes every
+/// batch handed so far, fsyncs the log once for all of them (each was committed before the
+/// fsync began, so its frames are in the file) and only then answers them, while the writer
+/// writes the next batch. A failed fsync answers its batches with an error, never a success.
+struct Syncer {
+    tx: std_mpsc::Sender<Vec<Held>>,
+}
+
+impl Syncer {
+    fn start(wal: Wal) -> io::Result<Self> {
+        let (tx, rx) = std_mpsc::channel();
+        std::thread::Builder::new()
+            .name("wal-sync".into())
+            .spawn(move || sync_then_answer(wal, rx))?;
+        Ok(Self { tx })
+    }
+
+    /// The answers of a batch just committed.
+    fn hand(&self, held: Vec<Held>) {
+        if held.is_empty() {
+            return;
+        }
+        if let Err(std_mpsc::SendError(held)) = self.tx.send(held) {
+            refuse(held, &stopped());
+        }
+    }
+}
+
+/// The syncer's thread, until the writer is gone.
+fn sync_then_answer(mut wal: Wal, batches: std_mpsc::Receiver<Vec<Held>>) {
+    while let Ok(first) = batches.recv() {
+        let mut ready = vec![first];
+        ready.extend(batches.try_iter());
+        match wal.sync() {
+            Ok(()) => ready.into_iter().for_each(answer),
+            Err(e) => {
+                tracing::error!(error = %e, batches = ready.len(), "the fsync of the write-ahead log failed: its batches are answered with an error");
+                let e = StoreError::Db(DbErr::Conn(RuntimeErr::Internal(format!(
+                    "the fsync of the write-ahead log failed: {e}"
+                ))));
+                for held in ready {
+                    refuse(held, &e);
+                }
+            }
+        }
     }
 }
 
@@ -245,8 +343,9 @@ enum Held {
     Other(Box<dyn Work>),
 }
 
-/// Writes one batch in one transaction and answers its jobs.
-async fn commit(db: &DatabaseConnection, batch: Vec<Job>) {
+/// Writes one batch in one transaction: the answers of its jobs that are committed, to give
+/// once it is on disk (the jobs that failed are answered already).
+async fn commit(db: &DatabaseConnection, batch: Vec<Job>) -> Vec<Held> {
     let mut merged = Vec::new();
     let mut responses = Vec::new();
     let mut others = Vec::new();
@@ -262,28 +361,29 @@ async fn commit(db: &DatabaseConnection, batch: Vec<Job>) {
         Err(e) => {
             let e = StoreError::from(e);
             fail_jobs(responses, &e);
-            return fail_all(merged, others, &e);
+            fail_all(merged, others, &e);
+            return Vec::new();
         }
     };
     let mut held = Vec::with_capacity(merged.len() + responses.len() + others.len());
     if let Err(e) = write_merged(&txn, merged, &mut held).await {
         // The transaction itself is lost: nothing of it will commit.
         fail_jobs(responses, &e);
-        return fail_held(held, others, &e);
+        fail_held(held, others, &e);
+        return Vec::new();
     }
     if let Err(e) = write_merged(&txn, responses, &mut held).await {
-        return fail_held(held, others, &e);
+        fail_held(held, others, &e);
+        return Vec::new();
     }
     let mut others = others.into_iter();
     while let Some(mut work) = others.next() {
         let sp = match txn.begin().await {
             Ok(sp) => sp,
             Err(e) => {
-                return fail_held(
-                    held,
-                    std::iter::once(work).chain(others).collect(),
-                    &e.into(),
-                )
+                let others = std::iter::once(work).chain(others).collect();
+                fail_held(held, others, &e.into());
+                return Vec::new();
             }
         };
         let result = work.run(&sp).await;
@@ -291,13 +391,20 @@ async fn commit(db: &DatabaseConnection, batch: Vec<Job>) {
             Ok(()) => held.push(Held::Other(work)),
             Err(Failed(e)) => work.answer(Err(e)),
             Err(Lost(e)) => {
-                return fail_held(held, std::iter::once(work).chain(others).collect(), &e)
+                fail_held(held, std::iter::once(work).chain(others).collect(), &e);
+                return Vec::new();
             }
         }
     }
     if let Err(e) = txn.commit().await {
-        return fail_held(held, Vec::new(), &e.into());
+        fail_held(held, Vec::new(), &e.into());
+        return Vec::new();
     }
+    held
+}
+
+/// Gives a committed batch's answers.
+fn answer(held: Vec<Held>) {
     for h in held {
         match h {
             Held::Items(reply, d) => {
@@ -666,6 +773,14 @@ fn fail_all(items: Vec<ItemsJob>, others: Vec<Box<dyn Work>>, e: &StoreError) {
 
 fn fail_held(held: Vec<Held>, others: Vec<Box<dyn Work>>, e: &StoreError) {
     tracing::warn!(error = %e, "a batch of writes was rolled back");
+    refuse(held, e);
+    for w in others {
+        w.answer(Err(echo(e)));
+    }
+}
+
+/// Answers each of `held` with `e` instead of its result.
+fn refuse(held: Vec<Held>, e: &StoreError) {
     for h in held {
         match h {
             Held::Items(reply, _) => {
@@ -676,9 +791,6 @@ fn fail_held(held: Vec<Held>, others: Vec<Box<dyn Work>>, e: &StoreError) {
             }
             Held::Other(w) => w.answer(Err(echo(e))),
         }
-    }
-    for w in others {
-        w.answer(Err(echo(e)));
     }
 }
 
@@ -742,7 +854,7 @@ mod tests {
         let (c, c_answer) = job(&ws, Some("m2"), &["e1", "e2"]);
         let (bad, bad_answer) = job("ws_missing", Some("m3"), &["e3"]);
         let (d, d_answer) = job(&ws, None, &["e4", "e5"]);
-        commit(store.connection(), vec![a, b, c, bad, d]).await;
+        answer(commit(store.connection(), vec![a, b, c, bad, d]).await);
 
         let a = a_answer.await.unwrap().unwrap();
         let b = b_answer.await.unwrap().unwrap();
@@ -777,7 +889,7 @@ mod tests {
         // again, now to a workspace that exists).
         let (again, again_answer) = job(&ws, Some("m2"), &["e1", "e2"]);
         let (retry, retry_answer) = job(&ws, Some("m3"), &["e3"]);
-        commit(store.connection(), vec![again, retry]).await;
+        answer(commit(store.connection(), vec![again, retry]).await);
         assert_eq!(
             again_answer.await.unwrap().unwrap(),
             Delivery::Replay { stored: 1 }
@@ -795,6 +907,46 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(count.total, 5, "e1 to e5 once each");
+    }
+
+    /// A committed batch is answered by the syncer, after its fsync of the log: a log that
+    /// cannot be synced answers the batch with an error (the database out of reach, a 503),
+    /// never a success, though its rows were committed; the database's own log answers it.
+    #[tokio::test]
+    async fn a_batch_is_answered_after_the_fsync_of_its_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("t.db");
+        let url = format!("sqlite://{}?mode=rwc", file.display());
+        let store = Store::connect(&url).await.unwrap();
+        store.migrate().await.unwrap();
+        let ws = store
+            .create_workspace("测试", "Asia/Shanghai")
+            .await
+            .unwrap()
+            .id;
+
+        // A log under a regular file, as if it were a directory: its fsync fails.
+        let blocker = dir.path().join("blocker");
+        std::fs::write(&blocker, "").unwrap();
+        let failing = Syncer::start(Wal::of(&blocker.join("t.db"))).unwrap();
+        let (a, a_answer) = job(&ws, Some("m1"), &["e1"]);
+        failing.hand(commit(store.connection(), vec![a]).await);
+        let refused = a_answer.await.unwrap();
+        assert!(
+            matches!(&refused, Err(StoreError::Db(db)) if unreachable(db)),
+            "answered as the database out of reach: {refused:?}"
+        );
+
+        let syncer = Syncer::start(Wal::of(&file)).unwrap();
+        let (b, b_answer) = job(&ws, Some("m2"), &["e2"]);
+        syncer.hand(commit(store.connection(), vec![b]).await);
+        assert_eq!(
+            b_answer.await.unwrap().unwrap(),
+            Delivery::New(Ingested {
+                stored: 1,
+                duplicates: 0
+            })
+        );
     }
 
     fn response_job(
@@ -857,7 +1009,7 @@ mod tests {
         let (b, b_answer) = response_job(&ws, &survey, "r1");
         let (bad, bad_answer) = response_job("ws_missing", &survey, "r2");
         let (c, c_answer) = response_job(&ws, &survey, "r3");
-        commit(store.connection(), vec![a, b, bad, c]).await;
+        answer(commit(store.connection(), vec![a, b, bad, c]).await);
         assert!(a_answer.await.unwrap().unwrap(), "the first r1 is new");
         assert!(
             !b_answer.await.unwrap().unwrap(),
@@ -868,7 +1020,7 @@ mod tests {
         assert!(bad.is_err(), "its own error: {bad:?}");
 
         let (again, again_answer) = response_job(&ws, &survey, "r3");
-        commit(store.connection(), vec![again]).await;
+        answer(commit(store.connection(), vec![again]).await);
         assert!(
             !again_answer.await.unwrap().unwrap(),
             "r3 sent again stores nothing"
