@@ -800,6 +800,19 @@ mod tests {
     use crate::domain::{Channel, FeedbackText, Scores};
     use crate::store::Store;
 
+    /// A migrated SQLite store in `file`, with one workspace (its id).
+    async fn store_with_workspace(file: &std::path::Path) -> (Store, String) {
+        let url = format!("sqlite://{}?mode=rwc", file.display());
+        let store = Store::connect(&url).await.unwrap();
+        store.migrate().await.unwrap();
+        let ws = store
+            .create_workspace("测试", "Asia/Shanghai")
+            .await
+            .unwrap()
+            .id;
+        (store, ws)
+    }
+
     fn item(external_id: &str) -> NewFeedback {
         NewFeedback {
             channel: Channel::Webhook,
@@ -840,14 +853,7 @@ mod tests {
     #[tokio::test]
     async fn one_batch_keeps_markers_once_and_fails_only_the_bad_job() {
         let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
-        let store = Store::connect(&url).await.unwrap();
-        store.migrate().await.unwrap();
-        let ws = store
-            .create_workspace("测试", "Asia/Shanghai")
-            .await
-            .unwrap()
-            .id;
+        let (store, ws) = store_with_workspace(&dir.path().join("t.db")).await;
 
         let (a, a_answer) = job(&ws, Some("m1"), &["e1"]);
         let (b, b_answer) = job(&ws, Some("m1"), &["e1"]);
@@ -916,14 +922,7 @@ mod tests {
     async fn a_batch_is_answered_after_the_fsync_of_its_log() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("t.db");
-        let url = format!("sqlite://{}?mode=rwc", file.display());
-        let store = Store::connect(&url).await.unwrap();
-        store.migrate().await.unwrap();
-        let ws = store
-            .create_workspace("测试", "Asia/Shanghai")
-            .await
-            .unwrap()
-            .id;
+        let (store, ws) = store_with_workspace(&file).await;
 
         // A log under a regular file, as if it were a directory: its fsync fails.
         let blocker = dir.path().join("blocker");
@@ -987,14 +986,7 @@ mod tests {
     #[tokio::test]
     async fn responses_of_a_batch_are_stored_once_and_fail_alone() {
         let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
-        let store = Store::connect(&url).await.unwrap();
-        store.migrate().await.unwrap();
-        let ws = store
-            .create_workspace("测试", "Asia/Shanghai")
-            .await
-            .unwrap()
-            .id;
+        let (store, ws) = store_with_workspace(&dir.path().join("t.db")).await;
         let survey = store
             .create_survey(
                 &ws,

@@ -306,28 +306,31 @@ async fn label_corrections_apply_at_once_and_survive_reanalysis(app: TestApp) {
     assert_eq!(app.all_feedback("pain_point=ui").await.len(), 1);
 }
 
-#[test]
-fn analyze_command_reads_json_lines_in_order() {
+/// `tingjian analyze` run on `input`: its result lines, each parsed.
+fn analyze_command(input: Vec<u8>) -> Vec<Value> {
     let mut child = Command::new(env!("CARGO_BIN_EXE_tingjian"))
         .arg("analyze")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let input = "{\"id\": \"1\", \"text\": \"太卡了，根本用不了\"}\nnot json\n{\"id\": 3, \"text\": \"客服很耐心，点赞\"}\n{\"id\": 4}\n{\"id\": {\"n\": [5]}, \"text\": \"\\u52a0\\u8f7d\\u592a\\u6162\\u4e86\"}\n";
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // Written from another thread: the results come out while the input goes in.
+    let writer = std::thread::spawn(move || stdin.write_all(&input).unwrap());
     let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
     assert!(out.status.success());
-    let lines: Vec<Value> = String::from_utf8(out.stdout)
+    String::from_utf8(out.stdout)
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+        .collect()
+}
+
+#[test]
+fn analyze_command_reads_json_lines_in_order() {
+    let input = "{\"id\": \"1\", \"text\": \"太卡了，根本用不了\"}\nnot json\n{\"id\": 3, \"text\": \"客服很耐心，点赞\"}\n{\"id\": 4}\n{\"id\": {\"n\": [5]}, \"text\": \"\\u52a0\\u8f7d\\u592a\\u6162\\u4e86\"}\n";
+    let lines = analyze_command(input.as_bytes().to_vec());
     assert_eq!(lines.len(), 5);
     assert_eq!(lines[0]["id"], "1");
     assert_eq!(lines[0]["sentiment"]["label"], "negative");
@@ -379,22 +382,7 @@ fn analyze_command_reads_any_number_of_lines_and_bad_bytes() {
     }
     input.extend_from_slice(b"{\"id\": \"last\", \"text\": \"\xe5\xa5\xbd\"}");
     expected.push(json!("last"));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tingjian"))
-        .arg("analyze")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let writer = std::thread::spawn(move || stdin.write_all(&input).unwrap());
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    assert!(out.status.success());
-    let lines: Vec<Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = analyze_command(input);
     let ids: Vec<Value> = lines.iter().map(|l| l["id"].clone()).collect();
     assert_eq!(ids, expected);
     let bad = &lines[2001];
