@@ -73,7 +73,7 @@ pub(super) fn analyze_stdin(analyzer: &Analyzer, with_tokens: bool) -> anyhow::R
             }
         }
         // Its whole lines; a line longer than the buffer is read on to its end.
-        let whole = match buf.iter().rposition(|&b| b == b'\n') {
+        let whole = match memchr::memrchr(b'\n', &buf) {
             _ if ended => buf.len(),
             Some(last) => last + 1,
             None => {
@@ -84,11 +84,10 @@ pub(super) fn analyze_stdin(analyzer: &Analyzer, with_tokens: bool) -> anyhow::R
         want = BLOCK.max(buf.len() - whole + BLOCK / 2);
         lines.clear();
         let mut start = 0;
-        while start < whole {
-            let end = buf[start..whole]
-                .iter()
-                .position(|&b| b == b'\n')
-                .map_or(whole, |i| start + i);
+        // Each line ends at its newline; the input's last may have none.
+        let ends = memchr::memchr_iter(b'\n', &buf[..whole])
+            .chain((whole > 0 && buf[whole - 1] != b'\n').then_some(whole));
+        for end in ends {
             let mut line = start..end;
             if buf[line.clone()].ends_with(b"\r") {
                 line.end -= 1;
@@ -168,7 +167,7 @@ fn write_lines(
                 }
                 Err(e) => write_failure(line, &e.to_string(), out),
             },
-            Err(_) => write_failure("", "the line is not UTF-8", out),
+            Err(_) => write_error("the line is not UTF-8", None, out),
         }
         out.push(b'\n');
     }
@@ -177,12 +176,15 @@ fn write_lines(
 /// The result line of a line that could not be read, without its newline.
 fn write_failure(line: &str, e: &str, out: &mut Vec<u8>) {
     // Which went wrong: the line is no JSON object, or its text is no string.
-    let (error, id) = match serde_json::from_str::<IdOnly>(line) {
-        Ok(only) => ("missing string field `text`".to_owned(), only.id),
-        Err(_) if line.is_empty() => (e.to_owned(), None),
-        Err(_) => (format!("invalid JSON: {e}"), None),
-    };
-    let _ = serde_json::to_writer(out, &Failed { error: &error, id });
+    match serde_json::from_str::<IdOnly>(line) {
+        Ok(only) => write_error("missing string field `text`", only.id, out),
+        Err(_) => write_error(&format!("invalid JSON: {e}"), None, out),
+    }
+}
+
+/// `{"error": …, "id": …}`, without its newline. Writing to a `Vec` cannot fail.
+fn write_error(error: &str, id: Option<&RawValue>, out: &mut Vec<u8>) {
+    let _ = serde_json::to_writer(out, &Failed { error, id });
 }
 
 pub(super) fn read_gold(path: &Path) -> anyhow::Result<Vec<Gold>> {

@@ -7,8 +7,9 @@
 //! after the batch's transaction has committed and is on disk, so an answer still means the
 //! rows are durably stored. On SQLite the commit does not wait for the disk: the writer hands
 //! the batch's answers to a syncer thread, which fsyncs the write-ahead log and then answers
-//! them, while the writer goes on with the next batch ([`Syncer`]). Jobs that only insert items (with or without a webhook delivery marker)
-//! are merged into a few multi-row statements; any other job runs alone inside a savepoint.
+//! them, while the writer goes on with the next batch ([`Syncer`]). Jobs that only insert
+//! items (with or without a webhook delivery marker) are merged into a few multi-row
+//! statements; any other job runs alone inside a savepoint.
 //! A job that fails is rolled back to its savepoint and answered with its error, and its
 //! neighbours go on: when the merged statements fail, each of their jobs is run again alone.
 
