@@ -16,6 +16,7 @@ pub mod segment;
 pub mod sentiment;
 pub mod stack;
 pub mod words;
+pub mod workers;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 

@@ -98,7 +98,8 @@ pub(super) fn analyze_stdin(analyzer: &Analyzer, with_tokens: bool) -> anyhow::R
             start = end + 1;
         }
         out.clear();
-        analyze_lines(analyzer, &buf, &lines, with_tokens, &mut out)?;
+        let block = Block::new(&buf[..whole]);
+        analyze_lines(analyzer, &block, &lines, with_tokens, &mut out)?;
         stdout.write_all(&out)?;
         if ended {
             break;
@@ -118,10 +119,33 @@ fn blank(line: &[u8]) -> bool {
     }
 }
 
-/// Analyses one block's lines of `buf` and appends their result lines to `out`.
+/// A block of whole lines, checked as UTF-8 at once (with SIMD); only a block that fails is
+/// checked line by line, so that one bad line does not cost the others.
+struct Block<'a> {
+    bytes: &'a [u8],
+    text: Option<&'a str>,
+}
+
+impl<'a> Block<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        let text = simdutf8::basic::from_utf8(bytes).ok();
+        Block { bytes, text }
+    }
+
+    /// A line of the block (its range ends before a newline or CR), or `None` if not UTF-8.
+    fn line(&self, r: std::ops::Range<usize>) -> Option<&'a str> {
+        match self.text {
+            // Both ends sit next to ASCII bytes, so on character boundaries.
+            Some(text) => text.get(r),
+            None => simdutf8::basic::from_utf8(&self.bytes[r]).ok(),
+        }
+    }
+}
+
+/// Analyses one block's lines and appends their result lines to `out`.
 fn analyze_lines(
     analyzer: &Analyzer,
-    buf: &[u8],
+    block: &Block,
     lines: &[std::ops::Range<usize>],
     with_tokens: bool,
     out: &mut Vec<u8>,
@@ -129,14 +153,14 @@ fn analyze_lines(
     // On one core each line is analysed and written before the next is read: the analysis
     // just made is still in the cache when it is serialised, and nothing is held.
     if crate::analysis::cores() == 1 {
-        write_lines(analyzer, buf, lines, with_tokens, out);
+        write_lines(analyzer, block, lines, with_tokens, out);
         return Ok(());
     }
     // On more cores, each core does the same with a part of the block, into a buffer of its
     // own; the parts are written out in order.
     let parts = crate::analysis::in_parts(lines, |part| {
         let mut out = Vec::with_capacity(part.len() * 448);
-        write_lines(analyzer, buf, part, with_tokens, &mut out);
+        write_lines(analyzer, block, part, with_tokens, &mut out);
         out
     });
     for part in parts {
@@ -148,14 +172,14 @@ fn analyze_lines(
 /// Each line of `lines` read, analysed and its result line written, one after the other.
 fn write_lines(
     analyzer: &Analyzer,
-    buf: &[u8],
+    block: &Block,
     lines: &[std::ops::Range<usize>],
     with_tokens: bool,
     out: &mut Vec<u8>,
 ) {
     for r in lines {
-        match std::str::from_utf8(&buf[r.clone()]) {
-            Ok(line) => match serde_json::from_str::<Input>(line) {
+        match block.line(r.clone()) {
+            Some(line) => match serde_json::from_str::<Input>(line) {
                 Ok(input) => {
                     let a = analyzer.analyze(&input.text);
                     let mut row = AnalysisJson::new(input.id, &a);
@@ -167,7 +191,7 @@ fn write_lines(
                 }
                 Err(e) => write_failure(line, &e.to_string(), out),
             },
-            Err(_) => write_error("the line is not UTF-8", None, out),
+            None => write_error("the line is not UTF-8", None, out),
         }
         out.push(b'\n');
     }

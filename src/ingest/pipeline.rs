@@ -31,6 +31,8 @@ pub struct Pipeline {
     /// concurrent requests kept some 25 blocking threads busy on 2 cores, each with its own
     /// allocator heap (resident memory) and all switching in and out (docs/performance.md).
     analysing: Arc<tokio::sync::Semaphore>,
+    /// The threads `POST /api/v1/analyze` analyses on, one per core.
+    workers: crate::analysis::workers::Workers,
     /// The analysis stage of signed webhook deliveries ([`Pipeline::store_webhook`]), when the
     /// pipeline was made inside a runtime.
     stage: Option<mpsc::Sender<Delivered>>,
@@ -60,6 +62,7 @@ impl Pipeline {
             analyzer,
             profiles: super::profile::Profiles::default(),
             analysing: Arc::new(tokio::sync::Semaphore::new(crate::analysis::cores())),
+            workers: crate::analysis::workers::Workers::new(crate::analysis::cores()),
             stage,
             in_flight: Arc::new(tokio::sync::Semaphore::new(ITEMS_IN_FLIGHT)),
         }
@@ -107,6 +110,11 @@ impl Pipeline {
     /// The engine every item is analysed by.
     pub fn analyzer(&self) -> &Arc<Analyzer> {
         &self.analyzer
+    }
+
+    /// The threads that analyse texts for the API, one per core.
+    pub fn workers(&self) -> &crate::analysis::workers::Workers {
+        &self.workers
     }
 
     /// Forget a workspace's profile (after its dictionary, categories or labels change).

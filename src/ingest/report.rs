@@ -157,12 +157,13 @@ fn number(out: &mut Vec<u8>, x: impl Serialize) {
 /// so it is written from the integer `k` without the general float formatting. Anything
 /// else goes to [`number`]. A unit test compares both over every thousandth up to ±10⁶.
 fn thousandths(out: &mut Vec<u8>, x: f64) {
-    let k = (x * 1000.0).round();
-    if !(x.abs() < 1e6 && k / 1000.0 == x) || (x == 0.0 && x.is_sign_negative()) {
+    // Rounded by adding a half and truncating (an instruction, where `round` is a call into
+    // libm): whichever way `k` was found, it is written only if `k / 1000` gives `x` back.
+    // |k| < 10⁹ then: exact as an integer.
+    let k = (x * 1000.0 + 0.5f64.copysign(x)) as i64;
+    if !(x.abs() < 1e6 && k as f64 / 1000.0 == x) || (x == 0.0 && x.is_sign_negative()) {
         return number(out, x);
     }
-    // |k| < 10⁹: exact as an integer.
-    let k = k as i64;
     if k < 0 {
         out.push(b'-');
     }
@@ -190,7 +191,10 @@ fn decimal(out: &mut Vec<u8>, mut n: u64, width: usize) {
         digits[at] = b'0' + (n % 10) as u8;
         n /= 10;
     }
-    out.extend_from_slice(&digits[at..]);
+    // Byte by byte: a call to `memcpy` for one to four digits cost more than the digits.
+    for &d in &digits[at..] {
+        out.push(d);
+    }
 }
 
 /// An array of strings.

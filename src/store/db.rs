@@ -93,6 +93,8 @@ pub struct Store {
     pub(super) sources: std::sync::Arc<super::recent::Recent<super::entity::source::Model>>,
     /// Surveys read recently by the public endpoints (`Store::public_survey`).
     pub(super) surveys: std::sync::Arc<super::recent::Recent<super::entity::survey::Model>>,
+    /// Live API keys read recently, by the hash of the key (`Store::authenticate`).
+    pub(super) keys: std::sync::Arc<super::recent::Recent<super::Caller>>,
     clock: Clock,
 }
 
@@ -124,6 +126,7 @@ impl Store {
                 db,
                 sources: Default::default(),
                 surveys: Default::default(),
+                keys: Default::default(),
                 clock: Clock::system(),
             });
         }
@@ -178,6 +181,7 @@ impl Store {
             db,
             sources: Default::default(),
             surveys: Default::default(),
+            keys: Default::default(),
             clock: Clock::system(),
         })
     }

@@ -59,6 +59,8 @@ impl Store {
             .exec(&self.db)
             .await?;
         if res.rows_affected > 0 {
+            // Which hash was cached is not known here; a revocation is rare.
+            self.keys.forget_all();
             return Ok(true);
         }
         // Revoking twice is fine; a key of another workspace is "not found".
@@ -70,17 +72,30 @@ impl Store {
     }
 
     /// The caller behind a plaintext key, if the key exists and is live. Deleting a workspace
-    /// cascades to its keys, so a live key always has a workspace.
+    /// cascades to its keys, so a live key always has a workspace. A live key found is trusted
+    /// for [`super::recent::TRUSTED_FOR`] without asking the database again (a key revoked
+    /// through this process is dropped at once); unknown and revoked keys are always looked up,
+    /// so guesses fill nothing.
     pub async fn authenticate(&self, plaintext: &str) -> StoreResult<Option<Caller>> {
+        let hash = hash_key(plaintext);
+        if let Some(caller) = self.keys.get(&hash) {
+            return Ok(Some(Caller::clone(&caller)));
+        }
+        let mark = self.keys.mark();
         let key = api_key::Entity::find()
-            .filter(api_key::Column::Hash.eq(hash_key(plaintext)))
+            .filter(api_key::Column::Hash.eq(hash.as_str()))
             .filter(api_key::Column::RevokedAt.is_null())
             .one(&self.db)
             .await?;
-        Ok(key.map(|k| Caller {
+        let caller = key.map(|k| Caller {
             workspace_id: k.workspace_id,
             key_id: k.id,
             scopes: Scopes::from_stored(&k.scopes),
-        }))
+        });
+        if let Some(caller) = &caller {
+            self.keys
+                .put_read(&hash, std::sync::Arc::new(caller.clone()), mark);
+        }
+        Ok(caller)
     }
 }

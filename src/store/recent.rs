@@ -1,14 +1,15 @@
-//! Rows the unauthenticated endpoints read on every request (a webhook's source, a public
-//! survey), kept in memory for a moment so that a burst of deliveries or submissions costs no
+//! Rows read on every request (a webhook's source, a public survey, the caller's API key),
+//! kept in memory for a moment so that a burst of deliveries, submissions or API calls costs no
 //! query each.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How long this process trusts a row it has read. A change made through this process (a
-/// secret rotated, a source archived, a survey edited or closed) is seen at once; one made
-/// through another replica within this time.
+/// secret rotated, a source archived, a survey edited or closed, a key revoked) is seen at
+/// once; one made through another replica within this time.
 pub const TRUSTED_FOR: Duration = Duration::from_secs(2);
 
 /// Rows read recently, by id. Only rows that exist are kept, so ids made up by a caller fill
@@ -16,12 +17,15 @@ pub const TRUSTED_FOR: Duration = Duration::from_secs(2);
 #[derive(Debug)]
 pub(super) struct Recent<T> {
     map: Mutex<HashMap<String, (Instant, Arc<T>)>>,
+    /// Counts [`Recent::forget_all`]: a row read before one is not kept after it.
+    changes: AtomicU64,
 }
 
 impl<T> Default for Recent<T> {
     fn default() -> Self {
         Self {
             map: Mutex::new(HashMap::new()),
+            changes: AtomicU64::new(0),
         }
     }
 }
@@ -51,6 +55,31 @@ impl<T> Recent<T> {
             .unwrap_or_else(|e| e.into_inner())
             .remove(id);
     }
+
+    /// Where the rows stand: taken before a row is read, given back to [`Recent::put_read`].
+    pub(super) fn mark(&self) -> u64 {
+        self.changes.load(Ordering::SeqCst)
+    }
+
+    /// Keeps a row read after [`Recent::mark`] gave `mark`, unless every row was dropped since
+    /// (the row may be older than the change that dropped them).
+    pub(super) fn put_read(&self, id: &str, row: Arc<T>, mark: u64) {
+        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        if self.changes.load(Ordering::SeqCst) != mark {
+            return;
+        }
+        if map.len() >= Self::MAX {
+            map.clear();
+        }
+        map.insert(id.to_owned(), (Instant::now(), row));
+    }
+
+    /// Drops every row (after a change whose row is not known here by its id).
+    pub(super) fn forget_all(&self) {
+        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        self.changes.fetch_add(1, Ordering::SeqCst);
+        map.clear();
+    }
 }
 
 #[cfg(test)]
@@ -71,5 +100,15 @@ mod tests {
         recent.put("b", Arc::new(2));
         assert!(recent.get("0").is_none(), "a full map starts afresh");
         assert_eq!(recent.get("b").as_deref(), Some(&2));
+        let mark = recent.mark();
+        recent.forget_all();
+        assert!(recent.get("b").is_none());
+        recent.put_read("c", Arc::new(3), mark);
+        assert!(
+            recent.get("c").is_none(),
+            "read before the change: not kept"
+        );
+        recent.put_read("c", Arc::new(3), recent.mark());
+        assert_eq!(recent.get("c").as_deref(), Some(&3));
     }
 }

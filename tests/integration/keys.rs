@@ -114,17 +114,20 @@ async fn keys_can_be_listed_created_and_revoked(app: TestApp) {
     let body = assert_problem(res, 422, "validation_failed").await;
     assert_eq!(body["errors"][0]["field"], "/name");
 
+    // Used, so that this process has checked it (and keeps it for a moment), then revoked:
+    // refused at once.
+    let mention = |key: String| {
+        app.client
+            .post(app.url("/api/v1/mentions"))
+            .bearer_auth(key)
+            .json(&json!({"items": [{"platform": "weibo", "text": "好用"}]}))
+            .send()
+    };
+    assert_eq!(mention(key.clone()).await.unwrap().status(), 200);
     let id = created["id"].as_str().unwrap();
     let res = app.delete(&format!("/api/v1/keys/{id}")).await;
     assert_eq!(res.status(), 204);
-    let res = app
-        .client
-        .post(app.url("/api/v1/mentions"))
-        .bearer_auth(&key)
-        .json(&json!({"items": [{"platform": "weibo", "text": "好用"}]}))
-        .send()
-        .await
-        .unwrap();
+    let res = mention(key.clone()).await.unwrap();
     assert_problem(res, 401, "unauthorized").await;
     let res = app.delete("/api/v1/keys/key_nope").await;
     assert_problem(res, 404, "not_found").await;
