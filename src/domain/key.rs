@@ -36,6 +36,14 @@ impl Scope {
     }
 }
 
+/// Who is calling: the workspace a key belongs to, and what it may do.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub workspace_id: String,
+    pub key_id: String,
+    pub scopes: Scopes,
+}
+
 /// A set of scopes, stored as `ingest,read`. `admin` implies the others.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Scopes(Vec<Scope>);

@@ -14,8 +14,8 @@ use tokio::sync::oneshot;
 
 use super::session::{changes_state, csrf_header_matches, session_of, WORKSPACE_HEADER};
 use super::{ApiError, AppState};
+use crate::domain::Caller;
 use crate::domain::{Role, Scope};
-use crate::store::Caller;
 
 /// What a handler requires: a key scope, or a member's role.
 pub trait Policy {

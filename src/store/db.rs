@@ -94,7 +94,7 @@ pub struct Store {
     /// Surveys read recently by the public endpoints (`Store::public_survey`).
     pub(super) surveys: std::sync::Arc<super::recent::Recent<super::entity::survey::Model>>,
     /// Live API keys read recently, by the hash of the key (`Store::authenticate`).
-    pub(super) keys: std::sync::Arc<super::recent::Recent<super::Caller>>,
+    pub(super) keys: std::sync::Arc<super::recent::Recent<crate::domain::Caller>>,
     clock: Clock,
 }
 

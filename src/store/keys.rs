@@ -4,17 +4,9 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 
 use super::entity::api_key;
 use super::{Store, StoreResult};
-use crate::domain::{hash_key, new_id, NewKeySecret, Scopes};
+use crate::domain::{hash_key, new_id, Caller, NewKeySecret, Scopes};
 
 pub use api_key::Model as ApiKey;
-
-/// Who is calling: the workspace a key belongs to, and what it may do.
-#[derive(Debug, Clone)]
-pub struct Caller {
-    pub workspace_id: String,
-    pub key_id: String,
-    pub scopes: Scopes,
-}
 
 impl Store {
     /// Makes a key; the plaintext is returned once and never stored.
