@@ -218,6 +218,16 @@ pub struct FeedbackAnalysis {
     pub score: f64,
     pub pain_points: Vec<String>,
     pub keywords: Vec<String>,
-    pub json: Value,
+    /// The whole analysis as the JSON text stored in the `analysis` column, written once
+    /// (a tree of values takes some kilobytes an item, and was cloned and serialised again
+    /// by the writer).
+    pub json: String,
     pub version: String,
+}
+
+impl FeedbackAnalysis {
+    /// The stored JSON as a tree, for the few writers that change it.
+    pub fn value(&self) -> Value {
+        serde_json::from_str(&self.json).unwrap_or(Value::Null)
+    }
 }

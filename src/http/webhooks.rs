@@ -150,6 +150,9 @@ async fn standard(
         tz,
     )
     .map_err(ApiError::Validation)?;
+    // The parsed body is no longer needed: a large delivery waiting for room in the
+    // pipeline holds only its items.
+    drop(value);
     let skipped = delivered.skipped;
     match state
         .pipeline

@@ -18,7 +18,7 @@ use super::entity::{
     survey_response, webhook_delivery,
 };
 use super::rows::open_questions;
-use super::rows::{analysis_rows, insert_items};
+use super::rows::{analysis_rows, analysis_text, insert_items};
 use super::survey_results::write_answer_rows;
 use super::{Store, StoreError, StoreResult};
 use crate::domain::{NewFeedback, Scores};
@@ -353,7 +353,7 @@ async fn replace_answer<C: ConnectionTrait>(
         )
         .col_expr(
             feedback::Column::Analysis,
-            Expr::value(a.map(|a| a.json.clone())),
+            analysis_text(conn.get_database_backend(), a.map(|a| a.json.as_str())),
         )
         .col_expr(
             feedback::Column::AnalyzerVersion,

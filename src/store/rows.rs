@@ -4,8 +4,8 @@
 //! call these inside their transaction.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::OnConflict;
-use sea_orm::{ConnectionTrait, EntityTrait, Set, TryInsertResult};
+use sea_orm::sea_query::{Alias, OnConflict, Query, SimpleExpr};
+use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, Set};
 use serde_json::Value;
 use std::collections::HashSet;
 
@@ -32,38 +32,82 @@ pub enum Delivery {
     Replay { stored: u64 },
 }
 
-fn active_model(
-    id: String,
+/// The feedback table's columns in the order [`row_values`] gives them.
+const COLUMNS: [feedback::Column; 24] = [
+    feedback::Column::Id,
+    feedback::Column::WorkspaceId,
+    feedback::Column::Channel,
+    feedback::Column::SourceKey,
+    feedback::Column::SourceId,
+    feedback::Column::ExternalId,
+    feedback::Column::RespondentId,
+    feedback::Column::Author,
+    feedback::Column::Text,
+    feedback::Column::Nps,
+    feedback::Column::Csat,
+    feedback::Column::Ces,
+    feedback::Column::Rating,
+    feedback::Column::Attributes,
+    feedback::Column::Context,
+    feedback::Column::OccurredAt,
+    feedback::Column::ReceivedAt,
+    feedback::Column::Sentiment,
+    feedback::Column::SentimentScore,
+    feedback::Column::Analysis,
+    feedback::Column::AnalyzerVersion,
+    feedback::Column::Corrected,
+    feedback::Column::ResponseId,
+    feedback::Column::HasPainPoint,
+];
+
+/// An item's row, in [`COLUMNS`]' order. The analysis goes in as the JSON text it was
+/// written as once, after the analysis (`FeedbackAnalysis::json`), not as a tree of values
+/// cloned and serialised again here: on PostgreSQL cast to `jsonb`, on SQLite kept as text
+/// (which is how SQLite stores a JSON column).
+pub(super) fn row_values(
+    backend: DbBackend,
+    id: &str,
     workspace_id: &str,
     item: &NewFeedback,
     received_at: DateTime<Utc>,
-) -> feedback::ActiveModel {
+) -> [SimpleExpr; 24] {
     let a = item.analysis.as_ref();
-    feedback::ActiveModel {
-        id: Set(id),
-        workspace_id: Set(workspace_id.to_owned()),
-        channel: Set(item.channel.as_str().to_owned()),
-        source_key: Set(item.source_key.clone()),
-        source_id: Set(item.source_id.clone()),
-        external_id: Set(item.external_id.clone()),
-        respondent_id: Set(item.respondent_id.clone()),
-        author: Set(item.author.clone()),
-        text: Set(item.text.as_str().to_owned()),
-        nps: Set(item.scores.nps),
-        csat: Set(item.scores.csat),
-        ces: Set(item.scores.ces),
-        rating: Set(item.scores.rating),
-        attributes: Set(Value::Object(item.attributes.clone())),
-        context: Set(Value::Object(item.context.clone())),
-        occurred_at: Set(item.occurred_at),
-        received_at: Set(received_at),
-        sentiment: Set(a.map(|a| a.sentiment.clone())),
-        sentiment_score: Set(a.map(|a| a.score)),
-        analysis: Set(a.map(|a| a.json.clone())),
-        analyzer_version: Set(a.map(|a| a.version.clone())),
-        corrected: Set(false),
-        response_id: Set(item.response_id.clone()),
-        has_pain_point: Set(a.is_some_and(|a| !a.pain_points.is_empty())),
+    let json = |v: Value| -> SimpleExpr { v.into() };
+    [
+        id.into(),
+        workspace_id.into(),
+        item.channel.as_str().into(),
+        item.source_key.as_str().into(),
+        item.source_id.clone().into(),
+        item.external_id.clone().into(),
+        item.respondent_id.clone().into(),
+        item.author.clone().into(),
+        item.text.as_str().into(),
+        item.scores.nps.into(),
+        item.scores.csat.into(),
+        item.scores.ces.into(),
+        item.scores.rating.into(),
+        json(Value::Object(item.attributes.clone())),
+        json(Value::Object(item.context.clone())),
+        item.occurred_at.into(),
+        received_at.into(),
+        a.map(|a| a.sentiment.clone()).into(),
+        a.map(|a| a.score).into(),
+        analysis_text(backend, a.map(|a| a.json.as_str())),
+        a.map(|a| a.version.clone()).into(),
+        false.into(),
+        item.response_id.clone().into(),
+        a.is_some_and(|a| !a.pain_points.is_empty()).into(),
+    ]
+}
+
+/// An analysis's stored JSON text as the value of the `analysis` column.
+pub(super) fn analysis_text(backend: DbBackend, json: Option<&str>) -> SimpleExpr {
+    let text: SimpleExpr = json.map(str::to_owned).into();
+    match backend {
+        // Even a NULL: a text parameter, or a row of NULLs, would make the column text.
+        DbBackend::Postgres => text.cast_as(Alias::new("jsonb")),
+        _ => text,
     }
 }
 
@@ -158,11 +202,11 @@ pub(super) async fn insert_tagged<C: ConnectionTrait>(
     let mut new = Vec::with_capacity(rows.len());
     for chunk in rows.chunks(INSERT_CHUNK) {
         let ids: Vec<String> = chunk.iter().map(|_| format!("fb_{}", new_id())).collect();
-        let models = chunk
-            .iter()
-            .zip(&ids)
-            .map(|(r, id)| active_model(id.clone(), r.workspace_id, r.item, r.received_at));
-        let inserted = feedback::Entity::insert_many(models)
+        let backend = conn.get_database_backend();
+        let mut insert = Query::insert();
+        insert
+            .into_table(feedback::Entity)
+            .columns(COLUMNS)
             .on_conflict(
                 OnConflict::columns([
                     feedback::Column::WorkspaceId,
@@ -172,13 +216,20 @@ pub(super) async fn insert_tagged<C: ConnectionTrait>(
                 .do_nothing()
                 .to_owned(),
             )
-            .do_nothing()
-            .exec_with_returning_keys(conn)
-            .await?;
-        let keys: HashSet<String> = match inserted {
-            TryInsertResult::Inserted(keys) => keys.into_iter().collect(),
-            TryInsertResult::Conflicted | TryInsertResult::Empty => HashSet::new(),
-        };
+            .returning_col(feedback::Column::Id);
+        for (r, id) in chunk.iter().zip(&ids) {
+            insert.values_panic(row_values(
+                backend,
+                id,
+                r.workspace_id,
+                r.item,
+                r.received_at,
+            ));
+        }
+        let mut keys: HashSet<String> = HashSet::with_capacity(chunk.len());
+        for row in conn.query_all(backend.build(&insert)).await? {
+            keys.insert(row.try_get("", "id")?);
+        }
         let mut pains = Vec::new();
         let mut words = Vec::new();
         for (r, id) in chunk.iter().zip(&ids) {

@@ -439,7 +439,7 @@ impl Store {
         let mut words = Vec::new();
         for (item, a) in items {
             let (keep_sentiment, keep_pains) = kept(&item.id);
-            let mut json = a.json.clone();
+            let mut json = a.value();
             if let Some(label) = labels.get(&item.id) {
                 if let Some(s) = &label.sentiment {
                     json["sentiment"]["label"] = json!(s);
