@@ -119,6 +119,7 @@ async fn deliver(
     let src = webhook_source(&state, &path).await?;
     let settings = WebhookSettings::from_stored(&src.settings);
     authenticate(&state, &req, &src, &settings, &body)?;
+    let _room = state.pipeline.room_for_body(body.len()).await?;
     match settings.preset() {
         Preset::Standard => standard(&state, &req, &src, &settings, &body).await,
         preset => tool(&state, &req, &src, &settings, preset, &body).await,

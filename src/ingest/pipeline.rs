@@ -20,6 +20,12 @@ const STAGE_ITEMS: usize = 4_000;
 /// 1,000 items each could all be analysed and queued at once. A delivery waits for room before it is
 /// queued (a larger delivery takes the whole budget).
 const ITEMS_IN_FLIGHT: usize = 8_000;
+/// Bytes of signed webhook bodies read into items (and on their way to the store) at once,
+/// taken once a body's signature checks out. A 1,000-item body of some 130 KB becomes a tree
+/// of values and then items several times its size: without a bound, 32 such deliveries at
+/// once were all parsed and held while 8 went through. Sixteen such bodies keep the writer
+/// as busy as thirty-two did.
+const BODIES_IN_FLIGHT: usize = 2 << 20;
 
 /// Redaction and analysis of everything ingested, for every channel. Cheap to share: one per
 /// process, behind an `Arc`.
@@ -38,6 +44,9 @@ pub struct Pipeline {
     stage: Option<mpsc::Sender<Delivered>>,
     /// Room for [`ITEMS_IN_FLIGHT`] items in the stage and the writer.
     in_flight: Arc<tokio::sync::Semaphore>,
+    /// Room for [`BODIES_IN_FLIGHT`] bytes of signed webhook deliveries' bodies being read
+    /// into items and on their way to the store.
+    bodies: Arc<tokio::sync::Semaphore>,
 }
 
 /// A webhook delivery on its way through the analysis stage to the store's writer, which
@@ -65,6 +74,7 @@ impl Pipeline {
             workers: crate::analysis::workers::Workers::new(crate::analysis::cores()),
             stage,
             in_flight: Arc::new(tokio::sync::Semaphore::new(ITEMS_IN_FLIGHT)),
+            bodies: Arc::new(tokio::sync::Semaphore::new(BODIES_IN_FLIGHT)),
         }
     }
 
@@ -105,6 +115,20 @@ impl Pipeline {
             return Err(stage_stopped());
         }
         answer.await.unwrap_or_else(|_| Err(stage_stopped()))
+    }
+
+    /// Waits for room to read a signed delivery's body of `bytes` into items (a body larger
+    /// than the whole budget takes all of it), held until the delivery is answered.
+    pub async fn room_for_body(
+        &self,
+        bytes: usize,
+    ) -> StoreResult<tokio::sync::OwnedSemaphorePermit> {
+        let n = bytes.clamp(1, BODIES_IN_FLIGHT) as u32;
+        self.bodies
+            .clone()
+            .acquire_many_owned(n)
+            .await
+            .map_err(|_| stage_stopped())
     }
 
     /// The engine every item is analysed by.

@@ -26,35 +26,69 @@ pub struct Profile {
     pub context: WorkspaceContext,
 }
 
-/// The profiles this process built, by workspace, with the moment each was built.
+/// The profiles this process built, by workspace, with the moment each was built, and one
+/// lock per workspace that its builder holds: one build at a time. Without it, every request
+/// that found a profile out of date built its own, each reading and segmenting up to 5,000
+/// texts: under 32 concurrent webhook deliveries, a minute into the load, nine ran at once and
+/// resident memory jumped by some 120 MB (docs/performance.md).
 #[derive(Default)]
-pub(super) struct Profiles(Mutex<HashMap<String, (Instant, Arc<Profile>)>>);
+pub(super) struct Profiles {
+    built: Mutex<HashMap<String, (Instant, Arc<Profile>)>>,
+    building: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Profiles built, for the tests.
+    builds: std::sync::atomic::AtomicUsize,
+}
 
 impl Profiles {
     pub(super) fn invalidate(&self, workspace_id: &str) {
-        if let Ok(mut p) = self.0.lock() {
+        if let Ok(mut p) = self.built.lock() {
             p.remove(workspace_id);
         }
     }
 
+    /// The workspace's profile: from memory while it is fresh; when it is out of date, one
+    /// caller builds it again while the others go on with the old one; when there is none,
+    /// one caller builds it and the others wait for it.
     pub(super) async fn get(
         &self,
         store: &Store,
         analyzer: &Arc<Analyzer>,
         workspace_id: &str,
     ) -> StoreResult<Arc<Profile>> {
-        if let Ok(p) = self.0.lock() {
-            if let Some((at, profile)) = p.get(workspace_id) {
-                if at.elapsed() < PROFILE_TTL {
-                    return Ok(profile.clone());
-                }
+        let kept = self.kept(workspace_id);
+        if let Some((at, profile)) = &kept {
+            if at.elapsed() < PROFILE_TTL {
+                return Ok(profile.clone());
+            }
+        }
+        let lock = match self.building.lock() {
+            Ok(mut b) => b.entry(workspace_id.to_owned()).or_default().clone(),
+            Err(_) => Arc::default(),
+        };
+        let _building = match (lock.try_lock(), kept) {
+            (Ok(guard), _) => guard,
+            // Another caller is building it: the old one serves meanwhile.
+            (Err(_), Some((_, old))) => return Ok(old),
+            (Err(_), None) => lock.lock().await,
+        };
+        // Built while this caller waited for the lock?
+        if let Some((at, profile)) = self.kept(workspace_id) {
+            if at.elapsed() < PROFILE_TTL {
+                return Ok(profile);
             }
         }
         let profile = Arc::new(load(store, analyzer.clone(), workspace_id).await?);
-        if let Ok(mut p) = self.0.lock() {
+        self.builds
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if let Ok(mut p) = self.built.lock() {
             p.insert(workspace_id.to_owned(), (Instant::now(), profile.clone()));
         }
         Ok(profile)
+    }
+
+    fn kept(&self, workspace_id: &str) -> Option<(Instant, Arc<Profile>)> {
+        let built = self.built.lock().ok()?;
+        built.get(workspace_id).map(|(at, p)| (*at, p.clone()))
     }
 }
 
@@ -109,4 +143,52 @@ async fn load(store: &Store, analyzer: Arc<Analyzer>, workspace_id: &str) -> Sto
         timezone: ws.timezone.parse().unwrap_or(chrono_tz::Asia::Shanghai),
         context,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn concurrent_callers_build_a_profile_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+        let store = Store::connect(&url).await.unwrap();
+        store.migrate().await.unwrap();
+        let ws = store
+            .create_workspace("测试", "Asia/Shanghai")
+            .await
+            .unwrap()
+            .id;
+        let analyzer = Arc::new(Analyzer::new());
+        let profiles = Profiles::default();
+        let got =
+            futures_util::future::join_all((0..16).map(|_| profiles.get(&store, &analyzer, &ws)))
+                .await;
+        assert!(got.iter().all(Result::is_ok));
+        assert_eq!(
+            profiles.builds.load(std::sync::atomic::Ordering::Relaxed),
+            1
+        );
+        // Out of date: one caller builds it again, the others are served the old one.
+        if let Ok(mut b) = profiles.built.lock() {
+            let at = Instant::now().checked_sub(PROFILE_TTL).unwrap();
+            b.get_mut(&ws).unwrap().0 = at;
+        }
+        let got =
+            futures_util::future::join_all((0..16).map(|_| profiles.get(&store, &analyzer, &ws)))
+                .await;
+        assert!(got.iter().all(Result::is_ok));
+        assert_eq!(
+            profiles.builds.load(std::sync::atomic::Ordering::Relaxed),
+            2
+        );
+        // A change drops it: the next caller builds it.
+        profiles.invalidate(&ws);
+        profiles.get(&store, &analyzer, &ws).await.unwrap();
+        assert_eq!(
+            profiles.builds.load(std::sync::atomic::Ordering::Relaxed),
+            3
+        );
+    }
 }
