@@ -152,43 +152,30 @@ mod tests {
     #[tokio::test]
     async fn concurrent_callers_build_a_profile_once() {
         let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
-        let store = Store::connect(&url).await.unwrap();
-        store.migrate().await.unwrap();
-        let ws = store
-            .create_workspace("测试", "Asia/Shanghai")
-            .await
-            .unwrap()
-            .id;
+        let (store, ws) =
+            crate::store::testing::store_with_workspace(&dir.path().join("t.db")).await;
         let analyzer = Arc::new(Analyzer::new());
         let profiles = Profiles::default();
-        let got =
-            futures_util::future::join_all((0..16).map(|_| profiles.get(&store, &analyzer, &ws)))
-                .await;
-        assert!(got.iter().all(Result::is_ok));
-        assert_eq!(
-            profiles.builds.load(std::sync::atomic::Ordering::Relaxed),
-            1
-        );
+        let builds = || profiles.builds.load(std::sync::atomic::Ordering::Relaxed);
+        // Sixteen callers at once, then how many profiles were built in all.
+        let sixteen = || async {
+            let got = futures_util::future::join_all(
+                (0..16).map(|_| profiles.get(&store, &analyzer, &ws)),
+            )
+            .await;
+            assert!(got.iter().all(Result::is_ok));
+            builds()
+        };
+        assert_eq!(sixteen().await, 1);
         // Out of date: one caller builds it again, the others are served the old one.
         if let Ok(mut b) = profiles.built.lock() {
             let at = Instant::now().checked_sub(PROFILE_TTL).unwrap();
             b.get_mut(&ws).unwrap().0 = at;
         }
-        let got =
-            futures_util::future::join_all((0..16).map(|_| profiles.get(&store, &analyzer, &ws)))
-                .await;
-        assert!(got.iter().all(Result::is_ok));
-        assert_eq!(
-            profiles.builds.load(std::sync::atomic::Ordering::Relaxed),
-            2
-        );
+        assert_eq!(sixteen().await, 2);
         // A change drops it: the next caller builds it.
         profiles.invalidate(&ws);
         profiles.get(&store, &analyzer, &ws).await.unwrap();
-        assert_eq!(
-            profiles.builds.load(std::sync::atomic::Ordering::Relaxed),
-            3
-        );
+        assert_eq!(builds(), 3);
     }
 }

@@ -48,3 +48,22 @@ pub use tell::*;
 pub use understand::*;
 pub use workspace_export::{RecordKind, RecordPage};
 pub use workspaces::*;
+
+/// What the crate's unit tests need of a real store.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::Store;
+
+    /// A migrated SQLite store in `file`, with one workspace (its id).
+    pub(crate) async fn store_with_workspace(file: &std::path::Path) -> (Store, String) {
+        let url = format!("sqlite://{}?mode=rwc", file.display());
+        let store = Store::connect(&url).await.unwrap();
+        store.migrate().await.unwrap();
+        let ws = store
+            .create_workspace("测试", "Asia/Shanghai")
+            .await
+            .unwrap()
+            .id;
+        (store, ws)
+    }
+}

@@ -799,20 +799,8 @@ fn refuse(held: Vec<Held>, e: &StoreError) {
 mod tests {
     use super::*;
     use crate::domain::{Channel, FeedbackText, Scores};
-    use crate::store::Store;
 
-    /// A migrated SQLite store in `file`, with one workspace (its id).
-    async fn store_with_workspace(file: &std::path::Path) -> (Store, String) {
-        let url = format!("sqlite://{}?mode=rwc", file.display());
-        let store = Store::connect(&url).await.unwrap();
-        store.migrate().await.unwrap();
-        let ws = store
-            .create_workspace("测试", "Asia/Shanghai")
-            .await
-            .unwrap()
-            .id;
-        (store, ws)
-    }
+    use crate::store::testing::store_with_workspace;
 
     fn item(external_id: &str) -> NewFeedback {
         NewFeedback {
