@@ -30,12 +30,13 @@ pub struct Profile {
 /// lock per workspace that its builder holds: one build at a time. Without it, every request
 /// that found a profile out of date built its own, each reading and segmenting up to 5,000
 /// texts: under 32 concurrent webhook deliveries, a minute into the load, nine ran at once and
-/// resident memory jumped by some 120 MB (docs/performance.md).
+/// resident memory jumped by some 110 MB (docs/performance.md).
 #[derive(Default)]
 pub(super) struct Profiles {
     built: Mutex<HashMap<String, (Instant, Arc<Profile>)>>,
     building: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// Profiles built, for the tests.
+    #[cfg(test)]
     builds: std::sync::atomic::AtomicUsize,
 }
 
@@ -78,6 +79,7 @@ impl Profiles {
             }
         }
         let profile = Arc::new(load(store, analyzer.clone(), workspace_id).await?);
+        #[cfg(test)]
         self.builds
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if let Ok(mut p) = self.built.lock() {

@@ -353,7 +353,7 @@ async fn replace_answer<C: ConnectionTrait>(
         )
         .col_expr(
             feedback::Column::Analysis,
-            analysis_text(conn.get_database_backend(), a.map(|a| a.json.as_str())),
+            analysis_text(conn.get_database_backend(), a),
         )
         .col_expr(
             feedback::Column::AnalyzerVersion,

@@ -13,7 +13,7 @@ use super::entity::{
     feedback, feedback_keyword, feedback_pain_point, survey_answer, survey_response,
 };
 use super::error::StoreResult;
-use crate::domain::{new_id, NewFeedback};
+use crate::domain::{new_id, FeedbackAnalysis, NewFeedback};
 
 /// Rows per INSERT statement: well under SQLite's 32,766 bound parameters.
 const INSERT_CHUNK: usize = 500;
@@ -64,7 +64,7 @@ const COLUMNS: [feedback::Column; 24] = [
 /// written as once, after the analysis (`FeedbackAnalysis::json`), not as a tree of values
 /// cloned and serialised again here: on PostgreSQL cast to `jsonb`, on SQLite kept as text
 /// (which is how SQLite stores a JSON column).
-pub(super) fn row_values(
+fn row_values(
     backend: DbBackend,
     id: &str,
     workspace_id: &str,
@@ -72,7 +72,6 @@ pub(super) fn row_values(
     received_at: DateTime<Utc>,
 ) -> [SimpleExpr; 24] {
     let a = item.analysis.as_ref();
-    let json = |v: Value| -> SimpleExpr { v.into() };
     [
         id.into(),
         workspace_id.into(),
@@ -87,13 +86,13 @@ pub(super) fn row_values(
         item.scores.csat.into(),
         item.scores.ces.into(),
         item.scores.rating.into(),
-        json(Value::Object(item.attributes.clone())),
-        json(Value::Object(item.context.clone())),
+        Value::Object(item.attributes.clone()).into(),
+        Value::Object(item.context.clone()).into(),
         item.occurred_at.into(),
         received_at.into(),
         a.map(|a| a.sentiment.clone()).into(),
         a.map(|a| a.score).into(),
-        analysis_text(backend, a.map(|a| a.json.as_str())),
+        analysis_text(backend, a),
         a.map(|a| a.version.clone()).into(),
         false.into(),
         item.response_id.clone().into(),
@@ -102,8 +101,8 @@ pub(super) fn row_values(
 }
 
 /// An analysis's stored JSON text as the value of the `analysis` column.
-pub(super) fn analysis_text(backend: DbBackend, json: Option<&str>) -> SimpleExpr {
-    let text: SimpleExpr = json.map(str::to_owned).into();
+pub(super) fn analysis_text(backend: DbBackend, a: Option<&FeedbackAnalysis>) -> SimpleExpr {
+    let text: SimpleExpr = a.map(|a| a.json.clone()).into();
     match backend {
         // Even a NULL: a text parameter, or a row of NULLs, would make the column text.
         DbBackend::Postgres => text.cast_as(Alias::new("jsonb")),
@@ -200,9 +199,9 @@ pub(super) async fn insert_tagged<C: ConnectionTrait>(
     rows: &[Tagged<'_>],
 ) -> StoreResult<Vec<bool>> {
     let mut new = Vec::with_capacity(rows.len());
+    let backend = conn.get_database_backend();
     for chunk in rows.chunks(INSERT_CHUNK) {
         let ids: Vec<String> = chunk.iter().map(|_| format!("fb_{}", new_id())).collect();
-        let backend = conn.get_database_backend();
         let mut insert = Query::insert();
         insert
             .into_table(feedback::Entity)

@@ -799,7 +799,6 @@ fn refuse(held: Vec<Held>, e: &StoreError) {
 mod tests {
     use super::*;
     use crate::domain::{Channel, FeedbackText, Scores};
-
     use crate::store::testing::store_with_workspace;
 
     fn item(external_id: &str) -> NewFeedback {
