@@ -6,7 +6,8 @@
 #      for SECONDS (60 by default);
 #   2. signed deliveries of 1,000 items each, for BATCH_SECONDS (20);
 #   3. public survey submissions (JSON, one NPS and one text answer), for BATCH_SECONDS.
-# wrk -t2 -c32 replays pre-signed requests (make_requests.py, replay.lua), each once.
+# wrk -t2 replays pre-signed requests (make_requests.py, replay.lua), each once, on CONNS
+# connections (32 by default).
 #   cargo build --release && bench/webhooks/load.sh [sqlite|postgres] [SECONDS] [BATCH_SECONDS]
 # PostgreSQL: a database tj_bench is made afresh on TINGJIAN_BENCH_PG's server
 # (postgres://postgres@127.0.0.1:5432 by default) and dropped afterwards.
@@ -14,6 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 STORE=${1:-sqlite}; SECS=${2:-60}; BSECS=${3:-20}
 BIN=${BIN:-target/release/tingjian}
+CONNS=${CONNS:-32}
 PG=${TINGJIAN_BENCH_PG:-postgres://postgres@127.0.0.1:5432}
 DIR=$(mktemp -d); PORT=18081; URL=http://127.0.0.1:$PORT
 SERVER=; SAMPLER=
@@ -56,7 +58,7 @@ items() {
 run() { # label, seconds, wrk arguments…
   local label=$1 secs=$2; shift 2
   local out rps p50 p99 non2xx
-  out=$(wrk -t2 -c32 -d"${secs}s" --latency "$@")
+  out=$(wrk -t2 -c"$CONNS" -d"${secs}s" --latency "$@")
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
   p50=$(echo "$out" | awk '$1=="50%" {print $2}')
   p99=$(echo "$out" | awk '$1=="99%" {print $2}')
@@ -71,7 +73,7 @@ replay() { # label, seconds, file; then waits for the requests still in flight
   sleep 3
 }
 
-echo "store: $STORE  binary: $BIN  $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "store: $STORE  binary: $BIN  connections: $CONNS  $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 run healthz 10 "$URL/healthz"
 python3 bench/webhooks/make_requests.py standard "$SRC_ID" "$SECRET" $((16000 * SECS)) w > "$DIR/single.tsv"
 before=$(items)

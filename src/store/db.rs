@@ -6,6 +6,7 @@ use std::time::Duration;
 use migration::{Migrator, MigratorTrait};
 
 use super::error::{StoreError, StoreResult};
+use super::lite;
 use super::wal::{self, Wal};
 use super::writer::{LogSync, Writer};
 use crate::domain::Clock;
@@ -122,7 +123,7 @@ impl Store {
         if !url.starts_with("sqlite:") {
             let db = Database::connect(opts(16)).await?;
             return Ok(Self {
-                writer: Writer::start(db.clone(), None).map_err(no_writer)?,
+                writer: Writer::start(db.clone()),
                 db,
                 sources: Default::default(),
                 surveys: Default::default(),
@@ -155,29 +156,39 @@ impl Store {
             opts
         };
         let db = Database::connect(sqlite(opts(8), 2_048, 100, FULL)).await?;
-        // The writer keeps a connection of its own, always the same: its page cache stays
-        // valid from one batch to the next (a pooled connection finds its cache stale
-        // whenever another connection has written since its last use, and reads the pages
-        // again), and it is large enough to hold the indexes' hot pages. Its commits do not
-        // wait for the disk (its syncer fsyncs the log), nor copy the log into the database
-        // file (the checkpoint task does, on a connection of its own).
-        let mut own = sqlite(opts(1), 16_384, 8, (SqliteSynchronous::Normal, 0));
-        own.min_connections(1);
-        let writer = Database::connect(own).await?;
-        let log = match main_file(&writer).await? {
+        let writer = match main_file(&db).await? {
             Some(file) => {
+                // The writer keeps a connection of its own, always the same, used on its own
+                // thread (lite.rs): its page cache stays valid from one batch to the next (a
+                // pooled connection finds its cache stale whenever another connection has
+                // written since its last use, and reads the pages again), and it is large
+                // enough to hold the indexes' hot pages. Its commits do not wait for the disk
+                // (its syncer fsyncs the log), nor copy the log into the database file (the
+                // checkpoint task does, on a connection of its own).
+                let settings = lite::Settings {
+                    cache_kib: 16_384,
+                    journal_size_limit: wal::SIZE_LIMIT,
+                };
+                let own = tokio::task::spawn_blocking(move || {
+                    lite::Lite::open(&file, &settings).map(|l| (l, file))
+                })
+                .await
+                .map_err(|e| no_writer(std::io::Error::other(e)))?;
+                let (own, file) = own?;
                 let mut checkpoints = sqlite(opts(1), 1_024, 4, FULL);
                 checkpoints.min_connections(1);
-                Some(LogSync {
+                let log = LogSync {
                     wal: Wal::of(&file),
                     checkpoints: Database::connect(checkpoints).await?,
-                })
+                };
+                Writer::start_sqlite(own, db.clone(), log).map_err(no_writer)?
             }
-            // An in-memory database keeps nothing through a crash anyway.
-            None => None,
+            // An in-memory database keeps nothing through a crash anyway; its writer writes
+            // through the pool (another connection would open another database).
+            None => Writer::start(db.clone()),
         };
         Ok(Self {
-            writer: Writer::start(writer, log).map_err(no_writer)?,
+            writer,
             db,
             sources: Default::default(),
             surveys: Default::default(),

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, OnConflict, Query, SimpleExpr};
-use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, Set};
+use sea_orm::{DbBackend, EntityTrait, QueryTrait, Set};
 use serde_json::Value;
 use std::collections::HashSet;
 
@@ -13,6 +13,7 @@ use super::entity::{
     feedback, feedback_keyword, feedback_pain_point, survey_answer, survey_response,
 };
 use super::error::StoreResult;
+use super::exec::Exec;
 use crate::domain::{new_id, FeedbackAnalysis, NewFeedback};
 
 /// Rows per INSERT statement: well under SQLite's 32,766 bound parameters.
@@ -147,7 +148,7 @@ fn row_models(
 }
 
 /// Writes one stored item's pain-point and keyword rows (after its answer was replaced).
-pub(super) async fn analysis_rows<C: ConnectionTrait>(
+pub(super) async fn analysis_rows<C: Exec>(
     conn: &C,
     workspace_id: &str,
     id: &str,
@@ -160,7 +161,7 @@ pub(super) async fn analysis_rows<C: ConnectionTrait>(
 
 /// Inserts items inside the caller's transaction, skipping those already stored, and the
 /// pain-point and keyword rows of the ones that are new.
-pub(super) async fn insert_items<C: ConnectionTrait>(
+pub(super) async fn insert_items<C: Exec>(
     conn: &C,
     workspace_id: &str,
     items: &[NewFeedback],
@@ -194,12 +195,12 @@ pub(super) struct Tagged<'a> {
 }
 
 /// [`insert_items`] for items of several workspaces and times: whether each was new.
-pub(super) async fn insert_tagged<C: ConnectionTrait>(
+pub(super) async fn insert_tagged<C: Exec>(
     conn: &C,
     rows: &[Tagged<'_>],
 ) -> StoreResult<Vec<bool>> {
     let mut new = Vec::with_capacity(rows.len());
-    let backend = conn.get_database_backend();
+    let backend = conn.backend();
     for chunk in rows.chunks(INSERT_CHUNK) {
         let ids: Vec<String> = chunk.iter().map(|_| format!("fb_{}", new_id())).collect();
         let mut insert = Query::insert();
@@ -225,10 +226,12 @@ pub(super) async fn insert_tagged<C: ConnectionTrait>(
                 r.received_at,
             ));
         }
-        let mut keys: HashSet<String> = HashSet::with_capacity(chunk.len());
-        for row in conn.query_all(backend.build(&insert)).await? {
-            keys.insert(row.try_get("", "id")?);
-        }
+        let keys: HashSet<String> = conn
+            .rows::<(String,)>(backend.build(&insert))
+            .await?
+            .into_iter()
+            .map(|(id,)| id)
+            .collect();
         let mut pains = Vec::new();
         let mut words = Vec::new();
         for (r, id) in chunk.iter().zip(&ids) {
@@ -249,16 +252,14 @@ pub(super) async fn insert_tagged<C: ConnectionTrait>(
 /// Inserts rows in statements of at most [`INSERT_CHUNK`] rows.
 async fn insert_rows<C, A>(conn: &C, rows: Vec<A>) -> StoreResult<()>
 where
-    C: ConnectionTrait,
+    C: Exec,
     A: sea_orm::ActiveModelTrait + Send,
-    <A::Entity as EntityTrait>::Model: sea_orm::IntoActiveModel<A>,
 {
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<A> = rows.by_ref().take(INSERT_CHUNK * 2).collect();
-        <A::Entity as EntityTrait>::insert_many(chunk)
-            .exec_without_returning(conn)
-            .await?;
+        let insert = <A::Entity as EntityTrait>::insert_many(chunk).build(conn.backend());
+        conn.run(insert).await?;
     }
     Ok(())
 }

@@ -19,17 +19,21 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc as std_mpsc, Arc};
 
 use chrono::{DateTime, Utc};
+use std::future::Future;
+
 use futures_util::future::BoxFuture;
 use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
-    QueryFilter, RuntimeErr, TransactionTrait,
+    ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, QueryFilter,
+    QueryTrait, RuntimeErr, TransactionTrait,
 };
 use tokio::sync::{mpsc, oneshot};
 
 use super::entity::{survey_answer, survey_response, webhook_delivery};
 use super::error::unreachable;
 use super::error::{StoreError, StoreResult};
+use super::exec::{Exec, Tx};
+use super::lite::Lite;
 use super::rows::{
     answer_models, insert_tagged, open_questions, response_row, Delivery, Ingested,
     NewSurveyResponse, Tagged,
@@ -52,29 +56,38 @@ pub(super) struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer on the current runtime: one per store. SQLite takes one writer at a
-    /// time anyway. On PostgreSQL the counters' triggers take a workspace's advisory lock
-    /// (migration `m20261206_000013_insight_tally`) at the first counted row, so batches of
-    /// one workspace run one after another whatever the number of writers, and two writers
-    /// could deadlock: one holding the lock and waiting on a unique key the other has just
-    /// inserted, the other waiting on the lock.
-    ///
-    /// With `log` (SQLite, `db` committing with `synchronous=NORMAL`), a [`Syncer`] answers
-    /// each batch once the log is on disk, and the log's checkpoints run on `log`'s connection.
-    pub(super) fn start(db: DatabaseConnection, log: Option<LogSync>) -> io::Result<Self> {
+    /// Starts the writer on the current runtime, writing through `db` (PostgreSQL, or an
+    /// in-memory SQLite): one per store. On PostgreSQL the counters' triggers take a
+    /// workspace's advisory lock (migration `m20261206_000013_insight_tally`) at the first
+    /// counted row, so batches of one workspace run one after another whatever the number of
+    /// writers, and two writers could deadlock: one holding the lock and waiting on a unique
+    /// key the other has just inserted, the other waiting on the lock.
+    pub(super) fn start(db: DatabaseConnection) -> Self {
         let (tx, rx) = mpsc::channel(QUEUE);
-        let log = match log {
-            None => None,
-            Some(LogSync { wal, checkpoints }) => {
-                let restart = Arc::new(AtomicBool::new(false));
-                wal::checkpoints(checkpoints, Arc::clone(&restart));
-                Some(Log {
-                    syncer: Syncer::start(wal)?,
-                    restart,
-                })
-            }
-        };
-        tokio::spawn(run(db, rx, log));
+        tokio::spawn(run(db, rx));
+        Self { tx }
+    }
+
+    /// Starts the writer of a SQLite file on a thread of its own (SQLite takes one writer at
+    /// a time anyway). It writes items and survey responses through `lite`, the writer's own
+    /// connection, which commits with `synchronous=NORMAL`: a [`Syncer`] answers each batch
+    /// once the log is on disk, and the log's checkpoints run on `log`'s connection. The other
+    /// jobs (sea-orm code) run on `pool`, whose commits wait for the disk, after the batch's
+    /// merged writes. The thread runs their futures on the current runtime.
+    pub(super) fn start_sqlite(
+        lite: Lite,
+        pool: DatabaseConnection,
+        log: LogSync,
+    ) -> io::Result<Self> {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        let restart = Arc::new(AtomicBool::new(false));
+        let syncer = Syncer::start(log.wal)?;
+        let runtime = tokio::runtime::Handle::current();
+        let flag = Arc::clone(&restart);
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || run_sqlite(&lite, &pool, rx, &syncer, &flag, &runtime))?;
+        wal::checkpoints(log.checkpoints, restart);
         Ok(Self { tx })
     }
 
@@ -181,13 +194,6 @@ pub(super) struct LogSync {
     pub(super) checkpoints: DatabaseConnection,
 }
 
-/// The running writer's side of [`LogSync`].
-struct Log {
-    syncer: Syncer,
-    /// Set by the checkpoint task: the log has grown, finish a checkpoint between two batches.
-    restart: Arc<AtomicBool>,
-}
-
 enum Job {
     Items(ItemsJob),
     Response(ResponseJob),
@@ -252,37 +258,55 @@ where
     }
 }
 
-async fn run(db: DatabaseConnection, mut rx: mpsc::Receiver<Job>, log: Option<Log>) {
-    loop {
-        let batch = {
-            let Some(first) = rx.recv().await else { return };
-            let mut weight = first.weight();
-            let mut batch = vec![first];
-            while batch.len() < MAX_JOBS && weight < MAX_ITEMS {
-                match rx.try_recv() {
-                    Ok(job) => {
-                        weight += job.weight();
-                        batch.push(job);
-                    }
-                    Err(_) => break,
-                }
+/// The batch that begins with `first`: with it, the jobs waiting now, up to the bounds.
+fn gather(first: Job, rx: &mut mpsc::Receiver<Job>) -> Vec<Job> {
+    let mut weight = first.weight();
+    let mut batch = vec![first];
+    while batch.len() < MAX_JOBS && weight < MAX_ITEMS {
+        match rx.try_recv() {
+            Ok(job) => {
+                weight += job.weight();
+                batch.push(job);
             }
-            batch
-        };
-        let held = commit(&db, batch).await;
-        let Some(log) = &log else {
-            answer(held);
-            continue;
-        };
-        log.syncer.hand(held);
-        if log.restart.load(Ordering::Relaxed) {
+            Err(_) => break,
+        }
+    }
+    batch
+}
+
+async fn run(db: DatabaseConnection, mut rx: mpsc::Receiver<Job>) {
+    while let Some(first) = rx.recv().await {
+        let batch = gather(first, &mut rx);
+        answer(commit(&db, batch).await);
+    }
+}
+
+/// The SQLite writer's thread, until every handle on the writer is gone. `restart` is set by
+/// the checkpoint task when the log has grown: the writer finishes a checkpoint between two
+/// batches.
+fn run_sqlite(
+    lite: &Lite,
+    pool: &DatabaseConnection,
+    mut rx: mpsc::Receiver<Job>,
+    syncer: &Syncer,
+    restart: &AtomicBool,
+    runtime: &tokio::runtime::Handle,
+) {
+    while let Some(first) = rx.blocking_recv() {
+        let (merged, responses, others) = split(gather(first, &mut rx));
+        // Its futures never wait: each statement runs as it is called.
+        syncer.hand(runtime.block_on(commit_lite(lite, merged, responses)));
+        if !others.is_empty() {
+            answer(runtime.block_on(commit(pool, others.into_iter().map(Job::Other).collect())));
+        }
+        if restart.load(Ordering::Relaxed) {
             // The checkpoint task copied all but what was written since it began: copy the
             // rest, so that the next batch starts the log again from its beginning. The task
             // waits for the flag to fall before its next checkpoint.
-            if let Err(e) = wal::checkpoint(&db).await {
+            if let Err(e) = lite.checkpoint() {
                 tracing::warn!(error = %e, "the writer's checkpoint of the write-ahead log failed");
             }
-            log.restart.store(false, Ordering::Relaxed);
+            restart.store(false, Ordering::Relaxed);
         }
     }
 }
@@ -347,16 +371,7 @@ enum Held {
 /// Writes one batch in one transaction: the answers of its jobs that are committed, to give
 /// once it is on disk (the jobs that failed are answered already).
 async fn commit(db: &DatabaseConnection, batch: Vec<Job>) -> Vec<Held> {
-    let mut merged = Vec::new();
-    let mut responses = Vec::new();
-    let mut others = Vec::new();
-    for job in batch {
-        match job {
-            Job::Items(j) => merged.push(j),
-            Job::Response(j) => responses.push(j),
-            Job::Other(w) => others.push(w),
-        }
-    }
+    let (merged, responses, others) = split(batch);
     let txn = match db.begin().await {
         Ok(t) => t,
         Err(e) => {
@@ -367,13 +382,7 @@ async fn commit(db: &DatabaseConnection, batch: Vec<Job>) -> Vec<Held> {
         }
     };
     let mut held = Vec::with_capacity(merged.len() + responses.len() + others.len());
-    if let Err(e) = write_merged(&txn, merged, &mut held).await {
-        // The transaction itself is lost: nothing of it will commit.
-        fail_jobs(responses, &e);
-        fail_held(held, others, &e);
-        return Vec::new();
-    }
-    if let Err(e) = write_merged(&txn, responses, &mut held).await {
+    if let Err(e) = write_jobs(&txn, merged, responses, &mut held).await {
         fail_held(held, others, &e);
         return Vec::new();
     }
@@ -404,6 +413,96 @@ async fn commit(db: &DatabaseConnection, batch: Vec<Job>) -> Vec<Held> {
     held
 }
 
+/// A batch's jobs by kind: those merged into a few statements, then those run alone.
+fn split(batch: Vec<Job>) -> (Vec<ItemsJob>, Vec<ResponseJob>, Vec<Box<dyn Work>>) {
+    let mut merged = Vec::new();
+    let mut responses = Vec::new();
+    let mut others = Vec::new();
+    for job in batch {
+        match job {
+            Job::Items(j) => merged.push(j),
+            Job::Response(j) => responses.push(j),
+            Job::Other(w) => others.push(w),
+        }
+    }
+    (merged, responses, others)
+}
+
+/// Writes the merged jobs (items, then survey responses) in `txn`. Errs when the transaction
+/// is lost, the jobs not yet held answered with the error.
+async fn write_jobs<T: Tx>(
+    txn: &T,
+    merged: Vec<ItemsJob>,
+    responses: Vec<ResponseJob>,
+    held: &mut Vec<Held>,
+) -> StoreResult<()> {
+    if let Err(e) = write_merged(txn, merged, held).await {
+        // The transaction itself is lost: nothing of it will commit.
+        fail_jobs(responses, &e);
+        return Err(e);
+    }
+    write_merged(txn, responses, held).await
+}
+
+/// [`commit`] of the merged jobs on the SQLite writer's own connection. They are first written
+/// in the transaction itself, without savepoints: inside a savepoint SQLite first copies each
+/// page it changes into a journal of the savepoint, a copy of most of the batch's pages. When
+/// that fails, the transaction is rolled back and written again as [`commit`] writes it, each
+/// kind in a savepoint, then each job alone.
+async fn commit_lite(lite: &Lite, merged: Vec<ItemsJob>, responses: Vec<ResponseJob>) -> Vec<Held> {
+    if merged.is_empty() && responses.is_empty() {
+        return Vec::new();
+    }
+    let at_once = async {
+        let txn = lite.begin()?;
+        let items = store_all(&txn, &merged).await?;
+        let fresh = store_all(&txn, &responses).await?;
+        txn.release().await?;
+        Ok::<_, StoreError>((items, fresh))
+    };
+    match at_once.await {
+        Ok((items, fresh)) => {
+            let mut held = Vec::with_capacity(merged.len() + responses.len());
+            held.extend(merged.into_iter().zip(items).map(|(j, out)| j.held(out)));
+            held.extend(responses.into_iter().zip(fresh).map(|(j, out)| j.held(out)));
+            return held;
+        }
+        Err(e) => {
+            lite.abandon();
+            tracing::info!(error = %e, "a batch written at once failed; its jobs go in savepoints");
+        }
+    }
+    let txn = match lite.begin() {
+        Ok(t) => t,
+        Err(e) => {
+            let e = StoreError::from(e);
+            fail_jobs(responses, &e);
+            fail_jobs(merged, &e);
+            return Vec::new();
+        }
+    };
+    let mut held = Vec::with_capacity(merged.len() + responses.len());
+    let written = match write_jobs(&txn, merged, responses, &mut held).await {
+        Ok(()) => txn.release().await.map_err(StoreError::from),
+        Err(e) => Err(e),
+    };
+    if let Err(e) = written {
+        lite.abandon();
+        fail_held(held, Vec::new(), &e);
+        return Vec::new();
+    }
+    held
+}
+
+/// Jobs of one kind written together in `conn`, without a savepoint.
+async fn store_all<C: Exec, J: Merged>(conn: &C, jobs: &[J]) -> StoreResult<Vec<J::Out>> {
+    if jobs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let all: Vec<&J> = jobs.iter().collect();
+    J::store(conn, &all).await
+}
+
 /// Gives a committed batch's answers.
 fn answer(held: Vec<Held>) {
     for h in held {
@@ -428,15 +527,15 @@ enum Outcome {
 use Outcome::{Failed, Lost};
 
 /// Ends a job's savepoint: released when the job succeeded, rolled back when it failed.
-async fn settle<T>(sp: DatabaseTransaction, result: StoreResult<T>) -> Result<T, Outcome> {
+async fn settle<S: Tx, T>(sp: S, result: StoreResult<T>) -> Result<T, Outcome> {
     match result {
         Ok(v) => {
-            sp.commit().await.map_err(|e| Lost(e.into()))?;
+            sp.release().await.map_err(|e| Lost(e.into()))?;
             Ok(v)
         }
         Err(e) => {
             let lost = matches!(&e, StoreError::Db(db) if unreachable(db));
-            if sp.rollback().await.is_err() || lost {
+            if sp.roll_back().await.is_err() || lost {
                 return Err(Lost(e));
             }
             Err(Failed(e))
@@ -448,10 +547,10 @@ async fn settle<T>(sp: DatabaseTransaction, result: StoreResult<T>) -> Result<T,
 trait Merged: Sized + Send + Sync {
     type Out: Send;
     /// Writes the jobs together; what each one did.
-    fn store<'a>(
-        conn: &'a DatabaseTransaction,
-        jobs: &'a [&'a Self],
-    ) -> BoxFuture<'a, StoreResult<Vec<Self::Out>>>;
+    fn store<C: Exec>(
+        conn: &C,
+        jobs: &[&Self],
+    ) -> impl Future<Output = StoreResult<Vec<Self::Out>>> + Send;
     /// The job's answer, held until the commit.
     fn held(self, out: Self::Out) -> Held;
     fn fail(self, e: StoreError);
@@ -459,11 +558,11 @@ trait Merged: Sized + Send + Sync {
 
 impl Merged for ItemsJob {
     type Out = Delivery;
-    fn store<'a>(
-        conn: &'a DatabaseTransaction,
-        jobs: &'a [&'a Self],
-    ) -> BoxFuture<'a, StoreResult<Vec<Delivery>>> {
-        Box::pin(store_items(conn, jobs))
+    fn store<C: Exec>(
+        conn: &C,
+        jobs: &[&Self],
+    ) -> impl Future<Output = StoreResult<Vec<Delivery>>> + Send {
+        store_items(conn, jobs)
     }
     fn held(self, out: Delivery) -> Held {
         Held::Items(self.reply, out)
@@ -475,11 +574,11 @@ impl Merged for ItemsJob {
 
 impl Merged for ResponseJob {
     type Out = bool;
-    fn store<'a>(
-        conn: &'a DatabaseTransaction,
-        jobs: &'a [&'a Self],
-    ) -> BoxFuture<'a, StoreResult<Vec<bool>>> {
-        Box::pin(store_responses(conn, jobs))
+    fn store<C: Exec>(
+        conn: &C,
+        jobs: &[&Self],
+    ) -> impl Future<Output = StoreResult<Vec<bool>>> + Send {
+        store_responses(conn, jobs)
     }
     fn held(self, out: bool) -> Held {
         Held::Response(self.reply, out)
@@ -496,11 +595,11 @@ fn fail_jobs<J: Merged>(jobs: impl IntoIterator<Item = J>, e: &StoreError) {
 }
 
 /// Runs `jobs` together in a savepoint of `txn`.
-async fn merged_in_savepoint<J: Merged>(
-    txn: &DatabaseTransaction,
+async fn merged_in_savepoint<T: Tx, J: Merged>(
+    txn: &T,
     jobs: &[&J],
 ) -> Result<Vec<J::Out>, Outcome> {
-    let sp = txn.begin().await.map_err(|e| Lost(e.into()))?;
+    let sp = txn.savepoint().await.map_err(|e| Lost(e.into()))?;
     let result = J::store(&sp, jobs).await;
     settle(sp, result).await
 }
@@ -508,8 +607,8 @@ async fn merged_in_savepoint<J: Merged>(
 /// The batch's jobs of one kind in a few statements; when those fail, each job alone in a
 /// savepoint of its own, so that one job's bad row does not fail the others. Errs only when
 /// the transaction is lost.
-async fn write_merged<J: Merged>(
-    txn: &DatabaseTransaction,
+async fn write_merged<T: Tx, J: Merged>(
+    txn: &T,
     jobs: Vec<J>,
     held: &mut Vec<Held>,
 ) -> StoreResult<()> {
@@ -554,10 +653,7 @@ async fn write_merged<J: Merged>(
 /// already there, or claimed by an earlier job of the batch, make their job a replay), then
 /// every item of the other jobs in one statement per 500. The markers are written with their
 /// job's item count, corrected for the jobs some of whose items were already stored.
-async fn store_items<C: ConnectionTrait>(
-    conn: &C,
-    jobs: &[&ItemsJob],
-) -> StoreResult<Vec<Delivery>> {
+async fn store_items<C: Exec>(conn: &C, jobs: &[&ItemsJob]) -> StoreResult<Vec<Delivery>> {
     // Which job claims each marker: the first of the batch to carry it.
     let mut claimant: HashMap<(&str, &str), usize> = HashMap::new();
     let mut later: Vec<Option<usize>> = vec![None; jobs.len()];
@@ -576,6 +672,7 @@ async fn store_items<C: ConnectionTrait>(
     let mut claims: Vec<(&str, &str, usize)> =
         claimant.iter().map(|(&(s, w), &i)| (s, w, i)).collect();
     claims.sort_unstable();
+    let backend = conn.backend();
     let mut taken: HashSet<(String, String)> = HashSet::new();
     for chunk in claims.chunks(500) {
         let mut insert = Query::insert();
@@ -607,15 +704,10 @@ async fn store_items<C: ConnectionTrait>(
                 jobs[i].received_at.into(),
             ]);
         }
-        let rows = conn
-            .query_all(conn.get_database_backend().build(&insert))
-            .await?;
-        for row in rows {
-            taken.insert((
-                row.try_get("", "source_id")?,
-                row.try_get("", "webhook_id")?,
-            ));
-        }
+        taken.extend(
+            conn.rows::<(String, String)>(backend.build(&insert))
+                .await?,
+        );
     }
     // `None`: the job writes its items; `Some(stored)`: a replay of a delivery taken before.
     let mut replay: Vec<Option<u64>> = vec![None; jobs.len()];
@@ -624,10 +716,14 @@ async fn store_items<C: ConnectionTrait>(
         if later[i].is_some() || taken.contains(&(s.clone(), w.clone())) {
             continue;
         }
-        let earlier = webhook_delivery::Entity::find_by_id((s.clone(), w.clone()))
-            .one(conn)
-            .await?;
-        replay[i] = Some(earlier.map_or(0, |d| d.stored.max(0) as u64));
+        let earlier = Query::select()
+            .column(webhook_delivery::Column::Stored)
+            .from(webhook_delivery::Entity)
+            .and_where(webhook_delivery::Column::SourceId.eq(s.as_str()))
+            .and_where(webhook_delivery::Column::WebhookId.eq(w.as_str()))
+            .to_owned();
+        let earlier = conn.rows::<(i32,)>(backend.build(&earlier)).await?;
+        replay[i] = Some(earlier.first().map_or(0, |&(stored,)| stored.max(0) as u64));
     }
     let writing: Vec<usize> = (0..jobs.len())
         .filter(|&i| later[i].is_none() && replay[i].is_none())
@@ -655,12 +751,12 @@ async fn store_items<C: ConnectionTrait>(
             duplicates: n as u64 - stored,
         });
         if let (Some((s, w)), true) = (&jobs[i].marker, stored != n as u64) {
-            webhook_delivery::Entity::update_many()
+            let update = webhook_delivery::Entity::update_many()
                 .col_expr(webhook_delivery::Column::Stored, Expr::value(stored as i32))
                 .filter(webhook_delivery::Column::SourceId.eq(s.as_str()))
                 .filter(webhook_delivery::Column::WebhookId.eq(w.as_str()))
-                .exec(conn)
-                .await?;
+                .build(backend);
+            conn.run(update).await?;
         }
     }
     Ok((0..jobs.len())
@@ -682,10 +778,7 @@ async fn store_items<C: ConnectionTrait>(
 /// id already there, or claimed by an earlier job of the batch, makes its job a replay), then
 /// the answer rows and the text answers of the new ones in a statement per table and chunk.
 /// Whether each job's response was new.
-async fn store_responses<C: ConnectionTrait>(
-    conn: &C,
-    jobs: &[&ResponseJob],
-) -> StoreResult<Vec<bool>> {
+async fn store_responses<C: Exec>(conn: &C, jobs: &[&ResponseJob]) -> StoreResult<Vec<bool>> {
     // The first job of the batch to carry a response id claims it.
     let mut seen: HashSet<&str> = HashSet::new();
     let claims: Vec<usize> = (0..jobs.len())
@@ -697,18 +790,18 @@ async fn store_responses<C: ConnectionTrait>(
             let job = jobs[i];
             response_row(&job.workspace_id, &job.response, job.received_at)
         });
-        let inserted = survey_response::Entity::insert_many(rows)
+        let mut insert = survey_response::Entity::insert_many(rows)
             .on_conflict(
                 OnConflict::column(survey_response::Column::Id)
                     .do_nothing()
                     .to_owned(),
             )
-            .do_nothing()
-            .exec_with_returning_keys(conn)
+            .into_query();
+        insert.returning_col(survey_response::Column::Id);
+        let inserted = conn
+            .rows::<(String,)>(conn.backend().build(&insert))
             .await?;
-        if let sea_orm::TryInsertResult::Inserted(keys) = inserted {
-            fresh_ids.extend(keys);
-        }
+        fresh_ids.extend(inserted.into_iter().map(|(id,)| id));
     }
     let fresh: Vec<bool> = (0..jobs.len())
         .map(|i| {
@@ -733,9 +826,8 @@ async fn store_responses<C: ConnectionTrait>(
     let mut answers = answers.into_iter().peekable();
     while answers.peek().is_some() {
         let chunk: Vec<_> = answers.by_ref().take(1000).collect();
-        survey_answer::Entity::insert_many(chunk)
-            .exec_without_returning(conn)
-            .await?;
+        let insert = survey_answer::Entity::insert_many(chunk).build(conn.backend());
+        conn.run(insert).await?;
     }
     let rows: Vec<Tagged> = (0..jobs.len())
         .filter(|&i| fresh[i])
@@ -800,6 +892,51 @@ mod tests {
     use super::*;
     use crate::domain::{Channel, FeedbackText, Scores};
     use crate::store::testing::store_with_workspace;
+    use crate::store::Store;
+
+    /// The two ways a batch is written: through sea-orm (PostgreSQL's, and an in-memory
+    /// SQLite's), and on the SQLite writer's own connection.
+    enum Way {
+        Sea,
+        Lite(Lite),
+    }
+
+    impl Way {
+        /// Both ways, each with a store of its own in `dir`.
+        async fn both(dir: &std::path::Path) -> Vec<(Way, Store, String)> {
+            let mut ways = Vec::new();
+            for lite in [false, true] {
+                let file = dir.join(format!("{lite}.db"));
+                let (store, ws) = store_with_workspace(&file).await;
+                let way = match lite {
+                    false => Way::Sea,
+                    true => Way::Lite(
+                        Lite::open(
+                            &file,
+                            &super::super::lite::Settings {
+                                cache_kib: 1024,
+                                journal_size_limit: 1 << 20,
+                            },
+                        )
+                        .unwrap(),
+                    ),
+                };
+                ways.push((way, store, ws));
+            }
+            ways
+        }
+
+        async fn commit(&self, store: &Store, batch: Vec<Job>) -> Vec<Held> {
+            match self {
+                Way::Sea => commit(store.connection(), batch).await,
+                Way::Lite(lite) => {
+                    let (merged, responses, others) = split(batch);
+                    assert!(others.is_empty());
+                    commit_lite(lite, merged, responses).await
+                }
+            }
+        }
+    }
 
     fn item(external_id: &str) -> NewFeedback {
         NewFeedback {
@@ -841,66 +978,66 @@ mod tests {
     #[tokio::test]
     async fn one_batch_keeps_markers_once_and_fails_only_the_bad_job() {
         let dir = tempfile::tempdir().unwrap();
-        let (store, ws) = store_with_workspace(&dir.path().join("t.db")).await;
+        for (way, store, ws) in Way::both(dir.path()).await {
+            let (a, a_answer) = job(&ws, Some("m1"), &["e1"]);
+            let (b, b_answer) = job(&ws, Some("m1"), &["e1"]);
+            let (c, c_answer) = job(&ws, Some("m2"), &["e1", "e2"]);
+            let (bad, bad_answer) = job("ws_missing", Some("m3"), &["e3"]);
+            let (d, d_answer) = job(&ws, None, &["e4", "e5"]);
+            answer(way.commit(&store, vec![a, b, c, bad, d]).await);
 
-        let (a, a_answer) = job(&ws, Some("m1"), &["e1"]);
-        let (b, b_answer) = job(&ws, Some("m1"), &["e1"]);
-        let (c, c_answer) = job(&ws, Some("m2"), &["e1", "e2"]);
-        let (bad, bad_answer) = job("ws_missing", Some("m3"), &["e3"]);
-        let (d, d_answer) = job(&ws, None, &["e4", "e5"]);
-        answer(commit(store.connection(), vec![a, b, c, bad, d]).await);
+            let a = a_answer.await.unwrap().unwrap();
+            let b = b_answer.await.unwrap().unwrap();
+            let c = c_answer.await.unwrap().unwrap();
+            let d = d_answer.await.unwrap().unwrap();
+            assert_eq!(
+                a,
+                Delivery::New(Ingested {
+                    stored: 1,
+                    duplicates: 0
+                })
+            );
+            assert_eq!(b, Delivery::Replay { stored: 1 });
+            assert_eq!(
+                c,
+                Delivery::New(Ingested {
+                    stored: 1,
+                    duplicates: 1
+                })
+            );
+            assert_eq!(
+                d,
+                Delivery::New(Ingested {
+                    stored: 2,
+                    duplicates: 0
+                })
+            );
+            let bad = bad_answer.await.unwrap();
+            assert!(bad.is_err(), "its own error: {bad:?}");
 
-        let a = a_answer.await.unwrap().unwrap();
-        let b = b_answer.await.unwrap().unwrap();
-        let c = c_answer.await.unwrap().unwrap();
-        let d = d_answer.await.unwrap().unwrap();
-        assert_eq!(
-            a,
-            Delivery::New(Ingested {
-                stored: 1,
-                duplicates: 0
-            })
-        );
-        assert_eq!(b, Delivery::Replay { stored: 1 });
-        assert_eq!(
-            c,
-            Delivery::New(Ingested {
-                stored: 1,
-                duplicates: 1
-            })
-        );
-        assert_eq!(
-            d,
-            Delivery::New(Ingested {
-                stored: 2,
-                duplicates: 0
-            })
-        );
-        let bad = bad_answer.await.unwrap();
-        assert!(bad.is_err(), "its own error: {bad:?}");
-
-        // What the markers recorded, and a later redelivery of each (the failed one sent
-        // again, now to a workspace that exists).
-        let (again, again_answer) = job(&ws, Some("m2"), &["e1", "e2"]);
-        let (retry, retry_answer) = job(&ws, Some("m3"), &["e3"]);
-        answer(commit(store.connection(), vec![again, retry]).await);
-        assert_eq!(
-            again_answer.await.unwrap().unwrap(),
-            Delivery::Replay { stored: 1 }
-        );
-        assert_eq!(
-            retry_answer.await.unwrap().unwrap(),
-            Delivery::New(Ingested {
-                stored: 1,
-                duplicates: 0
-            }),
-            "the failed delivery left no marker"
-        );
-        let count = store
-            .count_feedback(&ws, &crate::store::FeedbackFilter::default())
-            .await
-            .unwrap();
-        assert_eq!(count.total, 5, "e1 to e5 once each");
+            // What the markers recorded, and a later redelivery of each (the failed one sent
+            // again, now to a workspace that exists).
+            let (again, again_answer) = job(&ws, Some("m2"), &["e1", "e2"]);
+            let (retry, retry_answer) = job(&ws, Some("m3"), &["e3"]);
+            answer(way.commit(&store, vec![again, retry]).await);
+            assert_eq!(
+                again_answer.await.unwrap().unwrap(),
+                Delivery::Replay { stored: 1 }
+            );
+            assert_eq!(
+                retry_answer.await.unwrap().unwrap(),
+                Delivery::New(Ingested {
+                    stored: 1,
+                    duplicates: 0
+                }),
+                "the failed delivery left no marker"
+            );
+            let count = store
+                .count_feedback(&ws, &crate::store::FeedbackFilter::default())
+                .await
+                .unwrap();
+            assert_eq!(count.total, 5, "e1 to e5 once each");
+        }
     }
 
     /// A committed batch is answered by the syncer, after its fsync of the log: a log that
@@ -909,31 +1046,34 @@ mod tests {
     #[tokio::test]
     async fn a_batch_is_answered_after_the_fsync_of_its_log() {
         let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("t.db");
-        let (store, ws) = store_with_workspace(&file).await;
+        for (way, store, ws) in Way::both(dir.path()).await {
+            let file = dir
+                .path()
+                .join(format!("{}.db", matches!(way, Way::Lite(_))));
 
-        // A log under a regular file, as if it were a directory: its fsync fails.
-        let blocker = dir.path().join("blocker");
-        std::fs::write(&blocker, "").unwrap();
-        let failing = Syncer::start(Wal::of(&blocker.join("t.db"))).unwrap();
-        let (a, a_answer) = job(&ws, Some("m1"), &["e1"]);
-        failing.hand(commit(store.connection(), vec![a]).await);
-        let refused = a_answer.await.unwrap();
-        assert!(
-            matches!(&refused, Err(StoreError::Db(db)) if unreachable(db)),
-            "answered as the database out of reach: {refused:?}"
-        );
+            // A log under a regular file, as if it were a directory: its fsync fails.
+            let blocker = dir.path().join("blocker");
+            std::fs::write(&blocker, "").unwrap();
+            let failing = Syncer::start(Wal::of(&blocker.join("t.db"))).unwrap();
+            let (a, a_answer) = job(&ws, Some("m1"), &["e1"]);
+            failing.hand(way.commit(&store, vec![a]).await);
+            let refused = a_answer.await.unwrap();
+            assert!(
+                matches!(&refused, Err(StoreError::Db(db)) if unreachable(db)),
+                "answered as the database out of reach: {refused:?}"
+            );
 
-        let syncer = Syncer::start(Wal::of(&file)).unwrap();
-        let (b, b_answer) = job(&ws, Some("m2"), &["e2"]);
-        syncer.hand(commit(store.connection(), vec![b]).await);
-        assert_eq!(
-            b_answer.await.unwrap().unwrap(),
-            Delivery::New(Ingested {
-                stored: 1,
-                duplicates: 0
-            })
-        );
+            let syncer = Syncer::start(Wal::of(&file)).unwrap();
+            let (b, b_answer) = job(&ws, Some("m2"), &["e2"]);
+            syncer.hand(way.commit(&store, vec![b]).await);
+            assert_eq!(
+                b_answer.await.unwrap().unwrap(),
+                Delivery::New(Ingested {
+                    stored: 1,
+                    duplicates: 0
+                })
+            );
+        }
     }
 
     fn response_job(
@@ -974,42 +1114,43 @@ mod tests {
     #[tokio::test]
     async fn responses_of_a_batch_are_stored_once_and_fail_alone() {
         let dir = tempfile::tempdir().unwrap();
-        let (store, ws) = store_with_workspace(&dir.path().join("t.db")).await;
-        let survey = store
-            .create_survey(
-                &ws,
-                "满意度",
-                serde_json::json!({"questions": []}),
-                serde_json::json!([]),
-            )
-            .await
-            .unwrap()
-            .id;
-        let (a, a_answer) = response_job(&ws, &survey, "r1");
-        let (b, b_answer) = response_job(&ws, &survey, "r1");
-        let (bad, bad_answer) = response_job("ws_missing", &survey, "r2");
-        let (c, c_answer) = response_job(&ws, &survey, "r3");
-        answer(commit(store.connection(), vec![a, b, bad, c]).await);
-        assert!(a_answer.await.unwrap().unwrap(), "the first r1 is new");
-        assert!(
-            !b_answer.await.unwrap().unwrap(),
-            "the second r1 is a replay"
-        );
-        assert!(c_answer.await.unwrap().unwrap());
-        let bad = bad_answer.await.unwrap();
-        assert!(bad.is_err(), "its own error: {bad:?}");
+        for (way, store, ws) in Way::both(dir.path()).await {
+            let survey = store
+                .create_survey(
+                    &ws,
+                    "满意度",
+                    serde_json::json!({"questions": []}),
+                    serde_json::json!([]),
+                )
+                .await
+                .unwrap()
+                .id;
+            let (a, a_answer) = response_job(&ws, &survey, "r1");
+            let (b, b_answer) = response_job(&ws, &survey, "r1");
+            let (bad, bad_answer) = response_job("ws_missing", &survey, "r2");
+            let (c, c_answer) = response_job(&ws, &survey, "r3");
+            answer(way.commit(&store, vec![a, b, bad, c]).await);
+            assert!(a_answer.await.unwrap().unwrap(), "the first r1 is new");
+            assert!(
+                !b_answer.await.unwrap().unwrap(),
+                "the second r1 is a replay"
+            );
+            assert!(c_answer.await.unwrap().unwrap());
+            let bad = bad_answer.await.unwrap();
+            assert!(bad.is_err(), "its own error: {bad:?}");
 
-        let (again, again_answer) = response_job(&ws, &survey, "r3");
-        answer(commit(store.connection(), vec![again]).await);
-        assert!(
-            !again_answer.await.unwrap().unwrap(),
-            "r3 sent again stores nothing"
-        );
-        assert_eq!(store.survey_response_count(&ws, &survey).await.unwrap(), 2);
-        let count = store
-            .count_feedback(&ws, &crate::store::FeedbackFilter::default())
-            .await
-            .unwrap();
-        assert_eq!(count.total, 2, "one text answer each for r1 and r3");
+            let (again, again_answer) = response_job(&ws, &survey, "r3");
+            answer(way.commit(&store, vec![again]).await);
+            assert!(
+                !again_answer.await.unwrap().unwrap(),
+                "r3 sent again stores nothing"
+            );
+            assert_eq!(store.survey_response_count(&ws, &survey).await.unwrap(), 2);
+            let count = store
+                .count_feedback(&ws, &crate::store::FeedbackFilter::default())
+                .await
+                .unwrap();
+            assert_eq!(count.total, 2, "one text answer each for r1 and r3");
+        }
     }
 }
