@@ -70,6 +70,16 @@ impl Lite {
         })
     }
 
+    /// [`Lite::open`] with small caches, for tests.
+    #[cfg(test)]
+    pub(super) fn small(path: &Path) -> Self {
+        let settings = Settings {
+            cache_kib: 1024,
+            journal_size_limit: 1 << 20,
+        };
+        Self::open(path, &settings).unwrap()
+    }
+
     fn conn(&self) -> MutexGuard<'_, rusqlite::Connection> {
         self.conn.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -301,14 +311,7 @@ mod tests {
         for (n, v) in values.iter().enumerate() {
             sea.execute(insert("sea", n, v)).await.unwrap();
         }
-        let lite = Lite::open(
-            &file,
-            &Settings {
-                cache_kib: 1024,
-                journal_size_limit: 1 << 20,
-            },
-        )
-        .unwrap();
+        let lite = Lite::small(&file);
         let txn = lite.begin().unwrap();
         for (n, v) in values.iter().enumerate() {
             assert_eq!(txn.run(insert("lite", n, v)).await.unwrap(), 1);
@@ -344,14 +347,7 @@ mod tests {
         let conn = rusqlite::Connection::open(&file).unwrap();
         conn.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (k TEXT PRIMARY KEY)")
             .unwrap();
-        let lite = Lite::open(
-            &file,
-            &Settings {
-                cache_kib: 1024,
-                journal_size_limit: 1 << 20,
-            },
-        )
-        .unwrap();
+        let lite = Lite::small(&file);
         let put = |k: &str| {
             Statement::from_sql_and_values(
                 DbBackend::Sqlite,

@@ -12,15 +12,18 @@
 //! statements; any other job runs alone inside a savepoint.
 //! A job that fails is rolled back to its savepoint and answered with its error, and its
 //! neighbours go on: when the merged statements fail, each of their jobs is run again alone.
+//!
+//! A SQLite file's writer is a thread with a synchronous connection of its own ([`Lite`]),
+//! which runs each statement itself; PostgreSQL's is a task on sea-orm's pool. The merged
+//! writes are the same code on both ([`Exec`]).
 
 use std::collections::{HashMap, HashSet};
+use std::future::Future;
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc as std_mpsc, Arc};
 
 use chrono::{DateTime, Utc};
-use std::future::Future;
-
 use futures_util::future::BoxFuture;
 use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{
@@ -33,7 +36,7 @@ use super::entity::{survey_answer, survey_response, webhook_delivery};
 use super::error::unreachable;
 use super::error::{StoreError, StoreResult};
 use super::exec::{Exec, Tx};
-use super::lite::Lite;
+use super::lite::{Lite, LiteTx};
 use super::rows::{
     answer_models, insert_tagged, open_questions, response_row, Delivery, Ingested,
     NewSurveyResponse, Tagged,
@@ -449,12 +452,18 @@ async fn write_jobs<T: Tx>(
 /// page it changes into a journal of the savepoint, a copy of most of the batch's pages. When
 /// that fails, the transaction is rolled back and written again as [`commit`] writes it, each
 /// kind in a savepoint, then each job alone.
-async fn commit_lite(lite: &Lite, merged: Vec<ItemsJob>, responses: Vec<ResponseJob>) -> Vec<Held> {
+async fn commit_lite(
+    lite: &Lite,
+    mut merged: Vec<ItemsJob>,
+    mut responses: Vec<ResponseJob>,
+) -> Vec<Held> {
     if merged.is_empty() && responses.is_empty() {
         return Vec::new();
     }
+    let Some(txn) = begin_lite(lite, &mut merged, &mut responses) else {
+        return Vec::new();
+    };
     let at_once = async {
-        let txn = lite.begin()?;
         let items = store_all(&txn, &merged).await?;
         let fresh = store_all(&txn, &responses).await?;
         txn.release().await?;
@@ -472,14 +481,8 @@ async fn commit_lite(lite: &Lite, merged: Vec<ItemsJob>, responses: Vec<Response
             tracing::info!(error = %e, "a batch written at once failed; its jobs go in savepoints");
         }
     }
-    let txn = match lite.begin() {
-        Ok(t) => t,
-        Err(e) => {
-            let e = StoreError::from(e);
-            fail_jobs(responses, &e);
-            fail_jobs(merged, &e);
-            return Vec::new();
-        }
+    let Some(txn) = begin_lite(lite, &mut merged, &mut responses) else {
+        return Vec::new();
     };
     let mut held = Vec::with_capacity(merged.len() + responses.len());
     let written = match write_jobs(&txn, merged, responses, &mut held).await {
@@ -492,6 +495,24 @@ async fn commit_lite(lite: &Lite, merged: Vec<ItemsJob>, responses: Vec<Response
         return Vec::new();
     }
     held
+}
+
+/// A transaction on the writer's connection; when none can be begun, every job is answered
+/// with the error and taken out.
+fn begin_lite<'l>(
+    lite: &'l Lite,
+    merged: &mut Vec<ItemsJob>,
+    responses: &mut Vec<ResponseJob>,
+) -> Option<LiteTx<'l>> {
+    match lite.begin() {
+        Ok(t) => Some(t),
+        Err(e) => {
+            let e = StoreError::from(e);
+            fail_jobs(responses.drain(..), &e);
+            fail_jobs(merged.drain(..), &e);
+            None
+        }
+    }
 }
 
 /// Jobs of one kind written together in `conn`, without a savepoint.
@@ -910,16 +931,7 @@ mod tests {
                 let (store, ws) = store_with_workspace(&file).await;
                 let way = match lite {
                     false => Way::Sea,
-                    true => Way::Lite(
-                        Lite::open(
-                            &file,
-                            &super::super::lite::Settings {
-                                cache_kib: 1024,
-                                journal_size_limit: 1 << 20,
-                            },
-                        )
-                        .unwrap(),
-                    ),
+                    true => Way::Lite(Lite::small(&file)),
                 };
                 ways.push((way, store, ws));
             }
