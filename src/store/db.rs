@@ -6,7 +6,7 @@ use std::time::Duration;
 use migration::{Migrator, MigratorTrait};
 
 use super::error::{StoreError, StoreResult};
-use super::lite;
+use super::lite::Lite;
 use super::wal::{self, Wal};
 use super::writer::{LogSync, Writer};
 use crate::domain::Clock;
@@ -46,10 +46,6 @@ pub(super) fn sqlite_attribute_text(
         )
     }
 }
-
-/// The settings of every SQLite connection but the writer's: commits wait for the disk, and
-/// the log is copied into the database file every 1,000 pages (SQLite's defaults).
-const FULL: (SqliteSynchronous, u32) = (SqliteSynchronous::Full, 1_000);
 
 /// The file of a SQLite connection's main database; none for one in memory. A file not in WAL
 /// mode is an error: the writer's commits are made durable by the fsync of the log.
@@ -134,28 +130,24 @@ impl Store {
         // A SQLite connection is a file handle in this process: it cannot be lost as a network
         // connection can, so it is not pinged before each use (the ping is a round trip to the
         // connection's worker thread, as costly as a small query).
-        // `sync` and `autocheckpoint` (pages; 0 for none): the writer's own connection commits
-        // with `NORMAL` and leaves checkpoints to the checkpoint task, every other with `FULL`
-        // and SQLite's default.
-        let sqlite = |mut opts: ConnectOptions,
-                      cache_kib: u32,
-                      statements: usize,
-                      (sync, autocheckpoint): (SqliteSynchronous, u32)| {
+        // Commits wait for the disk (`FULL`), and the log is copied into the database file
+        // every 1,000 pages (SQLite's default); the writer's own connection (lite.rs) differs.
+        let sqlite = |mut opts: ConnectOptions, cache_kib: u32, statements: usize| {
             opts.test_before_acquire(false)
                 .map_sqlx_sqlite_opts(move |o| {
                     o.journal_mode(SqliteJournalMode::Wal)
-                        .synchronous(sync)
+                        .synchronous(SqliteSynchronous::Full)
                         .busy_timeout(Duration::from_secs(10))
                         .foreign_keys(true)
                         .create_if_missing(true)
                         .pragma("cache_size", format!("-{cache_kib}"))
                         .pragma("journal_size_limit", wal::SIZE_LIMIT.to_string())
-                        .pragma("wal_autocheckpoint", autocheckpoint.to_string())
+                        .pragma("wal_autocheckpoint", "1000")
                         .statement_cache_capacity(statements)
                 });
             opts
         };
-        let db = Database::connect(sqlite(opts(8), 2_048, 100, FULL)).await?;
+        let db = Database::connect(sqlite(opts(8), 2_048, 100)).await?;
         let writer = match main_file(&db).await? {
             Some(file) => {
                 // The writer keeps a connection of its own, always the same, used on its own
@@ -165,17 +157,11 @@ impl Store {
                 // enough to hold the indexes' hot pages. Its commits do not wait for the disk
                 // (its syncer fsyncs the log), nor copy the log into the database file (the
                 // checkpoint task does, on a connection of its own).
-                let settings = lite::Settings {
-                    cache_kib: 16_384,
-                    journal_size_limit: wal::SIZE_LIMIT,
-                };
-                let own = tokio::task::spawn_blocking(move || {
-                    lite::Lite::open(&file, &settings).map(|l| (l, file))
-                })
-                .await
-                .map_err(|e| no_writer(std::io::Error::other(e)))?;
-                let (own, file) = own?;
-                let mut checkpoints = sqlite(opts(1), 1_024, 4, FULL);
+                let path = file.clone();
+                let own = tokio::task::spawn_blocking(move || Lite::open(&path, 16_384))
+                    .await
+                    .map_err(|e| no_writer(std::io::Error::other(e)))??;
+                let mut checkpoints = sqlite(opts(1), 1_024, 4);
                 checkpoints.min_connections(1);
                 let log = LogSync {
                     wal: Wal::of(&file),

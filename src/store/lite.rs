@@ -17,6 +17,7 @@ use sea_orm::sea_query::Value;
 use sea_orm::{DbBackend, DbErr, RuntimeErr, Statement};
 
 use super::exec::{Exec, Row, Tx};
+use super::wal;
 
 /// Prepared statements kept: the writer's inserts take one shape per row count.
 const STATEMENTS: usize = 64;
@@ -27,17 +28,12 @@ pub(super) struct Lite {
     conn: Mutex<rusqlite::Connection>,
 }
 
-/// Settings of the writer's connection (see `Store::connect_with`).
-pub(super) struct Settings {
-    pub cache_kib: u32,
-    pub journal_size_limit: u64,
-}
-
 impl Lite {
     /// Opens the database file `path` (already created and in WAL mode): commits that do not
     /// wait for the disk (the writer's syncer fsyncs the log), no automatic checkpoints (the
     /// checkpoint task makes them), foreign keys checked.
-    pub(super) fn open(path: &Path, settings: &Settings) -> Result<Self, DbErr> {
+    /// `cache_kib`: its page cache.
+    pub(super) fn open(path: &Path, cache_kib: u32) -> Result<Self, DbErr> {
         use rusqlite::OpenFlags;
         let conn = rusqlite::Connection::open_with_flags(
             path,
@@ -54,11 +50,8 @@ impl Lite {
             // Statement and savepoint journals in memory: past 64 KiB SQLite spills them
             // into a temporary file, made and deleted statement after statement.
             "PRAGMA temp_store = MEMORY".to_owned(),
-            format!("PRAGMA cache_size = -{}", settings.cache_kib),
-            format!(
-                "PRAGMA journal_size_limit = {}",
-                settings.journal_size_limit
-            ),
+            format!("PRAGMA cache_size = -{cache_kib}"),
+            format!("PRAGMA journal_size_limit = {}", wal::SIZE_LIMIT),
         ] {
             // Some of these answer with a row (the value now set): read and dropped.
             let mut stmt = conn.prepare(&pragma).map_err(err)?;
@@ -70,14 +63,10 @@ impl Lite {
         })
     }
 
-    /// [`Lite::open`] with small caches, for tests.
+    /// [`Lite::open`] with a small cache, for tests.
     #[cfg(test)]
     pub(super) fn small(path: &Path) -> Self {
-        let settings = Settings {
-            cache_kib: 1024,
-            journal_size_limit: 1 << 20,
-        };
-        Self::open(path, &settings).unwrap()
+        Self::open(path, 1_024).unwrap()
     }
 
     fn conn(&self) -> MutexGuard<'_, rusqlite::Connection> {
