@@ -19,6 +19,7 @@ mod m20261206_000014_response_period;
 mod m20261206_000020_delivery_sending;
 mod m20261207_000001_lifecycle;
 mod m20261207_000002_statement_tally;
+mod m20261208_000001_redundant_indexes;
 
 pub use m20261206_000011_survey_answer::backfill_sql as survey_answer_backfill;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000020_delivery_sending::Migration),
             Box::new(m20261207_000001_lifecycle::Migration),
             Box::new(m20261207_000002_statement_tally::Migration),
+            Box::new(m20261208_000001_redundant_indexes::Migration),
         ]
     }
 }
