@@ -8,6 +8,7 @@ mod demo;
 mod digest;
 mod engine;
 mod lifecycle;
+mod memory;
 mod members;
 mod train;
 
@@ -22,6 +23,7 @@ use args::{
 };
 
 pub async fn main() -> ExitCode {
+    memory::purge_freed_memory_at_once();
     let cli = Cli::parse();
     crate::telemetry::init();
     match run(cli).await {
