@@ -4,8 +4,8 @@
 const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 /// Freed memory goes back to the kernel at once instead of a second later (mimalloc 3's
-/// default): under 32 senders of 1,000-item batches the process's peak fell from 276 to 248 MB
-/// (docs/performance.md, session 28). An operator's own `MIMALLOC_PURGE_DELAY`, which the
+/// default): under 32 senders of 1,000-item batches the process's peak fell from 266–279 MB to
+/// 234–249 MB, for some 10–25 % of those batches' speed (docs/performance.md, session 28). An operator's own `MIMALLOC_PURGE_DELAY`, which the
 /// allocator reads before `main`, is left as it is.
 pub(super) fn purge_freed_memory_at_once() {
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {

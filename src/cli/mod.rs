@@ -8,8 +8,8 @@ mod demo;
 mod digest;
 mod engine;
 mod lifecycle;
-mod memory;
 mod members;
+mod memory;
 mod train;
 
 use std::process::ExitCode;
