@@ -1,36 +1,44 @@
-//! The allocator's one setting that Tingjian chooses itself.
+//! The one memory setting Tingjian chooses for its process: no transparent huge pages.
+//!
+//! mimalloc asks the kernel for huge pages on its arenas (`madvise(MADV_HUGEPAGE)`, honoured
+//! where the kernel's setting is `madvise`, as on Debian), so memory it gave back and touched
+//! again came back as a whole 2 MiB page, zeroed by the thread that touched it. Under
+//! `bench/webhooks/load.sh` the process peaked at 227–234 MB with huge pages and 164–184 MB
+//! without, whatever the allocator's purge delay (docs/performance.md, session 29); so the
+//! allocator keeps its own default delay, which the batches run faster with. An operator who
+//! sets `MIMALLOC_ALLOW_THP` (mimalloc's own switch, read before `main`) decides instead.
 
-/// `mi_option_purge_delay` in mimalloc 3's `mimalloc.h` (libmimalloc-sys does not name it).
-const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-
-/// Freed memory goes back to the kernel at once instead of a second later (mimalloc 3's
-/// default): under 32 senders of 1,000-item batches the process's peak fell from 266–279 MB to
-/// 234–249 MB, for some 10–25 % of those batches' speed (docs/performance.md, session 28). An operator's own `MIMALLOC_PURGE_DELAY`, which the
-/// allocator reads before `main`, is left as it is.
-pub(super) fn purge_freed_memory_at_once() {
-    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
-        // SAFETY: `mi_option_set` stores an option's value in the allocator's table (an
-        // in-range index, checked by mimalloc too); the allocator reads it when it next purges.
-        unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, 0) };
+/// Turns transparent huge pages off for this process, unless `MIMALLOC_ALLOW_THP` is set.
+pub(super) fn no_transparent_huge_pages() {
+    if std::env::var_os("MIMALLOC_ALLOW_THP").is_some() {
+        return;
+    }
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: `prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0)` takes integers only and sets a flag
+        // of this process's memory map; a kernel without it answers EINVAL, which changes
+        // nothing and is ignored.
+        let _ = unsafe { libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0) };
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
-    /// The option number is mimalloc 3's purge delay, whose default is 1,000 ms: a crate update
-    /// that renumbered the options would set something else.
+    /// After it, the kernel reports huge pages off for the process.
+    #[cfg(target_os = "linux")]
     #[test]
-    fn the_purge_delay_is_the_option_set() {
-        if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
-            eprintln!("MIMALLOC_PURGE_DELAY is set: the default is not visible");
+    fn huge_pages_are_turned_off() {
+        if std::env::var_os("MIMALLOC_ALLOW_THP").is_some() {
+            eprintln!("MIMALLOC_ALLOW_THP is set: the setting is the operator's");
             return;
         }
-        // SAFETY: reads an in-range option of the allocator's table.
-        let get = || unsafe { libmimalloc_sys::mi_option_get(PURGE_DELAY) };
-        assert_eq!(get(), 1_000);
-        purge_freed_memory_at_once();
-        assert_eq!(get(), 0);
+        super::no_transparent_huge_pages();
+        // SAFETY: reads the flag set above; integer arguments only.
+        assert_eq!(
+            unsafe { libc::prctl(libc::PR_GET_THP_DISABLE, 0, 0, 0, 0) },
+            1
+        );
+        let status = std::fs::read_to_string("/proc/self/status").unwrap();
+        assert!(status.contains("THP_enabled:\t0"), "{status}");
     }
 }

@@ -23,7 +23,7 @@ use args::{
 };
 
 pub async fn main() -> ExitCode {
-    memory::purge_freed_memory_at_once();
+    memory::no_transparent_huge_pages();
     let cli = Cli::parse();
     crate::telemetry::init();
     match run(cli).await {
