@@ -19,8 +19,9 @@ use sea_orm::{DbBackend, DbErr, RuntimeErr, Statement};
 use super::exec::{Exec, Row, Tx};
 use super::wal;
 
-/// Prepared statements kept: the writer's inserts take one shape per row count.
-const STATEMENTS: usize = 64;
+/// Prepared statements kept: the writer's inserts take one shape per row count, at most 11
+/// per table (`rows::statement_sizes`), some 70 in all.
+const STATEMENTS: usize = 128;
 
 /// The writer's connection. The mutex is never contended (one thread uses it); it makes the
 /// connection shareable by the futures the writer's code is written as.

@@ -16,8 +16,44 @@ use super::error::StoreResult;
 use super::exec::Exec;
 use crate::domain::{new_id, FeedbackAnalysis, NewFeedback};
 
-/// Rows per INSERT statement: well under SQLite's 32,766 bound parameters.
-const INSERT_CHUNK: usize = 500;
+/// Rows per INSERT statement at most: well under SQLite's 32,766 bound parameters.
+pub(super) const INSERT_CHUNK: usize = 512;
+
+/// Row counts of the statements that insert `n` rows: powers of two, at most `max` (itself a
+/// power of two), largest first. A multi-row INSERT's text depends on its row count, and each
+/// text is prepared once and kept by the connection: with statements of any size a writer's
+/// batches, whose sizes vary, prepared almost every statement again (11 % of the SQLite
+/// writer's time under survey submissions, `perf`), triggers and all. With these sizes a table
+/// has at most 11 shapes, all kept.
+pub(super) fn statement_sizes(mut n: usize, max: usize) -> impl Iterator<Item = usize> {
+    debug_assert!(max.is_power_of_two());
+    std::iter::from_fn(move || {
+        let size = match n {
+            0 => return None,
+            n if n >= max => max,
+            n => 1 << n.ilog2(),
+        };
+        n -= size;
+        Some(size)
+    })
+}
+
+/// `rows` in slices of [`statement_sizes`].
+pub(super) fn pieces<T>(rows: &[T], max: usize) -> impl Iterator<Item = &[T]> {
+    let mut rest = rows;
+    statement_sizes(rows.len(), max).map(move |k| {
+        let (piece, after) = rest.split_at(k);
+        rest = after;
+        piece
+    })
+}
+
+/// `rows` in vectors of [`statement_sizes`].
+pub(super) fn pieces_owned<T>(rows: Vec<T>, max: usize) -> impl Iterator<Item = Vec<T>> {
+    let sizes = statement_sizes(rows.len(), max);
+    let mut rows = rows.into_iter();
+    sizes.map(move |k| rows.by_ref().take(k).collect())
+}
 
 /// What an ingest did: items newly stored, and items that were already there (retries).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
@@ -201,7 +237,7 @@ pub(super) async fn insert_tagged<C: Exec>(
 ) -> StoreResult<Vec<bool>> {
     let mut new = Vec::with_capacity(rows.len());
     let backend = conn.backend();
-    for chunk in rows.chunks(INSERT_CHUNK) {
+    for chunk in pieces(rows, INSERT_CHUNK) {
         let ids: Vec<String> = chunk.iter().map(|_| format!("fb_{}", new_id())).collect();
         let mut insert = Query::insert();
         insert
@@ -249,15 +285,13 @@ pub(super) async fn insert_tagged<C: Exec>(
     Ok(new)
 }
 
-/// Inserts rows in statements of at most [`INSERT_CHUNK`] rows.
-async fn insert_rows<C, A>(conn: &C, rows: Vec<A>) -> StoreResult<()>
+/// Inserts rows in statements of [`statement_sizes`], at most twice [`INSERT_CHUNK`] rows.
+pub(super) async fn insert_rows<C, A>(conn: &C, rows: Vec<A>) -> StoreResult<()>
 where
     C: Exec,
     A: sea_orm::ActiveModelTrait + Send,
 {
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<A> = rows.by_ref().take(INSERT_CHUNK * 2).collect();
+    for chunk in pieces_owned(rows, INSERT_CHUNK * 2) {
         let insert = <A::Entity as EntityTrait>::insert_many(chunk).build(conn.backend());
         conn.run(insert).await?;
     }
@@ -361,4 +395,36 @@ pub(super) fn open_questions(items: &[NewFeedback]) -> Vec<&str> {
         .iter()
         .filter_map(|f| f.context.get("question_id").and_then(|q| q.as_str()))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_take_a_few_sizes_and_every_row() {
+        let sizes = |n| statement_sizes(n, 512).collect::<Vec<_>>();
+        assert_eq!(sizes(0), Vec::<usize>::new());
+        assert_eq!(sizes(1), [1]);
+        assert_eq!(sizes(37), [32, 4, 1]);
+        assert_eq!(sizes(512), [512]);
+        assert_eq!(sizes(1_300), [512, 512, 256, 16, 4]);
+        let mut shapes = HashSet::new();
+        for n in 0..5_000 {
+            let s = sizes(n);
+            assert_eq!(s.iter().sum::<usize>(), n);
+            assert!(s.iter().all(|k| k.is_power_of_two() && *k <= 512));
+            shapes.extend(s);
+        }
+        assert_eq!(shapes.len(), 10);
+        let rows: Vec<u32> = (0..37).collect();
+        let sliced: Vec<u32> = pieces(&rows, 16).flatten().copied().collect();
+        assert_eq!(sliced, rows);
+        let owned: Vec<Vec<u32>> = pieces_owned(rows.clone(), 16).collect();
+        assert_eq!(
+            owned.iter().map(Vec::len).collect::<Vec<_>>(),
+            [16, 16, 4, 1]
+        );
+        assert_eq!(owned.concat(), rows);
+    }
 }
