@@ -695,7 +695,7 @@ async fn store_items<C: Exec>(conn: &C, jobs: &[&ItemsJob]) -> StoreResult<Vec<D
     claims.sort_unstable();
     let backend = conn.backend();
     let mut taken: HashSet<(String, String)> = HashSet::new();
-    for chunk in pieces(&claims, INSERT_CHUNK) {
+    for chunk in pieces(conn.backend(), &claims, INSERT_CHUNK) {
         let mut insert = Query::insert();
         insert
             .into_table(webhook_delivery::Entity)
@@ -806,7 +806,7 @@ async fn store_responses<C: Exec>(conn: &C, jobs: &[&ResponseJob]) -> StoreResul
         .filter(|&i| seen.insert(jobs[i].response.id.as_str()))
         .collect();
     let mut fresh_ids: HashSet<String> = HashSet::new();
-    for chunk in pieces(&claims, INSERT_CHUNK) {
+    for chunk in pieces(conn.backend(), &claims, INSERT_CHUNK) {
         let rows = chunk.iter().map(|&i| {
             let job = jobs[i];
             response_row(&job.workspace_id, &job.response, job.received_at)
