@@ -3,7 +3,7 @@
 //! mimalloc asks the kernel for huge pages on its arenas (`madvise(MADV_HUGEPAGE)`, honoured
 //! where the kernel's setting is `madvise`, as on Debian), so memory it gave back and touched
 //! again came back as a whole 2 MiB page, zeroed by the thread that touched it. Under
-//! `bench/webhooks/load.sh` the process peaked at 227–234 MB with huge pages and 164–184 MB
+//! `bench/webhooks/load.sh` the process peaked at 229–234 MB with huge pages and 166–197 MB
 //! without, whatever the allocator's purge delay (docs/performance.md, session 29); so the
 //! allocator keeps its own default delay, which the batches run faster with. An operator who
 //! sets `MIMALLOC_ALLOW_THP` (mimalloc's own switch, read before `main`) decides instead.
