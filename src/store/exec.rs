@@ -11,6 +11,12 @@ use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, Statement,
 pub(super) trait Exec: Sync {
     fn backend(&self) -> DbBackend;
 
+    /// Whether the database's triggers run on this connection. The SQLite writer's own runs
+    /// none: after its inserts it adds to the counters itself ([`super::rows::count_inserted`]).
+    fn runs_triggers(&self) -> bool {
+        true
+    }
+
     /// Runs a statement that returns no rows; the rows it changed.
     fn run(&self, stmt: Statement) -> impl Future<Output = Result<u64, DbErr>> + Send;
 

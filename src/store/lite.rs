@@ -12,6 +12,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use chrono::SecondsFormat;
+use rusqlite::config::DbConfig;
 use rusqlite::types::{ToSql, ToSqlOutput, Value as Sql, ValueRef};
 use sea_orm::sea_query::Value;
 use sea_orm::{DbBackend, DbErr, RuntimeErr, Statement};
@@ -42,6 +43,12 @@ impl Lite {
         )
         .map_err(err)?;
         conn.busy_timeout(Duration::from_secs(10)).map_err(err)?;
+        // No triggers: the counters' insert triggers upsert a counter row once per inserted
+        // row, and the writer adds to them once per statement instead (`rows::count_inserted`).
+        // It inserts into no other table that has triggers, and updates or deletes in none
+        // (a test of `rows` holds the schema to that).
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER, false)
+            .map_err(err)?;
         conn.set_prepared_statement_cache_capacity(STATEMENTS);
         for pragma in [
             "PRAGMA journal_mode = WAL".to_owned(),
@@ -68,6 +75,14 @@ impl Lite {
     #[cfg(test)]
     pub(super) fn small(path: &Path) -> Self {
         Self::open(path, 1_024).unwrap()
+    }
+
+    /// Whether triggers run on this connection.
+    #[cfg(test)]
+    pub(super) fn runs_triggers(&self) -> bool {
+        self.conn()
+            .db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER)
+            .unwrap()
     }
 
     fn conn(&self) -> MutexGuard<'_, rusqlite::Connection> {
@@ -139,6 +154,10 @@ impl LiteTx<'_> {
 impl Exec for LiteTx<'_> {
     fn backend(&self) -> DbBackend {
         DbBackend::Sqlite
+    }
+
+    fn runs_triggers(&self) -> bool {
+        false
     }
 
     fn run(&self, stmt: Statement) -> impl Future<Output = Result<u64, DbErr>> + Send {
@@ -233,6 +252,11 @@ impl ToSql for Bind<'_> {
             }
         })
     }
+}
+
+/// A time as the writer stores it: as sqlx writes it to SQLite.
+pub(super) fn time_text(t: &chrono::DateTime<chrono::Utc>) -> String {
+    rfc3339(t)
 }
 
 /// A time as sqlx writes it to SQLite.

@@ -2,6 +2,7 @@
 //! share the same migrations and queries; backend differences stay inside this module.
 
 mod attributes;
+mod counts;
 mod days;
 mod db;
 mod drivers;

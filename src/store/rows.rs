@@ -9,6 +9,7 @@ use sea_orm::{DbBackend, EntityTrait, QueryTrait, Set};
 use serde_json::Value;
 use std::collections::HashSet;
 
+use super::counts::Counts;
 use super::entity::{
     feedback, feedback_keyword, feedback_pain_point, survey_answer, survey_response,
 };
@@ -249,6 +250,8 @@ pub(super) async fn insert_tagged<C: Exec>(
 ) -> StoreResult<Vec<bool>> {
     let mut new = Vec::with_capacity(rows.len());
     let backend = conn.backend();
+    // On the SQLite writer's connection, which runs no triggers: what they would count.
+    let mut counts = (!conn.runs_triggers()).then(Counts::default);
     for chunk in pieces(backend, rows, INSERT_CHUNK) {
         let ids: Vec<String> = chunk.iter().map(|_| format!("fb_{}", new_id())).collect();
         let mut insert = Query::insert();
@@ -286,6 +289,9 @@ pub(super) async fn insert_tagged<C: Exec>(
             let fresh = keys.contains(id);
             new.push(fresh);
             if fresh {
+                if let Some(counts) = &mut counts {
+                    counts.item(r.workspace_id, r.item);
+                }
                 let (p, w) = row_models(r.workspace_id, id, r.item);
                 pains.extend(p);
                 words.extend(w);
@@ -293,6 +299,9 @@ pub(super) async fn insert_tagged<C: Exec>(
         }
         insert_rows(conn, pains).await?;
         insert_rows(conn, words).await?;
+    }
+    if let Some(mut counts) = counts {
+        counts.add(conn).await?;
     }
     Ok(new)
 }
