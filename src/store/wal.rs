@@ -16,8 +16,12 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 /// How often the checkpoint task copies the log into the database file.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 /// Frames (pages) in the log from which the writer is asked to finish the checkpoint itself, so
-/// that the log starts again from its beginning (SQLite's own `wal_autocheckpoint` default).
-const RESTART_AT: i64 = 1_000;
+/// that the log starts again from its beginning: some 40 MB of log. The writer then copies
+/// what it wrote since the task's checkpoint began, at least its last batch, and syncs the
+/// database file, on the thread that limits ingest; at SQLite's own `wal_autocheckpoint` of
+/// 1,000 frames it did so after nearly every batch of 1,000 items, a tenth of its time
+/// (docs/performance.md, session 30).
+const RESTART_AT: i64 = 10_000;
 /// What a log file that grew past it (a long read kept it from starting again) is cut back to
 /// when it next starts again: `journal_size_limit`, in bytes.
 pub(super) const SIZE_LIMIT: u64 = 64 << 20;

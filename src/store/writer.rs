@@ -17,7 +17,7 @@
 //! which runs each statement itself; PostgreSQL's is a task on sea-orm's pool. The merged
 //! writes are the same code on both ([`Exec`]).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::future::Future;
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -33,7 +33,7 @@ use sea_orm::{
 use tokio::sync::{mpsc, oneshot};
 
 use super::counts::Counts;
-use super::entity::{survey_answer, survey_response, webhook_delivery};
+use super::entity::{survey_answer, survey_response, webhook_delivery, workspace};
 use super::error::unreachable;
 use super::error::{StoreError, StoreResult};
 use super::exec::{Exec, Tx};
@@ -461,7 +461,7 @@ async fn commit_lite(
     if merged.is_empty() && responses.is_empty() {
         return Vec::new();
     }
-    let Some(txn) = begin_lite(lite, &mut merged, &mut responses) else {
+    let Some(txn) = begin_lite(lite, &mut merged, &mut responses).await else {
         return Vec::new();
     };
     let at_once = async {
@@ -482,7 +482,7 @@ async fn commit_lite(
             tracing::info!(error = %e, "a batch written at once failed; its jobs go in savepoints");
         }
     }
-    let Some(txn) = begin_lite(lite, &mut merged, &mut responses) else {
+    let Some(txn) = begin_lite(lite, &mut merged, &mut responses).await else {
         return Vec::new();
     };
     let mut held = Vec::with_capacity(merged.len() + responses.len());
@@ -498,22 +498,64 @@ async fn commit_lite(
     held
 }
 
-/// A transaction on the writer's connection; when none can be begun, every job is answered
-/// with the error and taken out.
-fn begin_lite<'l>(
+/// A transaction on the writer's connection, in which the jobs whose workspace is gone
+/// (deleted since their request was let in) are answered `NotFound` and taken out: that
+/// connection enforces no foreign keys (lite.rs), and while its transaction holds the write
+/// lock no workspace can go. When no transaction can be begun, or the workspaces not read,
+/// every job is answered with the error and taken out.
+async fn begin_lite<'l>(
     lite: &'l Lite,
     merged: &mut Vec<ItemsJob>,
     responses: &mut Vec<ResponseJob>,
 ) -> Option<LiteTx<'l>> {
-    match lite.begin() {
-        Ok(t) => Some(t),
+    let live = match lite.begin() {
+        Ok(txn) => live_workspaces(&txn, merged, responses)
+            .await
+            .map(|live| (txn, live)),
+        Err(e) => Err(e.into()),
+    };
+    match live {
+        Ok((txn, live)) => {
+            let gone = StoreError::NotFound("workspace");
+            let (keep, lost) = std::mem::take(merged)
+                .into_iter()
+                .partition(|j| live.contains(&j.workspace_id));
+            *merged = keep;
+            fail_jobs(lost, &gone);
+            let (keep, lost) = std::mem::take(responses)
+                .into_iter()
+                .partition(|j| live.contains(&j.workspace_id));
+            *responses = keep;
+            fail_jobs(lost, &gone);
+            Some(txn)
+        }
         Err(e) => {
-            let e = StoreError::from(e);
+            lite.abandon();
             fail_jobs(responses.drain(..), &e);
             fail_jobs(merged.drain(..), &e);
             None
         }
     }
+}
+
+/// Which of the jobs' workspaces exist.
+async fn live_workspaces(
+    txn: &LiteTx<'_>,
+    merged: &[ItemsJob],
+    responses: &[ResponseJob],
+) -> StoreResult<HashSet<String>> {
+    let ids: BTreeSet<&str> = merged
+        .iter()
+        .map(|j| j.workspace_id.as_str())
+        .chain(responses.iter().map(|j| j.workspace_id.as_str()))
+        .collect();
+    let query = Query::select()
+        .column(workspace::Column::Id)
+        .from(workspace::Entity)
+        .and_where(workspace::Column::Id.is_in(ids))
+        .to_owned();
+    let rows = txn.rows::<(String,)>(txn.backend().build(&query)).await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
 /// Jobs of one kind written together in `conn`, without a savepoint.
@@ -1048,6 +1090,12 @@ mod tests {
             );
             let bad = bad_answer.await.unwrap();
             assert!(bad.is_err(), "its own error: {bad:?}");
+            if let Way::Lite(_) = way {
+                assert!(
+                    matches!(bad, Err(StoreError::NotFound("workspace"))),
+                    "the writer's connection finds the workspace gone: {bad:?}"
+                );
+            }
 
             // What the markers recorded, and a later redelivery of each (the failed one sent
             // again, now to a workspace that exists).
