@@ -9,6 +9,7 @@
 # wrk -t2 replays pre-signed requests (make_requests.py, replay.lua), each once, on CONNS
 # connections (32 by default).
 #   cargo build --release && bench/webhooks/load.sh [sqlite|postgres] [SECONDS] [BATCH_SECONDS]
+#   ONLY=survey bench/webhooks/load.sh sqlite 20   # one phase alone, 20 s
 # PostgreSQL: a database tj_bench is made afresh on TINGJIAN_BENCH_PG's server
 # (postgres://postgres@127.0.0.1:5432 by default) and dropped afterwards.
 set -euo pipefail
@@ -73,21 +74,31 @@ replay() { # label, seconds, file; then waits for the requests still in flight
   sleep 3
 }
 
+# ONLY=webhook, batch or survey runs that phase alone (on the fresh database, SECONDS long).
+ONLY=${ONLY:-}
+phase() { [ -z "$ONLY" ] || [ "$ONLY" = "$1" ]; }
+[ -n "$ONLY" ] && BSECS=$SECS
 echo "store: $STORE  binary: $BIN  connections: $CONNS  $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 run healthz 10 "$URL/healthz"
-python3 bench/webhooks/make_requests.py standard "$SRC_ID" "$SECRET" $((16000 * SECS)) w > "$DIR/single.tsv"
-before=$(items)
-replay webhook "$SECS" "$DIR/single.tsv"
-echo "           items stored: $(( $(items) - before ))"
-run healthz 10 "$URL/healthz"
-python3 bench/webhooks/make_requests.py batch "$SRC_ID" "$SECRET" $((100 * BSECS)) b > "$DIR/batch.tsv"
-before=$(items)
-replay batch "$BSECS" "$DIR/batch.tsv"
-echo "           items stored: $(( $(items) - before )) ($(( ($(items) - before) / BSECS )) items/s)"
-python3 bench/webhooks/make_requests.py survey "$SURVEY" - $((12000 * BSECS)) s > "$DIR/survey.tsv"
-before=$(items)
-replay survey "$BSECS" "$DIR/survey.tsv"
-echo "           items stored: $(( $(items) - before ))"
+if phase webhook; then
+  python3 bench/webhooks/make_requests.py standard "$SRC_ID" "$SECRET" $((16000 * SECS)) w > "$DIR/single.tsv"
+  before=$(items)
+  replay webhook "$SECS" "$DIR/single.tsv"
+  echo "           items stored: $(( $(items) - before ))"
+  [ -z "$ONLY" ] && run healthz 10 "$URL/healthz"
+fi
+if phase batch; then
+  python3 bench/webhooks/make_requests.py batch "$SRC_ID" "$SECRET" $((100 * BSECS)) b > "$DIR/batch.tsv"
+  before=$(items)
+  replay batch "$BSECS" "$DIR/batch.tsv"
+  echo "           items stored: $(( $(items) - before )) ($(( ($(items) - before) / BSECS )) items/s)"
+fi
+if phase survey; then
+  python3 bench/webhooks/make_requests.py survey "$SURVEY" - $((12000 * BSECS)) s > "$DIR/survey.tsv"
+  before=$(items)
+  replay survey "$BSECS" "$DIR/survey.tsv"
+  echo "           items stored: $(( $(items) - before ))"
+fi
 run healthz 10 "$URL/healthz"
 sort -n "$DIR/rss" | tail -1 | awk '{printf "resident memory: at most %.0f MB (sampled every second)\n", $1/1024}'
 grep -c ' ERROR ' "$DIR/server.log" | awk '{print "server errors logged: " $1}' || true

@@ -19,7 +19,7 @@ use sea_orm::{DbBackend, Statement, Value};
 use super::error::StoreResult;
 use super::exec::Exec;
 use super::lite::time_text;
-use super::rows::{pieces, NewSurveyResponse};
+use super::sizes::pieces;
 use crate::domain::NewFeedback;
 
 /// The insert triggers whose work [`Counts`] does, by table: the only triggers of the tables
@@ -147,31 +147,31 @@ impl Counts {
         self.day(workspace_id, &hour, 1 + pains.len() as i64);
     }
 
-    /// A survey response inserted with `response_row(workspace_id, response, now)`: its
-    /// scores (it occurred `now`) and its count among the survey's responses.
+    /// A survey response of `survey_id` inserted with `response_row(…, now)`: its scores
+    /// (NPS, CSAT, CES; it occurred `now`) and its count among the survey's responses.
     pub(super) fn response(
         &mut self,
         workspace_id: &str,
-        response: &NewSurveyResponse,
+        survey_id: &str,
+        [nps, csat, ces]: [Option<i16>; 3],
         now: DateTime<Utc>,
     ) {
         let hour = prefix(&now, 13);
-        let r = response;
-        if r.nps.is_some() || r.csat.is_some() || r.ces.is_some() {
+        if nps.is_some() || csat.is_some() || ces.is_some() {
             let mut share = [0; 14];
-            share[6..].copy_from_slice(&scores(r.nps, r.csat, r.ces));
+            share[6..].copy_from_slice(&scores(nps, csat, ces));
             let key = [
                 workspace_id.to_owned(),
                 hour.clone(),
-                survey_channel(&r.survey_id).to_owned(),
-                r.survey_id.clone(),
+                survey_channel(survey_id).to_owned(),
+                survey_id.to_owned(),
             ];
             add(self.insight.entry(key).or_default(), &share);
             self.day(workspace_id, &hour, 1);
         }
         let key = [
             workspace_id.to_owned(),
-            r.survey_id.clone(),
+            survey_id.to_owned(),
             String::new(),
             String::new(),
             hour,

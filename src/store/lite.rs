@@ -22,7 +22,7 @@ use super::exec::{Exec, Row, Tx};
 use super::wal;
 
 /// Prepared statements kept: the writer's inserts take one shape per row count, at most 11
-/// per table (`rows::statement_sizes`), some 70 in all.
+/// per table (`sizes::statement_sizes`), some 70 in all.
 const STATEMENTS: usize = 128;
 
 /// The writer's connection. The mutex is never contended (one thread uses it); it makes the

@@ -21,6 +21,7 @@ mod recent;
 mod respondents;
 mod responses;
 mod rows;
+mod sizes;
 mod sources;
 mod survey_results;
 mod surveys;

@@ -15,58 +15,11 @@ use super::entity::{
 };
 use super::error::StoreResult;
 use super::exec::Exec;
+use super::sizes::{pieces, pieces_owned};
 use crate::domain::{new_id, FeedbackAnalysis, NewFeedback};
 
 /// Rows per INSERT statement at most: well under SQLite's 32,766 bound parameters.
 pub(super) const INSERT_CHUNK: usize = 512;
-
-/// Row counts of the statements that insert `n` rows, each at most `max` (a power of two).
-///
-/// On SQLite, powers of two, largest first. A multi-row INSERT's text depends on its row
-/// count, and each text is prepared once and kept by the connection: with statements of any
-/// size the writer's batches, whose sizes vary, prepared almost every statement again (11 %
-/// of the SQLite writer's time under survey submissions, `perf`), triggers and all. With these
-/// sizes a table has at most 11 shapes, all kept. On PostgreSQL each statement is a round trip
-/// to the server, which costs more than parsing it there: as many rows in each as fit.
-pub(super) fn statement_sizes(
-    backend: DbBackend,
-    mut n: usize,
-    max: usize,
-) -> impl Iterator<Item = usize> {
-    debug_assert!(max.is_power_of_two());
-    let few_shapes = backend == DbBackend::Sqlite;
-    std::iter::from_fn(move || {
-        let size = match n {
-            0 => return None,
-            n if n >= max => max,
-            n if few_shapes => 1 << n.ilog2(),
-            n => n,
-        };
-        n -= size;
-        Some(size)
-    })
-}
-
-/// `rows` in slices of [`statement_sizes`].
-pub(super) fn pieces<T>(backend: DbBackend, rows: &[T], max: usize) -> impl Iterator<Item = &[T]> {
-    let mut rest = rows;
-    statement_sizes(backend, rows.len(), max).map(move |k| {
-        let (piece, after) = rest.split_at(k);
-        rest = after;
-        piece
-    })
-}
-
-/// `rows` in vectors of [`statement_sizes`].
-pub(super) fn pieces_owned<T>(
-    backend: DbBackend,
-    rows: Vec<T>,
-    max: usize,
-) -> impl Iterator<Item = Vec<T>> {
-    let sizes = statement_sizes(backend, rows.len(), max);
-    let mut rows = rows.into_iter();
-    sizes.map(move |k| rows.by_ref().take(k).collect())
-}
 
 /// What an ingest did: items newly stored, and items that were already there (retries).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
@@ -416,51 +369,4 @@ pub(super) fn open_questions(items: &[NewFeedback]) -> Vec<&str> {
         .iter()
         .filter_map(|f| f.context.get("question_id").and_then(|q| q.as_str()))
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn statements_take_a_few_sizes_and_every_row() {
-        let sizes = |n| statement_sizes(DbBackend::Sqlite, n, 512).collect::<Vec<_>>();
-        assert_eq!(sizes(0), Vec::<usize>::new());
-        assert_eq!(sizes(1), [1]);
-        assert_eq!(sizes(37), [32, 4, 1]);
-        assert_eq!(sizes(512), [512]);
-        assert_eq!(sizes(1_300), [512, 512, 256, 16, 4]);
-        let mut shapes = HashSet::new();
-        for n in 0..5_000 {
-            let s = sizes(n);
-            assert_eq!(s.iter().sum::<usize>(), n);
-            assert!(s.iter().all(|k| k.is_power_of_two() && *k <= 512));
-            shapes.extend(s);
-        }
-        assert_eq!(shapes.len(), 10);
-        let rows: Vec<u32> = (0..37).collect();
-        let sliced: Vec<u32> = pieces(DbBackend::Sqlite, &rows, 16)
-            .flatten()
-            .copied()
-            .collect();
-        assert_eq!(sliced, rows);
-        let owned: Vec<Vec<u32>> = pieces_owned(DbBackend::Sqlite, rows.clone(), 16).collect();
-        assert_eq!(
-            owned.iter().map(Vec::len).collect::<Vec<_>>(),
-            [16, 16, 4, 1]
-        );
-        assert_eq!(owned.concat(), rows);
-    }
-
-    #[test]
-    fn postgres_statements_take_as_many_rows_as_fit() {
-        let sizes = |n| statement_sizes(DbBackend::Postgres, n, 512).collect::<Vec<_>>();
-        assert_eq!(sizes(0), Vec::<usize>::new());
-        assert_eq!(sizes(37), [37]);
-        assert_eq!(sizes(1_300), [512, 512, 276]);
-        let rows: Vec<u32> = (0..37).collect();
-        let owned: Vec<Vec<u32>> = pieces_owned(DbBackend::Postgres, rows.clone(), 16).collect();
-        assert_eq!(owned.iter().map(Vec::len).collect::<Vec<_>>(), [16, 16, 5]);
-        assert_eq!(owned.concat(), rows);
-    }
 }

@@ -39,9 +39,10 @@ use super::error::{StoreError, StoreResult};
 use super::exec::{Exec, Tx};
 use super::lite::{Lite, LiteTx};
 use super::rows::{
-    answer_models, insert_rows, insert_tagged, open_questions, pieces, response_row, Delivery,
-    Ingested, NewSurveyResponse, Tagged, INSERT_CHUNK,
+    answer_models, insert_rows, insert_tagged, open_questions, response_row, Delivery, Ingested,
+    NewSurveyResponse, Tagged, INSERT_CHUNK,
 };
+use super::sizes::pieces;
 use super::wal::{self, Wal};
 use crate::domain::NewFeedback;
 
@@ -890,9 +891,12 @@ async fn store_responses<C: Exec>(conn: &C, jobs: &[&ResponseJob]) -> StoreResul
         .collect();
     if let Some(counts) = &mut counts {
         for i in (0..jobs.len()).filter(|&i| fresh[i]) {
+            let r = &jobs[i].response;
+            let scores = [r.nps, r.csat, r.ces];
             counts.response(
                 &jobs[i].workspace_id,
-                &jobs[i].response,
+                &r.survey_id,
+                scores,
                 jobs[i].received_at,
             );
         }
