@@ -22,6 +22,7 @@ mod m20261207_000002_statement_tally;
 mod m20261208_000001_redundant_indexes;
 
 pub use m20261206_000011_survey_answer::backfill_sql as survey_answer_backfill;
+pub use m20261206_000013_insight_tally::COUNTERS as INSIGHT_COUNTERS;
 
 pub struct Migrator;
 

@@ -30,7 +30,7 @@ impl MigrationName for Migration {
 }
 
 /// The counters of `feedback_tally`, in order.
-pub(crate) const COUNTERS: [&str; 14] = [
+pub const COUNTERS: [&str; 14] = [
     "items",
     "analysed",
     "positive",

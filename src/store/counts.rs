@@ -14,6 +14,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use migration::INSIGHT_COUNTERS as INSIGHT;
 use sea_orm::{DbBackend, Statement, Value};
 
 use super::error::StoreResult;
@@ -32,24 +33,6 @@ pub(super) const SKIPPED: [(&str, &str); 5] = [
     ("survey_response", "response_tally_insert"),
     ("survey_response", "survey_response_tally_insert"),
     ("survey_answer", "survey_answer_tally_insert"),
-];
-
-/// `feedback_tally`'s counters, in its columns' order.
-const INSIGHT: [&str; 14] = [
-    "items",
-    "analysed",
-    "positive",
-    "negative",
-    "mixed",
-    "complaints",
-    "promoters",
-    "passives",
-    "detractors",
-    "csat_n",
-    "csat_satisfied",
-    "ces_n",
-    "ces_sum",
-    "ces_sum_sq",
 ];
 
 /// Counter rows of one statement's worth of a table, at most: well under SQLite's bound

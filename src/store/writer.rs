@@ -1194,6 +1194,13 @@ mod tests {
         (Job::Response(job), answer)
     }
 
+    /// A survey of `ws`: its id.
+    async fn survey(store: &Store, ws: &str) -> String {
+        let (questions, rules) = (serde_json::json!({"questions": []}), serde_json::json!([]));
+        let survey = store.create_survey(ws, "满意度", questions, rules);
+        survey.await.unwrap().id
+    }
+
     /// Survey responses of one batch: the same response twice is stored once, and one that
     /// cannot be written (its workspace does not exist) fails alone, its neighbours stored with
     /// their answer rows and text answers.
@@ -1201,16 +1208,7 @@ mod tests {
     async fn responses_of_a_batch_are_stored_once_and_fail_alone() {
         let dir = tempfile::tempdir().unwrap();
         for (way, store, ws) in Way::both(dir.path()).await {
-            let survey = store
-                .create_survey(
-                    &ws,
-                    "满意度",
-                    serde_json::json!({"questions": []}),
-                    serde_json::json!([]),
-                )
-                .await
-                .unwrap()
-                .id;
+            let survey = survey(&store, &ws).await;
             let (a, a_answer) = response_job(&ws, &survey, "r1");
             let (b, b_answer) = response_job(&ws, &survey, "r1");
             let (bad, bad_answer) = response_job("ws_missing", &survey, "r2");
@@ -1310,16 +1308,7 @@ mod tests {
                     "the writer's connection runs no triggers"
                 );
             }
-            let survey = store
-                .create_survey(
-                    &ws,
-                    "满意度",
-                    serde_json::json!({"questions": []}),
-                    serde_json::json!([]),
-                )
-                .await
-                .unwrap()
-                .id;
+            let survey = survey(&store, &ws).await;
             let items_job = |marker: &str, items: Vec<NewFeedback>| {
                 let (reply, answer) = oneshot::channel();
                 let job = ItemsJob {
