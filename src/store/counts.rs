@@ -19,7 +19,7 @@ use sea_orm::{DbBackend, Statement, Value};
 
 use super::error::StoreResult;
 use super::exec::Exec;
-use super::lite::time_text;
+use super::lite::rfc3339;
 use super::sizes::pieces;
 use crate::domain::NewFeedback;
 
@@ -55,7 +55,7 @@ pub(super) struct Counts {
 /// The first `n` characters of a time as the writer stores it: SQLite's `substr(t, 1, n)`,
 /// which is how the triggers read hours (13) and days (10).
 fn prefix(t: &DateTime<Utc>, n: usize) -> String {
-    let mut text = time_text(t);
+    let mut text = rfc3339(t);
     text.truncate(n);
     text
 }
@@ -117,7 +117,7 @@ impl Counts {
             channel.to_owned(),
             item.source_id.clone().unwrap_or_default(),
         ];
-        add(self.insight.entry(key).or_default(), &share);
+        sum_into(self.insight.entry(key).or_default(), &share);
         for category in pains {
             let key = [
                 workspace_id.to_owned(),
@@ -149,7 +149,7 @@ impl Counts {
                 survey_channel(survey_id).to_owned(),
                 survey_id.to_owned(),
             ];
-            add(self.insight.entry(key).or_default(), &share);
+            sum_into(self.insight.entry(key).or_default(), &share);
             self.day(workspace_id, &hour, 1);
         }
         let key = [
@@ -237,7 +237,7 @@ impl Counts {
     }
 }
 
-fn add(sum: &mut [i64; 14], share: &[i64; 14]) {
+fn sum_into(sum: &mut [i64; 14], share: &[i64; 14]) {
     for (s, x) in sum.iter_mut().zip(share) {
         *s += x;
     }

@@ -12,7 +12,7 @@ pub(super) trait Exec: Sync {
     fn backend(&self) -> DbBackend;
 
     /// Whether the database's triggers run on this connection. The SQLite writer's own runs
-    /// none: after its inserts it adds to the counters itself ([`super::rows::count_inserted`]).
+    /// none: as it inserts it adds to the counters itself ([`super::counts::Counts`]).
     fn runs_triggers(&self) -> bool {
         true
     }

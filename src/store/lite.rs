@@ -45,9 +45,9 @@ impl Lite {
         .map_err(err)?;
         conn.busy_timeout(Duration::from_secs(10)).map_err(err)?;
         // No triggers: the counters' insert triggers upsert a counter row once per inserted
-        // row, and the writer adds to them once per statement instead (`rows::count_inserted`).
+        // row, and the writer adds to them once per statement instead (`counts.rs`).
         // It inserts into no other table that has triggers, and updates or deletes in none
-        // (a test of `rows` holds the schema to that).
+        // (a test of the writer's holds the schema to that).
         conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER, false)
             .map_err(err)?;
         conn.set_prepared_statement_cache_capacity(STATEMENTS);
@@ -272,13 +272,8 @@ impl ToSql for Bind<'_> {
     }
 }
 
-/// A time as the writer stores it: as sqlx writes it to SQLite.
-pub(super) fn time_text(t: &chrono::DateTime<chrono::Utc>) -> String {
-    rfc3339(t)
-}
-
-/// A time as sqlx writes it to SQLite.
-fn rfc3339<Tz: chrono::TimeZone>(t: &chrono::DateTime<Tz>) -> String
+/// A time as sqlx writes it to SQLite, and so as the writer stores it.
+pub(super) fn rfc3339<Tz: chrono::TimeZone>(t: &chrono::DateTime<Tz>) -> String
 where
     Tz::Offset: std::fmt::Display,
 {

@@ -1378,7 +1378,7 @@ mod tests {
     }
 
     /// The writer's connection runs no triggers (lite.rs): every insert trigger of the schema
-    /// is one whose work `rows::count_inserted` does, and the other tables the writer inserts
+    /// is one whose work `counts::Counts` does, and the other tables the writer inserts
     /// into or updates have none. A trigger added later fails here until the writer counts
     /// for it.
     #[tokio::test]
