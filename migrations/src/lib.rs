@@ -20,6 +20,7 @@ mod m20261206_000020_delivery_sending;
 mod m20261207_000001_lifecycle;
 mod m20261207_000002_statement_tally;
 mod m20261208_000001_redundant_indexes;
+mod m20261209_000001_partial_indexes;
 
 pub use m20261206_000011_survey_answer::backfill_sql as survey_answer_backfill;
 pub use m20261206_000013_insight_tally::COUNTERS as INSIGHT_COUNTERS;
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000001_lifecycle::Migration),
             Box::new(m20261207_000002_statement_tally::Migration),
             Box::new(m20261208_000001_redundant_indexes::Migration),
+            Box::new(m20261209_000001_partial_indexes::Migration),
         ]
     }
 }
