@@ -11,6 +11,7 @@
 //! `writer::tests::every_trigger_the_writer_skips_it_counts_itself` holds the schema to
 //! [`SKIPPED`].
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -20,7 +21,7 @@ use sea_orm::{DbBackend, Statement, Value};
 use super::error::StoreResult;
 use super::exec::Exec;
 use super::lite::rfc3339;
-use super::sizes::pieces;
+use super::sizes::pieces_owned;
 use crate::domain::NewFeedback;
 
 /// The insert triggers whose work [`Counts`] does, by table: the only triggers of the tables
@@ -130,7 +131,7 @@ impl Counts {
         self.day(workspace_id, &hour, 1 + pains.len() as i64);
     }
 
-    /// A survey response of `survey_id` inserted with `response_row(…, now)`: its scores
+    /// A survey response of `survey_id` inserted at `now` (`rows::insert_responses`): its scores
     /// (NPS, CSAT, CES; it occurred `now`) and its count among the survey's responses.
     pub(super) fn response(
         &mut self,
@@ -191,16 +192,18 @@ impl Counts {
             .drain()
             .map(|(key, n)| row(key, n.iter().copied()))
             .collect();
-        let sets: Vec<String> = INSIGHT
-            .iter()
-            .map(|c| format!("{c} = {c} + excluded.{c}"))
-            .collect();
         upsert(
             conn,
             "feedback_tally",
             "workspace_id, hour, channel, source",
-            &sets.join(", "),
-            &insight,
+            || {
+                let sets: Vec<String> = INSIGHT
+                    .iter()
+                    .map(|c| format!("{c} = {c} + excluded.{c}"))
+                    .collect();
+                sets.join(", ")
+            },
+            insight,
         )
         .await?;
         let pains: Vec<Vec<Value>> = self.pains.drain().map(|(k, n)| row(k, [n])).collect();
@@ -208,8 +211,8 @@ impl Counts {
             conn,
             "pain_point_tally",
             "workspace_id, hour, category, channel",
-            "items = items + excluded.items",
-            &pains,
+            || "items = items + excluded.items".into(),
+            pains,
         )
         .await?;
         let answers: Vec<Vec<Value>> = self
@@ -221,8 +224,11 @@ impl Counts {
             conn,
             "survey_answer_tally",
             "workspace_id, survey_id, question_id, value, hour",
-            "answers = answers + excluded.answers, responses = responses + excluded.responses",
-            &answers,
+            || {
+                "answers = answers + excluded.answers, responses = responses + excluded.responses"
+                    .into()
+            },
+            answers,
         )
         .await?;
         let days: Vec<Vec<Value>> = self.days.drain().map(|(k, n)| row(k, [n])).collect();
@@ -230,8 +236,8 @@ impl Counts {
             conn,
             "insight_day_seq",
             "workspace_id, day",
-            "seq = seq + excluded.seq",
-            &days,
+            || "seq = seq + excluded.seq".into(),
+            days,
         )
         .await
     }
@@ -251,25 +257,40 @@ fn row<const K: usize>(key: [String; K], counts: impl IntoIterator<Item = i64>) 
         .collect()
 }
 
+thread_local! {
+    /// The upserts' texts by table and rows, written once on the writer's thread (a table
+    /// has at most a few sizes of statement, [`pieces_owned`]): written at every commit, they
+    /// were most of the counting's time when a commit holds a survey response or two.
+    static UPSERTS: RefCell<HashMap<(&'static str, usize), String>> = RefCell::default();
+}
+
 /// Adds `rows` (each the key's columns, then the counts, in the table's column order) to
 /// `table`: a new counter row, or `set` on the one there.
 async fn upsert<C: Exec>(
     conn: &C,
-    table: &str,
+    table: &'static str,
     key: &str,
-    set: &str,
-    rows: &[Vec<Value>],
+    set: impl Fn() -> String,
+    rows: Vec<Vec<Value>>,
 ) -> StoreResult<()> {
     let Some(width) = rows.first().map(Vec::len) else {
         return Ok(());
     };
-    let one = format!("({})", vec!["?"; width].join(", "));
-    for chunk in pieces(DbBackend::Sqlite, rows, ROWS) {
-        let sql = format!(
-            "INSERT INTO {table} VALUES {} ON CONFLICT ({key}) DO UPDATE SET {set}",
-            vec![one.as_str(); chunk.len()].join(", ")
-        );
-        let values: Vec<Value> = chunk.iter().flatten().cloned().collect();
+    for chunk in pieces_owned(DbBackend::Sqlite, rows, ROWS) {
+        let sql = UPSERTS.with_borrow_mut(|texts| {
+            texts
+                .entry((table, chunk.len()))
+                .or_insert_with(|| {
+                    let one = format!("({})", vec!["?"; width].join(", "));
+                    format!(
+                        "INSERT INTO {table} VALUES {} ON CONFLICT ({key}) DO UPDATE SET {}",
+                        vec![one.as_str(); chunk.len()].join(", "),
+                        set()
+                    )
+                })
+                .clone()
+        });
+        let values: Vec<Value> = chunk.into_iter().flatten().collect();
         conn.run(Statement::from_sql_and_values(
             DbBackend::Sqlite,
             sql,

@@ -4,18 +4,17 @@
 //! call these inside their transaction.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, OnConflict, Query, SimpleExpr};
-use sea_orm::{DbBackend, EntityTrait, QueryTrait, Set};
+use sea_orm::sea_query::{Alias, SimpleExpr};
+use sea_orm::{DbBackend, EntityTrait, QueryTrait, Statement, Value as Param};
 use serde_json::Value;
 use std::collections::HashSet;
 
 use super::counts::Counts;
-use super::entity::{
-    feedback, feedback_keyword, feedback_pain_point, survey_answer, survey_response,
-};
+use super::entity::survey_answer;
 use super::error::StoreResult;
 use super::exec::Exec;
-use super::sizes::{pieces, pieces_owned};
+use super::lite::rfc3339;
+use super::sizes::{insert_sql, pieces, pieces_owned, statement_sizes, Column};
 use crate::domain::{new_id, FeedbackAnalysis, NewFeedback};
 
 /// Rows per INSERT statement at most: well under SQLite's 32,766 bound parameters.
@@ -35,47 +34,63 @@ pub enum Delivery {
     Replay { stored: u64 },
 }
 
-/// The feedback table's columns in the order [`row_values`] gives them.
-const COLUMNS: [feedback::Column; 24] = [
-    feedback::Column::Id,
-    feedback::Column::WorkspaceId,
-    feedback::Column::Channel,
-    feedback::Column::SourceKey,
-    feedback::Column::SourceId,
-    feedback::Column::ExternalId,
-    feedback::Column::RespondentId,
-    feedback::Column::Author,
-    feedback::Column::Text,
-    feedback::Column::Nps,
-    feedback::Column::Csat,
-    feedback::Column::Ces,
-    feedback::Column::Rating,
-    feedback::Column::Attributes,
-    feedback::Column::Context,
-    feedback::Column::OccurredAt,
-    feedback::Column::ReceivedAt,
-    feedback::Column::Sentiment,
-    feedback::Column::SentimentScore,
-    feedback::Column::Analysis,
-    feedback::Column::AnalyzerVersion,
-    feedback::Column::Corrected,
-    feedback::Column::ResponseId,
-    feedback::Column::HasPainPoint,
+/// The feedback table's columns in the order [`push_row`] gives them. The analysis goes in
+/// as the JSON text it was written as once, after the analysis (`FeedbackAnalysis::json`), not
+/// as a tree of values cloned and serialised again here: on PostgreSQL cast to `jsonb`, on
+/// SQLite kept as text (which is how SQLite stores a JSON column).
+const COLUMNS: [Column; 24] = [
+    ("id", None),
+    ("workspace_id", None),
+    ("channel", None),
+    ("source_key", None),
+    ("source_id", None),
+    ("external_id", None),
+    ("respondent_id", None),
+    ("author", None),
+    ("text", None),
+    ("nps", None),
+    ("csat", None),
+    ("ces", None),
+    ("rating", None),
+    ("attributes", None),
+    ("context", None),
+    ("occurred_at", None),
+    ("received_at", None),
+    ("sentiment", None),
+    ("sentiment_score", None),
+    ("analysis", Some("jsonb")),
+    ("analyzer_version", None),
+    ("corrected", None),
+    ("response_id", None),
+    ("has_pain_point", None),
 ];
 
-/// An item's row, in [`COLUMNS`]' order. The analysis goes in as the JSON text it was
-/// written as once, after the analysis (`FeedbackAnalysis::json`), not as a tree of values
-/// cloned and serialised again here: on PostgreSQL cast to `jsonb`, on SQLite kept as text
-/// (which is how SQLite stores a JSON column).
-fn row_values(
-    backend: DbBackend,
+/// What ends the feedback insert: an item already stored under its external id is skipped,
+/// and the ids of the rows inserted come back.
+const SKIP_STORED: &str =
+    " ON CONFLICT (\"workspace_id\", \"source_key\", \"external_id\") DO NOTHING RETURNING \"id\"";
+
+/// A time as a statement's parameter: on SQLite the text it is stored as (what sqlx and the
+/// writer's connection both write), so that it is written once and cloned into each row that
+/// repeats it (an item's time is in its row and in each of its keyword and pain-point rows),
+/// not formatted again at every binding; on PostgreSQL the time, for a `timestamptz` column.
+fn time_param(backend: DbBackend, t: DateTime<Utc>) -> Param {
+    match backend {
+        DbBackend::Postgres => t.into(),
+        _ => rfc3339(&t).into(),
+    }
+}
+
+/// Appends an item's row to `values`, in [`COLUMNS`]' order; its times as [`time_param`]s.
+fn push_row(
+    values: &mut Vec<Param>,
     id: &str,
     workspace_id: &str,
     item: &NewFeedback,
-    received_at: DateTime<Utc>,
-) -> [SimpleExpr; 24] {
+    [occurred_at, received_at]: [&Param; 2],
+) {
     let a = item.analysis.as_ref();
-    [
+    values.extend([
         id.into(),
         workspace_id.into(),
         item.channel.as_str().into(),
@@ -91,16 +106,16 @@ fn row_values(
         item.scores.rating.into(),
         Value::Object(item.attributes.clone()).into(),
         Value::Object(item.context.clone()).into(),
-        item.occurred_at.into(),
-        received_at.into(),
+        occurred_at.clone(),
+        received_at.clone(),
         a.map(|a| a.sentiment.clone()).into(),
         a.map(|a| a.score).into(),
-        analysis_text(backend, a),
+        a.map(|a| a.json.clone()).into(),
         a.map(|a| a.version.clone()).into(),
         false.into(),
         item.response_id.clone().into(),
         a.is_some_and(|a| !a.pain_points.is_empty()).into(),
-    ]
+    ]);
 }
 
 /// An analysis's stored JSON text as the value of the `analysis` column.
@@ -113,40 +128,83 @@ pub(super) fn analysis_text(backend: DbBackend, a: Option<&FeedbackAnalysis>) ->
     }
 }
 
-/// An item's pain-point and keyword rows.
-fn row_models(
+/// The pain-point table's columns in the order [`push_analysis_rows`] gives them.
+const PAIN_COLUMNS: [Column; 5] = [
+    ("feedback_id", None),
+    ("category", None),
+    ("workspace_id", None),
+    ("occurred_at", None),
+    ("channel", None),
+];
+
+/// The keyword table's columns in the order [`push_analysis_rows`] gives them.
+const WORD_COLUMNS: [Column; 4] = [
+    ("feedback_id", None),
+    ("keyword", None),
+    ("workspace_id", None),
+    ("occurred_at", None),
+];
+
+/// Appends an item's pain-point rows to `pains` and its keyword rows to `words`; the time
+/// it occurred as a [`time_param`].
+fn push_analysis_rows(
+    pains: &mut Vec<Param>,
+    words: &mut Vec<Param>,
     workspace_id: &str,
     id: &str,
     item: &NewFeedback,
-) -> (
-    Vec<feedback_pain_point::ActiveModel>,
-    Vec<feedback_keyword::ActiveModel>,
+    occurred_at: &Param,
 ) {
-    let Some(a) = &item.analysis else {
-        return (Vec::new(), Vec::new());
-    };
-    let pains = a
-        .pain_points
-        .iter()
-        .map(|p| feedback_pain_point::ActiveModel {
-            feedback_id: Set(id.to_owned()),
-            category: Set(p.clone()),
-            workspace_id: Set(workspace_id.to_owned()),
-            occurred_at: Set(item.occurred_at),
-            channel: Set(item.channel.as_str().to_owned()),
-        })
-        .collect();
-    let words = a
-        .keywords
-        .iter()
-        .map(|k| feedback_keyword::ActiveModel {
-            feedback_id: Set(id.to_owned()),
-            keyword: Set(k.clone()),
-            workspace_id: Set(workspace_id.to_owned()),
-            occurred_at: Set(item.occurred_at),
-        })
-        .collect();
-    (pains, words)
+    let Some(a) = &item.analysis else { return };
+    for p in &a.pain_points {
+        pains.extend([
+            id.into(),
+            p.as_str().into(),
+            workspace_id.into(),
+            occurred_at.clone(),
+            item.channel.as_str().into(),
+        ]);
+    }
+    for k in &a.keywords {
+        words.extend([
+            id.into(),
+            k.as_str().into(),
+            workspace_id.into(),
+            occurred_at.clone(),
+        ]);
+    }
+}
+
+/// Inserts `values`, rows of `columns` one after the other, into `table`, in statements of
+/// [`statement_sizes`] of at most `max` rows.
+async fn insert_values<C: Exec>(
+    conn: &C,
+    table: &str,
+    columns: &[Column],
+    values: Vec<Param>,
+    max: usize,
+) -> StoreResult<()> {
+    let backend = conn.backend();
+    let width = columns.len();
+    let mut values = values.into_iter();
+    for rows in statement_sizes(backend, values.len() / width, max) {
+        let sql = insert_sql(backend, table, columns, rows, "");
+        let chunk: Vec<Param> = values.by_ref().take(rows * width).collect();
+        conn.run(Statement::from_sql_and_values(backend, sql, chunk))
+            .await?;
+    }
+    Ok(())
+}
+
+/// Inserts pain-point and keyword rows of [`push_analysis_rows`].
+async fn insert_analysis_rows<C: Exec>(
+    conn: &C,
+    pains: Vec<Param>,
+    words: Vec<Param>,
+) -> StoreResult<()> {
+    let max = INSERT_CHUNK * 2;
+    insert_values(conn, "feedback_pain_point", &PAIN_COLUMNS, pains, max).await?;
+    insert_values(conn, "feedback_keyword", &WORD_COLUMNS, words, max).await
 }
 
 /// Writes one stored item's pain-point and keyword rows (after its answer was replaced).
@@ -156,9 +214,10 @@ pub(super) async fn analysis_rows<C: Exec>(
     id: &str,
     item: &NewFeedback,
 ) -> StoreResult<()> {
-    let (pains, words) = row_models(workspace_id, id, item);
-    insert_rows(conn, pains).await?;
-    insert_rows(conn, words).await
+    let (mut pains, mut words) = (Vec::new(), Vec::new());
+    let occurred_at = time_param(conn.backend(), item.occurred_at);
+    push_analysis_rows(&mut pains, &mut words, workspace_id, id, item, &occurred_at);
+    insert_analysis_rows(conn, pains, words).await
 }
 
 /// Inserts items inside the caller's transaction, skipping those already stored, and the
@@ -207,51 +266,57 @@ pub(super) async fn insert_tagged<C: Exec>(
     let mut counts = (!conn.runs_triggers()).then(Counts::default);
     for chunk in pieces(backend, rows, INSERT_CHUNK) {
         let ids: Vec<String> = chunk.iter().map(|_| format!("fb_{}", new_id())).collect();
-        let mut insert = Query::insert();
-        insert
-            .into_table(feedback::Entity)
-            .columns(COLUMNS)
-            .on_conflict(
-                OnConflict::columns([
-                    feedback::Column::WorkspaceId,
-                    feedback::Column::SourceKey,
-                    feedback::Column::ExternalId,
-                ])
-                .do_nothing()
-                .to_owned(),
-            )
-            .returning_col(feedback::Column::Id);
-        for (r, id) in chunk.iter().zip(&ids) {
-            insert.values_panic(row_values(
-                backend,
+        let occurred: Vec<Param> = chunk
+            .iter()
+            .map(|r| time_param(backend, r.item.occurred_at))
+            .collect();
+        let mut values = Vec::with_capacity(chunk.len() * COLUMNS.len());
+        let mut received: Option<(DateTime<Utc>, Param)> = None;
+        for ((r, id), occurred_at) in chunk.iter().zip(&ids).zip(&occurred) {
+            // The items of one request share the time it was received.
+            let received_at = match &received {
+                Some((t, p)) if *t == r.received_at => p,
+                _ => {
+                    &received
+                        .insert((r.received_at, time_param(backend, r.received_at)))
+                        .1
+                }
+            };
+            push_row(
+                &mut values,
                 id,
                 r.workspace_id,
                 r.item,
-                r.received_at,
-            ));
+                [occurred_at, received_at],
+            );
         }
+        let sql = insert_sql(backend, "feedback", &COLUMNS, chunk.len(), SKIP_STORED);
         let keys: HashSet<String> = conn
-            .rows::<(String,)>(backend.build(&insert))
+            .rows::<(String,)>(Statement::from_sql_and_values(backend, sql, values))
             .await?
             .into_iter()
             .map(|(id,)| id)
             .collect();
         let mut pains = Vec::new();
         let mut words = Vec::new();
-        for (r, id) in chunk.iter().zip(&ids) {
+        for ((r, id), occurred_at) in chunk.iter().zip(&ids).zip(&occurred) {
             let fresh = keys.contains(id);
             new.push(fresh);
             if fresh {
                 if let Some(counts) = &mut counts {
                     counts.item(r.workspace_id, r.item);
                 }
-                let (p, w) = row_models(r.workspace_id, id, r.item);
-                pains.extend(p);
-                words.extend(w);
+                push_analysis_rows(
+                    &mut pains,
+                    &mut words,
+                    r.workspace_id,
+                    id,
+                    r.item,
+                    occurred_at,
+                );
             }
         }
-        insert_rows(conn, pains).await?;
-        insert_rows(conn, words).await?;
+        insert_analysis_rows(conn, pains, words).await?;
     }
     if let Some(mut counts) = counts {
         counts.add(conn).await?;
@@ -284,27 +349,74 @@ pub struct NewSurveyResponse {
     pub rating: Option<i16>,
 }
 
-/// A new survey response's row, received `now`.
-pub(super) fn response_row(
+/// The survey-response table's columns in the order [`push_response`] gives them.
+const RESPONSE_COLUMNS: [Column; 13] = [
+    ("id", None),
+    ("workspace_id", None),
+    ("survey_id", None),
+    ("respondent_id", None),
+    ("answers", None),
+    ("attributes", None),
+    ("nps", None),
+    ("csat", None),
+    ("ces", None),
+    ("rating", None),
+    ("received_at", None),
+    ("occurred_at", None),
+    ("updated_at", None),
+];
+
+/// Appends a new survey response's row, received `now`, to `values`.
+fn push_response(
+    values: &mut Vec<Param>,
     workspace_id: &str,
     response: &NewSurveyResponse,
-    now: DateTime<Utc>,
-) -> survey_response::ActiveModel {
-    survey_response::ActiveModel {
-        id: Set(response.id.clone()),
-        workspace_id: Set(workspace_id.to_owned()),
-        survey_id: Set(response.survey_id.clone()),
-        respondent_id: Set(response.respondent_id.clone()),
-        answers: Set(response.answers.clone()),
-        attributes: Set(response.attributes.clone()),
-        nps: Set(response.nps),
-        csat: Set(response.csat),
-        ces: Set(response.ces),
-        rating: Set(response.rating),
-        received_at: Set(now),
-        occurred_at: Set(Some(now)),
-        updated_at: Set(Some(now)),
+    now: &Param,
+) {
+    values.extend([
+        response.id.as_str().into(),
+        workspace_id.into(),
+        response.survey_id.as_str().into(),
+        response.respondent_id.clone().into(),
+        response.answers.clone().into(),
+        response.attributes.clone().into(),
+        response.nps.into(),
+        response.csat.into(),
+        response.ces.into(),
+        response.rating.into(),
+        now.clone(),
+        now.clone(),
+        now.clone(),
+    ]);
+}
+
+/// Inserts new survey responses, each of a workspace and received at a time, skipping those
+/// whose id is stored already: the ids of the rows inserted.
+pub(super) async fn insert_responses<C: Exec>(
+    conn: &C,
+    responses: &[(&str, &NewSurveyResponse, DateTime<Utc>)],
+) -> StoreResult<Vec<String>> {
+    let backend = conn.backend();
+    let mut values = Vec::with_capacity(responses.len() * RESPONSE_COLUMNS.len());
+    for &(workspace_id, response, now) in responses {
+        push_response(
+            &mut values,
+            workspace_id,
+            response,
+            &time_param(backend, now),
+        );
     }
+    let sql = insert_sql(
+        backend,
+        "survey_response",
+        &RESPONSE_COLUMNS,
+        responses.len(),
+        " ON CONFLICT (\"id\") DO NOTHING RETURNING \"id\"",
+    );
+    let rows = conn
+        .rows::<(String,)>(Statement::from_sql_and_values(backend, sql, values))
+        .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
 /// Characters of an answer kept in `survey_answer.value`: every option fits
@@ -369,4 +481,28 @@ pub(super) fn open_questions(items: &[NewFeedback]) -> Vec<&str> {
         .iter()
         .filter_map(|f| f.context.get("question_id").and_then(|q| q.as_str()))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::entity::{feedback, feedback_keyword, feedback_pain_point, survey_response};
+    use super::*;
+    use sea_orm::{IdenStatic, Iterable};
+
+    fn names(columns: &[Column]) -> HashSet<String> {
+        columns.iter().map(|(name, _)| name.to_string()).collect()
+    }
+
+    fn table<C: IdenStatic + Iterable>() -> HashSet<String> {
+        C::iter().map(|c| c.as_str().to_owned()).collect()
+    }
+
+    #[test]
+    fn the_rows_written_fill_every_column_of_their_tables() {
+        assert_eq!(names(&COLUMNS), table::<feedback::Column>());
+        assert_eq!(names(&PAIN_COLUMNS), table::<feedback_pain_point::Column>());
+        assert_eq!(names(&WORD_COLUMNS), table::<feedback_keyword::Column>());
+        assert_eq!(names(&RESPONSE_COLUMNS), table::<survey_response::Column>());
+        assert_eq!(COLUMNS.len(), names(&COLUMNS).len(), "no column twice");
+    }
 }

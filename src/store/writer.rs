@@ -33,14 +33,14 @@ use sea_orm::{
 use tokio::sync::{mpsc, oneshot};
 
 use super::counts::Counts;
-use super::entity::{survey_answer, survey_response, webhook_delivery, workspace};
+use super::entity::{survey_answer, webhook_delivery, workspace};
 use super::error::unreachable;
 use super::error::{StoreError, StoreResult};
 use super::exec::{Exec, Tx};
 use super::lite::{Lite, LiteTx};
 use super::rows::{
-    answer_models, insert_rows, insert_tagged, open_questions, response_row, Delivery, Ingested,
-    NewSurveyResponse, Tagged, INSERT_CHUNK,
+    answer_models, insert_responses, insert_rows, insert_tagged, open_questions, Delivery,
+    Ingested, NewSurveyResponse, Tagged, INSERT_CHUNK,
 };
 use super::sizes::pieces;
 use super::wal::{self, Wal};
@@ -851,22 +851,17 @@ async fn store_responses<C: Exec>(conn: &C, jobs: &[&ResponseJob]) -> StoreResul
         .collect();
     let mut fresh_ids: HashSet<String> = HashSet::new();
     for chunk in pieces(conn.backend(), &claims, INSERT_CHUNK) {
-        let rows = chunk.iter().map(|&i| {
-            let job = jobs[i];
-            response_row(&job.workspace_id, &job.response, job.received_at)
-        });
-        let mut insert = survey_response::Entity::insert_many(rows)
-            .on_conflict(
-                OnConflict::column(survey_response::Column::Id)
-                    .do_nothing()
-                    .to_owned(),
-            )
-            .into_query();
-        insert.returning_col(survey_response::Column::Id);
-        let inserted = conn
-            .rows::<(String,)>(conn.backend().build(&insert))
-            .await?;
-        fresh_ids.extend(inserted.into_iter().map(|(id,)| id));
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|&i| {
+                (
+                    jobs[i].workspace_id.as_str(),
+                    &jobs[i].response,
+                    jobs[i].received_at,
+                )
+            })
+            .collect();
+        fresh_ids.extend(insert_responses(conn, &rows).await?);
     }
     // On the SQLite writer's connection, which runs no triggers: what they would count.
     let mut counts = (!conn.runs_triggers()).then(Counts::default);
